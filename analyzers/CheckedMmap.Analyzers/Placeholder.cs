@@ -1,0 +1,7 @@
+// Replaced by the analyzer implementation.
+namespace CheckedMmap.Analyzers
+{
+    internal static class AssemblyMarker
+    {
+    }
+}

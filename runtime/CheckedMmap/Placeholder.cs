@@ -1,0 +1,7 @@
+// Replaced by the runtime implementation.
+namespace CheckedMmap
+{
+    internal static class AssemblyMarker
+    {
+    }
+}
