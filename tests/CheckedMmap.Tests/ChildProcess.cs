@@ -174,6 +174,12 @@ public static unsafe class ChildScenarios
         Mman.munmap(p, 4096);
     }
 
+    public static void PrintTargetConstants()
+    {
+        // Read before any call: the environment must already apply.
+        Console.WriteLine($"MAP_ANONYMOUS={Mman.MAP_ANONYMOUS:x} _SC_PAGESIZE={Mman._SC_PAGESIZE} PageSize={Mman.PageSize}");
+    }
+
     public static void LeakOneMapping()
     {
         Mman.mmap(null, 12288, RW, PA, -1, 0);

@@ -96,6 +96,14 @@ public class FaultTests
     }
 
     [Fact]
+    public void Environment_target_applies_to_constants_read_before_any_call()
+    {
+        ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.PrintTargetConstants), (CheckedMmapOptions.TargetVariable, "macos"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("MAP_ANONYMOUS=1000 _SC_PAGESIZE=29", r.Stdout);
+    }
+
+    [Fact]
     public void Bad_environment_value_fails_every_call_naming_the_variable()
     {
         ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.FirstCallWithEnvironment), (CheckedMmapOptions.PageSizeVariable, "3"));
