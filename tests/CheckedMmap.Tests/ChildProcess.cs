@@ -168,6 +168,8 @@ public static unsafe class ChildScenarios
         Console.WriteLine("NOT REACHED");
     }
 
+    public static void ReportActive() => Console.WriteLine("fault reports active: " + CheckedMmapOptions.FaultReportsActive);
+
     public static void UncaughtPartialMunmap()
     {
         byte* p = (byte*)Mman.mmap(null, 8192, RW, PA, -1, 0);

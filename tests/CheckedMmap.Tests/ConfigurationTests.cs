@@ -237,7 +237,7 @@ public sealed unsafe class ConfigurationTests : IDisposable
     public void Every_environment_variable_is_listed()
     {
         Assert.Equal(
-            new[] { "CHECKEDMMAP_GUARD_PAGES", "CHECKEDMMAP_LEAK_CHECK_AT_EXIT", "CHECKEDMMAP_PAGE_SIZE_KIB", "CHECKEDMMAP_QUARANTINE_BYTES", "CHECKEDMMAP_QUARANTINE_COUNT", "CHECKEDMMAP_STACKS", "CHECKEDMMAP_TARGET" },
+            new[] { "CHECKEDMMAP_FAULT_REPORTS", "CHECKEDMMAP_GUARD_PAGES", "CHECKEDMMAP_LEAK_CHECK_AT_EXIT", "CHECKEDMMAP_PAGE_SIZE_KIB", "CHECKEDMMAP_QUARANTINE_BYTES", "CHECKEDMMAP_QUARANTINE_COUNT", "CHECKEDMMAP_STACKS", "CHECKEDMMAP_TARGET" },
             new SortedSet<string>(CheckedMmapOptions.EnvironmentVariables.Keys));
     }
 

@@ -57,6 +57,46 @@ public class FaultTests
     public void Use_after_munmap_on_a_worker_thread_faults() =>
         AssertDeterministicFault(nameof(ChildScenarios.UseAfterMunmapOnWorkerThread), "about to write freed memory on a worker", "ChildScenarios");
 
+    private const string Legacy = "DOTNET_legacyCorruptedStateExceptionsPolicy";
+
+    [Theory]
+    [InlineData(nameof(ChildScenarios.ReadAfterMunmap), "==CheckedMmap== ERROR: use after munmap: access at 0x", "bytes into alloc1", "alloc1 was destroyed here (by munmap")]
+    [InlineData(nameof(ChildScenarios.WriteAfterMremapMove), "==CheckedMmap== ERROR: use after mremap: access at 0x", "0 bytes into alloc1", "alloc1 was destroyed here (by mremap")]
+    [InlineData(nameof(ChildScenarios.WriteOnePastRoundedEnd), "==CheckedMmap== ERROR: access past the end: access at 0x", "0 bytes after the page-rounded end of alloc1", "alloc1 was created here (by mmap")]
+    [InlineData(nameof(ChildScenarios.WriteOneByteBeforeStart), "==CheckedMmap== ERROR: access before the start: access at 0x", "1 bytes before alloc1", "alloc1 was created here (by mmap")]
+    [InlineData(nameof(ChildScenarios.UseAfterMunmapOnWorkerThread), "==CheckedMmap== ERROR: use after munmap: access at 0x", "0 bytes into alloc1", "alloc1 was destroyed here (by munmap")]
+    public void Fault_reports_name_the_mapping_with_the_legacy_switch(string scenario, string header, string where, string history)
+    {
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != Architecture.X64)
+        {
+            return;
+        }
+
+        for (int run = 0; run < 2; run++)
+        {
+            ChildProcess.Result r = ChildProcess.Run(scenario, (Legacy, "1"));
+            Assert.True(r.ExitCode == 134, r.ToString());
+            Assert.Contains(header, r.Stderr);
+            Assert.Contains(where, r.Stderr);
+            Assert.Contains(history, r.Stderr);
+            Assert.Contains("access stack:", r.Stderr);
+            Assert.Contains("ChildScenarios." + scenario, r.Stderr);
+            Assert.Contains("SUMMARY: CheckedMmap: ", r.Stderr);
+            Assert.DoesNotContain("NOT REACHED", r.Stdout);
+        }
+    }
+
+    [Fact]
+    public void Fault_reports_are_off_without_the_legacy_switch_or_when_disabled()
+    {
+        Assert.Contains("fault reports active: False", ChildProcess.Run(nameof(ChildScenarios.ReportActive)).Stdout);
+        Assert.Contains("fault reports active: False", ChildProcess.Run(nameof(ChildScenarios.ReportActive), (Legacy, "1"), (CheckedMmapOptions.FaultReportsVariable, "0")).Stdout);
+        if (OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64)
+        {
+            Assert.Contains("fault reports active: True", ChildProcess.Run(nameof(ChildScenarios.ReportActive), (Legacy, "1")).Stdout);
+        }
+    }
+
     [Fact]
     public void Uncaught_undefined_behavior_prints_the_full_report()
     {
