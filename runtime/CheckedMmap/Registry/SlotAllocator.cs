@@ -145,12 +145,13 @@ namespace CheckedMmap.Registry
                     _spare = null;
                 }
 
-                if (_current != null && _current.Used == 0)
+                Chunk? previous = _current;
+                _current = chunk;
+                if (previous != null && previous.Used == 0)
                 {
-                    ResetOrRelease(_current);
+                    ResetOrRelease(previous);
                 }
 
-                _current = chunk;
                 if (!Fits(chunk, bytes, out _))
                 {
                     return false;
