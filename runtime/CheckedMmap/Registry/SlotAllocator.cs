@@ -202,6 +202,20 @@ namespace CheckedMmap.Registry
             }
 
             stack.Push(new FreeSlot(c, c.Epoch, slot.Address));
+            if (stack.Count >= 4096 && (stack.Count & (stack.Count - 1)) == 0)
+            {
+                // Entries of reset or released chunks are dropped lazily on pop; a size nobody asks for again
+                // would keep them forever, so compact now and then (amortised O(1)).
+                FreeSlot[] all = stack.ToArray();
+                stack.Clear();
+                for (int i = all.Length - 1; i >= 0; i--)
+                {
+                    if (!all[i].Chunk.Released && all[i].Chunk.Epoch == all[i].Epoch)
+                    {
+                        stack.Push(all[i]);
+                    }
+                }
+            }
         }
 
         private bool Fits(Chunk c, ulong bytes, out ulong start)
