@@ -94,10 +94,18 @@ namespace CheckedMmap.Registry
             }
         }
 
+        /// <summary>Rounds up to a host page. A size that cannot be rounded saturates to ulong.MaxValue, which no
+        /// reservation can satisfy (TryAllocate then fails with ENOMEM) instead of wrapping to a 0-byte slot.</summary>
         public ulong RoundToHostPage(ulong bytes)
         {
             ulong p = _host.PageSize;
-            return (bytes + p - 1) / p * p;
+            ulong rem = bytes % p;
+            if (rem == 0)
+            {
+                return bytes;
+            }
+
+            return bytes > ulong.MaxValue - (p - rem) ? ulong.MaxValue : bytes + (p - rem);
         }
 
         /// <summary>Finds room for <paramref name="bytes"/> (host-page rounded) and makes it read/write (zero-filled). False when the host refuses.</summary>
