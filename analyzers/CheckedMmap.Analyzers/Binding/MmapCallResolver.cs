@@ -132,14 +132,16 @@ namespace CheckedMmap.Analyzers.Binding
 
         public MmapBinding? Resolve(IMethodSymbol? method)
         {
-            if (method is null || !method.IsStatic || method.MethodKind != MethodKind.Ordinary)
+            if (method is null || !method.IsStatic || (method.MethodKind != MethodKind.Ordinary && method.MethodKind != MethodKind.LocalFunction))
             {
                 return null;
             }
 
-            // Cheap filter before the cache: a P/Invoke is extern (DllImport) or partial (LibraryImport);
-            // the known bindings are recognised by their containing type.
-            if (!method.IsExtern && !method.IsPartialDefinition && method.PartialDefinitionPart is null && !IsKnownContainer(method.ContainingType))
+            // Cheap filter before the cache: a P/Invoke is extern (DllImport) or partial (LibraryImport) in source; in
+            // metadata a LibraryImport stub is an ordinary method that keeps its attribute; the known bindings are
+            // recognised by their containing type.
+            if (!method.IsExtern && !method.IsPartialDefinition && method.PartialDefinitionPart is null
+                && !method.DeclaringSyntaxReferences.IsEmpty && !IsKnownContainer(method.ContainingType))
             {
                 return null;
             }
