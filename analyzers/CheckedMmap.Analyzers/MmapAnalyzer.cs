@@ -1,0 +1,196 @@
+using System;
+using System.Collections.Immutable;
+using System.Threading;
+using CheckedMmap.Analyzers.Binding;
+using CheckedMmap.Analyzers.Configuration;
+using CheckedMmap.Analyzers.Rules;
+using CheckedMmap.Analyzers.Values;
+using CheckedMmap.Contract;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CheckedMmap.Analyzers
+{
+    /// <summary>
+    /// MMAP001-MMAP007: mmap calls outside the malloc-like subset that CheckedMmap and Miri accept
+    /// (<c>mmap(addr, len, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)</c>).
+    /// Identifies each call once (<see cref="MmapCallResolver"/>), evaluates its arguments once
+    /// (<see cref="ValueEvaluator"/>), then lets every rule judge it.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class MmapAnalyzer : DiagnosticAnalyzer
+    {
+        private static readonly Action<MmapCallFacts, Action<Diagnostic>>[] Rules =
+        {
+            MapFixedRule.Analyze,
+            MapSharedRule.Analyze,
+            FileBackedRule.Analyze,
+            ProtectionRule.Analyze,
+            FlagsRule.Analyze,
+            OffsetRule.Analyze,
+            AlwaysEinvalRule.Analyze,
+        };
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+            MapFixedRule.Descriptor,
+            MapSharedRule.Descriptor,
+            FileBackedRule.Descriptor,
+            FileBackedRule.ZeroWithAnonymous,
+            ProtectionRule.Reservation,
+            ProtectionRule.Executable,
+            ProtectionRule.Other,
+            FlagsRule.ExtraBits,
+            FlagsRule.MissingAnonymous,
+            OffsetRule.Descriptor,
+            AlwaysEinvalRule.PrivateShared,
+            AlwaysEinvalRule.ZeroLength,
+            AlwaysEinvalRule.LengthOverflow);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(OnCompilationStart);
+        }
+
+        private static void OnCompilationStart(CompilationStartAnalysisContext context)
+        {
+            // Nothing is registered for a compilation that cannot call mmap: that is the common case, and it must cost nothing.
+            MmapCallResolver? resolver = MmapCallResolver.TryCreate(context.Compilation);
+            if (resolver is null)
+            {
+                return;
+            }
+
+            var session = new CompilationSession(resolver, new TargetOsResolver(context.Options), new SemanticModelProvider(context.Compilation));
+
+            // A syntax filter on the invoked name, not an operation action on every invocation: only calls whose name
+            // can be an mmap binding are bound to operations (the operation trees of everything else are not built).
+            context.RegisterSyntaxNodeAction(session.AnalyzeInvocationSyntax, SyntaxKind.InvocationExpression);
+        }
+
+        private sealed class CompilationSession
+        {
+            private readonly MmapCallResolver _resolver;
+            private readonly TargetOsResolver _targets;
+            private readonly SemanticModelProvider _models;
+            private readonly MmapWrapperResolver _wrappers;
+
+            public CompilationSession(MmapCallResolver resolver, TargetOsResolver targets, SemanticModelProvider models)
+            {
+                _resolver = resolver;
+                _targets = targets;
+                _models = models;
+                _wrappers = new MmapWrapperResolver(resolver, models);
+            }
+
+            public void AnalyzeInvocationSyntax(SyntaxNodeAnalysisContext context)
+            {
+                var node = (InvocationExpressionSyntax)context.Node;
+                string? name = MmapWrapperResolver.InvokedName(node.Expression);
+                if (name is null || !MmapCallResolver.MayBeMmapName(name))
+                {
+                    return;
+                }
+
+                if (context.SemanticModel.GetOperation(node, context.CancellationToken) is not IInvocationOperation invocation)
+                {
+                    return;
+                }
+
+                CancellationToken cancellationToken = context.CancellationToken;
+                MmapBinding? binding = _resolver.Resolve(invocation.TargetMethod);
+                MmapWrapper? wrapper = null;
+                if (binding is null)
+                {
+                    // Not mmap itself: maybe a wrapper that hands some of its parameters to mmap.
+                    wrapper = _wrappers.Resolve(invocation.TargetMethod, context.SemanticModel);
+                    binding = wrapper?.Inner;
+                    if (binding is null)
+                    {
+                        return;
+                    }
+                }
+
+                Analyze(invocation, binding, wrapper, () => ControlFlowGraphs.ForEnclosingBody(invocation, cancellationToken), context.ReportDiagnostic, cancellationToken);
+            }
+
+            private void Analyze(IInvocationOperation invocation, MmapBinding binding, MmapWrapper? wrapper, Func<ControlFlowGraph?> createGraph, Action<Diagnostic> report, CancellationToken cancellationToken)
+            {
+                TargetOS target = _targets.For(invocation.Syntax.SyntaxTree);
+                MmapConstants constants = binding.ConstantsFor(target);
+                var scope = new EvaluationScope(constants, target, _resolver.Known, _models);
+
+                ControlFlowGraph? graph = null;
+                bool graphTried = false;
+                var locals = new LocalValueAnalysis(
+                    () =>
+                    {
+                        if (!graphTried)
+                        {
+                            graphTried = true;
+                            graph = createGraph();
+                        }
+
+                        return graph;
+                    },
+                    scope);
+                var evaluator = new ValueEvaluator(scope, locals);
+
+                var facts = new MmapCallFacts(invocation, binding, constants);
+                foreach (IArgumentOperation argument in invocation.Arguments)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (argument.Parameter is not { } parameter || argument.ArgumentKind == ArgumentKind.ParamArray)
+                    {
+                        continue;
+                    }
+
+                    if (!TryGetRole(parameter, wrapper, out MmapParameter role) || role == MmapParameter.Address)
+                    {
+                        continue; // Miri ignores the hint; a wrapper's other parameters are not mmap's.
+                    }
+
+                    Location location = argument.IsImplicit ? invocation.Syntax.GetLocation() : argument.Syntax.GetLocation();
+                    facts.Set(role, new MmapArgument(argument, evaluator.Evaluate(argument.Value), location));
+                }
+
+                foreach (Action<MmapCallFacts, Action<Diagnostic>> rule in Rules)
+                {
+                    rule(facts, report);
+                }
+            }
+
+            /// <summary>Which mmap argument a parameter is: by ordinal for mmap itself, through the pass-through map for a wrapper.</summary>
+            private static bool TryGetRole(IParameterSymbol parameter, MmapWrapper? wrapper, out MmapParameter role)
+            {
+                role = MmapParameter.Address;
+                if (wrapper is null)
+                {
+                    if (parameter.Ordinal < 0 || parameter.Ordinal > (int)MmapParameter.Offset)
+                    {
+                        return false;
+                    }
+
+                    role = (MmapParameter)parameter.Ordinal;
+                    return true;
+                }
+
+                foreach (var pair in wrapper.PassedThrough)
+                {
+                    if (pair.Value == parameter.Ordinal)
+                    {
+                        role = pair.Key;
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+    }
+}
