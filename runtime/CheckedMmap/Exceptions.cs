@@ -44,8 +44,9 @@ namespace CheckedMmap
             (Operation.Length == 0 ? string.Empty : "    in " + Operation + Environment.NewLine) +
             "help: " + MmapMessages.UnsupportedHelp + Environment.NewLine;
 
-        /// <inheritdoc />
-        public override string ToString() => Report + base.ToString();
+        /// <summary>The usual "type: message" and throw stack, then <see cref="Report"/>.</summary>
+        /// <returns>The exception text with the report.</returns>
+        public override string ToString() => base.ToString() + Environment.NewLine + Report;
     }
 
     /// <summary>What kind of Undefined Behavior was detected.</summary>
@@ -107,8 +108,9 @@ namespace CheckedMmap
         /// </summary>
         public string Report => _report ??= BuildReport();
 
-        /// <inheritdoc />
-        public override string ToString() => Report + base.ToString();
+        /// <summary>The usual "type: message" and throw stack, then <see cref="Report"/>.</summary>
+        /// <returns>The exception text with the report.</returns>
+        public override string ToString() => base.ToString() + Environment.NewLine + Report;
 
         private string BuildReport()
         {

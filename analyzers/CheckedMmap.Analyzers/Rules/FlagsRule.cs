@@ -7,7 +7,7 @@ namespace CheckedMmap.Analyzers.Rules
 {
     /// <summary>
     /// MMAP005: flags other than exactly MAP_PRIVATE|MAP_ANONYMOUS once MAP_FIXED (MMAP001) and MAP_SHARED (MMAP002)
-    /// are set aside: extra bits, or no MAP_ANONYMOUS. Values that fail the private/shared check are MMAP007's.
+    /// are set aside: extra bits, or a private mapping without MAP_ANONYMOUS. Values that fail the private/shared check are MMAP007's.
     /// </summary>
     internal static class FlagsRule
     {
@@ -60,8 +60,12 @@ namespace CheckedMmap.Analyzers.Rules
                 return;
             }
 
+            // Only private mappings: a shared one without MAP_ANONYMOUS is a shared file mapping, which MMAP002 reports.
             Verdict missing = Verdict.Judge(flags.Values, v =>
-                MmapChecks.PrivateXorShared(MmapCallFacts.AsInt(v)) && !MmapChecks.HasAnonymous(MmapCallFacts.AsInt(v), constants));
+            {
+                int f = MmapCallFacts.AsInt(v);
+                return MmapChecks.PrivateXorShared(f) && !MmapChecks.IsShared(f) && !MmapChecks.HasAnonymous(f, constants);
+            });
             if (missing.Reports)
             {
                 report(Diagnostic.Create(MissingAnonymous, flags.Location,

@@ -80,3 +80,32 @@ public sealed class MmapAnalyzerTest : CSharpAnalyzerTest<MmapAnalyzer, DefaultV
 
     public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor) => new DiagnosticResult(descriptor);
 }
+
+/// <summary>Short forms for the rule tests: a body calling the <see cref="Sources.Libc"/> binding through <c>using static</c>.</summary>
+public static class Verify
+{
+    public static string InMethod(string body) => """
+        using System;
+        using static Libc;
+
+        unsafe class C
+        {
+            void M(int unknown, bool condition, IntPtr address)
+            {
+        """ + body + """
+
+            }
+        }
+        """;
+
+    /// <summary><paramref name="body"/> runs in C.M, with the Libc binding in a second file.</summary>
+    public static MmapAnalyzerTest Libc(string body) => new MmapAnalyzerTest(InMethod(body)).WithSource(Sources.Libc);
+
+    public static Task LibcAsync(string body, params DiagnosticResult[] expected) => Libc(body).Expect(expected).RunAsync();
+
+    /// <summary>A call with every argument good unless overridden.</summary>
+    public static string Call(string prot = "PROT_READ | PROT_WRITE", string flags = "MAP_PRIVATE | MAP_ANONYMOUS", string fd = "-1", string offset = "IntPtr.Zero", string length = "(UIntPtr)4096") =>
+        $"mmap(IntPtr.Zero, {length}, {prot}, {flags}, {fd}, {offset});";
+
+    public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor) => new DiagnosticResult(descriptor);
+}
