@@ -413,8 +413,9 @@ namespace CheckedMmap.Registry
         {
             if (!Slots.TryAllocate(Slots.RoundToHostPage(size), out Slot slot))
             {
-                // A full quarantine may hold the address space the host needs: give it back and try once more.
-                if (Quarantine.Count == 0)
+                // A full quarantine may hold the address space the host needs: give it back and try once more, but
+                // only when that could help (an impossible request must not wipe the use-after-munmap history).
+                if (Quarantine.Count == 0 || _quarantineBytes < size)
                 {
                     return null;
                 }
