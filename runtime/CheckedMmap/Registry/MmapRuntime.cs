@@ -172,7 +172,7 @@ namespace CheckedMmap.Registry
             StackTrace? destroyed = StackRendering.Capture(StackCapture);
             lock (Gate)
             {
-                MappingInfo m = ResolveForDeallocLocked(addr, "munmap", () => Op("munmap", addr, length), reallocating: false);
+                MappingInfo m = ResolveForDeallocLocked(addr, new CallText("munmap", addr, length), reallocating: false);
                 if (rounded != m.SizeBytes)
                 {
                     throw Ub(UndefinedBehaviorKind.IncorrectLayout,
@@ -232,7 +232,7 @@ namespace CheckedMmap.Registry
             StackTrace? stack = StackRendering.Capture(StackCapture);
             lock (Gate)
             {
-                MappingInfo old = ResolveForDeallocLocked(oldAddr, "mremap", () => MremapOp(oldAddr, oldSize, newSize, flags), reallocating: true);
+                MappingInfo old = ResolveForDeallocLocked(oldAddr, new CallText("mremap", oldAddr, oldSize, newSize, flags), reallocating: true);
 
                 // rustc's reallocate_ptr: allocate, copy min(old, new) bytes (a bounds-checked read), then deallocate
                 // with the given old size. Checked here before anything is allocated.
@@ -485,33 +485,65 @@ namespace CheckedMmap.Registry
 
         // rustc's deallocate_ptr / reallocate_ptr pointer checks, in order: a pointer to some allocation (null /
         // no provenance), offset 0, still live. The layout check is the caller's (it differs between the two).
-        private static MappingInfo ResolveForDeallocLocked(ulong addr, string fn, Func<string> op, bool reallocating)
+        private static MappingInfo ResolveForDeallocLocked(ulong addr, CallText call, bool reallocating)
         {
             if (addr == 0)
             {
-                throw Ub(UndefinedBehaviorKind.NullPointer, MmapMessages.NullPointer, op(), addr, null);
+                throw Ub(UndefinedBehaviorKind.NullPointer, MmapMessages.NullPointer, call.ToString(), addr, null);
             }
 
             MappingInfo? m = Tree.Floor(addr);
             if (m == null || addr - m.Start >= m.SizeBytes)
             {
-                throw Ub(UndefinedBehaviorKind.DanglingNoProvenance, MmapMessages.DanglingNoProvenance(addr), op(), addr, null);
+                throw Ub(UndefinedBehaviorKind.DanglingNoProvenance, MmapMessages.DanglingNoProvenance(addr), call.ToString(), addr, null);
             }
 
             if (m.Start != addr)
             {
                 string ptr = MmapMessages.Pointer(addr, m.Id);
                 throw Ub(UndefinedBehaviorKind.NotAtBeginning,
-                    reallocating ? MmapMessages.ReallocNotAtBeginning(ptr) : MmapMessages.DeallocNotAtBeginning(ptr), op(), addr, m);
+                    reallocating ? MmapMessages.ReallocNotAtBeginning(ptr) : MmapMessages.DeallocNotAtBeginning(ptr), call.ToString(), addr, m);
             }
 
             if (m.State != MappingState.Live)
             {
-                throw Ub(UndefinedBehaviorKind.Freed, MmapMessages.Freed(m.Name), op(), addr, m);
+                throw Ub(UndefinedBehaviorKind.Freed, MmapMessages.Freed(m.Name), call.ToString(), addr, m);
             }
 
-            _ = fn;
             return m;
+        }
+
+        /// <summary>The call's text for a report, built only when something is reported (no allocation per call).</summary>
+        private readonly struct CallText
+        {
+            private readonly string _fn;
+            private readonly ulong _addr;
+            private readonly ulong _a;
+            private readonly ulong _b;
+            private readonly int _flags;
+            private readonly bool _isMremap;
+
+            public CallText(string fn, ulong addr, ulong length)
+            {
+                _fn = fn;
+                _addr = addr;
+                _a = length;
+                _b = 0;
+                _flags = 0;
+                _isMremap = false;
+            }
+
+            public CallText(string fn, ulong addr, ulong oldSize, ulong newSize, int flags)
+            {
+                _fn = fn;
+                _addr = addr;
+                _a = oldSize;
+                _b = newSize;
+                _flags = flags;
+                _isMremap = true;
+            }
+
+            public override string ToString() => _isMremap ? MremapOp(_addr, _a, _b, _flags) : Op(_fn, _addr, _a);
         }
 
         private static UndefinedBehaviorException Ub(UndefinedBehaviorKind kind, string message, string op, ulong addr, MappingInfo? m) =>
