@@ -128,7 +128,7 @@ namespace CheckedMmap.Registry
                     s.Constants.FormatFlags(flags), fd, offset));
             }
 
-            StackTrace? created = StackRendering.Capture(StackCapture);
+            StackTrace? created = StackRendering.CaptureCreation(StackCapture);
             lock (Gate)
             {
                 if (!ReferenceEquals(s, _current))
@@ -141,7 +141,7 @@ namespace CheckedMmap.Registry
                     }
                 }
 
-                MappingInfo? m = CreateLocked(mapLength, s, "mmap", created);
+                MappingInfo? m = CreateLocked(mapLength, s, "mmap", created, default);
                 if (m == null)
                 {
                     // Miri would stop with "resource exhaustion"; the host's answer is more useful to an allocator.
@@ -156,7 +156,7 @@ namespace CheckedMmap.Registry
 
         // ------------------------------------------------------------------ munmap
 
-        public static int Munmap(ulong addr, ulong length)
+        public static int Munmap(ulong addr, ulong length, in CallerSite site = default)
         {
             // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
             int savedPInvoke = Marshal.GetLastPInvokeError();
@@ -169,7 +169,7 @@ namespace CheckedMmap.Registry
                 return -1;
             }
 
-            StackTrace? destroyed = StackRendering.Capture(StackCapture);
+            StackTrace? destroyed = StackRendering.CaptureDestruction(StackCapture);
             lock (Gate)
             {
                 MappingInfo m = ResolveForDeallocLocked(addr, new CallText("munmap", addr, length), reallocating: false);
@@ -187,7 +187,7 @@ namespace CheckedMmap.Registry
                     return -1;
                 }
 
-                RetireLocked(m, "munmap", destroyed);
+                RetireLocked(m, "munmap", destroyed, site);
                 RestoreErrno(savedPInvoke, savedSystem);
                 return 0;
             }
@@ -195,7 +195,7 @@ namespace CheckedMmap.Registry
 
         // ------------------------------------------------------------------ mremap
 
-        public static unsafe ulong Mremap(ulong oldAddr, ulong oldSize, ulong newSize, int flags)
+        public static unsafe ulong Mremap(ulong oldAddr, ulong oldSize, ulong newSize, int flags, in CallerSite site = default)
         {
             // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
             int savedPInvoke = Marshal.GetLastPInvokeError();
@@ -229,7 +229,10 @@ namespace CheckedMmap.Registry
                 return ulong.MaxValue;
             }
 
-            StackTrace? stack = StackRendering.Capture(StackCapture);
+            // One walk: the new mapping's creation stack. In MethodsWithFileLine mode it is also the old one's
+            // destruction stack (the same call); otherwise the old one keeps the call site only.
+            StackTrace? stack = StackRendering.CaptureCreation(StackCapture);
+            StackTrace? oldDestroyed = StackCapture == StackCaptureMode.MethodsWithFileLine ? stack : null;
             lock (Gate)
             {
                 MappingInfo old = ResolveForDeallocLocked(oldAddr, new CallText("mremap", oldAddr, oldSize, newSize, flags), reallocating: true);
@@ -251,7 +254,7 @@ namespace CheckedMmap.Registry
                         MremapOp(oldAddr, oldSize, newSize, flags), oldAddr, old);
                 }
 
-                MappingInfo? fresh = CreateLocked(newSize, s, "mremap", stack);
+                MappingInfo? fresh = CreateLocked(newSize, s, "mremap", stack, site);
                 if (fresh == null)
                 {
                     SetErrno(MmapConstants.ENOMEM);
@@ -272,7 +275,7 @@ namespace CheckedMmap.Registry
                     return ulong.MaxValue;
                 }
 
-                RetireLocked(old, "mremap", stack);
+                RetireLocked(old, "mremap", oldDestroyed, site);
                 RestoreErrno(savedPInvoke, savedSystem);
                 return fresh.Start;
             }
@@ -430,7 +433,7 @@ namespace CheckedMmap.Registry
 
         // ------------------------------------------------------------------ internals
 
-        private static MappingInfo? CreateLocked(ulong size, RuntimeSettings s, string createdBy, StackTrace? created)
+        private static MappingInfo? CreateLocked(ulong size, RuntimeSettings s, string createdBy, StackTrace? created, in CallerSite site)
         {
             if (!Slots.TryAllocate(Slots.RoundToHostPage(size), out Slot slot))
             {
@@ -448,15 +451,16 @@ namespace CheckedMmap.Registry
                 }
             }
 
-            var m = new MappingInfo(++_lastId, slot.Address, size, s.PageSize, createdBy, created) { Slot = slot };
+            var m = new MappingInfo(++_lastId, slot.Address, size, s.PageSize, createdBy, created, site) { Slot = slot };
             Tree.Insert(m);
             _liveCount++;
             _liveBytes += size;
             return m;
         }
 
-        private static void RetireLocked(MappingInfo m, string destroyedBy, StackTrace? destroyed)
+        private static void RetireLocked(MappingInfo m, string destroyedBy, StackTrace? destroyed, in CallerSite site)
         {
+            m.DestroyedAt = site;
             System.Threading.Thread t = System.Threading.Thread.CurrentThread;
             m.DestroyedBy = destroyedBy;
             m.DestructionStackTrace = destroyed;
