@@ -52,6 +52,7 @@ namespace CheckedMmap.Registry
         private static ulong _liveBytes;
         private static long _lastId;
         private static long _evictions;
+        private static ulong _movedBytes;
 
         static MmapRuntime()
         {
@@ -261,9 +262,25 @@ namespace CheckedMmap.Registry
                     return ulong.MaxValue;
                 }
 
-                Buffer.MemoryCopy((void*)(nint)oldAddr, (void*)(nint)fresh.Start, copy, copy);
+                // Whole host pages move (page tables only); a partial last page is copied, so that the bytes past the
+                // old size read as zero in the new block even if something wrote past the old size inside that page.
+                ulong movable = copy / Slots.HostPage * Slots.HostPage;
+                bool moved = movable != 0 && Slots.TryMovePages(old.Slot, fresh.Slot, movable);
+                ulong copied = moved ? movable : 0;
+                if (moved)
+                {
+                    _movedBytes += movable;
+                }
+
+                Buffer.MemoryCopy((void*)(nint)(oldAddr + copied), (void*)(nint)(fresh.Start + copied), copy - copied, copy - copied);
                 if (!Slots.Decommit(old.Slot))
                 {
+                    if (moved)
+                    {
+                        // The old block is still mapped read/write (the decommit failed) but empty: put the data back.
+                        Buffer.MemoryCopy((void*)(nint)fresh.Start, (void*)(nint)oldAddr, movable, movable);
+                    }
+
                     // Undo the new block: the old one stays live and untouched.
                     _ = Slots.Decommit(fresh.Slot);
                     Tree.Remove(fresh);
@@ -409,6 +426,18 @@ namespace CheckedMmap.Registry
         public static ulong QuarantinedBytes => _quarantineBytes;
 
         public static long LastId => System.Threading.Interlocked.Read(ref _lastId);
+
+        /// <summary>Bytes mremap moved by page-table moves instead of copying (tests check the fast path is taken).</summary>
+        public static ulong MovedBytes
+        {
+            get
+            {
+                lock (Gate)
+                {
+                    return _movedBytes;
+                }
+            }
+        }
 
         public static long Evictions => System.Threading.Interlocked.Read(ref _evictions);
 
