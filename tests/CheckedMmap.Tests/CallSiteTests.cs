@@ -131,4 +131,26 @@ public sealed unsafe class CallSiteTests : IDisposable
         AssertSite(MmapTracker.FindMapping((nint)r)!.DestructionCallSite, "munmap", line,
             nameof(Void_pointer_forms_record_the_call_site_and_a_null_fifth_mremap_argument_still_binds));
     }
+
+    [Fact]
+    public void Libc_shaped_method_groups_still_convert_and_work()
+    {
+        Func<nint, nuint, int> unmap = Mman.munmap;
+        Func<nint, nuint, int, int> protect = Mman.mprotect;
+        Func<nint, nuint, int, int> advise = Mman.madvise;
+        Func<nint, nuint, nuint, int, nint> remap = Mman.mremap;
+        delegate*<void*, nuint, int> unmapPointer = &Mman.munmap;
+        nint p = Map(P);
+        Assert.Equal(0, protect(p, P, RW));
+        Assert.Equal(0, advise(p, P, Mman.MADV_NORMAL));
+        nint q = remap(p, P, 2 * P, Mman.MREMAP_MAYMOVE);
+        Assert.NotEqual(Mman.MAP_FAILED, q);
+        Assert.Null(MmapTracker.FindMapping(q)!.CreationCallSite); // a delegate call has no call site to record
+        Assert.Equal(0, unmap(q, 2 * P));
+        Assert.Null(MmapTracker.FindMapping(q)!.DestructionCallSite);
+        Assert.Contains("(no stack: only StackCaptureMode.MethodsWithFileLine", MmapTracker.FindMapping(q)!.DestructionStack);
+        nint r = Map(P);
+        Assert.Equal(0, unmapPointer((void*)r, P));
+        Assert.Equal(MappingState.Quarantined, MmapTracker.FindMapping(r)!.State);
+    }
 }
