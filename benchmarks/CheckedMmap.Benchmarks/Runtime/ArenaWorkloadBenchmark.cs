@@ -58,9 +58,11 @@ namespace CheckedMmap.Benchmarks.Runtime
 
             report.Heading("Arena workload: a million small allocations, checked against unchecked");
             report.Paragraph(
-                $"{allocations:N0} allocations of 16–256 bytes, {perArena:N0} per arena, each written in full and read back; 1 MiB chunks from mmap " +
-                $"({chunks} chunks mapped and unmapped per run). The same source (`benchmarks/Workload/Arena.cs`, the swap idiom " +
-                "`#if CHECKED using Native = CheckedMmap.Mman; #else using Native = …Libc; #endif`) compiled twice. " +
+                $"{allocations:N0} allocations of 16–256 bytes, {perArena:N0} per arena, each written in full and read back, on the package's sample " +
+                $"`Allocators.Arena` (samples/Allocators, {(UncheckedWorkload::CheckedMmap.Benchmarks.Workload.ArenaWorkload.ChunkSize / 1024)} KiB chunks: " +
+                $"{chunks} chunks mapped and unmapped per run). The sample's sources with its swap idiom " +
+                "(`#if CHECKED using Native = CheckedMmap.Mman; #else using Native = Allocators.Libc; #endif`) and the driver " +
+                "`benchmarks/Workload/ArenaWorkload.cs` are compiled twice, with and without CHECKED. " +
                 $"{rounds} interleaved rounds after a warm-up round; milliseconds per run (median). The checksums of both builds agree.");
             report.Table(new[] { "Build", "Per run", "Ratio to unchecked (IQR)" }, rows);
         }

@@ -72,6 +72,24 @@ namespace CheckedMmap.Benchmarks.Runtime
             }
         }
 
+        private static void TwoCaptures(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                _ = new StackTrace(1, false);
+                _ = new StackTrace(1, false);
+            }
+        }
+
+        /// <summary>Writes one byte per page, as a program does to memory it uses (mremap moves a buffer that is in use).</summary>
+        private static unsafe void Touch(nint p, nuint size)
+        {
+            for (nuint offset = 0; offset < size; offset += 4096)
+            {
+                ((byte*)p)[offset] = 1;
+            }
+        }
+
         private static Contender Checked(string name, StackCaptureMode mode, nuint size, int count) => new(name, () =>
         {
             CheckedMmapOptions.StackCapture = mode;
@@ -103,6 +121,8 @@ namespace CheckedMmap.Benchmarks.Runtime
                     Checked("checked, stacks off", StackCaptureMode.None, size, count),
                     Checked("checked, default (methods)", StackCaptureMode.Methods, size, count),
                     Checked("checked, methods + file:line", StackCaptureMode.MethodsWithFileLine, size, count),
+                    // What the default capture adds per pair, alone: two `new StackTrace(1, false)` at the same depth.
+                    new("reference: 2 × new StackTrace(1, false) alone", () => TimePerOp(count, TwoCaptures)),
                 };
                 Dictionary<string, List<double>> samples = Interleaved.Run(contenders, 1, rounds);
                 CheckedMmapOptions.StackCapture = StackCaptureMode.Methods;
@@ -111,6 +131,11 @@ namespace CheckedMmap.Benchmarks.Runtime
                 foreach (Contender c in contenders)
                 {
                     Ratio ratio = Stats.PairedRatio(samples[c.Name], samples["raw"]);
+                    if (c.Name.StartsWith("reference", StringComparison.Ordinal) && size != 4096)
+                    {
+                        continue; // the capture cost does not depend on the size: shown once
+                    }
+
                     rows.Add(new[] { label, c.Name, Report.Ns(Stats.Median(samples[c.Name])), c.Name == "raw" ? "1" : ratio.ToString() });
                 }
 
@@ -281,6 +306,7 @@ namespace CheckedMmap.Benchmarks.Runtime
                     {
                         for (int i = 0; i < n; i++)
                         {
+                            Touch(raw, size);
                             raw = RawLibc.mremap(raw, size, 2 * size, RawLibc.MREMAP_MAYMOVE);
                             raw = RawLibc.mremap(raw, 2 * size, size, RawLibc.MREMAP_MAYMOVE);
                             Check(raw == -1 ? -1 : 0);
@@ -310,7 +336,7 @@ namespace CheckedMmap.Benchmarks.Runtime
                 report.Heading("mremap, mprotect, madvise (64 KiB mapping)");
                 report.Paragraph(
                     $"{count} calls per sample, {rounds} rounds after a warm-up round. mprotect(RW→RW) and madvise(MADV_WILLNEED) on a live mapping; " +
-                    "mremap = one grow to 128 KiB plus one shrink back to 64 KiB, both with MREMAP_MAYMOVE (Miri requires it even to shrink), reported per grow+shrink. Checked mprotect and madvise " +
+                    "mremap = one grow to 128 KiB plus one shrink back to 64 KiB, both with MREMAP_MAYMOVE (Miri requires it even to shrink), reported per grow+shrink; before each grow the program writes one byte per page (a buffer is remapped because it is in use). Checked mprotect and madvise " +
                     "validate like Miri and make no system call (Miri accepts only PROT_READ|PROT_WRITE and four no-op advice values); a checked mremap " +
                     "that grows moves the data into a new guarded mapping and quarantines the old block.");
                 report.Table(new[] { "Call", "Contender", "Per call", "Ratio to raw (IQR)" }, rows);
@@ -331,6 +357,7 @@ namespace CheckedMmap.Benchmarks.Runtime
                 nint p = get();
                 for (int i = 0; i < n; i++)
                 {
+                    Touch(p, size);
                     p = Mman.mremap(p, size, 2 * size, Mman.MREMAP_MAYMOVE);
                     Check(p == -1 ? -1 : 0);
                     p = Mman.mremap(p, 2 * size, size, Mman.MREMAP_MAYMOVE);
