@@ -276,7 +276,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 "CheckedMmap's compilation start, taken apart (median of 5 fresh compilations): its four `GetTypeByMetadataName` look-ups of the known " +
                 $"bindings cost **{Report.Ms(Stats.Median(cold))}** when they are the first type look-up in the compilation, and " +
                 $"{Report.Ms(Stats.Median(warm))} once another look-up (here `DllImportAttribute`, {Report.Ms(Stats.Median(warmFirst))}) has already " +
-                "loaded the referenced assemblies' symbols; `ContainsSymbolsWithName("*mmap*" predicate, Member)` costs " +
+                "loaded the referenced assemblies' symbols; `ContainsSymbolsWithName` with its name predicate costs " +
                 $"{Report.Ms(Stats.Median(coldNames))}. Telemetry charges the first look-up in a compilation to whichever analyzer makes it.");
         }
 
