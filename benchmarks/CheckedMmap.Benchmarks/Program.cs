@@ -30,16 +30,32 @@ namespace CheckedMmap.Benchmarks
             string loadBefore = Machine.LoadAverage();
             Console.WriteLine(machine);
 
-            if (what is "all" or "analyzer")
-            {
-                AnalyzerBenchmark.Run(report, quick);
-            }
-
+            // The runtime section first: it takes minutes where the analyzer section can take much longer on a busy
+            // machine, and the file is rewritten after each section so a long run keeps what it has measured.
             if (what is "all" or "runtime")
             {
                 Runtime.RuntimeBenchmark.Run(report, quick);
+                Write(output, report, Header(what, quick, started, machine, loadBefore, meter));
             }
 
+            if (what is "all" or "analyzer")
+            {
+                AnalyzerBenchmark.Run(report, quick);
+                Write(output, report, Header(what, quick, started, machine, loadBefore, meter));
+            }
+
+            Console.WriteLine($"results written to {output}");
+            return 0;
+        }
+
+        private static void Write(string output, Report report, string header)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+            File.WriteAllText(output, report.Render(header));
+        }
+
+        private static string Header(string what, bool quick, DateTime started, string machine, string loadBefore, BusyMeter meter)
+        {
             string header =
                 $"## Results of `{what}{(quick ? " --quick" : "")}`, {started:yyyy-MM-dd HH:mm} UTC, {(DateTime.UtcNow - started).TotalMinutes:0.0} min\n\n" +
                 $"Machine: {machine}.\n\n" +
@@ -50,10 +66,7 @@ namespace CheckedMmap.Benchmarks
                 header += "\n\n**Analyzer exceptions (AD0001):** " + string.Join("; ", AnalyzerBenchmark.AnalyzerExceptions.Select(e => $"{e.Key}: {e.Value.Split('\n')[0]}"));
             }
 
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-            File.WriteAllText(output, report.Render(header));
-            Console.WriteLine($"results written to {output}");
-            return 0;
+            return header;
         }
 
         private static bool IsEmpty<TKey, TValue>(this System.Collections.Generic.IReadOnlyDictionary<TKey, TValue> dictionary) => dictionary.Count == 0;

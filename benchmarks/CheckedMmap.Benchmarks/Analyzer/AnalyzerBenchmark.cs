@@ -44,7 +44,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
             Console.WriteLine($"analyzer: {set.CheckedMmap.Length} CheckedMmap analyzers from {set.CheckedMmapPath}");
             Console.WriteLine($"analyzer: SDK analyzers {set.PInvokeRules?.GetType().FullName}, {set.RuntimeMarshallingRules?.GetType().FullName} from {set.NetAnalyzersPath}");
 
-            report.Heading("Analyzer: cost on a generated 1,000-file compilation");
+            report.Heading($"Analyzer: cost on a generated {files:N0}-file compilation");
             report.Paragraph(
                 $"{files} files, {files * CodeGenerator.MethodsPerFile:N0} methods of ordinary code " +
                 $"(loops, LINQ, string building, dictionaries, switch expressions, async, exceptions, spans, generics, lambdas). " +
