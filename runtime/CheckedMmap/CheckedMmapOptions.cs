@@ -63,6 +63,12 @@ namespace CheckedMmap
         /// <summary>CHECKEDMMAP_LEAK_CHECK_AT_EXIT: 1 to report live mappings at process exit and fail the exit code.</summary>
         public const string LeakCheckAtExitVariable = "CHECKEDMMAP_LEAK_CHECK_AT_EXIT";
 
+        /// <summary>
+        /// CHECKEDMMAP_FAULT_REPORTS: 1 (default) installs the fault reporter where it can work (Linux x64 with
+        /// DOTNET_legacyCorruptedStateExceptionsPolicy=1); 0 never installs it.
+        /// </summary>
+        public const string FaultReportsVariable = "CHECKEDMMAP_FAULT_REPORTS";
+
         /// <summary>Default quarantine size in bytes (as ASan's quarantine_size_mb).</summary>
         public const ulong DefaultQuarantineMaxBytes = 256UL << 20;
 
@@ -220,6 +226,20 @@ namespace CheckedMmap
             }
         }
 
+        /// <summary>
+        /// True when guard-page and quarantine faults print a ==CheckedMmap== report naming the mapping before the
+        /// process fails fast. Needs Linux x64 and the environment variable DOTNET_legacyCorruptedStateExceptionsPolicy=1
+        /// (read by the .NET runtime at startup); CHECKEDMMAP_FAULT_REPORTS=0 turns it off.
+        /// </summary>
+        public static bool FaultReportsActive
+        {
+            get
+            {
+                EnsureLoaded();
+                return CheckedMmap.Host.FaultReporter.IsInstalled;
+            }
+        }
+
         /// <summary>Where reports printed by CheckedMmap itself go (leaks at exit). Default: standard error.</summary>
         public static TextWriter ReportWriter
         {
@@ -268,6 +288,7 @@ namespace CheckedMmap
             [QuarantineBytesVariable] = "bytes kept in quarantine, k/m/g suffixes allowed (default 256m)",
             [QuarantineCountVariable] = "mappings kept in quarantine (default 8192)",
             [LeakCheckAtExitVariable] = "1 | 0: report live mappings at exit and exit with 1 (default 0)",
+            [FaultReportsVariable] = "1 | 0: name the mapping on guard-page/quarantine faults where possible (default 1; needs DOTNET_legacyCorruptedStateExceptionsPolicy=1, Linux x64)",
         };
 
         internal static void EnsureLoaded()
@@ -334,6 +355,7 @@ namespace CheckedMmap
 
             bool guards = ParseBool(env, GuardPagesVariable, true);
             bool leak = ParseBool(env, LeakCheckAtExitVariable, false);
+            bool faultReports = ParseBool(env, FaultReportsVariable, true);
 
             StackCaptureMode stacks = StackCaptureMode.Methods;
             string? s = env(StacksVariable);
@@ -381,6 +403,10 @@ namespace CheckedMmap
             MmapRuntime.SetQuarantineBounds(qBytes, qCount);
             MmapRuntime.StackCapture = stacks;
             MmapRuntime.LeakCheckAtExit = leak;
+            if (faultReports)
+            {
+                CheckedMmap.Host.FaultReporter.TryInstall();
+            }
         }
 
         internal static ulong ValidatePageSizeKiB(ulong kib, string setting)

@@ -44,8 +44,9 @@ namespace CheckedMmap
             (Operation.Length == 0 ? string.Empty : "    in " + Operation + Environment.NewLine) +
             "help: " + MmapMessages.UnsupportedHelp + Environment.NewLine;
 
-        /// <inheritdoc />
-        public override string ToString() => Report + base.ToString();
+        /// <summary>The usual "type: message" and throw stack, then <see cref="Report"/>.</summary>
+        /// <returns>The exception text with the report.</returns>
+        public override string ToString() => base.ToString() + Environment.NewLine + Report;
     }
 
     /// <summary>What kind of Undefined Behavior was detected.</summary>
@@ -77,6 +78,8 @@ namespace CheckedMmap
     public sealed class UndefinedBehaviorException : Exception
     {
         private readonly StackTrace? _site;
+        private readonly int _threadId = Environment.CurrentManagedThreadId;
+        private readonly string? _threadName = System.Threading.Thread.CurrentThread.Name;
         private string? _report;
 
         internal UndefinedBehaviorException(UndefinedBehaviorKind kind, string message, string operation, ulong address, MappingInfo? mapping, StackTrace? site)
@@ -107,15 +110,16 @@ namespace CheckedMmap
         /// </summary>
         public string Report => _report ??= BuildReport();
 
-        /// <inheritdoc />
-        public override string ToString() => Report + base.ToString();
+        /// <summary>The usual "type: message" and throw stack, then <see cref="Report"/>.</summary>
+        /// <returns>The exception text with the report.</returns>
+        public override string ToString() => base.ToString() + Environment.NewLine + Report;
 
         private string BuildReport()
         {
             var sb = new StringBuilder();
             sb.Append("==CheckedMmap== ERROR: ").Append(MmapMessages.UndefinedBehaviorHeader).AppendLine(Message);
             sb.Append("    in ").Append(Operation).Append(" on ")
-              .Append(MappingInfo.ThreadText(Environment.CurrentManagedThreadId, null)).AppendLine(":");
+              .Append(MappingInfo.ThreadText(_threadId, _threadName)).AppendLine(":");
             if (_site != null)
             {
                 sb.Append(StackRendering.Render(_site));

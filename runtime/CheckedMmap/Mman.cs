@@ -44,10 +44,10 @@ namespace CheckedMmap
         // ---------------------------------------------------------------- flags of the emulated target
 
         /// <summary>Anonymous mapping: 0x20 on Linux, 0x1000 on macOS and FreeBSD (the emulated target's value).</summary>
-        public static int MAP_ANONYMOUS => MmapRuntime.Current.Constants.MapAnonymous;
+        public static int MAP_ANONYMOUS => Settings.Constants.MapAnonymous;
 
         /// <summary>Same as <see cref="MAP_ANONYMOUS"/>.</summary>
-        public static int MAP_ANON => MmapRuntime.Current.Constants.MapAnonymous;
+        public static int MAP_ANON => Settings.Constants.MapAnonymous;
 
         /// <summary>Linux 0x4000, macOS/FreeBSD 0x40.</summary>
         public static int MAP_NORESERVE => Flag("MAP_NORESERVE");
@@ -81,7 +81,7 @@ namespace CheckedMmap
 
         /// <summary>Linux's MAP_SHARED|MAP_PRIVATE (3): always EINVAL here, as in Miri.</summary>
         public static int MAP_SHARED_VALIDATE =>
-            MmapRuntime.Current.Target == TargetOS.Linux ? MmapConstants.MAP_SHARED | MmapConstants.MAP_PRIVATE : Missing("MAP_SHARED_VALIDATE");
+            Settings.Target == TargetOS.Linux ? MmapConstants.MAP_SHARED | MmapConstants.MAP_PRIVATE : Missing("MAP_SHARED_VALIDATE");
 
         /// <summary>mmap's and mremap's error return: the all-ones pointer.</summary>
         public const nint MAP_FAILED = -1;
@@ -139,10 +139,10 @@ namespace CheckedMmap
         }
 
         /// <summary>sysconf's name for the page size on the emulated target (30 Linux, 29 macOS, 47 FreeBSD).</summary>
-        public static int _SC_PAGESIZE => MmapRuntime.Current.Constants.ScPageSize;
+        public static int _SC_PAGESIZE => Settings.Constants.ScPageSize;
 
         /// <summary>Same as <see cref="_SC_PAGESIZE"/>.</summary>
-        public static int _SC_PAGE_SIZE => MmapRuntime.Current.Constants.ScPageSize;
+        public static int _SC_PAGE_SIZE => Settings.Constants.ScPageSize;
 
         /// <summary>The emulated page size.</summary>
         public static int getpagesize() => checked((int)PageSize);
@@ -230,6 +230,16 @@ namespace CheckedMmap
         /// <summary><see cref="madvise(nint, nuint, int)"/> for <c>void*</c> code.</summary>
         /// <returns>0, or -1 with errno set.</returns>
         public static int madvise(void* addr, nuint length, int advice) => MmapRuntime.Madvise((ulong)addr, length, advice);
+
+        // The emulated target's settings, with the environment applied (target-dependent constants must see CHECKEDMMAP_TARGET).
+        private static RuntimeSettings Settings
+        {
+            get
+            {
+                CheckedMmapOptions.EnsureLoaded();
+                return MmapRuntime.Current;
+            }
+        }
 
         private static int Flag(string name)
         {

@@ -40,6 +40,12 @@ namespace CheckedMmap
                     continue;
                 }
 
+                // The runtime's exception dispatch frames (fault reports are rendered during dispatch).
+                if (m.DeclaringType?.FullName?.StartsWith("System.Runtime.EH", StringComparison.Ordinal) == true)
+                {
+                    continue;
+                }
+
                 if (m.DeclaringType?.Assembly == Own)
                 {
                     // Keep only the outermost public Mman frame (the void* overload calls the nint one).

@@ -168,10 +168,18 @@ public static unsafe class ChildScenarios
         Console.WriteLine("NOT REACHED");
     }
 
+    public static void ReportActive() => Console.WriteLine("fault reports active: " + CheckedMmapOptions.FaultReportsActive);
+
     public static void UncaughtPartialMunmap()
     {
         byte* p = (byte*)Mman.mmap(null, 8192, RW, PA, -1, 0);
         Mman.munmap(p, 4096);
+    }
+
+    public static void PrintTargetConstants()
+    {
+        // Read before any call: the environment must already apply.
+        Console.WriteLine($"MAP_ANONYMOUS={Mman.MAP_ANONYMOUS:x} _SC_PAGESIZE={Mman._SC_PAGESIZE} PageSize={Mman.PageSize}");
     }
 
     public static void LeakOneMapping()

@@ -57,6 +57,46 @@ public class FaultTests
     public void Use_after_munmap_on_a_worker_thread_faults() =>
         AssertDeterministicFault(nameof(ChildScenarios.UseAfterMunmapOnWorkerThread), "about to write freed memory on a worker", "ChildScenarios");
 
+    private const string Legacy = "DOTNET_legacyCorruptedStateExceptionsPolicy";
+
+    [Theory]
+    [InlineData(nameof(ChildScenarios.ReadAfterMunmap), "==CheckedMmap== ERROR: use after munmap: access at 0x", "bytes into alloc1", "alloc1 was destroyed here:")]
+    [InlineData(nameof(ChildScenarios.WriteAfterMremapMove), "==CheckedMmap== ERROR: use after mremap: access at 0x", "0 bytes into alloc1", "destroyed by mremap on thread")]
+    [InlineData(nameof(ChildScenarios.WriteOnePastRoundedEnd), "==CheckedMmap== ERROR: access past the end: access at 0x", "0 bytes after the page-rounded end of alloc1", "alloc1 was created here:")]
+    [InlineData(nameof(ChildScenarios.WriteOneByteBeforeStart), "==CheckedMmap== ERROR: access before the start: access at 0x", "1 bytes before alloc1", "alloc1 was created here:")]
+    [InlineData(nameof(ChildScenarios.UseAfterMunmapOnWorkerThread), "==CheckedMmap== ERROR: use after munmap: access at 0x", "0 bytes into alloc1", "alloc1 was destroyed here:")]
+    public void Fault_reports_name_the_mapping_with_the_legacy_switch(string scenario, string header, string where, string history)
+    {
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != Architecture.X64)
+        {
+            return;
+        }
+
+        for (int run = 0; run < 2; run++)
+        {
+            ChildProcess.Result r = ChildProcess.Run(scenario, (Legacy, "1"));
+            Assert.True(r.ExitCode == 134, r.ToString());
+            Assert.Contains(header, r.Stderr);
+            Assert.Contains(where, r.Stderr);
+            Assert.Contains(history, r.Stderr);
+            Assert.Contains("access stack:", r.Stderr);
+            Assert.Contains("ChildScenarios." + scenario, r.Stderr);
+            Assert.Contains("SUMMARY: CheckedMmap: ", r.Stderr);
+            Assert.DoesNotContain("NOT REACHED", r.Stdout);
+        }
+    }
+
+    [Fact]
+    public void Fault_reports_are_off_without_the_legacy_switch_or_when_disabled()
+    {
+        Assert.Contains("fault reports active: False", ChildProcess.Run(nameof(ChildScenarios.ReportActive)).Stdout);
+        Assert.Contains("fault reports active: False", ChildProcess.Run(nameof(ChildScenarios.ReportActive), (Legacy, "1"), (CheckedMmapOptions.FaultReportsVariable, "0")).Stdout);
+        if (OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64)
+        {
+            Assert.Contains("fault reports active: True", ChildProcess.Run(nameof(ChildScenarios.ReportActive), (Legacy, "1")).Stdout);
+        }
+    }
+
     [Fact]
     public void Uncaught_undefined_behavior_prints_the_full_report()
     {
@@ -64,7 +104,8 @@ public class FaultTests
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("CheckedMmap.UndefinedBehaviorException", r.Stderr);
         Assert.Contains("==CheckedMmap== ERROR: Undefined Behavior: incorrect layout on deallocation: alloc1 has size 8192 and alignment 4096, but gave size 4096 and alignment 4096", r.Stderr);
-        Assert.Contains("alloc1 was created here (by mmap on thread", r.Stderr);
+        Assert.Contains("alloc1 was created here:", r.Stderr);
+        Assert.Contains("created by mmap on thread 1", r.Stderr);
         Assert.Contains("ChildScenarios.UncaughtPartialMunmap()", r.Stderr);
     }
 
@@ -93,6 +134,14 @@ public class FaultTests
         ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.FirstCallWithEnvironment), (CheckedMmapOptions.PageSizeVariable, "16"));
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("mapped; page size 16384", r.Stdout);
+    }
+
+    [Fact]
+    public void Environment_target_applies_to_constants_read_before_any_call()
+    {
+        ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.PrintTargetConstants), (CheckedMmapOptions.TargetVariable, "macos"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("MAP_ANONYMOUS=1000 _SC_PAGESIZE=29", r.Stdout);
     }
 
     [Fact]

@@ -172,7 +172,8 @@ public unsafe class MremapMatrixTests
         MappingInfo old = MmapTracker.FindMapping(p)!;
         nint q = Mman.mremap(p, P, 2 * P, Mman.MREMAP_MAYMOVE);
         var e = Ub(UndefinedBehaviorKind.Freed, Messages.Freed(old), () => Mman.munmap(p, P));
-        Assert.Contains($"{old.Name} was destroyed here (by mremap", e.Report);
+        Assert.Contains($"{old.Name} was destroyed here:", e.Report);
+        Assert.Contains(", destroyed by mremap on thread", e.Report);
         Ub(UndefinedBehaviorKind.Freed, Messages.Freed(old), () => Mman.mremap(p, P, P, Mman.MREMAP_MAYMOVE));
         Unmap(q, 2 * P);
     }

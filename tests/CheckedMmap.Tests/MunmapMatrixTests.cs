@@ -107,8 +107,10 @@ public unsafe class MunmapMatrixTests
         var e = Ub(UndefinedBehaviorKind.Freed, Messages.Freed(m), () => Mman.munmap(p, P));
         Assert.Same(m, e.Mapping);
         string report = e.ToString();
-        Assert.Contains($"{m.Name} was created here (by mmap on thread", report);
-        Assert.Contains($"{m.Name} was destroyed here (by munmap on thread", report);
+        Assert.Contains($"{m.Name} was created here:", report);
+        Assert.Contains($"{m.Name} was destroyed here:", report);
+        Assert.Contains("; created by mmap on thread", report);
+        Assert.Contains(", destroyed by munmap on thread", report);
         Assert.Contains("Undefined Behavior: " + Messages.Freed(m), report);
         // the creation, destruction and offending call all name this test
         int first = report.IndexOf(nameof(U10_second_munmap_has_been_freed_and_names_both_stacks), StringComparison.Ordinal);

@@ -109,6 +109,9 @@ namespace CheckedMmap.Registry
 
         public static ulong Mmap(ulong addr, ulong length, int prot, int flags, int fd, long offset)
         {
+            // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
+            int savedPInvoke = Marshal.GetLastPInvokeError();
+            int savedSystem = Marshal.GetLastSystemError();
             CheckedMmapOptions.EnsureLoaded();
             RuntimeSettings s = _current;
             MmapCheckInfo? failure = MmapChecks.FirstMmapFailure(length, prot, flags, fd, offset, s.Constants, s.PageSize, IsizeMax, out ulong mapLength);
@@ -126,8 +129,6 @@ namespace CheckedMmap.Registry
             }
 
             StackTrace? created = StackRendering.Capture(StackCapture);
-            int savedPInvoke = Marshal.GetLastPInvokeError();
-            int savedSystem = Marshal.GetLastSystemError();
             lock (Gate)
             {
                 if (!ReferenceEquals(s, _current))
@@ -157,6 +158,9 @@ namespace CheckedMmap.Registry
 
         public static int Munmap(ulong addr, ulong length)
         {
+            // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
+            int savedPInvoke = Marshal.GetLastPInvokeError();
+            int savedSystem = Marshal.GetLastSystemError();
             CheckedMmapOptions.EnsureLoaded();
             RuntimeSettings s = _current;
             if (!MmapChecks.IsPageAligned(addr, s.PageSize) || !MmapChecks.TryRoundUpToPageSize(length, s.PageSize, IsizeMax, out ulong rounded))
@@ -166,8 +170,6 @@ namespace CheckedMmap.Registry
             }
 
             StackTrace? destroyed = StackRendering.Capture(StackCapture);
-            int savedPInvoke = Marshal.GetLastPInvokeError();
-            int savedSystem = Marshal.GetLastSystemError();
             lock (Gate)
             {
                 MappingInfo m = ResolveForDeallocLocked(addr, "munmap", () => Op("munmap", addr, length), reallocating: false);
@@ -195,6 +197,9 @@ namespace CheckedMmap.Registry
 
         public static unsafe ulong Mremap(ulong oldAddr, ulong oldSize, ulong newSize, int flags)
         {
+            // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
+            int savedPInvoke = Marshal.GetLastPInvokeError();
+            int savedSystem = Marshal.GetLastSystemError();
             CheckedMmapOptions.EnsureLoaded();
             RuntimeSettings s = _current;
             if (!s.Constants.HasMremap)
@@ -225,8 +230,6 @@ namespace CheckedMmap.Registry
             }
 
             StackTrace? stack = StackRendering.Capture(StackCapture);
-            int savedPInvoke = Marshal.GetLastPInvokeError();
-            int savedSystem = Marshal.GetLastSystemError();
             lock (Gate)
             {
                 MappingInfo old = ResolveForDeallocLocked(oldAddr, "mremap", () => MremapOp(oldAddr, oldSize, newSize, flags), reallocating: true);
@@ -279,6 +282,9 @@ namespace CheckedMmap.Registry
 
         public static int Mprotect(ulong addr, ulong length, int prot)
         {
+            // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
+            int savedPInvoke = Marshal.GetLastPInvokeError();
+            int savedSystem = Marshal.GetLastSystemError();
             CheckedMmapOptions.EnsureLoaded();
             RuntimeSettings s = _current;
             if (!MmapChecks.IsPageAligned(addr, s.PageSize))
@@ -293,11 +299,20 @@ namespace CheckedMmap.Registry
                     "mprotect({0}, {1}, {2})", MmapMessages.Hex(addr), length, MmapConstants.FormatProt(prot)));
             }
 
-            return CheckRange(addr, length, s, MmapMessages.MprotectOutOfBounds, "mprotect", MmapConstants.FormatProt(prot));
+            int rc = CheckRange(addr, length, s, MmapMessages.MprotectOutOfBounds, "mprotect", MmapConstants.FormatProt(prot));
+            if (rc == 0)
+            {
+                RestoreErrno(savedPInvoke, savedSystem);
+            }
+
+            return rc;
         }
 
         public static int Madvise(ulong addr, ulong length, int advice)
         {
+            // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
+            int savedPInvoke = Marshal.GetLastPInvokeError();
+            int savedSystem = Marshal.GetLastSystemError();
             CheckedMmapOptions.EnsureLoaded();
             RuntimeSettings s = _current;
             if (!MmapChecks.IsPageAligned(addr, s.PageSize))
@@ -312,7 +327,13 @@ namespace CheckedMmap.Registry
                     "madvise({0}, {1}, {2})", MmapMessages.Hex(addr), length, s.Constants.FormatAdvice(advice)));
             }
 
-            return CheckRange(addr, length, s, MmapMessages.MadviseOutOfBounds, "madvise", s.Constants.FormatAdvice(advice));
+            int rc = CheckRange(addr, length, s, MmapMessages.MadviseOutOfBounds, "madvise", s.Constants.FormatAdvice(advice));
+            if (rc == 0)
+            {
+                RestoreErrno(savedPInvoke, savedSystem);
+            }
+
+            return rc;
         }
 
         // Miri: round (ENOMEM on failure), then check_ptr_access(addr, rounded) rewritten to UB; the call itself is a no-op
@@ -413,8 +434,9 @@ namespace CheckedMmap.Registry
         {
             if (!Slots.TryAllocate(Slots.RoundToHostPage(size), out Slot slot))
             {
-                // A full quarantine may hold the address space the host needs: give it back and try once more.
-                if (Quarantine.Count == 0)
+                // A full quarantine may hold the address space the host needs: give it back and try once more, but
+                // only when that could help (an impossible request must not wipe the use-after-munmap history).
+                if (Quarantine.Count == 0 || _quarantineBytes < size)
                 {
                     return null;
                 }
