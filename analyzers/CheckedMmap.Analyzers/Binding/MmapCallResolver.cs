@@ -26,17 +26,99 @@ namespace CheckedMmap.Analyzers.Binding
 
         /// <summary>
         /// Null when the compilation cannot contain an mmap call: no member whose name contains "mmap" is declared in
-        /// source (a declaration-table lookup, no binding) and none of the known binding types is referenced.
+        /// source (a declaration-table lookup, no binding), none of the known binding types is referenced, and no
+        /// referenced library outside the .NET framework declares such a member.
         /// </summary>
         public static MmapCallResolver? TryCreate(Compilation compilation)
         {
             var known = KnownBindings.Resolve(compilation);
-            if (!known.AnyReferenced && !compilation.ContainsSymbolsWithName(MayDeclareMmap, SymbolFilter.Member))
+            if (!known.AnyReferenced
+                && !compilation.ContainsSymbolsWithName(MayDeclareMmap, SymbolFilter.Member)
+                && !ReferencedLibraryMayDeclareMmap(compilation))
             {
                 return null;
             }
 
             return new MmapCallResolver(known);
+        }
+
+        // Public key tokens of the .NET framework and Microsoft assemblies: they declare no libc mmap binding
+        // (the runtime's own is SystemNative_MMap, internal), so their metadata is never walked.
+        private static readonly string[] FrameworkKeyTokens =
+        {
+            "b77a5c561934e089", "b03f5f7f11d50a3a", "cc7b13ffcd2ddd51", "7cec85d7bea7798e", "adb9793829ddae60", "31bf3856ad364e35",
+        };
+
+        /// <summary>
+        /// A project may call a binding declared in another of its own libraries (a metadata reference). Member names
+        /// of those libraries' types are read without creating member symbols; framework assemblies are skipped.
+        /// </summary>
+        private static bool ReferencedLibraryMayDeclareMmap(Compilation compilation)
+        {
+            foreach (IAssemblySymbol assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+            {
+                if (IsFramework(assembly.Identity) || assembly.TypeNames.Count == 0)
+                {
+                    continue;
+                }
+
+                if (NamespaceMayDeclareMmap(assembly.GlobalNamespace))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsFramework(AssemblyIdentity identity)
+        {
+            if (!identity.HasPublicKey && identity.PublicKeyToken.IsDefaultOrEmpty)
+            {
+                return false;
+            }
+
+            var token = new System.Text.StringBuilder(16);
+            foreach (byte b in identity.PublicKeyToken)
+            {
+                token.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            return Array.IndexOf(FrameworkKeyTokens, token.ToString()) >= 0;
+        }
+
+        private static bool NamespaceMayDeclareMmap(INamespaceSymbol ns)
+        {
+            foreach (INamespaceOrTypeSymbol member in ns.GetMembers())
+            {
+                if (member is INamespaceSymbol inner ? NamespaceMayDeclareMmap(inner) : TypeMayDeclareMmap((INamedTypeSymbol)member))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool TypeMayDeclareMmap(INamedTypeSymbol type)
+        {
+            foreach (string name in type.MemberNames)
+            {
+                if (MayDeclareMmap(name))
+                {
+                    return true;
+                }
+            }
+
+            foreach (INamedTypeSymbol nested in type.GetTypeMembers())
+            {
+                if (TypeMayDeclareMmap(nested))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         // Names seen for mmap P/Invokes: mmap, mmap64, MMap, Mmap, Internal_mmap, mmap64_posix, mmap64_mac.

@@ -154,6 +154,10 @@ namespace CheckedMmap.Analyzers.Values
             private readonly EvaluationScope _scope;
             private readonly HashSet<ILocalSymbol> _declared = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
             private readonly HashSet<ILocalSymbol> _tainted = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+
+            // The graph captures an assignment's target (flow capture of a local reference) when the right-hand side
+            // branches, so "flags = c ? a : b" assigns through a capture: this maps such captures back to their local.
+            private readonly Dictionary<CaptureId, ILocalSymbol> _capturedLocals = new Dictionary<CaptureId, ILocalSymbol>();
             private readonly State?[] _entry;
             private readonly bool _converged;
 
@@ -162,6 +166,7 @@ namespace CheckedMmap.Analyzers.Values
                 _graph = graph;
                 _scope = scope;
                 CollectDeclared(graph.Root);
+                CollectCapturedLocals();
                 CollectTainted();
                 _entry = new State?[graph.Blocks.Length];
                 _converged = Solve();
@@ -210,6 +215,31 @@ namespace CheckedMmap.Analyzers.Values
                 }
             }
 
+            private void CollectCapturedLocals()
+            {
+                foreach (BasicBlock block in _graph.Blocks)
+                {
+                    foreach (IOperation op in AllOperations(block))
+                    {
+                        foreach (IOperation d in Walk(op))
+                        {
+                            if (d is IFlowCaptureOperation { Value: ILocalReferenceOperation captured } capture)
+                            {
+                                _capturedLocals[capture.Id] = captured.Local;
+                            }
+                        }
+                    }
+                }
+            }
+
+            /// <summary>The local an assignment writes: directly, or through a capture of the local's reference.</summary>
+            private ILocalSymbol? TargetLocal(IOperation target) => target switch
+            {
+                ILocalReferenceOperation local => local.Local,
+                IFlowCaptureReferenceOperation capture when _capturedLocals.TryGetValue(capture.Id, out ILocalSymbol? local) => local,
+                _ => null,
+            };
+
             private void CollectTainted()
             {
                 foreach (BasicBlock block in _graph.Blocks)
@@ -253,6 +283,12 @@ namespace CheckedMmap.Analyzers.Values
                 {
                     case ILocalReferenceOperation lr when IsAliased(lr) || (exceptionalRegion && IsWrite(lr)):
                         _tainted.Add(lr.Local);
+                        break;
+                    case IAssignmentOperation assignment when exceptionalRegion && TargetLocal(assignment.Target) is { } written:
+                        _tainted.Add(written);
+                        break;
+                    case IIncrementOrDecrementOperation step when exceptionalRegion && TargetLocal(step.Target) is { } stepped:
+                        _tainted.Add(stepped);
                         break;
                     case ISimpleAssignmentOperation { IsRef: true, Value: ILocalReferenceOperation aliased }:
                         _tainted.Add(aliased.Local);
@@ -425,25 +461,25 @@ namespace CheckedMmap.Analyzers.Values
                     case IFlowCaptureOperation capture:
                         state.Set(capture.Id, evaluator.Evaluate(capture.Value));
                         break;
-                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
-                        state.Set(target.Local, assignment.IsRef ? ValueSet.Unknown : evaluator.Evaluate(assignment.Value));
+                    case ISimpleAssignmentOperation assignment when TargetLocal(assignment.Target) is { } local:
+                        state.Set(local, assignment.IsRef ? ValueSet.Unknown : evaluator.Evaluate(assignment.Value));
                         break;
-                    case ICompoundAssignmentOperation { Target: ILocalReferenceOperation target } compound:
-                        state.Set(target.Local, evaluator.Evaluate(compound));
+                    case ICompoundAssignmentOperation compound when TargetLocal(compound.Target) is { } local:
+                        state.Set(local, evaluator.Evaluate(compound));
                         break;
-                    case IIncrementOrDecrementOperation { Target: ILocalReferenceOperation target } step:
+                    case IIncrementOrDecrementOperation step when TargetLocal(step.Target) is { } local:
                         {
                             long delta = step.Kind == OperationKind.Increment ? 1 : -1;
-                            ITypeSymbol? type = target.Type;
-                            ValueSet before = state.Get(target.Local);
-                            state.Set(target.Local, step.OperatorMethod is null && IntegerConversions.IsTrackable(type)
+                            ITypeSymbol? type = step.Target.Type;
+                            ValueSet before = state.Get(local);
+                            state.Set(local, step.OperatorMethod is null && IntegerConversions.IsTrackable(type)
                                 ? before.Map(v => IntegerConversions.ConvertTo(unchecked(v + delta), type) ?? v)
                                 : ValueSet.Unknown);
                             break;
                         }
 
-                    case ICoalesceAssignmentOperation { Target: ILocalReferenceOperation target }:
-                        state.Set(target.Local, ValueSet.Unknown);
+                    case ICoalesceAssignmentOperation coalesce when TargetLocal(coalesce.Target) is { } local:
+                        state.Set(local, ValueSet.Unknown);
                         break;
                 }
             }

@@ -222,7 +222,10 @@ namespace CheckedMmap.Analyzers.Values
 
             SyntaxReference reference = symbol.DeclaringSyntaxReferences[0];
             ExpressionSyntax? expression = GetInitializerExpression(reference.GetSyntax());
-            if (expression is null || IsPlainLiteral(expression))
+
+            // A constant's plain literal initializer tells nothing its ConstantValue does not; skip the semantic model.
+            bool hasConstant = symbol is IFieldSymbol { HasConstantValue: true } || symbol is ILocalSymbol { HasConstantValue: true };
+            if (expression is null || (hasConstant && IsPlainLiteral(expression)))
             {
                 return ValueSet.Unknown;
             }
