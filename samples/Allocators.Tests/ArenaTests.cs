@@ -9,7 +9,7 @@ using Xunit;
 
 namespace Allocators.Tests
 {
-    public unsafe class ArenaTests
+    public unsafe class ArenaTests : LeakCheckedTest
     {
         private static nuint Page => (nuint)Native.PageSize;
 

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Allocators.Tests
 {
-    public unsafe class SlabPoolTests
+    public unsafe class SlabPoolTests : LeakCheckedTest
     {
         [Fact]
         public void Blocks_are_distinct_aligned_and_come_from_one_slab_until_it_is_full()
