@@ -82,7 +82,7 @@ namespace Contoso.Module{index / 50}
             {
                 if (withMmap && index % MmapMethodEvery == 0 && m == 4)
                 {
-                    s.Append(MmapMethod(index, (index / MmapMethodEvery) % 10));
+                    s.Append(MmapMethod(index, ShapeOf(index)));
                 }
                 else
                 {
@@ -293,6 +293,23 @@ namespace Contoso.Module{index / 50}
 ",
             };
         }
+
+        public static int ShapeOf(int file) => (file / MmapMethodEvery) % 10;
+
+        /// <summary>What the mmap method of a file does, for the per-shape profile.</summary>
+        public static string ShapeDescription(int file) => ShapeOf(file) switch
+        {
+            0 => "shape 0: DllImport, const flags (clean)",
+            1 => "shape 1: local flags |= on a branch",
+            2 => "shape 2: LibraryImport, enums, void* (clean)",
+            3 => "shape 3: const enum local PROT_NONE, MAP_NORESERVE",
+            4 => "shape 4: using static mmap64 (clean)",
+            5 => "shape 5: MAP_SHARED, fd, offset",
+            6 => "shape 6: named arguments (clean)",
+            7 => "shape 7: fd 0",
+            8 => "shape 8: enum casts (clean)",
+            _ => "shape 9: ternary local, MAP_FIXED, PROT_EXEC, munmap 0",
+        };
 
         /// <summary>The interop declarations, in three of the files: each binding style real code uses.</summary>
         private static string InteropDeclarations(int index) => index switch
