@@ -204,7 +204,7 @@ public sealed unsafe class ConfigurationTests : IDisposable
         CheckedMmapOptions.LeakCheckAtExit = false;
 
         CheckedMmapOptions.ApplyEnvironment(_ => null);
-        Assert.Equal(TargetOperatingSystem.Linux, CheckedMmapOptions.Target);
+        Assert.Equal((TargetOperatingSystem)CheckedMmapOptions.HostTarget, CheckedMmapOptions.Target); // no variable: the host OS
         Assert.Equal(4096UL, CheckedMmapOptions.PageSize);
         Assert.True(CheckedMmapOptions.GuardPages);
         Assert.Equal(StackCaptureMode.Methods, CheckedMmapOptions.StackCapture);

@@ -162,6 +162,26 @@ public unsafe class MunmapMatrixTests
     }
 
     [Fact]
+    public void U13_page_aligned_stack_memory_is_a_dangling_pointer()
+    {
+        byte* buffer = stackalloc byte[3 * 4096];
+        nint aligned = (nint)(((ulong)buffer + 4095) / 4096 * 4096);
+        Ub(UndefinedBehaviorKind.DanglingNoProvenance,
+            $"pointer not dereferenceable: pointer must point to some allocation, but got {Hex(aligned)}[noalloc] which is a dangling pointer (it has no provenance)",
+            () => Mman.munmap(aligned, 4096));
+    }
+
+    [Fact]
+    public void U13_unaligned_non_mmap_memory_is_EINVAL_first()
+    {
+        byte* buffer = stackalloc byte[64];
+        nint unaligned = ((ulong)buffer % 4096) == 0 ? (nint)buffer + 8 : (nint)buffer;
+        Errno.Poison();
+        Assert.Equal(-1, Mman.munmap(unaligned, 64));
+        Errno.AssertIs(Mman.EINVAL);
+    }
+
+    [Fact]
     public void U14_length_spanning_two_mappings_is_incorrect_layout()
     {
         nint a = Map(P);
