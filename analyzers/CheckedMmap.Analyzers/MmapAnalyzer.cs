@@ -7,6 +7,8 @@ using CheckedMmap.Analyzers.Rules;
 using CheckedMmap.Analyzers.Values;
 using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -65,7 +67,10 @@ namespace CheckedMmap.Analyzers
             }
 
             var session = new CompilationSession(resolver, new TargetOsResolver(context.Options), new SemanticModelProvider(context.Compilation));
-            context.RegisterOperationAction(session.AnalyzeInvocation, OperationKind.Invocation);
+
+            // A syntax filter on the invoked name, not an operation action on every invocation: only calls whose name
+            // can be an mmap binding are bound to operations (the operation trees of everything else are not built).
+            context.RegisterSyntaxNodeAction(session.AnalyzeInvocationSyntax, SyntaxKind.InvocationExpression);
         }
 
         private sealed class CompilationSession
@@ -81,9 +86,16 @@ namespace CheckedMmap.Analyzers
                 _models = models;
             }
 
-            public void AnalyzeInvocation(OperationAnalysisContext context)
+            public void AnalyzeInvocationSyntax(SyntaxNodeAnalysisContext context)
             {
-                if (context.Operation is not IInvocationOperation invocation)
+                var node = (InvocationExpressionSyntax)context.Node;
+                string? name = InvokedName(node.Expression);
+                if (name is null || !MmapCallResolver.MayBeMmapName(name))
+                {
+                    return;
+                }
+
+                if (context.SemanticModel.GetOperation(node, context.CancellationToken) is not IInvocationOperation invocation)
                 {
                     return;
                 }
@@ -94,20 +106,35 @@ namespace CheckedMmap.Analyzers
                     return;
                 }
 
+                CancellationToken cancellationToken = context.CancellationToken;
+                Analyze(invocation, binding, () => ControlFlowGraphs.ForEnclosingBody(invocation, cancellationToken), context.ReportDiagnostic, cancellationToken);
+            }
+
+            /// <summary>The simple name a call is made through: mmap, Native.mmap, x?.mmap, mmap&lt;T&gt;.</summary>
+            private static string? InvokedName(ExpressionSyntax expression) => expression switch
+            {
+                SimpleNameSyntax simple => simple.Identifier.ValueText,
+                MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+                MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
+                AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+                _ => null,
+            };
+
+            private void Analyze(IInvocationOperation invocation, MmapBinding binding, Func<ControlFlowGraph?> createGraph, Action<Diagnostic> report, CancellationToken cancellationToken)
+            {
                 TargetOS target = _targets.For(invocation.Syntax.SyntaxTree);
                 MmapConstants constants = binding.ConstantsFor(target);
                 var scope = new EvaluationScope(constants, target, _resolver.Known, _models);
 
                 ControlFlowGraph? graph = null;
                 bool graphTried = false;
-                OperationAnalysisContext captured = context;
                 var locals = new LocalValueAnalysis(
                     () =>
                     {
                         if (!graphTried)
                         {
                             graphTried = true;
-                            graph = captured.GetControlFlowGraph();
+                            graph = createGraph();
                         }
 
                         return graph;
@@ -118,7 +145,7 @@ namespace CheckedMmap.Analyzers
                 var facts = new MmapCallFacts(invocation, binding, constants);
                 foreach (IArgumentOperation argument in invocation.Arguments)
                 {
-                    context.CancellationToken.ThrowIfCancellationRequested();
+                    cancellationToken.ThrowIfCancellationRequested();
                     if (argument.Parameter is not { } parameter || argument.ArgumentKind == ArgumentKind.ParamArray
                         || parameter.Ordinal < 0 || parameter.Ordinal > (int)MmapParameter.Offset)
                     {
@@ -137,7 +164,7 @@ namespace CheckedMmap.Analyzers
 
                 foreach (Action<MmapCallFacts, Action<Diagnostic>> rule in Rules)
                 {
-                    rule(facts, context.ReportDiagnostic);
+                    rule(facts, report);
                 }
             }
         }

@@ -122,7 +122,13 @@ namespace CheckedMmap.Analyzers.Binding
         }
 
         // Names seen for mmap P/Invokes: mmap, mmap64, MMap, Mmap, Internal_mmap, mmap64_posix, mmap64_mac.
-        private static bool MayDeclareMmap(string name) => name.IndexOf("mmap", StringComparison.OrdinalIgnoreCase) >= 0;
+        private static bool MayDeclareMmap(string name) => MayBeMmapName(name);
+
+        /// <summary>
+        /// Whether a method of this name can be an mmap binding the analyzer looks at: every binding seen in real code has
+        /// "mmap" in its name (the entry point then decides). Checked on the invoked name before anything is bound.
+        /// </summary>
+        public static bool MayBeMmapName(string name) => name.IndexOf("mmap", StringComparison.OrdinalIgnoreCase) >= 0;
 
         public MmapBinding? Resolve(IMethodSymbol? method)
         {
