@@ -119,7 +119,33 @@ namespace CheckedMmap.Analyzers
                     }
                 }
 
-                Analyze(invocation, binding, wrapper, () => ControlFlowGraphs.ForEnclosingBody(invocation, cancellationToken), context.ReportDiagnostic, cancellationToken);
+                Analyze(invocation, binding, wrapper, () => GraphOfEnclosingBody(invocation, cancellationToken), context.ReportDiagnostic, cancellationToken);
+            }
+
+            // Calls of one body are analyzed one after the other: the last body's graph serves the next call in it.
+            private readonly object _graphLock = new object();
+            private SyntaxNode? _lastGraphBody;
+            private ControlFlowGraph? _lastGraph;
+
+            private ControlFlowGraph? GraphOfEnclosingBody(IOperation invocation, CancellationToken cancellationToken)
+            {
+                SyntaxNode? body = ControlFlowGraphs.EnclosingBodySyntax(invocation);
+                lock (_graphLock)
+                {
+                    if (body is not null && body == _lastGraphBody)
+                    {
+                        return _lastGraph;
+                    }
+                }
+
+                ControlFlowGraph? graph = ControlFlowGraphs.ForEnclosingBody(invocation, cancellationToken);
+                lock (_graphLock)
+                {
+                    _lastGraphBody = body;
+                    _lastGraph = graph;
+                }
+
+                return graph;
             }
 
             private void Analyze(IInvocationOperation invocation, MmapBinding binding, MmapWrapper? wrapper, Func<ControlFlowGraph?> createGraph, Action<Diagnostic> report, CancellationToken cancellationToken)
