@@ -60,13 +60,14 @@ namespace CheckedMmap.Analyzers
         private static void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             // Nothing is registered for a compilation that cannot call mmap: that is the common case, and it must cost nothing.
-            MmapCallResolver? resolver = MmapCallResolver.TryCreate(context.Compilation);
+            CandidateNames names = CandidateNames.Scan(context.Compilation, context.CancellationToken);
+            MmapCallResolver? resolver = MmapCallResolver.TryCreate(context.Compilation, names);
             if (resolver is null)
             {
                 return;
             }
 
-            var session = new CompilationSession(resolver, new TargetOsResolver(context.Options), new SemanticModelProvider(context.Compilation));
+            var session = new CompilationSession(resolver, names, new TargetOsResolver(context.Options), new SemanticModelProvider(context.Compilation));
 
             // A syntax filter on the invoked name, not an operation action on every invocation: only calls whose name
             // can be an mmap binding are bound to operations (the operation trees of everything else are not built).
@@ -78,19 +79,23 @@ namespace CheckedMmap.Analyzers
             private readonly MmapCallResolver _resolver;
             private readonly TargetOsResolver _targets;
             private readonly SemanticModelProvider _models;
+            private readonly MmapWrapperResolver _wrappers;
+            private readonly CandidateNames _names;
 
-            public CompilationSession(MmapCallResolver resolver, TargetOsResolver targets, SemanticModelProvider models)
+            public CompilationSession(MmapCallResolver resolver, CandidateNames names, TargetOsResolver targets, SemanticModelProvider models)
             {
                 _resolver = resolver;
+                _names = names;
                 _targets = targets;
                 _models = models;
+                _wrappers = new MmapWrapperResolver(resolver, models, names);
             }
 
             public void AnalyzeInvocationSyntax(SyntaxNodeAnalysisContext context)
             {
                 var node = (InvocationExpressionSyntax)context.Node;
-                string? name = InvokedName(node.Expression);
-                if (name is null || !MmapCallResolver.MayBeMmapName(name))
+                string? name = MmapWrapperResolver.InvokedName(node.Expression);
+                if (name is null || !_names.Accepts(name))
                 {
                     return;
                 }
@@ -100,27 +105,50 @@ namespace CheckedMmap.Analyzers
                     return;
                 }
 
+                CancellationToken cancellationToken = context.CancellationToken;
                 MmapBinding? binding = _resolver.Resolve(invocation.TargetMethod);
+                MmapWrapper? wrapper = null;
                 if (binding is null)
                 {
-                    return;
+                    // Not mmap itself: maybe a wrapper that hands some of its parameters to mmap.
+                    wrapper = _wrappers.Resolve(invocation.TargetMethod, context.SemanticModel);
+                    binding = wrapper?.Inner;
+                    if (binding is null)
+                    {
+                        return;
+                    }
                 }
 
-                CancellationToken cancellationToken = context.CancellationToken;
-                Analyze(invocation, binding, () => ControlFlowGraphs.ForEnclosingBody(invocation, cancellationToken), context.ReportDiagnostic, cancellationToken);
+                Analyze(invocation, binding, wrapper, () => GraphOfEnclosingBody(invocation, cancellationToken), context.ReportDiagnostic, cancellationToken);
             }
 
-            /// <summary>The simple name a call is made through: mmap, Native.mmap, x?.mmap, mmap&lt;T&gt;.</summary>
-            private static string? InvokedName(ExpressionSyntax expression) => expression switch
-            {
-                SimpleNameSyntax simple => simple.Identifier.ValueText,
-                MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
-                MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
-                AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
-                _ => null,
-            };
+            // Calls of one body are analyzed one after the other: the last body's graph serves the next call in it.
+            private readonly object _graphLock = new object();
+            private SyntaxNode? _lastGraphBody;
+            private ControlFlowGraph? _lastGraph;
 
-            private void Analyze(IInvocationOperation invocation, MmapBinding binding, Func<ControlFlowGraph?> createGraph, Action<Diagnostic> report, CancellationToken cancellationToken)
+            private ControlFlowGraph? GraphOfEnclosingBody(IOperation invocation, CancellationToken cancellationToken)
+            {
+                SyntaxNode? body = ControlFlowGraphs.EnclosingBodySyntax(invocation);
+                lock (_graphLock)
+                {
+                    if (body is not null && body == _lastGraphBody)
+                    {
+                        return _lastGraph;
+                    }
+                }
+
+                ControlFlowGraph? graph = ControlFlowGraphs.ForEnclosingBody(invocation, cancellationToken);
+                lock (_graphLock)
+                {
+                    _lastGraphBody = body;
+                    _lastGraph = graph;
+                }
+
+                return graph;
+            }
+
+            private void Analyze(IInvocationOperation invocation, MmapBinding binding, MmapWrapper? wrapper, Func<ControlFlowGraph?> createGraph, Action<Diagnostic> report, CancellationToken cancellationToken)
             {
                 TargetOS target = _targets.For(invocation.Syntax.SyntaxTree);
                 MmapConstants constants = binding.ConstantsFor(target);
@@ -146,16 +174,14 @@ namespace CheckedMmap.Analyzers
                 foreach (IArgumentOperation argument in invocation.Arguments)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    if (argument.Parameter is not { } parameter || argument.ArgumentKind == ArgumentKind.ParamArray
-                        || parameter.Ordinal < 0 || parameter.Ordinal > (int)MmapParameter.Offset)
+                    if (argument.Parameter is not { } parameter || argument.ArgumentKind == ArgumentKind.ParamArray)
                     {
                         continue;
                     }
 
-                    var role = (MmapParameter)parameter.Ordinal;
-                    if (role == MmapParameter.Address)
+                    if (!TryGetRole(parameter, wrapper, out MmapParameter role) || role == MmapParameter.Address)
                     {
-                        continue; // Miri ignores the hint.
+                        continue; // Miri ignores the hint; a wrapper's other parameters are not mmap's.
                     }
 
                     Location location = argument.IsImplicit ? invocation.Syntax.GetLocation() : argument.Syntax.GetLocation();
@@ -166,6 +192,33 @@ namespace CheckedMmap.Analyzers
                 {
                     rule(facts, report);
                 }
+            }
+
+            /// <summary>Which mmap argument a parameter is: by ordinal for mmap itself, through the pass-through map for a wrapper.</summary>
+            private static bool TryGetRole(IParameterSymbol parameter, MmapWrapper? wrapper, out MmapParameter role)
+            {
+                role = MmapParameter.Address;
+                if (wrapper is null)
+                {
+                    if (parameter.Ordinal < 0 || parameter.Ordinal > (int)MmapParameter.Offset)
+                    {
+                        return false;
+                    }
+
+                    role = (MmapParameter)parameter.Ordinal;
+                    return true;
+                }
+
+                foreach (var pair in wrapper.PassedThrough)
+                {
+                    if (pair.Value == parameter.Ordinal)
+                    {
+                        role = pair.Key;
+                        return true;
+                    }
+                }
+
+                return false;
             }
         }
     }

@@ -26,13 +26,14 @@ namespace CheckedMmap.Analyzers.Binding
 
         /// <summary>
         /// Null when the compilation cannot contain an mmap call: no member whose name contains "mmap" is declared in
-        /// source (a declaration-table lookup, no binding), none of the known binding types is referenced, and no
+        /// source, no source P/Invoke may be mmap under another name (<see cref="CandidateNames"/>) (a declaration-table lookup, no binding), none of the known binding types is referenced, and no
         /// referenced library outside the .NET framework declares such a member.
         /// </summary>
-        public static MmapCallResolver? TryCreate(Compilation compilation)
+        public static MmapCallResolver? TryCreate(Compilation compilation, CandidateNames names)
         {
             var known = KnownBindings.Resolve(compilation);
             if (!known.AnyReferenced
+                && !names.HasRenamedBindings
                 && !compilation.ContainsSymbolsWithName(MayDeclareMmap, SymbolFilter.Member)
                 && !ReferencedLibraryMayDeclareMmap(compilation))
             {
@@ -132,14 +133,16 @@ namespace CheckedMmap.Analyzers.Binding
 
         public MmapBinding? Resolve(IMethodSymbol? method)
         {
-            if (method is null || !method.IsStatic || method.MethodKind != MethodKind.Ordinary)
+            if (method is null || !method.IsStatic || (method.MethodKind != MethodKind.Ordinary && method.MethodKind != MethodKind.LocalFunction))
             {
                 return null;
             }
 
-            // Cheap filter before the cache: a P/Invoke is extern (DllImport) or partial (LibraryImport);
-            // the known bindings are recognised by their containing type.
-            if (!method.IsExtern && !method.IsPartialDefinition && method.PartialDefinitionPart is null && !IsKnownContainer(method.ContainingType))
+            // Cheap filter before the cache: a P/Invoke is extern (DllImport) or partial (LibraryImport) in source; in
+            // metadata a LibraryImport stub is an ordinary method that keeps its attribute; the known bindings are
+            // recognised by their containing type.
+            if (!method.IsExtern && !method.IsPartialDefinition && method.PartialDefinitionPart is null
+                && !method.DeclaringSyntaxReferences.IsEmpty && !IsKnownContainer(method.ContainingType))
             {
                 return null;
             }
