@@ -1,0 +1,406 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using CheckedMmap.Benchmarks.Harness;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Diagnostics.Telemetry;
+
+namespace CheckedMmap.Benchmarks.Analyzer
+{
+    /// <summary>
+    /// Analyzer cost on the generated 1,000-file compilation. Every pass builds a fresh compilation from the same parsed
+    /// trees (cold semantic caches, as in a build) and either emits it (the compile baseline) or runs one group of
+    /// analyzers through CompilationWithAnalyzers with execution-time logging. Groups are interleaved round by round.
+    /// Compilation and analysis are both single-threaded (concurrentBuild and concurrentAnalysis off) so that the
+    /// analyzers' summed callback time and the compile wall time are the same kind of number (CPU time on one core).
+    /// </summary>
+    internal static class AnalyzerBenchmark
+    {
+        private sealed record Group(string Name, ImmutableArray<DiagnosticAnalyzer> Analyzers);
+
+        private sealed class PassResult
+        {
+            public double WallMs { get; init; }
+
+            public Dictionary<DiagnosticAnalyzer, AnalyzerTelemetryInfo> Telemetry { get; init; } = new();
+
+            public int Diagnostics { get; init; }
+        }
+
+        public static void Run(Report report, bool quick)
+        {
+            // A full pass over 1,000 files takes 10-25 s on this VM, so the full run does 3 interleaved rounds; the JIT is
+            // warmed first by one round over a small compilation of the same shapes. Quick mode: 100 files, 1 round.
+            int rounds = quick ? 1 : 3;
+            int files = quick ? 100 : CodeGenerator.FileCount;
+            AnalyzerSet set = AnalyzerSet.Load();
+            Console.WriteLine($"analyzer: {set.CheckedMmap.Length} CheckedMmap analyzers from {set.CheckedMmapPath}");
+            Console.WriteLine($"analyzer: SDK analyzers {set.PInvokeRules?.GetType().FullName}, {set.RuntimeMarshallingRules?.GetType().FullName} from {set.NetAnalyzersPath}");
+
+            report.Heading($"Analyzer: cost on a generated {files:N0}-file compilation");
+            report.Paragraph(
+                $"{files} files, {files * CodeGenerator.MethodsPerFile:N0} methods of ordinary code " +
+                $"(loops, LINQ, string building, dictionaries, switch expressions, async, exceptions, spans, generics, lambdas). " +
+                $"The *mmap* variant replaces one method in every tenth file ({CodeGenerator.MmapMethodCount(files)} methods, 1%) with a method that maps and " +
+                "unmaps through one of three bindings (DllImport with const int flags, LibraryImport with enums and void*, DllImport of mmap64 " +
+                "under another name with a const library name, called through `using static`), in ten call shapes (|= on a branch, const " +
+                "enum local, named arguments, casts, ternary, fd 0, MAP_SHARED with offset, …), half clean and half misusing. " +
+                "References: Basic.Reference.Assemblies.Net80; C# 12; the LibraryImport source generator of the installed targeting pack runs " +
+                "first, as in a build. Each pass uses a fresh compilation over the same parsed trees; compile = `Emit` to memory; analyzer " +
+                "passes = `CompilationWithAnalyzers.GetAnalyzerDiagnosticsAsync` with `logAnalyzerExecutionTime: true`, execution time from " +
+                "`GetAnalyzerTelemetryInfoAsync`. Single-threaded compile and analysis. Every rule of every measured analyzer is enabled " +
+                $"(severity warning). {rounds} interleaved round(s) after a warm-up round on a 30-file compilation; medians.");
+
+            if (set.CheckedMmap.IsEmpty)
+            {
+                report.Paragraph($"**The CheckedMmap analyzer assembly holds no analyzer yet** ({set.CheckedMmapPath}); only the baselines were measured.");
+            }
+
+            var groups = new List<Group>
+            {
+                new("empty analyzer (baseline)", ImmutableArray.Create(set.Empty)),
+            };
+            if (!set.CheckedMmap.IsEmpty)
+            {
+                groups.Add(new("CheckedMmap (all MMAP analyzers)", set.CheckedMmap));
+            }
+
+            if (set.PInvokeRules is not null)
+            {
+                groups.Add(new($"SDK {set.PInvokeRules.GetType().Name} (CA1401/CA2101)", ImmutableArray.Create(set.PInvokeRules)));
+            }
+
+            if (set.RuntimeMarshallingRules is not null)
+            {
+                groups.Add(new($"SDK {set.RuntimeMarshallingRules.GetType().Name} (CA1420/CA1421)", ImmutableArray.Create(set.RuntimeMarshallingRules)));
+            }
+
+            ImmutableDictionary<string, ReportDiagnostic> enableAll = groups
+                .SelectMany(g => g.Analyzers)
+                .SelectMany(a => a.SupportedDiagnostics)
+                .Select(d => d.Id)
+                .Distinct()
+                .ToImmutableDictionary(id => id, _ => ReportDiagnostic.Warn);
+
+            // Warm-up: JIT the compiler, the driver and every analyzer on a small compilation of the same shapes.
+            ImmutableArray<SyntaxTree> warmupTrees = BuildTrees(true, 30, set, enableAll, out _);
+            Compile(warmupTrees, enableAll);
+            foreach (Group group in groups)
+            {
+                Analyze(warmupTrees, enableAll, group.Analyzers);
+            }
+
+            var variantResults = new Dictionary<string, (double CompileMs, Dictionary<string, List<PassResult>> Passes)>();
+            foreach (bool withMmap in new[] { false, true })
+            {
+                string variant = withMmap ? "mmap" : "no-mmap";
+                var meter = new BusyMeter();
+                ImmutableArray<SyntaxTree> trees = BuildTrees(withMmap, files, set, enableAll, out string generatorNote);
+                Console.WriteLine($"analyzer[{variant}]: {trees.Length} trees; {generatorNote}");
+
+                var passes = groups.ToDictionary(g => g.Name, _ => new List<PassResult>());
+                var compileMs = new List<double>();
+                var contenders = new List<Contender>
+                {
+                    new("compile", () =>
+                    {
+                        double ms = Compile(trees, enableAll);
+                        return ms;
+                    }),
+                };
+                foreach (Group group in groups)
+                {
+                    contenders.Add(new(group.Name, () =>
+                    {
+                        PassResult result = Analyze(trees, enableAll, group.Analyzers);
+                        passes[group.Name].Add(result);
+                        return result.WallMs;
+                    }));
+                }
+
+                Dictionary<string, List<double>> wall = Interleaved.Run(contenders, 0, rounds);
+                double compileMedian = Stats.Median(wall["compile"]);
+                variantResults[variant] = (compileMedian, passes);
+                double others = meter.OthersShare();
+                Console.WriteLine($"analyzer[{variant}]: compile {compileMedian:0} ms; other processes used {others:P0} of the machine");
+
+                report.Heading($"Analyzer, {variant} variant");
+                report.Paragraph($"Compile (`Emit`, no analyzers): **{Report.Ms(compileMedian)}** (median; quartiles " +
+                    $"{Report.Ms(Stats.Percentile(wall["compile"], 0.25))}–{Report.Ms(Stats.Percentile(wall["compile"], 0.75))}). {generatorNote}. " +
+                    $"Other processes used {Report.Pct(others)} of the machine during this section; load average {Machine.LoadAverage()}.");
+
+                var rows = new List<IReadOnlyList<string>>();
+                foreach (Group group in groups)
+                {
+                    List<PassResult> results = passes[group.Name];
+                    foreach (DiagnosticAnalyzer analyzer in group.Analyzers)
+                    {
+                        double execMs = Stats.Median(results.Select(r => r.Telemetry[analyzer].ExecutionTime.TotalMilliseconds));
+                        AnalyzerTelemetryInfo t = results[^1].Telemetry[analyzer];
+                        rows.Add(new[]
+                        {
+                            group.Name,
+                            analyzer.GetType().Name,
+                            Report.Ms(execMs),
+                            Report.Pct(execMs / compileMedian),
+                            Actions(t),
+                            results[^1].Telemetry.Count == 0 ? "" : "",
+                        });
+                    }
+
+                    double groupExec = Stats.Median(results.Select(r => group.Analyzers.Sum(a => r.Telemetry[a].ExecutionTime.TotalMilliseconds)));
+                    if (group.Analyzers.Length > 1)
+                    {
+                        rows.Add(new[] { group.Name, "**total**", $"**{Report.Ms(groupExec)}**", Report.Pct(groupExec / compileMedian), "", "" });
+                    }
+
+                    double groupWall = Stats.Median(wall[group.Name]);
+                    rows[^1] = new[] { rows[^1][0], rows[^1][1], rows[^1][2], rows[^1][3], rows[^1][4],
+                        $"{Report.Ms(groupWall)} wall, {results[^1].Diagnostics} diagnostics" };
+                }
+
+                report.Table(new[] { "Group", "Analyzer", "Execution time (median)", "% of compile", "Actions registered (telemetry counts)", "Pass" }, rows);
+                Profile(report, variant, trees, enableAll, groups.Where(g => !g.Name.StartsWith("empty", StringComparison.Ordinal)));
+                if (!withMmap && !set.CheckedMmap.IsEmpty)
+                {
+                    CompilationStartBreakdown(report, trees, enableAll);
+                }
+            }
+
+            AnalyzerTargets(report, groups, variantResults);
+        }
+
+        private static void AnalyzerTargets(
+            Report report,
+            List<Group> groups,
+            Dictionary<string, (double CompileMs, Dictionary<string, List<PassResult>> Passes)> results)
+        {
+            Group? ours = groups.FirstOrDefault(g => g.Name.StartsWith("CheckedMmap", StringComparison.Ordinal));
+            var sdkGroups = groups.Where(g => g.Name.StartsWith("SDK", StringComparison.Ordinal)).ToList();
+            if (ours is null)
+            {
+                report.Target(new("Analyzer, no-mmap: < 1% of compile", "< 1%", "n/a", null, "the analyzer assembly has no analyzer yet"));
+                return;
+            }
+
+            double Exec(string variant, Group g) =>
+                Stats.Median(results[variant].Passes[g.Name].Select(r => g.Analyzers.Sum(a => r.Telemetry[a].ExecutionTime.TotalMilliseconds)));
+
+            foreach (string variant in new[] { "no-mmap", "mmap" })
+            {
+                double oursMs = Exec(variant, ours);
+                double compile = results[variant].CompileMs;
+                if (variant == "no-mmap")
+                {
+                    report.Target(new(
+                        "Analyzer, no-mmap: share of compile time", "< 1%", $"{Report.Ms(oursMs)} / {Report.Ms(compile)} = {Report.Pct(oursMs / compile)}",
+                        oursMs / compile < 0.01, ""));
+                }
+
+                if (sdkGroups.Count > 0)
+                {
+                    (Group cheapest, double cheapestMs) = sdkGroups.Select(g => (g, Exec(variant, g))).OrderBy(x => x.Item2).First();
+                    report.Target(new(
+                        $"Analyzer, {variant}: below the cheapest SDK interop analyzer",
+                        $"< {cheapest.Analyzers[0].GetType().Name}",
+                        $"{Report.Ms(oursMs)} vs {Report.Ms(cheapestMs)} ({oursMs / cheapestMs:0.00}×)",
+                        oursMs < cheapestMs,
+                        string.Join("; ", sdkGroups.Select(g => $"{g.Analyzers[0].GetType().Name} {Report.Ms(Exec(variant, g))}"))));
+                }
+            }
+        }
+
+        /// <summary>`-- profile`: only the profiled CheckedMmap pass on the 1,000-file mmap variant (diagnosis of a miss).</summary>
+        public static void ProfileOnly(Report report)
+        {
+            AnalyzerSet set = AnalyzerSet.Load();
+            ImmutableDictionary<string, ReportDiagnostic> enableAll = set.CheckedMmap.SelectMany(a => a.SupportedDiagnostics)
+                .Select(d => d.Id).Distinct().ToImmutableDictionary(id => id, _ => ReportDiagnostic.Warn);
+            ImmutableArray<SyntaxTree> warmupTrees = BuildTrees(true, 30, set, enableAll, out _);
+            Analyze(warmupTrees, enableAll, set.CheckedMmap);
+            ImmutableArray<SyntaxTree> trees = BuildTrees(true, CodeGenerator.FileCount, set, enableAll, out _);
+            Analyze(trees, enableAll, set.CheckedMmap); // warm every shape's code path
+            Profile(report, "mmap, CheckedMmap only, after a warm pass", trees, enableAll, new[] { new Group("CheckedMmap", set.CheckedMmap) });
+        }
+
+        /// <summary>Diagnosis: one extra pass per analyzer with every callback timed by <see cref="ProfilingAnalyzer"/>.</summary>
+        private static void Profile(Report report, string variant, ImmutableArray<SyntaxTree> trees, ImmutableDictionary<string, ReportDiagnostic> options, IEnumerable<Group> groups)
+        {
+            var rows = new List<IReadOnlyList<string>>();
+            foreach (Group group in groups)
+            {
+                foreach (DiagnosticAnalyzer analyzer in group.Analyzers)
+                {
+                    var profiled = new ProfilingAnalyzer(analyzer);
+                    Analyze(trees, options, ImmutableArray.Create<DiagnosticAnalyzer>(profiled));
+                    foreach (KeyValuePair<string, ActionCost> cost in profiled.Costs.OrderByDescending(c => c.Value.Milliseconds))
+                    {
+                        rows.Add(new[]
+                        {
+                            analyzer.GetType().Name, cost.Key, Report.Ms(cost.Value.Milliseconds), cost.Value.Calls.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+                            Report.Ns(cost.Value.Milliseconds * 1e6 / Math.Max(1, cost.Value.Calls)),
+                        });
+                    }
+                }
+            }
+
+            report.Paragraph($"Where the time goes ({variant}, one profiled pass, every callback timed; diagnosis only, not the headline numbers above):");
+            report.Table(new[] { "Analyzer", "Callback", "Total", "Calls", "Per call" }, rows);
+        }
+
+        /// <summary>
+        /// Diagnosis of the CheckedMmap compilation-start cost on a compilation without mmap: the calls its
+        /// MmapCallResolver.TryCreate makes (four GetTypeByMetadataName for the known bindings, then
+        /// ContainsSymbolsWithName with a predicate), timed on fresh compilations, cold and after another analyzer
+        /// has already asked the compilation for a type (as the SDK analyzers do at their compilation start).
+        /// </summary>
+        private static void CompilationStartBreakdown(Report report, ImmutableArray<SyntaxTree> trees, ImmutableDictionary<string, ReportDiagnostic> options)
+        {
+            string[] known = { "Mono.Unix.Native.Syscall", "Tmds.Linux.LibC", "CheckedMmap.Mman", "Reloaded.Memory.Native.Unix.Posix" };
+            double Time(Action action)
+            {
+                long start = Stopwatch.GetTimestamp();
+                action();
+                return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+
+            var cold = new List<double>();
+            var coldNames = new List<double>();
+            var warmFirst = new List<double>();
+            var warm = new List<double>();
+            for (int i = 0; i < 5; i++)
+            {
+                CSharpCompilation a = NewCompilation(trees, options);
+                cold.Add(Time(() => { foreach (string name in known) { _ = a.GetTypeByMetadataName(name); } }));
+                coldNames.Add(Time(() => a.ContainsSymbolsWithName(n => n.IndexOf("mmap", StringComparison.OrdinalIgnoreCase) >= 0, SymbolFilter.Member)));
+                CSharpCompilation b = NewCompilation(trees, options);
+                warmFirst.Add(Time(() => b.GetTypeByMetadataName("System.Runtime.InteropServices.DllImportAttribute")));
+                warm.Add(Time(() => { foreach (string name in known) { _ = b.GetTypeByMetadataName(name); } }));
+            }
+
+            report.Paragraph(
+                "CheckedMmap's compilation start, taken apart (median of 5 fresh compilations): its four `GetTypeByMetadataName` look-ups of the known " +
+                $"bindings cost **{Report.Ms(Stats.Median(cold))}** when they are the first type look-up in the compilation, and " +
+                $"{Report.Ms(Stats.Median(warm))} once another look-up (here `DllImportAttribute`, {Report.Ms(Stats.Median(warmFirst))}) has already " +
+                "loaded the referenced assemblies' symbols; `ContainsSymbolsWithName` with its name predicate costs " +
+                $"{Report.Ms(Stats.Median(coldNames))}. Telemetry charges the first look-up in a compilation to whichever analyzer makes it.");
+        }
+
+        private static string Actions(AnalyzerTelemetryInfo t)
+        {
+            var parts = new List<string>();
+            void Add(string name, int count)
+            {
+                if (count > 0)
+                {
+                    parts.Add($"{name} {count}");
+                }
+            }
+
+            Add("compilation-start", t.CompilationStartActionsCount);
+            Add("compilation", t.CompilationActionsCount);
+            Add("compilation-end", t.CompilationEndActionsCount);
+            Add("syntax-tree", t.SyntaxTreeActionsCount);
+            Add("semantic-model", t.SemanticModelActionsCount);
+            Add("symbol", t.SymbolActionsCount);
+            Add("symbol-start", t.SymbolStartActionsCount);
+            Add("symbol-end", t.SymbolEndActionsCount);
+            Add("syntax-node", t.SyntaxNodeActionsCount);
+            Add("code-block-start", t.CodeBlockStartActionsCount);
+            Add("code-block", t.CodeBlockActionsCount);
+            Add("code-block-end", t.CodeBlockEndActionsCount);
+            Add("operation", t.OperationActionsCount);
+            Add("operation-block-start", t.OperationBlockStartActionsCount);
+            Add("operation-block", t.OperationBlockActionsCount);
+            Add("operation-block-end", t.OperationBlockEndActionsCount);
+            return parts.Count == 0 ? "none" : string.Join(", ", parts);
+        }
+
+        private static readonly CSharpParseOptions s_parseOptions = new(LanguageVersion.CSharp12);
+
+        private static CSharpCompilation NewCompilation(IEnumerable<SyntaxTree> trees, ImmutableDictionary<string, ReportDiagnostic> diagnosticOptions) =>
+            CSharpCompilation.Create(
+                "Contoso.Bench",
+                trees,
+                Basic.Reference.Assemblies.Net80.References.All,
+                new CSharpCompilationOptions(
+                    OutputKind.DynamicallyLinkedLibrary,
+                    optimizationLevel: OptimizationLevel.Release,
+                    allowUnsafe: true,
+                    concurrentBuild: false,
+                    nullableContextOptions: NullableContextOptions.Enable,
+                    specificDiagnosticOptions: diagnosticOptions));
+
+        /// <summary>Parses the generated files and runs the LibraryImport generator once; the measured passes reuse the
+        /// resulting trees (parsing and generation are outside every measurement).</summary>
+        private static ImmutableArray<SyntaxTree> BuildTrees(bool withMmap, int fileCount, AnalyzerSet set, ImmutableDictionary<string, ReportDiagnostic> options, out string note)
+        {
+            var trees = CodeGenerator.Generate(withMmap, fileCount)
+                .Select(f => CSharpSyntaxTree.ParseText(f.Text, s_parseOptions, f.Path))
+                .ToList();
+            CSharpCompilation compilation = NewCompilation(trees, options);
+            var stopwatch = Stopwatch.StartNew();
+            GeneratorDriver driver = CSharpGeneratorDriver.Create(set.LibraryImportGenerator, parseOptions: s_parseOptions);
+            driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation generated, out ImmutableArray<Diagnostic> generatorDiagnostics);
+            stopwatch.Stop();
+            int generatedTrees = generated.SyntaxTrees.Count() - trees.Count;
+            Diagnostic[] errors = generated.GetDiagnostics().Concat(generatorDiagnostics).Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+            if (errors.Length > 0)
+            {
+                throw new InvalidOperationException("the generated benchmark code does not compile:\n" + string.Join("\n", errors.Take(10)));
+            }
+
+            note = $"LibraryImport generator: {generatedTrees} generated file(s), {stopwatch.ElapsedMilliseconds} ms (not counted)";
+            return generated.SyntaxTrees.ToImmutableArray();
+        }
+
+        private static double Compile(ImmutableArray<SyntaxTree> trees, ImmutableDictionary<string, ReportDiagnostic> options)
+        {
+            CSharpCompilation compilation = NewCompilation(trees, options);
+            using var peStream = new MemoryStream();
+            var stopwatch = Stopwatch.StartNew();
+            Microsoft.CodeAnalysis.Emit.EmitResult result = compilation.Emit(peStream);
+            stopwatch.Stop();
+            if (!result.Success)
+            {
+                throw new InvalidOperationException("benchmark compilation failed: " + string.Join("\n", result.Diagnostics.Take(5)));
+            }
+
+            return stopwatch.Elapsed.TotalMilliseconds;
+        }
+
+        private static readonly ConcurrentDictionary<string, string> s_analyzerExceptions = new();
+
+        public static IReadOnlyDictionary<string, string> AnalyzerExceptions => s_analyzerExceptions;
+
+        private static PassResult Analyze(ImmutableArray<SyntaxTree> trees, ImmutableDictionary<string, ReportDiagnostic> options, ImmutableArray<DiagnosticAnalyzer> analyzers)
+        {
+            CSharpCompilation compilation = NewCompilation(trees, options);
+            var withAnalyzers = compilation.WithAnalyzers(
+                analyzers,
+                new CompilationWithAnalyzersOptions(
+                    new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+                    onAnalyzerException: (exception, analyzer, _) => s_analyzerExceptions.TryAdd(analyzer.GetType().Name, exception.ToString()),
+                    concurrentAnalysis: false,
+                    logAnalyzerExecutionTime: true,
+                    reportSuppressedDiagnostics: false));
+            var stopwatch = Stopwatch.StartNew();
+            ImmutableArray<Diagnostic> diagnostics = withAnalyzers.GetAnalyzerDiagnosticsAsync(CancellationToken.None).GetAwaiter().GetResult();
+            stopwatch.Stop();
+            var telemetry = new Dictionary<DiagnosticAnalyzer, AnalyzerTelemetryInfo>();
+            foreach (DiagnosticAnalyzer analyzer in analyzers)
+            {
+                telemetry[analyzer] = withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None).GetAwaiter().GetResult();
+            }
+
+            return new PassResult { WallMs = stopwatch.Elapsed.TotalMilliseconds, Telemetry = telemetry, Diagnostics = diagnostics.Length };
+        }
+    }
+}

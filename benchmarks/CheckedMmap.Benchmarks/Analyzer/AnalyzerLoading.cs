@@ -1,0 +1,107 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using CheckedMmap.Benchmarks.Harness;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace CheckedMmap.Benchmarks.Analyzer
+{
+    /// <summary>Loads analyzers and generators from files the way the compiler does (AnalyzerFileReference), into the
+    /// default load context so that they bind to the host's Roslyn (5.9, the SDK's compiler version).</summary>
+    internal sealed class DefaultContextLoader : IAnalyzerAssemblyLoader
+    {
+        public static readonly DefaultContextLoader Instance = new();
+
+        public void AddDependencyLocation(string fullPath)
+        {
+        }
+
+        public Assembly LoadFromPath(string fullPath) => Assembly.LoadFrom(fullPath);
+    }
+
+    /// <summary>The analyzers under comparison.</summary>
+    internal sealed class AnalyzerSet
+    {
+        public required ImmutableArray<DiagnosticAnalyzer> CheckedMmap { get; init; }
+
+        public required DiagnosticAnalyzer Empty { get; init; }
+
+        /// <summary>The SDK's analyzer for CA1401/CA2101 (P/Invoke visibility and string marshalling).</summary>
+        public required DiagnosticAnalyzer? PInvokeRules { get; init; }
+
+        /// <summary>The SDK's analyzer for CA1420/CA1421 (runtime marshalling disabled).</summary>
+        public required DiagnosticAnalyzer? RuntimeMarshallingRules { get; init; }
+
+        public required string CheckedMmapPath { get; init; }
+
+        public required string NetAnalyzersPath { get; init; }
+
+        public required ImmutableArray<ISourceGenerator> LibraryImportGenerator { get; init; }
+
+        public static AnalyzerSet Load()
+        {
+            string ours = Path.Combine(AppContext.BaseDirectory, "analyzer-under-test", "CheckedMmap.Analyzers.dll");
+            ImmutableArray<DiagnosticAnalyzer> checkedMmap = File.Exists(ours)
+                ? Load(ours).Where(a => a.SupportedDiagnostics.Any(d => d.Id.StartsWith("MMAP", StringComparison.Ordinal))).ToImmutableArray()
+                : ImmutableArray<DiagnosticAnalyzer>.Empty;
+
+            string sdkDir = SdkLocator.NetAnalyzersDirectory;
+            ImmutableArray<DiagnosticAnalyzer> sdk = new[] { "Microsoft.CodeAnalysis.NetAnalyzers.dll", "Microsoft.CodeAnalysis.CSharp.NetAnalyzers.dll" }
+                .Select(f => Path.Combine(sdkDir, f))
+                .Where(File.Exists)
+                .SelectMany(Load)
+                .ToImmutableArray();
+
+            var generators = new AnalyzerFileReference(SdkLocator.LibraryImportGenerator, DefaultContextLoader.Instance)
+                .GetGenerators(LanguageNames.CSharp);
+
+            return new AnalyzerSet
+            {
+                CheckedMmap = checkedMmap,
+                Empty = new EmptyAnalyzer(),
+                PInvokeRules = Pick(sdk, "CA1401", "CA2101"),
+                RuntimeMarshallingRules = Pick(sdk, "CA1420", "CA1421"),
+                CheckedMmapPath = ours,
+                NetAnalyzersPath = sdkDir,
+                LibraryImportGenerator = generators,
+            };
+        }
+
+        private static IEnumerable<DiagnosticAnalyzer> Load(string path) =>
+            new AnalyzerFileReference(path, DefaultContextLoader.Instance).GetAnalyzers(LanguageNames.CSharp);
+
+        /// <summary>The analyzer reporting the given IDs; when several do (C#-specific subclasses), the most derived one,
+        /// which is the one the C# build runs.</summary>
+        private static DiagnosticAnalyzer? Pick(ImmutableArray<DiagnosticAnalyzer> analyzers, params string[] ids) =>
+            analyzers
+                .Where(a => a.SupportedDiagnostics.Any(d => ids.Contains(d.Id)))
+                .OrderByDescending(a => a.GetType().Name.StartsWith("CSharp", StringComparison.Ordinal))
+                .FirstOrDefault();
+    }
+
+    /// <summary>The baseline: registers a compilation-start action and nothing else (as roslyn-analyzers'
+    /// PerformanceTests EmptyAnalyzer). Its cost is the driver's fixed cost per analyzer.</summary>
+    // The meta-rules for shipped analyzers do not apply to this in-process baseline: it is never packaged (RS1036,
+    // RS1041, RS2008) and registering nothing in its start action is its whole point (RS1012).
+#pragma warning disable RS1012, RS1036, RS1041, RS2008
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    internal sealed class EmptyAnalyzer : DiagnosticAnalyzer
+    {
+        private static readonly DiagnosticDescriptor s_rule = new(
+            "EMPTY001", "Empty", "Empty", "Performance", DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(s_rule);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(_ => { });
+        }
+    }
+#pragma warning restore RS1012, RS1036, RS1041, RS2008
+}

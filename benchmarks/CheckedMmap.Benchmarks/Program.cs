@@ -1,0 +1,93 @@
+using System;
+using System.IO;
+using System.Linq;
+using CheckedMmap.Benchmarks.Analyzer;
+using CheckedMmap.Benchmarks.Harness;
+
+namespace CheckedMmap.Benchmarks
+{
+    internal static class Program
+    {
+        private const string Usage =
+            "usage: dotnet run -c Release --project benchmarks/CheckedMmap.Benchmarks -- <all|analyzer|runtime|profile> [--quick] [--out FILE]";
+
+        private static int Main(string[] args)
+        {
+            string what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+            bool quick = args.Contains("--quick");
+            int outIndex = Array.IndexOf(args, "--out");
+            if (what is not ("all" or "analyzer" or "runtime" or "profile") || (outIndex >= 0 && outIndex + 1 >= args.Length))
+            {
+                Console.Error.WriteLine(Usage);
+                return 2;
+            }
+
+            string output = outIndex >= 0 ? args[outIndex + 1] : Path.Combine(RepoRoot(), "benchmarks", "results", quick ? "quick.md" : "latest.md");
+            var report = new Report();
+            var meter = new BusyMeter();
+            DateTime started = DateTime.UtcNow;
+            string machine = Machine.Describe();
+            string loadBefore = Machine.LoadAverage();
+            Console.WriteLine(machine);
+
+            // The runtime section first: it takes minutes where the analyzer section can take much longer on a busy
+            // machine, and the file is rewritten after each section so a long run keeps what it has measured.
+            if (what is "all" or "runtime")
+            {
+                Runtime.RuntimeBenchmark.Run(report, quick);
+                Write(output, report, Header(what, quick, started, machine, loadBefore, meter));
+            }
+
+            if (what is "all" or "analyzer")
+            {
+                AnalyzerBenchmark.Run(report, quick);
+                Write(output, report, Header(what, quick, started, machine, loadBefore, meter));
+            }
+
+            if (what is "profile")
+            {
+                AnalyzerBenchmark.ProfileOnly(report);
+                Write(output, report, Header(what, quick, started, machine, loadBefore, meter));
+            }
+
+            Console.WriteLine($"results written to {output}");
+            return 0;
+        }
+
+        private static void Write(string output, Report report, string header)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+            File.WriteAllText(output, report.Render(header));
+        }
+
+        private static string Header(string what, bool quick, DateTime started, string machine, string loadBefore, BusyMeter meter)
+        {
+            string header =
+                $"## Results of `{what}{(quick ? " --quick" : "")}`, {started:yyyy-MM-dd HH:mm} UTC, {(DateTime.UtcNow - started).TotalMinutes:0.0} min\n\n" +
+                $"Machine: {machine}.\n\n" +
+                $"Load average {loadBefore} at the start, {Machine.LoadAverage()} at the end; other processes used " +
+                $"{Report.Pct(meter.OthersShare())} of the machine's CPU time during the run.";
+            if (!AnalyzerBenchmark.AnalyzerExceptions.IsEmpty())
+            {
+                header += "\n\n**Analyzer exceptions (AD0001):** " + string.Join("; ", AnalyzerBenchmark.AnalyzerExceptions.Select(e => $"{e.Key}: {e.Value.Split('\n')[0]}"));
+            }
+
+            return header;
+        }
+
+        private static bool IsEmpty<TKey, TValue>(this System.Collections.Generic.IReadOnlyDictionary<TKey, TValue> dictionary) => dictionary.Count == 0;
+
+        private static string RepoRoot()
+        {
+            for (string? dir = Environment.CurrentDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
+            {
+                if (File.Exists(Path.Combine(dir, "Analyzers.sln")))
+                {
+                    return dir;
+                }
+            }
+
+            return Environment.CurrentDirectory;
+        }
+    }
+}

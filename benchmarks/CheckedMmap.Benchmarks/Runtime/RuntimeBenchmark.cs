@@ -1,0 +1,379 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using CheckedMmap.Benchmarks.Harness;
+
+namespace CheckedMmap.Benchmarks.Runtime
+{
+    /// <summary>
+    /// The checked runtime against raw libc, interleaved in one process: mmap+munmap pairs per size and stack-capture
+    /// mode, per-call cost against the number of live mappings, mremap/mprotect/madvise, and an arena workload.
+    /// Every checked contender runs in the steady state: warm-up first fills the quarantine, so each munmap also pays
+    /// for the eviction of the oldest quarantined mapping.
+    /// </summary>
+    internal static class RuntimeBenchmark
+    {
+        private const int ProtRw = RawLibc.PROT_READ | RawLibc.PROT_WRITE;
+
+        public static void Run(Report report, bool quick)
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                report.Paragraph("Runtime benchmarks run on Linux only (the raw baseline P/Invokes Linux libc).");
+                return;
+            }
+
+            report.Heading("Checked runtime against raw libc");
+            report.Paragraph(
+                "Raw = `[DllImport(\"libc\", SetLastError = true)]` declared in the benchmark. Checked = `CheckedMmap.Mman` with " +
+                "`CheckedMmapOptions.StackCapture` set to `None`, `Methods` (the default) or `MethodsWithFileLine` before each batch; guard pages and " +
+                "quarantine at their defaults (quarantine " + $"{CheckedMmapOptions.QuarantineMaxCount} mappings / {CheckedMmapOptions.QuarantineMaxBytes >> 20} MiB). " +
+                "Each sample is a batch of calls timed with Stopwatch, reported per call (or per pair); contenders are interleaved round by round " +
+                "(rotating order); the ratio is the median of the per-round ratios, with its quartiles in parentheses. Pairs do not touch the memory.");
+
+            var meter = new BusyMeter();
+            Pairs(report, quick);
+            Scaling(report, quick);
+            OtherCalls(report, quick);
+            ArenaWorkloadBenchmark.Run(report, quick);
+            report.Paragraph($"Other processes used {Report.Pct(meter.OthersShare())} of the machine during the runtime section; load average {Machine.LoadAverage()}.");
+        }
+
+        private static double TimePerOp(int count, Action<int> body)
+        {
+            long start = Stopwatch.GetTimestamp();
+            body(count);
+            return Stopwatch.GetElapsedTime(start).TotalNanoseconds / count;
+        }
+
+        private static unsafe void RawPairs(nuint size, int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                nint p = RawLibc.mmap(0, size, ProtRw, RawLibc.MAP_PRIVATE | RawLibc.MAP_ANONYMOUS, -1, 0);
+                if (p == RawLibc.MAP_FAILED || RawLibc.munmap(p, size) != 0)
+                {
+                    throw new InvalidOperationException($"raw mmap/munmap failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+                }
+            }
+        }
+
+        private static void CheckedPairs(nuint size, int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                nint p = Mman.mmap(0, size, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
+                if (p == Mman.MAP_FAILED || Mman.munmap(p, size) != 0)
+                {
+                    throw new InvalidOperationException($"checked mmap/munmap failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+                }
+            }
+        }
+
+        private static void TwoCaptures(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                _ = new StackTrace(1, false);
+                _ = new StackTrace(1, false);
+            }
+        }
+
+        /// <summary>Writes one byte per page, as a program does to memory it uses (mremap moves a buffer that is in use).</summary>
+        private static unsafe void Touch(nint p, nuint size)
+        {
+            for (nuint offset = 0; offset < size; offset += 4096)
+            {
+                ((byte*)p)[offset] = 1;
+            }
+        }
+
+        private static Contender Checked(string name, StackCaptureMode mode, nuint size, int count) => new(name, () =>
+        {
+            CheckedMmapOptions.StackCapture = mode;
+            return TimePerOp(count, n => CheckedPairs(size, n));
+        });
+
+        /// <summary>Fills the quarantine so that measured munmaps include evictions (the steady state of a long test).</summary>
+        private static void FillQuarantine(nuint size)
+        {
+            CheckedMmapOptions.StackCapture = StackCaptureMode.None;
+            ulong bySize = CheckedMmapOptions.QuarantineMaxBytes / size;
+            int pairs = (int)Math.Min((ulong)CheckedMmapOptions.QuarantineMaxCount, bySize) + 500;
+            CheckedPairs(size, pairs);
+            RawPairs(size, 500);
+        }
+
+        private static void Pairs(Report report, bool quick)
+        {
+            int rounds = quick ? 3 : 15;
+            var rows = new List<IReadOnlyList<string>>();
+            foreach (nuint size in new nuint[] { 4096, 64 * 1024, 1024 * 1024 })
+            {
+                int count = quick ? 200 : 1000;
+                FillQuarantine(size);
+                // A warm-up round also JITs the file:line path (its first call loads the PDB reader).
+                var contenders = new List<Contender>
+                {
+                    new("raw", () => TimePerOp(count, n => RawPairs(size, n))),
+                    Checked("checked, stacks off", StackCaptureMode.None, size, count),
+                    Checked("checked, default (methods)", StackCaptureMode.Methods, size, count),
+                    Checked("checked, methods + file:line", StackCaptureMode.MethodsWithFileLine, size, count),
+                    // What the default capture adds per pair, alone: two `new StackTrace(1, false)` at the same depth.
+                    new("reference: 2 × new StackTrace(1, false) alone", () => TimePerOp(count, TwoCaptures)),
+                };
+                Dictionary<string, List<double>> samples = Interleaved.Run(contenders, 1, rounds);
+                CheckedMmapOptions.StackCapture = StackCaptureMode.Methods;
+                string label = size >= 1024 * 1024 ? $"{size >> 20} MiB" : $"{size >> 10} KiB";
+                Console.WriteLine($"runtime: pairs {label}: raw {Report.Ns(Stats.Median(samples["raw"]))}");
+                foreach (Contender c in contenders)
+                {
+                    Ratio ratio = Stats.PairedRatio(samples[c.Name], samples["raw"]);
+                    if (c.Name.StartsWith("reference", StringComparison.Ordinal) && size != 4096)
+                    {
+                        continue; // the capture cost does not depend on the size: shown once
+                    }
+
+                    rows.Add(new[] { label, c.Name, Report.Ns(Stats.Median(samples[c.Name])), c.Name == "raw" ? "1" : ratio.ToString() });
+                }
+
+                Ratio off = Stats.PairedRatio(samples["checked, stacks off"], samples["raw"]);
+                Ratio dflt = Stats.PairedRatio(samples["checked, default (methods)"], samples["raw"]);
+                report.Target(new($"mmap+munmap {label}, stacks off", "≤ 2× raw", off.ToString(), off.Median <= 2, ""));
+                report.Target(new($"mmap+munmap {label}, default capture", "≤ 4× raw", dflt.ToString(), dflt.Median <= 4, ""));
+            }
+
+            report.Heading("mmap+munmap pairs");
+            report.Paragraph($"{(quick ? 200 : 1000)} pairs per sample, {rounds} rounds after one warm-up round; ns per pair (median).");
+            report.Table(new[] { "Size", "Contender", "Per pair", "Ratio to raw (IQR)" }, rows);
+        }
+
+        private static int MapCount() => File.Exists("/proc/self/maps") ? File.ReadLines("/proc/self/maps").Count() : -1;
+
+        /// <summary>Per-pair cost with 10 and with 30,000 live mappings, alternating A/B/A/B (the live set is grown and
+        /// shrunk between samples: the registry is global, so the live count is what changes).</summary>
+        private static void Scaling(Report report, bool quick)
+        {
+            const nuint size = 4096;
+            int rounds = quick ? 1 : 5;
+            int count = quick ? 200 : 2000;
+            int large = 30_000;
+            long maxMapCount = File.Exists("/proc/sys/vm/max_map_count") ? long.Parse(File.ReadAllText("/proc/sys/vm/max_map_count").Trim()) : -1;
+
+            var rawLive = new List<nint>();
+            var checkedLive = new List<nint>();
+            void Grow(int live)
+            {
+                while (checkedLive.Count < live)
+                {
+                    nint p = Mman.mmap(0, size, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
+                    if (p == Mman.MAP_FAILED)
+                    {
+                        throw new InvalidOperationException($"checked mmap failed with {checkedLive.Count} live mappings, " +
+                            $"errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}, {MapCount()} lines in /proc/self/maps");
+                    }
+
+                    checkedLive.Add(p);
+                }
+
+                while (rawLive.Count < live)
+                {
+                    nint p = RawLibc.mmap(0, size, ProtRw, RawLibc.MAP_PRIVATE | RawLibc.MAP_ANONYMOUS, -1, 0);
+                    if (p == RawLibc.MAP_FAILED)
+                    {
+                        throw new InvalidOperationException("raw mmap failed while growing the live set");
+                    }
+
+                    rawLive.Add(p);
+                }
+            }
+
+            void Shrink(int live)
+            {
+                while (checkedLive.Count > live)
+                {
+                    Mman.munmap(checkedLive[^1], size);
+                    checkedLive.RemoveAt(checkedLive.Count - 1);
+                }
+
+                while (rawLive.Count > live)
+                {
+                    RawLibc.munmap(rawLive[^1], size);
+                    rawLive.RemoveAt(rawLive.Count - 1);
+                }
+            }
+
+            FillQuarantine(size);
+            CheckedMmapOptions.StackCapture = StackCaptureMode.Methods; // the live set carries its creation stacks, as in a test
+            var samples = new Dictionary<string, List<double>>
+            {
+                ["checked, 10 live"] = new(), ["checked, 30,000 live"] = new(), ["raw, 10 live"] = new(), ["raw, 30,000 live"] = new(),
+                ["checked default, 10 live"] = new(), ["checked default, 30,000 live"] = new(),
+            };
+            int mapsSmall = 0, mapsLarge = 0;
+            string failure = "";
+            try
+            {
+                for (int round = -1; round < rounds; round++)
+                {
+                    foreach (int live in new[] { 10, large })
+                    {
+                        Shrink(live);
+                        CheckedMmapOptions.StackCapture = StackCaptureMode.Methods;
+                        Grow(live);
+                        string suffix = live == 10 ? "10 live" : "30,000 live";
+                        if (live == 10)
+                        {
+                            mapsSmall = MapCount();
+                        }
+                        else
+                        {
+                            mapsLarge = MapCount();
+                        }
+
+                        CheckedMmapOptions.StackCapture = StackCaptureMode.None;
+                        double offNs = TimePerOp(count, n => CheckedPairs(size, n));
+                        double rawNs = TimePerOp(count, n => RawPairs(size, n));
+                        CheckedMmapOptions.StackCapture = StackCaptureMode.Methods;
+                        double defNs = TimePerOp(count, n => CheckedPairs(size, n));
+                        if (round >= 0)
+                        {
+                            samples["checked, " + suffix].Add(offNs);
+                            samples["raw, " + suffix].Add(rawNs);
+                            samples["checked default, " + suffix].Add(defNs);
+                        }
+                    }
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                failure = e.Message;
+                Console.WriteLine("runtime: scaling failed: " + failure);
+            }
+            finally
+            {
+                Shrink(0);
+                CheckedMmapOptions.StackCapture = StackCaptureMode.Methods;
+            }
+
+            report.Heading("Scaling: per-pair cost against the number of live mappings (4 KiB)");
+            report.Paragraph(
+                $"The live set is grown to 30,000 checked (and 30,000 raw) 4 KiB mappings and shrunk back to 10, alternately, {rounds} rounds after a warm-up " +
+                $"round; {count} pairs per sample. vm.max_map_count = {maxMapCount}; /proc/self/maps had {mapsSmall} lines with 10 live mappings of each kind " +
+                $"and {mapsLarge} with 30,000. Raw anonymous RW neighbours merge into one VMA; a checked mapping is a data VMA followed by a shared " +
+                "guard page, which cannot merge with its neighbours, so each live checked mapping costs about two VMAs." +
+                (failure.Length > 0 ? $" **The run failed: {failure}**" : ""));
+            if (failure.Length > 0 || samples["checked, 10 live"].Count == 0)
+            {
+                report.Target(new("30,000 live vs 10 live, per-call cost", "≤ 1.5×", "failed", false, failure));
+                return;
+            }
+
+            var rows = new List<IReadOnlyList<string>>();
+            foreach (string kind in new[] { "checked", "checked default", "raw" })
+            {
+                Ratio r = Stats.PairedRatio(samples[kind + ", 30,000 live"], samples[kind + ", 10 live"]);
+                string label = kind switch { "checked" => "checked, stacks off", "checked default" => "checked, default capture", _ => "raw" };
+                rows.Add(new[] { label, Report.Ns(Stats.Median(samples[kind + ", 10 live"])), Report.Ns(Stats.Median(samples[kind + ", 30,000 live"])), r.ToString() });
+                if (kind != "raw")
+                {
+                    report.Target(new($"30,000 live vs 10 live ({label})", "≤ 1.5×", r.ToString(), r.Median <= 1.5, ""));
+                }
+            }
+
+            report.Table(new[] { "Contender", "10 live", "30,000 live", "Ratio 30,000 / 10 (IQR)" }, rows);
+        }
+
+        /// <summary>mremap (grow with MAYMOVE, then shrink in place), mprotect and madvise, each against the same raw call.</summary>
+        private static void OtherCalls(Report report, bool quick)
+        {
+            const nuint size = 64 * 1024;
+            int rounds = quick ? 3 : 15;
+            int count = quick ? 200 : 2000;
+            nint raw = RawLibc.mmap(0, size, ProtRw, RawLibc.MAP_PRIVATE | RawLibc.MAP_ANONYMOUS, -1, 0);
+            nint chk = Mman.mmap(0, size, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
+            try
+            {
+                var contenders = new List<Contender>
+                {
+                    new("mprotect raw", () => TimePerOp(count, n => { for (int i = 0; i < n; i++) { Check(RawLibc.mprotect(raw, size, ProtRw)); } })),
+                    new("mprotect checked", () => TimePerOp(count, n => { for (int i = 0; i < n; i++) { Check(Mman.mprotect(chk, size, Mman.PROT_READ | Mman.PROT_WRITE)); } })),
+                    new("madvise raw", () => TimePerOp(count, n => { for (int i = 0; i < n; i++) { Check(RawLibc.madvise(raw, size, RawLibc.MADV_WILLNEED)); } })),
+                    new("madvise checked", () => TimePerOp(count, n => { for (int i = 0; i < n; i++) { Check(Mman.madvise(chk, size, Mman.MADV_WILLNEED)); } })),
+                    new("mremap raw", () => TimePerOp(count, n =>
+                    {
+                        for (int i = 0; i < n; i++)
+                        {
+                            Touch(raw, size);
+                            raw = RawLibc.mremap(raw, size, 2 * size, RawLibc.MREMAP_MAYMOVE);
+                            raw = RawLibc.mremap(raw, 2 * size, size, RawLibc.MREMAP_MAYMOVE);
+                            Check(raw == -1 ? -1 : 0);
+                        }
+                    })),
+                    MremapChecked("mremap checked, stacks off", StackCaptureMode.None, () => chk, p => chk = p, size, count),
+                    MremapChecked("mremap checked, default capture", StackCaptureMode.Methods, () => chk, p => chk = p, size, count),
+                };
+                Dictionary<string, List<double>> samples = Interleaved.Run(contenders, 1, rounds);
+                var rows = new List<IReadOnlyList<string>>();
+                foreach ((string call, string[] checkedNames) in new[]
+                {
+                    ("mprotect", new[] { "mprotect checked" }),
+                    ("madvise", new[] { "madvise checked" }),
+                    ("mremap", new[] { "mremap checked, stacks off", "mremap checked, default capture" }),
+                })
+                {
+                    rows.Add(new[] { call, "raw", Report.Ns(Stats.Median(samples[call + " raw"])), "1" });
+                    foreach (string name in checkedNames)
+                    {
+                        Ratio r = Stats.PairedRatio(samples[name], samples[call + " raw"]);
+                        rows.Add(new[] { call, name, Report.Ns(Stats.Median(samples[name])), r.ToString() });
+                        report.Target(new($"{name} vs raw", "reported (no target)", r.ToString(), null, ""));
+                    }
+                }
+
+                report.Heading("mremap, mprotect, madvise (64 KiB mapping)");
+                report.Paragraph(
+                    $"{count} calls per sample, {rounds} rounds after a warm-up round. mprotect(RW→RW) and madvise(MADV_WILLNEED) on a live mapping; " +
+                    "mremap = one grow to 128 KiB plus one shrink back to 64 KiB, both with MREMAP_MAYMOVE (Miri requires it even to shrink), reported per grow+shrink; before each grow the program writes one byte per page (a buffer is remapped because it is in use). Checked mprotect and madvise " +
+                    "validate like Miri and make no system call (Miri accepts only PROT_READ|PROT_WRITE and four no-op advice values); a checked mremap " +
+                    "that grows moves the data into a new guarded mapping and quarantines the old block.");
+                report.Table(new[] { "Call", "Contender", "Per call", "Ratio to raw (IQR)" }, rows);
+            }
+            finally
+            {
+                CheckedMmapOptions.StackCapture = StackCaptureMode.Methods;
+                RawLibc.munmap(raw, size);
+                Mman.munmap(chk, size);
+            }
+        }
+
+        private static Contender MremapChecked(string name, StackCaptureMode mode, Func<nint> get, Action<nint> set, nuint size, int count) => new(name, () =>
+        {
+            CheckedMmapOptions.StackCapture = mode;
+            return TimePerOp(count, n =>
+            {
+                nint p = get();
+                for (int i = 0; i < n; i++)
+                {
+                    Touch(p, size);
+                    p = Mman.mremap(p, size, 2 * size, Mman.MREMAP_MAYMOVE);
+                    Check(p == -1 ? -1 : 0);
+                    p = Mman.mremap(p, 2 * size, size, Mman.MREMAP_MAYMOVE);
+                    Check(p == -1 ? -1 : 0);
+                }
+
+                set(p);
+            });
+        });
+
+        private static void Check(int result)
+        {
+            if (result != 0)
+            {
+                throw new InvalidOperationException($"call failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+            }
+        }
+    }
+}
