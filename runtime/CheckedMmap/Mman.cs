@@ -168,13 +168,27 @@ namespace CheckedMmap
         /// The address hint is ignored.
         /// </summary>
         /// <returns>The address, or <see cref="MAP_FAILED"/> with EINVAL (bad private/shared, length 0 or unroundable) or ENOMEM (host out of memory).</returns>
-        public static nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset) =>
-            (nint)MmapRuntime.Mmap((ulong)addr, length, prot, flags, fd, offset);
+        [OverloadResolutionPriority(1)]
+        public static nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset, [CallerMemberName] string callerMember = "", [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0) =>
+            (nint)MmapRuntime.Mmap((ulong)addr, length, prot, flags, fd, offset, new CallerSite(callerMember, callerFile, callerLine));
 
-        /// <summary><see cref="mmap(nint, nuint, int, int, int, long)"/> for <c>void*</c> code.</summary>
+        /// <summary>libc's exact shape, for method groups (delegates, function pointers) and code compiled before the
+        /// caller-info parameters existed; calls bind to the overload above, which also records the call site.</summary>
+        /// <returns>See the overload with caller-info parameters.</returns>
+        public static nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset) =>
+            mmap(addr, length, prot, flags, fd, offset, string.Empty, string.Empty, 0);
+
+        /// <summary><see cref="mmap(nint, nuint, int, int, int, long, string, string, int)"/> for <c>void*</c> code.</summary>
         /// <returns>The address, or <see cref="MAP_FAILED_POINTER"/>.</returns>
+        [OverloadResolutionPriority(1)]
+        public static void* mmap(void* addr, nuint length, int prot, int flags, int fd, long offset, [CallerMemberName] string callerMember = "", [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0) =>
+            (void*)MmapRuntime.Mmap((ulong)addr, length, prot, flags, fd, offset, new CallerSite(callerMember, callerFile, callerLine));
+
+        /// <summary>libc's exact shape, for method groups (delegates, function pointers) and code compiled before the
+        /// caller-info parameters existed; calls bind to the overload above, which also records the call site.</summary>
+        /// <returns>See the overload with caller-info parameters.</returns>
         public static void* mmap(void* addr, nuint length, int prot, int flags, int fd, long offset) =>
-            (void*)MmapRuntime.Mmap((ulong)addr, length, prot, flags, fd, offset);
+            mmap(addr, length, prot, flags, fd, offset, string.Empty, string.Empty, 0);
 
         /// <summary>
         /// Unmaps exactly one whole mapping: addr must be its start and length must round up to its size. Anything else

@@ -92,6 +92,23 @@ public class KnownBindingTests
         }
         """).WithSource(Sources.CheckedMmapMman).RunAsync();
 
+    [Theory]
+    [InlineData("Native.mmap(0, size, Native.PROT_READ | Native.PROT_WRITE, {|MMAP005:Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_POPULATE|}, -1, 0)")]
+    [InlineData("Native.mmap(0, size, {|MMAP004:Native.PROT_READ|}, Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, -1, 0)")]
+    [InlineData("Native.mmap(0, size, Native.PROT_READ | Native.PROT_WRITE, {|MMAP002:Native.MAP_SHARED | Native.MAP_ANONYMOUS|}, -1, 0)")]
+    [InlineData("Native.mmap(0, size, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, -1, {|MMAP006:4096|})")]
+    [InlineData("Native.mmap(offset: 0, {|MMAP003:fd: 3|}, flags: Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, prot: Native.PROT_READ | Native.PROT_WRITE, length: size, addr: 0)")]
+    [InlineData("Native.mmap(0, size, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, -1, 0)")]
+    public Task CheckedMmap_real_runtime_assembly_is_a_known_binding(string call) => new MmapAnalyzerTest($$"""
+        using Native = CheckedMmap.Mman;
+
+        class Arena
+        {
+            // The real Mman.mmap has caller-info parameters after libc's six.
+            nint Map(nuint size) => {{call}};
+        }
+        """).WithCheckedMmapRuntime().RunAsync();
+
     [Fact]
     public Task CheckedMmap_runtime_constants_follow_the_target_os() => new MmapAnalyzerTest("""
         using CheckedMmap;

@@ -41,7 +41,12 @@ public sealed unsafe class CallSiteTests : IDisposable
         CheckedMmapOptions.StackCapture = mode;
         nint p = Map(P);
         MappingInfo m = MmapTracker.FindMapping(p)!;
-        Assert.Null(m.CreationCallSite); // mmap keeps libc's six parameters (the analyzer binds it by that shape)
+        // mmap records its call site too: the test helper M.Map that called it.
+        Assert.NotNull(m.CreationCallSite);
+        Assert.Equal("mmap", m.CreationCallSite!.Function);
+        Assert.Equal(nameof(M.Map), m.CreationCallSite.Member);
+        Assert.EndsWith("TestSupport.cs", m.CreationCallSite.FilePath, StringComparison.Ordinal);
+        Assert.StartsWith("    " + m.CreationCallSite, m.CreationStack, StringComparison.Ordinal);
         Assert.Null(m.DestructionCallSite);
         Errno.Poison();
         int rc = Mman.munmap(p, P); int line = Line();
@@ -135,6 +140,7 @@ public sealed unsafe class CallSiteTests : IDisposable
     [Fact]
     public void Libc_shaped_method_groups_still_convert_and_work()
     {
+        Func<nint, nuint, int, int, int, long, nint> map = Mman.mmap;
         Func<nint, nuint, int> unmap = Mman.munmap;
         Func<nint, nuint, int, int> protect = Mman.mprotect;
         Func<nint, nuint, int, int> advise = Mman.madvise;
@@ -148,6 +154,10 @@ public sealed unsafe class CallSiteTests : IDisposable
         Assert.Null(MmapTracker.FindMapping(q)!.CreationCallSite); // a delegate call has no call site to record
         Assert.Equal(0, unmap(q, 2 * P));
         Assert.Null(MmapTracker.FindMapping(q)!.DestructionCallSite);
+        nint viaDelegate = map(0, P, RW, PA, -1, 0);
+        Assert.NotEqual(Mman.MAP_FAILED, viaDelegate);
+        Assert.Null(MmapTracker.FindMapping(viaDelegate)!.CreationCallSite);
+        Assert.Equal(0, unmap(viaDelegate, P));
         Assert.Contains("(no stack: only StackCaptureMode.MethodsWithFileLine", MmapTracker.FindMapping(q)!.DestructionStack);
         nint r = Map(P);
         Assert.Equal(0, unmapPointer((void*)r, P));

@@ -185,13 +185,23 @@ namespace CheckedMmap.Analyzers.Binding
         /// <summary>Six parameters, no params array: anything else is not a libc mmap we can read arguments of.</summary>
         private static bool HasMmapShape(IMethodSymbol method)
         {
-            if (method.Parameters.Length != 6)
+            // libc's six parameters; trailing optional ones are allowed (CheckedMmap.Mman.mmap's caller-info parameters).
+            if (method.Parameters.Length < 6)
             {
                 return false;
             }
 
-            foreach (IParameterSymbol p in method.Parameters)
+            for (int i = 6; i < method.Parameters.Length; i++)
             {
+                if (!method.Parameters[i].IsOptional)
+                {
+                    return false;
+                }
+            }
+
+            for (int i = 0; i < 6; i++)
+            {
+                IParameterSymbol p = method.Parameters[i];
                 if (p.IsParams || p.RefKind != RefKind.None || p.Type is null || p.Type.TypeKind == TypeKind.Error)
                 {
                     return false;

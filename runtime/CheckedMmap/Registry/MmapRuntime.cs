@@ -108,7 +108,7 @@ namespace CheckedMmap.Registry
 
         // ------------------------------------------------------------------ mmap
 
-        public static ulong Mmap(ulong addr, ulong length, int prot, int flags, int fd, long offset)
+        public static ulong Mmap(ulong addr, ulong length, int prot, int flags, int fd, long offset, in CallerSite site = default)
         {
             // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
             int savedPInvoke = Marshal.GetLastPInvokeError();
@@ -142,7 +142,7 @@ namespace CheckedMmap.Registry
                     }
                 }
 
-                MappingInfo? m = CreateLocked(mapLength, s, "mmap", created, default);
+                MappingInfo? m = CreateLocked(mapLength, s, "mmap", created, site);
                 if (m == null)
                 {
                     // Miri would stop with "resource exhaustion"; the host's answer is more useful to an allocator.

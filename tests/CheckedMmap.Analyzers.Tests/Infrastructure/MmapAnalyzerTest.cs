@@ -43,6 +43,13 @@ public sealed class MmapAnalyzerTest : CSharpAnalyzerTest<MmapAnalyzer, DefaultV
         return this;
     }
 
+    /// <summary>The real CheckedMmap runtime assembly (its mmap has caller-info parameters after libc's six).</summary>
+    public MmapAnalyzerTest WithCheckedMmapRuntime()
+    {
+        TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(typeof(CheckedMmap.Mman).Assembly.Location));
+        return this;
+    }
+
     public MmapAnalyzerTest WithSource(string source)
     {
         TestState.Sources.Add(source);
