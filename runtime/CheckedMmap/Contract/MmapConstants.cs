@@ -279,6 +279,46 @@ namespace CheckedMmap.Contract
             return advice.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        /// <summary>The value of a named flag on this target ("MAP_NORESERVE"); false when the target has no such flag.</summary>
+        public bool TryGetFlag(string name, out int value)
+        {
+            foreach (NamedBits f in FlagNames)
+            {
+                if (f.Name == name)
+                {
+                    value = f.Value;
+                    return true;
+                }
+            }
+
+            value = 0;
+            return false;
+        }
+
+        /// <summary>The value of a named madvise advice on this target ("MADV_FREE"); false when the target has none.</summary>
+        public bool TryGetAdvice(string name, out int value)
+        {
+            foreach (NamedBits a in AdviceNames)
+            {
+                if (a.Name == name)
+                {
+                    value = a.Value;
+                    return true;
+                }
+            }
+
+            value = 0;
+            return false;
+        }
+
+        /// <summary>sysconf's _SC_PAGESIZE (= _SC_PAGE_SIZE) on this target: 30 on Linux, 29 on macOS, 47 on FreeBSD.</summary>
+        public int ScPageSize => Target switch
+        {
+            TargetOS.MacOS => 29,
+            TargetOS.FreeBSD => 47,
+            _ => 30,
+        };
+
         /// <summary>"MREMAP_MAYMOVE|MREMAP_FIXED".</summary>
         public static string FormatMremapFlags(int flags) => FormatBits(flags, MremapNames, zeroName: "0");
 

@@ -58,6 +58,18 @@ namespace CheckedMmap.Contract
                 "memory access failed: attempting to access {0} bytes, but got {1} which is only {2} bytes from the end of the allocation",
                 accessSize, pointer, bytesToEnd);
 
+        /// <summary>Miri's text for a sysconf name it does not implement (only _SC_PAGESIZE is emulated here).</summary>
+        public static string UnimplementedSysconf(int name) => "unimplemented sysconf name: " + name.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>A flag or advice name the emulated target's libc does not define ("MAP_POPULATE" on macOS).</summary>
+        public static string NameNotOnTarget(string name, string target) => name + " is not defined on the emulated target (" + target + ")";
+
+        /// <summary>Miri's -Zmiri-force-page-size errors; <paramref name="setting"/> names where the value came from.</summary>
+        public static string ForcePageSizeNotNumber(string setting, string value) => setting + " requires a `u64` (a page size in KiB): '" + value + "'";
+
+        public static string ForcePageSizeNotPowerOfTwo(string setting, ulong kib) =>
+            setting + " requires a power of 2: " + kib.ToString(CultureInfo.InvariantCulture);
+
         /// <summary>Text of the Miri outcome class, used as the first line of runtime reports.</summary>
         public const string UnsupportedHeader = "unsupported operation: ";
         public const string UndefinedBehaviorHeader = "Undefined Behavior: ";

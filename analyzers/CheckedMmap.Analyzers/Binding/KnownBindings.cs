@@ -1,0 +1,64 @@
+using System;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace CheckedMmap.Analyzers.Binding
+{
+    /// <summary>
+    /// The binding libraries we know by name, resolved once per compilation. A null field means the type is not
+    /// referenced, which is what lets the analyzer register nothing at all for a compilation without mmap.
+    /// </summary>
+    internal sealed class KnownBindings
+    {
+        public const string MonoPosixSyscall = "Mono.Unix.Native.Syscall";
+        public const string TmdsLibC = "Tmds.Linux.LibC";
+        public const string CheckedMmapMman = "CheckedMmap.Mman";
+        public const string ReloadedPosix = "Reloaded.Memory.Native.Unix.Posix";
+
+        private KnownBindings(INamedTypeSymbol? monoSyscall, INamedTypeSymbol? tmdsLibC, INamedTypeSymbol? mman, INamedTypeSymbol? reloaded)
+        {
+            MonoSyscall = monoSyscall;
+            TmdsLibCType = tmdsLibC;
+            MmanType = mman;
+            ReloadedPosixType = reloaded;
+        }
+
+        public INamedTypeSymbol? MonoSyscall { get; }
+
+        public INamedTypeSymbol? TmdsLibCType { get; }
+
+        public INamedTypeSymbol? MmanType { get; }
+
+        public INamedTypeSymbol? ReloadedPosixType { get; }
+
+        public bool AnyReferenced => MonoSyscall is not null || TmdsLibCType is not null || MmanType is not null || ReloadedPosixType is not null;
+
+        public static KnownBindings Resolve(Compilation compilation) => new KnownBindings(
+            compilation.GetTypeByMetadataName(MonoPosixSyscall),
+            compilation.GetTypeByMetadataName(TmdsLibC),
+            compilation.GetTypeByMetadataName(CheckedMmapMman),
+            compilation.GetTypeByMetadataName(ReloadedPosix));
+
+        public bool IsMonoSyscall(INamedTypeSymbol? type) => Is(type, MonoSyscall, MonoPosixSyscall);
+
+        public bool IsTmdsLibC(INamedTypeSymbol? type) => Is(type, TmdsLibCType, TmdsLibC);
+
+        public bool IsMman(INamedTypeSymbol? type) => Is(type, MmanType, CheckedMmapMman);
+
+        // Symbol identity first; the name fallback covers a second copy of the type (e.g. a retargeted reference).
+        private static bool Is(INamedTypeSymbol? type, INamedTypeSymbol? known, string metadataName)
+        {
+            if (type is null)
+            {
+                return false;
+            }
+
+            if (known is not null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, known))
+            {
+                return true;
+            }
+
+            return known is not null && string.Equals(type.ToDisplayString(), metadataName, StringComparison.Ordinal);
+        }
+    }
+}

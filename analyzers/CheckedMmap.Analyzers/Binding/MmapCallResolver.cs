@@ -1,0 +1,243 @@
+using System;
+using System.Collections.Concurrent;
+using Microsoft.CodeAnalysis;
+
+namespace CheckedMmap.Analyzers.Binding
+{
+    /// <summary>
+    /// Answers "is this method mmap, and through which library?" once per method symbol, for one compilation.
+    /// </summary>
+    internal sealed class MmapCallResolver
+    {
+        private const string LibraryImportAttributeName = "LibraryImportAttribute";
+        private const string GeneratedDllImportAttributeName = "GeneratedDllImportAttribute";
+        private const string InteropNamespace = "System.Runtime.InteropServices";
+
+        private readonly KnownBindings _known;
+        private readonly ConcurrentDictionary<IMethodSymbol, MmapBinding?> _cache =
+            new ConcurrentDictionary<IMethodSymbol, MmapBinding?>(SymbolEqualityComparer.Default);
+
+        private MmapCallResolver(KnownBindings known)
+        {
+            _known = known;
+        }
+
+        public KnownBindings Known => _known;
+
+        /// <summary>
+        /// Null when the compilation cannot contain an mmap call: no member whose name contains "mmap" is declared in
+        /// source (a declaration-table lookup, no binding), none of the known binding types is referenced, and no
+        /// referenced library outside the .NET framework declares such a member.
+        /// </summary>
+        public static MmapCallResolver? TryCreate(Compilation compilation)
+        {
+            var known = KnownBindings.Resolve(compilation);
+            if (!known.AnyReferenced
+                && !compilation.ContainsSymbolsWithName(MayDeclareMmap, SymbolFilter.Member)
+                && !ReferencedLibraryMayDeclareMmap(compilation))
+            {
+                return null;
+            }
+
+            return new MmapCallResolver(known);
+        }
+
+        // Public key tokens of the .NET framework and Microsoft assemblies: they declare no libc mmap binding
+        // (the runtime's own is SystemNative_MMap, internal), so their metadata is never walked.
+        private static readonly string[] FrameworkKeyTokens =
+        {
+            "b77a5c561934e089", "b03f5f7f11d50a3a", "cc7b13ffcd2ddd51", "7cec85d7bea7798e", "adb9793829ddae60", "31bf3856ad364e35",
+        };
+
+        /// <summary>
+        /// A project may call a binding declared in another of its own libraries (a metadata reference). Member names
+        /// of those libraries' types are read without creating member symbols; framework assemblies are skipped.
+        /// </summary>
+        private static bool ReferencedLibraryMayDeclareMmap(Compilation compilation)
+        {
+            foreach (IAssemblySymbol assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+            {
+                if (IsFramework(assembly.Identity) || assembly.TypeNames.Count == 0)
+                {
+                    continue;
+                }
+
+                if (NamespaceMayDeclareMmap(assembly.GlobalNamespace))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsFramework(AssemblyIdentity identity)
+        {
+            if (!identity.HasPublicKey && identity.PublicKeyToken.IsDefaultOrEmpty)
+            {
+                return false;
+            }
+
+            var token = new System.Text.StringBuilder(16);
+            foreach (byte b in identity.PublicKeyToken)
+            {
+                token.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            return Array.IndexOf(FrameworkKeyTokens, token.ToString()) >= 0;
+        }
+
+        private static bool NamespaceMayDeclareMmap(INamespaceSymbol ns)
+        {
+            foreach (INamespaceOrTypeSymbol member in ns.GetMembers())
+            {
+                if (member is INamespaceSymbol inner ? NamespaceMayDeclareMmap(inner) : TypeMayDeclareMmap((INamedTypeSymbol)member))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool TypeMayDeclareMmap(INamedTypeSymbol type)
+        {
+            foreach (string name in type.MemberNames)
+            {
+                if (MayDeclareMmap(name))
+                {
+                    return true;
+                }
+            }
+
+            foreach (INamedTypeSymbol nested in type.GetTypeMembers())
+            {
+                if (TypeMayDeclareMmap(nested))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // Names seen for mmap P/Invokes: mmap, mmap64, MMap, Mmap, Internal_mmap, mmap64_posix, mmap64_mac.
+        private static bool MayDeclareMmap(string name) => name.IndexOf("mmap", StringComparison.OrdinalIgnoreCase) >= 0;
+
+        public MmapBinding? Resolve(IMethodSymbol? method)
+        {
+            if (method is null || !method.IsStatic || method.MethodKind != MethodKind.Ordinary)
+            {
+                return null;
+            }
+
+            // Cheap filter before the cache: a P/Invoke is extern (DllImport) or partial (LibraryImport);
+            // the known bindings are recognised by their containing type.
+            if (!method.IsExtern && !method.IsPartialDefinition && method.PartialDefinitionPart is null && !IsKnownContainer(method.ContainingType))
+            {
+                return null;
+            }
+
+            return _cache.GetOrAdd(method, m => Compute(m));
+        }
+
+        private bool IsKnownContainer(INamedTypeSymbol? type) =>
+            type is not null && (_known.IsMman(type) || _known.IsMonoSyscall(type) || _known.IsTmdsLibC(type));
+
+        private MmapBinding? Compute(IMethodSymbol method)
+        {
+            if (!HasMmapShape(method))
+            {
+                return null;
+            }
+
+            INamedTypeSymbol? container = method.ContainingType;
+            if (_known.IsMonoSyscall(container) && method.Name == "mmap")
+            {
+                return new MmapBinding(method, MmapBindingKind.MonoPosix, "mmap");
+            }
+
+            if (_known.IsMman(container) && method.Name == "mmap")
+            {
+                return new MmapBinding(method, MmapBindingKind.CheckedMmapRuntime, "mmap");
+            }
+
+            string? entryPoint = GetEntryPoint(method);
+            if (entryPoint != "mmap" && entryPoint != "mmap64")
+            {
+                // This also keeps out dotnet/runtime's SystemNative_MMap shim, whose numbers mean other things.
+                return null;
+            }
+
+            MmapBindingKind kind = _known.IsTmdsLibC(container) ? MmapBindingKind.TmdsLibC : MmapBindingKind.PInvoke;
+            return new MmapBinding(method, kind, entryPoint!);
+        }
+
+        /// <summary>Six parameters, no params array: anything else is not a libc mmap we can read arguments of.</summary>
+        private static bool HasMmapShape(IMethodSymbol method)
+        {
+            if (method.Parameters.Length != 6)
+            {
+                return false;
+            }
+
+            foreach (IParameterSymbol p in method.Parameters)
+            {
+                if (p.IsParams || p.RefKind != RefKind.None || p.Type is null || p.Type.TypeKind == TypeKind.Error)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>The native symbol: DllImport's EntryPoint, LibraryImport/GeneratedDllImport's EntryPoint, else the method name.</summary>
+        private static string? GetEntryPoint(IMethodSymbol method)
+        {
+            DllImportData? dllImport = method.GetDllImportData();
+            if (dllImport is not null)
+            {
+                return dllImport.EntryPointName ?? method.Name;
+            }
+
+            // [LibraryImport] has no DllImportData on the user's partial method (the generator puts it on a local stub).
+            return GetLibraryImportEntryPoint(method)
+                ?? (method.PartialDefinitionPart is { } definition ? GetLibraryImportEntryPoint(definition) : null)
+                ?? (method.PartialImplementationPart is { } implementation ? ImplementationEntryPoint(implementation) : null);
+        }
+
+        private static string? ImplementationEntryPoint(IMethodSymbol implementation) =>
+            implementation.GetDllImportData() is { } data ? data.EntryPointName ?? implementation.Name : GetLibraryImportEntryPoint(implementation);
+
+        private static string? GetLibraryImportEntryPoint(IMethodSymbol method)
+        {
+            foreach (AttributeData attribute in method.GetAttributes())
+            {
+                INamedTypeSymbol? type = attribute.AttributeClass;
+                if (type is null || (type.Name != LibraryImportAttributeName && type.Name != GeneratedDllImportAttributeName))
+                {
+                    continue;
+                }
+
+                // GeneratedDllImport was a preview name; projects declared their own copy, so match by name only.
+                if (type.Name == LibraryImportAttributeName && type.ContainingNamespace?.ToDisplayString() != InteropNamespace)
+                {
+                    continue;
+                }
+
+                foreach (var named in attribute.NamedArguments)
+                {
+                    if (named.Key == "EntryPoint" && named.Value.Value is string entryPoint)
+                    {
+                        return entryPoint;
+                    }
+                }
+
+                return method.Name;
+            }
+
+            return null;
+        }
+    }
+}

@@ -1,7 +1,0 @@
-// Replaced by the analyzer implementation.
-namespace CheckedMmap.Analyzers
-{
-    internal static class AssemblyMarker
-    {
-    }
-}

@@ -1,0 +1,85 @@
+using System;
+using CheckedMmap.Contract;
+using Microsoft.CodeAnalysis;
+
+namespace CheckedMmap.Analyzers.Rules
+{
+    /// <summary>
+    /// MMAP007: calls that fail with EINVAL before mapping anything: not exactly one of MAP_PRIVATE and MAP_SHARED,
+    /// a zero length, or a length that cannot be rounded up to a page.
+    /// </summary>
+    internal static class AlwaysEinvalRule
+    {
+        /// <summary>The smallest page size of any target; a length that cannot be rounded to it cannot be rounded to any.</summary>
+        private const ulong PageSize = 4096;
+
+        private const string Title = "mmap call that fails with EINVAL";
+        private const string Description =
+            "mmap returns MAP_FAILED with errno EINVAL, under the checked runtime, Miri and the OS alike, when the flags set " +
+            "neither or both of MAP_PRIVATE and MAP_SHARED, when the length is 0, or when the length cannot be rounded up to a page.";
+
+        public static readonly DiagnosticDescriptor PrivateShared = new DiagnosticDescriptor(
+            RuleIds.AlwaysEinval,
+            Title,
+            "mmap {0} with EINVAL: {1} (flags {2} {3})",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: Description,
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.AlwaysEinval));
+
+        public static readonly DiagnosticDescriptor ZeroLength = new DiagnosticDescriptor(
+            RuleIds.AlwaysEinval,
+            Title,
+            "mmap {0} with EINVAL: {1}",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: Description,
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.AlwaysEinval));
+
+        public static readonly DiagnosticDescriptor LengthOverflow = new DiagnosticDescriptor(
+            RuleIds.AlwaysEinval,
+            Title,
+            "mmap {0} with EINVAL: {1} (length {2} {3})",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: Description,
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.AlwaysEinval));
+
+        public static void Analyze(MmapCallFacts call, Action<Diagnostic> report)
+        {
+            if (call.Flags is { } flags)
+            {
+                Verdict kind = Verdict.Judge(flags.Values, v => !MmapChecks.PrivateXorShared(MmapCallFacts.AsInt(v)));
+                if (kind.Reports)
+                {
+                    report(Diagnostic.Create(PrivateShared, flags.Location,
+                        Fails(kind), MmapMessages.EinvalPrivateShared, kind.Verb("are"),
+                        kind.Describe(v => call.Constants.FormatFlags(MmapCallFacts.AsInt(v)))));
+                }
+            }
+
+            if (call.Length is { } length)
+            {
+                Verdict zero = Verdict.Judge(length.Values, v => !MmapChecks.NonZeroLength(unchecked((ulong)v)));
+                if (zero.Reports)
+                {
+                    report(Diagnostic.Create(ZeroLength, length.Location, Fails(zero), zero.Always ? MmapMessages.EinvalZeroLength : "the length may be 0"));
+                }
+
+                Verdict overflow = Verdict.Judge(length.Values, v =>
+                    !MmapChecks.TryRoundUpToPageSize(unchecked((ulong)v), PageSize, MmapChecks.IsizeMax64, out _));
+                if (overflow.Reports)
+                {
+                    report(Diagnostic.Create(LengthOverflow, length.Location,
+                        Fails(overflow), MmapMessages.EinvalLengthOverflow, overflow.Verb("is"),
+                        overflow.Describe(v => "0x" + unchecked((ulong)v).ToString("x", System.Globalization.CultureInfo.InvariantCulture))));
+                }
+            }
+        }
+
+        private static string Fails(Verdict verdict) => verdict.Always ? "always fails" : "may fail";
+    }
+}

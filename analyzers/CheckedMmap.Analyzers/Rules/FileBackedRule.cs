@@ -1,0 +1,58 @@
+using System;
+using System.Linq;
+using CheckedMmap.Contract;
+using Microsoft.CodeAnalysis;
+
+namespace CheckedMmap.Analyzers.Rules
+{
+    /// <summary>MMAP003: a file descriptor other than -1 (a file-backed mapping), with its own wording for fd 0 + MAP_ANONYMOUS.</summary>
+    internal static class FileBackedRule
+    {
+        public static readonly DiagnosticDescriptor Descriptor = new DiagnosticDescriptor(
+            RuleIds.FileBacked,
+            "mmap of a file descriptor",
+            "mmap file descriptor {0} {1}, not -1: a file-backed mapping; the checked runtime and Miri reject it: \"{2}\"",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Any fd other than -1 makes mmap map a file or device. CheckedMmap and Miri support only anonymous mappings, which take fd -1.",
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.FileBacked));
+
+        public static readonly DiagnosticDescriptor ZeroWithAnonymous = new DiagnosticDescriptor(
+            RuleIds.FileBacked,
+            "mmap of a file descriptor",
+            "mmap file descriptor {0} 0 with MAP_ANONYMOUS: anonymous mappings take fd -1, and 0 is standard input (a classic bug); the checked runtime and Miri reject it: \"{1}\"",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Any fd other than -1 makes mmap map a file or device. CheckedMmap and Miri support only anonymous mappings, which take fd -1.",
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.FileBacked));
+
+        public static void Analyze(MmapCallFacts call, Action<Diagnostic> report)
+        {
+            MmapArgument? fd = call.FileDescriptor;
+            Verdict verdict = Verdict.Judge(fd?.Values, v => !MmapChecks.AnonymousFd(v));
+            if (!verdict.Reports)
+            {
+                return;
+            }
+
+            bool anonymous = call.Flags is { Values.IsKnown: true } flags
+                && flags.Values.Values.Any(v => MmapChecks.HasAnonymous(MmapCallFacts.AsInt(v), call.Constants));
+            if (anonymous && verdict.Bad.All(v => v == 0))
+            {
+                report(Diagnostic.Create(ZeroWithAnonymous, fd!.Location, verdict.Verb("is"), MmapMessages.FileBacked));
+                return;
+            }
+
+            report(Diagnostic.Create(Descriptor, fd!.Location, verdict.Verb("is"), verdict.Describe(Verdict.FormatNumber), MmapMessages.FileBacked));
+        }
+
+        /// <summary>True when every value of the fd is a real descriptor (a file mapping for sure).</summary>
+        public static bool AlwaysFileBacked(MmapCallFacts call)
+        {
+            Verdict verdict = Verdict.Judge(call.FileDescriptor?.Values, v => !MmapChecks.AnonymousFd(v));
+            return verdict.Reports && verdict.Always;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System;
+using System.Linq;
+using CheckedMmap.Contract;
+using Microsoft.CodeAnalysis;
+
+namespace CheckedMmap.Analyzers.Rules
+{
+    /// <summary>
+    /// MMAP005: flags other than exactly MAP_PRIVATE|MAP_ANONYMOUS once MAP_FIXED (MMAP001) and MAP_SHARED (MMAP002)
+    /// are set aside: extra bits, or a private mapping without MAP_ANONYMOUS. Values that fail the private/shared check are MMAP007's.
+    /// </summary>
+    internal static class FlagsRule
+    {
+        private const string Title = "mmap flags other than MAP_PRIVATE|MAP_ANONYMOUS";
+        private const string Description =
+            "CheckedMmap and Miri accept exactly MAP_PRIVATE|MAP_ANONYMOUS. Extra bits such as MAP_NORESERVE, MAP_POPULATE, " +
+            "MAP_STACK or MAP_HUGETLB, and a missing MAP_ANONYMOUS, make the call unsupported.";
+
+        public static readonly DiagnosticDescriptor ExtraBits = new DiagnosticDescriptor(
+            RuleIds.Flags,
+            Title,
+            "mmap flags {0} {1}, which add {2} to MAP_PRIVATE|MAP_ANONYMOUS; the checked runtime and Miri reject it: \"{3}\"",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: Description,
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.Flags));
+
+        public static readonly DiagnosticDescriptor MissingAnonymous = new DiagnosticDescriptor(
+            RuleIds.Flags,
+            Title,
+            "mmap flags {0} {1}, without MAP_ANONYMOUS; the checked runtime and Miri reject it: \"{2}\"",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: Description,
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.Flags));
+
+        public static void Analyze(MmapCallFacts call, Action<Diagnostic> report)
+        {
+            MmapArgument? flags = call.Flags;
+            MmapConstants constants = call.Constants;
+            if (flags is null)
+            {
+                return;
+            }
+
+            Verdict extra = Verdict.Judge(flags.Values, v =>
+                MmapChecks.PrivateXorShared(MmapCallFacts.AsInt(v)) && MmapChecks.ExtraFlagBits(MmapCallFacts.AsInt(v), constants) != 0);
+            if (extra.Reports)
+            {
+                int bits = extra.Bad.Aggregate(0, (acc, v) => acc | MmapChecks.ExtraFlagBits(MmapCallFacts.AsInt(v), constants));
+                report(Diagnostic.Create(ExtraBits, flags.Location,
+                    extra.Verb("are"), extra.Describe(v => constants.FormatFlags(MmapCallFacts.AsInt(v))), constants.FormatFlags(bits), MmapMessages.Flags));
+            }
+
+            // A mapping of a real fd lacks MAP_ANONYMOUS by design: MMAP003 already says what is wrong there.
+            if (FileBackedRule.AlwaysFileBacked(call))
+            {
+                return;
+            }
+
+            // Only private mappings: a shared one without MAP_ANONYMOUS is a shared file mapping, which MMAP002 reports.
+            Verdict missing = Verdict.Judge(flags.Values, v =>
+            {
+                int f = MmapCallFacts.AsInt(v);
+                return MmapChecks.PrivateXorShared(f) && !MmapChecks.IsShared(f) && !MmapChecks.HasAnonymous(f, constants);
+            });
+            if (missing.Reports)
+            {
+                report(Diagnostic.Create(MissingAnonymous, flags.Location,
+                    missing.Verb("are"), missing.Describe(v => constants.FormatFlags(MmapCallFacts.AsInt(v))), MmapMessages.Flags));
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System;
+using CheckedMmap.Contract;
+using Microsoft.CodeAnalysis;
+
+namespace CheckedMmap.Analyzers.Rules
+{
+    /// <summary>MMAP002: MAP_SHARED (without MAP_PRIVATE: both together always fail, which MMAP007 reports).</summary>
+    internal static class MapSharedRule
+    {
+        public static readonly DiagnosticDescriptor Descriptor = new DiagnosticDescriptor(
+            RuleIds.MapShared,
+            "mmap with MAP_SHARED",
+            "mmap flags {0} {1}, a shared mapping; the checked runtime and Miri support only private anonymous mappings: \"{2}\"",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "MAP_SHARED makes writes visible to other mappings of the same object (files, devices, other processes). " +
+            "CheckedMmap and Miri accept only MAP_PRIVATE|MAP_ANONYMOUS.",
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.MapShared));
+
+        public static void Analyze(MmapCallFacts call, Action<Diagnostic> report)
+        {
+            MmapArgument? flags = call.Flags;
+            Verdict verdict = Verdict.Judge(flags?.Values, v =>
+            {
+                int f = MmapCallFacts.AsInt(v);
+                return MmapChecks.IsShared(f) && MmapChecks.PrivateXorShared(f);
+            });
+            if (!verdict.Reports)
+            {
+                return;
+            }
+
+            report(Diagnostic.Create(Descriptor, flags!.Location,
+                verdict.Verb("are"), verdict.Describe(v => call.Constants.FormatFlags(MmapCallFacts.AsInt(v))), MmapMessages.Flags));
+        }
+    }
+}

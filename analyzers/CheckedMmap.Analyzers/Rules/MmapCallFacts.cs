@@ -1,0 +1,60 @@
+using CheckedMmap.Analyzers.Binding;
+using CheckedMmap.Analyzers.Values;
+using CheckedMmap.Contract;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CheckedMmap.Analyzers.Rules
+{
+    /// <summary>One argument of an mmap call: where it is and what it can be.</summary>
+    internal sealed class MmapArgument
+    {
+        public MmapArgument(IArgumentOperation argument, ValueSet values, Location location)
+        {
+            Argument = argument;
+            Values = values;
+            Location = location;
+        }
+
+        public IArgumentOperation Argument { get; }
+
+        public ValueSet Values { get; }
+
+        public Location Location { get; }
+    }
+
+    /// <summary>Everything the rules need about one mmap call; arguments are matched by parameter, never by position.</summary>
+    internal sealed class MmapCallFacts
+    {
+        private readonly MmapArgument?[] _arguments = new MmapArgument?[6];
+
+        public MmapCallFacts(IInvocationOperation invocation, MmapBinding binding, MmapConstants constants)
+        {
+            Invocation = invocation;
+            Binding = binding;
+            Constants = constants;
+        }
+
+        public IInvocationOperation Invocation { get; }
+
+        public MmapBinding Binding { get; }
+
+        /// <summary>The numbers of this call: the target OS's for a plain P/Invoke, Linux's for Mono.Posix and Tmds.LibC.</summary>
+        public MmapConstants Constants { get; }
+
+        public MmapArgument? Length => _arguments[(int)MmapParameter.Length];
+
+        public MmapArgument? Protection => _arguments[(int)MmapParameter.Protection];
+
+        public MmapArgument? Flags => _arguments[(int)MmapParameter.Flags];
+
+        public MmapArgument? FileDescriptor => _arguments[(int)MmapParameter.FileDescriptor];
+
+        public MmapArgument? Offset => _arguments[(int)MmapParameter.Offset];
+
+        public void Set(MmapParameter parameter, MmapArgument argument) => _arguments[(int)parameter] = argument;
+
+        /// <summary>The flags argument's values as the native int, when known.</summary>
+        public static int AsInt(long value) => unchecked((int)value);
+    }
+}

@@ -1,0 +1,55 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using CheckedMmap.Analyzers.Values;
+
+namespace CheckedMmap.Analyzers.Rules
+{
+    /// <summary>A rule's judgement on an argument: no bad value, some ("may"), or every value ("is").</summary>
+    internal readonly struct Verdict
+    {
+        private Verdict(IReadOnlyList<long> bad, bool always)
+        {
+            Bad = bad;
+            Always = always;
+        }
+
+        public IReadOnlyList<long> Bad { get; }
+
+        public bool Always { get; }
+
+        public bool Reports => Bad is { Count: > 0 };
+
+        /// <summary>"is"/"are"-style verb for the message: the argument certainly is, or may be, bad.</summary>
+        public string Verb(string always, string sometimes = "may be") => Always ? always : sometimes;
+
+        /// <summary>Judges only known sets: an unknown value never produces a diagnostic.</summary>
+        public static Verdict Judge(ValueSet? values, Func<long, bool> isBad)
+        {
+            if (values is null || !values.IsKnown)
+            {
+                return default;
+            }
+
+            List<long> bad = values.Values.Where(isBad).ToList();
+            return new Verdict(bad, bad.Count == values.Values.Count);
+        }
+
+        public string Describe(Func<long, string> format) => Describe(Bad, format);
+
+        public static string Describe(IEnumerable<long> values, Func<long, string> format)
+        {
+            List<string> names = values.Select(format).Distinct().ToList();
+            const int shown = 4;
+            string text = string.Join(" or ", names.Take(shown));
+            return names.Count > shown ? text + string.Format(CultureInfo.InvariantCulture, " (and {0} more)", names.Count - shown) : text;
+        }
+
+        /// <summary>Numbers as people write them: small ones in decimal, larger ones in hex.</summary>
+        public static string FormatNumber(long value) =>
+            value >= 0 && value < 4096
+                ? value.ToString(CultureInfo.InvariantCulture)
+                : value < 0 && value > -4096 ? value.ToString(CultureInfo.InvariantCulture) : "0x" + value.ToString("x", CultureInfo.InvariantCulture);
+    }
+}

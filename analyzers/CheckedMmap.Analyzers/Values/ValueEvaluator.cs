@@ -1,0 +1,424 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CheckedMmap.Analyzers.Values
+{
+    /// <summary>
+    /// Computes what an expression can evaluate to, as a bounded set of integers, from its IOperation tree:
+    /// literals, constants, enum members, casts and conversions (user-defined ones looked through), bit operators,
+    /// ternaries, IntPtr construction, static readonly fields and expression-bodied properties declared in source,
+    /// the known bindings' named constants, and locals through <see cref="ILocalValueSource"/>.
+    /// Anything else is <see cref="ValueSet.Unknown"/>, which no rule reports on.
+    /// </summary>
+    internal sealed class ValueEvaluator
+    {
+        private const int MaxDepth = 24;
+
+        private readonly EvaluationScope _scope;
+        private readonly ILocalValueSource? _locals;
+
+        public ValueEvaluator(EvaluationScope scope, ILocalValueSource? locals)
+        {
+            _scope = scope;
+            _locals = locals;
+        }
+
+        public ValueSet Evaluate(IOperation? operation) => Evaluate(operation, 0);
+
+        private ValueSet Evaluate(IOperation? operation, int depth)
+        {
+            if (operation is null || depth > MaxDepth)
+            {
+                return ValueSet.Unknown;
+            }
+
+            ValueSet result = EvaluateStructure(operation, depth + 1);
+            if (result.IsUnknown && operation.ConstantValue.HasValue && IntegerConversions.FromConstant(operation.ConstantValue.Value) is long constant)
+            {
+                return ValueSet.Single(constant);
+            }
+
+            return result;
+        }
+
+        private ValueSet EvaluateStructure(IOperation operation, int depth)
+        {
+            switch (operation)
+            {
+                case IConversionOperation conversion:
+                    return EvaluateConversion(conversion, depth);
+                case ILiteralOperation literal:
+                    return Constant(literal);
+                case IFieldReferenceOperation field:
+                    return EvaluateField(field.Field, operation.SemanticModel, depth);
+                case IPropertyReferenceOperation { Arguments.Length: 0 } property when property.Property.IsStatic:
+                    return EvaluateProperty(property.Property, operation.SemanticModel, depth);
+                case ILocalReferenceOperation local:
+                    return EvaluateLocal(local, depth);
+                case IFlowCaptureReferenceOperation capture:
+                    return _locals?.ValueOf(capture) ?? ValueSet.Unknown;
+                case IBinaryOperation binary:
+                    return EvaluateBinary(binary, depth);
+                case IUnaryOperation unary:
+                    return EvaluateUnary(unary, depth);
+                case IConditionalOperation { WhenFalse: not null } conditional:
+                    return EvaluateConditional(conditional, depth);
+                case ICompoundAssignmentOperation compound:
+                    return EvaluateCompound(compound, depth);
+                case ISimpleAssignmentOperation { IsRef: false } assignment:
+                    return Evaluate(assignment.Value, depth);
+                case IObjectCreationOperation creation:
+                    return EvaluateCreation(creation, depth);
+                case IDefaultValueOperation defaultValue:
+                    return defaultValue.Type is { IsValueType: true } || IntegerConversions.IsTrackable(defaultValue.Type)
+                        ? ValueSet.Single(0)
+                        : ValueSet.Unknown;
+                case IParenthesizedOperation parenthesized:
+                    return Evaluate(parenthesized.Operand, depth);
+                default:
+                    return ValueSet.Unknown;
+            }
+        }
+
+        private static ValueSet Constant(IOperation operation)
+        {
+            if (!operation.ConstantValue.HasValue)
+            {
+                return ValueSet.Unknown;
+            }
+
+            object? value = operation.ConstantValue.Value;
+            if (value is null)
+            {
+                return ValueSet.Single(0); // null into a pointer or IntPtr-like parameter
+            }
+
+            return IntegerConversions.FromConstant(value) is long v ? ValueSet.Single(v) : ValueSet.Unknown;
+        }
+
+        private ValueSet EvaluateConversion(IConversionOperation conversion, int depth)
+        {
+            if (conversion.OperatorMethod is not null)
+            {
+                // User-defined (long -> off_t, ulong -> size_t): the struct carries the operand's value.
+                return Evaluate(conversion.Operand, depth);
+            }
+
+            if (conversion.Operand.ConstantValue.HasValue && conversion.Operand.ConstantValue.Value is null)
+            {
+                return ValueSet.Single(0); // null -> void*
+            }
+
+            ValueSet inner = Evaluate(conversion.Operand, depth);
+            if (inner.IsUnknown || !IntegerConversions.IsTrackable(conversion.Type))
+            {
+                return inner;
+            }
+
+            ITypeSymbol target = conversion.Type!;
+            return inner.Map(v => IntegerConversions.ConvertTo(v, target) ?? v);
+        }
+
+        private ValueSet EvaluateLocal(ILocalReferenceOperation reference, int depth)
+        {
+            ILocalSymbol local = reference.Local;
+            if (local.IsConst)
+            {
+                // Descend into a source initializer so names inside it (MAP_ANON...) are read by name.
+                ValueSet fromSource = EvaluateDeclaredInitializer(local, local.Type, reference.SemanticModel, depth);
+                return fromSource.IsKnown ? fromSource : Constant(reference);
+            }
+
+            return _locals?.ValueOf(reference) ?? ValueSet.Unknown;
+        }
+
+        private ValueSet EvaluateField(IFieldSymbol field, SemanticModel? current, int depth)
+        {
+            if (!IntegerConversions.IsTrackable(field.Type) && !(field.Type is { IsValueType: true } && field.IsStatic))
+            {
+                return ValueSet.Unknown;
+            }
+
+            if (field.IsStatic && field.Name == "Zero"
+                && field.ContainingType?.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr)
+            {
+                return ValueSet.Single(0);
+            }
+
+            if (IntegerConversions.IsTrackable(field.Type) && KnownConstantNames.IsAnonymousName(field.Name))
+            {
+                // Counts as anonymous whatever number this library gave it.
+                return ValueSet.Single(_scope.Constants.MapAnonymous);
+            }
+
+            if (TryKnownBindingConstant(field.ContainingType, field.Name, out ValueSet known))
+            {
+                return known;
+            }
+
+            if (field.HasConstantValue)
+            {
+                ValueSet fromSource = EvaluateDeclaredInitializer(field, field.Type, current, depth);
+                if (fromSource.IsKnown)
+                {
+                    return fromSource;
+                }
+
+                return IntegerConversions.FromConstant(field.ConstantValue) is long v ? ValueSet.Single(v) : ValueSet.Unknown;
+            }
+
+            if (field.IsStatic && field.IsReadOnly)
+            {
+                return EvaluateDeclaredInitializer(field, field.Type, current, depth);
+            }
+
+            return ValueSet.Unknown;
+        }
+
+        private ValueSet EvaluateProperty(IPropertySymbol property, SemanticModel? current, int depth)
+        {
+            if (IntegerConversions.IsTrackable(property.Type) && KnownConstantNames.IsAnonymousName(property.Name))
+            {
+                return ValueSet.Single(_scope.Constants.MapAnonymous);
+            }
+
+            if (TryKnownBindingConstant(property.ContainingType, property.Name, out ValueSet known))
+            {
+                return known;
+            }
+
+            return EvaluateDeclaredInitializer(property, property.Type, current, depth);
+        }
+
+        /// <summary>Tmds.LibC's static properties carry Linux numbers; our runtime's carry the target's.</summary>
+        private bool TryKnownBindingConstant(INamedTypeSymbol? container, string name, out ValueSet value)
+        {
+            value = ValueSet.Unknown;
+            Contract.MmapConstants? table = _scope.Known.IsTmdsLibC(container) ? Contract.MmapConstants.Linux
+                : _scope.Known.IsMman(container) ? _scope.TargetConstants
+                : null;
+            if (table is not null && KnownConstantNames.TryGetValue(name, table, out long v))
+            {
+                value = ValueSet.Single(v);
+                return true;
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// The value of a const or static readonly field's initializer, a const local's initializer, or an
+        /// expression-bodied (or single-return getter) static property, read from source. Locals are not visible there.
+        /// </summary>
+        private ValueSet EvaluateDeclaredInitializer(ISymbol symbol, ITypeSymbol type, SemanticModel? current, int depth)
+        {
+            if (symbol.DeclaringSyntaxReferences.Length != 1)
+            {
+                return ValueSet.Unknown; // metadata, or a partial declaration we cannot pick from
+            }
+
+            SyntaxReference reference = symbol.DeclaringSyntaxReferences[0];
+            ExpressionSyntax? expression = GetInitializerExpression(reference.GetSyntax());
+
+            // A constant's plain literal initializer tells nothing its ConstantValue does not; skip the semantic model.
+            bool hasConstant = symbol is IFieldSymbol { HasConstantValue: true } || symbol is ILocalSymbol { HasConstantValue: true };
+            if (expression is null || (hasConstant && IsPlainLiteral(expression)))
+            {
+                return ValueSet.Unknown;
+            }
+
+            SemanticModel? model = _scope.Models.Get(reference.SyntaxTree, current);
+            IOperation? operation = model?.GetOperation(expression);
+            if (operation is null)
+            {
+                return ValueSet.Unknown;
+            }
+
+            var evaluator = new ValueEvaluator(_scope, locals: null);
+            ValueSet value = evaluator.Evaluate(operation, depth);
+            return IntegerConversions.IsTrackable(type) ? value.Map(v => IntegerConversions.ConvertTo(v, type) ?? v) : value;
+        }
+
+        private static ExpressionSyntax? GetInitializerExpression(SyntaxNode declaration)
+        {
+            switch (declaration)
+            {
+                case VariableDeclaratorSyntax variable:
+                    return variable.Initializer?.Value;
+                case EnumMemberDeclarationSyntax member:
+                    return member.EqualsValue?.Value;
+                case PropertyDeclarationSyntax property:
+                    if (property.ExpressionBody is { } arrow)
+                    {
+                        return arrow.Expression;
+                    }
+
+                    AccessorDeclarationSyntax? getter = property.AccessorList?.Accessors.FirstOrDefault(a => a.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.GetAccessorDeclaration));
+                    if (getter is null || property.AccessorList!.Accessors.Count != 1)
+                    {
+                        return null; // a setter means the value can change
+                    }
+
+                    if (getter.ExpressionBody is { } getterArrow)
+                    {
+                        return getterArrow.Expression;
+                    }
+
+                    return getter.Body is { Statements.Count: 1 } body && body.Statements[0] is ReturnStatementSyntax ret ? ret.Expression : null;
+                default:
+                    return null;
+            }
+        }
+
+        private static bool IsPlainLiteral(ExpressionSyntax expression) =>
+            expression is LiteralExpressionSyntax
+            || expression is PrefixUnaryExpressionSyntax { Operand: LiteralExpressionSyntax };
+
+        private ValueSet EvaluateBinary(IBinaryOperation binary, int depth)
+        {
+            if (binary.OperatorMethod is not null)
+            {
+                return ValueSet.Unknown;
+            }
+
+            ValueSet left = Evaluate(binary.LeftOperand, depth);
+            if (left.IsUnknown)
+            {
+                return ValueSet.Unknown;
+            }
+
+            ValueSet right = Evaluate(binary.RightOperand, depth);
+            return Apply(binary.OperatorKind, left, right, binary.Type ?? binary.LeftOperand.Type);
+        }
+
+        private static ValueSet Apply(BinaryOperatorKind kind, ValueSet left, ValueSet right, ITypeSymbol? type)
+        {
+            IntegerConversions.GetWidth(type, out bool signed);
+            ValueSet result;
+            switch (kind)
+            {
+                case BinaryOperatorKind.Or:
+                    result = ValueSet.Combine(left, right, (l, r) => l | r);
+                    break;
+                case BinaryOperatorKind.And:
+                    result = ValueSet.Combine(left, right, (l, r) => l & r);
+                    break;
+                case BinaryOperatorKind.ExclusiveOr:
+                    result = ValueSet.Combine(left, right, (l, r) => l ^ r);
+                    break;
+                case BinaryOperatorKind.Add:
+                    result = ValueSet.Combine(left, right, (l, r) => unchecked(l + r));
+                    break;
+                case BinaryOperatorKind.Subtract:
+                    result = ValueSet.Combine(left, right, (l, r) => unchecked(l - r));
+                    break;
+                case BinaryOperatorKind.Multiply:
+                    result = ValueSet.Combine(left, right, (l, r) => unchecked(l * r));
+                    break;
+                case BinaryOperatorKind.LeftShift:
+                    result = ValueSet.Combine(left, right, (l, r) => l << (int)(r & 63));
+                    break;
+                case BinaryOperatorKind.RightShift:
+                    result = ValueSet.Combine(left, right, (l, r) => signed ? l >> (int)(r & 63) : (long)((ulong)l >> (int)(r & 63)));
+                    break;
+                default:
+                    return ValueSet.Unknown;
+            }
+
+            return IntegerConversions.IsTrackable(type) ? result.Map(v => IntegerConversions.ConvertTo(v, type) ?? v) : ValueSet.Unknown;
+        }
+
+        private ValueSet EvaluateUnary(IUnaryOperation unary, int depth)
+        {
+            if (unary.OperatorMethod is not null || !IntegerConversions.IsTrackable(unary.Type))
+            {
+                return ValueSet.Unknown;
+            }
+
+            ValueSet operand = Evaluate(unary.Operand, depth);
+            ITypeSymbol type = unary.Type!;
+            switch (unary.OperatorKind)
+            {
+                case UnaryOperatorKind.BitwiseNegation:
+                    return operand.Map(v => IntegerConversions.ConvertTo(~v, type) ?? ~v);
+                case UnaryOperatorKind.Minus:
+                    return operand.Map(v => IntegerConversions.ConvertTo(unchecked(-v), type) ?? unchecked(-v));
+                case UnaryOperatorKind.Plus:
+                    return operand;
+                default:
+                    return ValueSet.Unknown;
+            }
+        }
+
+        private ValueSet EvaluateConditional(IConditionalOperation conditional, int depth)
+        {
+            switch (OsConditions.Evaluate(conditional.Condition, _scope.Target))
+            {
+                case true:
+                    return Evaluate(conditional.WhenTrue, depth);
+                case false:
+                    return Evaluate(conditional.WhenFalse, depth);
+            }
+
+            ValueSet whenTrue = Evaluate(conditional.WhenTrue, depth);
+            return whenTrue.IsUnknown ? whenTrue : whenTrue.Union(Evaluate(conditional.WhenFalse, depth));
+        }
+
+        private ValueSet EvaluateCompound(ICompoundAssignmentOperation compound, int depth)
+        {
+            if (compound.OperatorMethod is not null || compound.InConversion.MethodSymbol is not null || compound.OutConversion.MethodSymbol is not null)
+            {
+                return ValueSet.Unknown;
+            }
+
+            ValueSet target = Evaluate(compound.Target, depth);
+            if (target.IsUnknown)
+            {
+                return target;
+            }
+
+            return Apply(compound.OperatorKind, target, Evaluate(compound.Value, depth), compound.Target.Type);
+        }
+
+        private ValueSet EvaluateCreation(IObjectCreationOperation creation, int depth)
+        {
+            ITypeSymbol? type = creation.Type;
+            if (type is null || creation.Arguments.Length == 0)
+            {
+                return type is { IsValueType: true } && creation.Arguments.Length == 0 && IntegerConversions.IsTrackable(type) ? ValueSet.Single(0) : ValueSet.Unknown;
+            }
+
+            if (type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr && creation.Arguments.Length == 1)
+            {
+                ValueSet value = Evaluate(creation.Arguments[0].Value, depth);
+                return value.Map(v => IntegerConversions.ConvertTo(v, type) ?? v);
+            }
+
+            // new SafeFileHandle(new IntPtr(-1), ownsHandle: false): the handle is the first constructor argument.
+            if (IsSafeHandle(type) && creation.Constructor is { Parameters.Length: > 0 } ctor
+                && ctor.Parameters[0].Type.SpecialType == SpecialType.System_IntPtr)
+            {
+                IArgumentOperation? first = creation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0);
+                return first is null ? ValueSet.Unknown : Evaluate(first.Value, depth);
+            }
+
+            return ValueSet.Unknown;
+        }
+
+        private static bool IsSafeHandle(ITypeSymbol type)
+        {
+            for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
+            {
+                if (t.Name == "SafeHandle" && t.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices")
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}

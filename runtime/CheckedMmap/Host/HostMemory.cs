@@ -1,0 +1,143 @@
+// The real memory underneath the checked mappings. Four primitives are enough for guard pages and a quarantine:
+// reserve address space inaccessible, make part of it read/write, make part of it inaccessible again with its
+// physical pages returned, and give a whole reservation back. They always use the HOST's numbers, whatever
+// target the checks emulate.
+using System;
+using System.Runtime.InteropServices;
+using CheckedMmap.Contract;
+
+namespace CheckedMmap.Host
+{
+    internal abstract class HostMemory
+    {
+        public static readonly HostMemory Instance = Create();
+
+        /// <summary>The host's page size: the granularity of protection changes.</summary>
+        public ulong PageSize { get; } = (ulong)Environment.SystemPageSize;
+
+        /// <summary>A short name for reports ("linux mmap", "windows VirtualAlloc").</summary>
+        public abstract string Name { get; }
+
+        /// <summary>Reserves <paramref name="size"/> bytes of inaccessible address space (no physical memory); 0 on failure.</summary>
+        public abstract ulong Reserve(ulong size);
+
+        /// <summary>Makes [address, address+size) read/write. Pages that were never touched or were decommitted read as zero.</summary>
+        public abstract bool Commit(ulong address, ulong size);
+
+        /// <summary>Makes [address, address+size) inaccessible and returns its physical pages; the range stays reserved.</summary>
+        public abstract bool Decommit(ulong address, ulong size);
+
+        /// <summary>Gives back a whole reservation made by <see cref="Reserve"/>.</summary>
+        public abstract void Release(ulong address, ulong size);
+
+        private static HostMemory Create()
+        {
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                return new WindowsHostMemory();
+            }
+
+            TargetOS host = RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? TargetOS.MacOS
+                : RuntimeInformation.IsOSPlatform(OSPlatform.FreeBSD) ? TargetOS.FreeBSD
+                : TargetOS.Linux;
+            return new PosixHostMemory(MmapConstants.For(host));
+        }
+    }
+
+    /// <summary>Linux, macOS, FreeBSD: the OS's own mmap/mprotect/munmap.</summary>
+    internal sealed unsafe class PosixHostMemory : HostMemory
+    {
+        private readonly int _reserveFlags;
+        private readonly int _fixedReserveFlags;
+
+        public PosixHostMemory(MmapConstants host)
+        {
+            HostConstants = host;
+            // MAP_NORESERVE keeps reserved, inaccessible ranges out of the commit charge where the host has it.
+            int noReserve = host.Target == TargetOS.Linux && host.TryGetFlag("MAP_NORESERVE", out int nr) ? nr : 0;
+            _reserveFlags = MmapConstants.MAP_PRIVATE | host.MapAnonymous | noReserve;
+            _fixedReserveFlags = _reserveFlags | MmapConstants.MAP_FIXED;
+        }
+
+        public MmapConstants HostConstants { get; }
+
+        public override string Name => HostConstants.Target.ToString() + " mmap";
+
+        public override ulong Reserve(ulong size)
+        {
+            nint p = mmap(0, (nuint)size, MmapConstants.PROT_NONE, _reserveFlags, -1, 0);
+            return p == -1 ? 0 : (ulong)p;
+        }
+
+        public override bool Commit(ulong address, ulong size) =>
+            mprotect((nint)address, (nuint)size, MmapConstants.PROT_READ_WRITE) == 0;
+
+        public override bool Decommit(ulong address, ulong size)
+        {
+            // A fresh PROT_NONE mapping in place: one syscall, drops the pages, and merges with the neighbouring
+            // guard pages into one VMA (vm.max_map_count).
+            nint p = mmap((nint)address, (nuint)size, MmapConstants.PROT_NONE, _fixedReserveFlags, -1, 0);
+            if (p == (nint)address)
+            {
+                return true;
+            }
+
+            // Fallback (e.g. the VMA limit refused the new mapping): inaccessible first, then drop the pages.
+            if (mprotect((nint)address, (nuint)size, MmapConstants.PROT_NONE) != 0)
+            {
+                return false;
+            }
+
+            if (HostConstants.TryGetAdvice("MADV_DONTNEED", out int dontNeed))
+            {
+                _ = madvise((nint)address, (nuint)size, dontNeed);
+            }
+
+            return true;
+        }
+
+        public override void Release(ulong address, ulong size) => _ = munmap((nint)address, (nuint)size);
+
+        [DllImport("libc", EntryPoint = "mmap", SetLastError = true)]
+        private static extern nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+
+        [DllImport("libc", EntryPoint = "mprotect", SetLastError = true)]
+        private static extern int mprotect(nint addr, nuint length, int prot);
+
+        [DllImport("libc", EntryPoint = "madvise", SetLastError = true)]
+        private static extern int madvise(nint addr, nuint length, int advice);
+
+        [DllImport("libc", EntryPoint = "munmap", SetLastError = true)]
+        private static extern int munmap(nint addr, nuint length);
+    }
+
+    /// <summary>Windows fallback so tests still run there: VirtualAlloc reserve/commit, VirtualFree decommit/release.</summary>
+    internal sealed class WindowsHostMemory : HostMemory
+    {
+        private const uint MEM_COMMIT = 0x1000;
+        private const uint MEM_RESERVE = 0x2000;
+        private const uint MEM_DECOMMIT = 0x4000;
+        private const uint MEM_RELEASE = 0x8000;
+        private const uint PAGE_NOACCESS = 0x01;
+        private const uint PAGE_READWRITE = 0x04;
+
+        public override string Name => "Windows VirtualAlloc";
+
+        public override ulong Reserve(ulong size) => (ulong)VirtualAlloc(0, (nuint)size, MEM_RESERVE, PAGE_NOACCESS);
+
+        public override bool Commit(ulong address, ulong size) =>
+            VirtualAlloc((nint)address, (nuint)size, MEM_COMMIT, PAGE_READWRITE) == (nint)address;
+
+        // Decommitted pages of a reservation are inaccessible and their storage is returned.
+        public override bool Decommit(ulong address, ulong size) => VirtualFree((nint)address, (nuint)size, MEM_DECOMMIT);
+
+        public override void Release(ulong address, ulong size) => _ = VirtualFree((nint)address, 0, MEM_RELEASE);
+
+        [DllImport("kernel32", SetLastError = true)]
+        private static extern nint VirtualAlloc(nint address, nuint size, uint allocationType, uint protect);
+
+        [DllImport("kernel32", SetLastError = true)]
+        [return: MarshalAs(UnmanagedType.Bool)]
+        private static extern bool VirtualFree(nint address, nuint size, uint freeType);
+    }
+}

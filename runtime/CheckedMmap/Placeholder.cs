@@ -1,7 +1,0 @@
-// Replaced by the runtime implementation.
-namespace CheckedMmap
-{
-    internal static class AssemblyMarker
-    {
-    }
-}

@@ -1,0 +1,62 @@
+using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Rules;
+using Xunit;
+using static CheckedMmap.Analyzers.Tests.Infrastructure.Verify;
+
+namespace CheckedMmap.Analyzers.Tests;
+
+public class MMAP005FlagsTests
+{
+    private const string Quote = "\"CheckedMmap only supports calls to mmap which set the flags argument to MAP_PRIVATE|MAP_ANONYMOUS\"";
+
+    [Fact]
+    public Task Extra_bits_are_named() => LibcAsync(
+        Call(flags: "{|#0:MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK|}"),
+        Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithMessage(
+            "mmap flags are MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE|MAP_STACK, which add MAP_NORESERVE|MAP_STACK to MAP_PRIVATE|MAP_ANONYMOUS; " +
+            "the checked runtime and Miri reject it: " + Quote));
+
+    [Fact]
+    public Task Literal_0x100022_is_populate_plus_fixed_noreplace() => LibcAsync(Call(flags: "{|MMAP001:0x100022|}") + Call(flags: "{|MMAP005:0x8022|}"));
+
+    [Fact]
+    public Task Private_without_anonymous_is_reported() => LibcAsync(
+        Call(flags: "{|#0:MAP_PRIVATE|}"),
+        Diagnostic(FlagsRule.MissingAnonymous).WithLocation(0).WithMessage(
+            "mmap flags are MAP_PRIVATE, without MAP_ANONYMOUS; the checked runtime and Miri reject it: " + Quote));
+
+    [Fact]
+    public Task Private_file_mapping_reports_the_fd_not_the_missing_anonymous() => LibcAsync(Call(flags: "MAP_PRIVATE", fd: "{|MMAP003:4|}"));
+
+    [Fact]
+    public Task Flag_added_on_one_branch_says_may() => LibcAsync(
+        """
+                int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+                if (condition)
+                {
+                    flags |= MAP_NORESERVE;
+                }
+
+        """ + Call(flags: "{|#0:flags|}"),
+        Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithMessage(
+            "mmap flags may be MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE, which add MAP_NORESERVE to MAP_PRIVATE|MAP_ANONYMOUS; " +
+            "the checked runtime and Miri reject it: " + Quote));
+
+    [Fact]
+    public Task Xor_compound_assignment_as_the_argument_readds_hugetlb() => LibcAsync(
+        """
+                int mapFlags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB;
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)(2 << 20), PROT_READ | PROT_WRITE, {|#0:mapFlags|}, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1))
+                {
+                    // Retry without huge pages... and the second XOR puts MAP_HUGETLB back.
+                    p = mmap(IntPtr.Zero, (UIntPtr)(2 << 20), PROT_READ | PROT_WRITE, mapFlags ^= MAP_HUGETLB, -1, IntPtr.Zero);
+                    p = mmap(IntPtr.Zero, (UIntPtr)(2 << 20), PROT_READ | PROT_WRITE, {|#1:mapFlags ^= MAP_HUGETLB|}, -1, IntPtr.Zero);
+                }
+        """,
+        Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB", "MAP_HUGETLB", Quote.Trim('"')),
+        Diagnostic(FlagsRule.ExtraBits).WithLocation(1).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB", "MAP_HUGETLB", Quote.Trim('"')));
+
+    [Fact]
+    public Task Exact_private_anonymous_is_not_reported() => LibcAsync(Call(flags: "0x22") + Call(flags: "MAP_ANONYMOUS | MAP_PRIVATE"));
+}

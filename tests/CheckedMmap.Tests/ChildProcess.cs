@@ -1,0 +1,247 @@
+// Code that crashes on purpose runs only in a child process: the test assembly re-enters itself through
+// `dotnet exec` with CHECKEDMMAP_TEST_SCENARIO set, and its own Main runs that scenario.
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace CheckedMmap.Tests;
+
+internal static class ChildProcess
+{
+    public const string ScenarioVariable = "CHECKEDMMAP_TEST_SCENARIO";
+
+    /// <summary>
+    /// The test assembly's entry point (GenerateProgramFile is off): the test host never calls it, `dotnet exec`
+    /// does. A Main rather than a module initializer, so scenarios may start threads (a module initializer holds
+    /// the module's type-initialization lock, and a second thread would wait on it forever).
+    /// </summary>
+    public static int Main()
+    {
+        string? name = Environment.GetEnvironmentVariable(ScenarioVariable);
+        if (string.IsNullOrEmpty(name))
+        {
+            Console.Error.WriteLine("set " + ScenarioVariable + " to a ChildScenarios method");
+            return 96;
+        }
+
+        MethodInfo? m = typeof(ChildScenarios).GetMethod(name, BindingFlags.Public | BindingFlags.Static);
+        if (m == null)
+        {
+            Console.Error.WriteLine("unknown scenario " + name);
+            return 97;
+        }
+
+        ((Action)m.CreateDelegate(typeof(Action)))();
+        Console.Out.Flush();
+        return 0;
+    }
+
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
+    }
+
+    public static Result Run(string scenario, params (string Name, string Value)[] env)
+    {
+        string assembly = typeof(ChildProcess).Assembly.Location;
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add("exec");
+        psi.ArgumentList.Add(assembly);
+        psi.Environment[ScenarioVariable] = scenario;
+        psi.Environment["DOTNET_DbgEnableMiniDump"] = "0";
+        psi.Environment["DOTNET_EnableCrashReport"] = "0";
+        foreach (string key in CheckedMmapOptions.EnvironmentVariables.Keys)
+        {
+            psi.Environment.Remove(key);
+        }
+
+        foreach ((string name, string value) in env)
+        {
+            psi.Environment[name] = value;
+        }
+
+        using Process p = Process.Start(psi)!;
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(60_000))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException("child scenario " + scenario + " did not finish");
+        }
+
+        p.WaitForExit();
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
+
+/// <summary>Scenarios run in the child process (public static, no arguments).</summary>
+public static unsafe class ChildScenarios
+{
+    private const int RW = Mman.PROT_READ | Mman.PROT_WRITE;
+
+    private static int PA => Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Poke(byte* p, byte value) => Volatile.Write(ref *p, value);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static byte Peek(byte* p) => Volatile.Read(ref *p);
+
+    public static void Healthy()
+    {
+        byte* p = (byte*)Mman.mmap(null, 4096, RW, PA, -1, 0);
+        Poke(p, 1);
+        Poke(p + 4095, 2);
+        Console.WriteLine("in bounds ok " + (Peek(p) + Peek(p + 4095)));
+        Mman.munmap(p, 4096);
+    }
+
+    public static void WriteOneByteBeforeStart()
+    {
+        byte* p = (byte*)Mman.mmap(null, 4096, RW, PA, -1, 0);
+        Poke(p, 1);
+        Console.WriteLine("about to underflow");
+        Console.Out.Flush();
+        Poke(p - 1, 1);
+        Console.WriteLine("NOT REACHED");
+    }
+
+    public static void WriteOnePastRoundedEnd()
+    {
+        // length 100 rounds to one page: the whole page is usable, the byte after it faults
+        byte* p = (byte*)Mman.mmap(null, 100, RW, PA, -1, 0);
+        Poke(p + 4095, 1);
+        Console.WriteLine("about to overflow");
+        Console.Out.Flush();
+        Poke(p + 4096, 1);
+        Console.WriteLine("NOT REACHED");
+    }
+
+    public static void ReadAfterMunmap()
+    {
+        byte* p = (byte*)Mman.mmap(null, 8192, RW, PA, -1, 0);
+        Poke(p + 5000, 7);
+        Mman.munmap(p, 8192);
+        // Allocate and free a lot afterwards: the runtime must not be able to reuse the quarantined range.
+        for (int i = 0; i < 1000; i++)
+        {
+            GC.KeepAlive(new byte[10_000]);
+        }
+
+        Console.WriteLine("about to read freed memory");
+        Console.Out.Flush();
+        Console.WriteLine("NOT REACHED " + Peek(p + 5000));
+    }
+
+    public static void WriteAfterMremapMove()
+    {
+        byte* p = (byte*)Mman.mmap(null, 4096, RW, PA, -1, 0);
+        byte* q = (byte*)Mman.mremap(p, 4096, 16384, Mman.MREMAP_MAYMOVE);
+        Poke(q + 16383, 1);
+        Console.WriteLine("about to write through the old pointer");
+        Console.Out.Flush();
+        Poke(p, 1);
+        Console.WriteLine("NOT REACHED");
+    }
+
+    public static void UseAfterMunmapOnWorkerThread()
+    {
+        byte* p = (byte*)Mman.mmap(null, 4096, RW, PA, -1, 0);
+        Mman.munmap(p, 4096);
+        var t = new Thread(() =>
+        {
+            Console.WriteLine("about to write freed memory on a worker");
+            Console.Out.Flush();
+            Poke(p, 1);
+        });
+        t.Start();
+        t.Join();
+        Console.WriteLine("NOT REACHED");
+    }
+
+    public static void ReportActive() => Console.WriteLine("fault reports active: " + CheckedMmapOptions.FaultReportsActive);
+
+    public static void UncaughtPartialMunmap()
+    {
+        byte* p = (byte*)Mman.mmap(null, 8192, RW, PA, -1, 0);
+        Mman.munmap(p, 4096);
+    }
+
+    public static void PrintTargetConstants()
+    {
+        // Read before any call: the environment must already apply.
+        Console.WriteLine($"MAP_ANONYMOUS={Mman.MAP_ANONYMOUS:x} _SC_PAGESIZE={Mman._SC_PAGESIZE} PageSize={Mman.PageSize}");
+    }
+
+    public static void LeakOneMapping()
+    {
+        Mman.mmap(null, 12288, RW, PA, -1, 0);
+        Console.WriteLine("leaving a mapping behind");
+    }
+
+    public static void FirstCallWithEnvironment()
+    {
+        try
+        {
+            Mman.mmap(null, 4096, RW, PA, -1, 0);
+            Console.WriteLine("mapped; page size " + Mman.PageSize);
+        }
+        catch (CheckedMmapConfigurationException e)
+        {
+            Console.WriteLine("config error: " + e.Message);
+            try
+            {
+                Mman.munmap(null, 4096);
+            }
+            catch (CheckedMmapConfigurationException e2)
+            {
+                Console.WriteLine("again: " + e2.Message);
+            }
+        }
+    }
+
+    /// <summary>30,000 live guarded mappings at once (vm.max_map_count is 65530), all written, then all unmapped.</summary>
+    public static void ThirtyThousandLiveMappings()
+    {
+        const int n = 30_000;
+        var ptrs = new nint[n];
+        for (int i = 0; i < n; i++)
+        {
+            ptrs[i] = Mman.mmap(0, 4096, RW, PA, -1, 0);
+            if (ptrs[i] == Mman.MAP_FAILED)
+            {
+                Console.WriteLine("mmap failed at " + i + " errno " + System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+                Environment.Exit(3);
+            }
+
+            *(int*)ptrs[i] = i;
+        }
+
+        int maps = File.Exists("/proc/self/maps") ? File.ReadAllLines("/proc/self/maps").Length : -1;
+        for (int i = 0; i < n; i++)
+        {
+            if (*(int*)ptrs[i] != i)
+            {
+                Console.WriteLine("corrupt at " + i);
+                Environment.Exit(4);
+            }
+
+            if (Mman.munmap(ptrs[i], 4096) != 0)
+            {
+                Console.WriteLine("munmap failed at " + i);
+                Environment.Exit(5);
+            }
+        }
+
+        Console.WriteLine($"live peak {n}, vmas {maps}, live now {MmapTracker.LiveCount}");
+    }
+}

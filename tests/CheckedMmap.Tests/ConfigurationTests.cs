@@ -1,0 +1,299 @@
+// Targets, page sizes (S1-S3, forced sizes), settings, environment parsing and the refusal to change layout
+// while mappings are live. These change global options: they run alone and restore the defaults.
+using System;
+using System.Collections.Generic;
+using System.IO;
+using CheckedMmap.Contract;
+using Xunit;
+using static CheckedMmap.Tests.M;
+
+namespace CheckedMmap.Tests;
+
+[Collection(GlobalOptionsCollection.Name)]
+public sealed unsafe class ConfigurationTests : IDisposable
+{
+    public ConfigurationTests()
+    {
+        CheckedMmapOptions.ResetToDefaults();
+        Assert.Equal(0, MmapTracker.LiveCount); // the whole suite cleans up after itself
+    }
+
+    public void Dispose() => CheckedMmapOptions.ResetToDefaults();
+
+    private static bool HostIsArm64 => System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64;
+
+    [Fact]
+    public void S1_default_page_size_is_4KiB_and_sysconf_returns_it()
+    {
+        Assert.Equal(TargetOperatingSystem.Linux, CheckedMmapOptions.Target);
+        Assert.Equal((nuint)4096, Mman.PageSize);
+        Assert.Equal(4096L, Mman.sysconf(Mman._SC_PAGESIZE));
+        Assert.Equal(30, Mman._SC_PAGESIZE);
+        Assert.Equal(4096, Mman.getpagesize());
+        Assert.False(CheckedMmapOptions.IsPageSizeForced);
+        var e = Assert.Throws<UnsupportedMmapException>(() => Mman.sysconf(84));
+        Assert.Equal("unimplemented sysconf name: 84", e.Message);
+    }
+
+    [Fact]
+    public void S1_default_page_size_is_16KiB_for_apple_arm64_only()
+    {
+        Assert.Equal(16384UL, MmapConstants.DefaultPageSize(TargetOS.MacOS, arm64: true));
+        Assert.Equal(4096UL, MmapConstants.DefaultPageSize(TargetOS.MacOS, arm64: false));
+        Assert.Equal(4096UL, MmapConstants.DefaultPageSize(TargetOS.Linux, arm64: true));
+        CheckedMmapOptions.Target = TargetOperatingSystem.MacOS;
+        Assert.Equal(HostIsArm64 ? 16384UL : 4096UL, CheckedMmapOptions.PageSize);
+    }
+
+    [Fact]
+    public void S2_forced_page_size_8KiB()
+    {
+        CheckedMmapOptions.ForcePageSizeKiB(8);
+        Assert.Equal((nuint)8192, Mman.PageSize);
+        Assert.Equal(8192L, Mman.sysconf(Mman._SC_PAGESIZE));
+        nint p = Mman.mmap(0, 4096, RW, PA, -1, 0);
+        Assert.Equal(0UL, (ulong)p % 8192);
+        MappingInfo m = MmapTracker.FindMapping(p)!;
+        Assert.Equal((nuint)8192, m.Size);
+        ((byte*)p)[8191] = 1;
+        Errno.Poison();
+        Assert.Equal(-1, Mman.munmap(p + 4096, 4096)); // 4 KiB-aligned is not aligned any more
+        Errno.AssertIs(Mman.EINVAL);
+        Assert.Equal(0, Mman.munmap(p, 4096)); // rounds to 8192
+    }
+
+    [Fact]
+    public void S2_forced_page_size_shows_in_layout_messages()
+    {
+        CheckedMmapOptions.ForcePageSizeKiB(16);
+        nint p = Mman.mmap(0, 3 * 16384, RW, PA, -1, 0);
+        MappingInfo m = MmapTracker.FindMapping(p)!;
+        var e = Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(p, 1));
+        Assert.Equal($"incorrect layout on deallocation: {m.Name} has size 49152 and alignment 16384, but gave size 16384 and alignment 16384", e.Message);
+        Assert.Equal(0, Mman.munmap(p, 3 * 16384));
+    }
+
+    [Fact]
+    public void S2_forced_page_size_64KiB_aligns_mappings()
+    {
+        CheckedMmapOptions.ForcePageSizeKiB(64);
+        var ptrs = new List<nint>();
+        for (int i = 0; i < 5; i++)
+        {
+            nint p = Mman.mmap(0, 100, RW, PA, -1, 0);
+            Assert.Equal(0UL, (ulong)p % 65536);
+            ((byte*)p)[65535] = 1;
+            ptrs.Add(p);
+        }
+
+        foreach (nint p in ptrs)
+        {
+            Assert.Equal(0, Mman.munmap(p, 65536));
+        }
+    }
+
+    [Fact]
+    public void S2_forced_page_size_smaller_than_the_host_page()
+    {
+        CheckedMmapOptions.ForcePageSizeKiB(1);
+        nint p = Mman.mmap(0, 1000, RW, PA, -1, 0);
+        MappingInfo m = MmapTracker.FindMapping(p)!;
+        Assert.Equal((nuint)1024, m.Size);
+        var e = Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(p, 4096));
+        Assert.Equal($"incorrect layout on deallocation: {m.Name} has size 1024 and alignment 1024, but gave size 4096 and alignment 1024", e.Message);
+        Assert.Equal(0, Mman.munmap(p, 1024));
+    }
+
+    [Fact]
+    public void S3_page_size_is_a_multiple_of_4096_by_default()
+    {
+        Assert.Equal(0L, Mman.sysconf(Mman._SC_PAGESIZE) % 4096);
+    }
+
+    [Theory]
+    [InlineData(0UL)]
+    [InlineData(3UL)]
+    [InlineData(12UL)]
+    public void Forced_page_size_must_be_a_nonzero_power_of_two(ulong kib)
+    {
+        var e = Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.ForcePageSizeKiB(kib));
+        Assert.Equal($"ForcePageSizeKiB requires a power of 2: {kib}", e.Message);
+        Assert.Equal(4096UL, CheckedMmapOptions.PageSize);
+    }
+
+    [Fact]
+    public void MacOS_target_uses_MAP_ANON_0x1000_and_has_no_mremap()
+    {
+        CheckedMmapOptions.Target = TargetOperatingSystem.MacOS;
+        Assert.Equal(0x1000, Mman.MAP_ANONYMOUS);
+        Assert.Equal(0x1000, Mman.MAP_ANON);
+        Assert.Equal(0x40, Mman.MAP_NORESERVE);
+        Assert.Equal(0x800, Mman.MAP_JIT);
+        Assert.Equal(29, Mman._SC_PAGESIZE);
+        Assert.Equal(5, Mman.MADV_FREE);
+
+        nint p = Mman.mmap(0, 4096, RW, Mman.MAP_PRIVATE | 0x1000, -1, 0);
+        Assert.NotEqual(Mman.MAP_FAILED, p);
+        // Linux's MAP_ANONYMOUS is MAP_RENAME on macOS
+        var flags = Unsupported(Messages.Flags, () => Mman.mmap(0, 4096, RW, Mman.MAP_PRIVATE | 0x20, -1, 0));
+        Assert.Contains("MAP_PRIVATE|MAP_RENAME", flags.Operation);
+        Unsupported(Messages.Flags, () => Mman.mmap(0, 4096, RW, Mman.MAP_PRIVATE | 0x1000 | Mman.MAP_JIT, -1, 0));
+        Unsupported("CheckedMmap does not support mremap on this target: Miri provides mremap for Linux targets only",
+            () => Mman.mremap(p, 4096, 8192, Mman.MREMAP_MAYMOVE));
+        var missing = Assert.Throws<UnsupportedMmapException>(() => Mman.MAP_POPULATE);
+        Assert.Equal("MAP_POPULATE is not defined on the emulated target (MacOS)", missing.Message);
+        Assert.Equal(0, Mman.munmap(p, 4096));
+    }
+
+    [Fact]
+    public void FreeBSD_target_uses_MAP_ANON_0x1000()
+    {
+        CheckedMmapOptions.Target = TargetOperatingSystem.FreeBSD;
+        Assert.Equal(0x1000, Mman.MAP_ANON);
+        Assert.Equal(0x400, Mman.MAP_STACK);
+        Assert.Equal(47, Mman._SC_PAGESIZE);
+        Assert.Equal(4096L, Mman.sysconf(47));
+        nint p = Mman.mmap(0, 4096, RW, Mman.MAP_PRIVATE | Mman.MAP_ANON, -1, 0);
+        Unsupported(Messages.Flags, () => Mman.mmap(0, 4096, RW, Mman.MAP_PRIVATE | Mman.MAP_ANON | Mman.MAP_STACK, -1, 0));
+        Assert.Throws<UnsupportedMmapException>(() => Mman.mremap(p, 4096, 8192, Mman.MREMAP_MAYMOVE));
+        Assert.Equal(0, Mman.munmap(p, 4096));
+    }
+
+    [Fact]
+    public void Layout_changes_are_refused_while_mappings_are_live()
+    {
+        nint p = Map(4096);
+        MappingInfo m = MmapTracker.FindMapping(p)!;
+        var e = Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.Target = TargetOperatingSystem.MacOS);
+        Assert.Equal($"CheckedMmap cannot change the emulated target while 1 mapping(s) are live ({m.Name}); munmap them first (MmapTracker.LiveMappings() lists them).", e.Message);
+        Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.ForcePageSizeKiB(8));
+        Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.GuardPages = false);
+        Assert.Equal(TargetOperatingSystem.Linux, CheckedMmapOptions.Target);
+        Assert.Equal(4096UL, CheckedMmapOptions.PageSize);
+        Assert.True(CheckedMmapOptions.GuardPages);
+        // non-layout settings may change at any time; setting the same layout is fine
+        CheckedMmapOptions.StackCapture = StackCaptureMode.None;
+        CheckedMmapOptions.Target = TargetOperatingSystem.Linux;
+        Unmap(p, 4096);
+        CheckedMmapOptions.Target = TargetOperatingSystem.MacOS;
+        Assert.Equal(TargetOperatingSystem.MacOS, CheckedMmapOptions.Target);
+    }
+
+    [Fact]
+    public void Environment_variables_are_parsed()
+    {
+        var env = new Dictionary<string, string>
+        {
+            [CheckedMmapOptions.TargetVariable] = "FreeBSD",
+            [CheckedMmapOptions.PageSizeVariable] = "8",
+            [CheckedMmapOptions.GuardPagesVariable] = "off",
+            [CheckedMmapOptions.StacksVariable] = "fileline",
+            [CheckedMmapOptions.QuarantineBytesVariable] = "16m",
+            [CheckedMmapOptions.QuarantineCountVariable] = "100",
+            [CheckedMmapOptions.LeakCheckAtExitVariable] = "yes",
+        };
+        CheckedMmapOptions.ApplyEnvironment(n => env.TryGetValue(n, out string? v) ? v : null);
+        Assert.Equal(TargetOperatingSystem.FreeBSD, CheckedMmapOptions.Target);
+        Assert.Equal(8192UL, CheckedMmapOptions.PageSize);
+        Assert.True(CheckedMmapOptions.IsPageSizeForced);
+        Assert.False(CheckedMmapOptions.GuardPages);
+        Assert.Equal(StackCaptureMode.MethodsWithFileLine, CheckedMmapOptions.StackCapture);
+        Assert.Equal(16UL << 20, CheckedMmapOptions.QuarantineMaxBytes);
+        Assert.Equal(100, CheckedMmapOptions.QuarantineMaxCount);
+        Assert.True(CheckedMmapOptions.LeakCheckAtExit);
+        CheckedMmapOptions.LeakCheckAtExit = false;
+
+        CheckedMmapOptions.ApplyEnvironment(_ => null);
+        Assert.Equal(TargetOperatingSystem.Linux, CheckedMmapOptions.Target);
+        Assert.Equal(4096UL, CheckedMmapOptions.PageSize);
+        Assert.True(CheckedMmapOptions.GuardPages);
+        Assert.Equal(StackCaptureMode.Methods, CheckedMmapOptions.StackCapture);
+        Assert.Equal(CheckedMmapOptions.DefaultQuarantineMaxBytes, CheckedMmapOptions.QuarantineMaxBytes);
+        Assert.Equal(CheckedMmapOptions.DefaultQuarantineMaxCount, CheckedMmapOptions.QuarantineMaxCount);
+    }
+
+    [Theory]
+    [InlineData("CHECKEDMMAP_TARGET", "windows", "Invalid value 'windows' for environment variable CHECKEDMMAP_TARGET: expected linux, macos or freebsd.")]
+    [InlineData("CHECKEDMMAP_PAGE_SIZE_KIB", "4k", "CHECKEDMMAP_PAGE_SIZE_KIB requires a `u64` (a page size in KiB): '4k'")]
+    [InlineData("CHECKEDMMAP_PAGE_SIZE_KIB", "0", "CHECKEDMMAP_PAGE_SIZE_KIB requires a power of 2: 0")]
+    [InlineData("CHECKEDMMAP_PAGE_SIZE_KIB", "6", "CHECKEDMMAP_PAGE_SIZE_KIB requires a power of 2: 6")]
+    [InlineData("CHECKEDMMAP_GUARD_PAGES", "maybe", "Invalid value 'maybe' for environment variable CHECKEDMMAP_GUARD_PAGES: expected 1 or 0 (true/false, on/off, yes/no).")]
+    [InlineData("CHECKEDMMAP_STACKS", "all", "Invalid value 'all' for environment variable CHECKEDMMAP_STACKS: expected none, methods or fileline.")]
+    [InlineData("CHECKEDMMAP_QUARANTINE_BYTES", "-1", "Invalid value '-1' for environment variable CHECKEDMMAP_QUARANTINE_BYTES: expected a byte count such as 268435456, 256m or 1g.")]
+    [InlineData("CHECKEDMMAP_QUARANTINE_BYTES", "99999999999999999999g", "Invalid value '99999999999999999999g' for environment variable CHECKEDMMAP_QUARANTINE_BYTES: expected a byte count such as 268435456, 256m or 1g.")]
+    [InlineData("CHECKEDMMAP_QUARANTINE_COUNT", "lots", "Invalid value 'lots' for environment variable CHECKEDMMAP_QUARANTINE_COUNT: expected a non-negative integer up to 2147483647.")]
+    [InlineData("CHECKEDMMAP_LEAK_CHECK_AT_EXIT", "2", "Invalid value '2' for environment variable CHECKEDMMAP_LEAK_CHECK_AT_EXIT: expected 1 or 0 (true/false, on/off, yes/no).")]
+    public void Bad_environment_values_are_refused_naming_the_variable_and_change_nothing(string name, string value, string expected)
+    {
+        CheckedMmapOptions.StackCapture = StackCaptureMode.None;
+        var e = Assert.Throws<CheckedMmapConfigurationException>(() =>
+            CheckedMmapOptions.ApplyEnvironment(n => n == name ? value : n == CheckedMmapOptions.TargetVariable ? "macos" : null));
+        Assert.Equal(expected, e.Message);
+        Assert.Equal(TargetOperatingSystem.Linux, CheckedMmapOptions.Target);
+        Assert.Equal(StackCaptureMode.None, CheckedMmapOptions.StackCapture);
+    }
+
+    [Fact]
+    public void Every_environment_variable_is_listed()
+    {
+        Assert.Equal(
+            new[] { "CHECKEDMMAP_FAULT_REPORTS", "CHECKEDMMAP_GUARD_PAGES", "CHECKEDMMAP_LEAK_CHECK_AT_EXIT", "CHECKEDMMAP_PAGE_SIZE_KIB", "CHECKEDMMAP_QUARANTINE_BYTES", "CHECKEDMMAP_QUARANTINE_COUNT", "CHECKEDMMAP_STACKS", "CHECKEDMMAP_TARGET" },
+            new SortedSet<string>(CheckedMmapOptions.EnvironmentVariables.Keys));
+    }
+
+    [Fact]
+    public void Stack_capture_modes()
+    {
+        CheckedMmapOptions.StackCapture = StackCaptureMode.None;
+        nint a = Map(4096);
+        MappingInfo ma = MmapTracker.FindMapping(a)!;
+        Assert.Null(ma.CreationStackTrace);
+        Assert.Contains("capture is off", ma.CreationStack);
+        Unmap(a, 4096);
+
+        CheckedMmapOptions.StackCapture = StackCaptureMode.MethodsWithFileLine;
+        nint b = Map(4096);
+        MappingInfo mb = MmapTracker.FindMapping(b)!;
+        Assert.Contains(nameof(Stack_capture_modes), mb.CreationStack);
+        Assert.Contains("ConfigurationTests.cs:line ", mb.CreationStack);
+        Unmap(b, 4096);
+        Assert.Contains("ConfigurationTests.cs:line ", mb.DestructionStack);
+
+        CheckedMmapOptions.StackCapture = StackCaptureMode.Methods;
+        nint c = Map(4096);
+        MappingInfo mc = MmapTracker.FindMapping(c)!;
+        Assert.Contains("ConfigurationTests.Stack_capture_modes()", mc.CreationStack);
+        Assert.DoesNotContain(":line ", mc.CreationStack);
+        Assert.DoesNotContain("MmapRuntime", mc.CreationStack);
+        Unmap(c, 4096);
+    }
+
+    [Fact]
+    public void Guard_pages_off_still_maps_and_unmaps()
+    {
+        CheckedMmapOptions.GuardPages = false;
+        var ptrs = new List<nint>();
+        for (int i = 0; i < 10; i++)
+        {
+            nint p = Map(4096);
+            Fill(p, 4096, (byte)i);
+            ptrs.Add(p);
+        }
+
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.True(All(ptrs[i], 4096, (byte)i));
+            Unmap(ptrs[i], 4096);
+        }
+    }
+
+    [Fact]
+    public void Report_writer_defaults_to_standard_error_and_can_be_replaced()
+    {
+        Assert.Same(Console.Error, CheckedMmapOptions.ReportWriter);
+        var w = new StringWriter();
+        CheckedMmapOptions.ReportWriter = w;
+        Assert.Same(w, CheckedMmapOptions.ReportWriter);
+        Assert.Throws<ArgumentNullException>(() => CheckedMmapOptions.ReportWriter = null!);
+    }
+}

@@ -1,0 +1,181 @@
+// Section 8 of the specification, munmap rows (U1-U15).
+using System;
+using System.Runtime.InteropServices;
+using Xunit;
+using static CheckedMmap.Tests.M;
+
+namespace CheckedMmap.Tests;
+
+public unsafe class MunmapMatrixTests
+{
+    [Fact]
+    public void U1_whole_mapping_unmaps()
+    {
+        nint p = Map(P);
+        Errno.Poison();
+        Assert.Equal(0, Mman.munmap(p, P));
+        Errno.AssertUntouched();
+    }
+
+    [Fact]
+    public void U2_unaligned_address_is_EINVAL()
+    {
+        Errno.Poison();
+        Assert.Equal(-1, Mman.munmap(1, P));
+        Errno.AssertIs(Mman.EINVAL);
+    }
+
+    [Fact]
+    public void U3_unroundable_length_is_EINVAL_before_the_pointer_is_looked_at()
+    {
+        Errno.Poison();
+        Assert.Equal(-1, Mman.munmap((nint)P, nuint.MaxValue - 1));
+        Errno.AssertIs(Mman.EINVAL);
+    }
+
+    [Fact]
+    public void U4_partial_unmap_is_incorrect_layout_and_changes_nothing()
+    {
+        nint p = Map(2 * P);
+        MappingInfo m = MmapTracker.FindMapping(p)!;
+        var e = Ub(UndefinedBehaviorKind.IncorrectLayout, Messages.Layout(m, 8192, 4096), () => Mman.munmap(p, 1));
+        Assert.Equal(
+            $"incorrect layout on deallocation: {m.Name} has size 8192 and alignment 4096, but gave size 4096 and alignment 4096",
+            e.Message);
+        Assert.Same(m, e.Mapping);
+        Assert.Equal(p, e.Address);
+        Assert.Contains($"{m.Name} was created here", e.ToString());
+        Assert.Contains(nameof(U4_partial_unmap_is_incorrect_layout_and_changes_nothing), e.Report);
+        Assert.True(m.IsLive);
+        Fill(p, 2 * P, 3); // still mapped, both pages
+        Unmap(p, 2 * P);
+    }
+
+    [Fact]
+    public void U5_length_rounding_to_the_mapping_size_unmaps()
+    {
+        nint p = Map(2 * P);
+        Assert.Equal(0, Mman.munmap(p, P + 1));
+    }
+
+    [Fact]
+    public void U6_length_larger_than_the_mapping_is_incorrect_layout()
+    {
+        nint p = Map(2 * P);
+        MappingInfo m = MmapTracker.FindMapping(p)!;
+        Ub(UndefinedBehaviorKind.IncorrectLayout, Messages.Layout(m, 8192, 12288), () => Mman.munmap(p, 3 * P));
+        Unmap(p, 2 * P);
+    }
+
+    [Fact]
+    public void U7_length_zero_is_incorrect_layout()
+    {
+        nint p = Map(P);
+        MappingInfo m = MmapTracker.FindMapping(p)!;
+        Ub(UndefinedBehaviorKind.IncorrectLayout, Messages.Layout(m, 4096, 0), () => Mman.munmap(p, 0));
+        Unmap(p, P);
+    }
+
+    [Fact]
+    public void U8_interior_page_is_not_the_beginning_of_an_object()
+    {
+        nint p = Map(2 * P);
+        MappingInfo m = MmapTracker.FindMapping(p)!;
+        nint q = p + (nint)P;
+        Ub(UndefinedBehaviorKind.NotAtBeginning, $"deallocating {Hex(q)}[{m.Name}] which does not point to the beginning of an object",
+            () => Mman.munmap(q, P));
+        Assert.True(m.IsLive);
+        Unmap(p, 2 * P);
+    }
+
+    [Fact]
+    public void U9_unaligned_interior_address_is_EINVAL()
+    {
+        nint p = Map(P);
+        Errno.Poison();
+        Assert.Equal(-1, Mman.munmap(p + 1, P));
+        Errno.AssertIs(Mman.EINVAL);
+        Unmap(p, P);
+    }
+
+    [Fact]
+    public void U10_second_munmap_has_been_freed_and_names_both_stacks()
+    {
+        nint p = Map(P);
+        MappingInfo m = MmapTracker.FindMapping(p)!;
+        Unmap(p, P);
+        var e = Ub(UndefinedBehaviorKind.Freed, Messages.Freed(m), () => Mman.munmap(p, P));
+        Assert.Same(m, e.Mapping);
+        string report = e.ToString();
+        Assert.Contains($"{m.Name} was created here (by mmap on thread", report);
+        Assert.Contains($"{m.Name} was destroyed here (by munmap on thread", report);
+        Assert.Contains("Undefined Behavior: " + Messages.Freed(m), report);
+        // the creation, destruction and offending call all name this test
+        int first = report.IndexOf(nameof(U10_second_munmap_has_been_freed_and_names_both_stacks), StringComparison.Ordinal);
+        Assert.True(first >= 0);
+        Assert.True(report.Split(nameof(U10_second_munmap_has_been_freed_and_names_both_stacks)).Length >= 4);
+    }
+
+    [Fact]
+    public void U11_null_pointer()
+    {
+        Ub(UndefinedBehaviorKind.NullPointer, Messages.NullPointer, () => Mman.munmap(0, P));
+        Ub(UndefinedBehaviorKind.NullPointer, Messages.NullPointer, () => Mman.munmap(0, 0));
+    }
+
+    [Fact]
+    public void U11_null_pointer_with_unroundable_length_is_EINVAL()
+    {
+        Errno.Poison();
+        Assert.Equal(-1, Mman.munmap(0, nuint.MaxValue - 1));
+        Errno.AssertIs(Mman.EINVAL);
+    }
+
+    [Fact]
+    public void U12_never_mapped_address_is_a_dangling_pointer()
+    {
+        var e = Ub(UndefinedBehaviorKind.DanglingNoProvenance,
+            "pointer not dereferenceable: pointer must point to some allocation, but got 0x40000000[noalloc] which is a dangling pointer (it has no provenance)",
+            () => Mman.munmap(1 << 30, 4096));
+        Assert.Null(e.Mapping);
+        Assert.Contains("is not inside any live or quarantined CheckedMmap mapping", e.Report);
+    }
+
+    [Fact]
+    public void U13_page_aligned_memory_not_from_mmap_is_a_dangling_pointer()
+    {
+        // Decision: CheckedMmap cannot know what non-mmap memory is (Miri says "C heap", "stack variable"...),
+        // so any address outside its mappings gets the no-provenance message.
+        void* heap = NativeMemory.AlignedAlloc(4096, 4096);
+        try
+        {
+            Ub(UndefinedBehaviorKind.DanglingNoProvenance,
+                $"pointer not dereferenceable: pointer must point to some allocation, but got {Hex((nint)heap)}[noalloc] which is a dangling pointer (it has no provenance)",
+                () => Mman.munmap(heap, 4096));
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(heap);
+        }
+    }
+
+    [Fact]
+    public void U14_length_spanning_two_mappings_is_incorrect_layout()
+    {
+        nint a = Map(P);
+        nint b = Map(P);
+        MappingInfo ma = MmapTracker.FindMapping(a)!;
+        Ub(UndefinedBehaviorKind.IncorrectLayout, Messages.Layout(ma, 4096, 8192), () => Mman.munmap(a, 2 * P));
+        Unmap(a, P);
+        Unmap(b, P);
+    }
+
+    [Fact]
+    public void U15_address_round_tripped_through_an_integer_unmaps()
+    {
+        nint p = Map(P);
+        ulong asInteger = (ulong)p;
+        void* back = (void*)asInteger;
+        Assert.Equal(0, Mman.munmap(back, P));
+    }
+}
