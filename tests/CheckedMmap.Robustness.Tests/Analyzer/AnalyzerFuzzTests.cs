@@ -159,8 +159,9 @@ public sealed class AnalyzerFuzzTests(ITestOutputHelper output)
         var host = AnalyzerHost.Shared;
         Assert.False(host.Analyzers.IsEmpty, "No CheckedMmap DiagnosticAnalyzer was found in CheckedMmap.Analyzers: nothing to fuzz.");
 
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         FuzzRun run = only >= 0 ? await RunAsync(host, seed, only, only + 1) : await RunAsync(host, seed, 0, cases);
-        output.WriteLine($"seed {seed}: {run.CasesRun} cases from {run.Seeds} seeds with {host.Analyzers.Length} analyzers ({string.Join(", ", host.Analyzers.Select(a => a.GetType().Name))}) in {run.Elapsed.TotalSeconds:F1} s; {run.Diagnostics} diagnostics; {run.Failures.Count} failing cases");
+        output.WriteLine($"seed {seed}: {run.CasesRun} cases from {run.Seeds} seeds with {host.Analyzers.Length} analyzers ({string.Join(", ", host.Analyzers.Select(a => a.GetType().Name))}) in {run.Elapsed.TotalSeconds:F1} s (process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s); {run.Diagnostics} diagnostics; {run.Failures.Count} failing cases");
         if (run.Failures.Count > 0)
         {
             Assert.Fail(Report(seed, run.Failures));
