@@ -78,6 +78,8 @@ namespace CheckedMmap
     public sealed class UndefinedBehaviorException : Exception
     {
         private readonly StackTrace? _site;
+        private readonly int _threadId = Environment.CurrentManagedThreadId;
+        private readonly string? _threadName = System.Threading.Thread.CurrentThread.Name;
         private string? _report;
 
         internal UndefinedBehaviorException(UndefinedBehaviorKind kind, string message, string operation, ulong address, MappingInfo? mapping, StackTrace? site)
@@ -117,7 +119,7 @@ namespace CheckedMmap
             var sb = new StringBuilder();
             sb.Append("==CheckedMmap== ERROR: ").Append(MmapMessages.UndefinedBehaviorHeader).AppendLine(Message);
             sb.Append("    in ").Append(Operation).Append(" on ")
-              .Append(MappingInfo.ThreadText(Environment.CurrentManagedThreadId, null)).AppendLine(":");
+              .Append(MappingInfo.ThreadText(_threadId, _threadName)).AppendLine(":");
             if (_site != null)
             {
                 sb.Append(StackRendering.Render(_site));

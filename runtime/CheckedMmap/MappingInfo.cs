@@ -106,8 +106,8 @@ namespace CheckedMmap
             Name, MmapMessages.Hex(Start), MmapMessages.Hex(Start + SizeBytes), SizeBytes, State.ToString().ToLowerInvariant());
 
         /// <summary>
-        /// ASan-style history: "alloc3 was created here by thread 1:" + stack and, once destroyed,
-        /// "alloc3 was destroyed here by thread 1:" + stack.
+        /// ASan-style history: a summary line (size, range, state, creating and destroying call and thread), then
+        /// "alloc3 was created here:" + stack and, once destroyed, "alloc3 was destroyed here:" + stack.
         /// </summary>
         public string Describe()
         {
@@ -121,14 +121,18 @@ namespace CheckedMmap
             sb.Append(Name).Append(" is a ").Append(SizeBytes.ToString(CultureInfo.InvariantCulture)).Append("-byte mapping at [")
               .Append(MmapMessages.Hex(Start)).Append(", ").Append(MmapMessages.Hex(Start + SizeBytes)).Append("), ")
               .Append(State == MappingState.Live ? "live" : State == MappingState.Quarantined ? "freed (quarantined)" : "freed (released)")
-              .AppendLine();
-            sb.Append(Name).Append(" was created here (by ").Append(CreatedBy).Append(" on ")
-              .Append(ThreadText(CreatedThreadId, CreatedThreadName)).AppendLine("):");
+              .Append("; created by ").Append(CreatedBy).Append(" on ").Append(ThreadText(CreatedThreadId, CreatedThreadName));
+            if (State != MappingState.Live)
+            {
+                sb.Append(", destroyed by ").Append(DestroyedBy).Append(" on ").Append(ThreadText(DestroyedThreadId, DestroyedThreadName));
+            }
+
+            sb.AppendLine();
+            sb.Append(Name).AppendLine(" was created here:");
             sb.Append(CreationStack);
             if (State != MappingState.Live)
             {
-                sb.Append(Name).Append(" was destroyed here (by ").Append(DestroyedBy).Append(" on ")
-                  .Append(ThreadText(DestroyedThreadId, DestroyedThreadName)).AppendLine("):");
+                sb.Append(Name).AppendLine(" was destroyed here:");
                 sb.Append(DestructionStack);
             }
         }

@@ -46,13 +46,20 @@ namespace CheckedMmap
         /// <summary>Throws <see cref="MmapLeakException"/> listing every live mapping with its creation stack.</summary>
         public static void AssertNoLeaks() => AssertNoLeaks(0);
 
-        /// <summary>Throws <see cref="MmapLeakException"/> listing every mapping created after <paramref name="checkpoint"/> that is still live.</summary>
-        public static void AssertNoLeaks(long checkpoint)
+        /// <summary>Throws <see cref="MmapLeakException"/> listing every mapping created after <paramref name="checkpoint"/> (by any thread) that is still live.</summary>
+        public static void AssertNoLeaks(long checkpoint) => AssertNoLeaks(checkpoint, currentThreadOnly: false);
+
+        /// <summary>
+        /// As <see cref="AssertNoLeaks(long)"/>; with <paramref name="currentThreadOnly"/>, only mappings the calling thread
+        /// created count, so a synchronous test is not blamed for mappings of tests running in parallel.
+        /// </summary>
+        public static void AssertNoLeaks(long checkpoint, bool currentThreadOnly)
         {
+            int thread = Environment.CurrentManagedThreadId;
             var leaked = new List<MappingInfo>();
             foreach (MappingInfo m in MmapRuntime.Snapshot(liveOnly: true))
             {
-                if (m.Id > checkpoint)
+                if (m.Id > checkpoint && (!currentThreadOnly || m.CreatedThreadId == thread))
                 {
                     leaked.Add(m);
                 }
@@ -69,7 +76,7 @@ namespace CheckedMmap
 
         /// <summary>
         /// "==CheckedMmap== ERROR: LeakCheck: 2 mapping(s) (12288 bytes) still mapped", then per mapping
-        /// "alloc3: 8192 bytes at 0x… created here (by mmap on thread 1):" and its stack, then a SUMMARY line.
+        /// "alloc3: 8192 bytes at 0x… created by mmap on thread 1 here:" and its stack, then a SUMMARY line.
         /// </summary>
         public static string FormatLeakReport(IEnumerable<MappingInfo> mappings)
         {
@@ -89,7 +96,7 @@ namespace CheckedMmap
             sb.AppendFormat(CultureInfo.InvariantCulture, "==CheckedMmap== ERROR: LeakCheck: {0} mapping(s) ({1} bytes) still mapped", list.Count, bytes).AppendLine();
             foreach (MappingInfo m in list)
             {
-                sb.AppendFormat(CultureInfo.InvariantCulture, "{0}: {1} bytes at {2} created here (by {3} on {4}):",
+                sb.AppendFormat(CultureInfo.InvariantCulture, "{0}: {1} bytes at {2} created by {3} on {4} here:",
                     m.Name, m.SizeBytes, MmapMessages.Hex(m.Start), m.CreatedBy, MappingInfo.ThreadText(m.CreatedThreadId, m.CreatedThreadName)).AppendLine();
                 sb.Append(m.CreationStack);
             }

@@ -204,7 +204,7 @@ public sealed unsafe class ConfigurationTests : IDisposable
         CheckedMmapOptions.LeakCheckAtExit = false;
 
         CheckedMmapOptions.ApplyEnvironment(_ => null);
-        Assert.Equal(TargetOperatingSystem.Linux, CheckedMmapOptions.Target);
+        Assert.Equal((TargetOperatingSystem)CheckedMmapOptions.HostTarget, CheckedMmapOptions.Target); // no variable: the host OS
         Assert.Equal(4096UL, CheckedMmapOptions.PageSize);
         Assert.True(CheckedMmapOptions.GuardPages);
         Assert.Equal(StackCaptureMode.Methods, CheckedMmapOptions.StackCapture);
@@ -252,11 +252,15 @@ public sealed unsafe class ConfigurationTests : IDisposable
         Unmap(a, 4096);
 
         CheckedMmapOptions.StackCapture = StackCaptureMode.MethodsWithFileLine;
+        Errno.Poison();
         nint b = Map(4096);
+        Errno.AssertUntouched(); // even when the capture reads PDBs
         MappingInfo mb = MmapTracker.FindMapping(b)!;
         Assert.Contains(nameof(Stack_capture_modes), mb.CreationStack);
         Assert.Contains("ConfigurationTests.cs:line ", mb.CreationStack);
+        Errno.Poison();
         Unmap(b, 4096);
+        Errno.AssertUntouched();
         Assert.Contains("ConfigurationTests.cs:line ", mb.DestructionStack);
 
         CheckedMmapOptions.StackCapture = StackCaptureMode.Methods;

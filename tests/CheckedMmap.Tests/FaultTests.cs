@@ -60,11 +60,11 @@ public class FaultTests
     private const string Legacy = "DOTNET_legacyCorruptedStateExceptionsPolicy";
 
     [Theory]
-    [InlineData(nameof(ChildScenarios.ReadAfterMunmap), "==CheckedMmap== ERROR: use after munmap: access at 0x", "bytes into alloc1", "alloc1 was destroyed here (by munmap")]
-    [InlineData(nameof(ChildScenarios.WriteAfterMremapMove), "==CheckedMmap== ERROR: use after mremap: access at 0x", "0 bytes into alloc1", "alloc1 was destroyed here (by mremap")]
-    [InlineData(nameof(ChildScenarios.WriteOnePastRoundedEnd), "==CheckedMmap== ERROR: access past the end: access at 0x", "0 bytes after the page-rounded end of alloc1", "alloc1 was created here (by mmap")]
-    [InlineData(nameof(ChildScenarios.WriteOneByteBeforeStart), "==CheckedMmap== ERROR: access before the start: access at 0x", "1 bytes before alloc1", "alloc1 was created here (by mmap")]
-    [InlineData(nameof(ChildScenarios.UseAfterMunmapOnWorkerThread), "==CheckedMmap== ERROR: use after munmap: access at 0x", "0 bytes into alloc1", "alloc1 was destroyed here (by munmap")]
+    [InlineData(nameof(ChildScenarios.ReadAfterMunmap), "==CheckedMmap== ERROR: use after munmap: access at 0x", "bytes into alloc1", "alloc1 was destroyed here:")]
+    [InlineData(nameof(ChildScenarios.WriteAfterMremapMove), "==CheckedMmap== ERROR: use after mremap: access at 0x", "0 bytes into alloc1", "destroyed by mremap on thread")]
+    [InlineData(nameof(ChildScenarios.WriteOnePastRoundedEnd), "==CheckedMmap== ERROR: access past the end: access at 0x", "0 bytes after the page-rounded end of alloc1", "alloc1 was created here:")]
+    [InlineData(nameof(ChildScenarios.WriteOneByteBeforeStart), "==CheckedMmap== ERROR: access before the start: access at 0x", "1 bytes before alloc1", "alloc1 was created here:")]
+    [InlineData(nameof(ChildScenarios.UseAfterMunmapOnWorkerThread), "==CheckedMmap== ERROR: use after munmap: access at 0x", "0 bytes into alloc1", "alloc1 was destroyed here:")]
     public void Fault_reports_name_the_mapping_with_the_legacy_switch(string scenario, string header, string where, string history)
     {
         if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != Architecture.X64)
@@ -104,7 +104,8 @@ public class FaultTests
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("CheckedMmap.UndefinedBehaviorException", r.Stderr);
         Assert.Contains("==CheckedMmap== ERROR: Undefined Behavior: incorrect layout on deallocation: alloc1 has size 8192 and alignment 4096, but gave size 4096 and alignment 4096", r.Stderr);
-        Assert.Contains("alloc1 was created here (by mmap on thread", r.Stderr);
+        Assert.Contains("alloc1 was created here:", r.Stderr);
+        Assert.Contains("created by mmap on thread 1", r.Stderr);
         Assert.Contains("ChildScenarios.UncaughtPartialMunmap()", r.Stderr);
     }
 

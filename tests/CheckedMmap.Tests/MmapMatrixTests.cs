@@ -79,6 +79,18 @@ public unsafe class MmapMatrixTests
     }
 
     [Fact]
+    public void M_host_out_of_memory_is_ENOMEM_not_resource_exhaustion()
+    {
+        // Departure from Miri (which halts with "resource exhaustion"): 2^62 bytes round fine but no host has them.
+        nint p = Mman.mmap(0, 4096, RW, PA, -1, 0);
+        Unmap(p, 4096);
+        Errno.Poison();
+        Assert.Equal(Mman.MAP_FAILED, Mman.mmap(0, (nuint)1 << 62, RW, PA, -1, 0));
+        Errno.AssertIs(Mman.ENOMEM);
+        Assert.Equal(MappingState.Quarantined, MmapTracker.FindMapping(p)!.State); // the failed call did not flush the quarantine
+    }
+
+    [Fact]
     public void M7_length_1_maps_a_whole_page_and_unmaps_with_1_or_P()
     {
         nint p = Map(1);

@@ -107,8 +107,10 @@ public unsafe class MunmapMatrixTests
         var e = Ub(UndefinedBehaviorKind.Freed, Messages.Freed(m), () => Mman.munmap(p, P));
         Assert.Same(m, e.Mapping);
         string report = e.ToString();
-        Assert.Contains($"{m.Name} was created here (by mmap on thread", report);
-        Assert.Contains($"{m.Name} was destroyed here (by munmap on thread", report);
+        Assert.Contains($"{m.Name} was created here:", report);
+        Assert.Contains($"{m.Name} was destroyed here:", report);
+        Assert.Contains("; created by mmap on thread", report);
+        Assert.Contains(", destroyed by munmap on thread", report);
         Assert.Contains("Undefined Behavior: " + Messages.Freed(m), report);
         // the creation, destruction and offending call all name this test
         int first = report.IndexOf(nameof(U10_second_munmap_has_been_freed_and_names_both_stacks), StringComparison.Ordinal);
@@ -157,6 +159,26 @@ public unsafe class MunmapMatrixTests
         {
             NativeMemory.AlignedFree(heap);
         }
+    }
+
+    [Fact]
+    public void U13_page_aligned_stack_memory_is_a_dangling_pointer()
+    {
+        byte* buffer = stackalloc byte[3 * 4096];
+        nint aligned = (nint)(((ulong)buffer + 4095) / 4096 * 4096);
+        Ub(UndefinedBehaviorKind.DanglingNoProvenance,
+            $"pointer not dereferenceable: pointer must point to some allocation, but got {Hex(aligned)}[noalloc] which is a dangling pointer (it has no provenance)",
+            () => Mman.munmap(aligned, 4096));
+    }
+
+    [Fact]
+    public void U13_unaligned_non_mmap_memory_is_EINVAL_first()
+    {
+        byte* buffer = stackalloc byte[64];
+        nint unaligned = ((ulong)buffer % 4096) == 0 ? (nint)buffer + 8 : (nint)buffer;
+        Errno.Poison();
+        Assert.Equal(-1, Mman.munmap(unaligned, 64));
+        Errno.AssertIs(Mman.EINVAL);
     }
 
     [Fact]

@@ -4,6 +4,25 @@ using Xunit;
 
 namespace CheckedMmap.Tests;
 
+internal static class TestDefaults
+{
+    /// <summary>
+    /// The matrix tests are written for the Linux target (the specification's default), whatever the host: make it
+    /// the environment default before CheckedMmap first reads it. Child processes get the same unless a test sets
+    /// CHECKEDMMAP_TARGET itself.
+    /// </summary>
+#pragma warning disable CA2255 // test-assembly setup on purpose
+    [System.Runtime.CompilerServices.ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void UseLinuxTarget()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(CheckedMmapOptions.TargetVariable)))
+        {
+            Environment.SetEnvironmentVariable(CheckedMmapOptions.TargetVariable, "linux");
+        }
+    }
+}
+
 /// <summary>Tests that change global options run alone (xunit runs this collection after the parallel ones, by itself).</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class GlobalOptionsCollection

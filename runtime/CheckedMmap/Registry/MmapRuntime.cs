@@ -109,6 +109,9 @@ namespace CheckedMmap.Registry
 
         public static ulong Mmap(ulong addr, ulong length, int prot, int flags, int fd, long offset)
         {
+            // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
+            int savedPInvoke = Marshal.GetLastPInvokeError();
+            int savedSystem = Marshal.GetLastSystemError();
             CheckedMmapOptions.EnsureLoaded();
             RuntimeSettings s = _current;
             MmapCheckInfo? failure = MmapChecks.FirstMmapFailure(length, prot, flags, fd, offset, s.Constants, s.PageSize, IsizeMax, out ulong mapLength);
@@ -126,8 +129,6 @@ namespace CheckedMmap.Registry
             }
 
             StackTrace? created = StackRendering.Capture(StackCapture);
-            int savedPInvoke = Marshal.GetLastPInvokeError();
-            int savedSystem = Marshal.GetLastSystemError();
             lock (Gate)
             {
                 if (!ReferenceEquals(s, _current))
@@ -157,6 +158,9 @@ namespace CheckedMmap.Registry
 
         public static int Munmap(ulong addr, ulong length)
         {
+            // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
+            int savedPInvoke = Marshal.GetLastPInvokeError();
+            int savedSystem = Marshal.GetLastSystemError();
             CheckedMmapOptions.EnsureLoaded();
             RuntimeSettings s = _current;
             if (!MmapChecks.IsPageAligned(addr, s.PageSize) || !MmapChecks.TryRoundUpToPageSize(length, s.PageSize, IsizeMax, out ulong rounded))
@@ -166,11 +170,9 @@ namespace CheckedMmap.Registry
             }
 
             StackTrace? destroyed = StackRendering.Capture(StackCapture);
-            int savedPInvoke = Marshal.GetLastPInvokeError();
-            int savedSystem = Marshal.GetLastSystemError();
             lock (Gate)
             {
-                MappingInfo m = ResolveForDeallocLocked(addr, "munmap", () => Op("munmap", addr, length), reallocating: false);
+                MappingInfo m = ResolveForDeallocLocked(addr, new CallText("munmap", addr, length), reallocating: false);
                 if (rounded != m.SizeBytes)
                 {
                     throw Ub(UndefinedBehaviorKind.IncorrectLayout,
@@ -195,6 +197,9 @@ namespace CheckedMmap.Registry
 
         public static unsafe ulong Mremap(ulong oldAddr, ulong oldSize, ulong newSize, int flags)
         {
+            // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
+            int savedPInvoke = Marshal.GetLastPInvokeError();
+            int savedSystem = Marshal.GetLastSystemError();
             CheckedMmapOptions.EnsureLoaded();
             RuntimeSettings s = _current;
             if (!s.Constants.HasMremap)
@@ -225,11 +230,9 @@ namespace CheckedMmap.Registry
             }
 
             StackTrace? stack = StackRendering.Capture(StackCapture);
-            int savedPInvoke = Marshal.GetLastPInvokeError();
-            int savedSystem = Marshal.GetLastSystemError();
             lock (Gate)
             {
-                MappingInfo old = ResolveForDeallocLocked(oldAddr, "mremap", () => MremapOp(oldAddr, oldSize, newSize, flags), reallocating: true);
+                MappingInfo old = ResolveForDeallocLocked(oldAddr, new CallText("mremap", oldAddr, oldSize, newSize, flags), reallocating: true);
 
                 // rustc's reallocate_ptr: allocate, copy min(old, new) bytes (a bounds-checked read), then deallocate
                 // with the given old size. Checked here before anything is allocated.
@@ -279,6 +282,9 @@ namespace CheckedMmap.Registry
 
         public static int Mprotect(ulong addr, ulong length, int prot)
         {
+            // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
+            int savedPInvoke = Marshal.GetLastPInvokeError();
+            int savedSystem = Marshal.GetLastSystemError();
             CheckedMmapOptions.EnsureLoaded();
             RuntimeSettings s = _current;
             if (!MmapChecks.IsPageAligned(addr, s.PageSize))
@@ -293,11 +299,20 @@ namespace CheckedMmap.Registry
                     "mprotect({0}, {1}, {2})", MmapMessages.Hex(addr), length, MmapConstants.FormatProt(prot)));
             }
 
-            return CheckRange(addr, length, s, MmapMessages.MprotectOutOfBounds, "mprotect", MmapConstants.FormatProt(prot));
+            int rc = CheckRange(addr, length, s, MmapMessages.MprotectOutOfBounds, "mprotect", MmapConstants.FormatProt(prot));
+            if (rc == 0)
+            {
+                RestoreErrno(savedPInvoke, savedSystem);
+            }
+
+            return rc;
         }
 
         public static int Madvise(ulong addr, ulong length, int advice)
         {
+            // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
+            int savedPInvoke = Marshal.GetLastPInvokeError();
+            int savedSystem = Marshal.GetLastSystemError();
             CheckedMmapOptions.EnsureLoaded();
             RuntimeSettings s = _current;
             if (!MmapChecks.IsPageAligned(addr, s.PageSize))
@@ -312,7 +327,13 @@ namespace CheckedMmap.Registry
                     "madvise({0}, {1}, {2})", MmapMessages.Hex(addr), length, s.Constants.FormatAdvice(advice)));
             }
 
-            return CheckRange(addr, length, s, MmapMessages.MadviseOutOfBounds, "madvise", s.Constants.FormatAdvice(advice));
+            int rc = CheckRange(addr, length, s, MmapMessages.MadviseOutOfBounds, "madvise", s.Constants.FormatAdvice(advice));
+            if (rc == 0)
+            {
+                RestoreErrno(savedPInvoke, savedSystem);
+            }
+
+            return rc;
         }
 
         // Miri: round (ENOMEM on failure), then check_ptr_access(addr, rounded) rewritten to UB; the call itself is a no-op
@@ -413,8 +434,9 @@ namespace CheckedMmap.Registry
         {
             if (!Slots.TryAllocate(Slots.RoundToHostPage(size), out Slot slot))
             {
-                // A full quarantine may hold the address space the host needs: give it back and try once more.
-                if (Quarantine.Count == 0)
+                // A full quarantine may hold the address space the host needs: give it back and try once more, but
+                // only when that could help (an impossible request must not wipe the use-after-munmap history).
+                if (Quarantine.Count == 0 || _quarantineBytes < size)
                 {
                     return null;
                 }
@@ -463,33 +485,65 @@ namespace CheckedMmap.Registry
 
         // rustc's deallocate_ptr / reallocate_ptr pointer checks, in order: a pointer to some allocation (null /
         // no provenance), offset 0, still live. The layout check is the caller's (it differs between the two).
-        private static MappingInfo ResolveForDeallocLocked(ulong addr, string fn, Func<string> op, bool reallocating)
+        private static MappingInfo ResolveForDeallocLocked(ulong addr, CallText call, bool reallocating)
         {
             if (addr == 0)
             {
-                throw Ub(UndefinedBehaviorKind.NullPointer, MmapMessages.NullPointer, op(), addr, null);
+                throw Ub(UndefinedBehaviorKind.NullPointer, MmapMessages.NullPointer, call.ToString(), addr, null);
             }
 
             MappingInfo? m = Tree.Floor(addr);
             if (m == null || addr - m.Start >= m.SizeBytes)
             {
-                throw Ub(UndefinedBehaviorKind.DanglingNoProvenance, MmapMessages.DanglingNoProvenance(addr), op(), addr, null);
+                throw Ub(UndefinedBehaviorKind.DanglingNoProvenance, MmapMessages.DanglingNoProvenance(addr), call.ToString(), addr, null);
             }
 
             if (m.Start != addr)
             {
                 string ptr = MmapMessages.Pointer(addr, m.Id);
                 throw Ub(UndefinedBehaviorKind.NotAtBeginning,
-                    reallocating ? MmapMessages.ReallocNotAtBeginning(ptr) : MmapMessages.DeallocNotAtBeginning(ptr), op(), addr, m);
+                    reallocating ? MmapMessages.ReallocNotAtBeginning(ptr) : MmapMessages.DeallocNotAtBeginning(ptr), call.ToString(), addr, m);
             }
 
             if (m.State != MappingState.Live)
             {
-                throw Ub(UndefinedBehaviorKind.Freed, MmapMessages.Freed(m.Name), op(), addr, m);
+                throw Ub(UndefinedBehaviorKind.Freed, MmapMessages.Freed(m.Name), call.ToString(), addr, m);
             }
 
-            _ = fn;
             return m;
+        }
+
+        /// <summary>The call's text for a report, built only when something is reported (no allocation per call).</summary>
+        private readonly struct CallText
+        {
+            private readonly string _fn;
+            private readonly ulong _addr;
+            private readonly ulong _a;
+            private readonly ulong _b;
+            private readonly int _flags;
+            private readonly bool _isMremap;
+
+            public CallText(string fn, ulong addr, ulong length)
+            {
+                _fn = fn;
+                _addr = addr;
+                _a = length;
+                _b = 0;
+                _flags = 0;
+                _isMremap = false;
+            }
+
+            public CallText(string fn, ulong addr, ulong oldSize, ulong newSize, int flags)
+            {
+                _fn = fn;
+                _addr = addr;
+                _a = oldSize;
+                _b = newSize;
+                _flags = flags;
+                _isMremap = true;
+            }
+
+            public override string ToString() => _isMremap ? MremapOp(_addr, _a, _b, _flags) : Op(_fn, _addr, _a);
         }
 
         private static UndefinedBehaviorException Ub(UndefinedBehaviorKind kind, string message, string op, ulong addr, MappingInfo? m) =>

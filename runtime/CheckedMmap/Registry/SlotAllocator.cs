@@ -94,10 +94,18 @@ namespace CheckedMmap.Registry
             }
         }
 
+        /// <summary>Rounds up to a host page. A size that cannot be rounded saturates to ulong.MaxValue, which no
+        /// reservation can satisfy (TryAllocate then fails with ENOMEM) instead of wrapping to a 0-byte slot.</summary>
         public ulong RoundToHostPage(ulong bytes)
         {
             ulong p = _host.PageSize;
-            return (bytes + p - 1) / p * p;
+            ulong rem = bytes % p;
+            if (rem == 0)
+            {
+                return bytes;
+            }
+
+            return bytes > ulong.MaxValue - (p - rem) ? ulong.MaxValue : bytes + (p - rem);
         }
 
         /// <summary>Finds room for <paramref name="bytes"/> (host-page rounded) and makes it read/write (zero-filled). False when the host refuses.</summary>
@@ -145,12 +153,13 @@ namespace CheckedMmap.Registry
                     _spare = null;
                 }
 
-                if (_current != null && _current.Used == 0)
+                Chunk? previous = _current;
+                _current = chunk;
+                if (previous != null && previous.Used == 0)
                 {
-                    ResetOrRelease(_current);
+                    ResetOrRelease(previous);
                 }
 
-                _current = chunk;
                 if (!Fits(chunk, bytes, out _))
                 {
                     return false;
@@ -201,6 +210,20 @@ namespace CheckedMmap.Registry
             }
 
             stack.Push(new FreeSlot(c, c.Epoch, slot.Address));
+            if (stack.Count >= 4096 && (stack.Count & (stack.Count - 1)) == 0)
+            {
+                // Entries of reset or released chunks are dropped lazily on pop; a size nobody asks for again
+                // would keep them forever, so compact now and then (amortised O(1)).
+                FreeSlot[] all = stack.ToArray();
+                stack.Clear();
+                for (int i = all.Length - 1; i >= 0; i--)
+                {
+                    if (!all[i].Chunk.Released && all[i].Chunk.Epoch == all[i].Epoch)
+                    {
+                        stack.Push(all[i]);
+                    }
+                }
+            }
         }
 
         private bool Fits(Chunk c, ulong bytes, out ulong start)
