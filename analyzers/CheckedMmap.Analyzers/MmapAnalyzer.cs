@@ -7,6 +7,8 @@ using CheckedMmap.Analyzers.Rules;
 using CheckedMmap.Analyzers.Values;
 using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -65,7 +67,10 @@ namespace CheckedMmap.Analyzers
             }
 
             var session = new CompilationSession(resolver, new TargetOsResolver(context.Options), new SemanticModelProvider(context.Compilation));
-            context.RegisterOperationAction(session.AnalyzeInvocation, OperationKind.Invocation);
+
+            // A syntax filter on the invoked name, not an operation action on every invocation: only calls whose name
+            // can be an mmap binding are bound to operations (the operation trees of everything else are not built).
+            context.RegisterSyntaxNodeAction(session.AnalyzeInvocationSyntax, SyntaxKind.InvocationExpression);
         }
 
         private sealed class CompilationSession
@@ -73,41 +78,62 @@ namespace CheckedMmap.Analyzers
             private readonly MmapCallResolver _resolver;
             private readonly TargetOsResolver _targets;
             private readonly SemanticModelProvider _models;
+            private readonly MmapWrapperResolver _wrappers;
 
             public CompilationSession(MmapCallResolver resolver, TargetOsResolver targets, SemanticModelProvider models)
             {
                 _resolver = resolver;
                 _targets = targets;
                 _models = models;
+                _wrappers = new MmapWrapperResolver(resolver, models);
             }
 
-            public void AnalyzeInvocation(OperationAnalysisContext context)
+            public void AnalyzeInvocationSyntax(SyntaxNodeAnalysisContext context)
             {
-                if (context.Operation is not IInvocationOperation invocation)
+                var node = (InvocationExpressionSyntax)context.Node;
+                string? name = MmapWrapperResolver.InvokedName(node.Expression);
+                if (name is null || !MmapCallResolver.MayBeMmapName(name))
                 {
                     return;
                 }
 
+                if (context.SemanticModel.GetOperation(node, context.CancellationToken) is not IInvocationOperation invocation)
+                {
+                    return;
+                }
+
+                CancellationToken cancellationToken = context.CancellationToken;
                 MmapBinding? binding = _resolver.Resolve(invocation.TargetMethod);
+                MmapWrapper? wrapper = null;
                 if (binding is null)
                 {
-                    return;
+                    // Not mmap itself: maybe a wrapper that hands some of its parameters to mmap.
+                    wrapper = _wrappers.Resolve(invocation.TargetMethod, context.SemanticModel);
+                    binding = wrapper?.Inner;
+                    if (binding is null)
+                    {
+                        return;
+                    }
                 }
 
+                Analyze(invocation, binding, wrapper, () => ControlFlowGraphs.ForEnclosingBody(invocation, cancellationToken), context.ReportDiagnostic, cancellationToken);
+            }
+
+            private void Analyze(IInvocationOperation invocation, MmapBinding binding, MmapWrapper? wrapper, Func<ControlFlowGraph?> createGraph, Action<Diagnostic> report, CancellationToken cancellationToken)
+            {
                 TargetOS target = _targets.For(invocation.Syntax.SyntaxTree);
                 MmapConstants constants = binding.ConstantsFor(target);
                 var scope = new EvaluationScope(constants, target, _resolver.Known, _models);
 
                 ControlFlowGraph? graph = null;
                 bool graphTried = false;
-                OperationAnalysisContext captured = context;
                 var locals = new LocalValueAnalysis(
                     () =>
                     {
                         if (!graphTried)
                         {
                             graphTried = true;
-                            graph = captured.GetControlFlowGraph();
+                            graph = createGraph();
                         }
 
                         return graph;
@@ -118,17 +144,15 @@ namespace CheckedMmap.Analyzers
                 var facts = new MmapCallFacts(invocation, binding, constants);
                 foreach (IArgumentOperation argument in invocation.Arguments)
                 {
-                    context.CancellationToken.ThrowIfCancellationRequested();
-                    if (argument.Parameter is not { } parameter || argument.ArgumentKind == ArgumentKind.ParamArray
-                        || parameter.Ordinal < 0 || parameter.Ordinal > (int)MmapParameter.Offset)
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (argument.Parameter is not { } parameter || argument.ArgumentKind == ArgumentKind.ParamArray)
                     {
                         continue;
                     }
 
-                    var role = (MmapParameter)parameter.Ordinal;
-                    if (role == MmapParameter.Address)
+                    if (!TryGetRole(parameter, wrapper, out MmapParameter role) || role == MmapParameter.Address)
                     {
-                        continue; // Miri ignores the hint.
+                        continue; // Miri ignores the hint; a wrapper's other parameters are not mmap's.
                     }
 
                     Location location = argument.IsImplicit ? invocation.Syntax.GetLocation() : argument.Syntax.GetLocation();
@@ -137,8 +161,35 @@ namespace CheckedMmap.Analyzers
 
                 foreach (Action<MmapCallFacts, Action<Diagnostic>> rule in Rules)
                 {
-                    rule(facts, context.ReportDiagnostic);
+                    rule(facts, report);
                 }
+            }
+
+            /// <summary>Which mmap argument a parameter is: by ordinal for mmap itself, through the pass-through map for a wrapper.</summary>
+            private static bool TryGetRole(IParameterSymbol parameter, MmapWrapper? wrapper, out MmapParameter role)
+            {
+                role = MmapParameter.Address;
+                if (wrapper is null)
+                {
+                    if (parameter.Ordinal < 0 || parameter.Ordinal > (int)MmapParameter.Offset)
+                    {
+                        return false;
+                    }
+
+                    role = (MmapParameter)parameter.Ordinal;
+                    return true;
+                }
+
+                foreach (var pair in wrapper.PassedThrough)
+                {
+                    if (pair.Value == parameter.Ordinal)
+                    {
+                        role = pair.Key;
+                        return true;
+                    }
+                }
+
+                return false;
             }
         }
     }

@@ -256,6 +256,62 @@ public class BindingTests
     }.RunAsync();
 
     [Fact]
+    public Task LibraryImport_stub_compiled_into_a_referenced_library_is_mmap() => new MmapAnalyzerTest("""
+        using Native;
+
+        class C
+        {
+            void M()
+            {
+                Posix.Mmap(0, 4096, 3, {|MMAP001:0x32|}, -1, 0);
+                Posix.Mmap(0, 4096, 3, 0x22, -1, 0);
+            }
+        }
+        """)
+    {
+        TestState = { AdditionalReferences = { MetadataLibrary.Compile("GeneratedBindings", """
+            using System.Runtime.InteropServices;
+            namespace Native
+            {
+                public static unsafe partial class Posix
+                {
+                    // What the LibraryImport generator leaves in the assembly when SetLastError needs a body.
+                    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
+                    public static partial nint Mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+
+                    public static partial nint Mmap(nint addr, nuint length, int prot, int flags, int fd, long offset)
+                    {
+                        Marshal.SetLastSystemError(0);
+                        nint result = __PInvoke(addr, length, prot, flags, fd, offset);
+                        return result;
+
+                        [DllImport("libc", EntryPoint = "mmap", ExactSpelling = true)]
+                        static extern nint __PInvoke(nint addr, nuint length, int prot, int flags, int fd, long offset);
+                    }
+                }
+            }
+            """) } },
+    }.RunAsync();
+
+    [Fact]
+    public Task A_local_function_P_Invoke_is_mmap() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        class C
+        {
+            // Local functions are not in the declaration table: the class's own mmap-named member is what opens the gate.
+            IntPtr MmapPages(nuint length)
+            {
+                return mmap(IntPtr.Zero, length, 3, {|MMAP002:0x21|}, -1, 0);
+
+                [DllImport("libc")]
+                static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+            }
+        }
+        """).RunAsync();
+
+    [Fact]
     public Task Wrong_arity_and_params_arrays_are_not_read_as_mmap() => new MmapAnalyzerTest("""
         using System;
         using System.Runtime.InteropServices;

@@ -177,9 +177,10 @@ public class RobustnessTests
     }
 
     [Fact]
-    public async Task A_compilation_with_mmap_registers_one_invocation_action()
+    public async Task A_compilation_with_mmap_registers_one_syntax_filter_and_no_operation_action()
     {
         DirectRun.Result result = await DirectRun.AnalyzeAsync(Binding);
-        Assert.Equal(1, result.Telemetry.OperationActionsCount);
+        Assert.Equal(1, result.Telemetry.SyntaxNodeActionsCount);
+        Assert.Equal(0, result.Telemetry.OperationActionsCount);
     }
 }

@@ -85,6 +85,27 @@ public class ValueTests
         """).RunAsync();
 
     [Fact]
+    public Task Static_readonly_fields_a_static_constructor_may_reassign_are_unknown() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class PerPlatformValues
+        {
+            public static readonly int MAP_ANON_FLAGS = 0x1002;
+            static PerPlatformValues()
+            {
+                if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) MAP_ANON_FLAGS = 0x22;
+            }
+        }
+
+        static class L
+        {
+            [DllImport("libc")] static extern IntPtr mmap(IntPtr a, nuint l, int p, int f, int fd, long o);
+            static void M() => mmap(IntPtr.Zero, 4096, 3, PerPlatformValues.MAP_ANON_FLAGS, -1, 0);
+        }
+        """).RunAsync();
+
+    [Fact]
     public Task Or_chains_over_several_branches_produce_sets() => LibcAsync("""
                 int prot = PROT_READ;
                 if (condition)

@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
@@ -39,26 +38,14 @@ namespace CheckedMmap.Analyzers.Binding
             compilation.GetTypeByMetadataName(CheckedMmapMman),
             compilation.GetTypeByMetadataName(ReloadedPosix));
 
-        public bool IsMonoSyscall(INamedTypeSymbol? type) => Is(type, MonoSyscall, MonoPosixSyscall);
+        public bool IsMonoSyscall(INamedTypeSymbol? type) => Is(type, MonoSyscall);
 
-        public bool IsTmdsLibC(INamedTypeSymbol? type) => Is(type, TmdsLibCType, TmdsLibC);
+        public bool IsTmdsLibC(INamedTypeSymbol? type) => Is(type, TmdsLibCType);
 
-        public bool IsMman(INamedTypeSymbol? type) => Is(type, MmanType, CheckedMmapMman);
+        public bool IsMman(INamedTypeSymbol? type) => Is(type, MmanType);
 
-        // Symbol identity first; the name fallback covers a second copy of the type (e.g. a retargeted reference).
-        private static bool Is(INamedTypeSymbol? type, INamedTypeSymbol? known, string metadataName)
-        {
-            if (type is null)
-            {
-                return false;
-            }
-
-            if (known is not null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, known))
-            {
-                return true;
-            }
-
-            return known is not null && string.Equals(type.ToDisplayString(), metadataName, StringComparison.Ordinal);
-        }
+        // Symbol identity only: this runs for every static call in a compilation that references a binding.
+        private static bool Is(INamedTypeSymbol? type, INamedTypeSymbol? known) =>
+            type is not null && known is not null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, known);
     }
 }

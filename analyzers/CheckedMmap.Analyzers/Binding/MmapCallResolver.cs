@@ -122,18 +122,26 @@ namespace CheckedMmap.Analyzers.Binding
         }
 
         // Names seen for mmap P/Invokes: mmap, mmap64, MMap, Mmap, Internal_mmap, mmap64_posix, mmap64_mac.
-        private static bool MayDeclareMmap(string name) => name.IndexOf("mmap", StringComparison.OrdinalIgnoreCase) >= 0;
+        private static bool MayDeclareMmap(string name) => MayBeMmapName(name);
+
+        /// <summary>
+        /// Whether a method of this name can be an mmap binding the analyzer looks at: every binding seen in real code has
+        /// "mmap" in its name (the entry point then decides). Checked on the invoked name before anything is bound.
+        /// </summary>
+        public static bool MayBeMmapName(string name) => name.IndexOf("mmap", StringComparison.OrdinalIgnoreCase) >= 0;
 
         public MmapBinding? Resolve(IMethodSymbol? method)
         {
-            if (method is null || !method.IsStatic || method.MethodKind != MethodKind.Ordinary)
+            if (method is null || !method.IsStatic || (method.MethodKind != MethodKind.Ordinary && method.MethodKind != MethodKind.LocalFunction))
             {
                 return null;
             }
 
-            // Cheap filter before the cache: a P/Invoke is extern (DllImport) or partial (LibraryImport);
-            // the known bindings are recognised by their containing type.
-            if (!method.IsExtern && !method.IsPartialDefinition && method.PartialDefinitionPart is null && !IsKnownContainer(method.ContainingType))
+            // Cheap filter before the cache: a P/Invoke is extern (DllImport) or partial (LibraryImport) in source; in
+            // metadata a LibraryImport stub is an ordinary method that keeps its attribute; the known bindings are
+            // recognised by their containing type.
+            if (!method.IsExtern && !method.IsPartialDefinition && method.PartialDefinitionPart is null
+                && !method.DeclaringSyntaxReferences.IsEmpty && !IsKnownContainer(method.ContainingType))
             {
                 return null;
             }

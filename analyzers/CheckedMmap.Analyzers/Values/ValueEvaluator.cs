@@ -170,8 +170,9 @@ namespace CheckedMmap.Analyzers.Values
                 return IntegerConversions.FromConstant(field.ConstantValue) is long v ? ValueSet.Single(v) : ValueSet.Unknown;
             }
 
-            if (field.IsStatic && field.IsReadOnly)
+            if (field.IsStatic && field.IsReadOnly && !HasExplicitStaticConstructor(field.ContainingType))
             {
+                // A static constructor may assign the field again (per-platform values): then only run time knows.
                 return EvaluateDeclaredInitializer(field, field.Type, current, depth);
             }
 
@@ -406,6 +407,24 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             return ValueSet.Unknown;
+        }
+
+        private static bool HasExplicitStaticConstructor(INamedTypeSymbol? type)
+        {
+            if (type is null)
+            {
+                return false;
+            }
+
+            foreach (IMethodSymbol constructor in type.StaticConstructors)
+            {
+                if (!constructor.IsImplicitlyDeclared)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static bool IsSafeHandle(ITypeSymbol type)

@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using System.Linq;
+using System.Collections.Immutable;
+using CheckedMmap.Analyzers.Values;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CheckedMmap.Analyzers.Binding
+{
+    /// <summary>
+    /// One level of wrappers: a source method (Ryujinx's <c>Mmap</c>, RavenDB's <c>mmap64</c>) whose body calls an mmap
+    /// binding and passes some of its own parameters straight through as mmap's arguments. Its call sites are judged
+    /// on those arguments. Only methods whose name contains "mmap" are ever looked at (the syntax filter), once each.
+    /// </summary>
+    internal sealed class MmapWrapperResolver
+    {
+        private readonly MmapCallResolver _bindings;
+        private readonly SemanticModelProvider _models;
+        private readonly ConcurrentDictionary<IMethodSymbol, MmapWrapper?> _cache =
+            new ConcurrentDictionary<IMethodSymbol, MmapWrapper?>(SymbolEqualityComparer.Default);
+
+        public MmapWrapperResolver(MmapCallResolver bindings, SemanticModelProvider models)
+        {
+            _bindings = bindings;
+            _models = models;
+        }
+
+        public MmapWrapper? Resolve(IMethodSymbol? method, SemanticModel current)
+        {
+            if (method is null || method.IsExtern || method.IsAbstract || method.DeclaringSyntaxReferences.Length != 1)
+            {
+                return null;
+            }
+
+            return _cache.GetOrAdd(method.OriginalDefinition, m => Compute(m, current));
+        }
+
+        private MmapWrapper? Compute(IMethodSymbol wrapper, SemanticModel current)
+        {
+            SyntaxReference reference = wrapper.DeclaringSyntaxReferences[0];
+            SyntaxNode declaration = reference.GetSyntax();
+            SemanticModel? model = _models.Get(reference.SyntaxTree, current);
+            if (model is null)
+            {
+                return null;
+            }
+
+            foreach (InvocationExpressionSyntax call in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>())
+            {
+                string? name = InvokedName(call.Expression);
+                if (name is null || !MmapCallResolver.MayBeMmapName(name)
+                    || model.GetOperation(call) is not IInvocationOperation invocation
+                    || _bindings.Resolve(invocation.TargetMethod) is not { } binding)
+                {
+                    continue;
+                }
+
+                var passed = ImmutableDictionary.CreateBuilder<MmapParameter, int>();
+                foreach (IArgumentOperation argument in invocation.Arguments)
+                {
+                    if (argument.Parameter is not { } parameter || parameter.Ordinal <= (int)MmapParameter.Address || parameter.Ordinal > (int)MmapParameter.Offset)
+                    {
+                        continue;
+                    }
+
+                    if (StripConversions(argument.Value) is IParameterReferenceOperation p
+                        && SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol, wrapper)
+                        && p.Parameter.RefKind == RefKind.None && !p.Parameter.IsParams)
+                    {
+                        passed[(MmapParameter)parameter.Ordinal] = p.Parameter.Ordinal;
+                    }
+                }
+
+                if (passed.Count > 0)
+                {
+                    return new MmapWrapper(wrapper, binding, passed.ToImmutable());
+                }
+            }
+
+            return null;
+        }
+
+        private static IOperation StripConversions(IOperation operation)
+        {
+            while (operation is IConversionOperation conversion)
+            {
+                operation = conversion.Operand;
+            }
+
+            return operation;
+        }
+
+        public static string? InvokedName(ExpressionSyntax expression) => expression switch
+        {
+            SimpleNameSyntax simple => simple.Identifier.ValueText,
+            MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+            MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
+            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+            _ => null,
+        };
+    }
+
+    /// <summary>A wrapper and which of its parameters become which mmap argument.</summary>
+    internal sealed class MmapWrapper
+    {
+        public MmapWrapper(IMethodSymbol method, MmapBinding inner, ImmutableDictionary<MmapParameter, int> passedThrough)
+        {
+            Method = method;
+            Inner = inner;
+            PassedThrough = passedThrough;
+        }
+
+        public IMethodSymbol Method { get; }
+
+        public MmapBinding Inner { get; }
+
+        /// <summary>mmap parameter → ordinal of the wrapper parameter passed straight to it.</summary>
+        public ImmutableDictionary<MmapParameter, int> PassedThrough { get; }
+    }
+}

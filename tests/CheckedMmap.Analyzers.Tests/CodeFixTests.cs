@@ -1,0 +1,162 @@
+using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Tests.Infrastructure;
+using CheckedMmap.CodeFixes;
+using Xunit;
+
+namespace CheckedMmap.Analyzers.Tests;
+
+public class CodeFixTests
+{
+    private const string Header = """
+        using System;
+        using System.Runtime.InteropServices;
+        using static Libc;
+
+        static class Libc
+        {
+            public const int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
+            public const int MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20;
+            [DllImport("libc")] public static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
+            [DllImport("libc", EntryPoint = "mmap")] public static extern nint mmapN(nint addr, nuint length, int prot, int flags, nint fd, long offset);
+        }
+
+        """;
+
+    [Fact]
+    public Task Fd_becomes_minus_one_for_int_and_nint() => MmapCodeFixTest<FileDescriptorCodeFix>.VerifyAsync(Header + """
+        class C
+        {
+            void M()
+            {
+                Libc.mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, {|MMAP003:0|}, IntPtr.Zero);
+                Libc.mmapN(0, 4096, 3, 0x22, {|MMAP003:7|}, 0);
+            }
+        }
+        """, Header + """
+        class C
+        {
+            void M()
+            {
+                Libc.mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
+                Libc.mmapN(0, 4096, 3, 0x22, -1, 0);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fd_of_IntPtr_type_becomes_new_IntPtr_minus_one() => MmapCodeFixTest<FileDescriptorCodeFix>.VerifyAsync("""
+        using System;
+        using System.Runtime.InteropServices;
+        static class L
+        {
+            [DllImport("libc")] static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, IntPtr fd, UIntPtr offset);
+            static void M() => mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, {|MMAP003:IntPtr.Zero|}, UIntPtr.Zero);
+        }
+        """, """
+        using System;
+        using System.Runtime.InteropServices;
+        static class L
+        {
+            [DllImport("libc")] static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, IntPtr fd, UIntPtr offset);
+            static void M() => mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, new IntPtr(-1), UIntPtr.Zero);
+        }
+        """);
+
+    [Fact]
+    public Task Offset_becomes_zero_spelled_for_its_type() => MmapCodeFixTest<OffsetCodeFix>.VerifyAsync(Header + """
+        struct off_t { public long V; public static implicit operator off_t(long v) => new off_t { V = v }; }
+        static class T
+        {
+            [DllImport("libc")] public static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, off_t offset);
+        }
+        class C
+        {
+            void M()
+            {
+                Libc.mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, {|MMAP006:(IntPtr)4096|});
+                Libc.mmapN(0, 4096, 3, 0x22, -1, {|MMAP006:8192L|});
+                T.mmap(IntPtr.Zero, 4096, 3, 0x22, -1, {|MMAP006:4096L|});
+            }
+        }
+        """, Header + """
+        struct off_t { public long V; public static implicit operator off_t(long v) => new off_t { V = v }; }
+        static class T
+        {
+            [DllImport("libc")] public static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, off_t offset);
+        }
+        class C
+        {
+            void M()
+            {
+                Libc.mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
+                Libc.mmapN(0, 4096, 3, 0x22, -1, 0);
+                T.mmap(IntPtr.Zero, 4096, 3, 0x22, -1, default);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Protection_keeps_the_calls_constant_style() => MmapCodeFixTest<ProtectionCodeFix>.VerifyAsync(Header + """
+        class C
+        {
+            void M()
+            {
+                Libc.mmap(IntPtr.Zero, (UIntPtr)4096, {|MMAP004:Libc.PROT_READ | Libc.PROT_EXEC|}, 0x22, -1, IntPtr.Zero);
+                mmap(IntPtr.Zero, (UIntPtr)4096, {|MMAP004:PROT_NONE|}, 0x22, -1, IntPtr.Zero);
+                mmap(IntPtr.Zero, (UIntPtr)4096, {|MMAP004:7|}, 0x22, -1, IntPtr.Zero);
+            }
+        }
+        """, Header + """
+        class C
+        {
+            void M()
+            {
+                Libc.mmap(IntPtr.Zero, (UIntPtr)4096, Libc.PROT_READ | Libc.PROT_WRITE, 0x22, -1, IntPtr.Zero);
+                mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, 0x22, -1, IntPtr.Zero);
+                mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
+            }
+        }
+        """);
+
+    private const string EnumHeader = """
+        using System;
+        using System.Runtime.InteropServices;
+
+        [Flags] enum MemoryProtection { None = 0, Read = 1, Write = 2, Execute = 4, ReadWriteExecute = 7 }
+        [Flags] enum MmapProts { PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4 }
+        [Flags] enum Protection { None = 0, Read = 1, Write = 2, ReadWrite = 3, Execute = 4 }
+
+        static class N
+        {
+            [DllImport("libc")] public static extern IntPtr mmap(IntPtr a, nuint l, int p, int f, int fd, long o);
+            [DllImport("libc", EntryPoint = "mmap")] public static extern IntPtr mmapE(IntPtr a, nuint l, MmapProts p, int f, int fd, long o);
+            [DllImport("libc", EntryPoint = "mmap")] public static extern IntPtr mmapP(IntPtr a, nuint l, Protection p, int f, int fd, long o);
+        }
+
+        """;
+
+    [Fact]
+    public Task Protection_in_enum_styles() => MmapCodeFixTest<ProtectionCodeFix>.VerifyAsync(EnumHeader + """
+        class C
+        {
+            void M()
+            {
+                N.mmap(IntPtr.Zero, 4096, {|MMAP004:(int)MemoryProtection.ReadWriteExecute|}, 0x22, -1, 0);
+                N.mmapE(IntPtr.Zero, 4096, {|MMAP004:MmapProts.PROT_READ|}, 0x22, -1, 0);
+                N.mmapP(IntPtr.Zero, 4096, {|MMAP004:Protection.None|}, 0x22, -1, 0);
+                N.mmapP(IntPtr.Zero, 4096, {|MMAP004:(Protection)7|}, 0x22, -1, 0);
+            }
+        }
+        """, EnumHeader + """
+        class C
+        {
+            void M()
+            {
+                N.mmap(IntPtr.Zero, 4096, (int)(MemoryProtection.Read | MemoryProtection.Write), 0x22, -1, 0);
+                N.mmapE(IntPtr.Zero, 4096, MmapProts.PROT_READ | MmapProts.PROT_WRITE, 0x22, -1, 0);
+                N.mmapP(IntPtr.Zero, 4096, Protection.ReadWrite, 0x22, -1, 0);
+                N.mmapP(IntPtr.Zero, 4096, Protection.ReadWrite, 0x22, -1, 0);
+            }
+        }
+        """);
+}

@@ -1,0 +1,95 @@
+using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Tests.Infrastructure;
+using Xunit;
+
+namespace CheckedMmap.Analyzers.Tests;
+
+/// <summary>Section 3.1.6: wrappers one level deep. The P/Invoke sees only parameters; the wrapper's call site is judged.</summary>
+public class WrapperTests
+{
+    [Fact]
+    public Task Ryujinx_style_wrapper_is_judged_at_its_call_sites() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        [Flags] enum MmapProts : uint { PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4 }
+        [Flags] enum MmapFlags : uint { MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 4, MAP_NORESERVE = 8, MAP_FIXED = 16 }
+
+        static class MemoryManagementUnix
+        {
+            [DllImport("libc", EntryPoint = "mmap", SetLastError = true)]
+            private static extern IntPtr Internal_mmap(IntPtr address, ulong length, MmapProts prot, int flags, int fd, long offset);
+
+            // Ryujinx's abstract flags (MAP_ANONYMOUS = 4) are translated by a helper: the flags stay unknown here.
+            public static IntPtr Mmap(IntPtr address, ulong length, MmapProts prot, MmapFlags flags, int fd, long offset)
+                => Internal_mmap(address, length, prot, MmapFlagsToSystemFlags(flags), fd, offset);
+
+            private static int MmapFlagsToSystemFlags(MmapFlags flags) => flags.HasFlag(MmapFlags.MAP_ANONYMOUS) ? 0x22 : 0x02;
+
+            public static IntPtr Reserve(ulong size) =>
+                Mmap(IntPtr.Zero, size, {|MMAP004:MmapProts.PROT_NONE|}, MmapFlags.MAP_PRIVATE | MmapFlags.MAP_ANONYMOUS | MmapFlags.MAP_NORESERVE, -1, 0);
+
+            public static IntPtr Allocate(ulong size) =>
+                Mmap(IntPtr.Zero, size, MmapProts.PROT_READ | MmapProts.PROT_WRITE, MmapFlags.MAP_PRIVATE | MmapFlags.MAP_ANONYMOUS, -1, 0);
+
+            public static IntPtr MapView(int fd, long offset) =>
+                Mmap(IntPtr.Zero, 4096, MmapProts.PROT_READ | MmapProts.PROT_WRITE, MmapFlags.MAP_SHARED, fd, offset);
+
+            public static IntPtr MapFile() =>
+                Mmap(IntPtr.Zero, {|MMAP007:0|}, MmapProts.PROT_READ | MmapProts.PROT_WRITE, MmapFlags.MAP_SHARED, {|MMAP003:3|}, {|MMAP006:4096|});
+        }
+        """).RunAsync();
+
+    [Fact]
+    public Task RavenDB_style_per_os_wrapper_is_judged_at_its_call_sites() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        [Flags] enum MProtFlags { PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4 }
+        [Flags] enum MmapFlags { MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20 }
+
+        static class Syscall
+        {
+            private const string LIBC_6 = "libc";
+
+            [DllImport(LIBC_6, EntryPoint = "mmap64", SetLastError = true)]
+            private static extern IntPtr mmap64_posix(IntPtr start, UIntPtr length, MProtFlags prot, MmapFlags flags, int fd, long offset);
+
+            [DllImport(LIBC_6, EntryPoint = "mmap", SetLastError = true)]
+            private static extern IntPtr mmap64_mac(IntPtr start, UIntPtr length, MProtFlags prot, MmapFlags flags, int fd, long offset);
+
+            public static IntPtr mmap64(IntPtr start, UIntPtr length, MProtFlags prot, MmapFlags flags, int fd, long offset)
+            {
+                if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX))
+                    return mmap64_mac(start, length, prot, flags, fd, offset);
+                return mmap64_posix(start, length, prot, flags, fd, offset);
+            }
+        }
+
+        class Pager
+        {
+            IntPtr Map(int fd, UIntPtr size) => Syscall.mmap64(IntPtr.Zero, size, MProtFlags.PROT_READ | MProtFlags.PROT_WRITE, {|MMAP002:MmapFlags.MAP_SHARED|}, fd, 0);
+            IntPtr Scratch(UIntPtr size) => Syscall.mmap64(IntPtr.Zero, size, MProtFlags.PROT_READ | MProtFlags.PROT_WRITE, MmapFlags.MAP_PRIVATE | MmapFlags.MAP_ANONYMOUS, -1, 0);
+        }
+        """).RunAsync();
+
+    [Fact]
+    public Task A_method_that_fixes_the_arguments_itself_is_not_a_wrapper_for_them() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Arena
+        {
+            [DllImport("libc")] static extern IntPtr mmap(IntPtr a, nuint l, int p, int f, int fd, long o);
+
+            // Only the length is passed through; prot, flags, fd and offset are the wrapper's own good constants.
+            public static IntPtr MmapAnonymous(nuint length, int ignored) => mmap(IntPtr.Zero, length, 3, 0x22, -1, 0);
+
+            static void Use()
+            {
+                MmapAnonymous(4096, 7);
+                MmapAnonymous({|MMAP007:0|}, 0x21);
+            }
+        }
+        """).RunAsync();
+}
