@@ -21,8 +21,10 @@ banner "Preparing (restore and build the analyzer, the runtime and the sample)"
 quiet dotnet build samples/Demo/Demo.csproj -nodeReuse:false
 
 banner "1. dotnet build samples/Allocators: what the analyzer says"
-# --no-dependencies --no-incremental: recompile just the sample so its warnings are printed again.
-dotnet build samples/Allocators/Allocators.csproj --no-restore --no-dependencies --no-incremental -nodeReuse:false -v:q -clp:NoSummary
+# --no-dependencies --no-incremental: recompile just the sample so its warnings are printed again (once: the
+# summary that repeats them is cut).
+dotnet build samples/Allocators/Allocators.csproj --no-restore --no-dependencies --no-incremental -nodeReuse:false -v:m \
+  | sed -e '/^Build succeeded\./,$d'
 
 banner "2. dotnet run --project samples/Demo: the sample on libc"
 dotnet run --project samples/Demo/Demo.csproj --no-build

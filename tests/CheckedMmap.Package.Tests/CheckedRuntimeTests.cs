@@ -1,0 +1,82 @@
+using System;
+using System.IO;
+using System.Linq;
+using CheckedMmap.Package.Tests.Infrastructure;
+using Xunit;
+
+namespace CheckedMmap.Package.Tests
+{
+    /// <summary>Moment three: -p:CheckedMmap=true swaps the consumer's libc binding for the checked runtime.</summary>
+    [Collection(PackageCollection.Name)]
+    public class CheckedRuntimeTests
+    {
+        private readonly PackageFixture _package;
+
+        public CheckedRuntimeTests(PackageFixture package) => _package = package;
+
+        private static long Page => Environment.SystemPageSize;
+
+        [Fact]
+        public void A_partial_munmap_goes_unnoticed_on_libc_and_is_Undefined_Behavior_under_CheckedMmap()
+        {
+            // Unchecked: libc's munmap says 0 for the first page of a two-page mapping, and the program goes on.
+            // (The shared unchecked build; only this test builds the app with CHECKED, after running it unchecked.)
+            CommandResult libcBuild = _package.SharedBuild("app/app.csproj");
+            Assert.True(libcBuild.ExitCode == 0, libcBuild.ToString());
+            CommandResult libcRun = _package.RunProgram("app/bin/Debug/net10.0/app.dll");
+            Assert.True(libcRun.ExitCode == 0, libcRun.ToString());
+            Assert.Contains("mode=unchecked", libcRun.Output);
+            Assert.Contains("partial munmap returned 0", libcRun.Output);
+            Assert.Contains("went on", libcRun.Output);
+
+            // Checked: the #if CHECKED branch is compiled and the same munmap is reported, with where the mapping was made.
+            CommandResult checkedBuild = _package.Build("app/app.csproj", "--no-restore", "-p:CheckedMmap=true");
+            Assert.True(checkedBuild.ExitCode == 0, checkedBuild.ToString());
+            Assert.Empty(BuildDiagnostic.ParseMmap(checkedBuild.Output));
+            CommandResult checkedRun = _package.RunProgram("app/bin/Debug/net10.0/app.dll");
+
+            Assert.True(checkedRun.ExitCode == 3, checkedRun.ToString());
+            Assert.Contains("mode=checked", checkedRun.Output);
+            Assert.DoesNotContain("went on", checkedRun.Output);
+            Assert.Contains("caught CheckedMmap.UndefinedBehaviorException", checkedRun.Output);
+            Assert.Contains($"incorrect layout on deallocation: alloc", checkedRun.Output);
+            Assert.Contains($"has size {2 * Page} and alignment {Page}, but gave size {Page} and alignment {Page}", checkedRun.Output);
+            string creation = After(checkedRun.Output, "was created here");
+            Assert.Contains("App.PageRuns.MapRun", creation);
+            Assert.Contains("App.Program.Main", creation);
+        }
+
+        [Fact]
+        public void An_app_that_only_references_a_library_that_references_the_package_gets_all_three_moments()
+        {
+            CommandResult build = _package.Build("transitive/app/app.csproj", "-p:CheckedMmap=true");
+            Assert.True(build.ExitCode == 0, build.ToString());
+
+            // The analyzer runs on the app's own code.
+            var expected = ExpectedDiagnostics.Read(_package.ConsumerPath("transitive/app/Program.cs"));
+            Assert.Equal(new[] { "MMAP002" }, expected.Select(e => e.Id));
+            Assert.Equal(expected, BuildDiagnostic.ParseMmap(build.Output).Select(d => d.Position).Distinct());
+
+            // buildTransitive/ reached the app: its generated analyzer config has the package's properties.
+            string assets = File.ReadAllText(_package.ConsumerPath("transitive/app/obj/project.assets.json"));
+            Assert.Contains("buildTransitive/CheckedMmap.targets", assets);
+            string generated = File.ReadAllText(Directory.GetFiles(_package.ConsumerPath("transitive/app/obj/Debug/net10.0"), "*.GeneratedMSBuildEditorConfig.editorconfig").Single());
+            Assert.Contains("build_property.CheckedMmapTargetOS = ", generated);
+
+            // CHECKED was defined for the app, and the runtime came along: the partial munmap is reported.
+            CommandResult run = _package.RunProgram("transitive/app/bin/Debug/net10.0/app.dll");
+            Assert.True(run.ExitCode == 3, run.ToString());
+            Assert.Contains("mode=checked", run.Output);
+            Assert.Contains("caught CheckedMmap.UndefinedBehaviorException", run.Output);
+            Assert.Contains("incorrect layout on deallocation", run.Output);
+            Assert.Contains("TransitiveApp.Program.Main", After(run.Output, "was created here"));
+        }
+
+        private static string After(string text, string marker)
+        {
+            int at = text.IndexOf(marker, StringComparison.Ordinal);
+            Assert.True(at >= 0, $"\"{marker}\" not found in:{Environment.NewLine}{text}");
+            return text.Substring(at);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+using System;
+
+namespace Lib
+{
+    public static class Pages
+    {
+        public static nuint Size => (nuint)Environment.SystemPageSize;
+    }
+}

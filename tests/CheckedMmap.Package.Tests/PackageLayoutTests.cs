@@ -1,0 +1,117 @@
+using System;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+using System.Xml.Linq;
+using CheckedMmap.Package.Tests.Infrastructure;
+using Xunit;
+
+namespace CheckedMmap.Package.Tests
+{
+    [Collection(PackageCollection.Name)]
+    public class PackageLayoutTests
+    {
+        private readonly PackageFixture _package;
+
+        public PackageLayoutTests(PackageFixture package) => _package = package;
+
+        [Fact]
+        public void The_package_holds_the_runtime_the_analyzer_and_the_build_glue_and_nothing_else()
+        {
+            using ZipArchive zip = ZipFile.OpenRead(_package.PackagePath);
+            string[] files = zip.Entries.Select(e => e.FullName).Where(IsContent).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+
+            var expected = new[]
+            {
+                "README.md",
+                "analyzers/dotnet/cs/CheckedMmap.Analyzers.dll",
+                "build/CheckedMmap.targets",
+                "buildTransitive/CheckedMmap.targets",
+                "lib/net8.0/CheckedMmap.dll",
+                "lib/net8.0/CheckedMmap.xml",
+            }.ToList();
+            if (File.Exists(Path.Combine(_package.RepositoryRoot, "analyzers", "CheckedMmap.CodeFixes", "CheckedMmap.CodeFixes.csproj")))
+            {
+                expected.Add("analyzers/dotnet/cs/CheckedMmap.CodeFixes.dll");
+            }
+
+            Assert.Equal(expected.OrderBy(n => n, StringComparer.Ordinal), files);
+
+            // The lib is the checked runtime with its public API documented; the analyzer is the analyzer.
+            Assert.Contains("CheckedMmap.Mman", TypeNames(zip, "lib/net8.0/CheckedMmap.dll"));
+            Assert.Contains("CheckedMmap.UndefinedBehaviorException", TypeNames(zip, "lib/net8.0/CheckedMmap.dll"));
+            Assert.Contains("T:CheckedMmap.Mman", Read(zip, "lib/net8.0/CheckedMmap.xml"));
+            Assert.Contains(AssemblyReferences(zip, "analyzers/dotnet/cs/CheckedMmap.Analyzers.dll"), name => name == "Microsoft.CodeAnalysis");
+
+            // build/ hands direct references the same glue as buildTransitive/ gives every reference.
+            Assert.Contains("buildTransitive", Read(zip, "build/CheckedMmap.targets"));
+        }
+
+        [Fact]
+        public void The_nuspec_carries_id_version_license_readme_tags_repository_and_no_dependency()
+        {
+            using ZipArchive zip = ZipFile.OpenRead(_package.PackagePath);
+            XDocument nuspec = XDocument.Parse(Read(zip, "CheckedMmap.nuspec"));
+            XNamespace ns = nuspec.Root!.Name.Namespace;
+            XElement metadata = nuspec.Root.Element(ns + "metadata")!;
+            string Value(string name) => metadata.Element(ns + name)?.Value ?? string.Empty;
+
+            Assert.Equal("CheckedMmap", Value("id"));
+            Assert.Equal(_package.Version, Value("version"));
+            Assert.Equal("MIT", Value("license"));
+            Assert.Equal("expression", metadata.Element(ns + "license")!.Attribute("type")!.Value);
+            Assert.Equal("README.md", Value("readme"));
+            Assert.Contains("CHECKED", Value("description"));
+            Assert.Contains("mmap", Value("tags").Split(' '));
+            Assert.Contains("analyzer", Value("tags").Split(' '));
+            XElement repository = metadata.Element(ns + "repository")!;
+            Assert.StartsWith("https://", repository.Attribute("url")!.Value);
+
+            // The package is the runtime and the analyzer: it must not depend on anything, least of all on itself.
+            Assert.Empty(metadata.Descendants(ns + "dependency"));
+            Assert.Equal("net8.0", metadata.Element(ns + "dependencies")!.Element(ns + "group")!.Attribute("targetFramework")!.Value);
+
+            // The packed README is the repository's.
+            Assert.Equal(File.ReadAllText(Path.Combine(_package.RepositoryRoot, "README.md")), Read(zip, "README.md"));
+        }
+
+        private static bool IsContent(string name) =>
+            !name.StartsWith("_rels/", StringComparison.Ordinal) &&
+            !name.StartsWith("package/", StringComparison.Ordinal) &&
+            name != "[Content_Types].xml" &&
+            !name.EndsWith(".nuspec", StringComparison.Ordinal);
+
+        private static string Read(ZipArchive zip, string entry)
+        {
+            using var reader = new StreamReader(zip.GetEntry(entry)!.Open());
+            return reader.ReadToEnd();
+        }
+
+        private static byte[] Bytes(ZipArchive zip, string entry)
+        {
+            using Stream stream = zip.GetEntry(entry)!.Open();
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            return copy.ToArray();
+        }
+
+        private static string[] TypeNames(ZipArchive zip, string entry)
+        {
+            using var pe = new PEReader(new MemoryStream(Bytes(zip, entry)));
+            MetadataReader metadata = pe.GetMetadataReader();
+            return metadata.TypeDefinitions
+                .Select(h => metadata.GetTypeDefinition(h))
+                .Select(t => metadata.GetString(t.Namespace) + "." + metadata.GetString(t.Name))
+                .ToArray();
+        }
+
+        private static string[] AssemblyReferences(ZipArchive zip, string entry)
+        {
+            using var pe = new PEReader(new MemoryStream(Bytes(zip, entry)));
+            MetadataReader metadata = pe.GetMetadataReader();
+            return metadata.AssemblyReferences.Select(h => metadata.GetString(metadata.GetAssemblyReference(h).Name)).ToArray();
+        }
+    }
+}
