@@ -59,28 +59,6 @@ public sealed class HarnessSelfTests
         Assert.Contains(first.Case.Text, report, StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "manual: PROBE_FIRST/PROBE_CASES measure harness cost, PROBE_DUMP=n,m writes cases to /tmp")]
-    public async Task Throughput_probe()
-    {
-        if (Environment.GetEnvironmentVariable("PROBE_DUMP") is { } dump)
-        {
-            var corpus = AnalyzerFuzzTests.ParseCorpus(SeedCorpus.All);
-            foreach (var n in dump.Split(','))
-            {
-                var c = AnalyzerFuzzTests.MakeCase(7, int.Parse(n), corpus);
-                System.IO.File.WriteAllText($"/tmp/case{n}.cs", $"// {c.SeedName} | {string.Join(" | ", c.Operators)} | {c.Options} | companion {c.Companion}\n" + c.Text);
-            }
-
-            return;
-        }
-
-        var host = new AnalyzerHost([new PlantedBugAnalyzer(quiet: true)]);
-        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
-        var run = await AnalyzerFuzzTests.RunAsync(host, seed: 7, first: RepoPaths.EnvInt("PROBE_FIRST", 0), end: RepoPaths.EnvInt("PROBE_CASES", 1000));
-        cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
-        Assert.Fail($"{run.CasesRun} cases in {run.Elapsed.TotalSeconds:F1} s, CPU {cpu.TotalSeconds:F1} s, {run.Failures.Count} failures");
-    }
-
     [Fact]
     public void Cases_are_reproducible_from_seed_and_index()
     {

@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace CheckedMmap.Robustness.Tests.Runtime;
 
 /// <summary>
-/// Cycles far more mappings than vm.max_map_count allows at once (100,000 in CI; CHECKEDMMAP_ENDURANCE_CYCLES for
+/// Cycles far more mappings than vm.max_map_count allows at once (200,000 in CI; CHECKEDMMAP_ENDURANCE_CYCLES for
 /// millions): every call must succeed, the quarantine must stay within its caps by evicting, the VMA count must stay
 /// bounded, and after the run nothing is left reserved. Quarantine detection must still work at the end.
 /// </summary>
@@ -18,7 +18,7 @@ public sealed unsafe class EnduranceTests(ITestOutputHelper output)
     [Fact]
     public void Cycling_far_more_mappings_than_max_map_count_never_fails_and_leaks_nothing()
     {
-        int cycles = RepoPaths.EnvInt("CHECKEDMMAP_ENDURANCE_CYCLES", 100_000);
+        int cycles = RepoPaths.EnvInt("CHECKEDMMAP_ENDURANCE_CYCLES", 200_000);
         int window = RepoPaths.EnvInt("CHECKEDMMAP_ENDURANCE_WINDOW", 256);
         CheckedMmapOptions.ResetToDefaults();
         // Stack capture costs are the benchmarks' business; here every cycle should cost only the syscalls.
