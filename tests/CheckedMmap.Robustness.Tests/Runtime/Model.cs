@@ -54,11 +54,15 @@ internal sealed class RuntimeModel
     public const int ErrnoSentinel = 4242;
     public static readonly ulong IsizeMax = long.MaxValue;
 
-    public RuntimeModel(ulong pageSize, int mapAnonymous)
+    public RuntimeModel(ulong pageSize, int mapAnonymous, bool hasMremap = true)
     {
         P = pageSize;
         MapAnonymous = mapAnonymous;
+        HasMremap = hasMremap;
     }
+
+    /// <summary>Miri provides mremap for Linux targets only; elsewhere the runtime reports it unsupported.</summary>
+    public bool HasMremap { get; }
 
     public ulong P { get; }
     public int MapAnonymous { get; }
@@ -152,6 +156,7 @@ internal sealed class RuntimeModel
     public Expected Mremap(ulong addr, ulong oldSize, ulong newSize, int flags, out ModelMapping? target)
     {
         target = null;
+        if (!HasMremap) return Expected.Unsupported(MmapMessages.MremapNotOnTarget);
         if (addr % P != 0 || newSize == 0) return Expected.Error(MmapConstants.EINVAL);
         if ((flags & MmapConstants.MREMAP_FIXED) != 0) return Expected.Unsupported(MmapMessages.MremapFixed);
         if ((flags & MmapConstants.MREMAP_DONTUNMAP) != 0) return Expected.Unsupported(MmapMessages.MremapDontUnmap);

@@ -112,17 +112,41 @@ public sealed unsafe class RuntimeFuzzTests(ITestOutputHelper output)
         if (m.Size >= 8) *(long*)m.Start = m.Tag;
     }
 
-    [Fact]
-    public void Every_call_ends_in_a_specified_outcome_and_the_registry_matches_the_model()
+    /// <summary>
+    /// The default (Linux, host pages) with the full op count; other emulated targets and forced page sizes with a
+    /// quarter of it: macOS and FreeBSD number MAP_ANON 0x1000 and have no mremap; a forced page size larger than the
+    /// host's changes every alignment and rounding.
+    /// </summary>
+    [Theory]
+    [InlineData(TargetOperatingSystem.Linux, 0UL, 1)]
+    [InlineData(TargetOperatingSystem.Linux, 64UL, 4)]
+    [InlineData(TargetOperatingSystem.MacOS, 16UL, 4)]
+    [InlineData(TargetOperatingSystem.FreeBSD, 0UL, 4)]
+    public void Every_call_ends_in_a_specified_outcome_and_the_registry_matches_the_model(TargetOperatingSystem target, ulong forcedPageKiB, int opsDivisor)
     {
-        int seed = RepoPaths.EnvInt("CHECKEDMMAP_RUNTIME_FUZZ_SEED", DefaultSeed);
-        int ops = RepoPaths.EnvInt("CHECKEDMMAP_RUNTIME_FUZZ_OPS", DefaultOps);
+        int seed = RepoPaths.EnvInt("CHECKEDMMAP_RUNTIME_FUZZ_SEED", DefaultSeed) + (int)target * 1000 + (int)forcedPageKiB;
+        int ops = RepoPaths.EnvInt("CHECKEDMMAP_RUNTIME_FUZZ_OPS", DefaultOps) / opsDivisor;
         CheckedMmapOptions.ResetToDefaults();
-        Assert.Equal(TargetOperatingSystem.Linux, CheckedMmapOptions.Target);
         MmapTracker.FlushQuarantine();
+        try
+        {
+            Run(target, forcedPageKiB, seed, ops);
+        }
+        finally
+        {
+            CheckedMmapOptions.ResetToDefaults();
+        }
+    }
+
+    private void Run(TargetOperatingSystem targetOs, ulong forcedPageKiB, int seed, int ops)
+    {
+        CheckedMmapOptions.Target = targetOs;
+        if (forcedPageKiB != 0) CheckedMmapOptions.ForcePageSizeKiB(forcedPageKiB);
+        ulong expectedPage = forcedPageKiB != 0 ? forcedPageKiB * 1024 : (ulong)Environment.SystemPageSize;
+        Assert.Equal(expectedPage, (ulong)Mman.PageSize);
         long checkpoint = MmapTracker.Checkpoint();
         int liveBefore = MmapTracker.LiveCount;
-        var model = new RuntimeModel((ulong)Mman.PageSize, 0x20);
+        var model = new RuntimeModel((ulong)Mman.PageSize, targetOs == TargetOperatingSystem.Linux ? 0x20 : 0x1000, hasMremap: targetOs == TargetOperatingSystem.Linux);
         Assert.Equal(model.MapAnonymous, Mman.MAP_ANONYMOUS);
         var rng = new Random(seed);
         var gen = new Generator(rng, model);
@@ -232,16 +256,17 @@ public sealed unsafe class RuntimeFuzzTests(ITestOutputHelper output)
         Verify.Tally = null;
         output.WriteLine("outcomes: " + string.Join(", ", tally.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}")));
         // The argument mix must reach every outcome class each function has (else the fuzz is too narrow).
-        string[] reachable =
-        [
+        var reachable = new List<string>
+        {
             "mmap Success", "mmap Errno", "mmap Unsupported",
             "munmap Success", "munmap Errno", "munmap UndefinedBehavior",
             "mremap Success", "mremap Errno", "mremap Unsupported", "mremap UndefinedBehavior",
             "mprotect Success", "mprotect Errno", "mprotect Unsupported", "mprotect UndefinedBehavior",
             "madvise Success", "madvise Errno", "madvise Unsupported", "madvise UndefinedBehavior",
-        ];
+        };
+        if (!model.HasMremap) reachable.RemoveAll(k => k.StartsWith("mremap", StringComparison.Ordinal) && k != "mremap Unsupported");
         Assert.All(reachable, k => Assert.True(tally.GetValueOrDefault(k) > 0, $"the fuzz never reached '{k}'"));
-        output.WriteLine($"seed {seed}: {ops} calls ({string.Join(", ", counts.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}"))}); {tags} mappings created; evictions so far {MmapTracker.Evictions}");
+        output.WriteLine($"{targetOs}, page {model.P}: seed {seed}: {ops} calls ({string.Join(", ", counts.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}"))}); {tags} mappings created; evictions so far {MmapTracker.Evictions}");
     }
 
     /// <summary>Frees a model mapping the legal way (a size that is not a page multiple first goes through mremap).</summary>
