@@ -128,9 +128,11 @@ public sealed unsafe class RuntimeFuzzTests(ITestOutputHelper output)
         int ops = RepoPaths.EnvInt("CHECKEDMMAP_RUNTIME_FUZZ_OPS", DefaultOps) / opsDivisor;
         CheckedMmapOptions.ResetToDefaults();
         MmapTracker.FlushQuarantine();
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         try
         {
             Run(target, forcedPageKiB, seed, ops);
+            output.WriteLine($"process CPU {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s");
         }
         finally
         {
