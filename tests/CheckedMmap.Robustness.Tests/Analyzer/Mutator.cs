@@ -538,13 +538,22 @@ internal sealed class Mutator
             default:
             {
                 // Replace a random expression by the call: calls nested in calls, in conditions, in indexers.
-                var expressions = _root.DescendantNodes().OfType<ExpressionSyntax>().Where(e => e is LiteralExpressionSyntax or IdentifierNameSyntax).ToArray();
+                // Not inside constant contexts: a call in a const initializer that a default parameter value refers back
+                // to makes the C# compiler itself hang (finding 3), which no analyzer can survive.
+                var expressions = _root.DescendantNodes().OfType<ExpressionSyntax>()
+                    .Where(e => e is LiteralExpressionSyntax or IdentifierNameSyntax && !InConstantContext(e)).ToArray();
                 if (expressions.Length == 0) return false;
                 var e = Pick(expressions);
                 return TryAdd($"relocate-call replacing '{Short(e.ToString())}'", new TextChange(e.Span, call));
             }
         }
     }
+
+    private static bool InConstantContext(SyntaxNode node) =>
+        node.Ancestors().Any(a => a is EqualsValueClauseSyntax { Parent: ParameterSyntax or EnumMemberDeclarationSyntax }
+                                     or AttributeArgumentSyntax
+                                     || a is VariableDeclarationSyntax { Parent: FieldDeclarationSyntax f } && f.Modifiers.Any(SyntaxKind.ConstKeyword)
+                                     || a is LocalDeclarationStatementSyntax l && l.IsConst);
 
     private bool EditMember()
     {
