@@ -25,13 +25,22 @@ namespace CheckedMmap
     /// <summary>How much of the stack is captured when a mapping is created or destroyed.</summary>
     public enum StackCaptureMode
     {
-        /// <summary>No stacks (cheapest; reports say capture is off).</summary>
+        /// <summary>
+        /// No stacks (cheapest). Call sites (file:line) of munmap/mremap are still recorded through the caller-info
+        /// parameters, at no cost.
+        /// </summary>
         None = 0,
 
-        /// <summary>Methods only (default): captured without file info, rendered only when a report is printed.</summary>
+        /// <summary>
+        /// Default: one stack walk per mapping lifetime, the creation stack (methods only, no file info), rendered only when
+        /// a report is printed; the destruction is recorded by its call site (file:line), at no cost.
+        /// </summary>
         Methods = 1,
 
-        /// <summary>Methods with file:line (needs portable PDBs; costs about twice as much per capture).</summary>
+        /// <summary>
+        /// Creation and destruction stacks, both with file:line (needs portable PDBs; the slowest: two walks per mapping
+        /// lifetime, each with line lookups).
+        /// </summary>
         MethodsWithFileLine = 2,
     }
 

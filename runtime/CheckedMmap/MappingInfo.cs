@@ -25,8 +25,9 @@ namespace CheckedMmap
     /// </summary>
     public sealed class MappingInfo
     {
-        internal MappingInfo(long id, ulong start, ulong size, ulong alignment, string createdBy, StackTrace? created)
+        internal MappingInfo(long id, ulong start, ulong size, ulong alignment, string createdBy, StackTrace? created, in CallerSite createdAt)
         {
+            CreatedAt = createdAt;
             Id = id;
             Start = start;
             SizeBytes = size;
@@ -46,6 +47,8 @@ namespace CheckedMmap
         internal MappingInfo? TreeLeft;
         internal MappingInfo? TreeRight;
         internal int TreeHeight;
+        internal CallerSite CreatedAt;
+        internal CallerSite DestroyedAt;
 
         /// <summary>The allocation id, as in Miri's "alloc3".</summary>
         public long Id { get; }
@@ -95,11 +98,27 @@ namespace CheckedMmap
         /// <summary>The captured destruction stack (null while live or when capture is off).</summary>
         public StackTrace? DestructionStackTrace { get; internal set; }
 
-        /// <summary>The creation stack rendered (the user's frames; CheckedMmap's own are left out).</summary>
-        public string CreationStack => StackRendering.Render(CreationStackTrace);
+        /// <summary>
+        /// Where the creating call was made in source (the caller of <c>mremap</c>; null for <c>mmap</c>, whose libc shape
+        /// has no room for caller-info parameters, and for callers compiled without them).
+        /// </summary>
+        public CallSite? CreationCallSite => CreatedAt.ToCallSite(CreatedBy);
 
-        /// <summary>The destruction stack rendered, or null while live.</summary>
-        public string? DestructionStack => State == MappingState.Live ? null : StackRendering.Render(DestructionStackTrace);
+        /// <summary>Where the destroying call (<c>munmap</c> or <c>mremap</c>) was made in source; null while live.</summary>
+        public CallSite? DestructionCallSite => State == MappingState.Live ? null : DestroyedAt.ToCallSite(DestroyedBy!);
+
+        /// <summary>
+        /// The creation history rendered: the call site (file:line) when known, then the captured stack (the user's frames;
+        /// CheckedMmap's own are left out) or a line saying why there is none.
+        /// </summary>
+        public string CreationStack => StackRendering.Render(CreationCallSite, CreationStackTrace, creation: true);
+
+        /// <summary>
+        /// The destruction history rendered, or null while live: the call site of munmap/mremap with file:line (always
+        /// recorded, at no cost), then the stack when the capture mode takes destruction stacks
+        /// (<see cref="StackCaptureMode.MethodsWithFileLine"/>).
+        /// </summary>
+        public string? DestructionStack => State == MappingState.Live ? null : StackRendering.Render(DestructionCallSite, DestructionStackTrace, creation: false);
 
         /// <summary>"alloc3 [0x7f0000001000, 0x7f0000003000) 8192 bytes, live".</summary>
         public override string ToString() => string.Format(CultureInfo.InvariantCulture, "{0} [{1}, {2}) {3} bytes, {4}",
@@ -139,5 +158,63 @@ namespace CheckedMmap
 
         internal static string ThreadText(int id, string? name) =>
             "thread " + id.ToString(CultureInfo.InvariantCulture) + (name == null ? string.Empty : " \"" + name + "\"");
+    }
+}
+
+namespace CheckedMmap
+{
+    /// <summary>
+    /// Where in source a CheckedMmap function was called: filled in by the compiler through the caller-info parameters
+    /// of <see cref="Mman"/>'s functions (compile-time literals: no run-time cost).
+    /// </summary>
+    public sealed class CallSite
+    {
+        internal CallSite(string function, string member, string filePath, int line)
+        {
+            Function = function;
+            Member = member;
+            FilePath = filePath;
+            Line = line;
+        }
+
+        /// <summary>The CheckedMmap function called: "munmap", "mremap", ...</summary>
+        public string Function { get; }
+
+        /// <summary>The calling member as the compiler names it ("Dispose", ".ctor", "Main").</summary>
+        public string Member { get; }
+
+        /// <summary>The calling source file, as the compiler saw it (may be mapped by PathMap).</summary>
+        public string FilePath { get; }
+
+        /// <summary>The line of the call.</summary>
+        public int Line { get; }
+
+        /// <summary>"munmap called at /src/Arena.cs:line 41 (in Dispose)".</summary>
+        public override string ToString() => Function + " called at " + FilePath + ":line "
+            + Line.ToString(CultureInfo.InvariantCulture) + (Member.Length == 0 ? string.Empty : " (in " + Member + ")");
+    }
+}
+
+namespace CheckedMmap.Registry
+{
+    /// <summary>The caller-info arguments of one call, carried without allocation until a report needs them.</summary>
+    internal readonly struct CallerSite
+    {
+        public CallerSite(string? member, string? file, int line)
+        {
+            Member = member;
+            File = file;
+            Line = line;
+        }
+
+        public string? Member { get; }
+
+        public string? File { get; }
+
+        public int Line { get; }
+
+        public bool IsKnown => !string.IsNullOrEmpty(File) && Line > 0;
+
+        public CallSite? ToCallSite(string function) => IsKnown ? new CallSite(function, Member ?? string.Empty, File!, Line) : null;
     }
 }

@@ -2,6 +2,7 @@
 // libc. Every function answers exactly as Miri's shim does (see docs/runtime.md) and adds guard pages, a
 // quarantine, leak tracking and creation/destruction stacks.
 using System;
+using System.Runtime.CompilerServices;
 using CheckedMmap.Contract;
 using CheckedMmap.Registry;
 
@@ -180,56 +181,123 @@ namespace CheckedMmap
         /// is Undefined Behavior, as in Miri. The range is quarantined (kept reserved and inaccessible), so later use faults.
         /// </summary>
         /// <returns>0, or -1 with EINVAL (unaligned address, unroundable length).</returns>
-        public static int munmap(nint addr, nuint length) => MmapRuntime.Munmap((ulong)addr, length);
+        [OverloadResolutionPriority(1)]
+        public static int munmap(nint addr, nuint length, [CallerMemberName] string callerMember = "", [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0) =>
+            MmapRuntime.Munmap((ulong)addr, length, new CallerSite(callerMember, callerFile, callerLine));
 
-        /// <summary><see cref="munmap(nint, nuint)"/> for <c>void*</c> code.</summary>
+        /// <summary>libc's exact shape, for method groups (delegates, function pointers) and code compiled before the
+        /// caller-info parameters existed; calls bind to the overload above, which also records the call site.</summary>
+        /// <returns>See the overload with caller-info parameters.</returns>
+        public static int munmap(nint addr, nuint length) => munmap(addr, length, string.Empty, string.Empty, 0);
+
+        /// <summary><see cref="munmap(nint, nuint, string, string, int)"/> for <c>void*</c> code.</summary>
         /// <returns>0, or -1 with errno set.</returns>
-        public static int munmap(void* addr, nuint length) => MmapRuntime.Munmap((ulong)addr, length);
+        [OverloadResolutionPriority(1)]
+        public static int munmap(void* addr, nuint length, [CallerMemberName] string callerMember = "", [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0) =>
+            MmapRuntime.Munmap((ulong)addr, length, new CallerSite(callerMember, callerFile, callerLine));
+
+        /// <summary>libc's exact shape, for method groups (delegates, function pointers) and code compiled before the
+        /// caller-info parameters existed; calls bind to the overload above, which also records the call site.</summary>
+        /// <returns>See the overload with caller-info parameters.</returns>
+        public static int munmap(void* addr, nuint length) => munmap(addr, length, string.Empty, string.Empty, 0);
 
         /// <summary>
         /// Linux target only. Moves a whole mapping to a new block of exactly <paramref name="newSize"/> bytes (not rounded),
         /// copying min(old, new) bytes; MREMAP_MAYMOVE is required. The old block is quarantined.
         /// </summary>
         /// <returns>The new address, or <see cref="MAP_FAILED"/> with EINVAL (unaligned, newSize 0, no MAYMOVE) or ENOMEM.</returns>
-        public static nint mremap(nint oldAddress, nuint oldSize, nuint newSize, int flags) =>
-            (nint)MmapRuntime.Mremap((ulong)oldAddress, oldSize, newSize, flags);
+        [OverloadResolutionPriority(1)]
+        public static nint mremap(nint oldAddress, nuint oldSize, nuint newSize, int flags, [CallerMemberName] string callerMember = "", [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0) =>
+            (nint)MmapRuntime.Mremap((ulong)oldAddress, oldSize, newSize, flags, new CallerSite(callerMember, callerFile, callerLine));
 
-        /// <summary><see cref="mremap(nint, nuint, nuint, int)"/> for <c>void*</c> code.</summary>
+        /// <summary>libc's exact shape, for method groups (delegates, function pointers) and code compiled before the
+        /// caller-info parameters existed; calls bind to the overload above, which also records the call site.</summary>
+        /// <returns>See the overload with caller-info parameters.</returns>
+        public static nint mremap(nint oldAddress, nuint oldSize, nuint newSize, int flags) => mremap(oldAddress, oldSize, newSize, flags, string.Empty, string.Empty, 0);
+
+        /// <summary><see cref="mremap(nint, nuint, nuint, int, string, string, int)"/> for <c>void*</c> code.</summary>
         /// <returns>The new address, or <see cref="MAP_FAILED_POINTER"/>.</returns>
-        public static void* mremap(void* oldAddress, nuint oldSize, nuint newSize, int flags) =>
-            (void*)MmapRuntime.Mremap((ulong)oldAddress, oldSize, newSize, flags);
+        // callerLine first: libc-shaped code may pass null as the variadic 5th argument, which must not bind to a string.
+        [OverloadResolutionPriority(1)]
+        public static void* mremap(void* oldAddress, nuint oldSize, nuint newSize, int flags, [CallerLineNumber] int callerLine = 0, [CallerMemberName] string callerMember = "", [CallerFilePath] string callerFile = "") =>
+            (void*)MmapRuntime.Mremap((ulong)oldAddress, oldSize, newSize, flags, new CallerSite(callerMember, callerFile, callerLine));
+
+        /// <summary>libc's exact shape, for method groups (delegates, function pointers) and code compiled before the
+        /// caller-info parameters existed; calls bind to the overload above, which also records the call site.</summary>
+        /// <returns>See the overload with caller-info parameters.</returns>
+        public static void* mremap(void* oldAddress, nuint oldSize, nuint newSize, int flags) => mremap(oldAddress, oldSize, newSize, flags, 0, string.Empty, string.Empty);
 
         /// <summary>libc's variadic form: <paramref name="newAddress"/> is ignored, as in Miri (MREMAP_FIXED is unsupported).</summary>
-        /// <returns>See <see cref="mremap(nint, nuint, nuint, int)"/>.</returns>
-        public static nint mremap(nint oldAddress, nuint oldSize, nuint newSize, int flags, nint newAddress) =>
-            (nint)MmapRuntime.Mremap((ulong)oldAddress, oldSize, newSize, flags);
+        /// <returns>See <see cref="mremap(nint, nuint, nuint, int, string, string, int)"/>.</returns>
+        [OverloadResolutionPriority(1)]
+        public static nint mremap(nint oldAddress, nuint oldSize, nuint newSize, int flags, nint newAddress, [CallerMemberName] string callerMember = "", [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0) =>
+            (nint)MmapRuntime.Mremap((ulong)oldAddress, oldSize, newSize, flags, new CallerSite(callerMember, callerFile, callerLine));
+
+        /// <summary>libc's exact shape, for method groups (delegates, function pointers) and code compiled before the
+        /// caller-info parameters existed; calls bind to the overload above, which also records the call site.</summary>
+        /// <returns>See the overload with caller-info parameters.</returns>
+        public static nint mremap(nint oldAddress, nuint oldSize, nuint newSize, int flags, nint newAddress) => mremap(oldAddress, oldSize, newSize, flags, newAddress, string.Empty, string.Empty, 0);
 
         /// <summary>libc's variadic form for <c>void*</c> code: <paramref name="newAddress"/> is ignored.</summary>
-        /// <returns>See <see cref="mremap(nint, nuint, nuint, int)"/>.</returns>
-        public static void* mremap(void* oldAddress, nuint oldSize, nuint newSize, int flags, void* newAddress) =>
-            (void*)MmapRuntime.Mremap((ulong)oldAddress, oldSize, newSize, flags);
+        /// <returns>See <see cref="mremap(nint, nuint, nuint, int, string, string, int)"/>.</returns>
+        [OverloadResolutionPriority(1)]
+        public static void* mremap(void* oldAddress, nuint oldSize, nuint newSize, int flags, void* newAddress, [CallerMemberName] string callerMember = "", [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0) =>
+            (void*)MmapRuntime.Mremap((ulong)oldAddress, oldSize, newSize, flags, new CallerSite(callerMember, callerFile, callerLine));
+
+        /// <summary>libc's exact shape, for method groups (delegates, function pointers) and code compiled before the
+        /// caller-info parameters existed; calls bind to the overload above, which also records the call site.</summary>
+        /// <returns>See the overload with caller-info parameters.</returns>
+        public static void* mremap(void* oldAddress, nuint oldSize, nuint newSize, int flags, void* newAddress) => mremap(oldAddress, oldSize, newSize, flags, newAddress, string.Empty, string.Empty, 0);
 
         /// <summary>
         /// Only PROT_READ|PROT_WRITE is supported (a no-op, as in Miri); the range (length rounded up) must lie inside one
         /// live mapping, else Undefined Behavior. Length 0 always succeeds.
         /// </summary>
         /// <returns>0, or -1 with EINVAL (unaligned) or ENOMEM (unroundable length).</returns>
-        public static int mprotect(nint addr, nuint length, int prot) => MmapRuntime.Mprotect((ulong)addr, length, prot);
+        [OverloadResolutionPriority(1)]
+        public static int mprotect(nint addr, nuint length, int prot, [CallerMemberName] string callerMember = "", [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0) =>
+            MmapRuntime.Mprotect((ulong)addr, length, prot);
 
-        /// <summary><see cref="mprotect(nint, nuint, int)"/> for <c>void*</c> code.</summary>
+        /// <summary>libc's exact shape, for method groups (delegates, function pointers) and code compiled before the
+        /// caller-info parameters existed; calls bind to the overload above, which also records the call site.</summary>
+        /// <returns>See the overload with caller-info parameters.</returns>
+        public static int mprotect(nint addr, nuint length, int prot) => mprotect(addr, length, prot, string.Empty, string.Empty, 0);
+
+        /// <summary><see cref="mprotect(nint, nuint, int, string, string, int)"/> for <c>void*</c> code.</summary>
         /// <returns>0, or -1 with errno set.</returns>
-        public static int mprotect(void* addr, nuint length, int prot) => MmapRuntime.Mprotect((ulong)addr, length, prot);
+        [OverloadResolutionPriority(1)]
+        public static int mprotect(void* addr, nuint length, int prot, [CallerMemberName] string callerMember = "", [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0) =>
+            MmapRuntime.Mprotect((ulong)addr, length, prot);
+
+        /// <summary>libc's exact shape, for method groups (delegates, function pointers) and code compiled before the
+        /// caller-info parameters existed; calls bind to the overload above, which also records the call site.</summary>
+        /// <returns>See the overload with caller-info parameters.</returns>
+        public static int mprotect(void* addr, nuint length, int prot) => mprotect(addr, length, prot, string.Empty, string.Empty, 0);
 
         /// <summary>
         /// Only MADV_NORMAL/RANDOM/SEQUENTIAL/WILLNEED are supported (no-ops, as in Miri); the range must lie inside one
         /// live mapping, else Undefined Behavior. Length 0 always succeeds.
         /// </summary>
         /// <returns>0, or -1 with EINVAL (unaligned) or ENOMEM (unroundable length).</returns>
-        public static int madvise(nint addr, nuint length, int advice) => MmapRuntime.Madvise((ulong)addr, length, advice);
+        [OverloadResolutionPriority(1)]
+        public static int madvise(nint addr, nuint length, int advice, [CallerMemberName] string callerMember = "", [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0) =>
+            MmapRuntime.Madvise((ulong)addr, length, advice);
 
-        /// <summary><see cref="madvise(nint, nuint, int)"/> for <c>void*</c> code.</summary>
+        /// <summary>libc's exact shape, for method groups (delegates, function pointers) and code compiled before the
+        /// caller-info parameters existed; calls bind to the overload above, which also records the call site.</summary>
+        /// <returns>See the overload with caller-info parameters.</returns>
+        public static int madvise(nint addr, nuint length, int advice) => madvise(addr, length, advice, string.Empty, string.Empty, 0);
+
+        /// <summary><see cref="madvise(nint, nuint, int, string, string, int)"/> for <c>void*</c> code.</summary>
         /// <returns>0, or -1 with errno set.</returns>
-        public static int madvise(void* addr, nuint length, int advice) => MmapRuntime.Madvise((ulong)addr, length, advice);
+        [OverloadResolutionPriority(1)]
+        public static int madvise(void* addr, nuint length, int advice, [CallerMemberName] string callerMember = "", [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0) =>
+            MmapRuntime.Madvise((ulong)addr, length, advice);
+
+        /// <summary>libc's exact shape, for method groups (delegates, function pointers) and code compiled before the
+        /// caller-info parameters existed; calls bind to the overload above, which also records the call site.</summary>
+        /// <returns>See the overload with caller-info parameters.</returns>
+        public static int madvise(void* addr, nuint length, int advice) => madvise(addr, length, advice, string.Empty, string.Empty, 0);
 
         // The emulated target's settings, with the environment applied (target-dependent constants must see CHECKEDMMAP_TARGET).
         private static RuntimeSettings Settings
@@ -258,3 +326,21 @@ namespace CheckedMmap
     }
 #pragma warning restore CA1707, IDE1006
 }
+
+#if !NET9_0_OR_GREATER
+namespace System.Runtime.CompilerServices
+{
+    /// <summary>
+    /// The C# 13 compiler's overload priority (in the BCL from .NET 9), declared for net8.0: the compiler reads it by name.
+    /// It makes calls bind to the overloads that take caller-info parameters while libc's exact shapes stay for method
+    /// groups and for code compiled against earlier versions.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Method | AttributeTargets.Constructor | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+    internal sealed class OverloadResolutionPriorityAttribute : Attribute
+    {
+        public OverloadResolutionPriorityAttribute(int priority) => Priority = priority;
+
+        public int Priority { get; }
+    }
+}
+#endif

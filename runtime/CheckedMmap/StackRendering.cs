@@ -11,12 +11,44 @@ namespace CheckedMmap
     {
         private static readonly Assembly Own = typeof(StackRendering).Assembly;
 
-        public static StackTrace? Capture(StackCaptureMode mode) => mode switch
+        /// <summary>
+        /// The creation stack: every mode but <see cref="StackCaptureMode.None"/> takes one (a full runtime stack walk, the
+        /// one expensive step of a checked call, so at most one per mapping lifetime by default).
+        /// </summary>
+        public static StackTrace? CaptureCreation(StackCaptureMode mode) => mode switch
         {
             StackCaptureMode.None => null,
             StackCaptureMode.MethodsWithFileLine => new StackTrace(1, true),
             _ => new StackTrace(1, false),
         };
+
+        /// <summary>
+        /// The destruction stack: only <see cref="StackCaptureMode.MethodsWithFileLine"/> takes one; the others record the
+        /// destroying call's site (file:line) through the caller-info parameters, which costs nothing.
+        /// </summary>
+        public static StackTrace? CaptureDestruction(StackCaptureMode mode) =>
+            mode == StackCaptureMode.MethodsWithFileLine ? new StackTrace(1, true) : null;
+
+        /// <summary>A history entry: the call site line when known, then the stack or why there is none.</summary>
+        public static string Render(CallSite? site, StackTrace? trace, bool creation)
+        {
+            if (site == null)
+            {
+                return trace == null && !creation
+                    ? "    (no stack: only StackCaptureMode.MethodsWithFileLine (CHECKEDMMAP_STACKS=fileline) captures destruction stacks)" + Environment.NewLine
+                    : Render(trace);
+            }
+
+            string head = "    " + site.ToString() + Environment.NewLine;
+            if (trace != null)
+            {
+                return head + Render(trace);
+            }
+
+            return head + (creation
+                ? "    (no stack: capture is off; set CheckedMmapOptions.StackCapture or CHECKEDMMAP_STACKS=methods)"
+                : "    (no stack: only StackCaptureMode.MethodsWithFileLine (CHECKEDMMAP_STACKS=fileline) captures destruction stacks)") + Environment.NewLine;
+        }
 
         /// <summary>"    #0 at Ns.Type.Method(Int32) in /src/File.cs:line 12" per frame, CheckedMmap's own frames left out.</summary>
         [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026",
@@ -25,7 +57,7 @@ namespace CheckedMmap
         {
             if (trace == null)
             {
-                return "    (no stack: capture is off; set CheckedMmapOptions.StackCapture or CHECKEDMMAP_STACKS=methods)" + Environment.NewLine;
+                return "    (no stack: capture is off; set CheckedMmapOptions.StackCapture or CHECKEDMMAP_STACKS=methods for creation stacks, fileline for both)" + Environment.NewLine;
             }
 
             var sb = new StringBuilder();

@@ -52,6 +52,7 @@ namespace CheckedMmap.Registry
         private static ulong _liveBytes;
         private static long _lastId;
         private static long _evictions;
+        private static ulong _movedBytes;
 
         static MmapRuntime()
         {
@@ -128,7 +129,7 @@ namespace CheckedMmap.Registry
                     s.Constants.FormatFlags(flags), fd, offset));
             }
 
-            StackTrace? created = StackRendering.Capture(StackCapture);
+            StackTrace? created = StackRendering.CaptureCreation(StackCapture);
             lock (Gate)
             {
                 if (!ReferenceEquals(s, _current))
@@ -141,7 +142,7 @@ namespace CheckedMmap.Registry
                     }
                 }
 
-                MappingInfo? m = CreateLocked(mapLength, s, "mmap", created);
+                MappingInfo? m = CreateLocked(mapLength, s, "mmap", created, default);
                 if (m == null)
                 {
                     // Miri would stop with "resource exhaustion"; the host's answer is more useful to an allocator.
@@ -156,7 +157,7 @@ namespace CheckedMmap.Registry
 
         // ------------------------------------------------------------------ munmap
 
-        public static int Munmap(ulong addr, ulong length)
+        public static int Munmap(ulong addr, ulong length, in CallerSite site = default)
         {
             // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
             int savedPInvoke = Marshal.GetLastPInvokeError();
@@ -169,7 +170,7 @@ namespace CheckedMmap.Registry
                 return -1;
             }
 
-            StackTrace? destroyed = StackRendering.Capture(StackCapture);
+            StackTrace? destroyed = StackRendering.CaptureDestruction(StackCapture);
             lock (Gate)
             {
                 MappingInfo m = ResolveForDeallocLocked(addr, new CallText("munmap", addr, length), reallocating: false);
@@ -187,7 +188,7 @@ namespace CheckedMmap.Registry
                     return -1;
                 }
 
-                RetireLocked(m, "munmap", destroyed);
+                RetireLocked(m, "munmap", destroyed, site);
                 RestoreErrno(savedPInvoke, savedSystem);
                 return 0;
             }
@@ -195,7 +196,7 @@ namespace CheckedMmap.Registry
 
         // ------------------------------------------------------------------ mremap
 
-        public static unsafe ulong Mremap(ulong oldAddr, ulong oldSize, ulong newSize, int flags)
+        public static unsafe ulong Mremap(ulong oldAddr, ulong oldSize, ulong newSize, int flags, in CallerSite site = default)
         {
             // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
             int savedPInvoke = Marshal.GetLastPInvokeError();
@@ -229,7 +230,10 @@ namespace CheckedMmap.Registry
                 return ulong.MaxValue;
             }
 
-            StackTrace? stack = StackRendering.Capture(StackCapture);
+            // One walk: the new mapping's creation stack. In MethodsWithFileLine mode it is also the old one's
+            // destruction stack (the same call); otherwise the old one keeps the call site only.
+            StackTrace? stack = StackRendering.CaptureCreation(StackCapture);
+            StackTrace? oldDestroyed = StackCapture == StackCaptureMode.MethodsWithFileLine ? stack : null;
             lock (Gate)
             {
                 MappingInfo old = ResolveForDeallocLocked(oldAddr, new CallText("mremap", oldAddr, oldSize, newSize, flags), reallocating: true);
@@ -251,16 +255,32 @@ namespace CheckedMmap.Registry
                         MremapOp(oldAddr, oldSize, newSize, flags), oldAddr, old);
                 }
 
-                MappingInfo? fresh = CreateLocked(newSize, s, "mremap", stack);
+                MappingInfo? fresh = CreateLocked(newSize, s, "mremap", stack, site);
                 if (fresh == null)
                 {
                     SetErrno(MmapConstants.ENOMEM);
                     return ulong.MaxValue;
                 }
 
-                Buffer.MemoryCopy((void*)(nint)oldAddr, (void*)(nint)fresh.Start, copy, copy);
+                // Whole host pages move (page tables only); a partial last page is copied, so that the bytes past the
+                // old size read as zero in the new block even if something wrote past the old size inside that page.
+                ulong movable = copy / Slots.HostPage * Slots.HostPage;
+                bool moved = movable != 0 && Slots.TryMovePages(old.Slot, fresh.Slot, movable);
+                ulong copied = moved ? movable : 0;
+                if (moved)
+                {
+                    _movedBytes += movable;
+                }
+
+                Buffer.MemoryCopy((void*)(nint)(oldAddr + copied), (void*)(nint)(fresh.Start + copied), copy - copied, copy - copied);
                 if (!Slots.Decommit(old.Slot))
                 {
+                    if (moved)
+                    {
+                        // The old block is still mapped read/write (the decommit failed) but empty: put the data back.
+                        Buffer.MemoryCopy((void*)(nint)fresh.Start, (void*)(nint)oldAddr, movable, movable);
+                    }
+
                     // Undo the new block: the old one stays live and untouched.
                     _ = Slots.Decommit(fresh.Slot);
                     Tree.Remove(fresh);
@@ -272,7 +292,7 @@ namespace CheckedMmap.Registry
                     return ulong.MaxValue;
                 }
 
-                RetireLocked(old, "mremap", stack);
+                RetireLocked(old, "mremap", oldDestroyed, site);
                 RestoreErrno(savedPInvoke, savedSystem);
                 return fresh.Start;
             }
@@ -407,6 +427,18 @@ namespace CheckedMmap.Registry
 
         public static long LastId => System.Threading.Interlocked.Read(ref _lastId);
 
+        /// <summary>Bytes mremap moved by page-table moves instead of copying (tests check the fast path is taken).</summary>
+        public static ulong MovedBytes
+        {
+            get
+            {
+                lock (Gate)
+                {
+                    return _movedBytes;
+                }
+            }
+        }
+
         public static long Evictions => System.Threading.Interlocked.Read(ref _evictions);
 
         public static int ChunkCount
@@ -430,7 +462,7 @@ namespace CheckedMmap.Registry
 
         // ------------------------------------------------------------------ internals
 
-        private static MappingInfo? CreateLocked(ulong size, RuntimeSettings s, string createdBy, StackTrace? created)
+        private static MappingInfo? CreateLocked(ulong size, RuntimeSettings s, string createdBy, StackTrace? created, in CallerSite site)
         {
             if (!Slots.TryAllocate(Slots.RoundToHostPage(size), out Slot slot))
             {
@@ -448,15 +480,16 @@ namespace CheckedMmap.Registry
                 }
             }
 
-            var m = new MappingInfo(++_lastId, slot.Address, size, s.PageSize, createdBy, created) { Slot = slot };
+            var m = new MappingInfo(++_lastId, slot.Address, size, s.PageSize, createdBy, created, site) { Slot = slot };
             Tree.Insert(m);
             _liveCount++;
             _liveBytes += size;
             return m;
         }
 
-        private static void RetireLocked(MappingInfo m, string destroyedBy, StackTrace? destroyed)
+        private static void RetireLocked(MappingInfo m, string destroyedBy, StackTrace? destroyed, in CallerSite site)
         {
+            m.DestroyedAt = site;
             System.Threading.Thread t = System.Threading.Thread.CurrentThread;
             m.DestroyedBy = destroyedBy;
             m.DestructionStackTrace = destroyed;

@@ -178,6 +178,9 @@ namespace CheckedMmap.Registry
             return true;
         }
 
+        /// <summary>Moves the first <paramref name="bytes"/> (host-page multiple) of one slot's pages to another's start.</summary>
+        public bool TryMovePages(in Slot from, in Slot to, ulong bytes) => _host.TryMovePages(from.Address, to.Address, bytes);
+
         /// <summary>Makes a slot inaccessible and drops its pages (quarantine); it stays reserved.</summary>
         public bool Decommit(in Slot slot) => _host.Decommit(slot.Address, slot.Bytes);
 
