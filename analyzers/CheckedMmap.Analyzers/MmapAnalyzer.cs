@@ -60,13 +60,14 @@ namespace CheckedMmap.Analyzers
         private static void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             // Nothing is registered for a compilation that cannot call mmap: that is the common case, and it must cost nothing.
-            MmapCallResolver? resolver = MmapCallResolver.TryCreate(context.Compilation);
+            CandidateNames names = CandidateNames.Scan(context.Compilation, context.CancellationToken);
+            MmapCallResolver? resolver = MmapCallResolver.TryCreate(context.Compilation, names);
             if (resolver is null)
             {
                 return;
             }
 
-            var session = new CompilationSession(resolver, new TargetOsResolver(context.Options), new SemanticModelProvider(context.Compilation));
+            var session = new CompilationSession(resolver, names, new TargetOsResolver(context.Options), new SemanticModelProvider(context.Compilation));
 
             // A syntax filter on the invoked name, not an operation action on every invocation: only calls whose name
             // can be an mmap binding are bound to operations (the operation trees of everything else are not built).
@@ -79,20 +80,22 @@ namespace CheckedMmap.Analyzers
             private readonly TargetOsResolver _targets;
             private readonly SemanticModelProvider _models;
             private readonly MmapWrapperResolver _wrappers;
+            private readonly CandidateNames _names;
 
-            public CompilationSession(MmapCallResolver resolver, TargetOsResolver targets, SemanticModelProvider models)
+            public CompilationSession(MmapCallResolver resolver, CandidateNames names, TargetOsResolver targets, SemanticModelProvider models)
             {
                 _resolver = resolver;
+                _names = names;
                 _targets = targets;
                 _models = models;
-                _wrappers = new MmapWrapperResolver(resolver, models);
+                _wrappers = new MmapWrapperResolver(resolver, models, names);
             }
 
             public void AnalyzeInvocationSyntax(SyntaxNodeAnalysisContext context)
             {
                 var node = (InvocationExpressionSyntax)context.Node;
                 string? name = MmapWrapperResolver.InvokedName(node.Expression);
-                if (name is null || !MmapCallResolver.MayBeMmapName(name))
+                if (name is null || !_names.Accepts(name))
                 {
                     return;
                 }
@@ -116,7 +119,33 @@ namespace CheckedMmap.Analyzers
                     }
                 }
 
-                Analyze(invocation, binding, wrapper, () => ControlFlowGraphs.ForEnclosingBody(invocation, cancellationToken), context.ReportDiagnostic, cancellationToken);
+                Analyze(invocation, binding, wrapper, () => GraphOfEnclosingBody(invocation, cancellationToken), context.ReportDiagnostic, cancellationToken);
+            }
+
+            // Calls of one body are analyzed one after the other: the last body's graph serves the next call in it.
+            private readonly object _graphLock = new object();
+            private SyntaxNode? _lastGraphBody;
+            private ControlFlowGraph? _lastGraph;
+
+            private ControlFlowGraph? GraphOfEnclosingBody(IOperation invocation, CancellationToken cancellationToken)
+            {
+                SyntaxNode? body = ControlFlowGraphs.EnclosingBodySyntax(invocation);
+                lock (_graphLock)
+                {
+                    if (body is not null && body == _lastGraphBody)
+                    {
+                        return _lastGraph;
+                    }
+                }
+
+                ControlFlowGraph? graph = ControlFlowGraphs.ForEnclosingBody(invocation, cancellationToken);
+                lock (_graphLock)
+                {
+                    _lastGraphBody = body;
+                    _lastGraph = graph;
+                }
+
+                return graph;
             }
 
             private void Analyze(IInvocationOperation invocation, MmapBinding binding, MmapWrapper? wrapper, Func<ControlFlowGraph?> createGraph, Action<Diagnostic> report, CancellationToken cancellationToken)

@@ -33,6 +33,8 @@ public class MutationSmokeTests
             static int Prot => PROT_READ | PROT_WRITE;
             IntPtr _base;
 
+            static IntPtr MmapWrap(ulong size, int prot, int flags, int fd) => mmap(IntPtr.Zero, (UIntPtr)size, prot, flags, fd, IntPtr.Zero);
+
             IntPtr Reserve(ulong size, bool huge, int fd)
             {
                 int flags = Flags;
@@ -41,6 +43,7 @@ public class MutationSmokeTests
                 IntPtr p = mmap(IntPtr.Zero, (UIntPtr)size, huge ? PROT_READ : Prot, flags, fd, new IntPtr(0));
                 if (p == new IntPtr(-1)) p = mmap(IntPtr.Zero, (UIntPtr)size, Prot, flags ^= MAP_NORESERVE, -1, IntPtr.Zero);
                 nint q = Mmap64(0, 4096, 3, 0x22, -1, 0);
+                MmapWrap(4096, PROT_READ | PROT_EXEC, flags | MAP_SHARED, 0);
                 Func<int, IntPtr> f = x => mmap(_base, (UIntPtr)4096, x, 0x22, -1, IntPtr.Zero);
                 return (byte*)p == (byte*)-1 ? f(7) : p;
             }

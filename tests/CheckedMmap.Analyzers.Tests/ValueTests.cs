@@ -195,6 +195,15 @@ public class ValueTests
         """);
 
     [Fact]
+    public Task A_local_never_written_after_its_initializer_is_read_without_a_flow_graph_even_in_a_lambda() => LibcAsync("""
+                int shared = condition ? MAP_SHARED : MAP_PRIVATE;
+                int flags = shared | MAP_ANONYMOUS;
+                Func<IntPtr> later = () => mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, {|MMAP002:flags|}, -1, IntPtr.Zero);
+                int rewritten = MAP_PRIVATE | MAP_ANONYMOUS;
+                Action reset = () => rewritten++;
+        """ + Call(flags: "rewritten"));
+
+    [Fact]
     public Task Locals_inside_lambdas_and_local_functions_are_analysed_in_their_own_body() => LibcAsync("""
                 Func<IntPtr> lambda = () =>
                 {

@@ -32,11 +32,34 @@ namespace CheckedMmap.Analyzers.Binding
 
         public bool AnyReferenced => MonoSyscall is not null || TmdsLibCType is not null || MmanType is not null || ReloadedPosixType is not null;
 
-        public static KnownBindings Resolve(Compilation compilation) => new KnownBindings(
-            compilation.GetTypeByMetadataName(MonoPosixSyscall),
-            compilation.GetTypeByMetadataName(TmdsLibC),
-            compilation.GetTypeByMetadataName(CheckedMmapMman),
-            compilation.GetTypeByMetadataName(ReloadedPosix));
+        /// <summary>
+        /// A known type is looked up only when an assembly of its library is referenced or a type of its simple name is
+        /// declared in source: the first GetTypeByMetadataName of a compilation loads every referenced assembly's type
+        /// tables (several ms on a real project), and telemetry charges that to whoever asks first.
+        /// </summary>
+        public static KnownBindings Resolve(Compilation compilation)
+        {
+            bool mono = false, tmds = false, mman = false, reloaded = false;
+            foreach (AssemblyIdentity identity in compilation.ReferencedAssemblyNames)
+            {
+                string name = identity.Name;
+                mono |= name.StartsWith("Mono.Posix", System.StringComparison.Ordinal);
+                tmds |= name == "Tmds.LibC";
+                mman |= name == "CheckedMmap";
+                reloaded |= name.StartsWith("Reloaded.Memory", System.StringComparison.Ordinal);
+            }
+
+            return new KnownBindings(
+                Lookup(compilation, MonoPosixSyscall, "Syscall", mono),
+                Lookup(compilation, TmdsLibC, "LibC", tmds),
+                Lookup(compilation, CheckedMmapMman, "Mman", mman),
+                Lookup(compilation, ReloadedPosix, "Posix", reloaded));
+        }
+
+        private static INamedTypeSymbol? Lookup(Compilation compilation, string metadataName, string simpleName, bool referenced) =>
+            referenced || compilation.ContainsSymbolsWithName(simpleName, SymbolFilter.Type)
+                ? compilation.GetTypeByMetadataName(metadataName)
+                : null;
 
         public bool IsMonoSyscall(INamedTypeSymbol? type) => Is(type, MonoSyscall);
 

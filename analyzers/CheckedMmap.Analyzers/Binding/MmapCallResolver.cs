@@ -26,13 +26,14 @@ namespace CheckedMmap.Analyzers.Binding
 
         /// <summary>
         /// Null when the compilation cannot contain an mmap call: no member whose name contains "mmap" is declared in
-        /// source (a declaration-table lookup, no binding), none of the known binding types is referenced, and no
+        /// source, no source P/Invoke may be mmap under another name (<see cref="CandidateNames"/>) (a declaration-table lookup, no binding), none of the known binding types is referenced, and no
         /// referenced library outside the .NET framework declares such a member.
         /// </summary>
-        public static MmapCallResolver? TryCreate(Compilation compilation)
+        public static MmapCallResolver? TryCreate(Compilation compilation, CandidateNames names)
         {
             var known = KnownBindings.Resolve(compilation);
             if (!known.AnyReferenced
+                && !names.HasRenamedBindings
                 && !compilation.ContainsSymbolsWithName(MayDeclareMmap, SymbolFilter.Member)
                 && !ReferencedLibraryMayDeclareMmap(compilation))
             {

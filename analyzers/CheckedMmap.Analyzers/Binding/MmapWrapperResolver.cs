@@ -11,7 +11,7 @@ namespace CheckedMmap.Analyzers.Binding
     /// <summary>
     /// One level of wrappers: a source method (Ryujinx's <c>Mmap</c>, RavenDB's <c>mmap64</c>) whose body calls an mmap
     /// binding and passes some of its own parameters straight through as mmap's arguments. Its call sites are judged
-    /// on those arguments. Only methods whose name contains "mmap" are ever looked at (the syntax filter), once each.
+    /// on those arguments. Only methods the syntax filter lets through (<see cref="CandidateNames"/>) are looked at, once each.
     /// </summary>
     internal sealed class MmapWrapperResolver
     {
@@ -20,9 +20,12 @@ namespace CheckedMmap.Analyzers.Binding
         private readonly ConcurrentDictionary<IMethodSymbol, MmapWrapper?> _cache =
             new ConcurrentDictionary<IMethodSymbol, MmapWrapper?>(SymbolEqualityComparer.Default);
 
-        public MmapWrapperResolver(MmapCallResolver bindings, SemanticModelProvider models)
+        private readonly CandidateNames _names;
+
+        public MmapWrapperResolver(MmapCallResolver bindings, SemanticModelProvider models, CandidateNames names)
         {
             _bindings = bindings;
+            _names = names;
             _models = models;
         }
 
@@ -49,7 +52,7 @@ namespace CheckedMmap.Analyzers.Binding
             foreach (InvocationExpressionSyntax call in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
                 string? name = InvokedName(call.Expression);
-                if (name is null || !MmapCallResolver.MayBeMmapName(name)
+                if (name is null || !_names.MayBeBinding(name)
                     || model.GetOperation(call) is not IInvocationOperation invocation
                     || _bindings.Resolve(invocation.TargetMethod) is not { } binding)
                 {

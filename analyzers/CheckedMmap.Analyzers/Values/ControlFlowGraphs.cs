@@ -8,13 +8,23 @@ namespace CheckedMmap.Analyzers.Values
     /// <summary>The control flow graph of the body (method, accessor, constructor, initializer) an operation sits in.</summary>
     internal static class ControlFlowGraphs
     {
-        public static ControlFlowGraph? ForEnclosingBody(IOperation operation, CancellationToken cancellationToken)
+        /// <summary>The syntax of the outermost operation: the key of the graph <see cref="ForEnclosingBody"/> builds.</summary>
+        public static SyntaxNode? EnclosingBodySyntax(IOperation operation) => Root(operation).Syntax;
+
+        private static IOperation Root(IOperation operation)
         {
             IOperation root = operation;
             while (root.Parent is not null)
             {
                 root = root.Parent;
             }
+
+            return root;
+        }
+
+        public static ControlFlowGraph? ForEnclosingBody(IOperation operation, CancellationToken cancellationToken)
+        {
+            IOperation root = Root(operation);
 
             if (root.SemanticModel is null)
             {

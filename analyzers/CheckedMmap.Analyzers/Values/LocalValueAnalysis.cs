@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Text;
@@ -36,6 +38,11 @@ namespace CheckedMmap.Analyzers.Values
                 return ValueSet.Unknown;
             }
 
+            if (TrySingleDefinition(reference, out ValueSet single))
+            {
+                return single;
+            }
+
             ControlFlowGraph? root = _rootGraph();
             if (root is null || !TryLocate(root, reference.Syntax, local, out Location location))
             {
@@ -49,6 +56,91 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             return flow.ValueAt(location.BlockOrdinal, location.OperationIndex, reference.Syntax.SpanStart, local);
+        }
+
+        private int _singleDefinitionDepth;
+
+        /// <summary>
+        /// The common case without a control flow graph: a local declared with an initializer and never written again
+        /// anywhere in its member (no assignment, ++/--, ref/out/in argument, ref or address taken, also not in lambdas
+        /// and local functions) holds its initializer's value wherever it is read. Anything else goes to the dataflow.
+        /// </summary>
+        private bool TrySingleDefinition(ILocalReferenceOperation reference, out ValueSet value)
+        {
+            value = ValueSet.Unknown;
+            ILocalSymbol local = reference.Local;
+            if (_singleDefinitionDepth > 8 || local.DeclaringSyntaxReferences.Length != 1 || reference.SemanticModel is null
+                || local.DeclaringSyntaxReferences[0].GetSyntax() is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator
+                || declarator.Parent?.Parent is not LocalDeclarationStatementSyntax
+                || declarator.SyntaxTree != reference.Syntax.SyntaxTree)
+            {
+                return false;
+            }
+
+            SyntaxNode? scope = declarator.FirstAncestorOrSelf<MemberDeclarationSyntax>();
+            if (scope is GlobalStatementSyntax)
+            {
+                scope = scope.Parent; // top-level statements share their locals across statements
+            }
+
+            if (scope is null || IsWrittenIn(scope, local.Name))
+            {
+                return false;
+            }
+
+            IOperation? operation = reference.SemanticModel.GetOperation(initializer);
+            if (operation is null)
+            {
+                return false;
+            }
+
+            _singleDefinitionDepth++;
+            try
+            {
+                ValueSet initial = new ValueEvaluator(_scope, this).Evaluate(operation);
+                value = IntegerConversions.IsTrackable(local.Type) ? initial.Map(v => IntegerConversions.ConvertTo(v, local.Type) ?? v) : initial;
+                return true;
+            }
+            finally
+            {
+                _singleDefinitionDepth--;
+            }
+        }
+
+        /// <summary>Conservative: any identifier of this name in a write position (whatever it binds to) counts.</summary>
+        private static bool IsWrittenIn(SyntaxNode scope, string name)
+        {
+            foreach (SyntaxNode node in scope.DescendantNodes())
+            {
+                if (node is IdentifierNameSyntax identifier && identifier.Identifier.ValueText == name && IsWritePosition(identifier))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsWritePosition(IdentifierNameSyntax identifier)
+        {
+            for (SyntaxNode? node = identifier.Parent; node is not null && node is not StatementSyntax && node is not MemberDeclarationSyntax; node = node.Parent)
+            {
+                switch (node)
+                {
+                    case AssignmentExpressionSyntax assignment when assignment.Left.Span.Contains(identifier.Span):
+                        return true;
+                    case PrefixUnaryExpressionSyntax prefix when prefix.IsKind(SyntaxKind.PreIncrementExpression) || prefix.IsKind(SyntaxKind.PreDecrementExpression) || prefix.IsKind(SyntaxKind.AddressOfExpression):
+                        return true;
+                    case PostfixUnaryExpressionSyntax postfix when postfix.IsKind(SyntaxKind.PostIncrementExpression) || postfix.IsKind(SyntaxKind.PostDecrementExpression):
+                        return true;
+                    case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
+                        return true;
+                    case RefExpressionSyntax:
+                        return true;
+                }
+            }
+
+            return false;
         }
 
         // At the call site, captures belong to the original tree: there are none.
