@@ -7,7 +7,8 @@ namespace CheckedMmap.Robustness.Tests.Runtime;
 /// <summary>Scenarios that crash (on purpose, or because of a bug) run in a child process, never in the test host.</summary>
 public sealed class ChildProcessTests(ITestOutputHelper output)
 {
-    [Fact(Skip = "bug: mremap(p, P, nuint.MaxValue, MREMAP_MAYMOVE) crashes the process (host-page rounding wraps to 0) instead of ENOMEM — owner: runtime (docs/robustness.md finding 1)")]
+    /// <summary>Finding 1 (fixed in runtime 44d4f84): this used to crash the process with an access violation.</summary>
+    [Fact]
     public void Mremap_to_a_size_near_2_pow_64_fails_with_ENOMEM_instead_of_crashing()
     {
         var r = ChildScenarios.Start("mremap-size-wrap", TimeSpan.FromSeconds(60));

@@ -82,20 +82,20 @@ internal sealed class RuntimeModel
         return null;
     }
 
-    public bool InFreed(ulong addr, out bool atStart)
+    /// <summary>Whether some freed range holds <paramref name="addr"/>, at its start and/or inside it (ranges are reused, so both can hold).</summary>
+    public bool InFreed(ulong addr, out bool atStart, out bool inside)
     {
-        atStart = false;
-        bool found = false;
+        atStart = inside = false;
         foreach (var (s, e) in Freed)
         {
             if (addr >= s && addr < e)
             {
-                found = true;
                 atStart |= addr == s;
+                inside |= addr != s;
             }
         }
 
-        return found;
+        return atStart || inside;
     }
 
     /// <summary>Miri's round_up_to_page_size, in 128-bit arithmetic so that it cannot itself overflow.</summary>
@@ -132,12 +132,14 @@ internal sealed class RuntimeModel
             return live.Start != addr ? Expected.Ub(UndefinedBehaviorKind.NotAtBeginning) : null;
         }
 
-        if (InFreed(addr, out bool atStart))
+        if (InFreed(addr, out bool atStart, out bool inside))
         {
-            // Quarantined (freed / interior), or evicted (no allocation any more): the model cannot know which.
-            return atStart
-                ? Expected.Ub(UndefinedBehaviorKind.Freed, UndefinedBehaviorKind.DanglingNoProvenance)
-                : Expected.Ub(UndefinedBehaviorKind.NotAtBeginning, UndefinedBehaviorKind.DanglingNoProvenance);
+            // Quarantined (freed at its start / "not at the beginning" inside it), or evicted (no allocation any more):
+            // the model cannot know which freed mapping, if any, the runtime still holds there.
+            var kinds = new List<UndefinedBehaviorKind> { UndefinedBehaviorKind.DanglingNoProvenance };
+            if (atStart) kinds.Add(UndefinedBehaviorKind.Freed);
+            if (inside) kinds.Add(UndefinedBehaviorKind.NotAtBeginning);
+            return Expected.Ub([.. kinds]);
         }
 
         return Expected.Ub(UndefinedBehaviorKind.DanglingNoProvenance);
@@ -231,7 +233,7 @@ internal static class Verify
         catch (UndefinedBehaviorException e)
         {
             Assert.True(expected.Kind == Outcome.UndefinedBehavior, $"{what}: expected {expected}, got UB {e.Kind}: {e.Message}");
-            Assert.True(expected.UbKinds!.Contains(e.Kind), $"{what}: expected UB {string.Join("|", expected.UbKinds!)}, got {e.Kind}: {e.Message}");
+            Assert.True(expected.UbKinds!.Contains(e.Kind), $"{what}: expected UB {string.Join("|", expected.UbKinds!)}, got {e.Kind}: {e.Message}; mapping named: {e.Mapping}; model live: {model.Containing(addr)}; freed ranges holding it: {string.Join(" ", model.Freed.Where(f => addr >= f.Start && addr < f.End).Select(f => $"[0x{f.Start:x},0x{f.End:x})"))}");
             Assert.True(e.Address == (nint)addr, $"{what}: UB address 0x{e.Address:x}, expected 0x{addr:x}");
             CheckUbMessage(what, e, model, addr, target, givenSize);
             return null;
