@@ -4,6 +4,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
 
 namespace CheckedMmap.Analyzers.Binding
 {
@@ -24,14 +25,18 @@ namespace CheckedMmap.Analyzers.Binding
         private readonly HashSet<string> _renamedBindings;
         private readonly HashSet<string> _all;
 
-        private CandidateNames(HashSet<string> renamedBindings, HashSet<string> all)
+        private CandidateNames(HashSet<string> renamedBindings, HashSet<string> all, bool sourceMentionsMmap)
         {
             _renamedBindings = renamedBindings;
             _all = all;
+            SourceMayMentionMmap = sourceMentionsMmap;
         }
 
-        public static CandidateNames NameContainsMmapOnly { get; } =
-            new CandidateNames(new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
+        /// <summary>
+        /// False only when no source file's text contains "mmap" in any case: then no source member can have a name
+        /// containing it, and the symbol-name search is skipped (a plain text search is far cheaper).
+        /// </summary>
+        public bool SourceMayMentionMmap { get; }
 
         /// <summary>True when source declares a P/Invoke whose name lacks "mmap" but whose entry point may be mmap.</summary>
         public bool HasRenamedBindings => _renamedBindings.Count > 0;
@@ -46,9 +51,25 @@ namespace CheckedMmap.Analyzers.Binding
         {
             var renamed = new HashSet<string>(StringComparer.Ordinal);
             List<SyntaxTree>? declaringTrees = null;
+            bool mentionsMmap = false;
             foreach (SyntaxTree tree in compilation.SyntaxTrees)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                // The text is already in memory for parsed files; searching it is much cheaper than walking members.
+                // A renamed binding needs an EntryPoint argument, so a file without that word cannot declare one.
+                if (tree.TryGetText(out SourceText? text) && text.ToString() is string source)
+                {
+                    mentionsMmap |= source.IndexOf("mmap", StringComparison.OrdinalIgnoreCase) >= 0;
+                    if (source.IndexOf("EntryPoint", StringComparison.Ordinal) < 0)
+                    {
+                        continue;
+                    }
+                }
+                else
+                {
+                    mentionsMmap = true;
+                }
+
                 int before = renamed.Count;
                 ScanMembers(tree.GetRoot(cancellationToken), renamed);
                 if (renamed.Count != before)
@@ -59,7 +80,7 @@ namespace CheckedMmap.Analyzers.Binding
 
             if (declaringTrees is null)
             {
-                return NameContainsMmapOnly;
+                return new CandidateNames(renamed, new HashSet<string>(StringComparer.Ordinal), mentionsMmap);
             }
 
             // Wrappers of a renamed binding: methods of the declaring files whose body calls it (a private extern is
@@ -79,7 +100,7 @@ namespace CheckedMmap.Analyzers.Binding
                 }
             }
 
-            return new CandidateNames(renamed, all);
+            return new CandidateNames(renamed, all, mentionsMmap);
         }
 
         private static void ScanMembers(SyntaxNode node, HashSet<string> renamed)

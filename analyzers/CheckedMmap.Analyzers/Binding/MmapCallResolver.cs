@@ -34,7 +34,7 @@ namespace CheckedMmap.Analyzers.Binding
             var known = KnownBindings.Resolve(compilation);
             if (!known.AnyReferenced
                 && !names.HasRenamedBindings
-                && !compilation.ContainsSymbolsWithName(MayDeclareMmap, SymbolFilter.Member)
+                && !(names.SourceMayMentionMmap && compilation.ContainsSymbolsWithName(MayDeclareMmap, SymbolFilter.Member))
                 && !ReferencedLibraryMayDeclareMmap(compilation))
             {
                 return null;
