@@ -7,42 +7,25 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace CheckedMmap.CodeFixes
 {
     /// <summary>MMAP003: pass -1 as the file descriptor (an anonymous mapping).</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FileDescriptorCodeFix)), Shared]
-    public sealed class FileDescriptorCodeFix : CodeFixProvider
+    public sealed class FileDescriptorCodeFix : ArgumentCodeFix
     {
         public const string Title = "Pass -1 as the file descriptor";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.FileBacked);
-
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        public FileDescriptorCodeFix()
+            : base(RuleIds.FileBacked, Title, nameof(FileDescriptorCodeFix))
         {
-            foreach (Diagnostic diagnostic in context.Diagnostics)
-            {
-                var found = await ArgumentFixes.FindAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false);
-                if (found is not { } argument)
-                {
-                    continue;
-                }
-
-                ExpressionSyntax? minusOne = MinusOneFor(argument.Operation.Parameter!.Type,
-                    ArgumentFixes.SpellAsIntPtr(argument.Syntax, argument.Operation, argument.Model),
-                    ArgumentFixes.TypeName(argument.Model, argument.Syntax.SpanStart, "IntPtr"));
-                if (minusOne is null)
-                {
-                    continue; // a SafeHandle or struct descriptor: no spelling of -1 we can be sure of
-                }
-
-                context.RegisterCodeFix(
-                    CodeAction.Create(Title, ct => ArgumentFixes.ReplaceAsync(context.Document, argument.Syntax, minusOne, ct), equivalenceKey: nameof(FileDescriptorCodeFix)),
-                    diagnostic);
-            }
         }
+
+        // null for a SafeHandle or struct descriptor: no spelling of -1 we can be sure of.
+        private protected override ExpressionSyntax? Replacement(ArgumentSyntax syntax, IArgumentOperation operation, SemanticModel model) =>
+            MinusOneFor(operation.Parameter!.Type, ArgumentFixes.SpellAsIntPtr(syntax, operation, model),
+                ArgumentFixes.TypeName(model, syntax.SpanStart, "IntPtr"));
 
         private static ExpressionSyntax? MinusOneFor(ITypeSymbol type, bool spellAsIntPtr, string intPtrName)
         {

@@ -7,37 +7,23 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace CheckedMmap.CodeFixes
 {
     /// <summary>MMAP006: pass offset 0, spelled for the parameter's type (0, IntPtr.Zero, UIntPtr.Zero, default).</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(OffsetCodeFix)), Shared]
-    public sealed class OffsetCodeFix : CodeFixProvider
+    public sealed class OffsetCodeFix : ArgumentCodeFix
     {
         public const string Title = "Pass offset 0";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.Offset);
-
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        public OffsetCodeFix()
+            : base(RuleIds.Offset, Title, nameof(OffsetCodeFix))
         {
-            foreach (Diagnostic diagnostic in context.Diagnostics)
-            {
-                var found = await ArgumentFixes.FindAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false);
-                if (found is not { } argument)
-                {
-                    continue;
-                }
-
-                ExpressionSyntax zero = ZeroFor(argument.Operation.Parameter!.Type,
-                    ArgumentFixes.SpellAsIntPtr(argument.Syntax, argument.Operation, argument.Model),
-                    argument.Model, argument.Syntax.SpanStart);
-                context.RegisterCodeFix(
-                    CodeAction.Create(Title, ct => ArgumentFixes.ReplaceAsync(context.Document, argument.Syntax, zero, ct), equivalenceKey: nameof(OffsetCodeFix)),
-                    diagnostic);
-            }
         }
+
+        private protected override ExpressionSyntax? Replacement(ArgumentSyntax syntax, IArgumentOperation operation, SemanticModel model) =>
+            ZeroFor(operation.Parameter!.Type, ArgumentFixes.SpellAsIntPtr(syntax, operation, model), model, syntax.SpanStart);
 
         private static ExpressionSyntax ZeroFor(ITypeSymbol type, bool spellAsIntPtr, SemanticModel model, int position)
         {

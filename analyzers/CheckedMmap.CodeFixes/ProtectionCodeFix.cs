@@ -18,36 +18,17 @@ namespace CheckedMmap.CodeFixes
     /// (<c>MemoryProtection.ReadWrite</c> or <c>Read | Write</c>, cast kept), or a literal <c>3</c>.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ProtectionCodeFix)), Shared]
-    public sealed class ProtectionCodeFix : CodeFixProvider
+    public sealed class ProtectionCodeFix : ArgumentCodeFix
     {
         public const string Title = "Map PROT_READ|PROT_WRITE";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.Protection);
-
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        public ProtectionCodeFix()
+            : base(RuleIds.Protection, Title, nameof(ProtectionCodeFix))
         {
-            foreach (Diagnostic diagnostic in context.Diagnostics)
-            {
-                var found = await ArgumentFixes.FindAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false);
-                if (found is not { } argument)
-                {
-                    continue;
-                }
-
-                string? text = ReadWriteInCallStyle(argument.Syntax.Expression, argument.Operation);
-                if (text is null)
-                {
-                    continue;
-                }
-
-                ExpressionSyntax replacement = SyntaxFactory.ParseExpression(text);
-                context.RegisterCodeFix(
-                    CodeAction.Create(Title, ct => ArgumentFixes.ReplaceAsync(context.Document, argument.Syntax, replacement, ct), equivalenceKey: nameof(ProtectionCodeFix)),
-                    diagnostic);
-            }
         }
+
+        private protected override ExpressionSyntax? Replacement(ArgumentSyntax syntax, IArgumentOperation operation, SemanticModel model) =>
+            ReadWriteInCallStyle(syntax.Expression, operation) is { } text ? SyntaxFactory.ParseExpression(text) : null;
 
         private static string? ReadWriteInCallStyle(ExpressionSyntax expression, IArgumentOperation argument)
         {

@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CheckedMmap.CodeFixes
+{
+    /// <summary>
+    /// A fix that replaces the one mmap argument a diagnostic is reported on. Subclasses say what to write instead,
+    /// or null when no spelling is certain (then no fix is offered).
+    /// </summary>
+    public abstract class ArgumentCodeFix : CodeFixProvider
+    {
+        private readonly string _title;
+        private readonly string _equivalenceKey;
+
+        private protected ArgumentCodeFix(string ruleId, string title, string equivalenceKey)
+        {
+            FixableDiagnosticIds = ImmutableArray.Create(ruleId);
+            _title = title;
+            _equivalenceKey = equivalenceKey;
+        }
+
+        public sealed override ImmutableArray<string> FixableDiagnosticIds { get; }
+
+        public sealed override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+        public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            foreach (Diagnostic diagnostic in context.Diagnostics)
+            {
+                var found = await ArgumentFixes.FindAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false);
+                if (found is not { } argument)
+                {
+                    continue;
+                }
+
+                ExpressionSyntax? replacement = Replacement(argument.Syntax, argument.Operation, argument.Model);
+                if (replacement is null)
+                {
+                    continue;
+                }
+
+                context.RegisterCodeFix(
+                    CodeAction.Create(_title, ct => ArgumentFixes.ReplaceAsync(context.Document, argument.Syntax, replacement, ct), equivalenceKey: _equivalenceKey),
+                    diagnostic);
+            }
+        }
+
+        private protected abstract ExpressionSyntax? Replacement(ArgumentSyntax syntax, IArgumentOperation operation, SemanticModel model);
+    }
+}
