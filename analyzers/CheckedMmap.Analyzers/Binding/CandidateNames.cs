@@ -57,9 +57,10 @@ namespace CheckedMmap.Analyzers.Binding
                 cancellationToken.ThrowIfCancellationRequested();
                 // The text is already in memory for parsed files; searching it is much cheaper than walking members.
                 // A renamed binding needs an EntryPoint argument, so a file without that word cannot declare one.
-                if (tree.TryGetText(out SourceText? text) && text.ToString() is string source)
+                if (tree.TryGetText(out SourceText? text))
                 {
-                    mentionsMmap |= source.IndexOf("mmap", StringComparison.OrdinalIgnoreCase) >= 0;
+                    string source = text.ToString();
+                    mentionsMmap |= MmapCallResolver.MayBeMmapName(source);
                     if (source.IndexOf("EntryPoint", StringComparison.Ordinal) < 0)
                     {
                         continue;
