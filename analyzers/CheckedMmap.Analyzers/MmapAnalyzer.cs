@@ -59,19 +59,20 @@ namespace CheckedMmap.Analyzers
 
         private static void OnCompilationStart(CompilationStartAnalysisContext context)
         {
-            // Nothing is registered for a compilation that cannot call mmap: that is the common case, and it must cost nothing.
+            // A compilation whose source text names no candidate anywhere cannot call mmap: that is the common case, and
+            // it costs one text search per file; nothing is registered, looked up or bound.
             CandidateNames names = CandidateNames.Scan(context.Compilation, context.CancellationToken);
-            MmapCallResolver? resolver = MmapCallResolver.TryCreate(context.Compilation, names);
-            if (resolver is null)
+            if (!names.AnyCandidateFile)
             {
                 return;
             }
 
+            var resolver = new MmapCallResolver(context.Compilation);
             var session = new CompilationSession(resolver, names, new TargetOsResolver(context.Options), new SemanticModelProvider(context.Compilation));
 
-            // A syntax filter on the invoked name, not an operation action on every invocation: only calls whose name
-            // can be an mmap binding are bound to operations (the operation trees of everything else are not built).
-            context.RegisterSyntaxNodeAction(session.AnalyzeInvocationSyntax, SyntaxKind.InvocationExpression);
+            // One callback per file, not one per invocation: files whose text names no candidate return at once, and in
+            // the others only the calls found at those names are bound to operations.
+            context.RegisterSemanticModelAction(session.AnalyzeFile);
         }
 
         private sealed class CompilationSession
@@ -91,27 +92,28 @@ namespace CheckedMmap.Analyzers
                 _wrappers = new MmapWrapperResolver(resolver, models, names);
             }
 
-            public void AnalyzeInvocationSyntax(SyntaxNodeAnalysisContext context)
+            public void AnalyzeFile(SemanticModelAnalysisContext context)
             {
-                var node = (InvocationExpressionSyntax)context.Node;
-                string? name = MmapWrapperResolver.InvokedName(node.Expression);
-                if (name is null || !_names.Accepts(name))
+                SemanticModel model = context.SemanticModel;
+                foreach (InvocationExpressionSyntax call in _names.CandidateCalls(model.SyntaxTree, context.FilterSpan, context.CancellationToken))
+                {
+                    AnalyzeCall(call, model, context.ReportDiagnostic, context.CancellationToken);
+                }
+            }
+
+            private void AnalyzeCall(InvocationExpressionSyntax node, SemanticModel model, Action<Diagnostic> report, CancellationToken cancellationToken)
+            {
+                if (model.GetOperation(node, cancellationToken) is not IInvocationOperation invocation)
                 {
                     return;
                 }
 
-                if (context.SemanticModel.GetOperation(node, context.CancellationToken) is not IInvocationOperation invocation)
-                {
-                    return;
-                }
-
-                CancellationToken cancellationToken = context.CancellationToken;
                 MmapBinding? binding = _resolver.Resolve(invocation.TargetMethod);
                 MmapWrapper? wrapper = null;
                 if (binding is null)
                 {
                     // Not mmap itself: maybe a wrapper that hands some of its parameters to mmap.
-                    wrapper = _wrappers.Resolve(invocation.TargetMethod, context.SemanticModel);
+                    wrapper = _wrappers.Resolve(invocation.TargetMethod, model);
                     binding = wrapper?.Inner;
                     if (binding is null)
                     {
@@ -119,7 +121,7 @@ namespace CheckedMmap.Analyzers
                     }
                 }
 
-                Analyze(invocation, binding, wrapper, () => GraphOfEnclosingBody(invocation, cancellationToken), context.ReportDiagnostic, cancellationToken);
+                Analyze(invocation, binding, wrapper, () => GraphOfEnclosingBody(invocation, cancellationToken), report, cancellationToken);
             }
 
             // Calls of one body are analyzed one after the other: the last body's graph serves the next call in it.

@@ -158,7 +158,7 @@ public class RobustnessTests
     }
 
     [Fact]
-    public async Task A_compilation_without_mmap_registers_no_operation_action()
+    public async Task A_compilation_without_mmap_registers_nothing_after_compilation_start()
     {
         DirectRun.Result result = await DirectRun.AnalyzeAsync("""
             using System;
@@ -174,13 +174,15 @@ public class RobustnessTests
         Assert.Equal(0, result.Telemetry.OperationActionsCount);
         Assert.Equal(0, result.Telemetry.SymbolActionsCount);
         Assert.Equal(0, result.Telemetry.SyntaxNodeActionsCount);
+        Assert.Equal(0, result.Telemetry.SemanticModelActionsCount);
     }
 
     [Fact]
-    public async Task A_compilation_with_mmap_registers_one_syntax_filter_and_no_operation_action()
+    public async Task A_compilation_with_mmap_registers_one_per_file_action_and_no_per_node_action()
     {
         DirectRun.Result result = await DirectRun.AnalyzeAsync(Binding);
-        Assert.Equal(1, result.Telemetry.SyntaxNodeActionsCount);
+        Assert.Equal(1, result.Telemetry.SemanticModelActionsCount);
+        Assert.Equal(0, result.Telemetry.SyntaxNodeActionsCount);
         Assert.Equal(0, result.Telemetry.OperationActionsCount);
     }
 }

@@ -9,14 +9,18 @@ using Microsoft.CodeAnalysis.Text;
 namespace CheckedMmap.Analyzers.Binding
 {
     /// <summary>
-    /// Which invoked names the syntax filter lets through to binding: every name containing "mmap" (any case), plus
-    /// the names of source P/Invokes that are mmap under another name (<c>[DllImport("libc", EntryPoint = "mmap")]
-    /// static extern IntPtr Map(...)</c>) and of the methods in the same files that call them (one-level wrappers).
-    /// Found once per compilation by a shallow walk of member declarations (no method body is visited, nothing is
-    /// bound); the call's symbol decides afterwards, so a name let through wrongly costs one binding, never a diagnostic.
+    /// Which calls can reach an mmap binding, decided from source text before anything is bound. An invoked name is a
+    /// candidate when it contains "mmap" (any case) or is the name of a source P/Invoke that is mmap under another name
+    /// (<c>[DllImport("libc", EntryPoint = "mmap")] static extern IntPtr Map(...)</c>) or of a method in the same files
+    /// that calls one (a one-level wrapper). A file is searched only when its text contains such a name; in it, the
+    /// candidate calls are found from the text occurrences of those names, so files and calls that cannot be mmap are
+    /// never walked or bound. The call's symbol decides afterwards: a name let through wrongly costs one binding, never
+    /// a diagnostic.
     /// </summary>
     internal sealed class CandidateNames
     {
+        private const string MmapText = "mmap";
+
         private static readonly HashSet<string> InteropAttributeNames = new HashSet<string>(StringComparer.Ordinal)
         {
             "DllImport", "DllImportAttribute", "LibraryImport", "LibraryImportAttribute", "GeneratedDllImport", "GeneratedDllImportAttribute",
@@ -25,18 +29,19 @@ namespace CheckedMmap.Analyzers.Binding
         private readonly HashSet<string> _renamedBindings;
         private readonly HashSet<string> _all;
 
-        private CandidateNames(HashSet<string> renamedBindings, HashSet<string> all, bool sourceMentionsMmap)
+        // The files worth searching; true when the whole file must be walked (no text, or a Unicode escape that can
+        // spell a name in an identifier without its letters appearing in the text).
+        private readonly Dictionary<SyntaxTree, bool> _candidateTrees;
+
+        private CandidateNames(HashSet<string> renamedBindings, HashSet<string> all, Dictionary<SyntaxTree, bool> candidateTrees)
         {
             _renamedBindings = renamedBindings;
             _all = all;
-            SourceMayMentionMmap = sourceMentionsMmap;
+            _candidateTrees = candidateTrees;
         }
 
-        /// <summary>
-        /// False only when no source file's text contains "mmap" in any case: then no source member can have a name
-        /// containing it, and the symbol-name search is skipped (a plain text search is far cheaper).
-        /// </summary>
-        public bool SourceMayMentionMmap { get; }
+        /// <summary>False when no file can call mmap: then the analyzer registers nothing and binds nothing.</summary>
+        public bool AnyCandidateFile => _candidateTrees.Count > 0;
 
         /// <summary>True when source declares a P/Invoke whose name lacks "mmap" but whose entry point may be mmap.</summary>
         public bool HasRenamedBindings => _renamedBindings.Count > 0;
@@ -47,20 +52,122 @@ namespace CheckedMmap.Analyzers.Binding
         /// <summary>Whether a call inside a wrapper's body may be mmap itself.</summary>
         public bool MayBeBinding(string name) => MmapCallResolver.MayBeMmapName(name) || _renamedBindings.Contains(name);
 
+        /// <summary>
+        /// The invocations of this file whose invoked name is a candidate, in source order, within <paramref name="span"/>
+        /// when given. Empty, without touching the tree, for a file whose text names no candidate.
+        /// </summary>
+        public List<InvocationExpressionSyntax> CandidateCalls(SyntaxTree tree, TextSpan? span, CancellationToken cancellationToken)
+        {
+            var calls = new List<InvocationExpressionSyntax>();
+            if (!_candidateTrees.TryGetValue(tree, out bool walkAll))
+            {
+                return calls;
+            }
+
+            SyntaxNode root = tree.GetRoot(cancellationToken);
+            if (walkAll || !tree.TryGetText(out SourceText? text))
+            {
+                foreach (SyntaxNode node in span is { } within ? root.DescendantNodes(within) : root.DescendantNodes())
+                {
+                    if (node is InvocationExpressionSyntax call && MmapWrapperResolver.InvokedName(call.Expression) is { } name && Accepts(name)
+                        && (span is not { } filter || filter.Contains(call.Span)))
+                    {
+                        calls.Add(call);
+                    }
+                }
+
+                return calls;
+            }
+
+            string source = text.ToString();
+            AddCallsAt(root, source, MmapText, StringComparison.OrdinalIgnoreCase, span, calls, cancellationToken);
+            foreach (string name in _all)
+            {
+                AddCallsAt(root, source, name, StringComparison.Ordinal, span, calls, cancellationToken);
+            }
+
+            if (_all.Count > 0)
+            {
+                // A wrapper whose name also contains "mmap" is found by both searches.
+                var distinct = new HashSet<InvocationExpressionSyntax>(calls);
+                calls.Clear();
+                calls.AddRange(distinct);
+            }
+
+            calls.Sort((a, b) => a.SpanStart.CompareTo(b.SpanStart));
+            return calls;
+        }
+
+        private void AddCallsAt(SyntaxNode root, string source, string needle, StringComparison comparison, TextSpan? span, List<InvocationExpressionSyntax> calls, CancellationToken cancellationToken)
+        {
+            int start = span?.Start ?? 0;
+            int end = span?.End ?? source.Length;
+            while (start < end)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int found = source.IndexOf(needle, start, end - start, comparison);
+                if (found < 0)
+                {
+                    return;
+                }
+
+                SyntaxToken token = root.FindToken(found);
+                if (!token.Span.Contains(found))
+                {
+                    start = found + 1; // In a comment or other trivia.
+                    continue;
+                }
+
+                start = Math.Max(found + 1, token.Span.End);
+                if (token.IsKind(SyntaxKind.IdentifierToken) && InvocationNamedBy(token) is { } call && Accepts(token.ValueText)
+                    && (span is not { } filter || filter.Contains(call.Span)))
+                {
+                    calls.Add(call);
+                }
+            }
+        }
+
+        /// <summary>The invocation whose invoked name is this identifier: <c>M(...)</c>, <c>x.M(...)</c>, <c>x?.M(...)</c>, <c>a::M(...)</c>.</summary>
+        private static InvocationExpressionSyntax? InvocationNamedBy(SyntaxToken identifier)
+        {
+            if (identifier.Parent is not SimpleNameSyntax name)
+            {
+                return null;
+            }
+
+            ExpressionSyntax invoked = name.Parent switch
+            {
+                MemberAccessExpressionSyntax access when access.Name == name => access,
+                MemberBindingExpressionSyntax binding when binding.Name == name => binding,
+                AliasQualifiedNameSyntax alias when alias.Name == name => alias,
+                _ => name,
+            };
+
+            return invoked.Parent is InvocationExpressionSyntax call && call.Expression == invoked ? call : null;
+        }
+
         public static CandidateNames Scan(Compilation compilation, CancellationToken cancellationToken)
         {
             var renamed = new HashSet<string>(StringComparer.Ordinal);
+            var candidateTrees = new Dictionary<SyntaxTree, bool>();
             List<SyntaxTree>? declaringTrees = null;
-            bool mentionsMmap = false;
             foreach (SyntaxTree tree in compilation.SyntaxTrees)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                // The text is already in memory for parsed files; searching it is much cheaper than walking members.
+                // The text is already in memory for parsed files; searching it is far cheaper than walking or binding.
                 // A renamed binding needs an EntryPoint argument, so a file without that word cannot declare one.
                 if (tree.TryGetText(out SourceText? text))
                 {
                     string source = text.ToString();
-                    mentionsMmap |= MmapCallResolver.MayBeMmapName(source);
+                    if (source.IndexOf("\\u", StringComparison.OrdinalIgnoreCase) >= 0)
+                    {
+                        candidateTrees[tree] = true;
+                    }
+                    else if (MmapCallResolver.MayBeMmapName(source))
+                    {
+                        candidateTrees[tree] = false;
+                    }
+
                     if (source.IndexOf("EntryPoint", StringComparison.Ordinal) < 0)
                     {
                         continue;
@@ -68,7 +175,7 @@ namespace CheckedMmap.Analyzers.Binding
                 }
                 else
                 {
-                    mentionsMmap = true;
+                    candidateTrees[tree] = true;
                 }
 
                 int before = renamed.Count;
@@ -81,7 +188,7 @@ namespace CheckedMmap.Analyzers.Binding
 
             if (declaringTrees is null)
             {
-                return new CandidateNames(renamed, new HashSet<string>(StringComparer.Ordinal), mentionsMmap);
+                return new CandidateNames(renamed, new HashSet<string>(StringComparer.Ordinal), candidateTrees);
             }
 
             // Wrappers of a renamed binding: methods of the declaring files whose body calls it (a private extern is
@@ -101,7 +208,29 @@ namespace CheckedMmap.Analyzers.Binding
                 }
             }
 
-            return new CandidateNames(renamed, all, mentionsMmap);
+            // Any file may call a renamed binding or its wrappers by name.
+            foreach (SyntaxTree tree in compilation.SyntaxTrees)
+            {
+                if (!candidateTrees.ContainsKey(tree) && tree.TryGetText(out SourceText? text) && ContainsAny(text.ToString(), all))
+                {
+                    candidateTrees[tree] = false;
+                }
+            }
+
+            return new CandidateNames(renamed, all, candidateTrees);
+        }
+
+        private static bool ContainsAny(string source, HashSet<string> names)
+        {
+            foreach (string name in names)
+            {
+                if (source.IndexOf(name, StringComparison.Ordinal) >= 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static void ScanMembers(SyntaxNode node, HashSet<string> renamed)

@@ -4,8 +4,8 @@ using Microsoft.CodeAnalysis;
 namespace CheckedMmap.Analyzers.Binding
 {
     /// <summary>
-    /// The binding libraries we know by name, resolved once per compilation. A null field means the type is not
-    /// referenced, which is what lets the analyzer register nothing at all for a compilation without mmap.
+    /// The binding libraries we know by name, resolved once per compilation at its first candidate call. A null field
+    /// means the type is not referenced.
     /// </summary>
     internal sealed class KnownBindings
     {

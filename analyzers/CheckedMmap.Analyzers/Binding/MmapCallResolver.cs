@@ -13,117 +13,17 @@ namespace CheckedMmap.Analyzers.Binding
         private const string GeneratedDllImportAttributeName = "GeneratedDllImportAttribute";
         private const string InteropNamespace = "System.Runtime.InteropServices";
 
-        private readonly KnownBindings _known;
+        private readonly Lazy<KnownBindings> _known;
         private readonly ConcurrentDictionary<IMethodSymbol, MmapBinding?> _cache =
             new ConcurrentDictionary<IMethodSymbol, MmapBinding?>(SymbolEqualityComparer.Default);
 
-        private MmapCallResolver(KnownBindings known)
+        public MmapCallResolver(Compilation compilation)
         {
-            _known = known;
+            // Looked up at the first candidate call, not at compilation start: a file may name mmap only in a comment.
+            _known = new Lazy<KnownBindings>(() => KnownBindings.Resolve(compilation));
         }
 
-        public KnownBindings Known => _known;
-
-        /// <summary>
-        /// Null when the compilation cannot contain an mmap call: no member whose name contains "mmap" is declared in
-        /// source, no source P/Invoke may be mmap under another name (<see cref="CandidateNames"/>) (a declaration-table lookup, no binding), none of the known binding types is referenced, and no
-        /// referenced library outside the .NET framework declares such a member.
-        /// </summary>
-        public static MmapCallResolver? TryCreate(Compilation compilation, CandidateNames names)
-        {
-            var known = KnownBindings.Resolve(compilation);
-            if (!known.AnyReferenced
-                && !names.HasRenamedBindings
-                && !(names.SourceMayMentionMmap && compilation.ContainsSymbolsWithName(MayDeclareMmap, SymbolFilter.Member))
-                && !ReferencedLibraryMayDeclareMmap(compilation))
-            {
-                return null;
-            }
-
-            return new MmapCallResolver(known);
-        }
-
-        // Public key tokens of the .NET framework and Microsoft assemblies: they declare no libc mmap binding
-        // (the runtime's own is SystemNative_MMap, internal), so their metadata is never walked.
-        private static readonly string[] FrameworkKeyTokens =
-        {
-            "b77a5c561934e089", "b03f5f7f11d50a3a", "cc7b13ffcd2ddd51", "7cec85d7bea7798e", "adb9793829ddae60", "31bf3856ad364e35",
-        };
-
-        /// <summary>
-        /// A project may call a binding declared in another of its own libraries (a metadata reference). Member names
-        /// of those libraries' types are read without creating member symbols; framework assemblies are skipped.
-        /// </summary>
-        private static bool ReferencedLibraryMayDeclareMmap(Compilation compilation)
-        {
-            foreach (IAssemblySymbol assembly in compilation.SourceModule.ReferencedAssemblySymbols)
-            {
-                if (IsFramework(assembly.Identity) || assembly.TypeNames.Count == 0)
-                {
-                    continue;
-                }
-
-                if (NamespaceMayDeclareMmap(assembly.GlobalNamespace))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static bool IsFramework(AssemblyIdentity identity)
-        {
-            if (!identity.HasPublicKey && identity.PublicKeyToken.IsDefaultOrEmpty)
-            {
-                return false;
-            }
-
-            var token = new System.Text.StringBuilder(16);
-            foreach (byte b in identity.PublicKeyToken)
-            {
-                token.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
-            }
-
-            return Array.IndexOf(FrameworkKeyTokens, token.ToString()) >= 0;
-        }
-
-        private static bool NamespaceMayDeclareMmap(INamespaceSymbol ns)
-        {
-            foreach (INamespaceOrTypeSymbol member in ns.GetMembers())
-            {
-                if (member is INamespaceSymbol inner ? NamespaceMayDeclareMmap(inner) : TypeMayDeclareMmap((INamedTypeSymbol)member))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static bool TypeMayDeclareMmap(INamedTypeSymbol type)
-        {
-            foreach (string name in type.MemberNames)
-            {
-                if (MayDeclareMmap(name))
-                {
-                    return true;
-                }
-            }
-
-            foreach (INamedTypeSymbol nested in type.GetTypeMembers())
-            {
-                if (TypeMayDeclareMmap(nested))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        // Names seen for mmap P/Invokes: mmap, mmap64, MMap, Mmap, Internal_mmap, mmap64_posix, mmap64_mac.
-        private static bool MayDeclareMmap(string name) => MayBeMmapName(name);
+        public KnownBindings Known => _known.Value;
 
         /// <summary>
         /// Whether a method of this name can be an mmap binding the analyzer looks at: every binding seen in real code has
@@ -151,7 +51,7 @@ namespace CheckedMmap.Analyzers.Binding
         }
 
         private bool IsKnownContainer(INamedTypeSymbol? type) =>
-            type is not null && (_known.IsMman(type) || _known.IsMonoSyscall(type) || _known.IsTmdsLibC(type));
+            type is not null && (Known.IsMman(type) || Known.IsMonoSyscall(type) || Known.IsTmdsLibC(type));
 
         private MmapBinding? Compute(IMethodSymbol method)
         {
@@ -161,12 +61,12 @@ namespace CheckedMmap.Analyzers.Binding
             }
 
             INamedTypeSymbol? container = method.ContainingType;
-            if (_known.IsMonoSyscall(container) && method.Name == "mmap")
+            if (Known.IsMonoSyscall(container) && method.Name == "mmap")
             {
                 return new MmapBinding(method, MmapBindingKind.MonoPosix, "mmap");
             }
 
-            if (_known.IsMman(container) && method.Name == "mmap")
+            if (Known.IsMman(container) && method.Name == "mmap")
             {
                 return new MmapBinding(method, MmapBindingKind.CheckedMmapRuntime, "mmap");
             }
@@ -178,7 +78,7 @@ namespace CheckedMmap.Analyzers.Binding
                 return null;
             }
 
-            MmapBindingKind kind = _known.IsTmdsLibC(container) ? MmapBindingKind.TmdsLibC : MmapBindingKind.PInvoke;
+            MmapBindingKind kind = Known.IsTmdsLibC(container) ? MmapBindingKind.TmdsLibC : MmapBindingKind.PInvoke;
             return new MmapBinding(method, kind, entryPoint!);
         }
 

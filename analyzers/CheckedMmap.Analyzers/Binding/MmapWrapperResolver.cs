@@ -11,7 +11,7 @@ namespace CheckedMmap.Analyzers.Binding
     /// <summary>
     /// One level of wrappers: a source method (Ryujinx's <c>Mmap</c>, RavenDB's <c>mmap64</c>) whose body calls an mmap
     /// binding and passes some of its own parameters straight through as mmap's arguments. Its call sites are judged
-    /// on those arguments. Only methods the syntax filter lets through (<see cref="CandidateNames"/>) are looked at, once each.
+    /// on those arguments. Only methods whose calls <see cref="CandidateNames"/> lets through are looked at, once each.
     /// </summary>
     internal sealed class MmapWrapperResolver
     {
