@@ -53,7 +53,11 @@ namespace CheckedMmap.Analyzers
         public override void Initialize(AnalysisContext context)
         {
             context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            // Generated files are not analyzed (no Analyze flag). ReportDiagnostics spares every report the driver's
+            // generated-code check, which walks the whole file on its first report there: our reports are all at call
+            // sites in the hand-written file being analyzed, and the finer cases (#line hidden, [GeneratedCode] members)
+            // are checked here for the few calls that are mmap (IsGeneratedCall).
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
             context.RegisterCompilationStartAction(OnCompilationStart);
         }
 
@@ -121,7 +125,35 @@ namespace CheckedMmap.Analyzers
                     }
                 }
 
+                if (IsGeneratedCall(node, model, cancellationToken))
+                {
+                    return;
+                }
+
                 Analyze(invocation, binding, wrapper, () => GraphOfEnclosingBody(invocation, cancellationToken), report, cancellationToken);
+            }
+
+            /// <summary>Generated code inside a hand-written file: a <c>#line hidden</c> region or a member or type marked [GeneratedCode].</summary>
+            private static bool IsGeneratedCall(SyntaxNode call, SemanticModel model, CancellationToken cancellationToken)
+            {
+                if (call.SyntaxTree.GetLineVisibility(call.SpanStart, cancellationToken) == LineVisibility.Hidden)
+                {
+                    return true;
+                }
+
+                for (ISymbol? symbol = model.GetEnclosingSymbol(call.SpanStart, cancellationToken); symbol is not null and not INamespaceSymbol; symbol = symbol.ContainingSymbol)
+                {
+                    foreach (AttributeData attribute in symbol.GetAttributes())
+                    {
+                        if (attribute.AttributeClass is { Name: "GeneratedCodeAttribute" } type
+                            && type.ContainingNamespace?.ToDisplayString() == "System.CodeDom.Compiler")
+                        {
+                            return true;
+                        }
+                    }
+                }
+
+                return false;
             }
 
             // Calls of one body are analyzed one after the other: the last body's graph serves the next call in it.

@@ -144,3 +144,55 @@ public class CandidateSearchTests
         Assert.Contains(whole, d => d.Id == "MMAP002" && d.Location.SourceSpan.Start < second);
     }
 }
+
+/// <summary>Generated code is never judged: generated files, [GeneratedCode] members and types, #line hidden regions.</summary>
+public class GeneratedCodeTests
+{
+    private const string Binding = """
+        using System;
+        using System.Runtime.InteropServices;
+        public static class L
+        {
+            [DllImport("libc")] public static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+        }
+        """;
+
+    [Fact]
+    public async Task Calls_in_generated_members_types_and_hidden_lines_are_not_reported_but_their_neighbours_are()
+    {
+        DirectRun.Result result = await DirectRun.AnalyzeAsync(new[]
+        {
+            Binding,
+            """
+            using System;
+            using System.CodeDom.Compiler;
+            static class Hand
+            {
+                [GeneratedCode("tool", "1.0")]
+                static IntPtr GeneratedMember() => L.mmap(IntPtr.Zero, 4096, 3, 0x01 | 0x20, -1, 0);
+
+                static IntPtr Lambda() { Func<IntPtr> f = [GeneratedCode("tool", "1.0")] () => L.mmap(IntPtr.Zero, 4096, 3, 0x01 | 0x20, -1, 0); return f(); }
+
+                static IntPtr Hidden()
+                {
+            #line hidden
+                    return L.mmap(IntPtr.Zero, 4096, 3, 0x01 | 0x20, -1, 0);
+            #line default
+                }
+
+                static IntPtr Written() => L.mmap(IntPtr.Zero, 4096, 3, 0x01 | 0x20, -1, 0);
+            }
+
+            [GeneratedCode("tool", "1.0")]
+            static class GeneratedType
+            {
+                static IntPtr Nested() => L.mmap(IntPtr.Zero, 4096, 3, 0x01 | 0x20, -1, 0);
+            }
+            """,
+        });
+        Assert.Empty(result.Exceptions);
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("MMAP002", diagnostic.Id);
+        Assert.Equal(16, diagnostic.Location.GetLineSpan().StartLinePosition.Line);
+    }
+}
