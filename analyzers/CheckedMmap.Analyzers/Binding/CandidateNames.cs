@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -150,43 +152,24 @@ namespace CheckedMmap.Analyzers.Binding
         {
             var renamed = new HashSet<string>(StringComparer.Ordinal);
             var candidateTrees = new Dictionary<SyntaxTree, bool>();
-            List<SyntaxTree>? declaringTrees = null;
+            List<TreeFacts>? declaring = null;
             foreach (SyntaxTree tree in compilation.SyntaxTrees)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                // The text is already in memory for parsed files; searching it is far cheaper than walking or binding.
-                // A renamed binding needs an EntryPoint argument, so a file without that word cannot declare one.
-                if (tree.TryGetText(out SourceText? text))
+                TreeFacts facts = TreeFacts.Of(tree, cancellationToken);
+                if (facts.Search != TreeSearch.None)
                 {
-                    string source = text.ToString();
-                    if (source.IndexOf("\\u", StringComparison.OrdinalIgnoreCase) >= 0)
-                    {
-                        candidateTrees[tree] = true;
-                    }
-                    else if (MmapCallResolver.MayBeMmapName(source))
-                    {
-                        candidateTrees[tree] = false;
-                    }
-
-                    if (source.IndexOf("EntryPoint", StringComparison.Ordinal) < 0)
-                    {
-                        continue;
-                    }
-                }
-                else
-                {
-                    candidateTrees[tree] = true;
+                    candidateTrees[tree] = facts.Search == TreeSearch.WalkAll;
                 }
 
-                int before = renamed.Count;
-                ScanMembers(tree.GetRoot(cancellationToken), renamed);
-                if (renamed.Count != before)
+                if (facts.RenamedBindings.Length > 0)
                 {
-                    (declaringTrees ??= new List<SyntaxTree>()).Add(tree);
+                    renamed.UnionWith(facts.RenamedBindings);
+                    (declaring ??= new List<TreeFacts>()).Add(facts);
                 }
             }
 
-            if (declaringTrees is null)
+            if (declaring is null)
             {
                 return new CandidateNames(renamed, new HashSet<string>(StringComparer.Ordinal), candidateTrees);
             }
@@ -194,16 +177,13 @@ namespace CheckedMmap.Analyzers.Binding
             // Wrappers of a renamed binding: methods of the declaring files whose body calls it (a private extern is
             // called from its own file). The wrapper resolver then checks which parameters really go to mmap.
             var all = new HashSet<string>(renamed, StringComparer.Ordinal);
-            foreach (SyntaxTree tree in declaringTrees)
+            foreach (TreeFacts facts in declaring)
             {
-                foreach (SyntaxNode node in tree.GetRoot(cancellationToken).DescendantNodes())
+                foreach (KeyValuePair<string, string> call in facts.CallsByEnclosingMethod)
                 {
-                    if (node is InvocationExpressionSyntax call
-                        && MmapWrapperResolver.InvokedName(call.Expression) is { } invoked
-                        && renamed.Contains(invoked)
-                        && EnclosingMethodName(call) is { } wrapper)
+                    if (renamed.Contains(call.Key))
                     {
-                        all.Add(wrapper);
+                        all.Add(call.Value);
                     }
                 }
             }
@@ -218,6 +198,89 @@ namespace CheckedMmap.Analyzers.Binding
             }
 
             return new CandidateNames(renamed, all, candidateTrees);
+        }
+
+        private enum TreeSearch : byte
+        {
+            None,
+            Occurrences,
+            WalkAll,
+        }
+
+        /// <summary>
+        /// What one file's text says, computed once per syntax tree and kept while the tree lives: in an IDE each edit
+        /// makes a new compilation over mostly the same trees, so the compilation start re-reads only the changed files.
+        /// </summary>
+        private sealed class TreeFacts
+        {
+            private static readonly ConditionalWeakTable<SyntaxTree, TreeFacts> Cache = new ConditionalWeakTable<SyntaxTree, TreeFacts>();
+
+            private static readonly KeyValuePair<string, string>[] NoCalls = new KeyValuePair<string, string>[0];
+
+            private TreeFacts(TreeSearch search, string[] renamedBindings, KeyValuePair<string, string>[] callsByEnclosingMethod)
+            {
+                Search = search;
+                RenamedBindings = renamedBindings;
+                CallsByEnclosingMethod = callsByEnclosingMethod;
+            }
+
+            public TreeSearch Search { get; }
+
+            /// <summary>P/Invokes declared here whose name lacks "mmap" but whose entry point may be mmap.</summary>
+            public string[] RenamedBindings { get; }
+
+            /// <summary>Only in files that declare renamed bindings: each call's invoked name and its enclosing method.</summary>
+            public KeyValuePair<string, string>[] CallsByEnclosingMethod { get; }
+
+            public static TreeFacts Of(SyntaxTree tree, CancellationToken cancellationToken)
+            {
+                if (Cache.TryGetValue(tree, out TreeFacts? known))
+                {
+                    return known;
+                }
+
+                TreeFacts computed = Compute(tree, cancellationToken);
+                return Cache.GetValue(tree, _ => computed);
+            }
+
+            private static TreeFacts Compute(SyntaxTree tree, CancellationToken cancellationToken)
+            {
+                // The text is already in memory for parsed files; searching it is far cheaper than walking or binding.
+                // A renamed binding needs an EntryPoint argument, so a file without that word cannot declare one.
+                TreeSearch search = TreeSearch.WalkAll;
+                if (tree.TryGetText(out SourceText? text))
+                {
+                    string source = text.ToString();
+                    search = source.IndexOf("\\u", StringComparison.OrdinalIgnoreCase) >= 0 ? TreeSearch.WalkAll
+                        : MmapCallResolver.MayBeMmapName(source) ? TreeSearch.Occurrences
+                        : TreeSearch.None;
+                    if (source.IndexOf("EntryPoint", StringComparison.Ordinal) < 0)
+                    {
+                        return new TreeFacts(search, Array.Empty<string>(), NoCalls);
+                    }
+                }
+
+                SyntaxNode root = tree.GetRoot(cancellationToken);
+                var renamed = new HashSet<string>(StringComparer.Ordinal);
+                ScanMembers(root, renamed);
+                if (renamed.Count == 0)
+                {
+                    return new TreeFacts(search, Array.Empty<string>(), NoCalls);
+                }
+
+                var calls = new List<KeyValuePair<string, string>>();
+                foreach (SyntaxNode node in root.DescendantNodes())
+                {
+                    if (node is InvocationExpressionSyntax call
+                        && MmapWrapperResolver.InvokedName(call.Expression) is { } invoked
+                        && EnclosingMethodName(call) is { } wrapper)
+                    {
+                        calls.Add(new KeyValuePair<string, string>(invoked, wrapper));
+                    }
+                }
+
+                return new TreeFacts(search, renamed.ToArray(), calls.ToArray());
+            }
         }
 
         private static bool ContainsAny(string source, HashSet<string> names)
