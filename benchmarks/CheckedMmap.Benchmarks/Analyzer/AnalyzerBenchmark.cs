@@ -36,9 +36,9 @@ namespace CheckedMmap.Benchmarks.Analyzer
 
         public static void Run(Report report, bool quick)
         {
-            // A full pass over 1,000 files takes 10-25 s on this VM, so the full run does 3 interleaved rounds; the JIT is
+            // A full pass over 1,000 files takes 10-25 s on this VM, so the full run does 5 interleaved rounds; the JIT is
             // warmed first by one round over a small compilation of the same shapes. Quick mode: 100 files, 1 round.
-            int rounds = quick ? 1 : 3;
+            int rounds = quick ? 1 : 5;
             int files = quick ? 100 : CodeGenerator.FileCount;
             AnalyzerSet set = AnalyzerSet.Load();
             Console.WriteLine($"analyzer: {set.CheckedMmap.Length} CheckedMmap analyzers from {set.CheckedMmapPath}");
@@ -53,7 +53,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 "under another name with a const library name, called through `using static`), in ten call shapes (|= on a branch, const " +
                 "enum local, named arguments, casts, ternary, fd 0, MAP_SHARED with offset, …), half clean and half misusing. " +
                 "References: Basic.Reference.Assemblies.Net80; C# 12; the LibraryImport source generator of the installed targeting pack runs " +
-                "first, as in a build. Each pass uses a fresh compilation over freshly parsed copies of the same files (no per-tree cache survives between passes); compile = `Emit` to memory; analyzer " +
+                "first, as in a build. Each pass uses a fresh compilation over freshly parsed copies of the same files (no per-tree cache survives between passes) and starts after a full garbage collection; compile = `Emit` to memory; analyzer " +
                 "passes = `CompilationWithAnalyzers.GetAnalyzerDiagnosticsAsync` with `logAnalyzerExecutionTime: true`, execution time from " +
                 "`GetAnalyzerTelemetryInfoAsync`. Single-threaded compile and analysis. Every rule of every measured analyzer is enabled " +
                 $"(severity warning). {rounds} interleaved round(s) after a warm-up round on a 30-file compilation; medians.");
@@ -370,6 +370,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
         private static double Compile(ImmutableArray<SyntaxTree> trees, ImmutableDictionary<string, ReportDiagnostic> options)
         {
             CSharpCompilation compilation = NewCompilation(trees, options);
+            CollectGarbage();
             using var peStream = new MemoryStream();
             var stopwatch = Stopwatch.StartNew();
             Microsoft.CodeAnalysis.Emit.EmitResult result = compilation.Emit(peStream);
@@ -389,8 +390,17 @@ namespace CheckedMmap.Benchmarks.Analyzer
         private static PassResult Analyze(ImmutableArray<SyntaxTree> trees, ImmutableDictionary<string, ReportDiagnostic> options, ImmutableArray<DiagnosticAnalyzer> analyzers) =>
             Analyze(NewCompilation(trees, options), analyzers);
 
+        /// <summary>Every pass starts on a clean heap, so that no pass's callbacks pay for collecting the previous pass's garbage.</summary>
+        private static void CollectGarbage()
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+        }
+
         private static PassResult Analyze(CSharpCompilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers)
         {
+            CollectGarbage();
             var withAnalyzers = compilation.WithAnalyzers(
                 analyzers,
                 new CompilationWithAnalyzersOptions(
