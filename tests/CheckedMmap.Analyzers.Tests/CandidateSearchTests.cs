@@ -195,4 +195,24 @@ public class GeneratedCodeTests
         Assert.Equal("MMAP002", diagnostic.Id);
         Assert.Equal(16, diagnostic.Location.GetLineSpan().StartLinePosition.Line);
     }
+
+    private const string BadCall = """
+        static class Gen
+        {
+            static System.IntPtr M() => L.mmap(System.IntPtr.Zero, 4096, 3, 0x01 | 0x20, -1, 0);
+        }
+        """;
+
+    [Fact]
+    public Task A_file_named_like_generated_code_is_not_judged() =>
+        new MmapAnalyzerTest(Binding).WithGeneratedSource("Native.g.cs", BadCall).RunAsync();
+
+    [Fact]
+    public Task A_file_marked_generated_code_in_editorconfig_is_not_judged_but_others_are()
+    {
+        var test = new MmapAnalyzerTest(Binding).WithGeneratedSource("/src/Marked.cs", BadCall)
+            .WithGeneratedSource("/src/Written.cs", BadCall.Replace("class Gen", "class Written").Replace("L.mmap(System.IntPtr.Zero, 4096, 3, 0x01 | 0x20", "L.mmap(System.IntPtr.Zero, 4096, 3, {|MMAP002:0x01 | 0x20|}"));
+        test.TestState.AnalyzerConfigFiles.Add(("/src/.editorconfig", "[Marked.cs]\ngenerated_code = true\n"));
+        return test.RunAsync();
+    }
 }
