@@ -56,7 +56,7 @@ namespace CheckedMmap.Analyzers
             // Generated files are not analyzed (no Analyze flag). ReportDiagnostics spares every report the driver's
             // generated-code check, which walks the whole file on its first report there: our reports are all at call
             // sites in the hand-written file being analyzed, and the finer cases (#line hidden, [GeneratedCode] members)
-            // are checked here for the few calls that are mmap (IsGeneratedCall).
+            // are checked here for the few calls that are mmap, in files whose text can hold them (IsGeneratedCall).
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
             context.RegisterCompilationStartAction(OnCompilationStart);
         }
@@ -99,13 +99,13 @@ namespace CheckedMmap.Analyzers
             public void AnalyzeFile(SemanticModelAnalysisContext context)
             {
                 SemanticModel model = context.SemanticModel;
-                foreach (InvocationExpressionSyntax call in _names.CandidateCalls(model.SyntaxTree, context.FilterSpan, context.CancellationToken))
+                foreach (InvocationExpressionSyntax call in _names.CandidateCalls(model.SyntaxTree, context.FilterSpan, out bool mayHoldGeneratedCode, context.CancellationToken))
                 {
-                    AnalyzeCall(call, model, context.ReportDiagnostic, context.CancellationToken);
+                    AnalyzeCall(call, model, mayHoldGeneratedCode, context.ReportDiagnostic, context.CancellationToken);
                 }
             }
 
-            private void AnalyzeCall(InvocationExpressionSyntax node, SemanticModel model, Action<Diagnostic> report, CancellationToken cancellationToken)
+            private void AnalyzeCall(InvocationExpressionSyntax node, SemanticModel model, bool mayBeGenerated, Action<Diagnostic> report, CancellationToken cancellationToken)
             {
                 if (model.GetOperation(node, cancellationToken) is not IInvocationOperation invocation)
                 {
@@ -125,7 +125,7 @@ namespace CheckedMmap.Analyzers
                     }
                 }
 
-                if (IsGeneratedCall(node, model, cancellationToken))
+                if (mayBeGenerated && IsGeneratedCall(node, model, cancellationToken))
                 {
                     return;
                 }

@@ -58,9 +58,14 @@ namespace CheckedMmap.Analyzers.Binding
         /// The invocations of this file whose invoked name is a candidate, in source order, within <paramref name="span"/>
         /// when given. Empty, without touching the tree, for a file whose text names no candidate.
         /// </summary>
-        public List<InvocationExpressionSyntax> CandidateCalls(SyntaxTree tree, TextSpan? span, CancellationToken cancellationToken)
+        /// <param name="mayHoldGeneratedCode">
+        /// False when the file's text has neither "GeneratedCode" nor "#line": then no call in it can be in a
+        /// [GeneratedCode] member or a hidden region, and the per-call check is skipped.
+        /// </param>
+        public List<InvocationExpressionSyntax> CandidateCalls(SyntaxTree tree, TextSpan? span, out bool mayHoldGeneratedCode, CancellationToken cancellationToken)
         {
             var calls = new List<InvocationExpressionSyntax>();
+            mayHoldGeneratedCode = true;
             if (!_candidateTrees.TryGetValue(tree, out bool walkAll))
             {
                 return calls;
@@ -82,6 +87,7 @@ namespace CheckedMmap.Analyzers.Binding
             }
 
             string source = text.ToString();
+            mayHoldGeneratedCode = source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
             AddCallsAt(root, source, MmapText, StringComparison.OrdinalIgnoreCase, span, calls, cancellationToken);
             foreach (string name in _all)
             {
@@ -251,7 +257,7 @@ namespace CheckedMmap.Analyzers.Binding
                 if (tree.TryGetText(out SourceText? text))
                 {
                     string source = text.ToString();
-                    search = source.IndexOf("\\u", StringComparison.OrdinalIgnoreCase) >= 0 ? TreeSearch.WalkAll
+                    search = HasUnicodeEscape(source) ? TreeSearch.WalkAll
                         : MmapCallResolver.MayBeMmapName(source) ? TreeSearch.Occurrences
                         : TreeSearch.None;
                     if (source.IndexOf("EntryPoint", StringComparison.Ordinal) < 0)
@@ -281,6 +287,20 @@ namespace CheckedMmap.Analyzers.Binding
 
                 return new TreeFacts(search, renamed.ToArray(), calls.ToArray());
             }
+        }
+
+        /// <summary>A \u or \U anywhere (a single-character search: backslashes are rare outside string escapes).</summary>
+        private static bool HasUnicodeEscape(string source)
+        {
+            for (int at = source.IndexOf('\\'); at >= 0 && at + 1 < source.Length; at = source.IndexOf('\\', at + 2))
+            {
+                if (source[at + 1] is 'u' or 'U')
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static bool ContainsAny(string source, HashSet<string> names)

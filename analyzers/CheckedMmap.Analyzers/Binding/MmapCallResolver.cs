@@ -13,17 +13,16 @@ namespace CheckedMmap.Analyzers.Binding
         private const string GeneratedDllImportAttributeName = "GeneratedDllImportAttribute";
         private const string InteropNamespace = "System.Runtime.InteropServices";
 
-        private readonly Lazy<KnownBindings> _known;
+        private readonly KnownBindings _known;
         private readonly ConcurrentDictionary<IMethodSymbol, MmapBinding?> _cache =
             new ConcurrentDictionary<IMethodSymbol, MmapBinding?>(SymbolEqualityComparer.Default);
 
         public MmapCallResolver(Compilation compilation)
         {
-            // Looked up at the first candidate call, not at compilation start: a file may name mmap only in a comment.
-            _known = new Lazy<KnownBindings>(() => KnownBindings.Resolve(compilation));
+            _known = new KnownBindings(compilation);
         }
 
-        public KnownBindings Known => _known.Value;
+        public KnownBindings Known => _known;
 
         /// <summary>
         /// Whether a method of this name can be an mmap binding the analyzer looks at: every binding seen in real code has

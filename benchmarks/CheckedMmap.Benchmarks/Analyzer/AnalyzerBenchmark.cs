@@ -234,38 +234,59 @@ namespace CheckedMmap.Benchmarks.Analyzer
             Analyze(warmupTrees, enableAll, set.CheckedMmap);
             ImmutableArray<SyntaxTree> trees = BuildTrees(true, CodeGenerator.FileCount, set, enableAll, out _);
             Analyze(trees, enableAll, set.CheckedMmap); // warm every shape's code path
-            Profile(report, "mmap, CheckedMmap only, after a warm pass", trees, enableAll, new[] { new Group("CheckedMmap", set.CheckedMmap) });
+            Profile(report, "mmap, CheckedMmap only, after a warm pass", trees, enableAll, new[] { new Group("CheckedMmap", set.CheckedMmap) }, passes: 7);
         }
 
         /// <summary>Diagnosis: one extra pass per analyzer with every callback timed by <see cref="ProfilingAnalyzer"/>.</summary>
-        private static void Profile(Report report, string variant, ImmutableArray<SyntaxTree> trees, ImmutableDictionary<string, ReportDiagnostic> options, IEnumerable<Group> groups)
+        private static void Profile(Report report, string variant, ImmutableArray<SyntaxTree> trees, ImmutableDictionary<string, ReportDiagnostic> options, IEnumerable<Group> groups, int passes = 3)
         {
+            const string telemetryKey = "(telemetry of the profiled pass)";
             var rows = new List<IReadOnlyList<string>>();
             foreach (Group group in groups)
             {
                 foreach (DiagnosticAnalyzer analyzer in group.Analyzers)
                 {
-                    var profiled = new ProfilingAnalyzer(analyzer);
-                    PassResult pass = Analyze(trees, options, ImmutableArray.Create<DiagnosticAnalyzer>(profiled));
-                    // What telemetry charged for the same pass: the difference from the callbacks' sum is the driver's work
-                    // done on the analyzer's behalf (or the profiler's own overhead).
-                    rows.Add(new[]
+                    // Several profiled passes; each callback's total and call count is the median over them.
+                    var totals = new Dictionary<string, List<(double Ms, long Calls)>>();
+                    for (int i = 0; i < passes; i++)
                     {
-                        analyzer.GetType().Name, "(telemetry of this profiled pass)", Report.Ms(pass.Telemetry[profiled].ExecutionTime.TotalMilliseconds), "", "",
-                    });
-                    foreach (KeyValuePair<string, ActionCost> cost in profiled.Costs.OrderByDescending(c => c.Value.Milliseconds))
+                        var profiled = new ProfilingAnalyzer(analyzer);
+                        PassResult pass = Analyze(trees, options, ImmutableArray.Create<DiagnosticAnalyzer>(profiled));
+                        // What telemetry charged for the same pass: the difference from the callbacks' sum is the driver's
+                        // work done on the analyzer's behalf (or the profiler's own overhead).
+                        Add(totals, telemetryKey, pass.Telemetry[profiled].ExecutionTime.TotalMilliseconds, 0);
+                        foreach (KeyValuePair<string, ActionCost> cost in profiled.Costs)
+                        {
+                            Add(totals, cost.Key, cost.Value.Milliseconds, cost.Value.Calls);
+                        }
+                    }
+
+                    foreach (var entry in totals.OrderByDescending(e => e.Key == telemetryKey).ThenByDescending(e => Stats.Median(e.Value.Select(v => v.Ms).ToList())))
                     {
+                        double ms = Stats.Median(entry.Value.Select(v => v.Ms).ToList());
+                        long calls = (long)Stats.Median(entry.Value.Select(v => (double)v.Calls).ToList());
                         rows.Add(new[]
                         {
-                            analyzer.GetType().Name, cost.Key, Report.Ms(cost.Value.Milliseconds), cost.Value.Calls.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
-                            Report.Ns(cost.Value.Milliseconds * 1e6 / Math.Max(1, cost.Value.Calls)),
+                            analyzer.GetType().Name, entry.Key, Report.Ms(ms),
+                            entry.Key == telemetryKey ? "" : calls.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+                            entry.Key == telemetryKey ? "" : Report.Ns(ms * 1e6 / Math.Max(1, calls)),
                         });
                     }
                 }
             }
 
-            report.Paragraph($"Where the time goes ({variant}, one profiled pass, every callback timed; diagnosis only, not the headline numbers above):");
+            report.Paragraph($"Where the time goes ({variant}; every callback timed, median of {passes} profiled passes; diagnosis only, not the headline numbers above):");
             report.Table(new[] { "Analyzer", "Callback", "Total", "Calls", "Per call" }, rows);
+
+            static void Add(Dictionary<string, List<(double, long)>> totals, string key, double ms, long calls)
+            {
+                if (!totals.TryGetValue(key, out List<(double, long)>? list))
+                {
+                    totals[key] = list = new List<(double, long)>();
+                }
+
+                list.Add((ms, calls));
+            }
         }
 
         /// <summary>
