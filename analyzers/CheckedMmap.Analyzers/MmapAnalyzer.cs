@@ -65,7 +65,7 @@ namespace CheckedMmap.Analyzers
         {
             // A compilation whose source text names no candidate anywhere cannot call mmap: that is the common case, and
             // it costs one text search per file; nothing is registered, looked up or bound.
-            CandidateNames names = CandidateNames.Scan(context.Compilation, context.CancellationToken);
+            CandidateNames names = CandidateNames.Of(context.Compilation, context.CancellationToken);
             if (!names.AnyCandidateFile)
             {
                 return;

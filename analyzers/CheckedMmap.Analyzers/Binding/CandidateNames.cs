@@ -154,7 +154,21 @@ namespace CheckedMmap.Analyzers.Binding
             return invoked.Parent is InvocationExpressionSyntax call && call.Expression == invoked ? call : null;
         }
 
-        public static CandidateNames Scan(Compilation compilation, CancellationToken cancellationToken)
+        private static readonly ConditionalWeakTable<Compilation, CandidateNames> ByCompilation = new ConditionalWeakTable<Compilation, CandidateNames>();
+
+        /// <summary>The candidates of a compilation, computed once per compilation (the driver may start it more than once).</summary>
+        public static CandidateNames Of(Compilation compilation, CancellationToken cancellationToken)
+        {
+            if (ByCompilation.TryGetValue(compilation, out CandidateNames? known))
+            {
+                return known;
+            }
+
+            CandidateNames computed = Scan(compilation, cancellationToken);
+            return ByCompilation.GetValue(compilation, _ => computed);
+        }
+
+        private static CandidateNames Scan(Compilation compilation, CancellationToken cancellationToken)
         {
             var renamed = new HashSet<string>(StringComparer.Ordinal);
             var candidateTrees = new Dictionary<SyntaxTree, bool>();

@@ -66,6 +66,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
             var groups = new List<Group>
             {
                 new("empty analyzer (baseline)", ImmutableArray.Create(set.Empty)),
+                new("empty per-file analyzer (baseline)", ImmutableArray.Create<DiagnosticAnalyzer>(new EmptyPerFileAnalyzer())),
             };
             if (!set.CheckedMmap.IsEmpty)
             {

@@ -103,5 +103,21 @@ namespace CheckedMmap.Benchmarks.Analyzer
             context.RegisterCompilationStartAction(_ => { });
         }
     }
+
+    /// <summary>The floor of per-file analysis: a semantic-model action that does nothing, called once per file.</summary>
+    internal sealed class EmptyPerFileAnalyzer : DiagnosticAnalyzer
+    {
+        private static readonly DiagnosticDescriptor s_rule = new(
+            "EMPTY002", "Empty per file", "Empty per file", "Performance", DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(s_rule);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterSemanticModelAction(_ => { });
+        }
+    }
 #pragma warning restore RS1012, RS1036, RS1041, RS2008
 }
