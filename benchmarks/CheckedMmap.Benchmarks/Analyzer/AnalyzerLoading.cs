@@ -105,6 +105,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
     }
 
     /// <summary>The floor of per-file analysis: a semantic-model action that does nothing, called once per file.</summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     internal sealed class EmptyPerFileAnalyzer : DiagnosticAnalyzer
     {
         private static readonly DiagnosticDescriptor s_rule = new(
