@@ -56,7 +56,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 "first, as in a build. Each pass uses a fresh compilation over freshly parsed copies of the same files (no per-tree cache survives between passes) and starts after a full garbage collection; compile = `Emit` to memory; analyzer " +
                 "passes = `CompilationWithAnalyzers.GetAnalyzerDiagnosticsAsync` with `logAnalyzerExecutionTime: true`, execution time from " +
                 "`GetAnalyzerTelemetryInfoAsync`. Single-threaded compile and analysis. Every rule of every measured analyzer is enabled " +
-                $"(severity warning). {rounds} interleaved round(s) after a warm-up round on a 30-file compilation and one unmeasured pass of each analyzer group on the full compilation (so that tiered JIT has optimized every analyzer's callbacks); medians.");
+                $"(severity warning). {rounds} interleaved round(s) after a warm-up round on a 30-file compilation and {WarmPasses(quick)} unmeasured pass(es) of each analyzer group on the full compilation (so that tiered JIT has optimized every analyzer's callbacks); medians.");
 
             if (set.CheckedMmap.IsEmpty)
             {
@@ -126,11 +126,15 @@ namespace CheckedMmap.Benchmarks.Analyzer
                     }));
                 }
 
-                // One unmeasured pass of each group at full size first: every analyzer's callbacks then run at least a
-                // hundred times before measurement, so tiered JIT has optimized them, as in a long-lived compiler server.
-                foreach (Group group in groups)
+                // Unmeasured passes of each group at full size first: every analyzer's callbacks then run hundreds of times
+                // before measurement, so tiered JIT (and its PGO stage) has optimized them, as in a long-lived compiler
+                // server. One pass was not enough for code called once per mmap call (100 times a pass).
+                for (int warm = 0; warm < WarmPasses(quick); warm++)
                 {
-                    _ = Analyze(trees, enableAll, group.Analyzers);
+                    foreach (Group group in groups)
+                    {
+                        _ = Analyze(trees, enableAll, group.Analyzers);
+                    }
                 }
 
                 Dictionary<string, List<double>> wall = Interleaved.Run(contenders, 0, rounds);
@@ -225,6 +229,8 @@ namespace CheckedMmap.Benchmarks.Analyzer
             }
         }
 
+        private static int WarmPasses(bool quick) => quick ? 1 : 3;
+
         /// <summary>`-- profile`: only the profiled CheckedMmap pass on the 1,000-file mmap variant (diagnosis of a miss).</summary>
         public static void ProfileOnly(Report report)
         {
@@ -234,7 +240,11 @@ namespace CheckedMmap.Benchmarks.Analyzer
             ImmutableArray<SyntaxTree> warmupTrees = BuildTrees(true, 30, set, enableAll, out _);
             Analyze(warmupTrees, enableAll, set.CheckedMmap);
             ImmutableArray<SyntaxTree> trees = BuildTrees(true, CodeGenerator.FileCount, set, enableAll, out _);
-            Analyze(trees, enableAll, set.CheckedMmap); // warm every shape's code path
+            for (int warm = 0; warm < WarmPasses(quick: false); warm++)
+            {
+                Analyze(trees, enableAll, set.CheckedMmap); // warm every shape's code path until tiered JIT has optimized it
+            }
+
             Profile(report, "mmap, CheckedMmap only, after a warm pass", trees, enableAll, new[] { new Group("CheckedMmap", set.CheckedMmap) }, passes: 7);
         }
 

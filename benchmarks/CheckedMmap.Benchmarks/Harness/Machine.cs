@@ -16,7 +16,8 @@ namespace CheckedMmap.Benchmarks.Harness
             string maxMapCount = File.Exists("/proc/sys/vm/max_map_count") ? File.ReadAllText("/proc/sys/vm/max_map_count").Trim() : "n/a";
             return $"{Environment.ProcessorCount} CPUs (nproc), {cpu}; kernel {kernel}; {RuntimeInformation.FrameworkDescription} " +
                    $"({RuntimeInformation.RuntimeIdentifier}), SDK {SdkLocator.SdkVersion}; vm.max_map_count {maxMapCount}; " +
-                   $"{GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB available to the GC";
+                   $"{GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB available to the GC " +
+                   $"({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC, latency mode {System.Runtime.GCSettings.LatencyMode})";
         }
 
         public static string LoadAverage() =>
