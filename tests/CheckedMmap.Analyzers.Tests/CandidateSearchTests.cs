@@ -16,7 +16,7 @@ namespace CheckedMmap.Analyzers.Tests;
 /// </summary>
 public class CandidateSearchTests
 {
-    private const string Binding = """
+    internal const string Binding = """
         using System;
         using System.Runtime.InteropServices;
         public static class L
@@ -148,14 +148,7 @@ public class CandidateSearchTests
 /// <summary>Generated code is never judged: generated files, [GeneratedCode] members and types, #line hidden regions.</summary>
 public class GeneratedCodeTests
 {
-    private const string Binding = """
-        using System;
-        using System.Runtime.InteropServices;
-        public static class L
-        {
-            [DllImport("libc")] public static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
-        }
-        """;
+    private const string Binding = CandidateSearchTests.Binding;
 
     [Fact]
     public async Task Calls_in_generated_members_types_and_hidden_lines_are_not_reported_but_their_neighbours_are()

@@ -45,9 +45,6 @@ namespace CheckedMmap.Analyzers.Binding
         /// <summary>False when no file can call mmap: then the analyzer registers nothing and binds nothing.</summary>
         public bool AnyCandidateFile => _candidateTrees.Count > 0;
 
-        /// <summary>True when source declares a P/Invoke whose name lacks "mmap" but whose entry point may be mmap.</summary>
-        public bool HasRenamedBindings => _renamedBindings.Count > 0;
-
         /// <summary>Whether a call through a method of this name may be mmap or a wrapper of it (its symbol decides).</summary>
         public bool Accepts(string name) => MmapCallResolver.MayBeMmapName(name) || _all.Contains(name);
 
