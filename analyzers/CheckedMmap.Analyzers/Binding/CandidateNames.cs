@@ -73,8 +73,7 @@ namespace CheckedMmap.Analyzers.Binding
             {
                 foreach (SyntaxNode node in span is { } within ? root.DescendantNodes(within) : root.DescendantNodes())
                 {
-                    if (node is InvocationExpressionSyntax call && MmapWrapperResolver.InvokedName(call.Expression) is { } name && Accepts(name)
-                        && (span is not { } filter || filter.Contains(call.Span)))
+                    if (node is InvocationExpressionSyntax call && MmapWrapperResolver.InvokedName(call.Expression) is { } name && Admits(call, name, span))
                     {
                         calls.Add(call);
                     }
@@ -124,13 +123,15 @@ namespace CheckedMmap.Analyzers.Binding
                 }
 
                 start = Math.Max(found + 1, token.Span.End);
-                if (token.IsKind(SyntaxKind.IdentifierToken) && InvocationNamedBy(token) is { } call && Accepts(token.ValueText)
-                    && (span is not { } filter || filter.Contains(call.Span)))
+                if (token.IsKind(SyntaxKind.IdentifierToken) && InvocationNamedBy(token) is { } call && Admits(call, token.ValueText, span))
                 {
                     calls.Add(call);
                 }
             }
         }
+
+        private bool Admits(InvocationExpressionSyntax call, string invokedName, TextSpan? span) =>
+            Accepts(invokedName) && (span is not { } filter || filter.Contains(call.Span));
 
         /// <summary>The invocation whose invoked name is this identifier: <c>M(...)</c>, <c>x.M(...)</c>, <c>x?.M(...)</c>, <c>a::M(...)</c>.</summary>
         private static InvocationExpressionSyntax? InvocationNamedBy(SyntaxToken identifier)
@@ -232,8 +233,6 @@ namespace CheckedMmap.Analyzers.Binding
         {
             private static readonly ConditionalWeakTable<SyntaxTree, TreeFacts> Cache = new ConditionalWeakTable<SyntaxTree, TreeFacts>();
 
-            private static readonly KeyValuePair<string, string>[] NoCalls = new KeyValuePair<string, string>[0];
-
             private TreeFacts(TreeSearch search, string[] renamedBindings, KeyValuePair<string, string>[] callsByEnclosingMethod)
             {
                 Search = search;
@@ -273,7 +272,7 @@ namespace CheckedMmap.Analyzers.Binding
                         : TreeSearch.None;
                     if (source.IndexOf("EntryPoint", StringComparison.Ordinal) < 0)
                     {
-                        return new TreeFacts(search, Array.Empty<string>(), NoCalls);
+                        return new TreeFacts(search, Array.Empty<string>(), Array.Empty<KeyValuePair<string, string>>());
                     }
                 }
 
@@ -282,7 +281,7 @@ namespace CheckedMmap.Analyzers.Binding
                 ScanMembers(root, renamed);
                 if (renamed.Count == 0)
                 {
-                    return new TreeFacts(search, Array.Empty<string>(), NoCalls);
+                    return new TreeFacts(search, Array.Empty<string>(), Array.Empty<KeyValuePair<string, string>>());
                 }
 
                 var calls = new List<KeyValuePair<string, string>>();

@@ -13,6 +13,11 @@ namespace CheckedMmap.Analyzers.Binding
         public const string TmdsLibC = "Tmds.Linux.LibC";
         public const string CheckedMmapMman = "CheckedMmap.Mman";
 
+        // The simple names of the three types: a container named otherwise is never one of them.
+        private const string SyscallName = "Syscall";
+        private const string LibCName = "LibC";
+        private const string MmanName = "Mman";
+
         private readonly Compilation _compilation;
         private Resolved? _resolved;
 
@@ -21,11 +26,11 @@ namespace CheckedMmap.Analyzers.Binding
             _compilation = compilation;
         }
 
-        public bool IsMonoSyscall(INamedTypeSymbol? type) => type is { Name: "Syscall" } && Is(type, Types.MonoSyscall);
+        public bool IsMonoSyscall(INamedTypeSymbol? type) => type is { Name: SyscallName } && Is(type, Types.MonoSyscall);
 
-        public bool IsTmdsLibC(INamedTypeSymbol? type) => type is { Name: "LibC" } && Is(type, Types.TmdsLibC);
+        public bool IsTmdsLibC(INamedTypeSymbol? type) => type is { Name: LibCName } && Is(type, Types.TmdsLibC);
 
-        public bool IsMman(INamedTypeSymbol? type) => type is { Name: "Mman" } && Is(type, Types.Mman);
+        public bool IsMman(INamedTypeSymbol? type) => type is { Name: MmanName } && Is(type, Types.Mman);
 
         private Resolved Types => LazyInitializer.EnsureInitialized(ref _resolved, () => Resolved.From(_compilation))!;
 
@@ -65,9 +70,9 @@ namespace CheckedMmap.Analyzers.Binding
                 }
 
                 return new Resolved(
-                    Lookup(compilation, MonoPosixSyscall, "Syscall", mono),
-                    Lookup(compilation, KnownBindings.TmdsLibC, "LibC", tmds),
-                    Lookup(compilation, CheckedMmapMman, "Mman", mman));
+                    Lookup(compilation, MonoPosixSyscall, SyscallName, mono),
+                    Lookup(compilation, KnownBindings.TmdsLibC, LibCName, tmds),
+                    Lookup(compilation, CheckedMmapMman, MmanName, mman));
             }
 
             private static INamedTypeSymbol? Lookup(Compilation compilation, string metadataName, string simpleName, bool referenced) =>

@@ -54,7 +54,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
             }
             finally
             {
-                Costs.GetOrAdd(key, _ => new ActionCost()).Add(Stopwatch.GetTimestamp() - start);
+                Record(key, start);
             }
         }
 
@@ -69,6 +69,9 @@ namespace CheckedMmap.Benchmarks.Analyzer
 
         private static string Name(Delegate d) => d.Method.Name;
 
+        /// <summary>Adds the time since <paramref name="start"/> (a Stopwatch timestamp) to one callback's cost.</summary>
+        private void Record(string key, long start) => Costs.GetOrAdd(key, _ => new ActionCost()).Add(Stopwatch.GetTimestamp() - start);
+
         /// <summary>Times an operation callback, and within it the time spent in ReportDiagnostic (diagnostic
         /// filtering and suppression checks by the driver) and in GetControlFlowGraph, each under its own key.</summary>
         private void TimeOperation(Action<OperationAnalysisContext> action, OperationAnalysisContext ctx)
@@ -82,13 +85,13 @@ namespace CheckedMmap.Benchmarks.Analyzer
             {
                 long start = Stopwatch.GetTimestamp();
                 original.ReportDiagnostic(diagnostic);
-                Costs.GetOrAdd(key + " › of which ReportDiagnostic", _ => new ActionCost()).Add(Stopwatch.GetTimestamp() - start);
+                Record(key + " › of which ReportDiagnostic", start);
             };
             Func<IOperation, Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph> graph = _ =>
             {
                 long start = Stopwatch.GetTimestamp();
                 Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph result = original.GetControlFlowGraph();
-                Costs.GetOrAdd(key + " › of which GetControlFlowGraph", _ => new ActionCost()).Add(Stopwatch.GetTimestamp() - start);
+                Record(key + " › of which GetControlFlowGraph", start);
                 return result;
             };
             bool replaced = s_reportField?.FieldType == typeof(Action<Diagnostic>) && s_graphField?.FieldType == graph.GetType();
@@ -114,7 +117,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 reported++;
                 long start = Stopwatch.GetTimestamp();
                 ctx.ReportDiagnostic(diagnostic);
-                Costs.GetOrAdd(reportKey, _ => new ActionCost()).Add(Stopwatch.GetTimestamp() - start);
+                Record(reportKey, start);
             };
             object boxed = ctx; // no public constructor: the driver's own context gets its report delegate replaced
             if (s_modelReportField?.FieldType == typeof(Action<Diagnostic>))
@@ -130,7 +133,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
             }
             finally
             {
-                long elapsed = Stopwatch.GetTimestamp() - begin;
+                long elapsed = Stopwatch.GetTimestamp() - begin; // before classifying the file, which reads its text
                 string kind = reported > 0 ? "files with diagnostics"
                     : ctx.SemanticModel.SyntaxTree.ToString().Contains("mmap", StringComparison.OrdinalIgnoreCase) ? "other files naming mmap"
                     : "files not naming mmap";
