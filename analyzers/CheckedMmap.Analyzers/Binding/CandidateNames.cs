@@ -131,7 +131,24 @@ namespace CheckedMmap.Analyzers.Binding
         }
 
         private bool Admits(InvocationExpressionSyntax call, string invokedName, TextSpan? span) =>
-            Accepts(invokedName) && (span is not { } filter || filter.Contains(call.Span));
+            Accepts(invokedName) && (span is not { } filter || filter.Contains(call.Span)) && !InAttribute(call);
+
+        /// <summary>
+        /// A call in an attribute never runs: attribute arguments must be constants (CS0182). It is not bound either,
+        /// because Roslyn's own binder can throw on such arguments (a ref to a readonly field: no member contains it).
+        /// </summary>
+        private static bool InAttribute(SyntaxNode call)
+        {
+            for (SyntaxNode? node = call.Parent; node is not null and not MemberDeclarationSyntax and not CompilationUnitSyntax; node = node.Parent)
+            {
+                if (node is AttributeSyntax)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         /// <summary>The invocation whose invoked name is this identifier: <c>M(...)</c>, <c>x.M(...)</c>, <c>x?.M(...)</c>, <c>a::M(...)</c>.</summary>
         private static InvocationExpressionSyntax? InvocationNamedBy(SyntaxToken identifier)

@@ -14,7 +14,8 @@ namespace CheckedMmap.Robustness.Tests.Analyzer;
 /// <summary>One analyzer exception (from onAnalyzerException, an AD0001 diagnostic, or thrown out of the driver).</summary>
 internal sealed record AnalyzerFailure(string Analyzer, string Kind, string Detail);
 
-internal sealed record AnalysisResult(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<AnalyzerFailure> Failures);
+/// <param name="CompilerCrash">Set when the compiler itself throws on the source, analyzers or not: Roslyn's bug, not ours.</param>
+internal sealed record AnalysisResult(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<AnalyzerFailure> Failures, string? CompilerCrash = null);
 
 /// <summary>
 /// Runs the CheckedMmap analyzers over in-memory sources. Built once: the metadata references are shared and the
@@ -137,6 +138,13 @@ internal sealed class AnalyzerHost
         }
         catch (Exception e)
         {
+            if (CompilerAloneThrows(compilation, cancellation) is { } crash && failures.IsEmpty)
+            {
+                // Malformed code that crashes Roslyn's own binder (seen: a ref to a readonly field in an attribute
+                // argument) crashes every build; the analyzers are not involved.
+                return new AnalysisResult(ImmutableArray<Diagnostic>.Empty, [], crash);
+            }
+
             failures.Enqueue(new AnalyzerFailure("(driver)", "thrown", e.ToString()));
             return new AnalysisResult(ImmutableArray<Diagnostic>.Empty, failures.ToArray());
         }
@@ -147,6 +155,20 @@ internal sealed class AnalyzerHost
         }
 
         return new AnalysisResult(diagnostics, failures.ToArray());
+    }
+
+    /// <summary>The compiler's exception when a fresh copy of the compilation, with no analyzer, cannot report its own diagnostics.</summary>
+    private static string? CompilerAloneThrows(CSharpCompilation compilation, CancellationToken cancellation)
+    {
+        try
+        {
+            compilation.Clone().GetDiagnostics(cancellation);
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return $"{e.GetType().Name} at {e.StackTrace?.Split('\n')[0].Trim()}";
+        }
     }
 }
 

@@ -63,7 +63,7 @@ public sealed unsafe class RuntimeStressTests(ITestOutputHelper output)
 
         void Run(int t)
         {
-            var rng = new Random(HashCode.Combine(seed, t));
+            var rng = new Random(StableSeed.Mix(seed, t));
             var model = models[t] = new RuntimeModel(P, anon);
             var gen = new RuntimeFuzzTests.Generator(rng, model);
             Verify.Tally = tallies[t] = new Dictionary<string, int>();
