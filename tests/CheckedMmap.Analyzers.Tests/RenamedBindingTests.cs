@@ -125,4 +125,135 @@ public class RenamedBindingTests
             }
         }
         """).RunAsync();
+
+    // The callers below never say "mmap": only the referenced assembly's P/Invoke table names Map as mmap.
+    [Fact]
+    public Task Renamed_DllImport_in_a_referenced_assembly_is_mmap() => new MmapAnalyzerTest("""
+        using System;
+        using Interop;
+
+        class User
+        {
+            void M()
+            {
+                Native.Map(IntPtr.Zero, 4096, 3, {|MMAP002:0x21|}, -1, 0);
+                Native.Map(IntPtr.Zero, 4096, 3, 0x22, -1, 0);
+                Native.Unmap(IntPtr.Zero, 4096);
+            }
+        }
+        """)
+    {
+        TestState = { AdditionalReferences = { MetadataLibrary.Compile("RenamedDllImport", """
+            using System;
+            using System.Runtime.InteropServices;
+            namespace Interop
+            {
+                public static class Native
+                {
+                    [DllImport("libc", EntryPoint = "mmap", SetLastError = true)]
+                    public static extern IntPtr Map(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+                    [DllImport("libc", EntryPoint = "munmap", SetLastError = true)]
+                    public static extern int Unmap(IntPtr addr, nuint length);
+                }
+            }
+            """) } },
+    }.RunAsync();
+
+    [Fact]
+    public Task Renamed_LibraryImport_stub_in_a_referenced_assembly_is_mmap() => new MmapAnalyzerTest("""
+        using Interop;
+
+        class User
+        {
+            void M()
+            {
+                Native.Reserve(0, 4096, {|MMAP004:7|}, 0x22, -1, 0);
+                Native.Reserve(0, 4096, 3, 0x22, -1, 0);
+            }
+        }
+        """)
+    {
+        TestState = { AdditionalReferences = { MetadataLibrary.Compile("RenamedLibraryImport", """
+            using System.Runtime.InteropServices;
+            namespace Interop
+            {
+                public static unsafe partial class Native
+                {
+                    // What the LibraryImport generator leaves in the assembly: the stub keeps the attribute, and the
+                    // P/Invoke is a local function (metadata name <Reserve>g____PInvoke|n_m).
+                    [LibraryImport("libc", EntryPoint = "mmap64", SetLastError = true)]
+                    public static partial nint Reserve(nint addr, nuint length, int prot, int flags, int fd, long offset);
+
+                    public static partial nint Reserve(nint addr, nuint length, int prot, int flags, int fd, long offset)
+                    {
+                        Marshal.SetLastSystemError(0);
+                        return __PInvoke(addr, length, prot, flags, fd, offset);
+
+                        [DllImport("libc", EntryPoint = "mmap64", ExactSpelling = true)]
+                        static extern nint __PInvoke(nint addr, nuint length, int prot, int flags, int fd, long offset);
+                    }
+                }
+            }
+            """) } },
+    }.RunAsync();
+
+    [Fact]
+    public Task A_referenced_P_Invoke_with_another_entry_point_is_not_mmap() => new MmapAnalyzerTest("""
+        using System;
+        using Interop;
+
+        class User
+        {
+            void M() => Native.Map(IntPtr.Zero, 4096, 7, 0x11, 3, 4096);
+        }
+        """)
+    {
+        TestState = { AdditionalReferences = { MetadataLibrary.Compile("OtherEntryPoint", """
+            using System;
+            using System.Runtime.InteropServices;
+            namespace Interop
+            {
+                public static class Native
+                {
+                    [DllImport("libc", EntryPoint = "mremap")]
+                    public static extern IntPtr Map(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+                }
+            }
+            """) } },
+    }.RunAsync();
+
+    [Fact]
+    public Task Renamed_local_function_P_Invoke_is_mmap() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        class Pages
+        {
+            IntPtr Take(nuint length)
+            {
+                return Map(IntPtr.Zero, length, 3, {|MMAP002:0x21|}, -1, 0);
+
+                [DllImport("libc", EntryPoint = "mmap")]
+                static extern IntPtr Map(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+            }
+        }
+        """).RunAsync();
+
+    [Fact]
+    public Task Renamed_binding_whose_attribute_is_spelled_through_a_using_alias_is_mmap() => new MmapAnalyzerTest("""
+        using System;
+        using Import = System.Runtime.InteropServices.DllImportAttribute;
+
+        static class Native
+        {
+            [Import("libc", EntryPoint = "mmap")]
+            public static extern IntPtr Map(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+        }
+
+        class User
+        {
+            void M() => Native.Map(IntPtr.Zero, 4096, {|MMAP004:7|}, 0x22, -1, 0);
+        }
+        """).RunAsync();
 }

@@ -12,7 +12,7 @@ namespace CheckedMmap.Analyzers.Binding
 {
     /// <summary>
     /// Which calls can reach an mmap binding, decided from source text before anything is bound. An invoked name is a
-    /// candidate when it contains "mmap" (any case) or is the name of a source P/Invoke that is mmap under another name
+    /// candidate when it contains "mmap" (any case) or is the name of a P/Invoke, in source or in a referenced assembly, that is mmap under another name
     /// (<c>[DllImport("libc", EntryPoint = "mmap")] static extern IntPtr Map(...)</c>) or of a method in the same files
     /// that calls one (a one-level wrapper). A file is searched only when its text contains such a name; in it, the
     /// candidate calls are found from the text occurrences of those names, so files and calls that cannot be mmap are
@@ -22,11 +22,6 @@ namespace CheckedMmap.Analyzers.Binding
     internal sealed class CandidateNames
     {
         private const string MmapText = "mmap";
-
-        private static readonly HashSet<string> InteropAttributeNames = new HashSet<string>(StringComparer.Ordinal)
-        {
-            "DllImport", "DllImportAttribute", "LibraryImport", "LibraryImportAttribute", "GeneratedDllImport", "GeneratedDllImportAttribute",
-        };
 
         private readonly HashSet<string> _renamedBindings;
         private readonly HashSet<string> _all;
@@ -204,7 +199,8 @@ namespace CheckedMmap.Analyzers.Binding
                 }
             }
 
-            if (declaring is null)
+            ReferencedBindings.AddRenamed(compilation, renamed, cancellationToken);
+            if (renamed.Count == 0)
             {
                 return new CandidateNames(renamed, new HashSet<string>(StringComparer.Ordinal), candidateTrees);
             }
@@ -212,7 +208,7 @@ namespace CheckedMmap.Analyzers.Binding
             // Wrappers of a renamed binding: methods of the declaring files whose body calls it (a private extern is
             // called from its own file). The wrapper resolver then checks which parameters really go to mmap.
             var all = new HashSet<string>(renamed, StringComparer.Ordinal);
-            foreach (TreeFacts facts in declaring)
+            foreach (TreeFacts facts in declaring ?? Enumerable.Empty<TreeFacts>())
             {
                 foreach (KeyValuePair<string, string> call in facts.CallsByEnclosingMethod)
                 {
@@ -295,7 +291,7 @@ namespace CheckedMmap.Analyzers.Binding
 
                 SyntaxNode root = tree.GetRoot(cancellationToken);
                 var renamed = new HashSet<string>(StringComparer.Ordinal);
-                ScanMembers(root, renamed);
+                ScanDeclarations(root, renamed);
                 if (renamed.Count == 0)
                 {
                     return new TreeFacts(search, Array.Empty<string>(), Array.Empty<KeyValuePair<string, string>>());
@@ -343,41 +339,42 @@ namespace CheckedMmap.Analyzers.Binding
             return false;
         }
 
-        private static void ScanMembers(SyntaxNode node, HashSet<string> renamed)
+        /// <summary>
+        /// Methods and local functions (a P/Invoke may be a local function) with six parameters, a name without "mmap"
+        /// and an attribute whose EntryPoint may be mmap. Only files whose text says "EntryPoint" get here.
+        /// </summary>
+        private static void ScanDeclarations(SyntaxNode root, HashSet<string> renamed)
         {
-            SyntaxList<MemberDeclarationSyntax> members = node switch
+            foreach (SyntaxNode node in root.DescendantNodes())
             {
-                CompilationUnitSyntax unit => unit.Members,
-                BaseNamespaceDeclarationSyntax ns => ns.Members,
-                TypeDeclarationSyntax type => type.Members,
-                _ => default,
-            };
-
-            foreach (MemberDeclarationSyntax member in members)
-            {
-                switch (member)
+                (SyntaxToken name, ParameterListSyntax parameters, SyntaxList<AttributeListSyntax> attributes) = node switch
                 {
-                    case BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax:
-                        ScanMembers(member, renamed);
-                        break;
-                    case MethodDeclarationSyntax method when method.AttributeLists.Count > 0
-                        && method.ParameterList.Parameters.Count == 6
-                        && !MmapCallResolver.MayBeMmapName(method.Identifier.ValueText)
-                        && MayHaveMmapEntryPoint(method):
-                        renamed.Add(method.Identifier.ValueText);
-                        break;
+                    MethodDeclarationSyntax method => (method.Identifier, method.ParameterList, method.AttributeLists),
+                    LocalFunctionStatementSyntax local => (local.Identifier, local.ParameterList, local.AttributeLists),
+                    _ => default,
+                };
+
+                if (attributes.Count > 0
+                    && parameters.Parameters.Count == 6
+                    && !MmapCallResolver.MayBeMmapName(name.ValueText)
+                    && MayHaveMmapEntryPoint(attributes))
+                {
+                    renamed.Add(name.ValueText);
                 }
             }
         }
 
-        /// <summary>An interop attribute whose EntryPoint is "mmap"/"mmap64" or not a literal (a const: the symbol decides).</summary>
-        private static bool MayHaveMmapEntryPoint(MethodDeclarationSyntax method)
+        /// <summary>
+        /// An attribute with an EntryPoint of "mmap"/"mmap64" or not a literal (a const: the symbol decides). Any attribute
+        /// name: DllImport may be spelled through a using alias, and a wrong guess costs one binding, never a diagnostic.
+        /// </summary>
+        private static bool MayHaveMmapEntryPoint(SyntaxList<AttributeListSyntax> lists)
         {
-            foreach (AttributeListSyntax list in method.AttributeLists)
+            foreach (AttributeListSyntax list in lists)
             {
                 foreach (AttributeSyntax attribute in list.Attributes)
                 {
-                    if (!InteropAttributeNames.Contains(LastIdentifier(attribute.Name)) || attribute.ArgumentList is null)
+                    if (attribute.ArgumentList is null)
                     {
                         continue;
                     }
@@ -390,21 +387,13 @@ namespace CheckedMmap.Analyzers.Binding
                         }
 
                         return argument.Expression is not LiteralExpressionSyntax literal
-                            || (literal.IsKind(SyntaxKind.StringLiteralExpression) && literal.Token.ValueText is "mmap" or "mmap64");
+                            || (literal.IsKind(SyntaxKind.StringLiteralExpression) && MmapCallResolver.IsMmapEntryPoint(literal.Token.ValueText));
                     }
                 }
             }
 
             return false;
         }
-
-        private static string LastIdentifier(NameSyntax name) => name switch
-        {
-            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
-            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
-            SimpleNameSyntax simple => simple.Identifier.ValueText,
-            _ => string.Empty,
-        };
 
         private static string? EnclosingMethodName(SyntaxNode node)
         {

@@ -30,6 +30,9 @@ namespace CheckedMmap.Analyzers.Binding
         /// </summary>
         public static bool MayBeMmapName(string name) => name.IndexOf("mmap", StringComparison.OrdinalIgnoreCase) >= 0;
 
+        /// <summary>The native symbols the analyzer treats as mmap: glibc's mmap64 is the same function with a 64-bit offset.</summary>
+        public static bool IsMmapEntryPoint(string? entryPoint) => entryPoint is "mmap" or "mmap64";
+
         public MmapBinding? Resolve(IMethodSymbol? method)
         {
             if (method is null || !method.IsStatic || (method.MethodKind != MethodKind.Ordinary && method.MethodKind != MethodKind.LocalFunction))
@@ -71,7 +74,7 @@ namespace CheckedMmap.Analyzers.Binding
             }
 
             string? entryPoint = GetEntryPoint(method);
-            if (entryPoint != "mmap" && entryPoint != "mmap64")
+            if (!IsMmapEntryPoint(entryPoint))
             {
                 // This also keeps out dotnet/runtime's SystemNative_MMap shim, whose numbers mean other things.
                 return null;
