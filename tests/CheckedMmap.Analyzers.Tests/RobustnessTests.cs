@@ -1,4 +1,5 @@
 using System.Linq;
+using Microsoft.CodeAnalysis;
 using System.Threading.Tasks;
 using CheckedMmap.Analyzers.Tests.Infrastructure;
 using Xunit;
@@ -181,6 +182,27 @@ public class RobustnessTests
         DirectRun.Result result = await DirectRun.AnalyzeAsync(new[] { Binding, prologue + source });
         Assert.Empty(result.Exceptions);
         Assert.Empty(result.Diagnostics.Where(d => d.Id.StartsWith("MMAP", System.StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Unreadable_references_are_skipped_and_the_rest_is_analysed()
+    {
+        // The analyzer reads referenced assemblies' P/Invoke tables: a reference that is not an assembly must cost
+        // nothing but that assembly (the compiler reports it: CS0009).
+        MetadataReference garbage = MetadataReference.CreateFromImage(new byte[] { 0x4D, 0x5A, 1, 2, 3 });
+        string textFile = System.IO.Path.GetTempFileName();
+        System.IO.File.WriteAllText(textFile, "not an assembly");
+        MetadataReference text = MetadataReference.CreateFromFile(textFile);
+        DirectRun.Result result = await DirectRun.AnalyzeAsync(Binding + """
+
+            static partial class L
+            {
+                static void M() => mmap(IntPtr.Zero, 4096, 3, 0x21, -1, 0);
+            }
+            """, garbage, text);
+        System.IO.File.Delete(textFile);
+        Assert.Empty(result.Exceptions);
+        Assert.Contains(result.Diagnostics, d => d.Id == "MMAP002");
     }
 
     [Fact]
