@@ -55,6 +55,121 @@ public class CandidateSearchTests
     }
 
     [Fact]
+    public async Task A_local_function_binding_whose_entry_point_is_a_const_is_found_in_a_file_that_never_says_mmap()
+    {
+        // The entry point is spelled "mm" + "ap" in another file, so neither file's text contains the name; the
+        // declaring file is searched because it declares a renamed binding.
+        DirectRun.Result result = await DirectRun.AnalyzeAsync(new[]
+        {
+            """
+            static class Names { public const string Map = "mm" + "ap"; }
+            """,
+            """
+            using System;
+            using System.Runtime.InteropServices;
+            class Pages
+            {
+                IntPtr Take()
+                {
+                    return Grab(IntPtr.Zero, 4096, 3, 0x01 | 0x20, -1, 0);
+
+                    [DllImport("libc", EntryPoint = Names.Map)]
+                    static extern IntPtr Grab(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+                }
+            }
+            """,
+        });
+        Assert.Empty(result.Exceptions);
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("MMAP002", diagnostic.Id);
+        Assert.EndsWith("File1.cs", diagnostic.Location.SourceTree!.FilePath);
+    }
+
+    [Fact]
+    public void Other_files_are_searched_for_member_bindings_but_not_for_local_function_bindings()
+    {
+        // A local function can only be called in its own method: a file elsewhere that says "Grab" is not a candidate,
+        // while one that says "Take" (a member binding) is.
+        var parse = new CSharpParseOptions(LanguageVersion.Preview);
+        SyntaxTree declaring = CSharpSyntaxTree.ParseText("""
+            using System;
+            using System.Runtime.InteropServices;
+            static class Pages
+            {
+                [DllImport("libc", EntryPoint = "mmap")]
+                public static extern IntPtr Take(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+                static IntPtr Local()
+                {
+                    return Grab(IntPtr.Zero, 4096, 3, 0x22, -1, 0);
+
+                    [DllImport("libc", EntryPoint = "mmap")]
+                    static extern IntPtr Grab(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+                }
+            }
+            """, parse);
+        SyntaxTree grabber = CSharpSyntaxTree.ParseText("static class G { static int Grab(int a, int b, int c, int d, int e, int f) => 0; static int M() => Grab(1, 2, 3, 4, 5, 6); }", parse);
+        SyntaxTree taker = CSharpSyntaxTree.ParseText("static class T { static System.IntPtr M() => Pages.Take(System.IntPtr.Zero, 4096, 3, 0x22, -1, 0); }", parse);
+        var compilation = CSharpCompilation.Create("Subject", new[] { declaring, grabber, taker }, Basic.Reference.Assemblies.Net80.References.All);
+
+        var names = CheckedMmap.Analyzers.Binding.CandidateNames.Of(compilation, default);
+
+        Assert.Single(names.CandidateCalls(declaring, null, out _, default), call => call.ToString().StartsWith("Grab(", System.StringComparison.Ordinal));
+        Assert.Empty(names.CandidateCalls(grabber, null, out _, default));
+        Assert.Single(names.CandidateCalls(taker, null, out _, default));
+    }
+
+    [Fact]
+    public void A_local_function_binding_makes_only_the_member_that_declares_it_a_wrapper()
+    {
+        // The LibraryImport generator's shape: every stub declares its own local __PInvoke. Only Reserve's is mmap, so
+        // Release (whose __PInvoke is munmap) is no wrapper and other files are not searched for it.
+        var parse = new CSharpParseOptions(LanguageVersion.Preview);
+        SyntaxTree stubs = CSharpSyntaxTree.ParseText("""
+            using System.Runtime.InteropServices;
+            static unsafe partial class Native
+            {
+                public static nint Reserve(nint a, nuint l, int p, int f, int fd, long o)
+                {
+                    return __PInvoke(a, l, p, f, fd, o);
+                    [DllImport("libc", EntryPoint = "mmap")] static extern nint __PInvoke(nint a, nuint l, int p, int f, int fd, long o);
+                }
+
+                public static int Release(nint a, nuint l)
+                {
+                    return __PInvoke(a, l);
+                    [DllImport("libc", EntryPoint = "munmap")] static extern int __PInvoke(nint a, nuint l);
+                }
+            }
+            """, parse);
+        SyntaxTree reserver = CSharpSyntaxTree.ParseText("static class R { static nint M() => Native.Reserve(0, 4096, 3, 0x22, -1, 0); }", parse);
+        SyntaxTree releaser = CSharpSyntaxTree.ParseText("static class U { static int M() => Native.Release(0, 4096); }", parse);
+        var compilation = CSharpCompilation.Create("Subject", new[] { stubs, reserver, releaser }, Basic.Reference.Assemblies.Net80.References.All);
+
+        var names = CheckedMmap.Analyzers.Binding.CandidateNames.Of(compilation, default);
+
+        Assert.Single(names.CandidateCalls(reserver, null, out _, default));
+        Assert.Empty(names.CandidateCalls(releaser, null, out _, default));
+    }
+
+    [Fact]
+    public async Task A_top_level_local_function_binding_is_found_from_another_top_level_statement()
+    {
+        DirectRun.Result result = await DirectRun.AnalyzeAsync("""
+            using System;
+            using System.Runtime.InteropServices;
+
+            IntPtr p = Grab(IntPtr.Zero, 4096, 3, 0x01 | 0x20, -1, 0);
+            Console.WriteLine(p);
+
+            [DllImport("libc", EntryPoint = "mmap")]
+            static extern IntPtr Grab(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+            """);
+        Assert.Empty(result.Exceptions);
+        Assert.Equal("MMAP002", Assert.Single(result.Diagnostics).Id);
+    }
+
+    [Fact]
     public async Task A_renamed_binding_called_from_a_file_that_never_says_mmap_is_found()
     {
         DirectRun.Result result = await DirectRun.AnalyzeAsync(new[]

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
@@ -22,26 +23,37 @@ namespace CheckedMmap.Analyzers.Binding
     internal sealed class CandidateNames
     {
         private const string MmapText = "mmap";
+        private const string EntryPointText = "EntryPoint";
+        private const int TopLevelScope = -2;
+
+        private static readonly HashSet<string> NoNames = new HashSet<string>(StringComparer.Ordinal);
 
         private readonly HashSet<string> _renamedBindings;
+
+        // Names without "mmap" that any file may call (renamed bindings declared as members or in referenced assemblies,
+        // and their member wrappers); names with "mmap" are found by the text search for "mmap" itself.
         private readonly HashSet<string> _all;
+
+        // Names without "mmap" callable only inside one file: local-function bindings and local-function wrappers.
+        private readonly Dictionary<SyntaxTree, HashSet<string>> _localsByTree;
 
         // The files worth searching; true when the whole file must be walked (no text, or a Unicode escape that can
         // spell a name in an identifier without its letters appearing in the text).
         private readonly Dictionary<SyntaxTree, bool> _candidateTrees;
 
-        private CandidateNames(HashSet<string> renamedBindings, HashSet<string> all, Dictionary<SyntaxTree, bool> candidateTrees)
+        private CandidateNames(HashSet<string> renamedBindings, HashSet<string> all, Dictionary<SyntaxTree, HashSet<string>> localsByTree, Dictionary<SyntaxTree, bool> candidateTrees)
         {
             _renamedBindings = renamedBindings;
             _all = all;
+            _localsByTree = localsByTree;
             _candidateTrees = candidateTrees;
         }
 
         /// <summary>False when no file can call mmap: then the analyzer registers nothing and binds nothing.</summary>
         public bool AnyCandidateFile => _candidateTrees.Count > 0;
 
-        /// <summary>Whether a call through a method of this name may be mmap or a wrapper of it (its symbol decides).</summary>
-        public bool Accepts(string name) => MmapCallResolver.MayBeMmapName(name) || _all.Contains(name);
+        /// <summary>Whether a call through a method of this name, in a file with these local names, may be mmap or a wrapper of it (its symbol decides).</summary>
+        private bool Accepts(string name, HashSet<string> locals) => MmapCallResolver.MayBeMmapName(name) || _all.Contains(name) || locals.Contains(name);
 
         /// <summary>Whether a call inside a wrapper's body may be mmap itself.</summary>
         public bool MayBeBinding(string name) => MmapCallResolver.MayBeMmapName(name) || _renamedBindings.Contains(name);
@@ -63,12 +75,13 @@ namespace CheckedMmap.Analyzers.Binding
                 return calls;
             }
 
+            HashSet<string> locals = _localsByTree.TryGetValue(tree, out HashSet<string>? own) ? own : NoNames;
             SyntaxNode root = tree.GetRoot(cancellationToken);
             if (walkAll || !tree.TryGetText(out SourceText? text))
             {
                 foreach (SyntaxNode node in span is { } within ? root.DescendantNodes(within) : root.DescendantNodes())
                 {
-                    if (node is InvocationExpressionSyntax call && MmapWrapperResolver.InvokedName(call.Expression) is { } name && Admits(call, name, span))
+                    if (node is InvocationExpressionSyntax call && MmapWrapperResolver.InvokedName(call.Expression) is { } name && Admits(call, name, locals, span))
                     {
                         calls.Add(call);
                     }
@@ -79,15 +92,15 @@ namespace CheckedMmap.Analyzers.Binding
 
             string source = text.ToString();
             mayHoldGeneratedCode = source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
-            AddCallsAt(root, source, MmapText, StringComparison.OrdinalIgnoreCase, span, calls, cancellationToken);
-            foreach (string name in _all)
+            AddCallsAt(root, source, MmapText, StringComparison.OrdinalIgnoreCase, locals, span, calls, cancellationToken);
+            foreach (string name in _all.Concat(locals))
             {
-                AddCallsAt(root, source, name, StringComparison.Ordinal, span, calls, cancellationToken);
+                AddCallsAt(root, source, name, StringComparison.Ordinal, locals, span, calls, cancellationToken);
             }
 
-            if (_all.Count > 0)
+            if (_all.Count > 0 || locals.Count > 0)
             {
-                // A wrapper whose name also contains "mmap" is found by both searches.
+                // One call can be found under two names ("Map" within "MapMemory").
                 var distinct = new HashSet<InvocationExpressionSyntax>(calls);
                 calls.Clear();
                 calls.AddRange(distinct);
@@ -97,7 +110,7 @@ namespace CheckedMmap.Analyzers.Binding
             return calls;
         }
 
-        private void AddCallsAt(SyntaxNode root, string source, string needle, StringComparison comparison, TextSpan? span, List<InvocationExpressionSyntax> calls, CancellationToken cancellationToken)
+        private void AddCallsAt(SyntaxNode root, string source, string needle, StringComparison comparison, HashSet<string> locals, TextSpan? span, List<InvocationExpressionSyntax> calls, CancellationToken cancellationToken)
         {
             int start = span?.Start ?? 0;
             int end = span?.End ?? source.Length;
@@ -118,15 +131,15 @@ namespace CheckedMmap.Analyzers.Binding
                 }
 
                 start = Math.Max(found + 1, token.Span.End);
-                if (token.IsKind(SyntaxKind.IdentifierToken) && InvocationNamedBy(token) is { } call && Admits(call, token.ValueText, span))
+                if (token.IsKind(SyntaxKind.IdentifierToken) && InvocationNamedBy(token) is { } call && Admits(call, token.ValueText, locals, span))
                 {
                     calls.Add(call);
                 }
             }
         }
 
-        private bool Admits(InvocationExpressionSyntax call, string invokedName, TextSpan? span) =>
-            Accepts(invokedName) && (span is not { } filter || filter.Contains(call.Span)) && !InAttribute(call);
+        private bool Admits(InvocationExpressionSyntax call, string invokedName, HashSet<string> locals, TextSpan? span) =>
+            Accepts(invokedName, locals) && (span is not { } filter || filter.Contains(call.Span)) && !InAttribute(call);
 
         /// <summary>
         /// A call in an attribute never runs: attribute arguments must be constants (CS0182). It is not bound either,
@@ -182,7 +195,7 @@ namespace CheckedMmap.Analyzers.Binding
         {
             var renamed = new HashSet<string>(StringComparer.Ordinal);
             var candidateTrees = new Dictionary<SyntaxTree, bool>();
-            List<TreeFacts>? declaring = null;
+            List<(SyntaxTree Tree, TreeFacts Facts)>? declaring = null;
             foreach (SyntaxTree tree in compilation.SyntaxTrees)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -192,43 +205,96 @@ namespace CheckedMmap.Analyzers.Binding
                     candidateTrees[tree] = facts.Search == TreeSearch.WalkAll;
                 }
 
-                if (facts.RenamedBindings.Length > 0)
+                if (facts.RenamedMembers.Length > 0 || facts.RenamedLocals.Length > 0)
                 {
-                    renamed.UnionWith(facts.RenamedBindings);
-                    (declaring ??= new List<TreeFacts>()).Add(facts);
-                }
-            }
+                    (declaring ??= new List<(SyntaxTree, TreeFacts)>()).Add((tree, facts));
 
-            ReferencedBindings.AddRenamed(compilation, renamed, cancellationToken);
-            if (renamed.Count == 0)
-            {
-                return new CandidateNames(renamed, new HashSet<string>(StringComparer.Ordinal), candidateTrees);
-            }
-
-            // Wrappers of a renamed binding: methods of the declaring files whose body calls it (a private extern is
-            // called from its own file). The wrapper resolver then checks which parameters really go to mmap.
-            var all = new HashSet<string>(renamed, StringComparer.Ordinal);
-            foreach (TreeFacts facts in declaring ?? Enumerable.Empty<TreeFacts>())
-            {
-                foreach (KeyValuePair<string, string> call in facts.CallsByEnclosingMethod)
-                {
-                    if (renamed.Contains(call.Key))
+                    // Its own calls of the binding are searched even when the file never spells "mmap" (a const EntryPoint).
+                    if (!candidateTrees.ContainsKey(tree))
                     {
-                        all.Add(call.Value);
+                        candidateTrees[tree] = false;
                     }
                 }
             }
 
-            // Any file may call a renamed binding or its wrappers by name.
-            foreach (SyntaxTree tree in compilation.SyntaxTrees)
+            // Bindings any file may call: members of source and of referenced assemblies. A local function is called only
+            // in the method that declares it, so its name (and a local wrapper's) is searched in its own file only.
+            var global = new HashSet<string>(StringComparer.Ordinal);
+            ReferencedBindings.AddRenamed(compilation, global, cancellationToken);
+            foreach ((SyntaxTree _, TreeFacts facts) in declaring ?? Enumerable.Empty<(SyntaxTree, TreeFacts)>())
             {
-                if (!candidateTrees.ContainsKey(tree) && tree.TryGetText(out SourceText? text) && ContainsAny(text.ToString(), all))
+                global.UnionWith(facts.RenamedMembers);
+            }
+
+            renamed.UnionWith(global);
+            var all = new HashSet<string>(global, StringComparer.Ordinal);
+            var localsByTree = new Dictionary<SyntaxTree, HashSet<string>>();
+            foreach ((SyntaxTree tree, TreeFacts facts) in declaring ?? Enumerable.Empty<(SyntaxTree, TreeFacts)>())
+            {
+                HashSet<string>? locals = null;
+                foreach (LocalBinding local in facts.RenamedLocals)
                 {
-                    candidateTrees[tree] = false;
+                    renamed.Add(local.Name);
+                    (locals ??= new HashSet<string>(StringComparer.Ordinal)).Add(local.Name);
+                }
+
+                // Wrappers of a renamed binding: methods of the declaring files whose body calls it (a private extern is
+                // called from its own file). The wrapper resolver then checks which parameters really go to mmap.
+                foreach (EnclosedCall call in facts.CallsByEnclosingMethod)
+                {
+                    if (!global.Contains(call.Invoked) && !CallsOwnLocal(call, facts.RenamedLocals))
+                    {
+                        continue;
+                    }
+
+                    if (call.EnclosingIsLocal)
+                    {
+                        (locals ??= new HashSet<string>(StringComparer.Ordinal)).Add(call.Enclosing);
+                    }
+                    else
+                    {
+                        all.Add(call.Enclosing);
+                    }
+                }
+
+                if (locals is not null)
+                {
+                    locals.RemoveWhere(MmapCallResolver.MayBeMmapName);
+                    localsByTree[tree] = locals;
                 }
             }
 
-            return new CandidateNames(renamed, all, candidateTrees);
+            // Names with "mmap" in them are found by the text search for "mmap" already; the others are looked for in
+            // every file (once per file and name: an IDE edit re-reads only the changed file).
+            all.RemoveWhere(MmapCallResolver.MayBeMmapName);
+            if (all.Count > 0)
+            {
+                string[] searched = all.ToArray();
+                foreach (SyntaxTree tree in compilation.SyntaxTrees)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (!candidateTrees.ContainsKey(tree) && TreeFacts.Of(tree, cancellationToken).MentionsAny(tree, searched))
+                    {
+                        candidateTrees[tree] = false;
+                    }
+                }
+            }
+
+            return new CandidateNames(renamed.Count > 0 ? renamed : NoNames, all.Count > 0 ? all : NoNames, localsByTree, candidateTrees);
+        }
+
+        /// <summary>A call of a local-function binding: same name, inside the member that declares the local function.</summary>
+        private static bool CallsOwnLocal(EnclosedCall call, LocalBinding[] locals)
+        {
+            foreach (LocalBinding local in locals)
+            {
+                if (local.Name == call.Invoked && local.MemberStart == call.MemberStart)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private enum TreeSearch : byte
@@ -246,20 +312,54 @@ namespace CheckedMmap.Analyzers.Binding
         {
             private static readonly ConditionalWeakTable<SyntaxTree, TreeFacts> Cache = new ConditionalWeakTable<SyntaxTree, TreeFacts>();
 
-            private TreeFacts(TreeSearch search, string[] renamedBindings, KeyValuePair<string, string>[] callsByEnclosingMethod)
+            // Whether the text contains a name, per name asked: a compilation asks for the names other files may call.
+            private ConcurrentDictionary<string, bool>? _mentions;
+
+            private TreeFacts(TreeSearch search, string[] renamedMembers, LocalBinding[] renamedLocals, EnclosedCall[] callsByEnclosingMethod)
             {
                 Search = search;
-                RenamedBindings = renamedBindings;
+                RenamedMembers = renamedMembers;
+                RenamedLocals = renamedLocals;
                 CallsByEnclosingMethod = callsByEnclosingMethod;
             }
 
             public TreeSearch Search { get; }
 
-            /// <summary>P/Invokes declared here whose name lacks "mmap" but whose entry point may be mmap.</summary>
-            public string[] RenamedBindings { get; }
+            /// <summary>Methods declared here, named without "mmap", whose entry point may be mmap.</summary>
+            public string[] RenamedMembers { get; }
+
+            /// <summary>The same, declared as local functions (callable only in the member that declares them).</summary>
+            public LocalBinding[] RenamedLocals { get; }
 
             /// <summary>Only in files that declare renamed bindings: each call's invoked name and its enclosing method.</summary>
-            public KeyValuePair<string, string>[] CallsByEnclosingMethod { get; }
+            public EnclosedCall[] CallsByEnclosingMethod { get; }
+
+            /// <summary>Whether the file's text contains any of <paramref name="names"/> (true when it has no text to search).</summary>
+            public bool MentionsAny(SyntaxTree tree, string[] names)
+            {
+                if (!tree.TryGetText(out SourceText? text))
+                {
+                    return true;
+                }
+
+                ConcurrentDictionary<string, bool> mentions = LazyInitializer.EnsureInitialized(ref _mentions, () => new ConcurrentDictionary<string, bool>(StringComparer.Ordinal))!;
+                string? source = null;
+                foreach (string name in names)
+                {
+                    if (!mentions.TryGetValue(name, out bool mentioned))
+                    {
+                        source ??= text.ToString();
+                        mentioned = mentions.GetOrAdd(name, source.IndexOf(name, StringComparison.Ordinal) >= 0);
+                    }
+
+                    if (mentioned)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
 
             public static TreeFacts Of(SyntaxTree tree, CancellationToken cancellationToken)
             {
@@ -277,39 +377,94 @@ namespace CheckedMmap.Analyzers.Binding
                 // The text is already in memory for parsed files; searching it is far cheaper than walking or binding.
                 // A renamed binding needs an EntryPoint argument, so a file without that word cannot declare one.
                 TreeSearch search = TreeSearch.WalkAll;
+                string? source = null;
                 if (tree.TryGetText(out SourceText? text))
                 {
-                    string source = text.ToString();
+                    source = text.ToString();
                     search = HasUnicodeEscape(source) ? TreeSearch.WalkAll
                         : MmapCallResolver.MayBeMmapName(source) ? TreeSearch.Occurrences
                         : TreeSearch.None;
-                    if (source.IndexOf("EntryPoint", StringComparison.Ordinal) < 0)
+                    if (source.IndexOf(EntryPointText, StringComparison.Ordinal) < 0)
                     {
-                        return new TreeFacts(search, Array.Empty<string>(), Array.Empty<KeyValuePair<string, string>>());
+                        return new TreeFacts(search, Array.Empty<string>(), Array.Empty<LocalBinding>(), Array.Empty<EnclosedCall>());
                     }
                 }
 
                 SyntaxNode root = tree.GetRoot(cancellationToken);
-                var renamed = new HashSet<string>(StringComparer.Ordinal);
-                ScanDeclarations(root, renamed);
-                if (renamed.Count == 0)
+                var members = new HashSet<string>(StringComparer.Ordinal);
+                var locals = new List<LocalBinding>();
+                if (source is null)
                 {
-                    return new TreeFacts(search, Array.Empty<string>(), Array.Empty<KeyValuePair<string, string>>());
+                    foreach (SyntaxNode node in root.DescendantNodes())
+                    {
+                        AddIfRenamedBinding(node, members, locals);
+                    }
+                }
+                else
+                {
+                    // From each "EntryPoint" of the text up to the declaration its attribute sits on: no walk of the file.
+                    for (int at = source.IndexOf(EntryPointText, StringComparison.Ordinal); at >= 0; at = source.IndexOf(EntryPointText, at + EntryPointText.Length, StringComparison.Ordinal))
+                    {
+                        SyntaxToken token = root.FindToken(at);
+                        if (token.IsKind(SyntaxKind.IdentifierToken) && token.Parent?.Parent is NameEqualsSyntax { Parent: AttributeArgumentSyntax { Parent.Parent.Parent.Parent: { } declaration } })
+                        {
+                            AddIfRenamedBinding(declaration, members, locals);
+                        }
+                    }
                 }
 
-                var calls = new List<KeyValuePair<string, string>>();
+                if (members.Count == 0 && locals.Count == 0)
+                {
+                    return new TreeFacts(search, Array.Empty<string>(), Array.Empty<LocalBinding>(), Array.Empty<EnclosedCall>());
+                }
+
+                var calls = new List<EnclosedCall>();
                 foreach (SyntaxNode node in root.DescendantNodes())
                 {
                     if (node is InvocationExpressionSyntax call
                         && MmapWrapperResolver.InvokedName(call.Expression) is { } invoked
-                        && EnclosingMethodName(call) is { } wrapper)
+                        && EnclosingMethod(call) is { } enclosing)
                     {
-                        calls.Add(new KeyValuePair<string, string>(invoked, wrapper));
+                        calls.Add(new EnclosedCall(invoked, enclosing.Name, enclosing.IsLocal, MemberStart(call)));
                     }
                 }
 
-                return new TreeFacts(search, renamed.ToArray(), calls.ToArray());
+                return new TreeFacts(search, members.ToArray(), locals.ToArray(), calls.ToArray());
             }
+        }
+
+        /// <summary>A local-function binding and where the member that declares it starts (its scope).</summary>
+        private readonly struct LocalBinding
+        {
+            public LocalBinding(string name, int memberStart)
+            {
+                Name = name;
+                MemberStart = memberStart;
+            }
+
+            public string Name { get; }
+
+            public int MemberStart { get; }
+        }
+
+        /// <summary>A call in a file that declares a renamed binding: the name it invokes, the method it sits in, and where its member starts.</summary>
+        private readonly struct EnclosedCall
+        {
+            public EnclosedCall(string invoked, string enclosing, bool enclosingIsLocal, int memberStart)
+            {
+                Invoked = invoked;
+                Enclosing = enclosing;
+                EnclosingIsLocal = enclosingIsLocal;
+                MemberStart = memberStart;
+            }
+
+            public int MemberStart { get; }
+
+            public string Invoked { get; }
+
+            public string Enclosing { get; }
+
+            public bool EnclosingIsLocal { get; }
         }
 
         /// <summary>A \u or \U anywhere (a single-character search: backslashes are rare outside string escapes).</summary>
@@ -326,40 +481,32 @@ namespace CheckedMmap.Analyzers.Binding
             return false;
         }
 
-        private static bool ContainsAny(string source, HashSet<string> names)
-        {
-            foreach (string name in names)
-            {
-                if (source.IndexOf(name, StringComparison.Ordinal) >= 0)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
         /// <summary>
-        /// Methods and local functions (a P/Invoke may be a local function) with six parameters, a name without "mmap"
-        /// and an attribute whose EntryPoint may be mmap. Only files whose text says "EntryPoint" get here.
+        /// A method or local function (a P/Invoke may be a local function) with six parameters, a name without "mmap" and
+        /// an attribute whose EntryPoint may be mmap.
         /// </summary>
-        private static void ScanDeclarations(SyntaxNode root, HashSet<string> renamed)
+        private static void AddIfRenamedBinding(SyntaxNode node, HashSet<string> members, List<LocalBinding> locals)
         {
-            foreach (SyntaxNode node in root.DescendantNodes())
+            (SyntaxToken name, ParameterListSyntax? parameters, SyntaxList<AttributeListSyntax> attributes) = node switch
             {
-                (SyntaxToken name, ParameterListSyntax parameters, SyntaxList<AttributeListSyntax> attributes) = node switch
-                {
-                    MethodDeclarationSyntax method => (method.Identifier, method.ParameterList, method.AttributeLists),
-                    LocalFunctionStatementSyntax local => (local.Identifier, local.ParameterList, local.AttributeLists),
-                    _ => default,
-                };
+                MethodDeclarationSyntax method => (method.Identifier, method.ParameterList, method.AttributeLists),
+                LocalFunctionStatementSyntax local => (local.Identifier, local.ParameterList, local.AttributeLists),
+                _ => default,
+            };
 
-                if (attributes.Count > 0
-                    && parameters.Parameters.Count == 6
-                    && !MmapCallResolver.MayBeMmapName(name.ValueText)
-                    && MayHaveMmapEntryPoint(attributes))
+            if (parameters is not null
+                && attributes.Count > 0
+                && parameters.Parameters.Count == 6
+                && !MmapCallResolver.MayBeMmapName(name.ValueText)
+                && MayHaveMmapEntryPoint(attributes))
+            {
+                if (node is LocalFunctionStatementSyntax)
                 {
-                    renamed.Add(name.ValueText);
+                    locals.Add(new LocalBinding(name.ValueText, MemberStart(node)));
+                }
+                else
+                {
+                    members.Add(name.ValueText);
                 }
             }
         }
@@ -381,7 +528,7 @@ namespace CheckedMmap.Analyzers.Binding
 
                     foreach (AttributeArgumentSyntax argument in attribute.ArgumentList.Arguments)
                     {
-                        if (argument.NameEquals?.Name.Identifier.ValueText != "EntryPoint")
+                        if (argument.NameEquals?.Name.Identifier.ValueText != EntryPointText)
                         {
                             continue;
                         }
@@ -395,16 +542,35 @@ namespace CheckedMmap.Analyzers.Binding
             return false;
         }
 
-        private static string? EnclosingMethodName(SyntaxNode node)
+        /// <summary>Where the member (method, accessor, constructor…) around this node starts; -1 outside any member.</summary>
+        private static int MemberStart(SyntaxNode node)
+        {
+            for (SyntaxNode? current = node.Parent; current is not null; current = current.Parent)
+            {
+                if (current is GlobalStatementSyntax)
+                {
+                    return TopLevelScope; // Top-level local functions are visible in every top-level statement.
+                }
+
+                if (current is MemberDeclarationSyntax and not BaseTypeDeclarationSyntax and not BaseNamespaceDeclarationSyntax)
+                {
+                    return current.SpanStart;
+                }
+            }
+
+            return -1;
+        }
+
+        private static (string Name, bool IsLocal)? EnclosingMethod(SyntaxNode node)
         {
             for (SyntaxNode? current = node.Parent; current is not null; current = current.Parent)
             {
                 switch (current)
                 {
                     case LocalFunctionStatementSyntax local:
-                        return local.Identifier.ValueText;
+                        return (local.Identifier.ValueText, true);
                     case MethodDeclarationSyntax method:
-                        return method.Identifier.ValueText;
+                        return (method.Identifier.ValueText, false);
                     case MemberDeclarationSyntax:
                         return null;
                 }
