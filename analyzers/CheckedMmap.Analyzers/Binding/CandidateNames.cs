@@ -180,16 +180,8 @@ namespace CheckedMmap.Analyzers.Binding
         private static readonly ConditionalWeakTable<Compilation, CandidateNames> ByCompilation = new ConditionalWeakTable<Compilation, CandidateNames>();
 
         /// <summary>The candidates of a compilation, computed once per compilation (the driver may start it more than once).</summary>
-        public static CandidateNames Of(Compilation compilation, CancellationToken cancellationToken)
-        {
-            if (ByCompilation.TryGetValue(compilation, out CandidateNames? known))
-            {
-                return known;
-            }
-
-            CandidateNames computed = Scan(compilation, cancellationToken);
-            return ByCompilation.GetValue(compilation, _ => computed);
-        }
+        public static CandidateNames Of(Compilation compilation, CancellationToken cancellationToken) =>
+            ByCompilation.GetOrCompute(compilation, cancellationToken, (c, token) => Scan(c, token));
 
         private static CandidateNames Scan(Compilation compilation, CancellationToken cancellationToken)
         {
@@ -361,16 +353,8 @@ namespace CheckedMmap.Analyzers.Binding
                 return false;
             }
 
-            public static TreeFacts Of(SyntaxTree tree, CancellationToken cancellationToken)
-            {
-                if (Cache.TryGetValue(tree, out TreeFacts? known))
-                {
-                    return known;
-                }
-
-                TreeFacts computed = Compute(tree, cancellationToken);
-                return Cache.GetValue(tree, _ => computed);
-            }
+            public static TreeFacts Of(SyntaxTree tree, CancellationToken cancellationToken) =>
+                Cache.GetOrCompute(tree, cancellationToken, (t, token) => Compute(t, token));
 
             private static TreeFacts Compute(SyntaxTree tree, CancellationToken cancellationToken)
             {

@@ -45,22 +45,18 @@ namespace CheckedMmap.Analyzers.Binding
         // build): one look-up each, without touching the metadata.
         private static readonly ConditionalWeakTable<PortableExecutableReference, string[]> ByReference = new ConditionalWeakTable<PortableExecutableReference, string[]>();
 
-        private static string[] RenamedIn(PortableExecutableReference reference)
-        {
-            if (ByReference.TryGetValue(reference, out string[]? known))
+        private static string[] RenamedIn(PortableExecutableReference reference) =>
+            ByReference.GetOrCompute(reference, 0, (r, _) =>
             {
-                return known;
-            }
+                string[] renamed = Array.Empty<string>();
+                foreach (ModuleMetadata module in ModulesOf(r))
+                {
+                    string[] inModule = RenamedIn(module);
+                    renamed = renamed.Length == 0 ? inModule : renamed.Concat(inModule).ToArray();
+                }
 
-            string[] computed = Array.Empty<string>();
-            foreach (ModuleMetadata module in ModulesOf(reference))
-            {
-                string[] renamed = RenamedIn(module);
-                computed = computed.Length == 0 ? renamed : computed.Concat(renamed).ToArray();
-            }
-
-            return ByReference.GetValue(reference, _ => computed);
-        }
+                return renamed;
+            });
 
         private static ImmutableArray<ModuleMetadata> ModulesOf(PortableExecutableReference reference)
         {
@@ -80,16 +76,7 @@ namespace CheckedMmap.Analyzers.Binding
             }
         }
 
-        private static string[] RenamedIn(ModuleMetadata module)
-        {
-            if (ByModule.TryGetValue(module, out string[]? known))
-            {
-                return known;
-            }
-
-            string[] computed = Read(module);
-            return ByModule.GetValue(module, _ => computed);
-        }
+        private static string[] RenamedIn(ModuleMetadata module) => ByModule.GetOrCompute(module, 0, (m, _) => Read(m));
 
         private static string[] Read(ModuleMetadata module)
         {
