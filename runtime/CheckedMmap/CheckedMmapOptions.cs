@@ -47,63 +47,70 @@ namespace CheckedMmap
     /// <summary>
     /// CheckedMmap's settings. Defaults come from the environment variables listed on each property (read once, at
     /// first use); setting a property overrides them. Target, page size and guard pages change the layout of
-    /// mappings, so changing them while mappings are live is refused.
+    /// mappings, so changing them while mappings are live is refused. Every bad value throws
+    /// <see cref="CheckedMmapConfigurationException"/> naming the variable or option and the accepted range.
     /// </summary>
     public static class CheckedMmapOptions
     {
         /// <summary>CHECKEDMMAP_TARGET: linux | macos | freebsd (default: the host OS; Linux on Windows).</summary>
-        public const string TargetVariable = "CHECKEDMMAP_TARGET";
+        public const string TargetVariable = RuntimeConfiguration.TargetVariable;
 
-        /// <summary>CHECKEDMMAP_PAGE_SIZE_KIB: force the page size, in KiB, a power of two (like -Zmiri-force-page-size).</summary>
-        public const string PageSizeVariable = "CHECKEDMMAP_PAGE_SIZE_KIB";
+        /// <summary>CHECKEDMMAP_PAGE_SIZE_KIB: force the page size, in KiB, a power of two from 1 to 1048576 (like -Zmiri-force-page-size).</summary>
+        public const string PageSizeVariable = RuntimeConfiguration.PageSizeVariable;
 
         /// <summary>CHECKEDMMAP_GUARD_PAGES: 1/true/on (default) or 0/false/off.</summary>
-        public const string GuardPagesVariable = "CHECKEDMMAP_GUARD_PAGES";
+        public const string GuardPagesVariable = RuntimeConfiguration.GuardPagesVariable;
 
         /// <summary>CHECKEDMMAP_STACKS: none | methods (default) | fileline.</summary>
-        public const string StacksVariable = "CHECKEDMMAP_STACKS";
+        public const string StacksVariable = RuntimeConfiguration.StacksVariable;
 
-        /// <summary>CHECKEDMMAP_QUARANTINE_BYTES: the most bytes kept in quarantine (default 256 MiB; suffixes k, m, g allowed).</summary>
-        public const string QuarantineBytesVariable = "CHECKEDMMAP_QUARANTINE_BYTES";
+        /// <summary>CHECKEDMMAP_QUARANTINE_BYTES: the most address space kept in quarantine (default 1 TiB; suffixes k, m, g, t allowed).</summary>
+        public const string QuarantineBytesVariable = RuntimeConfiguration.QuarantineBytesVariable;
 
         /// <summary>CHECKEDMMAP_QUARANTINE_COUNT: the most mappings kept in quarantine (default 8192).</summary>
-        public const string QuarantineCountVariable = "CHECKEDMMAP_QUARANTINE_COUNT";
+        public const string QuarantineCountVariable = RuntimeConfiguration.QuarantineCountVariable;
+
+        /// <summary>CHECKEDMMAP_EVICTED_HISTORY: evicted mappings remembered for reports (default 4096, at most 1048576).</summary>
+        public const string EvictedHistoryVariable = RuntimeConfiguration.EvictedHistoryVariable;
+
+        /// <summary>CHECKEDMMAP_MAP_ENTRY_HEADROOM: map entries (vm.max_map_count) left to the .NET runtime and the program (default 8192).</summary>
+        public const string MapEntryHeadroomVariable = RuntimeConfiguration.MapEntryHeadroomVariable;
 
         /// <summary>CHECKEDMMAP_LEAK_CHECK_AT_EXIT: 1 to report live mappings at process exit and fail the exit code.</summary>
-        public const string LeakCheckAtExitVariable = "CHECKEDMMAP_LEAK_CHECK_AT_EXIT";
+        public const string LeakCheckAtExitVariable = RuntimeConfiguration.LeakCheckAtExitVariable;
 
         /// <summary>
         /// CHECKEDMMAP_FAULT_REPORTS: 1 (default) installs the fault reporter where it can work (Linux x64 with
         /// DOTNET_legacyCorruptedStateExceptionsPolicy=1); 0 never installs it.
         /// </summary>
-        public const string FaultReportsVariable = "CHECKEDMMAP_FAULT_REPORTS";
+        public const string FaultReportsVariable = RuntimeConfiguration.FaultReportsVariable;
 
-        /// <summary>Default quarantine size in bytes (as ASan's quarantine_size_mb).</summary>
-        public const ulong DefaultQuarantineMaxBytes = 256UL << 20;
+        /// <summary>
+        /// Default quarantine size in bytes of address space: 1 TiB. Quarantined ranges hold no memory (their pages are
+        /// returned), so large mappings stay poisoned for a long time.
+        /// </summary>
+        public const ulong DefaultQuarantineMaxBytes = RuntimeConfiguration.DefaultQuarantineMaxBytes;
 
-        /// <summary>Default quarantine length in mappings, well under vm.max_map_count (65530).</summary>
-        public const int DefaultQuarantineMaxCount = 8192;
+        /// <summary>Default quarantine length in mappings (bounds the registry's own memory: each keeps its stacks).</summary>
+        public const int DefaultQuarantineMaxCount = RuntimeConfiguration.DefaultQuarantineMaxCount;
 
-        private static readonly object Sync = new object();
-        private static bool _loaded;
-        private static CheckedMmapConfigurationException? _loadError;
-        private static TextWriter? _reportWriter;
+        /// <summary>Default number of evicted mappings remembered for reports.</summary>
+        public const int DefaultEvictedHistory = RuntimeConfiguration.DefaultEvictedHistory;
+
+        /// <summary>Default map entries left to the .NET runtime and the program under vm.max_map_count.</summary>
+        public const int DefaultMapEntryHeadroom = RuntimeConfiguration.DefaultMapEntryHeadroom;
 
         /// <summary>The emulated target OS (its flag numbers, page size and whether mremap exists). Refused while mappings are live.</summary>
         public static TargetOperatingSystem Target
         {
-            get
-            {
-                EnsureLoaded();
-                return (TargetOperatingSystem)MmapRuntime.Current.Target;
-            }
+            get => (TargetOperatingSystem)MmapRuntime.Current.Target;
 
             set
             {
-                EnsureLoaded();
+                RuntimeConfiguration.EnsureLoaded();
                 if (!Enum.IsDefined(typeof(TargetOperatingSystem), value))
                 {
-                    throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown target OS.");
+                    throw RuntimeConfiguration.BadOption(nameof(Target), value, "Linux, MacOS or FreeBSD");
                 }
 
                 MmapRuntime.Reconfigure(s => s.With(target: (TargetOS)value), "the emulated target");
@@ -111,90 +118,128 @@ namespace CheckedMmap
         }
 
         /// <summary>The emulated page size in bytes: forced, or the target's default (16 KiB on Apple arm64, else 4 KiB).</summary>
-        public static ulong PageSize
-        {
-            get
-            {
-                EnsureLoaded();
-                return MmapRuntime.Current.PageSize;
-            }
-        }
+        public static ulong PageSize => MmapRuntime.Current.PageSize;
 
         /// <summary>True when the page size was forced (<see cref="ForcePageSizeKiB(ulong)"/> or CHECKEDMMAP_PAGE_SIZE_KIB).</summary>
-        public static bool IsPageSizeForced
-        {
-            get
-            {
-                EnsureLoaded();
-                return MmapRuntime.Current.ForcedPageSize != 0;
-            }
-        }
+        public static bool IsPageSizeForced => MmapRuntime.Current.ForcedPageSize != 0;
 
-        /// <summary>Forces the page size to <paramref name="kib"/> KiB, a nonzero power of two, like -Zmiri-force-page-size. Refused while mappings are live.</summary>
+        /// <summary>
+        /// Forces the page size to <paramref name="kib"/> KiB, a power of two from 1 to 1048576 (1 GiB), like
+        /// -Zmiri-force-page-size. Refused while mappings are live.
+        /// </summary>
+        /// <exception cref="CheckedMmapConfigurationException">Not a power of two, out of range, or mappings are live.</exception>
         public static void ForcePageSizeKiB(ulong kib)
         {
-            EnsureLoaded();
-            ulong bytes = ValidatePageSizeKiB(kib, nameof(ForcePageSizeKiB));
+            RuntimeConfiguration.EnsureLoaded();
+            ulong bytes = RuntimeConfiguration.ValidatePageSizeKiB(kib, nameof(ForcePageSizeKiB));
             MmapRuntime.Reconfigure(s => s.With(forcedPageSize: bytes), "the page size");
         }
 
         /// <summary>Goes back to the target's default page size. Refused while mappings are live.</summary>
         public static void ResetPageSize()
         {
-            EnsureLoaded();
+            RuntimeConfiguration.EnsureLoaded();
             MmapRuntime.Reconfigure(s => s.With(forcedPageSize: 0), "the page size");
         }
 
-        /// <summary>Inaccessible guard pages before and after every mapping (default true). Refused while mappings are live.</summary>
+        /// <summary>
+        /// Inaccessible guard pages before and after every mapping (default true), while the map-entry budget allows
+        /// (see <see cref="MapEntryHeadroom"/>). Refused while mappings are live.
+        /// </summary>
         public static bool GuardPages
         {
-            get
-            {
-                EnsureLoaded();
-                return MmapRuntime.Current.GuardPages;
-            }
+            get => MmapRuntime.Current.GuardPages;
 
             set
             {
-                EnsureLoaded();
+                RuntimeConfiguration.EnsureLoaded();
                 MmapRuntime.Reconfigure(s => s.With(guardPages: value), "guard pages");
             }
         }
 
-        /// <summary>The most bytes kept in quarantine before the oldest are evicted (0 disables the quarantine).</summary>
+        /// <summary>The most address space (bytes) kept in quarantine before the oldest are evicted (0 disables the quarantine).</summary>
         public static ulong QuarantineMaxBytes
         {
             get
             {
-                EnsureLoaded();
+                RuntimeConfiguration.EnsureLoaded();
                 return MmapRuntime.QuarantineMaxBytes;
             }
 
             set
             {
-                EnsureLoaded();
-                MmapRuntime.SetQuarantineBounds(value, MmapRuntime.QuarantineMaxCount);
+                RuntimeConfiguration.EnsureLoaded();
+                MmapRuntime.SetQuarantineBounds(maxBytes: value);
             }
         }
 
         /// <summary>The most mappings kept in quarantine before the oldest are evicted (0 disables the quarantine).</summary>
+        /// <exception cref="CheckedMmapConfigurationException">Negative.</exception>
         public static int QuarantineMaxCount
         {
             get
             {
-                EnsureLoaded();
+                RuntimeConfiguration.EnsureLoaded();
                 return MmapRuntime.QuarantineMaxCount;
             }
 
             set
             {
-                EnsureLoaded();
+                RuntimeConfiguration.EnsureLoaded();
                 if (value < 0)
                 {
-                    throw new ArgumentOutOfRangeException(nameof(value), value, "The quarantine count cannot be negative.");
+                    throw RuntimeConfiguration.BadOption(nameof(QuarantineMaxCount), value, "0 to 2147483647");
                 }
 
-                MmapRuntime.SetQuarantineBounds(MmapRuntime.QuarantineMaxBytes, value);
+                MmapRuntime.SetQuarantineBounds(maxCount: value);
+            }
+        }
+
+        /// <summary>Evicted mappings remembered so that a late double munmap or fault still names them (0 to 1048576; default 4096).</summary>
+        /// <exception cref="CheckedMmapConfigurationException">Out of range.</exception>
+        public static int EvictedHistory
+        {
+            get
+            {
+                RuntimeConfiguration.EnsureLoaded();
+                return MmapRuntime.EvictedHistoryCapacity;
+            }
+
+            set
+            {
+                RuntimeConfiguration.EnsureLoaded();
+                if (value < 0 || value > RuntimeConfiguration.MaxEvictedHistory)
+                {
+                    throw RuntimeConfiguration.BadOption(nameof(EvictedHistory), value, "0 to 1048576");
+                }
+
+                MmapRuntime.SetQuarantineBounds(evictedHistory: value);
+            }
+        }
+
+        /// <summary>
+        /// Map entries (Linux: vm.max_map_count) the checker leaves to the .NET runtime and the program (default 8192).
+        /// Past its budget the checker gives new mappings no guard pages of their own and releases the quarantine's
+        /// oldest ranges first, instead of failing; <see cref="MmapTracker.Statistics"/> counts both.
+        /// </summary>
+        /// <exception cref="CheckedMmapConfigurationException">Negative.</exception>
+        public static int MapEntryHeadroom
+        {
+            get
+            {
+                RuntimeConfiguration.EnsureLoaded();
+                return MmapRuntime.MapEntryHeadroom;
+            }
+
+            set
+            {
+                RuntimeConfiguration.EnsureLoaded();
+                if (value < 0)
+                {
+                    throw RuntimeConfiguration.BadOption(nameof(MapEntryHeadroom), value, "0 to 2147483647");
+                }
+
+                MmapRuntime.SetQuarantineBounds(mapEntryHeadroom: value);
             }
         }
 
@@ -203,16 +248,16 @@ namespace CheckedMmap
         {
             get
             {
-                EnsureLoaded();
+                RuntimeConfiguration.EnsureLoaded();
                 return MmapRuntime.StackCapture;
             }
 
             set
             {
-                EnsureLoaded();
+                RuntimeConfiguration.EnsureLoaded();
                 if (!Enum.IsDefined(typeof(StackCaptureMode), value))
                 {
-                    throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown stack capture mode.");
+                    throw RuntimeConfiguration.BadOption(nameof(StackCapture), value, "None, Methods or MethodsWithFileLine");
                 }
 
                 MmapRuntime.StackCapture = value;
@@ -224,13 +269,13 @@ namespace CheckedMmap
         {
             get
             {
-                EnsureLoaded();
+                RuntimeConfiguration.EnsureLoaded();
                 return MmapRuntime.LeakCheckAtExit;
             }
 
             set
             {
-                EnsureLoaded();
+                RuntimeConfiguration.EnsureLoaded();
                 MmapRuntime.LeakCheckAtExit = value;
             }
         }
@@ -244,16 +289,16 @@ namespace CheckedMmap
         {
             get
             {
-                EnsureLoaded();
+                RuntimeConfiguration.EnsureLoaded();
                 return CheckedMmap.Host.FaultReporter.IsInstalled;
             }
         }
 
-        /// <summary>Where reports printed by CheckedMmap itself go (leaks at exit). Default: standard error.</summary>
+        /// <summary>Where reports and notes printed by CheckedMmap itself go (leaks at exit, the map-entry budget note). Default: standard error.</summary>
         public static TextWriter ReportWriter
         {
-            get => _reportWriter ?? Console.Error;
-            set => _reportWriter = value ?? throw new ArgumentNullException(nameof(value));
+            get => MmapRuntime.ReportWriter;
+            set => MmapRuntime.ReportWriterOverride = value ?? throw new ArgumentNullException(nameof(value));
         }
 
         /// <summary>
@@ -262,13 +307,8 @@ namespace CheckedMmap
         /// </summary>
         public static void ResetToDefaults()
         {
-            lock (Sync)
-            {
-                _reportWriter = null;
-                Apply(Environment.GetEnvironmentVariable);
-                _loaded = true;
-                _loadError = null;
-            }
+            RuntimeConfiguration.ApplyEnvironment(Environment.GetEnvironmentVariable);
+            MmapRuntime.ReportWriterOverride = null;
         }
 
         /// <summary>Applies settings read through <paramref name="getVariable"/> (for tests and hosts with their own configuration).</summary>
@@ -279,219 +319,12 @@ namespace CheckedMmap
                 throw new ArgumentNullException(nameof(getVariable));
             }
 
-            lock (Sync)
-            {
-                Apply(getVariable);
-                _loaded = true;
-                _loadError = null;
-            }
+            RuntimeConfiguration.ApplyEnvironment(getVariable);
         }
 
         /// <summary>Every CHECKEDMMAP_* variable this type reads, with what it does.</summary>
-        public static IReadOnlyDictionary<string, string> EnvironmentVariables { get; } = new Dictionary<string, string>
-        {
-            [TargetVariable] = "linux | macos | freebsd: the emulated target (default: the host OS; Linux on Windows)",
-            [PageSizeVariable] = "page size in KiB, a nonzero power of two (like -Zmiri-force-page-size)",
-            [GuardPagesVariable] = "1 | 0: guard pages around every mapping (default 1)",
-            [StacksVariable] = "none | methods | fileline: stack capture (default methods)",
-            [QuarantineBytesVariable] = "bytes kept in quarantine, k/m/g suffixes allowed (default 256m)",
-            [QuarantineCountVariable] = "mappings kept in quarantine (default 8192)",
-            [LeakCheckAtExitVariable] = "1 | 0: report live mappings at exit and exit with 1 (default 0)",
-            [FaultReportsVariable] = "1 | 0: name the mapping on guard-page/quarantine faults where possible (default 1; needs DOTNET_legacyCorruptedStateExceptionsPolicy=1, Linux x64)",
-        };
+        public static IReadOnlyDictionary<string, string> EnvironmentVariables => RuntimeConfiguration.Variables;
 
-        internal static void EnsureLoaded()
-        {
-            if (_loaded)
-            {
-                if (_loadError != null)
-                {
-                    throw _loadError;
-                }
-
-                return;
-            }
-
-            lock (Sync)
-            {
-                if (!_loaded)
-                {
-                    try
-                    {
-                        Apply(Environment.GetEnvironmentVariable);
-                    }
-                    catch (CheckedMmapConfigurationException e)
-                    {
-                        _loadError = e;
-                    }
-
-                    _loaded = true;
-                }
-            }
-
-            if (_loadError != null)
-            {
-                throw _loadError;
-            }
-        }
-
-        internal static TargetOS HostTarget =>
-            RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? TargetOS.MacOS
-            : RuntimeInformation.IsOSPlatform(OSPlatform.FreeBSD) ? TargetOS.FreeBSD
-            : TargetOS.Linux;
-
-        // Parse everything first, then apply: a bad value changes nothing.
-        private static void Apply(Func<string, string?> env)
-        {
-            TargetOS target = HostTarget;
-            string? t = env(TargetVariable);
-            if (!string.IsNullOrWhiteSpace(t) && !MmapConstants.TryParseTarget(t, out target))
-            {
-                throw Bad(TargetVariable, t!, "expected linux, macos or freebsd");
-            }
-
-            ulong forced = 0;
-            string? p = env(PageSizeVariable);
-            if (!string.IsNullOrWhiteSpace(p))
-            {
-                if (!ulong.TryParse(p!.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out ulong kib))
-                {
-                    throw new CheckedMmapConfigurationException(MmapMessages.ForcePageSizeNotNumber(PageSizeVariable, p));
-                }
-
-                forced = ValidatePageSizeKiB(kib, PageSizeVariable);
-            }
-
-            bool guards = ParseBool(env, GuardPagesVariable, true);
-            bool leak = ParseBool(env, LeakCheckAtExitVariable, false);
-            bool faultReports = ParseBool(env, FaultReportsVariable, true);
-
-            StackCaptureMode stacks = StackCaptureMode.Methods;
-            string? s = env(StacksVariable);
-            if (!string.IsNullOrWhiteSpace(s))
-            {
-                switch (s!.Trim().ToLowerInvariant())
-                {
-                    case "none":
-                    case "off":
-                    case "0":
-                        stacks = StackCaptureMode.None;
-                        break;
-                    case "methods":
-                    case "method":
-                    case "on":
-                    case "1":
-                        stacks = StackCaptureMode.Methods;
-                        break;
-                    case "fileline":
-                    case "file":
-                    case "methodswithfileline":
-                    case "2":
-                        stacks = StackCaptureMode.MethodsWithFileLine;
-                        break;
-                    default:
-                        throw Bad(StacksVariable, s, "expected none, methods or fileline");
-                }
-            }
-
-            ulong qBytes = DefaultQuarantineMaxBytes;
-            string? qb = env(QuarantineBytesVariable);
-            if (!string.IsNullOrWhiteSpace(qb) && !TryParseSize(qb!, out qBytes))
-            {
-                throw Bad(QuarantineBytesVariable, qb!, "expected a byte count such as 268435456, 256m or 1g");
-            }
-
-            int qCount = DefaultQuarantineMaxCount;
-            string? qc = env(QuarantineCountVariable);
-            if (!string.IsNullOrWhiteSpace(qc) && !int.TryParse(qc!.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out qCount))
-            {
-                throw Bad(QuarantineCountVariable, qc!, "expected a non-negative integer up to 2147483647");
-            }
-
-            MmapRuntime.Reconfigure(_ => new RuntimeSettings(target, forced, guards), "the environment's target, page size or guard pages");
-            MmapRuntime.SetQuarantineBounds(qBytes, qCount);
-            MmapRuntime.StackCapture = stacks;
-            MmapRuntime.LeakCheckAtExit = leak;
-            if (faultReports)
-            {
-                CheckedMmap.Host.FaultReporter.TryInstall();
-            }
-        }
-
-        internal static ulong ValidatePageSizeKiB(ulong kib, string setting)
-        {
-            if (kib == 0 || (kib & (kib - 1)) != 0)
-            {
-                throw new CheckedMmapConfigurationException(MmapMessages.ForcePageSizeNotPowerOfTwo(setting, kib));
-            }
-
-            if (kib > (1UL << 40))
-            {
-                throw new CheckedMmapConfigurationException(setting + " is too large: " + kib.ToString(CultureInfo.InvariantCulture) + " KiB");
-            }
-
-            return kib * 1024;
-        }
-
-        private static bool ParseBool(Func<string, string?> env, string name, bool dflt)
-        {
-            string? v = env(name);
-            if (string.IsNullOrWhiteSpace(v))
-            {
-                return dflt;
-            }
-
-            switch (v!.Trim().ToLowerInvariant())
-            {
-                case "1":
-                case "true":
-                case "on":
-                case "yes":
-                    return true;
-                case "0":
-                case "false":
-                case "off":
-                case "no":
-                    return false;
-                default:
-                    throw Bad(name, v, "expected 1 or 0 (true/false, on/off, yes/no)");
-            }
-        }
-
-        private static bool TryParseSize(string text, out ulong bytes)
-        {
-            bytes = 0;
-            string s = text.Trim().ToLowerInvariant();
-            int shift = 0;
-            if (s.EndsWith("k", StringComparison.Ordinal))
-            {
-                shift = 10;
-            }
-            else if (s.EndsWith("m", StringComparison.Ordinal))
-            {
-                shift = 20;
-            }
-            else if (s.EndsWith("g", StringComparison.Ordinal))
-            {
-                shift = 30;
-            }
-
-            if (shift != 0)
-            {
-                s = s.Substring(0, s.Length - 1);
-            }
-
-            if (!ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) || (shift != 0 && n > (ulong.MaxValue >> shift)))
-            {
-                return false;
-            }
-
-            bytes = n << shift;
-            return true;
-        }
-
-        private static CheckedMmapConfigurationException Bad(string name, string value, string expected) =>
-            new CheckedMmapConfigurationException(string.Format(CultureInfo.InvariantCulture,
-                "Invalid value '{0}' for environment variable {1}: {2}.", value, name, expected));
+        internal static TargetOS HostTarget => RuntimeConfiguration.HostTarget;
     }
 }

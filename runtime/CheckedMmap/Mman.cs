@@ -82,7 +82,7 @@ namespace CheckedMmap
 
         /// <summary>Linux's MAP_SHARED|MAP_PRIVATE (3): always EINVAL here, as in Miri.</summary>
         public static int MAP_SHARED_VALIDATE =>
-            Settings.Target == TargetOS.Linux ? MmapConstants.MAP_SHARED | MmapConstants.MAP_PRIVATE : Missing("MAP_SHARED_VALIDATE");
+            Settings is var s && s.Target == TargetOS.Linux ? MmapConstants.MAP_SHARED | MmapConstants.MAP_PRIVATE : Missing("MAP_SHARED_VALIDATE", s);
 
         /// <summary>mmap's and mremap's error return: the all-ones pointer.</summary>
         public const nint MAP_FAILED = -1;
@@ -130,14 +130,7 @@ namespace CheckedMmap
         public const int ENOMEM = MmapConstants.ENOMEM;
 
         /// <summary>The emulated page size in bytes (see <see cref="CheckedMmapOptions.PageSize"/>).</summary>
-        public static nuint PageSize
-        {
-            get
-            {
-                CheckedMmapOptions.EnsureLoaded();
-                return (nuint)MmapRuntime.Current.PageSize;
-            }
-        }
+        public static nuint PageSize => (nuint)MmapRuntime.Current.PageSize;
 
         /// <summary>sysconf's name for the page size on the emulated target (30 Linux, 29 macOS, 47 FreeBSD).</summary>
         public static int _SC_PAGESIZE => Settings.Constants.ScPageSize;
@@ -151,10 +144,10 @@ namespace CheckedMmap
         /// <summary>sysconf(_SC_PAGESIZE) returns the emulated page size; other names are unsupported, as in Miri.</summary>
         public static long sysconf(int name)
         {
-            CheckedMmapOptions.EnsureLoaded();
-            if (name == MmapRuntime.Current.Constants.ScPageSize)
+            RuntimeSettings s = MmapRuntime.Current; // one snapshot: the name and the answer from the same target
+            if (name == s.Constants.ScPageSize)
             {
-                return (long)MmapRuntime.Current.PageSize;
+                return (long)s.PageSize;
             }
 
             throw new UnsupportedMmapException(MmapMessages.UnimplementedSysconf(name), "sysconf");
@@ -314,29 +307,22 @@ namespace CheckedMmap
         public static int madvise(void* addr, nuint length, int advice) => madvise(addr, length, advice, string.Empty, string.Empty, 0);
 
         // The emulated target's settings, with the environment applied (target-dependent constants must see CHECKEDMMAP_TARGET).
-        private static RuntimeSettings Settings
-        {
-            get
-            {
-                CheckedMmapOptions.EnsureLoaded();
-                return MmapRuntime.Current;
-            }
-        }
+        private static RuntimeSettings Settings => MmapRuntime.Current;
 
         private static int Flag(string name)
         {
-            CheckedMmapOptions.EnsureLoaded();
-            return MmapRuntime.Current.Constants.TryGetFlag(name, out int v) ? v : Missing(name);
+            RuntimeSettings s = MmapRuntime.Current;
+            return s.Constants.TryGetFlag(name, out int v) ? v : Missing(name, s);
         }
 
         private static int Advice(string name)
         {
-            CheckedMmapOptions.EnsureLoaded();
-            return MmapRuntime.Current.Constants.TryGetAdvice(name, out int v) ? v : Missing(name);
+            RuntimeSettings s = MmapRuntime.Current;
+            return s.Constants.TryGetAdvice(name, out int v) ? v : Missing(name, s);
         }
 
-        private static int Missing(string name) =>
-            throw new UnsupportedMmapException(MmapMessages.NameNotOnTarget(name, MmapRuntime.Current.Target.ToString()));
+        private static int Missing(string name, RuntimeSettings s) =>
+            throw new UnsupportedMmapException(MmapMessages.NameNotOnTarget(name, s.Target.ToString()));
     }
 #pragma warning restore CA1707, IDE1006
 }

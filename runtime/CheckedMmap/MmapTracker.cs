@@ -35,6 +35,19 @@ namespace CheckedMmap
         public static long Evictions => MmapRuntime.Evictions;
 
         /// <summary>
+        /// Every counter at one moment: live mappings with and without guard pages of their own, the quarantine,
+        /// evictions, and the map-entry budget (vm.max_map_count less the headroom) that decides them.
+        /// </summary>
+        public static MmapStatistics Statistics => MmapRuntime.Statistics();
+
+        /// <summary>
+        /// As <see cref="FindMapping(nint)"/>, then the most recently evicted mapping that contained
+        /// <paramref name="address"/> (state <see cref="MappingState.Released"/>), from the bounded history of evicted
+        /// mappings (<see cref="CheckedMmapOptions.EvictedHistory"/>); null when none is known.
+        /// </summary>
+        public static MappingInfo? FindMappingIncludingEvicted(nint address) => MmapRuntime.FindIncludingEvicted((ulong)address);
+
+        /// <summary>
         /// A mark for <see cref="AssertNoLeaks(long)"/>: mappings created after it are the ones a test owns, so tests
         /// running in parallel do not see each other's mappings.
         /// </summary>
@@ -87,9 +100,14 @@ namespace CheckedMmap
 
             var list = new List<MappingInfo>(mappings);
             ulong bytes = 0;
-            foreach (MappingInfo m in list)
+            for (int i = 0; i < list.Count; i++)
             {
-                bytes += m.SizeBytes;
+                if (list[i] == null)
+                {
+                    throw new ArgumentException("Element " + i.ToString(CultureInfo.InvariantCulture) + " is null.", nameof(mappings));
+                }
+
+                bytes += list[i].SizeBytes;
             }
 
             var sb = new StringBuilder();

@@ -1,7 +1,8 @@
-// The real memory underneath the checked mappings. Four primitives are enough for guard pages and a quarantine:
+// The real memory underneath the checked mappings. Five primitives are enough for guard pages and a quarantine:
 // reserve address space inaccessible, make part of it read/write, make part of it inaccessible again with its
-// physical pages returned, and give a whole reservation back. They always use the HOST's numbers, whatever
-// target the checks emulate.
+// physical pages returned, return the pages of a read/write range, and give a whole reservation back. They always
+// use the HOST's numbers, whatever target the checks emulate. The host also says how many map entries (VMAs) a
+// process may have and how many this one uses, for the checker's map-entry budget.
 using System;
 using System.Runtime.InteropServices;
 using CheckedMmap.Contract;
@@ -27,8 +28,17 @@ namespace CheckedMmap.Host
         /// <summary>Makes [address, address+size) inaccessible and returns its physical pages; the range stays reserved.</summary>
         public abstract bool Decommit(ulong address, ulong size);
 
+        /// <summary>Returns the physical pages of a read/write range: it stays read/write and reads as zero.</summary>
+        public abstract bool Zero(ulong address, ulong size);
+
         /// <summary>Gives back a whole reservation made by <see cref="Reserve"/>.</summary>
         public abstract void Release(ulong address, ulong size);
+
+        /// <summary>The most map entries (VMAs) a process may have (vm.max_map_count), or int.MaxValue where the host has no such limit.</summary>
+        public virtual int MapEntryLimit => int.MaxValue;
+
+        /// <summary>The map entries this process uses now, or -1 where the host cannot say.</summary>
+        public virtual int CountMapEntries() => -1;
 
         /// <summary>
         /// Moves the pages of [from, from+size) to [to, to+size) (both read/write, page-aligned, not overlapping) without
@@ -60,11 +70,19 @@ namespace CheckedMmap.Host
         public PosixHostMemory(MmapConstants host)
         {
             HostConstants = host;
-            // MAP_NORESERVE keeps reserved, inaccessible ranges out of the commit charge where the host has it.
-            int noReserve = host.Target == TargetOS.Linux && host.TryGetFlag("MAP_NORESERVE", out int nr) ? nr : 0;
-            _reserveFlags = MmapConstants.MAP_PRIVATE | host.MapAnonymous | noReserve;
+            // No MAP_NORESERVE: an inaccessible private mapping is not charged to the commit anyway, and without it
+            // the kernel charges the read/write part when Commit makes it accessible, under the host's overcommit
+            // policy, exactly as it charges a libc mapping of the same length (so ENOMEM comes where libc's would).
+            _reserveFlags = MmapConstants.MAP_PRIVATE | host.MapAnonymous;
             _fixedReserveFlags = _reserveFlags | MmapConstants.MAP_FIXED;
+            _isLinux = host.Target == TargetOS.Linux;
+            _dontNeed = _isLinux && host.TryGetAdvice("MADV_DONTNEED", out int dn) ? dn : -1;
+            _mapEntryLimit = _isLinux ? ReadMapEntryLimit() : int.MaxValue;
         }
+
+        private readonly bool _isLinux;
+        private readonly int _dontNeed;
+        private readonly int _mapEntryLimit;
 
         public MmapConstants HostConstants { get; }
 
@@ -103,7 +121,76 @@ namespace CheckedMmap.Host
             return true;
         }
 
+        public override bool Zero(ulong address, ulong size)
+        {
+            // Linux: MADV_DONTNEED drops private anonymous pages (they read as zero again) without touching the VMA.
+            if (_dontNeed >= 0 && madvise((nint)address, (nuint)size, _dontNeed) == 0)
+            {
+                return true;
+            }
+
+            // Elsewhere a fresh read/write mapping in place: one syscall, zero-filled, merges with its neighbours.
+            return mmap((nint)address, (nuint)size, MmapConstants.PROT_READ_WRITE, _fixedReserveFlags, -1, 0) == (nint)address;
+        }
+
         public override void Release(ulong address, ulong size) => _ = munmap((nint)address, (nuint)size);
+
+        public override int MapEntryLimit => _mapEntryLimit;
+
+        public override int CountMapEntries()
+        {
+            if (!_isLinux)
+            {
+                return -1;
+            }
+
+            // One line of /proc/self/maps per VMA; counted in a fixed buffer (no strings: it may run at 65,000 lines).
+            try
+            {
+                using var f = new System.IO.FileStream("/proc/self/maps", System.IO.FileMode.Open, System.IO.FileAccess.Read, System.IO.FileShare.ReadWrite, 1, System.IO.FileOptions.None);
+                byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+                try
+                {
+                    int lines = 0;
+                    int n;
+                    while ((n = f.Read(buffer, 0, buffer.Length)) > 0)
+                    {
+                        lines += new ReadOnlySpan<byte>(buffer, 0, n).Count((byte)'\n');
+                    }
+
+                    return lines;
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+            catch (System.IO.IOException)
+            {
+                return -1;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return -1;
+            }
+        }
+
+        private static int ReadMapEntryLimit()
+        {
+            try
+            {
+                string text = System.IO.File.ReadAllText("/proc/sys/vm/max_map_count").Trim();
+                return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0 ? n : 65530;
+            }
+            catch (System.IO.IOException)
+            {
+                return 65530; // the kernel's default
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return 65530;
+            }
+        }
 
         // Linux ≥ 5.7: mremap(MAYMOVE|FIXED|DONTUNMAP) moves the page-table entries to the new slot, so a checked mremap
         // costs what the kernel's own move costs instead of a fault and a zero-fill per page plus a copy and a free.
@@ -169,6 +256,8 @@ namespace CheckedMmap.Host
 
         // Decommitted pages of a reservation are inaccessible and their storage is returned.
         public override bool Decommit(ulong address, ulong size) => VirtualFree((nint)address, (nuint)size, MEM_DECOMMIT);
+
+        public override bool Zero(ulong address, ulong size) => Decommit(address, size) && Commit(address, size);
 
         public override void Release(ulong address, ulong size) => _ = VirtualFree((nint)address, 0, MEM_RELEASE);
 

@@ -41,36 +41,68 @@ namespace CheckedMmap.Registry
     internal static class MmapRuntime
     {
         private static readonly object Gate = new object();
-        private static readonly AddressTree Tree = new AddressTree();
-        private static readonly SlotAllocator Slots = new SlotAllocator(HostMemory.Instance);
-        private static readonly Queue<MappingInfo> Quarantine = new Queue<MappingInfo>();
+        private static readonly MappingRegistry Registry = new MappingRegistry(HostMemory.Instance);
         private static readonly ulong IsizeMax = (ulong)nint.MaxValue;
 
-        private static volatile RuntimeSettings _current = new RuntimeSettings(CheckedMmapOptions.HostTarget, 0, true);
-        private static ulong _quarantineBytes;
-        private static int _liveCount;
-        private static ulong _liveBytes;
-        private static long _lastId;
-        private static long _evictions;
+        private static volatile RuntimeSettings _current = new RuntimeSettings(RuntimeConfiguration.HostTarget, 0, true);
         private static ulong _movedBytes;
+        private static volatile System.IO.TextWriter? _reportWriter;
 
         static MmapRuntime()
         {
-            Slots.Configure(_current.PageSize, _current.GuardPages);
+            Registry.Configure(_current.PageSize);
             AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         }
 
-        public static RuntimeSettings Current => _current;
+        /// <summary>The settings in force, after the environment was applied (the first call applies it).</summary>
+        public static RuntimeSettings Current
+        {
+            get
+            {
+                RuntimeConfiguration.EnsureLoaded();
+                return _current;
+            }
+        }
 
-        public static ulong QuarantineMaxBytes { get; private set; } = CheckedMmapOptions.DefaultQuarantineMaxBytes;
+        public static ulong QuarantineMaxBytes => Registry.QuarantineMaxBytes;
 
-        public static int QuarantineMaxCount { get; private set; } = CheckedMmapOptions.DefaultQuarantineMaxCount;
+        public static int QuarantineMaxCount => Registry.QuarantineMaxCount;
+
+        public static int EvictedHistoryCapacity => Registry.EvictedHistoryCapacity;
+
+        public static int MapEntryHeadroom => Registry.Budget.Headroom;
 
         public static StackCaptureMode StackCapture { get; set; } = StackCaptureMode.Methods;
 
         public static bool LeakCheckAtExit { get; set; }
 
+        /// <summary>Replaces where reports go; null goes back to standard error.</summary>
+        public static System.IO.TextWriter? ReportWriterOverride
+        {
+            set => _reportWriter = value;
+        }
+
+        /// <summary>Where CheckedMmap's own reports and notes go (default: standard error).</summary>
+        public static System.IO.TextWriter ReportWriter => _reportWriter ?? Console.Error;
+
         // ------------------------------------------------------------------ configuration
+
+        /// <summary>Applies a whole parsed configuration (the environment's), layout first: a refused layout changes nothing.</summary>
+        public static void Apply(SettingValues v)
+        {
+            lock (Gate)
+            {
+                Reconfigure(_ => new RuntimeSettings(v.Target, v.ForcedPageSize, v.GuardPages), "the environment's target, page size or guard pages");
+                Registry.SetBounds(v.QuarantineMaxBytes, v.QuarantineMaxCount, v.EvictedHistory, v.MapEntryHeadroom);
+                StackCapture = v.Stacks;
+                LeakCheckAtExit = v.LeakCheckAtExit;
+            }
+
+            if (v.FaultReports)
+            {
+                FaultReporter.TryInstall();
+            }
+        }
 
         public static void Reconfigure(Func<RuntimeSettings, RuntimeSettings> change, string what)
         {
@@ -83,75 +115,108 @@ namespace CheckedMmap.Registry
                     return;
                 }
 
-                if (_liveCount > 0)
+                if (Registry.LiveCount > 0)
                 {
                     throw new CheckedMmapConfigurationException(string.Format(CultureInfo.InvariantCulture,
                         "CheckedMmap cannot change {0} while {1} mapping(s) are live ({2}); munmap them first (MmapTracker.LiveMappings() lists them).",
-                        what, _liveCount, LiveNamesLocked(5)));
+                        what, Registry.LiveCount, LiveNamesLocked(5)));
                 }
 
-                EvictLocked(0, 0);
-                Slots.Configure(next.PageSize, next.GuardPages);
+                Registry.Configure(next.PageSize);
                 _current = next;
             }
         }
 
-        public static void SetQuarantineBounds(ulong maxBytes, int maxCount)
+        public static void SetQuarantineBounds(ulong? maxBytes = null, int? maxCount = null, int? evictedHistory = null, int? mapEntryHeadroom = null)
         {
             lock (Gate)
             {
-                QuarantineMaxBytes = maxBytes;
-                QuarantineMaxCount = maxCount;
-                EvictLocked(maxBytes, maxCount);
+                Registry.SetBounds(maxBytes ?? Registry.QuarantineMaxBytes, maxCount ?? Registry.QuarantineMaxCount,
+                    evictedHistory ?? Registry.EvictedHistoryCapacity, mapEntryHeadroom ?? Registry.Budget.Headroom);
             }
+        }
+
+        // ------------------------------------------------------------------ the entry points' one setup step
+
+        /// <summary>errno as the caller left it: a successful call must not change it (loading settings or capturing
+        /// a stack may touch it, so it is saved first).</summary>
+        private readonly struct SavedErrno
+        {
+            private readonly int _pinvoke;
+            private readonly int _system;
+
+            private SavedErrno(int pinvoke, int system)
+            {
+                _pinvoke = pinvoke;
+                _system = system;
+            }
+
+            public static SavedErrno Save() => new SavedErrno(Marshal.GetLastPInvokeError(), Marshal.GetLastSystemError());
+
+            public void Restore()
+            {
+                Marshal.SetLastPInvokeError(_pinvoke);
+                Marshal.SetLastSystemError(_system);
+            }
+        }
+
+        /// <summary>Saves errno, applies the environment on first use, and takes the settings snapshot the call checks
+        /// with. Under the lock the call goes on only if the snapshot is still current, else it checks again.</summary>
+        private static RuntimeSettings Enter(out SavedErrno saved)
+        {
+            saved = SavedErrno.Save();
+            RuntimeConfiguration.EnsureLoaded();
+            return _current;
         }
 
         // ------------------------------------------------------------------ mmap
 
         public static ulong Mmap(ulong addr, ulong length, int prot, int flags, int fd, long offset, in CallerSite site = default)
         {
-            // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
-            int savedPInvoke = Marshal.GetLastPInvokeError();
-            int savedSystem = Marshal.GetLastSystemError();
-            CheckedMmapOptions.EnsureLoaded();
-            RuntimeSettings s = _current;
-            MmapCheckInfo? failure = MmapChecks.FirstMmapFailure(length, prot, flags, fd, offset, s.Constants, s.PageSize, IsizeMax, out ulong mapLength);
-            if (failure != null)
+            RuntimeSettings s = Enter(out SavedErrno saved);
+            StackTrace? created = null;
+            bool captured = false;
+            while (true)
             {
-                if (failure.Outcome == CheckOutcome.Errno)
+                MmapCheckInfo? failure = MmapChecks.FirstMmapFailure(length, prot, flags, fd, offset, s.Constants, s.PageSize, IsizeMax, out ulong mapLength);
+                if (failure != null)
                 {
-                    SetErrno(failure.Errno);
-                    return ulong.MaxValue;
-                }
-
-                throw new UnsupportedMmapException(failure.Message, string.Format(CultureInfo.InvariantCulture,
-                    "mmap({0}, {1}, {2}, {3}, {4}, {5})", MmapMessages.Hex(addr), length, MmapConstants.FormatProt(prot),
-                    s.Constants.FormatFlags(flags), fd, offset));
-            }
-
-            StackTrace? created = StackRendering.CaptureCreation(StackCapture);
-            lock (Gate)
-            {
-                if (!ReferenceEquals(s, _current))
-                {
-                    s = _current;
-                    if (!MmapChecks.TryRoundUpToPageSize(length, s.PageSize, IsizeMax, out mapLength))
+                    if (failure.Outcome == CheckOutcome.Errno)
                     {
-                        SetErrno(MmapConstants.EINVAL);
+                        SetErrno(failure.Errno);
                         return ulong.MaxValue;
                     }
+
+                    throw new UnsupportedMmapException(failure.Message, string.Format(CultureInfo.InvariantCulture,
+                        "mmap({0}, {1}, {2}, {3}, {4}, {5})", MmapMessages.Hex(addr), length, MmapConstants.FormatProt(prot),
+                        s.Constants.FormatFlags(flags), fd, offset));
                 }
 
-                MappingInfo? m = CreateLocked(mapLength, s, "mmap", created, site);
-                if (m == null)
+                if (!captured)
                 {
-                    // Miri would stop with "resource exhaustion"; the host's answer is more useful to an allocator.
-                    SetErrno(MmapConstants.ENOMEM);
-                    return ulong.MaxValue;
+                    created = StackRendering.CaptureCreation(StackCapture);
+                    captured = true;
                 }
 
-                RestoreErrno(savedPInvoke, savedSystem);
-                return m.Start;
+                lock (Gate)
+                {
+                    if (ReferenceEquals(s, _current))
+                    {
+                        MappingInfo? m = Registry.Create(mapLength, s.GuardPages, s.PageSize, "mmap", created, site);
+                        SayBudgetNoteLocked();
+                        if (m == null)
+                        {
+                            // Miri would stop with "resource exhaustion"; the host's answer is more useful to an allocator.
+                            SetErrno(MmapConstants.ENOMEM);
+                            return ulong.MaxValue;
+                        }
+
+                        saved.Restore();
+                        return m.Start;
+                    }
+
+                    s = _current; // the settings changed since the checks: check again with the new ones
+                }
             }
         }
 
@@ -159,38 +224,51 @@ namespace CheckedMmap.Registry
 
         public static int Munmap(ulong addr, ulong length, in CallerSite site = default)
         {
-            // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
-            int savedPInvoke = Marshal.GetLastPInvokeError();
-            int savedSystem = Marshal.GetLastSystemError();
-            CheckedMmapOptions.EnsureLoaded();
-            RuntimeSettings s = _current;
-            if (!MmapChecks.IsPageAligned(addr, s.PageSize) || !MmapChecks.TryRoundUpToPageSize(length, s.PageSize, IsizeMax, out ulong rounded))
+            RuntimeSettings s = Enter(out SavedErrno saved);
+            StackTrace? destroyed = null;
+            bool captured = false;
+            while (true)
             {
-                SetErrno(MmapConstants.EINVAL);
-                return -1;
-            }
-
-            StackTrace? destroyed = StackRendering.CaptureDestruction(StackCapture);
-            lock (Gate)
-            {
-                MappingInfo m = ResolveForDeallocLocked(addr, new CallText("munmap", addr, length), reallocating: false);
-                if (rounded != m.SizeBytes)
+                if (!MmapChecks.IsPageAligned(addr, s.PageSize) || !MmapChecks.TryRoundUpToPageSize(length, s.PageSize, IsizeMax, out ulong rounded))
                 {
-                    throw Ub(UndefinedBehaviorKind.IncorrectLayout,
-                        MmapMessages.IncorrectLayout(m.Name, m.SizeBytes, m.AlignmentBytes, rounded, s.PageSize),
-                        Op("munmap", addr, length), addr, m);
-                }
-
-                if (!Slots.Decommit(m.Slot))
-                {
-                    // The host could not make the range inaccessible (e.g. vm.max_map_count): nothing changed.
-                    SetErrno(MmapConstants.ENOMEM);
+                    SetErrno(MmapConstants.EINVAL);
                     return -1;
                 }
 
-                RetireLocked(m, "munmap", destroyed, site);
-                RestoreErrno(savedPInvoke, savedSystem);
-                return 0;
+                if (!captured)
+                {
+                    destroyed = StackRendering.CaptureDestruction(StackCapture);
+                    captured = true;
+                }
+
+                lock (Gate)
+                {
+                    if (!ReferenceEquals(s, _current))
+                    {
+                        s = _current;
+                        continue;
+                    }
+
+                    MappingInfo m = ResolveForDeallocLocked(addr, new CallText("munmap", addr, length), reallocating: false);
+                    if (rounded != m.SizeBytes)
+                    {
+                        throw Ub(UndefinedBehaviorKind.IncorrectLayout,
+                            MmapMessages.IncorrectLayout(m.Name, m.SizeBytes, m.AlignmentBytes, rounded, s.PageSize),
+                            Op("munmap", addr, length), addr, m);
+                    }
+
+                    bool retired = Registry.Retire(m, "munmap", destroyed, site);
+                    SayBudgetNoteLocked();
+                    if (!retired)
+                    {
+                        // The host could not make the range inaccessible: nothing changed.
+                        SetErrno(MmapConstants.ENOMEM);
+                        return -1;
+                    }
+
+                    saved.Restore();
+                    return 0;
+                }
             }
         }
 
@@ -198,195 +276,205 @@ namespace CheckedMmap.Registry
 
         public static unsafe ulong Mremap(ulong oldAddr, ulong oldSize, ulong newSize, int flags, in CallerSite site = default)
         {
-            // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
-            int savedPInvoke = Marshal.GetLastPInvokeError();
-            int savedSystem = Marshal.GetLastSystemError();
-            CheckedMmapOptions.EnsureLoaded();
-            RuntimeSettings s = _current;
-            if (!s.Constants.HasMremap)
+            RuntimeSettings s = Enter(out SavedErrno saved);
+            StackTrace? stack = null;
+            bool captured = false;
+            while (true)
             {
-                throw new UnsupportedMmapException(MmapMessages.MremapNotOnTarget, MremapOp(oldAddr, oldSize, newSize, flags));
-            }
-
-            if (!MmapChecks.IsPageAligned(oldAddr, s.PageSize) || newSize == 0)
-            {
-                SetErrno(MmapConstants.EINVAL);
-                return ulong.MaxValue;
-            }
-
-            if ((flags & MmapConstants.MREMAP_FIXED) != 0)
-            {
-                throw new UnsupportedMmapException(MmapMessages.MremapFixed, MremapOp(oldAddr, oldSize, newSize, flags));
-            }
-
-            if ((flags & MmapConstants.MREMAP_DONTUNMAP) != 0)
-            {
-                throw new UnsupportedMmapException(MmapMessages.MremapDontUnmap, MremapOp(oldAddr, oldSize, newSize, flags));
-            }
-
-            if ((flags & MmapConstants.MREMAP_MAYMOVE) == 0)
-            {
-                SetErrno(MmapConstants.EINVAL);
-                return ulong.MaxValue;
-            }
-
-            // One walk: the new mapping's creation stack. In MethodsWithFileLine mode it is also the old one's
-            // destruction stack (the same call); otherwise the old one keeps the call site only.
-            StackTrace? stack = StackRendering.CaptureCreation(StackCapture);
-            StackTrace? oldDestroyed = StackCapture == StackCaptureMode.MethodsWithFileLine ? stack : null;
-            lock (Gate)
-            {
-                MappingInfo old = ResolveForDeallocLocked(oldAddr, new CallText("mremap", oldAddr, oldSize, newSize, flags), reallocating: true);
-
-                // rustc's reallocate_ptr: allocate, copy min(old, new) bytes (a bounds-checked read), then deallocate
-                // with the given old size. Checked here before anything is allocated.
-                ulong copy = oldSize < newSize ? oldSize : newSize;
-                if (copy > old.SizeBytes)
+                if (!s.Constants.HasMremap)
                 {
-                    throw Ub(UndefinedBehaviorKind.OutOfBounds,
-                        MmapMessages.OutOfBoundsAccess(copy, MmapMessages.Pointer(oldAddr, old.Id), old.SizeBytes),
-                        MremapOp(oldAddr, oldSize, newSize, flags), oldAddr, old);
+                    throw new UnsupportedMmapException(MmapMessages.MremapNotOnTarget, MremapOp(oldAddr, oldSize, newSize, flags));
                 }
 
-                if (oldSize != old.SizeBytes)
+                if (!MmapChecks.IsPageAligned(oldAddr, s.PageSize) || newSize == 0)
                 {
-                    throw Ub(UndefinedBehaviorKind.IncorrectLayout,
-                        MmapMessages.IncorrectLayout(old.Name, old.SizeBytes, old.AlignmentBytes, oldSize, s.PageSize),
-                        MremapOp(oldAddr, oldSize, newSize, flags), oldAddr, old);
-                }
-
-                MappingInfo? fresh = CreateLocked(newSize, s, "mremap", stack, site);
-                if (fresh == null)
-                {
-                    SetErrno(MmapConstants.ENOMEM);
+                    SetErrno(MmapConstants.EINVAL);
                     return ulong.MaxValue;
                 }
 
-                // Whole host pages move (page tables only); a partial last page is copied, so that the bytes past the
-                // old size read as zero in the new block even if something wrote past the old size inside that page.
-                ulong movable = copy / Slots.HostPage * Slots.HostPage;
-                bool moved = movable != 0 && Slots.TryMovePages(old.Slot, fresh.Slot, movable);
-                ulong copied = moved ? movable : 0;
-                if (moved)
+                if ((flags & MmapConstants.MREMAP_FIXED) != 0)
                 {
-                    _movedBytes += movable;
+                    throw new UnsupportedMmapException(MmapMessages.MremapFixed, MremapOp(oldAddr, oldSize, newSize, flags));
                 }
 
-                Buffer.MemoryCopy((void*)(nint)(oldAddr + copied), (void*)(nint)(fresh.Start + copied), copy - copied, copy - copied);
-                if (!Slots.Decommit(old.Slot))
+                if ((flags & MmapConstants.MREMAP_DONTUNMAP) != 0)
                 {
-                    if (moved)
+                    throw new UnsupportedMmapException(MmapMessages.MremapDontUnmap, MremapOp(oldAddr, oldSize, newSize, flags));
+                }
+
+                if ((flags & MmapConstants.MREMAP_MAYMOVE) == 0)
+                {
+                    SetErrno(MmapConstants.EINVAL);
+                    return ulong.MaxValue;
+                }
+
+                // One walk: the new mapping's creation stack. In MethodsWithFileLine mode it is also the old one's
+                // destruction stack (the same call); otherwise the old one keeps the call site only.
+                if (!captured)
+                {
+                    stack = StackRendering.CaptureCreation(StackCapture);
+                    captured = true;
+                }
+
+                StackTrace? oldDestroyed = StackCapture == StackCaptureMode.MethodsWithFileLine ? stack : null;
+                lock (Gate)
+                {
+                    if (!ReferenceEquals(s, _current))
                     {
-                        // The old block is still mapped read/write (the decommit failed) but empty: put the data back.
-                        Buffer.MemoryCopy((void*)(nint)fresh.Start, (void*)(nint)oldAddr, movable, movable);
+                        s = _current;
+                        continue;
                     }
 
-                    // Undo the new block: the old one stays live and untouched.
-                    _ = Slots.Decommit(fresh.Slot);
-                    Tree.Remove(fresh);
-                    _liveCount--;
-                    _liveBytes -= fresh.SizeBytes;
-                    fresh.State = MappingState.Released;
-                    Slots.Free(fresh.Slot);
-                    SetErrno(MmapConstants.ENOMEM);
-                    return ulong.MaxValue;
+                    ulong result = MremapLocked(oldAddr, oldSize, newSize, flags, s, stack, oldDestroyed, site);
+                    SayBudgetNoteLocked();
+                    if (result != ulong.MaxValue)
+                    {
+                        saved.Restore();
+                    }
+
+                    return result;
+                }
+            }
+        }
+
+        private static unsafe ulong MremapLocked(ulong oldAddr, ulong oldSize, ulong newSize, int flags, RuntimeSettings s, StackTrace? stack, StackTrace? oldDestroyed, in CallerSite site)
+        {
+            MappingInfo old = ResolveForDeallocLocked(oldAddr, new CallText("mremap", oldAddr, oldSize, newSize, flags), reallocating: true);
+
+            // rustc's reallocate_ptr: allocate, copy min(old, new) bytes (a bounds-checked read), then deallocate
+            // with the given old size. Checked here before anything is allocated.
+            ulong copy = oldSize < newSize ? oldSize : newSize;
+            if (copy > old.SizeBytes)
+            {
+                throw Ub(UndefinedBehaviorKind.OutOfBounds,
+                    MmapMessages.OutOfBoundsAccess(copy, MmapMessages.Pointer(oldAddr, old.Id), old.SizeBytes),
+                    MremapOp(oldAddr, oldSize, newSize, flags), oldAddr, old);
+            }
+
+            if (oldSize != old.SizeBytes)
+            {
+                throw Ub(UndefinedBehaviorKind.IncorrectLayout,
+                    MmapMessages.IncorrectLayout(old.Name, old.SizeBytes, old.AlignmentBytes, oldSize, s.PageSize),
+                    MremapOp(oldAddr, oldSize, newSize, flags), oldAddr, old);
+            }
+
+            MappingInfo? fresh = Registry.Create(newSize, s.GuardPages, s.PageSize, "mremap", stack, site);
+            if (fresh == null)
+            {
+                SetErrno(MmapConstants.ENOMEM);
+                return ulong.MaxValue;
+            }
+
+            // Whole host pages move (page tables only); a partial last page is copied, so that the bytes past the
+            // old size read as zero in the new block even if something wrote past the old size inside that page.
+            ulong hostPage = Registry.Slots.HostPage;
+            ulong movable = copy / hostPage * hostPage;
+            bool moved = movable != 0 && Registry.Slots.TryMovePages(old.Slot, fresh.Slot, movable);
+            ulong copied = moved ? movable : 0;
+            Buffer.MemoryCopy((void*)(nint)(oldAddr + copied), (void*)(nint)(fresh.Start + copied), copy - copied, copy - copied);
+            if (!Registry.Retire(old, "mremap", oldDestroyed, site))
+            {
+                // The old block is still live and read/write: put back what moved, and take the new block back.
+                if (moved)
+                {
+                    Buffer.MemoryCopy((void*)(nint)fresh.Start, (void*)(nint)oldAddr, movable, movable);
                 }
 
-                RetireLocked(old, "mremap", oldDestroyed, site);
-                RestoreErrno(savedPInvoke, savedSystem);
-                return fresh.Start;
+                Registry.Undo(fresh);
+                SetErrno(MmapConstants.ENOMEM);
+                return ulong.MaxValue;
             }
+
+            if (moved)
+            {
+                _movedBytes += movable;
+            }
+
+            return fresh.Start;
         }
 
         // ------------------------------------------------------------------ mprotect / madvise
 
         public static int Mprotect(ulong addr, ulong length, int prot)
         {
-            // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
-            int savedPInvoke = Marshal.GetLastPInvokeError();
-            int savedSystem = Marshal.GetLastSystemError();
-            CheckedMmapOptions.EnsureLoaded();
-            RuntimeSettings s = _current;
-            if (!MmapChecks.IsPageAligned(addr, s.PageSize))
-            {
-                SetErrno(MmapConstants.EINVAL);
-                return -1;
-            }
-
+            RuntimeSettings s = Enter(out SavedErrno saved);
             if (!MmapChecks.ReadWriteProtection(prot))
             {
+                // Checked after alignment, as Miri does: an unaligned address is EINVAL whatever the protection.
+                if (!MmapChecks.IsPageAligned(addr, s.PageSize))
+                {
+                    SetErrno(MmapConstants.EINVAL);
+                    return -1;
+                }
+
                 throw new UnsupportedMmapException(MmapMessages.Protections, string.Format(CultureInfo.InvariantCulture,
                     "mprotect({0}, {1}, {2})", MmapMessages.Hex(addr), length, MmapConstants.FormatProt(prot)));
             }
 
-            int rc = CheckRange(addr, length, s, MmapMessages.MprotectOutOfBounds, "mprotect", MmapConstants.FormatProt(prot));
-            if (rc == 0)
-            {
-                RestoreErrno(savedPInvoke, savedSystem);
-            }
-
-            return rc;
+            return CheckRange(addr, length, s, saved, MmapMessages.MprotectOutOfBounds, "mprotect", MmapConstants.FormatProt(prot));
         }
 
         public static int Madvise(ulong addr, ulong length, int advice)
         {
-            // Saved first: loading settings or capturing a stack (PDB lookups) may touch errno; a success must not.
-            int savedPInvoke = Marshal.GetLastPInvokeError();
-            int savedSystem = Marshal.GetLastSystemError();
-            CheckedMmapOptions.EnsureLoaded();
-            RuntimeSettings s = _current;
-            if (!MmapChecks.IsPageAligned(addr, s.PageSize))
-            {
-                SetErrno(MmapConstants.EINVAL);
-                return -1;
-            }
-
+            RuntimeSettings s = Enter(out SavedErrno saved);
             if (!MmapChecks.IsSupportedAdvice(advice))
             {
+                if (!MmapChecks.IsPageAligned(addr, s.PageSize))
+                {
+                    SetErrno(MmapConstants.EINVAL);
+                    return -1;
+                }
+
                 throw new UnsupportedMmapException(MmapMessages.MadviseAdvice, string.Format(CultureInfo.InvariantCulture,
                     "madvise({0}, {1}, {2})", MmapMessages.Hex(addr), length, s.Constants.FormatAdvice(advice)));
             }
 
-            int rc = CheckRange(addr, length, s, MmapMessages.MadviseOutOfBounds, "madvise", s.Constants.FormatAdvice(advice));
-            if (rc == 0)
-            {
-                RestoreErrno(savedPInvoke, savedSystem);
-            }
-
-            return rc;
+            return CheckRange(addr, length, s, saved, MmapMessages.MadviseOutOfBounds, "madvise", s.Constants.FormatAdvice(advice));
         }
 
-        // Miri: round (ENOMEM on failure), then check_ptr_access(addr, rounded) rewritten to UB; the call itself is a no-op
-        // (RW is the only protection, the four advice values change nothing).
-        private static int CheckRange(ulong addr, ulong length, RuntimeSettings s, string outOfBounds, string fn, string third)
+        // Miri: aligned address (EINVAL), round (ENOMEM on failure), then check_ptr_access(addr, rounded) rewritten to
+        // UB; the call itself is a no-op (RW is the only protection, the four advice values change nothing).
+        private static int CheckRange(ulong addr, ulong length, RuntimeSettings s, SavedErrno saved, string outOfBounds, string fn, string third)
         {
-            if (!MmapChecks.TryRoundUpToPageSize(length, s.PageSize, IsizeMax, out ulong rounded))
+            while (true)
             {
-                SetErrno(MmapConstants.ENOMEM);
-                return -1;
-            }
+                if (!MmapChecks.IsPageAligned(addr, s.PageSize))
+                {
+                    SetErrno(MmapConstants.EINVAL);
+                    return -1;
+                }
 
-            if (rounded == 0)
-            {
+                if (!MmapChecks.TryRoundUpToPageSize(length, s.PageSize, IsizeMax, out ulong rounded))
+                {
+                    SetErrno(MmapConstants.ENOMEM);
+                    return -1;
+                }
+
+                if (rounded == 0)
+                {
+                    saved.Restore();
+                    return 0;
+                }
+
+                lock (Gate)
+                {
+                    if (!ReferenceEquals(s, _current))
+                    {
+                        s = _current;
+                        continue;
+                    }
+
+                    MappingInfo? m = addr == 0 ? null : Registry.Find(addr);
+                    if (m == null || m.State != MappingState.Live || rounded > m.SizeBytes - (addr - m.Start))
+                    {
+                        throw Ub(UndefinedBehaviorKind.OutOfBounds, outOfBounds,
+                            string.Format(CultureInfo.InvariantCulture, "{0}({1}, {2}, {3})", fn, MmapMessages.Hex(addr), length, third), addr, m);
+                    }
+                }
+
+                saved.Restore();
                 return 0;
             }
-
-            lock (Gate)
-            {
-                MappingInfo? m = addr == 0 ? null : Tree.Floor(addr);
-                if (m != null && addr - m.Start >= m.SizeBytes)
-                {
-                    m = null;
-                }
-
-                if (m == null || m.State != MappingState.Live || rounded > m.SizeBytes - (addr - m.Start))
-                {
-                    throw Ub(UndefinedBehaviorKind.OutOfBounds, outOfBounds,
-                        string.Format(CultureInfo.InvariantCulture, "{0}({1}, {2}, {3})", fn, MmapMessages.Hex(addr), length, third), addr, m);
-                }
-            }
-
-            return 0;
         }
 
         // ------------------------------------------------------------------ registry queries
@@ -396,7 +484,7 @@ namespace CheckedMmap.Registry
             var all = new List<MappingInfo>();
             lock (Gate)
             {
-                Tree.CopyTo(all);
+                Registry.CopyTo(all);
             }
 
             if (liveOnly)
@@ -408,24 +496,82 @@ namespace CheckedMmap.Registry
             return all;
         }
 
+        /// <summary>The live or quarantined mapping containing <paramref name="address"/>, or null.</summary>
         public static MappingInfo? Find(ulong address)
         {
             lock (Gate)
             {
-                MappingInfo? m = Tree.Floor(address);
-                return m != null && address - m.Start < m.SizeBytes ? m : null;
+                return Registry.Find(address);
             }
         }
 
-        public static int LiveCount => _liveCount;
+        /// <summary>
+        /// For reports (a fault, a late double munmap): the live or quarantined mapping containing
+        /// <paramref name="address"/>, else the most recently evicted one that did (State == Released, with its creation
+        /// and destruction history), from the bounded history of evicted mappings; null when none is known.
+        /// </summary>
+        public static MappingInfo? FindIncludingEvicted(ulong address)
+        {
+            lock (Gate)
+            {
+                return Registry.FindIncludingEvicted(address);
+            }
+        }
 
-        public static ulong LiveBytes => _liveBytes;
+        /// <summary>The evicted mappings still remembered, oldest first.</summary>
+        public static List<MappingInfo> EvictedHistory()
+        {
+            var all = new List<MappingInfo>();
+            lock (Gate)
+            {
+                Registry.CopyEvictedTo(all);
+            }
 
-        public static int QuarantinedCount => Quarantine.Count;
+            return all;
+        }
 
-        public static ulong QuarantinedBytes => _quarantineBytes;
+        public static MmapStatistics Statistics()
+        {
+            lock (Gate)
+            {
+                MapEntryBudget b = Registry.Budget;
+                return new MmapStatistics(
+                    liveMappings: Registry.LiveCount,
+                    guardedLiveMappings: Registry.GuardedLiveCount,
+                    quarantinedMappings: Registry.QuarantinedCount,
+                    quarantinedAddressSpace: Registry.QuarantinedBytes,
+                    evictions: Registry.Evictions,
+                    evictionsForMapEntries: Registry.EvictionsForMapEntries,
+                    releasedWithoutQuarantine: Registry.ReleasedWithoutQuarantine,
+                    unguardedByBudget: Registry.UnguardedByBudget,
+                    evictedHistoryCount: Registry.EvictedHistoryCount,
+                    mapEntryLimit: b.IsLimited ? b.Limit : -1,
+                    mapEntryHeadroom: b.Headroom,
+                    checkerMapEntries: Registry.Slots.Entries,
+                    checkerMapEntryLimit: b.IsLimited ? b.CheckerLimit : -1,
+                    processMapEntries: b.ProcessEntriesAtLastCount,
+                    budgetReached: Registry.BudgetReached);
+            }
+        }
 
-        public static long LastId => System.Threading.Interlocked.Read(ref _lastId);
+        public static int LiveCount => Registry.LiveCount;
+
+        public static ulong LiveBytes => Registry.LiveBytes;
+
+        public static int QuarantinedCount => Registry.QuarantinedCount;
+
+        public static ulong QuarantinedBytes => Registry.QuarantinedBytes;
+
+        public static long LastId
+        {
+            get
+            {
+                lock (Gate)
+                {
+                    return Registry.LastId;
+                }
+            }
+        }
 
         /// <summary>Bytes mremap moved by page-table moves instead of copying (tests check the fast path is taken).</summary>
         public static ulong MovedBytes
@@ -439,7 +585,16 @@ namespace CheckedMmap.Registry
             }
         }
 
-        public static long Evictions => System.Threading.Interlocked.Read(ref _evictions);
+        public static long Evictions
+        {
+            get
+            {
+                lock (Gate)
+                {
+                    return Registry.Evictions;
+                }
+            }
+        }
 
         public static int ChunkCount
         {
@@ -447,7 +602,7 @@ namespace CheckedMmap.Registry
             {
                 lock (Gate)
                 {
-                    return Slots.ChunkCount;
+                    return Registry.Slots.ChunkCount;
                 }
             }
         }
@@ -456,63 +611,33 @@ namespace CheckedMmap.Registry
         {
             lock (Gate)
             {
-                EvictLocked(0, 0);
+                Registry.EvictToBounds(0, 0);
             }
         }
 
         // ------------------------------------------------------------------ internals
 
-        private static MappingInfo? CreateLocked(ulong size, RuntimeSettings s, string createdBy, StackTrace? created, in CallerSite site)
+        private static void SayBudgetNoteLocked()
         {
-            if (!Slots.TryAllocate(Slots.RoundToHostPage(size), out Slot slot))
+            if (!Registry.TakeBudgetNote())
             {
-                // A full quarantine may hold the address space the host needs: give it back and try once more, but
-                // only when that could help (an impossible request must not wipe the use-after-munmap history).
-                if (Quarantine.Count == 0 || _quarantineBytes < size)
-                {
-                    return null;
-                }
-
-                EvictLocked(0, 0);
-                if (!Slots.TryAllocate(Slots.RoundToHostPage(size), out slot))
-                {
-                    return null;
-                }
+                return;
             }
 
-            var m = new MappingInfo(++_lastId, slot.Address, size, s.PageSize, createdBy, created, site) { Slot = slot };
-            Tree.Insert(m);
-            _liveCount++;
-            _liveBytes += size;
-            return m;
-        }
-
-        private static void RetireLocked(MappingInfo m, string destroyedBy, StackTrace? destroyed, in CallerSite site)
-        {
-            m.DestroyedAt = site;
-            System.Threading.Thread t = System.Threading.Thread.CurrentThread;
-            m.DestroyedBy = destroyedBy;
-            m.DestructionStackTrace = destroyed;
-            m.DestroyedThreadId = t.ManagedThreadId;
-            m.DestroyedThreadName = t.Name;
-            m.State = MappingState.Quarantined;
-            _liveCount--;
-            _liveBytes -= m.SizeBytes;
-            Quarantine.Enqueue(m);
-            _quarantineBytes += m.Slot.Bytes;
-            EvictLocked(QuarantineMaxBytes, QuarantineMaxCount);
-        }
-
-        private static void EvictLocked(ulong maxBytes, int maxCount)
-        {
-            while (Quarantine.Count > 0 && (Quarantine.Count > maxCount || _quarantineBytes > maxBytes))
+            MapEntryBudget b = Registry.Budget;
+            try
             {
-                MappingInfo m = Quarantine.Dequeue();
-                _quarantineBytes -= m.Slot.Bytes;
-                Tree.Remove(m);
-                m.State = MappingState.Released;
-                Slots.Free(m.Slot);
-                _evictions++;
+                System.IO.TextWriter w = ReportWriter;
+                w.WriteLine(string.Format(CultureInfo.InvariantCulture,
+                    "==CheckedMmap== note: map-entry budget reached ({0} entries for the checker: vm.max_map_count {1} less {2} kept for the runtime and the program, " +
+                    "less {3} in use by them); from now on new mappings get guard pages only while there is room, and quarantined ranges that hold map entries are released oldest first " +
+                    "(MmapTracker.Statistics counts both). Fewer live mappings, or a larger vm.max_map_count, keep every guard page.",
+                    b.CheckerLimit, b.Limit, b.Headroom, b.OtherEntries));
+                w.Flush();
+            }
+            catch (Exception e) when (e is System.IO.IOException || e is ObjectDisposedException)
+            {
+                // A note must never fail the call it comes from.
             }
         }
 
@@ -525,8 +650,10 @@ namespace CheckedMmap.Registry
                 throw Ub(UndefinedBehaviorKind.NullPointer, MmapMessages.NullPointer, call.ToString(), addr, null);
             }
 
-            MappingInfo? m = Tree.Floor(addr);
-            if (m == null || addr - m.Start >= m.SizeBytes)
+            // A mapping evicted from the quarantine is still named from the history of evicted mappings (Miri keeps
+            // the provenance of a freed allocation: "has been freed", not "no provenance").
+            MappingInfo? m = Registry.FindIncludingEvicted(addr);
+            if (m == null)
             {
                 throw Ub(UndefinedBehaviorKind.DanglingNoProvenance, MmapMessages.DanglingNoProvenance(addr), call.ToString(), addr, null);
             }
@@ -591,7 +718,7 @@ namespace CheckedMmap.Registry
         private static string LiveNamesLocked(int max)
         {
             var list = new List<MappingInfo>();
-            Tree.CopyTo(list);
+            Registry.CopyTo(list);
             var sb = new StringBuilder();
             int n = 0;
             foreach (MappingInfo m in list)
@@ -625,12 +752,6 @@ namespace CheckedMmap.Registry
             Marshal.SetLastSystemError(errno);
         }
 
-        private static void RestoreErrno(int pinvoke, int system)
-        {
-            Marshal.SetLastPInvokeError(pinvoke);
-            Marshal.SetLastSystemError(system);
-        }
-
         private static void OnProcessExit(object? sender, EventArgs e)
         {
             if (!LeakCheckAtExit)
@@ -646,7 +767,7 @@ namespace CheckedMmap.Registry
 
             try
             {
-                System.IO.TextWriter w = CheckedMmapOptions.ReportWriter;
+                System.IO.TextWriter w = ReportWriter;
                 w.Write(MmapTracker.FormatLeakReport(live));
                 w.Flush();
             }

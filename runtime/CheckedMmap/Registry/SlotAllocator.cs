@@ -1,9 +1,15 @@
-// Where checked mappings live. Small and medium mappings are carved out of large inaccessible reservations
-// ("chunks", 1 GiB of address space, no memory) as [guard][data][guard][data]...: neighbours share one guard
-// page, so a mapping costs one mprotect to create and one in-place PROT_NONE remap to quarantine (the same two
-// syscalls as raw mmap+munmap), and a quarantined slot merges with the guards around it into one VMA.
-// Evicted slots are reused for the next mapping of the same size; an emptied chunk is reset or released.
-// Large mappings get a reservation of their own with a guard page on each side.
+// Where checked mappings live, and how many map entries (VMAs) they cost. Mappings are carved out of large
+// inaccessible reservations ("chunks", 1 GiB of address space, no memory) of two kinds:
+// - guarded chunks, [guard][data][guard][data]...: neighbours share one guard page, so a mapping costs one mprotect
+//   to create and one in-place PROT_NONE remap to quarantine (the same two syscalls as raw mmap+munmap); a live
+//   mapping splits the chunk's inaccessible VMA in three (+2 entries), a quarantined one merges back (+0);
+// - unguarded chunks, [data][data]... with no gaps: neighbours that are both read/write merge into one VMA, as
+//   libc's mappings do, so a run of live mappings costs one entry; a quarantined one in the middle of a run costs
+//   two, and an evicted one is made read/write again (its pages stay dropped) so the run merges back.
+// Large mappings get a reservation of their own, with a guard page on each side when guarded.
+// Entries are counted per reservation as if it stood alone (neighbouring reservations that merge only lower the
+// real count), so the total is an upper bound of what the checker adds to the process's map.
+// Evicted slots are reused for the next mapping of the same size and kind; an emptied chunk is reset or released.
 // Not thread-safe: the runtime calls it under its lock.
 using System.Collections.Generic;
 using CheckedMmap.Host;
@@ -18,6 +24,23 @@ namespace CheckedMmap.Registry
         public int Used;
         public int Epoch;
         public bool Released;
+        public bool Guarded;
+
+        /// <summary>Map entries the reservation is split into (1 while it is all inaccessible).</summary>
+        public int Entries = 1;
+
+        /// <summary>Unguarded chunks: every carved slot by start (they tile [first start, Base + Bump)).</summary>
+        public readonly Dictionary<ulong, Cell> Cells = new Dictionary<ulong, Cell>();
+
+        /// <summary>Unguarded chunks: slot start by slot end, to find the left neighbour.</summary>
+        public readonly Dictionary<ulong, ulong> StartByEnd = new Dictionary<ulong, ulong>();
+    }
+
+    /// <summary>One slot of an unguarded chunk: its size and whether it is read/write now.</summary>
+    internal struct Cell
+    {
+        public ulong Bytes;
+        public bool Accessible;
     }
 
     internal struct Slot
@@ -33,6 +56,9 @@ namespace CheckedMmap.Registry
 
         public int Epoch;
 
+        /// <summary>True when the slot has guard pages of its own on both sides.</summary>
+        public bool Guarded;
+
         /// <summary>For a reservation of its own: the whole reservation, guards included.</summary>
         public ulong ReservationBase;
 
@@ -41,6 +67,13 @@ namespace CheckedMmap.Registry
 
     internal sealed class SlotAllocator
     {
+        /// <summary>The most entries a new mapping can add: a new reservation (1) split in three (+2).</summary>
+        public const int WorstCaseNewMappingEntries = 3;
+
+        private const int Inaccessible = 0;
+        private const int ReadWrite = 1;
+        private const int Edge = 2; // the end of a reservation: nothing to merge with (counted as not merging)
+
         private readonly struct FreeSlot
         {
             public FreeSlot(Chunk chunk, int epoch, ulong address)
@@ -58,10 +91,14 @@ namespace CheckedMmap.Registry
         private readonly HostMemory _host;
         private readonly ulong _chunkSize;
         private readonly ulong _ownReservationThreshold;
-        private readonly Dictionary<ulong, Stack<FreeSlot>> _free = new Dictionary<ulong, Stack<FreeSlot>>();
+        private readonly Dictionary<ulong, Stack<FreeSlot>> _freeGuarded = new Dictionary<ulong, Stack<FreeSlot>>();
+        private readonly Dictionary<ulong, Stack<FreeSlot>> _freeUnguarded = new Dictionary<ulong, Stack<FreeSlot>>();
         private readonly List<Chunk> _chunks = new List<Chunk>();
-        private Chunk? _current;
+        private Chunk? _currentGuarded;
+        private Chunk? _currentUnguarded;
         private Chunk? _spare;
+        private int _chunkEntries;
+        private int _ownEntries;
 
         public SlotAllocator(HostMemory host)
         {
@@ -70,9 +107,6 @@ namespace CheckedMmap.Registry
             _ownReservationThreshold = _chunkSize / 16;
         }
 
-        /// <summary>Guard bytes between slots: one host page, or 0 when guard pages are off.</summary>
-        public ulong Guard { get; private set; }
-
         /// <summary>Slot alignment: the emulated page size or the host page, whichever is larger.</summary>
         public ulong Alignment { get; private set; }
 
@@ -80,13 +114,16 @@ namespace CheckedMmap.Registry
 
         public ulong HostPage => _host.PageSize;
 
+        /// <summary>Map entries the checker's reservations are split into now (an upper bound, see the file's comment).</summary>
+        public int Entries => _chunkEntries + _ownEntries;
+
         /// <summary>Changes layout parameters. Only call when no slot is in use (no live or quarantined mapping).</summary>
-        public void Configure(ulong emulatedPageSize, bool guardPages)
+        public void Configure(ulong emulatedPageSize)
         {
             ulong hostPage = _host.PageSize;
-            Guard = guardPages ? hostPage : 0;
             Alignment = emulatedPageSize > hostPage ? emulatedPageSize : hostPage;
-            _free.Clear();
+            _freeGuarded.Clear();
+            _freeUnguarded.Clear();
             foreach (Chunk c in _chunks)
             {
                 c.Epoch++;
@@ -96,50 +133,32 @@ namespace CheckedMmap.Registry
 
         /// <summary>Rounds up to a host page. A size that cannot be rounded saturates to ulong.MaxValue, which no
         /// reservation can satisfy (TryAllocate then fails with ENOMEM) instead of wrapping to a 0-byte slot.</summary>
-        public ulong RoundToHostPage(ulong bytes)
-        {
-            ulong p = _host.PageSize;
-            ulong rem = bytes % p;
-            if (rem == 0)
-            {
-                return bytes;
-            }
+        public ulong RoundToHostPage(ulong bytes) => RoundUp(bytes, _host.PageSize);
 
-            return bytes > ulong.MaxValue - (p - rem) ? ulong.MaxValue : bytes + (p - rem);
-        }
-
-        /// <summary>Finds room for <paramref name="bytes"/> (host-page rounded) and makes it read/write (zero-filled). False when the host refuses.</summary>
-        public bool TryAllocate(ulong bytes, out Slot slot)
+        /// <summary>
+        /// Finds room for <paramref name="bytes"/> (host-page rounded) and makes it read/write (zero-filled), with guard
+        /// pages of its own or placed to merge with its neighbours. False when the host refuses.
+        /// </summary>
+        public bool TryAllocate(ulong bytes, bool guarded, out Slot slot)
         {
             slot = default;
             if (bytes > _ownReservationThreshold)
             {
-                return TryAllocateOwnReservation(bytes, out slot);
+                return TryAllocateOwnReservation(bytes, guarded, out slot);
             }
 
-            if (_free.TryGetValue(bytes, out Stack<FreeSlot>? stack))
+            if (!guarded)
             {
-                while (stack.Count > 0)
-                {
-                    FreeSlot f = stack.Pop();
-                    if (f.Chunk.Released || f.Chunk.Epoch != f.Epoch)
-                    {
-                        continue;
-                    }
-
-                    if (!_host.Commit(f.Address, bytes))
-                    {
-                        stack.Push(f);
-                        return false;
-                    }
-
-                    f.Chunk.Used++;
-                    slot = new Slot { Address = f.Address, Bytes = bytes, Chunk = f.Chunk, Epoch = f.Epoch };
-                    return true;
-                }
+                // No gaps between unguarded slots, whatever the alignment: the slack after a slot belongs to it.
+                bytes = RoundUp(bytes, Alignment);
             }
 
-            Chunk? chunk = _current;
+            if (TryReuse(bytes, guarded, out slot))
+            {
+                return true;
+            }
+
+            Chunk? chunk = guarded ? _currentGuarded : _currentUnguarded;
             if (chunk == null || !Fits(chunk, bytes, out _))
             {
                 chunk = _spare ?? NewChunk();
@@ -153,8 +172,17 @@ namespace CheckedMmap.Registry
                     _spare = null;
                 }
 
-                Chunk? previous = _current;
-                _current = chunk;
+                chunk.Guarded = guarded;
+                Chunk? previous = guarded ? _currentGuarded : _currentUnguarded;
+                if (guarded)
+                {
+                    _currentGuarded = chunk;
+                }
+                else
+                {
+                    _currentUnguarded = chunk;
+                }
+
                 if (previous != null && previous.Used == 0)
                 {
                     ResetOrRelease(previous);
@@ -172,17 +200,62 @@ namespace CheckedMmap.Registry
                 return false;
             }
 
-            chunk.Bump = start + bytes + Guard - chunk.Base;
+            if (guarded)
+            {
+                SetChunkEntries(chunk, chunk.Entries + 2);
+                chunk.Bump = start + bytes + _host.PageSize - chunk.Base;
+            }
+            else
+            {
+                ulong end = start + bytes;
+                int left = chunk.Bump == 0 ? (start > chunk.Base ? Inaccessible : Edge) : StateEndingAt(chunk, start);
+                int right = end < chunk.Base + chunk.Size ? Inaccessible : Edge;
+                SetChunkEntries(chunk, chunk.Entries + Delta(left, Inaccessible, ReadWrite, right));
+                chunk.Cells[start] = new Cell { Bytes = bytes, Accessible = true };
+                chunk.StartByEnd[end] = start;
+                chunk.Bump = end - chunk.Base;
+            }
+
             chunk.Used++;
-            slot = new Slot { Address = start, Bytes = bytes, Chunk = chunk, Epoch = chunk.Epoch };
+            slot = new Slot { Address = start, Bytes = bytes, Chunk = chunk, Epoch = chunk.Epoch, Guarded = guarded };
             return true;
         }
 
         /// <summary>Moves the first <paramref name="bytes"/> (host-page multiple) of one slot's pages to another's start.</summary>
         public bool TryMovePages(in Slot from, in Slot to, ulong bytes) => _host.TryMovePages(from.Address, to.Address, bytes);
 
-        /// <summary>Makes a slot inaccessible and drops its pages (quarantine); it stays reserved.</summary>
-        public bool Decommit(in Slot slot) => _host.Decommit(slot.Address, slot.Bytes);
+        /// <summary>The map entries that quarantining this live slot adds (negative when it frees some).</summary>
+        public int QuarantineCost(in Slot slot)
+        {
+            if (slot.Chunk == null || slot.Guarded)
+            {
+                return -2;
+            }
+
+            Chunk c = slot.Chunk;
+            return Delta(LeftState(c, slot.Address), ReadWrite, Inaccessible, RightState(c, slot.Address + slot.Bytes));
+        }
+
+        /// <summary>True when evicting this quarantined slot gives map entries back (unguarded or a reservation of its own).</summary>
+        public static bool EvictionFreesEntries(in Slot slot) => slot.Chunk == null || !slot.Guarded;
+
+        /// <summary>Makes a live slot inaccessible and drops its pages (quarantine); it stays reserved.</summary>
+        public bool Decommit(in Slot slot)
+        {
+            int cost = QuarantineCost(slot);
+            if (!_host.Decommit(slot.Address, slot.Bytes))
+            {
+                return false;
+            }
+
+            AddEntries(slot, cost);
+            if (slot.Chunk != null && !slot.Guarded)
+            {
+                SetAccessible(slot.Chunk, slot.Address, false);
+            }
+
+            return true;
+        }
 
         /// <summary>Returns an inaccessible (decommitted) slot for reuse, or its reservation to the OS.</summary>
         public void Free(in Slot slot)
@@ -190,6 +263,7 @@ namespace CheckedMmap.Registry
             if (slot.Chunk == null)
             {
                 _host.Release(slot.ReservationBase, slot.ReservationSize);
+                _ownEntries -= 1;
                 return;
             }
 
@@ -199,6 +273,52 @@ namespace CheckedMmap.Registry
                 return;
             }
 
+            if (!slot.Guarded)
+            {
+                // Read/write again (no pages: they were dropped) so that the run it sits in merges back into one entry.
+                // If the host refuses, the slot stays inaccessible and is made read/write when it is reused.
+                int cost = Delta(LeftState(c, slot.Address), Inaccessible, ReadWrite, RightState(c, slot.Address + slot.Bytes));
+                if (_host.Commit(slot.Address, slot.Bytes))
+                {
+                    SetChunkEntries(c, c.Entries + cost);
+                    SetAccessible(c, slot.Address, true);
+                }
+            }
+
+            Release(c, slot);
+        }
+
+        /// <summary>
+        /// Gives a live slot back without quarantining it: its pages are dropped; an unguarded slot stays read/write so
+        /// that no map entry is added (used when the map-entry budget has no room for a quarantined range).
+        /// </summary>
+        public bool Discard(in Slot slot)
+        {
+            if (slot.Chunk == null || slot.Guarded)
+            {
+                if (!Decommit(slot))
+                {
+                    return false;
+                }
+
+                Free(slot);
+                return true;
+            }
+
+            if (!_host.Zero(slot.Address, slot.Bytes))
+            {
+                return false;
+            }
+
+            Release(slot.Chunk, slot);
+            return true;
+        }
+
+        /// <summary>Live slots' pages: zero-filled again (used to undo a half-done mremap).</summary>
+        public bool Zero(in Slot slot) => _host.Zero(slot.Address, slot.Bytes);
+
+        private void Release(Chunk c, in Slot slot)
+        {
             c.Used--;
             if (c.Used == 0)
             {
@@ -206,10 +326,11 @@ namespace CheckedMmap.Registry
                 return;
             }
 
-            if (!_free.TryGetValue(slot.Bytes, out Stack<FreeSlot>? stack))
+            Dictionary<ulong, Stack<FreeSlot>> free = slot.Guarded ? _freeGuarded : _freeUnguarded;
+            if (!free.TryGetValue(slot.Bytes, out Stack<FreeSlot>? stack))
             {
                 stack = new Stack<FreeSlot>();
-                _free.Add(slot.Bytes, stack);
+                free.Add(slot.Bytes, stack);
             }
 
             stack.Push(new FreeSlot(c, c.Epoch, slot.Address));
@@ -229,11 +350,127 @@ namespace CheckedMmap.Registry
             }
         }
 
+        private bool TryReuse(ulong bytes, bool guarded, out Slot slot)
+        {
+            slot = default;
+            Dictionary<ulong, Stack<FreeSlot>> free = guarded ? _freeGuarded : _freeUnguarded;
+            if (!free.TryGetValue(bytes, out Stack<FreeSlot>? stack))
+            {
+                return false;
+            }
+
+            while (stack.Count > 0)
+            {
+                FreeSlot f = stack.Pop();
+                Chunk c = f.Chunk;
+                if (c.Released || c.Epoch != f.Epoch)
+                {
+                    continue;
+                }
+
+                bool ok;
+                if (guarded)
+                {
+                    ok = _host.Commit(f.Address, bytes);
+                    if (ok)
+                    {
+                        SetChunkEntries(c, c.Entries + 2);
+                    }
+                }
+                else if (c.Cells[f.Address].Accessible)
+                {
+                    // Read/write already (it was evicted that way): only its pages need dropping, for zero fill.
+                    ok = _host.Zero(f.Address, bytes);
+                }
+                else
+                {
+                    int cost = Delta(LeftState(c, f.Address), Inaccessible, ReadWrite, RightState(c, f.Address + bytes));
+                    ok = _host.Commit(f.Address, bytes);
+                    if (ok)
+                    {
+                        SetChunkEntries(c, c.Entries + cost);
+                        SetAccessible(c, f.Address, true);
+                    }
+                }
+
+                if (!ok)
+                {
+                    stack.Push(f);
+                    return false;
+                }
+
+                c.Used++;
+                slot = new Slot { Address = f.Address, Bytes = bytes, Chunk = c, Epoch = f.Epoch, Guarded = guarded };
+                return true;
+            }
+
+            return false;
+        }
+
+        private void AddEntries(in Slot slot, int delta)
+        {
+            if (slot.Chunk == null)
+            {
+                _ownEntries += delta;
+            }
+            else
+            {
+                SetChunkEntries(slot.Chunk, slot.Chunk.Entries + delta);
+            }
+        }
+
+        private void SetChunkEntries(Chunk c, int entries)
+        {
+            _chunkEntries += entries - c.Entries;
+            c.Entries = entries;
+        }
+
+        private static void SetAccessible(Chunk c, ulong start, bool accessible)
+        {
+            Cell cell = c.Cells[start];
+            cell.Accessible = accessible;
+            c.Cells[start] = cell;
+        }
+
+        private static int StateEndingAt(Chunk c, ulong end) =>
+            c.StartByEnd.TryGetValue(end, out ulong start) ? (c.Cells[start].Accessible ? ReadWrite : Inaccessible) : Inaccessible;
+
+        private static int LeftState(Chunk c, ulong start) =>
+            start == c.Base ? Edge : StateEndingAt(c, start);
+
+        private static int RightState(Chunk c, ulong end)
+        {
+            if (end == c.Base + c.Size)
+            {
+                return Edge;
+            }
+
+            return c.Cells.TryGetValue(end, out Cell next) && next.Accessible ? ReadWrite : Inaccessible;
+        }
+
+        // The change in the number of runs (map entries) when one slot between two neighbours changes state.
+        private static int Delta(int left, int before, int after, int right) =>
+            Differs(left, after) + Differs(after, right) - Differs(left, before) - Differs(before, right);
+
+        private static int Differs(int a, int b) => a == Edge || b == Edge || a == b ? 0 : 1;
+
+        private static ulong RoundUp(ulong bytes, ulong unit)
+        {
+            ulong rem = bytes % unit;
+            if (rem == 0)
+            {
+                return bytes;
+            }
+
+            return bytes > ulong.MaxValue - (unit - rem) ? ulong.MaxValue : bytes + (unit - rem);
+        }
+
         private bool Fits(Chunk c, ulong bytes, out ulong start)
         {
-            ulong lowest = c.Base + (c.Bump == 0 ? Guard : c.Bump);
+            ulong guard = c.Guarded ? _host.PageSize : 0;
+            ulong lowest = c.Base + (c.Bump == 0 ? guard : c.Bump);
             start = (lowest + Alignment - 1) / Alignment * Alignment;
-            return start - c.Base <= c.Size && c.Size - (start - c.Base) >= bytes + Guard;
+            return start - c.Base <= c.Size && c.Size - (start - c.Base) >= bytes + guard && bytes + guard >= bytes;
         }
 
         private Chunk? NewChunk()
@@ -246,35 +483,64 @@ namespace CheckedMmap.Registry
 
             var c = new Chunk { Base = b, Size = _chunkSize };
             _chunks.Add(c);
+            _chunkEntries += c.Entries;
             return c;
         }
 
         private void ResetOrRelease(Chunk c)
         {
-            // Every slot of an emptied chunk is already inaccessible with no pages: forget them and start over.
+            // Every slot of an emptied guarded chunk is already inaccessible with no pages: forget them and start over.
+            // An unguarded one may hold read/write evicted slots: one in-place remap makes it inaccessible again.
+            bool hasReadWrite = !c.Guarded && c.Bump != 0;
+            ulong used = c.Bump;
             c.Epoch++;
             c.Bump = 0;
-            if (c == _current || c == _spare)
+            c.Cells.Clear();
+            c.StartByEnd.Clear();
+            bool current = c == _currentGuarded || c == _currentUnguarded;
+            bool keep = current || c == _spare || _spare == null;
+            if (keep && hasReadWrite && !_host.Decommit(c.Base, used))
             {
+                keep = false;
+            }
+
+            if (keep)
+            {
+                SetChunkEntries(c, 1);
+                if (!current)
+                {
+                    _spare = c;
+                }
+
                 return;
             }
 
-            if (_spare == null)
+            if (c == _currentGuarded)
             {
-                _spare = c;
-                return;
+                _currentGuarded = null;
+            }
+
+            if (c == _currentUnguarded)
+            {
+                _currentUnguarded = null;
+            }
+
+            if (c == _spare)
+            {
+                _spare = null;
             }
 
             c.Released = true;
             _chunks.Remove(c);
+            _chunkEntries -= c.Entries;
             _host.Release(c.Base, c.Size);
         }
 
-        private bool TryAllocateOwnReservation(ulong bytes, out Slot slot)
+        private bool TryAllocateOwnReservation(ulong bytes, bool guarded, out Slot slot)
         {
             slot = default;
             ulong hostPage = _host.PageSize;
-            ulong guard = Guard;
+            ulong guard = guarded ? hostPage : 0;
             ulong slack = Alignment > hostPage ? Alignment : 0;
             if (bytes > ulong.MaxValue / 2 || bytes + 2 * guard + slack < bytes)
             {
@@ -291,11 +557,14 @@ namespace CheckedMmap.Registry
             ulong start = (b + guard + Alignment - 1) / Alignment * Alignment;
             if (!_host.Commit(start, bytes))
             {
+                // The host's commit charge refused the accessible part (overcommit policy): ENOMEM, as libc's mmap.
                 _host.Release(b, size);
                 return false;
             }
 
-            slot = new Slot { Address = start, Bytes = bytes, ReservationBase = b, ReservationSize = size };
+            // Counted as [inaccessible][read/write][inaccessible] whether or not there are guards (an upper bound).
+            _ownEntries += 3;
+            slot = new Slot { Address = start, Bytes = bytes, ReservationBase = b, ReservationSize = size, Guarded = guarded };
             return true;
         }
     }
