@@ -84,7 +84,7 @@ internal static class ChildProcess
 }
 
 /// <summary>Scenarios run in the child process (public static, no arguments).</summary>
-public static unsafe class ChildScenarios
+public static unsafe partial class ChildScenarios
 {
     private const int RW = Mman.PROT_READ | Mman.PROT_WRITE;
 

@@ -219,8 +219,12 @@ public sealed unsafe class ConfigurationTests : IDisposable
     [InlineData("CHECKEDMMAP_PAGE_SIZE_KIB", "6", "CHECKEDMMAP_PAGE_SIZE_KIB requires a power of 2: 6")]
     [InlineData("CHECKEDMMAP_GUARD_PAGES", "maybe", "Invalid value 'maybe' for environment variable CHECKEDMMAP_GUARD_PAGES: expected 1 or 0 (true/false, on/off, yes/no).")]
     [InlineData("CHECKEDMMAP_STACKS", "all", "Invalid value 'all' for environment variable CHECKEDMMAP_STACKS: expected none, methods or fileline.")]
-    [InlineData("CHECKEDMMAP_QUARANTINE_BYTES", "-1", "Invalid value '-1' for environment variable CHECKEDMMAP_QUARANTINE_BYTES: expected a byte count such as 268435456, 256m or 1g.")]
-    [InlineData("CHECKEDMMAP_QUARANTINE_BYTES", "99999999999999999999g", "Invalid value '99999999999999999999g' for environment variable CHECKEDMMAP_QUARANTINE_BYTES: expected a byte count such as 268435456, 256m or 1g.")]
+    [InlineData("CHECKEDMMAP_QUARANTINE_BYTES", "-1", "Invalid value '-1' for environment variable CHECKEDMMAP_QUARANTINE_BYTES: expected a byte count such as 268435456, 256m, 1g or 1t.")]
+    [InlineData("CHECKEDMMAP_QUARANTINE_BYTES", "99999999999999999999g", "Invalid value '99999999999999999999g' for environment variable CHECKEDMMAP_QUARANTINE_BYTES: expected a byte count such as 268435456, 256m, 1g or 1t.")]
+    [InlineData("CHECKEDMMAP_PAGE_SIZE_KIB", "2097152", "CHECKEDMMAP_PAGE_SIZE_KIB is out of range: 2097152 KiB; expected a power of two from 1 to 1048576 KiB (1 GiB).")]
+    [InlineData("CHECKEDMMAP_PAGE_SIZE_KIB", "1099511627776", "CHECKEDMMAP_PAGE_SIZE_KIB is out of range: 1099511627776 KiB; expected a power of two from 1 to 1048576 KiB (1 GiB).")]
+    [InlineData("CHECKEDMMAP_EVICTED_HISTORY", "2000000", "Invalid value '2000000' for environment variable CHECKEDMMAP_EVICTED_HISTORY: expected a non-negative integer up to 1048576.")]
+    [InlineData("CHECKEDMMAP_MAP_ENTRY_HEADROOM", "-5", "Invalid value '-5' for environment variable CHECKEDMMAP_MAP_ENTRY_HEADROOM: expected a non-negative integer up to 2147483647.")]
     [InlineData("CHECKEDMMAP_QUARANTINE_COUNT", "lots", "Invalid value 'lots' for environment variable CHECKEDMMAP_QUARANTINE_COUNT: expected a non-negative integer up to 2147483647.")]
     [InlineData("CHECKEDMMAP_LEAK_CHECK_AT_EXIT", "2", "Invalid value '2' for environment variable CHECKEDMMAP_LEAK_CHECK_AT_EXIT: expected 1 or 0 (true/false, on/off, yes/no).")]
     public void Bad_environment_values_are_refused_naming_the_variable_and_change_nothing(string name, string value, string expected)
@@ -234,10 +238,48 @@ public sealed unsafe class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Bad_option_values_are_refused_naming_the_option_and_the_range()
+    {
+        Assert.Equal("ForcePageSizeKiB is out of range: 2097152 KiB; expected a power of two from 1 to 1048576 KiB (1 GiB).",
+            Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.ForcePageSizeKiB(1 << 21)).Message);
+        Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.ForcePageSizeKiB(1UL << 40)); // 1 PiB
+        Assert.Equal("Invalid value '-1' for CheckedMmapOptions.QuarantineMaxCount: expected 0 to 2147483647.",
+            Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.QuarantineMaxCount = -1).Message);
+        Assert.Equal("Invalid value '1048577' for CheckedMmapOptions.EvictedHistory: expected 0 to 1048576.",
+            Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.EvictedHistory = 1048577).Message);
+        Assert.Equal("Invalid value '-1' for CheckedMmapOptions.MapEntryHeadroom: expected 0 to 2147483647.",
+            Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.MapEntryHeadroom = -1).Message);
+        Assert.Equal("Invalid value '7' for CheckedMmapOptions.Target: expected Linux, MacOS or FreeBSD.",
+            Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.Target = (TargetOperatingSystem)7).Message);
+        Assert.Equal("Invalid value '9' for CheckedMmapOptions.StackCapture: expected None, Methods or MethodsWithFileLine.",
+            Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.StackCapture = (StackCaptureMode)9).Message);
+        Assert.Equal(4096UL, CheckedMmapOptions.PageSize);
+        Assert.Equal(CheckedMmapOptions.DefaultQuarantineMaxCount, CheckedMmapOptions.QuarantineMaxCount);
+    }
+
+    [Fact]
+    public void The_largest_forced_page_size_still_answers_getpagesize()
+    {
+        CheckedMmapOptions.ForcePageSizeKiB(1 << 20);
+        Assert.Equal(1 << 30, Mman.getpagesize());
+        nint p = Map(4096);
+        Assert.Equal(0, p % (1 << 30));
+        Unmap(p, 4096);
+    }
+
+    [Fact]
+    public void A_null_element_of_a_leak_report_names_the_parameter()
+    {
+        var e = Assert.Throws<ArgumentException>(() => MmapTracker.FormatLeakReport(new MappingInfo[] { null! }));
+        Assert.Equal("mappings", e.ParamName);
+        Assert.StartsWith("Element 0 is null.", e.Message);
+    }
+
+    [Fact]
     public void Every_environment_variable_is_listed()
     {
         Assert.Equal(
-            new[] { "CHECKEDMMAP_FAULT_REPORTS", "CHECKEDMMAP_GUARD_PAGES", "CHECKEDMMAP_LEAK_CHECK_AT_EXIT", "CHECKEDMMAP_PAGE_SIZE_KIB", "CHECKEDMMAP_QUARANTINE_BYTES", "CHECKEDMMAP_QUARANTINE_COUNT", "CHECKEDMMAP_STACKS", "CHECKEDMMAP_TARGET" },
+            new[] { "CHECKEDMMAP_EVICTED_HISTORY", "CHECKEDMMAP_FAULT_REPORTS", "CHECKEDMMAP_GUARD_PAGES", "CHECKEDMMAP_LEAK_CHECK_AT_EXIT", "CHECKEDMMAP_MAP_ENTRY_HEADROOM", "CHECKEDMMAP_PAGE_SIZE_KIB", "CHECKEDMMAP_QUARANTINE_BYTES", "CHECKEDMMAP_QUARANTINE_COUNT", "CHECKEDMMAP_STACKS", "CHECKEDMMAP_TARGET" },
             new SortedSet<string>(CheckedMmapOptions.EnvironmentVariables.Keys));
     }
 
