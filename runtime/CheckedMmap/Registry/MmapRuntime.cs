@@ -160,6 +160,10 @@ namespace CheckedMmap.Registry
             }
         }
 
+        /// <summary>Tests only: runs after a call's checks and before it takes the lock, where another thread's settings
+        /// change may land (so that the re-check under the lock can be tested deterministically).</summary>
+        internal static volatile Action? AfterChecksForTests;
+
         /// <summary>Saves errno, applies the environment on first use, and takes the settings snapshot the call checks
         /// with. Under the lock the call goes on only if the snapshot is still current, else it checks again.</summary>
         private static RuntimeSettings Enter(out SavedErrno saved)
@@ -198,6 +202,7 @@ namespace CheckedMmap.Registry
                     captured = true;
                 }
 
+                AfterChecksForTests?.Invoke();
                 lock (Gate)
                 {
                     if (ReferenceEquals(s, _current))
@@ -241,6 +246,7 @@ namespace CheckedMmap.Registry
                     captured = true;
                 }
 
+                AfterChecksForTests?.Invoke();
                 lock (Gate)
                 {
                     if (!ReferenceEquals(s, _current))
@@ -317,6 +323,7 @@ namespace CheckedMmap.Registry
                 }
 
                 StackTrace? oldDestroyed = StackCapture == StackCaptureMode.MethodsWithFileLine ? stack : null;
+                AfterChecksForTests?.Invoke();
                 lock (Gate)
                 {
                     if (!ReferenceEquals(s, _current))
@@ -456,6 +463,7 @@ namespace CheckedMmap.Registry
                     return 0;
                 }
 
+                AfterChecksForTests?.Invoke();
                 lock (Gate)
                 {
                     if (!ReferenceEquals(s, _current))

@@ -1,0 +1,281 @@
+// The map-entry budget in process: a headroom that leaves the checker only a few hundred entries stands in for a
+// process near vm.max_map_count. Past the budget the checker degrades (no guard pages of its own, quarantine
+// releasing its oldest entry-holding ranges), says so once, and never fails a call libc would not fail.
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Xunit;
+using static CheckedMmap.Tests.M;
+
+namespace CheckedMmap.Tests;
+
+[Collection(GlobalOptionsCollection.Name)]
+public sealed unsafe class MapEntryBudgetTests : IDisposable
+{
+    private readonly StringWriter _reports = new StringWriter();
+
+    public MapEntryBudgetTests()
+    {
+        CheckedMmapOptions.ResetToDefaults();
+        CheckedMmapOptions.ReportWriter = _reports;
+    }
+
+    public void Dispose() => CheckedMmapOptions.ResetToDefaults();
+
+    private static int ProcessMapEntries => File.ReadLines("/proc/self/maps").Count();
+
+    /// <summary>Leaves the checker about <paramref name="entries"/> more map entries than it uses now.</summary>
+    private static void LeaveCheckerAbout(int entries)
+    {
+        MmapStatistics s = MmapTracker.Statistics;
+        CheckedMmapOptions.MapEntryHeadroom = s.MapEntryLimit - ProcessMapEntries - entries;
+    }
+
+    [Fact]
+    public void Statistics_name_the_budget()
+    {
+        MmapStatistics s = MmapTracker.Statistics;
+        Assert.Equal(CheckedMmapOptions.DefaultMapEntryHeadroom, s.MapEntryHeadroom);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Equal(int.Parse(File.ReadAllText("/proc/sys/vm/max_map_count").Trim()), s.MapEntryLimit);
+        }
+
+        nint p = Map(4096);
+        s = MmapTracker.Statistics;
+        Assert.True(s.GuardedLiveMappings >= 1);
+        Assert.Equal(s.LiveMappings, s.GuardedLiveMappings + s.UnguardedLiveMappings);
+        Assert.Contains("guarded", s.ToString());
+        Unmap(p, 4096);
+    }
+
+    [Fact]
+    public void Past_the_budget_new_mappings_lose_their_guard_pages_and_merge()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        LeaveCheckerAbout(300);
+        int before = ProcessMapEntries;
+        long unguardedBefore = MmapTracker.Statistics.UnguardedByBudget;
+        var ptrs = new List<nint>();
+        for (int i = 0; i < 3000; i++)
+        {
+            nint p = Map(4096);
+            ((byte*)p)[i % 4096] = (byte)i;
+            ptrs.Add(p);
+        }
+
+        MmapStatistics s = MmapTracker.Statistics;
+        int added = ProcessMapEntries - before;
+        Assert.True(s.BudgetReached, s.ToString());
+        Assert.True(s.UnguardedByBudget - unguardedBefore > 2000, s.ToString());
+        Assert.True(added < 400, $"3000 mappings cost {added} map entries: {s}");
+        Assert.Equal(1, CountNotes());
+
+        // Still usable, still checked: every byte is where it was written.
+        for (int i = 0; i < ptrs.Count; i++)
+        {
+            Assert.Equal((byte)i, ((byte*)ptrs[i])[i % 4096]);
+        }
+
+        // Holes between unguarded mappings cost two entries each: the quarantine releases its oldest ones first.
+        long forEntries = s.EvictionsForMapEntries;
+        for (int i = 0; i < ptrs.Count; i += 2)
+        {
+            Unmap(ptrs[i], 4096);
+        }
+
+        s = MmapTracker.Statistics;
+        Assert.True(s.EvictionsForMapEntries + s.ReleasedWithoutQuarantine > forEntries, s.ToString());
+        Assert.True(ProcessMapEntries - before < 400, s.ToString());
+        Assert.True(s.QuarantinedMappings > 0, s.ToString());
+
+        // The most recent holes are still quarantined; the evicted ones are still named.
+        MappingInfo recent = MmapTracker.FindMapping(ptrs[ptrs.Count - 2])!;
+        Assert.Equal(MappingState.Quarantined, recent.State);
+        int evicted = Enumerable.Range(0, ptrs.Count / 2).Select(i => 2 * i)
+            .First(i => MmapTracker.FindMappingIncludingEvicted(ptrs[i]) is { State: MappingState.Released });
+        var e = Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(ptrs[evicted], 4096));
+        Assert.Equal(UndefinedBehaviorKind.Freed, e.Kind);
+        Assert.Equal(MappingState.Released, e.Mapping!.State);
+
+        for (int i = 1; i < ptrs.Count; i += 2)
+        {
+            Assert.Equal((byte)i, ((byte*)ptrs[i])[i % 4096]);
+            Unmap(ptrs[i], 4096);
+        }
+
+        Assert.Equal(1, CountNotes());
+    }
+
+    [Fact]
+    public void Guard_pages_come_back_when_the_budget_has_room_again()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        LeaveCheckerAbout(100);
+        var ptrs = new List<nint>();
+        for (int i = 0; i < 200; i++)
+        {
+            ptrs.Add(Map(4096));
+        }
+
+        Assert.True(MmapTracker.Statistics.UnguardedLiveMappings > 0);
+        foreach (nint p in ptrs)
+        {
+            Unmap(p, 4096);
+        }
+
+        CheckedMmapOptions.MapEntryHeadroom = CheckedMmapOptions.DefaultMapEntryHeadroom;
+        nint q = Map(4096);
+        int guardedBefore = MmapTracker.Statistics.GuardedLiveMappings;
+        Assert.True(guardedBefore >= 1);
+        Unmap(q, 4096);
+    }
+
+    [Fact]
+    public void Evicted_mappings_are_remembered_up_to_the_history_size()
+    {
+        CheckedMmapOptions.QuarantineMaxCount = 1;
+        CheckedMmapOptions.EvictedHistory = 3;
+        var infos = new List<MappingInfo>();
+        for (int i = 0; i < 6; i++)
+        {
+            nint p = Map(8192);
+            infos.Add(MmapTracker.FindMapping(p)!);
+            Unmap(p, 8192);
+        }
+
+        // infos[5] quarantined, [2..4] remembered, [0..1] forgotten (unless their range was reused since)
+        Assert.Equal(3, MmapTracker.Statistics.EvictedHistoryCount);
+        Assert.Same(infos[4], MmapTracker.FindMappingIncludingEvicted(infos[4].Address + 100));
+        Assert.Equal(MappingState.Released, infos[4].State);
+        var e = Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(infos[4].Address, 8192));
+        Assert.Equal(Messages.Freed(infos[4]), e.Message);
+        Assert.Same(infos[4], e.Mapping);
+        Assert.Contains("freed (released)", e.Report);
+
+        CheckedMmapOptions.EvictedHistory = 0;
+        Assert.Equal(0, MmapTracker.Statistics.EvictedHistoryCount);
+        Assert.Null(MmapTracker.FindMappingIncludingEvicted(infos[4].Address + 100) is { State: MappingState.Released } m && m == infos[4] ? m : null);
+    }
+
+    /// <summary>Runs <paramref name="change"/> once, inside the next call, after its checks and before its lock.</summary>
+    private static void DuringTheNextCall(Action change)
+    {
+        Registry.MmapRuntime.AfterChecksForTests = () =>
+        {
+            Registry.MmapRuntime.AfterChecksForTests = null;
+            change();
+        };
+    }
+
+    [Fact]
+    public void A_target_change_during_mmap_is_checked_again_with_the_new_target()
+    {
+        const int linuxPrivateAnonymous = 0x22; // MAP_RENAME|MAP_PRIVATE on macOS: unsupported there
+        try
+        {
+            DuringTheNextCall(() => CheckedMmapOptions.Target = TargetOperatingSystem.MacOS);
+            Unsupported(Messages.Flags, () => Mman.mmap(0, 4096, RW, linuxPrivateAnonymous, -1, 0));
+            Assert.Equal(TargetOperatingSystem.MacOS, CheckedMmapOptions.Target);
+            Assert.Equal(0, MmapTracker.LiveCount);
+        }
+        finally
+        {
+            Registry.MmapRuntime.AfterChecksForTests = null;
+        }
+    }
+
+    [Fact]
+    public void A_page_size_change_during_mmap_rounds_and_aligns_with_the_new_size()
+    {
+        try
+        {
+            DuringTheNextCall(() => CheckedMmapOptions.ForcePageSizeKiB(64));
+            nint p = Mman.mmap(0, 4096, RW, PA, -1, 0);
+            MappingInfo m = MmapTracker.FindMapping(p)!;
+            Assert.Equal((nuint)65536, m.Size);
+            Assert.Equal((nuint)65536, m.Alignment);
+            Assert.Equal(0, p % 65536);
+            Assert.Equal(0, Mman.munmap(p, 65536));
+        }
+        finally
+        {
+            Registry.MmapRuntime.AfterChecksForTests = null;
+        }
+    }
+
+    [Fact]
+    public void Concurrent_target_flips_never_let_a_call_mix_two_targets()
+    {
+        if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
+        {
+            return; // the macOS target's page size differs on arm64
+        }
+
+        const int linuxPrivateAnonymous = 0x22;
+        bool stop = false;
+        var flipper = new Thread(() =>
+        {
+            // A target change is refused while a mapping is live: retried until it lands.
+            while (!Volatile.Read(ref stop))
+            {
+                TrySetTarget(TargetOperatingSystem.MacOS);
+                TrySetTarget(TargetOperatingSystem.Linux);
+            }
+        });
+        flipper.Start();
+        int accepted = 0, refused = 0;
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(1);
+            while (DateTime.UtcNow < deadline)
+            {
+                try
+                {
+                    nint p = Mman.mmap(0, 4096, RW, linuxPrivateAnonymous, -1, 0);
+                    Assert.NotEqual(Mman.MAP_FAILED, p);
+                    accepted++;
+                    Assert.Equal(0, Mman.munmap(p, 4096));
+                }
+                catch (UnsupportedMmapException e)
+                {
+                    Assert.Equal(Messages.Flags, e.Message);
+                    refused++;
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref stop, true);
+            flipper.Join();
+        }
+
+        Assert.True(accepted > 0, $"accepted {accepted}, refused {refused}");
+        Assert.Equal(0, MmapTracker.LiveCount);
+    }
+
+    private static bool TrySetTarget(TargetOperatingSystem target)
+    {
+        try
+        {
+            CheckedMmapOptions.Target = target;
+            return true;
+        }
+        catch (CheckedMmapConfigurationException)
+        {
+            return false;
+        }
+    }
+
+    private int CountNotes() => _reports.ToString().Split("==CheckedMmap== note: map-entry budget reached").Length - 1;
+}
