@@ -22,7 +22,28 @@ public sealed unsafe class MapEntryBudgetTests : IDisposable
         CheckedMmapOptions.ReportWriter = _reports;
     }
 
-    public void Dispose() => CheckedMmapOptions.ResetToDefaults();
+    private readonly List<(nint Address, nuint Length)> _live = new();
+
+    public void Dispose()
+    {
+        // A failed test must not leave mappings live for the tests after it (layout changes would be refused).
+        foreach ((nint address, nuint length) in _live)
+        {
+            if (MmapTracker.FindMapping(address) is { IsLive: true } m && m.Address == address)
+            {
+                Mman.munmap(address, length);
+            }
+        }
+
+        CheckedMmapOptions.ResetToDefaults();
+    }
+
+    private nint Tracked(nuint length)
+    {
+        nint p = Map(length);
+        _live.Add((p, length));
+        return p;
+    }
 
     private static int ProcessMapEntries => File.ReadLines("/proc/self/maps").Count();
 
@@ -65,7 +86,7 @@ public sealed unsafe class MapEntryBudgetTests : IDisposable
         var ptrs = new List<nint>();
         for (int i = 0; i < 3000; i++)
         {
-            nint p = Map(4096);
+            nint p = Tracked(4096);
             ((byte*)p)[i % 4096] = (byte)i;
             ptrs.Add(p);
         }
@@ -125,7 +146,7 @@ public sealed unsafe class MapEntryBudgetTests : IDisposable
         var ptrs = new List<nint>();
         for (int i = 0; i < 200; i++)
         {
-            ptrs.Add(Map(4096));
+            ptrs.Add(Tracked(4096));
         }
 
         Assert.True(MmapTracker.Statistics.UnguardedLiveMappings > 0);

@@ -27,8 +27,21 @@ namespace CheckedMmap.Registry
         /// <summary>vm.max_map_count, or int.MaxValue where the host has no such limit.</summary>
         public int Limit { get; }
 
-        /// <summary>Entries left to the .NET runtime and the program.</summary>
-        public int Headroom { get; set; } = RuntimeConfiguration.DefaultMapEntryHeadroom;
+        /// <summary>Entries left to the .NET runtime and the program; a change recounts at the next decision.</summary>
+        public int Headroom
+        {
+            get => _headroom;
+            set
+            {
+                if (value != _headroom)
+                {
+                    _headroom = value;
+                    _counted = false;
+                }
+            }
+        }
+
+        private int _headroom = RuntimeConfiguration.DefaultMapEntryHeadroom;
 
         /// <summary>The process's entries at the last count (-1 before the first, or where the host cannot count).</summary>
         public int ProcessEntriesAtLastCount { get; private set; } = -1;
