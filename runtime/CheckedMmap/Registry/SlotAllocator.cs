@@ -222,7 +222,28 @@ namespace CheckedMmap.Registry
         }
 
         /// <summary>Moves the first <paramref name="bytes"/> (host-page multiple) of one slot's pages to another's start.</summary>
-        public bool TryMovePages(in Slot from, in Slot to, ulong bytes) => _host.TryMovePages(from.Address, to.Address, bytes);
+        public bool TryMovePages(in Slot from, in Slot to, ulong bytes)
+        {
+            if (!_host.TryMovePages(from.Address, to.Address, bytes))
+            {
+                return false;
+            }
+
+            // Moved pages keep their own anonymous-memory identity, so a moved range inside an unguarded run may no
+            // longer merge with its neighbours until it is unmapped: counted as split (an upper bound that the
+            // chunk's next reset clears), on both sides.
+            if (from.Chunk != null && !from.Guarded)
+            {
+                SetChunkEntries(from.Chunk, from.Chunk.Entries + 2);
+            }
+
+            if (to.Chunk != null && !to.Guarded)
+            {
+                SetChunkEntries(to.Chunk, to.Chunk.Entries + 2);
+            }
+
+            return true;
+        }
 
         /// <summary>The map entries that quarantining this live slot adds (negative when it frees some).</summary>
         public int QuarantineCost(in Slot slot)
