@@ -189,6 +189,23 @@ public sealed unsafe class MapEntryBudgetTests : IDisposable
         Assert.Null(MmapTracker.FindMappingIncludingEvicted(infos[4].Address + 100) is { State: MappingState.Released } m && m == infos[4] ? m : null);
     }
 
+    [Fact]
+    public void The_fault_lookup_names_an_evicted_mapping_only_where_the_checker_still_reserves_the_range()
+    {
+        nint small = Map(8192);
+        MappingInfo ms = MmapTracker.FindMapping(small)!;
+        Unmap(small, 8192);
+        nint large = Map(128u << 20); // a reservation of its own, given back to the OS on eviction
+        MappingInfo ml = MmapTracker.FindMapping(large)!;
+        Unmap(large, 128u << 20);
+        MmapTracker.FlushQuarantine();
+
+        Assert.Same(ms, MmapTracker.FindMappingIncludingEvicted(small));
+        Assert.Same(ml, MmapTracker.FindMappingIncludingEvicted(large + 4096));
+        Assert.Same(ms, Registry.MmapRuntime.FindForFault((ulong)small + 100)); // still inside a chunk, inaccessible
+        Assert.Null(Registry.MmapRuntime.FindForFault((ulong)large + 4096)); // the OS has it back
+    }
+
     /// <summary>Runs <paramref name="change"/> once, inside the next call, after its checks and before its lock.</summary>
     private static void DuringTheNextCall(Action change)
     {

@@ -275,13 +275,22 @@ namespace CheckedMmap.Registry
             return m != null && address - m.Start < m.SizeBytes ? m : null;
         }
 
-        /// <summary>As <see cref="Find"/>, then the most recently evicted mapping that contained the address.</summary>
-        public MappingInfo? FindIncludingEvicted(ulong address)
+        /// <summary>
+        /// As <see cref="Find"/>, then the most recently evicted mapping that contained the address; with
+        /// <paramref name="onlyStillReserved"/>, only while the address is still in the checker's own reservations
+        /// (a fault there is a stale access; elsewhere the range may belong to someone else by now).
+        /// </summary>
+        public MappingInfo? FindIncludingEvicted(ulong address, bool onlyStillReserved = false)
         {
             MappingInfo? m = Find(address);
             if (m != null)
             {
                 return m;
+            }
+
+            if (onlyStillReserved && !_slots.InChunk(address))
+            {
+                return null;
             }
 
             for (int i = 0; i < _historyCount; i++)

@@ -526,6 +526,19 @@ namespace CheckedMmap.Registry
             }
         }
 
+        /// <summary>
+        /// For the fault reporter: as <see cref="FindIncludingEvicted"/>, but an evicted mapping only while its address is
+        /// still inside the checker's own reservations (an evicted guarded slot stays inaccessible there until reused, so
+        /// a fault in it is a stale access; a range given back to the OS may belong to someone else by now).
+        /// </summary>
+        public static MappingInfo? FindForFault(ulong address)
+        {
+            lock (Gate)
+            {
+                return Registry.FindIncludingEvicted(address, onlyStillReserved: true);
+            }
+        }
+
         /// <summary>The evicted mappings still remembered, oldest first.</summary>
         public static List<MappingInfo> EvictedHistory()
         {

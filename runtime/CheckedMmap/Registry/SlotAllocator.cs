@@ -117,6 +117,20 @@ namespace CheckedMmap.Registry
         /// <summary>Map entries the checker's reservations are split into now (an upper bound, see the file's comment).</summary>
         public int Entries => _chunkEntries + _ownEntries;
 
+        /// <summary>True when <paramref name="address"/> lies in one of the checker's chunks (reserved by it, whatever is there now).</summary>
+        public bool InChunk(ulong address)
+        {
+            foreach (Chunk c in _chunks)
+            {
+                if (address - c.Base < c.Size)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>Changes layout parameters. Only call when no slot is in use (no live or quarantined mapping).</summary>
         public void Configure(ulong emulatedPageSize)
         {
