@@ -54,6 +54,20 @@ namespace CheckedMmap.Registry
 
         public bool IsLimited => Limit != int.MaxValue;
 
+        /// <summary>
+        /// True when a new mapping may have guard pages of its own: guarded mappings may use all but an eighth of the
+        /// checker's budget, so that past them unguarded mappings (which merge) and their quarantined holes still have room.
+        /// </summary>
+        public bool HasRoomForGuarded(int checkerEntries, int more)
+        {
+            if (!HasRoom(checkerEntries, more))
+            {
+                return false;
+            }
+
+            return !IsLimited || checkerEntries + (long)more <= CheckerLimit - CheckerLimit / 8;
+        }
+
         /// <summary>True when the checker, now at <paramref name="checkerEntries"/>, may add <paramref name="more"/>.</summary>
         public bool HasRoom(int checkerEntries, int more)
         {

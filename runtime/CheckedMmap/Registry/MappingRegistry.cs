@@ -131,7 +131,7 @@ namespace CheckedMmap.Registry
         /// </summary>
         public MappingInfo? Create(ulong size, bool guardPages, ulong alignment, string createdBy, StackTrace? created, in CallerSite site)
         {
-            bool guarded = guardPages && _budget.HasRoom(_slots.Entries, SlotAllocator.WorstCaseNewMappingEntries);
+            bool guarded = guardPages && _budget.HasRoomForGuarded(_slots.Entries, SlotAllocator.WorstCaseNewMappingEntries);
             if (guardPages && !guarded)
             {
                 NoteBudgetReached();

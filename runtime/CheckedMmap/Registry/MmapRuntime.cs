@@ -651,9 +651,10 @@ namespace CheckedMmap.Registry
                 System.IO.TextWriter w = ReportWriter;
                 w.WriteLine(string.Format(CultureInfo.InvariantCulture,
                     "==CheckedMmap== note: map-entry budget reached ({0} entries for the checker: vm.max_map_count {1} less {2} kept for the runtime and the program, " +
-                    "less {3} in use by them); from now on new mappings get guard pages only while there is room, and quarantined ranges that hold map entries are released oldest first " +
-                    "(MmapTracker.Statistics counts both). Fewer live mappings, or a larger vm.max_map_count, keep every guard page.",
-                    b.CheckerLimit, b.Limit, b.Headroom, b.OtherEntries));
+                    "less {3} in use by them; guarded mappings use at most {4}, the rest is kept for unguarded ones and quarantined holes). From now on new " +
+                    "mappings get guard pages of their own only while there is room (the others merge, as libc's do), and quarantined ranges that hold map " +
+                    "entries are released oldest first; MmapTracker.Statistics counts both. A larger vm.max_map_count keeps more guard pages.",
+                    b.CheckerLimit, b.Limit, b.Headroom, b.OtherEntries, b.CheckerLimit - (b.CheckerLimit / 8)));
                 w.Flush();
             }
             catch (Exception e) when (e is System.IO.IOException || e is ObjectDisposedException)
