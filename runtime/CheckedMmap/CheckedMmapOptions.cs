@@ -49,7 +49,7 @@ namespace CheckedMmap
     /// first use); setting a property overrides them. Target, page size and guard pages change the layout of
     /// mappings, so changing them while mappings are live is refused.
     /// </summary>
-    public static class CheckedMmapOptions
+    public static partial class CheckedMmapOptions
     {
         /// <summary>CHECKEDMMAP_TARGET: linux | macos | freebsd (default: the host OS; Linux on Windows).</summary>
         public const string TargetVariable = "CHECKEDMMAP_TARGET";
@@ -297,7 +297,8 @@ namespace CheckedMmap
             [QuarantineBytesVariable] = "bytes kept in quarantine, k/m/g suffixes allowed (default 256m)",
             [QuarantineCountVariable] = "mappings kept in quarantine (default 8192)",
             [LeakCheckAtExitVariable] = "1 | 0: report live mappings at exit and exit with 1 (default 0)",
-            [FaultReportsVariable] = "1 | 0: name the mapping on guard-page/quarantine faults where possible (default 1; needs DOTNET_legacyCorruptedStateExceptionsPolicy=1, Linux x64)",
+            [FaultReportsVariable] = "1 | 0: report guard-page/quarantine faults, naming the mapping (default 1; Linux x64 and arm64)",
+            [ReportFileVariable] = "a file to append every report to as one JSON object per line (default: none)",
         };
 
         internal static void EnsureLoaded()

@@ -37,6 +37,8 @@ namespace CheckedMmap
             System.Threading.Thread t = System.Threading.Thread.CurrentThread;
             CreatedThreadId = t.ManagedThreadId;
             CreatedThreadName = t.Name;
+            Scope = LeakScope.Current;
+            Host.FaultReporter.Watch(start, size);
         }
 
         // ---- registry internals ----
@@ -49,6 +51,9 @@ namespace CheckedMmap
         internal int TreeHeight;
         internal CallerSite CreatedAt;
         internal CallerSite DestroyedAt;
+
+        /// <summary>The leak scope of the flow of execution that created the mapping (null outside any scope).</summary>
+        internal readonly LeakScope? Scope;
 
         /// <summary>The allocation id, as in Miri's "alloc3".</summary>
         public long Id { get; }
@@ -125,39 +130,16 @@ namespace CheckedMmap
             Name, MmapMessages.Hex(Start), MmapMessages.Hex(Start + SizeBytes), SizeBytes, State.ToString().ToLowerInvariant());
 
         /// <summary>
-        /// ASan-style history: a summary line (size, range, state, creating and destroying call and thread), then
-        /// "alloc3 was created here:" + stack and, once destroyed, "alloc3 was destroyed here:" + stack.
+        /// ASan-style history: "alloc3 was created by mmap on thread 1 here:" and the stack, then, once destroyed,
+        /// "alloc3 was destroyed by munmap on thread 4 here:" and that stack.
         /// </summary>
         public string Describe()
         {
             var sb = new StringBuilder();
-            AppendHistory(sb);
+            sb.Append(Reports.MappingDescription.Shape(this)).Append(", ").AppendLine(Reports.MappingDescription.State(this));
+            Reports.MappingDescription.AppendHistory(sb, this);
             return sb.ToString();
         }
-
-        internal void AppendHistory(StringBuilder sb)
-        {
-            sb.Append(Name).Append(" is a ").Append(SizeBytes.ToString(CultureInfo.InvariantCulture)).Append("-byte mapping at [")
-              .Append(MmapMessages.Hex(Start)).Append(", ").Append(MmapMessages.Hex(Start + SizeBytes)).Append("), ")
-              .Append(State == MappingState.Live ? "live" : State == MappingState.Quarantined ? "freed (quarantined)" : "freed (released)")
-              .Append("; created by ").Append(CreatedBy).Append(" on ").Append(ThreadText(CreatedThreadId, CreatedThreadName));
-            if (State != MappingState.Live)
-            {
-                sb.Append(", destroyed by ").Append(DestroyedBy).Append(" on ").Append(ThreadText(DestroyedThreadId, DestroyedThreadName));
-            }
-
-            sb.AppendLine();
-            sb.Append(Name).AppendLine(" was created here:");
-            sb.Append(CreationStack);
-            if (State != MappingState.Live)
-            {
-                sb.Append(Name).AppendLine(" was destroyed here:");
-                sb.Append(DestructionStack);
-            }
-        }
-
-        internal static string ThreadText(int id, string? name) =>
-            "thread " + id.ToString(CultureInfo.InvariantCulture) + (name == null ? string.Empty : " \"" + name + "\"");
     }
 }
 

@@ -4,6 +4,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -166,6 +167,70 @@ public static unsafe class ChildScenarios
         t.Start();
         t.Join();
         Console.WriteLine("NOT REACHED");
+    }
+
+    [DllImport("libc", EntryPoint = "memset")]
+    private static extern void* LibcMemset(void* s, int c, nuint n);
+
+    /// <summary>libc's memset runs 16 bytes past the end of a mapping: a fault in native code.</summary>
+    public static void NativeMemsetPastEnd()
+    {
+        byte* p = (byte*)Mman.mmap(null, 4096, RW, PA, -1, 0);
+        Console.WriteLine("about to memset past the end");
+        Console.Out.Flush();
+        LibcMemset(p, 0, 4096 + 16);
+        Console.WriteLine("NOT REACHED");
+    }
+
+    /// <summary>libc's memset clears a mapping after munmap: a use after munmap in native code.</summary>
+    public static void NativeMemsetAfterMunmap()
+    {
+        byte* p = (byte*)Mman.mmap(null, 8192, RW, PA, -1, 0);
+        Mman.munmap(p, 8192);
+        Console.WriteLine("about to memset freed memory");
+        Console.Out.Flush();
+        LibcMemset(p, 0, 8192);
+        Console.WriteLine("NOT REACHED");
+    }
+
+    private static void OnWorker(Action body)
+    {
+        var t = new Thread(() => body()) { Name = "worker" };
+        t.Start();
+        t.Join();
+    }
+
+    public static void WriteOnePastRoundedEndOnWorkerThread() => OnWorker(WriteOnePastRoundedEnd);
+
+    public static void WriteOneByteBeforeStartOnWorkerThread() => OnWorker(WriteOneByteBeforeStart);
+
+    public static void WriteAfterMremapMoveOnWorkerThread() => OnWorker(WriteAfterMremapMove);
+
+    /// <summary>With the legacy policy the fault is an AccessViolationException whose message is the report.</summary>
+    public static void CatchOverflow()
+    {
+        byte* p = (byte*)Mman.mmap(null, 4096, RW, PA, -1, 0);
+        try
+        {
+            Poke(p + 4096 + 16, 1);
+            Console.WriteLine("NOT REACHED");
+        }
+        catch (AccessViolationException e)
+        {
+            Console.WriteLine("caught: " + e.Message);
+        }
+
+        try
+        {
+            Poke(null, 1);
+        }
+        catch (NullReferenceException)
+        {
+            Console.WriteLine("null stays NullReferenceException");
+        }
+
+        Mman.munmap(p, 4096);
+        Console.WriteLine("went on");
     }
 
     public static void ReportActive() => Console.WriteLine("fault reports active: " + CheckedMmapOptions.FaultReportsActive);

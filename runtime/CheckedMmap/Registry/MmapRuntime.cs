@@ -230,10 +230,9 @@ namespace CheckedMmap.Registry
                 return ulong.MaxValue;
             }
 
-            // One walk: the new mapping's creation stack. In MethodsWithFileLine mode it is also the old one's
-            // destruction stack (the same call); otherwise the old one keeps the call site only.
+            // One walk: the new mapping's creation stack is also the old one's destruction stack (the same call).
             StackTrace? stack = StackRendering.CaptureCreation(StackCapture);
-            StackTrace? oldDestroyed = StackCapture == StackCaptureMode.MethodsWithFileLine ? stack : null;
+            StackTrace? oldDestroyed = stack;
             lock (Gate)
             {
                 MappingInfo old = ResolveForDeallocLocked(oldAddr, new CallText("mremap", oldAddr, oldSize, newSize, flags), reallocating: true);
@@ -638,21 +637,9 @@ namespace CheckedMmap.Registry
                 return;
             }
 
-            List<MappingInfo> live = Snapshot(liveOnly: true);
-            if (live.Count == 0)
+            if (!Reports.LeakReports.ReportAtExit())
             {
                 return;
-            }
-
-            try
-            {
-                System.IO.TextWriter w = CheckedMmapOptions.ReportWriter;
-                w.Write(MmapTracker.FormatLeakReport(live));
-                w.Flush();
-            }
-            catch (Exception)
-            {
-                // Never fail the exit path itself.
             }
 
             if (Environment.ExitCode == 0)
