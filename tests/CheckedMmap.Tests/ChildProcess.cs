@@ -22,6 +22,11 @@ internal static class ChildProcess
     /// </summary>
     public static int Main()
     {
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(CheckedMmap.Testing.ChildProcessScenario.ScenarioVariable)))
+        {
+            return CheckedMmap.Testing.ChildProcessScenario.RunRequestedScenario(); // the package's helper
+        }
+
         string? name = Environment.GetEnvironmentVariable(ScenarioVariable);
         if (string.IsNullOrEmpty(name))
         {
