@@ -28,7 +28,7 @@ public unsafe class LeakTests
         Assert.Contains($"12288-byte mapping {m.Name} [{Hex(p)}, {Hex(p + 12288)}), live", e.Report);
         Assert.Contains($"{m.Name} was created by mmap on {ThisThread} here:", e.Report);
         Assert.Contains(nameof(AssertNoLeaks_lists_live_mappings_with_creation_stacks), e.Report);
-        Assert.Contains($"SUMMARY: CheckedMmap: 12288 bytes leaked in 1 mapping ({m.Name}).", e.Report);
+        Assert.Contains($"SUMMARY: CheckedMmap: 12288 bytes leaked in 1 mapping ({m.Name}), the first created in CheckedMmap.Tests.", e.Report);
         Assert.Equal(e.Report, e.Message);
 
         Unmap(p, 3 * 4096);

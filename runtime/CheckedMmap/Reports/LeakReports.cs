@@ -24,9 +24,12 @@ namespace CheckedMmap.Reports
                 b.Line(MappingDescription.Shape(m) + ", " + MappingDescription.State(m)).History(m);
             }
 
+            // The SUMMARY names where the oldest leaked mapping was created (its first frame of user code).
+            string? where = list.Count == 0 ? null : StackRendering.Render(list[0].CreationStackTrace).FirstFrame;
             return b.Finish(endsProcess: atExit, summary: string.Format(CultureInfo.InvariantCulture,
-                "{0} bytes leaked in {1} {2}{3}.", bytes, list.Count, list.Count == 1 ? "mapping" : "mappings",
-                list.Count == 0 ? string.Empty : " (" + Names(list) + ")"));
+                "{0} bytes leaked in {1} {2}{3}{4}.", bytes, list.Count, list.Count == 1 ? "mapping" : "mappings",
+                list.Count == 0 ? string.Empty : " (" + Names(list) + ")",
+                where == null ? string.Empty : ", the first created in " + where));
         }
 
         /// <summary>Reports live mappings at process exit (CHECKEDMMAP_LEAK_CHECK_AT_EXIT); true when there were any.</summary>
