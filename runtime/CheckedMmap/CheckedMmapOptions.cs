@@ -73,8 +73,8 @@ namespace CheckedMmap
         public const string LeakCheckAtExitVariable = "CHECKEDMMAP_LEAK_CHECK_AT_EXIT";
 
         /// <summary>
-        /// CHECKEDMMAP_FAULT_REPORTS: 1 (default) installs the fault reporter where it can work (Linux x64 with
-        /// DOTNET_legacyCorruptedStateExceptionsPolicy=1); 0 never installs it.
+        /// CHECKEDMMAP_FAULT_REPORTS: 1 (default) installs the fault reporter where it can work (Linux x64 and arm64,
+        /// with the package's native pre-handler next to CheckedMmap.dll); 0 never installs it.
         /// </summary>
         public const string FaultReportsVariable = "CHECKEDMMAP_FAULT_REPORTS";
 
@@ -236,9 +236,10 @@ namespace CheckedMmap
         }
 
         /// <summary>
-        /// True when guard-page and quarantine faults print a ==CheckedMmap== report naming the mapping before the
-        /// process fails fast. Needs Linux x64 and the environment variable DOTNET_legacyCorruptedStateExceptionsPolicy=1
-        /// (read by the .NET runtime at startup); CHECKEDMMAP_FAULT_REPORTS=0 turns it off.
+        /// True when guard-page and quarantine faults are reported (Linux x64 and arm64; CHECKEDMMAP_FAULT_REPORTS=0 turns
+        /// it off): with DOTNET_legacyCorruptedStateExceptionsPolicy=1 in the environment at startup (the package's test
+        /// settings set it) a fault in managed code is an AccessViolationException whose message is the report; otherwise,
+        /// and for faults in native code, the report is printed to standard error before the process ends.
         /// </summary>
         public static bool FaultReportsActive
         {

@@ -23,6 +23,13 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+// dladdr moved into libc in glibc 2.34; bind the older version so the library loads on every glibc .NET supports.
+#if defined(__x86_64__)
+__asm__(".symver dladdr,dladdr@GLIBC_2.2.5");
+#elif defined(__aarch64__)
+__asm__(".symver dladdr,dladdr@GLIBC_2.17");
+#endif
+
 #define EXPORT __attribute__((visibility("default")))
 #define MAX_FRAMES 24
 
