@@ -32,14 +32,15 @@ namespace CheckedMmap
         None = 0,
 
         /// <summary>
-        /// Default: one stack walk per mapping lifetime, the creation stack (methods only, no file info), rendered only when
-        /// a report is printed; the destruction is recorded by its call site (file:line), at no cost.
+        /// Default: the creation and the destruction stack (methods only, no file info; two stack walks per mapping
+        /// lifetime, one for a moving mremap), rendered only when a report is printed. Call sites (file:line) of every
+        /// call are recorded as well, at no cost.
         /// </summary>
         Methods = 1,
 
         /// <summary>
-        /// Creation and destruction stacks, both with file:line (needs portable PDBs; the slowest: two walks per mapping
-        /// lifetime, each with line lookups).
+        /// Creation and destruction stacks, both with file:line in every frame (needs portable PDBs; the slowest: two
+        /// walks per mapping lifetime, each with line lookups).
         /// </summary>
         MethodsWithFileLine = 2,
     }

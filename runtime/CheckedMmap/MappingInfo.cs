@@ -114,14 +114,14 @@ namespace CheckedMmap
 
         /// <summary>
         /// The creation history rendered: the call site (file:line) when known, then the captured stack (the user's frames;
-        /// CheckedMmap's own are left out) or a line saying why there is none.
+        /// CheckedMmap's own, the runtime's plumbing and test frameworks' frames are left out and counted) or a line
+        /// saying why there is none.
         /// </summary>
         public string CreationStack => StackRendering.Render(CreationCallSite, CreationStackTrace, creation: true);
 
         /// <summary>
         /// The destruction history rendered, or null while live: the call site of munmap/mremap with file:line (always
-        /// recorded, at no cost), then the stack when the capture mode takes destruction stacks
-        /// (<see cref="StackCaptureMode.MethodsWithFileLine"/>).
+        /// recorded, at no cost), then the destruction stack (taken in every mode but <see cref="StackCaptureMode.None"/>).
         /// </summary>
         public string? DestructionStack => State == MappingState.Live ? null : StackRendering.Render(DestructionCallSite, DestructionStackTrace, creation: false);
 
