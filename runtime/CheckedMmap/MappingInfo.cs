@@ -45,7 +45,37 @@ namespace CheckedMmap
         internal readonly ulong Start;
         internal readonly ulong SizeBytes;
         internal readonly ulong AlignmentBytes;
-        internal Slot Slot;
+        private Slot _slot;
+
+        /// <summary>Where the mapping lives; setting it also widens the fault pre-handler's watched range to the whole reservation.</summary>
+        internal Slot Slot
+        {
+            get => _slot;
+            set
+            {
+                _slot = value;
+                if (value.Chunk != null)
+                {
+                    Host.FaultReporter.WatchReservation(value.Chunk.Base, value.Chunk.Size);
+                }
+                else if (value.ReservationSize != 0)
+                {
+                    Host.FaultReporter.WatchReservation(value.ReservationBase, value.ReservationSize);
+                }
+            }
+        }
+
+        /// <summary>True when <paramref name="address"/> lies in the reservation (chunk or own) this mapping was carved from.</summary>
+        internal bool SameReservation(ulong address)
+        {
+            Slot s = _slot;
+            if (s.Chunk != null)
+            {
+                return !s.Chunk.Released && address - s.Chunk.Base < s.Chunk.Size;
+            }
+
+            return s.ReservationSize != 0 && address - s.ReservationBase < s.ReservationSize;
+        }
         internal MappingInfo? TreeLeft;
         internal MappingInfo? TreeRight;
         internal int TreeHeight;

@@ -198,6 +198,16 @@ public static unsafe class ChildScenarios
         Console.WriteLine("NOT REACHED");
     }
 
+    /// <summary>Span.Clear over 12 KiB of a 4 KiB mapping: the runtime's native memset runs past the guard page.</summary>
+    public static void LargeClearFarPastEnd()
+    {
+        byte* p = (byte*)Mman.mmap(null, 4096, RW, PA, -1, 0);
+        Console.WriteLine("about to clear past the end");
+        Console.Out.Flush();
+        new Span<byte>(p, 3 * 4096).Clear();
+        Console.WriteLine("NOT REACHED");
+    }
+
     private static void OnWorker(Action body)
     {
         var t = new Thread(() => body()) { Name = "worker" };

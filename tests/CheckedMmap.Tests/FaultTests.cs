@@ -124,6 +124,13 @@ public class FaultTests
             "alloc1 was destroyed by munmap on thread 1 here:", "ChildScenarios.NativeMemsetAfterMunmap()");
 
     [Fact]
+    public void A_vectorised_clear_far_past_the_guard_page_is_still_named() =>
+        AssertFaultReport(nameof(ChildScenarios.LargeClearFarPastEnd), 139, "about to clear past the end",
+            "==CheckedMmap== ERROR: buffer overflow: access at 0x", " bytes after the end of alloc1",
+            "bytes after the 4096-byte mapping alloc1 [0x", "the access was made by native code at 0x",
+            "alloc1 was created by mmap on thread 1 here:", "ChildScenarios.LargeClearFarPastEnd()");
+
+    [Fact]
     public void With_the_legacy_policy_a_managed_fault_is_an_exception_carrying_the_report_and_the_process_goes_on()
     {
         if (!ReportsSupported)

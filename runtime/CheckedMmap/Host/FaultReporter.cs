@@ -58,6 +58,15 @@ namespace CheckedMmap.Host
             }
         }
 
+        /// <summary>Widens the watched range to a whole reservation (a chunk mappings are carved from).</summary>
+        public static void WatchReservation(ulong start, ulong size)
+        {
+            if (_installed)
+            {
+                _watch(start, start + size);
+            }
+        }
+
         /// <summary>Installs once; returns false (and changes nothing) where unsupported or when the library cannot be loaded.</summary>
         public static bool TryInstall()
         {
@@ -111,6 +120,7 @@ namespace CheckedMmap.Host
                 foreach (MappingInfo m in Registry.MmapRuntime.Snapshot(liveOnly: false))
                 {
                     Watch(m.Start, m.SizeBytes);
+                    m.Slot = m.Slot; // its reservation
                 }
 
                 return true;

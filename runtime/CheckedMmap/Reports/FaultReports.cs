@@ -65,7 +65,6 @@ namespace CheckedMmap.Reports
 
         private static bool TryExplain(ulong address, out MappingInfo? mapping, out string kind, out string words)
         {
-            ulong page = HostMemory.Instance.PageSize;
             mapping = MmapRuntime.Find(address);
             string hex = MmapMessages.Hex(address);
             if (mapping != null)
@@ -76,16 +75,24 @@ namespace CheckedMmap.Reports
                 return true;
             }
 
-            // A guard page: the nearer of the mapping ending below and the mapping starting above.
-            MappingInfo? before = MmapRuntime.Find(address - page);
-            MappingInfo? after = MmapRuntime.Find(address + page);
-            ulong pastEnd = before == null ? ulong.MaxValue : address - (before.Start + before.SizeBytes);
-            ulong beforeStart = after == null || address >= after.Start ? ulong.MaxValue : after.Start - address;
-            if (before != null && address < before.Start + before.SizeBytes)
+            // Outside every mapping: the nearer of the mapping ending below and the mapping starting above, if the address
+            // lies in the reservation that mapping was carved from (a guard page, or reserved space past it).
+            MappingInfo? before = null;
+            MappingInfo? after = null;
+            foreach (MappingInfo m in MmapRuntime.Snapshot(liveOnly: false))
             {
-                pastEnd = ulong.MaxValue;
+                if (m.Start + m.SizeBytes <= address && m.SameReservation(address) && (before == null || m.Start > before.Start))
+                {
+                    before = m;
+                }
+                else if (m.Start > address && m.SameReservation(address) && (after == null || m.Start < after.Start))
+                {
+                    after = m;
+                }
             }
 
+            ulong pastEnd = before == null ? ulong.MaxValue : address - (before.Start + before.SizeBytes);
+            ulong beforeStart = after == null ? ulong.MaxValue : after.Start - address;
             if (pastEnd == ulong.MaxValue && beforeStart == ulong.MaxValue)
             {
                 kind = words = string.Empty;
