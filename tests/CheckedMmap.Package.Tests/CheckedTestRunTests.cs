@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
@@ -61,6 +62,17 @@ namespace CheckedMmap.Package.Tests
             string[] lines = reports.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Contains(lines, l => l.Contains("\"kind\":\"double munmap\"", StringComparison.Ordinal));
             Assert.Contains(lines, l => l.Contains("\"kind\":\"buffer overflow\"", StringComparison.Ordinal) && l.Contains("\"endsProcess\":false", StringComparison.Ordinal));
+
+            // The package gave the test assembly an entry point for child-process scenarios: the overrun, run as one
+            // outside the test host (no legacy policy there), prints its report and ends with the runtime's exit code.
+            CommandResult child = Command.Run(PackageFixture.DotNetHost,
+                new[] { "exec", _package.ConsumerPath("checkedtests/bin/Debug/net10.0/checkedtests.dll") },
+                _package.Consumers,
+                new Dictionary<string, string> { ["CHECKEDMMAP_SCENARIO"] = "CheckedTests.ArenaTests, checkedtests|Overrun", ["DOTNET_DbgEnableMiniDump"] = "0" },
+                TimeSpan.FromMinutes(2));
+            Assert.True(child.ExitCode == 134, child.ToString());
+            Assert.Contains("==CheckedMmap== ERROR: buffer overflow: access at 0x", child.Output);
+            Assert.Contains("at CheckedTests.Arena..ctor(UIntPtr size)", child.Output);
         }
 
         [Fact]
