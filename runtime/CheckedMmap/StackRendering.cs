@@ -64,9 +64,8 @@ namespace CheckedMmap
         public static StackTrace? CaptureDestruction(StackCaptureMode mode) => CaptureCreation(mode);
 
         /// <summary>A history entry: the call site line when known, then the stack or why there is none.</summary>
-        public static string Render(CallSite? site, StackTrace? trace, bool creation)
+        public static string Render(CallSite? site, StackTrace? trace)
         {
-            _ = creation;
             string head = site == null ? string.Empty : "    " + site.ToString() + Environment.NewLine;
             if (trace != null)
             {

@@ -219,10 +219,9 @@ namespace CheckedMmap.Host
                     ulong address = *(ulong*)request;
                     ulong pc = *(ulong*)(request + 8);
                     int tid = *(int*)(request + 16);
-                    int count = *(int*)(request + 24);
                     int reason = *(int*)(request + 28);
                     FinishedReport? report = FaultReports.Build(address, null, "OS thread " + tid.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                        NativeFrames(pc, count), reason == 2 ? FaultEnd.NativeCrash : FaultEnd.RuntimeFailFast);
+                        NativeFrames(pc), reason == 2 ? FaultEnd.NativeCrash : FaultEnd.RuntimeFailFast);
                     if (report != null)
                     {
                         ReportSink.Print(report);
@@ -240,7 +239,7 @@ namespace CheckedMmap.Host
 
         // "memset+0x1d (libc.so.6)" per native frame of the faulting thread, from the faulting instruction up to the
         // first frame no shared object holds (JIT-compiled code); the handler's own and the signal frames are left out.
-        private static NativeAccess NativeFrames(ulong pc, int count)
+        private static NativeAccess NativeFrames(ulong pc)
         {
             string? at = Symbolize(pc);
             var frames = new System.Collections.Generic.List<string>();
@@ -269,7 +268,6 @@ namespace CheckedMmap.Host
                 frames.Add(s);
             }
 
-            _ = count;
             return new NativeAccess(pc, at, frames);
         }
 

@@ -164,8 +164,6 @@ namespace CheckedMmap.Reports
         public string? FirstFrame { get; }
 
         public static RenderedStack Lines(string text) => new RenderedStack(text, null);
-
-        public static implicit operator string(RenderedStack s) => s.Text;
     }
 
     /// <summary>The one description of a mapping used by every report: where an address lies, and its history.</summary>
