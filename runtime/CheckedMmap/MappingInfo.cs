@@ -38,7 +38,6 @@ namespace CheckedMmap
             CreatedThreadId = t.ManagedThreadId;
             CreatedThreadName = t.Name;
             Scope = LeakScope.Current;
-            Host.FaultReporter.Watch(start, size);
         }
 
         // ---- registry internals ----

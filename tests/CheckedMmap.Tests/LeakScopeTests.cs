@@ -83,3 +83,30 @@ public class LeakScopeTests
         Unmap(p, 4096);
     }
 }
+
+/// <summary>The xunit pattern: the checkpoint taken in the test class's constructor belongs to the test's own flow.</summary>
+public sealed class LeakScopeInConstructorTests : IDisposable
+{
+    private readonly long _mark = MmapTracker.Checkpoint();
+    private readonly MmapLeakScope _scope = MmapTracker.BeginLeakScope();
+
+    [Fact]
+    public async Task The_constructors_scopes_are_the_test_methods_and_follow_its_awaits()
+    {
+        Assert.NotNull(LeakScope.FindInCurrentFlow(_mark));
+        await Task.Yield();
+        nint p = Map(4096);
+        Assert.Contains(_scope.LiveMappings(), m => m.Address == p);
+        var e = Assert.Throws<MmapLeakException>(() => MmapTracker.AssertNoLeaks(_mark));
+        Assert.Single(e.Leaked);
+        Unmap(p, 4096);
+    }
+
+    public void Dispose()
+    {
+        Assert.NotNull(LeakScope.FindInCurrentFlow(_mark));
+        _scope.AssertNoLeaks();
+        MmapTracker.AssertNoLeaks(_mark);
+        _scope.Dispose();
+    }
+}

@@ -31,7 +31,6 @@ namespace CheckedMmap.Host
         private static delegate* unmanaged[Cdecl]<ulong*, int, int> _frames;
         private static delegate* unmanaged[Cdecl]<ulong, byte*, int, int> _symbolize;
         private static volatile bool _installed;
-        private static ulong _hostPage = (ulong)Environment.SystemPageSize;
         private static string? _unavailable;
 
         public static bool IsInstalled => _installed;
@@ -48,17 +47,7 @@ namespace CheckedMmap.Host
             RuntimeInformation.IsOSPlatform(OSPlatform.Linux)
             && (RuntimeInformation.ProcessArchitecture == Architecture.X64 || RuntimeInformation.ProcessArchitecture == Architecture.Arm64);
 
-        /// <summary>Widens the watched range to a mapping and its guard pages (a few nanoseconds; nothing before install).</summary>
-        public static void Watch(ulong start, ulong size)
-        {
-            if (_installed)
-            {
-                ulong end = start + ((size + _hostPage - 1) & ~(_hostPage - 1));
-                _watch(start - _hostPage, end + _hostPage);
-            }
-        }
-
-        /// <summary>Widens the watched range to a whole reservation (a chunk mappings are carved from).</summary>
+        /// <summary>Widens the watched range to a whole reservation (a chunk mappings are carved from, guards included; a few nanoseconds; nothing before install).</summary>
         public static void WatchReservation(ulong start, ulong size)
         {
             if (_installed)
@@ -119,8 +108,7 @@ namespace CheckedMmap.Host
                 _installed = true;
                 foreach (MappingInfo m in Registry.MmapRuntime.Snapshot(liveOnly: false))
                 {
-                    Watch(m.Start, m.SizeBytes);
-                    m.Slot = m.Slot; // its reservation
+                    m.Slot = m.Slot; // watches its reservation
                 }
 
                 return true;
