@@ -54,7 +54,7 @@ namespace CheckedMmap
         {
             StackCaptureMode.None => null,
             StackCaptureMode.MethodsWithFileLine => new StackTrace(1, true),
-            _ => new StackTrace(1, false),
+            _ => LazyStackTrace.Capture(),
         };
 
         /// <summary>
