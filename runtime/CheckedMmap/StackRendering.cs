@@ -119,9 +119,17 @@ namespace CheckedMmap
                 var line = new StringBuilder();
                 AppendMethod(line, m);
                 string? file = f.GetFileName();
+                int lineNumber = f.GetFileLineNumber();
+                if (file == null && SourceLines.TryGet(m, f.GetILOffset(), out string? pdbFile, out int pdbLine))
+                {
+                    // Captured methods-only (the fast default): the line comes from the PDB now, for the report.
+                    file = pdbFile;
+                    lineNumber = pdbLine;
+                }
+
                 if (file != null)
                 {
-                    line.Append(" in ").Append(file).Append(":line ").Append(f.GetFileLineNumber().ToString(CultureInfo.InvariantCulture));
+                    line.Append(" in ").Append(file).Append(":line ").Append(lineNumber.ToString(CultureInfo.InvariantCulture));
                 }
 
                 // The SUMMARY names the first frame of the user's own code (not CheckedMmap's, not the base library's).

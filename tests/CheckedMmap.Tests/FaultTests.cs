@@ -210,7 +210,7 @@ public class FaultTests
         Assert.Contains("12288-byte mapping alloc1 [0x", r.Stderr);
         Assert.Contains("alloc1 was created by mmap on thread 1 here:", r.Stderr);
         Assert.Contains("ChildScenarios.LeakOneMapping()", r.Stderr);
-        Assert.Contains("SUMMARY: CheckedMmap: 12288 bytes leaked in 1 mapping (alloc1), the first created in CheckedMmap.Tests.ChildScenarios.LeakOneMapping().", r.Stderr);
+        Assert.Contains("SUMMARY: CheckedMmap: 12288 bytes leaked in 1 mapping (alloc1), the first created in CheckedMmap.Tests.ChildScenarios.LeakOneMapping() in ", r.Stderr);
     }
 
     [Fact]
