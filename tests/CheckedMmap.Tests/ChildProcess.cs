@@ -150,6 +150,28 @@ public static unsafe class ChildScenarios
         Console.WriteLine("NOT REACHED");
     }
 
+    /// <summary>libc's memset starts 16 bytes before a mapping: an underflow in native code.</summary>
+    public static void NativeMemsetBeforeStart()
+    {
+        byte* p = (byte*)Mman.mmap(null, 4096, RW, PA, -1, 0);
+        Console.WriteLine("about to memset before the start");
+        Console.Out.Flush();
+        LibcMemset(p - 16, 0, 32);
+        Console.WriteLine("NOT REACHED");
+    }
+
+    /// <summary>libc's memset through the old pointer after mremap moved the mapping.</summary>
+    public static void NativeMemsetAfterMremapMove()
+    {
+        byte* p = (byte*)Mman.mmap(null, 4096, RW, PA, -1, 0);
+        byte* q = (byte*)Mman.mremap(p, 4096, 16384, Mman.MREMAP_MAYMOVE);
+        LibcMemset(q, 1, 16384);
+        Console.WriteLine("about to memset through the old pointer");
+        Console.Out.Flush();
+        LibcMemset(p, 0, 4096);
+        Console.WriteLine("NOT REACHED");
+    }
+
     /// <summary>Span.Clear over 12 KiB of a 4 KiB mapping: the runtime's native memset runs past the guard page.</summary>
     public static void LargeClearFarPastEnd()
     {

@@ -124,6 +124,20 @@ public class FaultTests
             "alloc1 was destroyed by munmap on thread 1 here:", "ChildScenarios.NativeMemsetAfterMunmap()");
 
     [Fact]
+    public void A_fault_in_native_code_before_the_start_is_an_underflow() =>
+        AssertFaultReport(nameof(ChildScenarios.NativeMemsetBeforeStart), 139, "about to memset before the start",
+            "==CheckedMmap== ERROR: buffer underflow: access at 0x", " bytes before the start of alloc1",
+            "bytes before the 4096-byte mapping alloc1 [0x", "the access was made by native code at 0x", "libc.so.6",
+            "alloc1 was created by mmap on thread 1 here:", "ChildScenarios.NativeMemsetBeforeStart()");
+
+    [Fact]
+    public void A_fault_in_native_code_after_a_moving_mremap_names_both_stacks() =>
+        AssertFaultReport(nameof(ChildScenarios.NativeMemsetAfterMremapMove), 139, "about to memset through the old pointer",
+            "==CheckedMmap== ERROR: use after mremap: access at 0x", "), moved by mremap (quarantined)",
+            "alloc1 was created by mmap on thread 1 here:", "alloc1 was destroyed by mremap on thread 1 here:",
+            "ChildScenarios.NativeMemsetAfterMremapMove()", "libc.so.6");
+
+    [Fact]
     public void A_vectorised_clear_far_past_the_guard_page_is_still_named() =>
         AssertFaultReport(nameof(ChildScenarios.LargeClearFarPastEnd), 139, "about to clear past the end",
             "==CheckedMmap== ERROR: buffer overflow: access at 0x", " bytes after the end of alloc1",
