@@ -32,14 +32,15 @@ namespace CheckedMmap
         None = 0,
 
         /// <summary>
-        /// Default: one stack walk per mapping lifetime, the creation stack (methods only, no file info), rendered only when
-        /// a report is printed; the destruction is recorded by its call site (file:line), at no cost.
+        /// Default: the creation and the destruction stack (methods only, no file info; two stack walks per mapping
+        /// lifetime, one for a moving mremap), rendered only when a report is printed. Call sites (file:line) of every
+        /// call are recorded as well, at no cost.
         /// </summary>
         Methods = 1,
 
         /// <summary>
-        /// Creation and destruction stacks, both with file:line (needs portable PDBs; the slowest: two walks per mapping
-        /// lifetime, each with line lookups).
+        /// Creation and destruction stacks, both with file:line in every frame (needs portable PDBs; the slowest: two
+        /// walks per mapping lifetime, each with line lookups).
         /// </summary>
         MethodsWithFileLine = 2,
     }
@@ -50,7 +51,7 @@ namespace CheckedMmap
     /// mappings, so changing them while mappings are live is refused. Every bad value throws
     /// <see cref="CheckedMmapConfigurationException"/> naming the variable or option and the accepted range.
     /// </summary>
-    public static class CheckedMmapOptions
+    public static partial class CheckedMmapOptions
     {
         /// <summary>CHECKEDMMAP_TARGET: linux | macos | freebsd (default: the host OS; Linux on Windows).</summary>
         public const string TargetVariable = RuntimeConfiguration.TargetVariable;
@@ -80,8 +81,8 @@ namespace CheckedMmap
         public const string LeakCheckAtExitVariable = RuntimeConfiguration.LeakCheckAtExitVariable;
 
         /// <summary>
-        /// CHECKEDMMAP_FAULT_REPORTS: 1 (default) installs the fault reporter where it can work (Linux x64 with
-        /// DOTNET_legacyCorruptedStateExceptionsPolicy=1); 0 never installs it.
+        /// CHECKEDMMAP_FAULT_REPORTS: 1 (default) installs the fault reporter where it can work (Linux x64 and arm64,
+        /// with the package's native pre-handler next to CheckedMmap.dll); 0 never installs it.
         /// </summary>
         public const string FaultReportsVariable = RuntimeConfiguration.FaultReportsVariable;
 
@@ -281,9 +282,10 @@ namespace CheckedMmap
         }
 
         /// <summary>
-        /// True when guard-page and quarantine faults print a ==CheckedMmap== report naming the mapping before the
-        /// process fails fast. Needs Linux x64 and the environment variable DOTNET_legacyCorruptedStateExceptionsPolicy=1
-        /// (read by the .NET runtime at startup); CHECKEDMMAP_FAULT_REPORTS=0 turns it off.
+        /// True when guard-page and quarantine faults are reported (Linux x64 and arm64; CHECKEDMMAP_FAULT_REPORTS=0 turns
+        /// it off): with DOTNET_legacyCorruptedStateExceptionsPolicy=1 in the environment at startup (the package's test
+        /// settings set it) a fault in managed code is an AccessViolationException whose message is the report; otherwise,
+        /// and for faults in native code, the report is printed to standard error before the process ends.
         /// </summary>
         public static bool FaultReportsActive
         {

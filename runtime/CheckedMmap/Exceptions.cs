@@ -4,28 +4,36 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using CheckedMmap.Contract;
+using CheckedMmap.Reports;
 
 namespace CheckedMmap
 {
     /// <summary>
     /// A call Miri reports as "unsupported operation" (file-backed, MAP_FIXED, protections other than RW, other flags,
-    /// a non-zero offset, MREMAP_FIXED/DONTUNMAP, other madvise advice). The message is Miri's text with
-    /// "CheckedMmap" in place of "Miri".
+    /// a non-zero offset, MREMAP_FIXED/DONTUNMAP, other madvise advice). <see cref="MiriMessage"/> is Miri's text with
+    /// "CheckedMmap" in place of "Miri"; <see cref="Message"/> is the whole report (so test runners show all of it).
     /// </summary>
     public class UnsupportedMmapException : NotSupportedException
     {
+        private readonly StackTrace _site = new StackTrace(1, true);
+        private readonly int _threadId = Environment.CurrentManagedThreadId;
+        private readonly string? _threadName = System.Threading.Thread.CurrentThread.Name;
+        private FinishedReport? _report;
+
         /// <summary>Creates the exception with Miri's text.</summary>
         public UnsupportedMmapException(string message)
             : base(message)
         {
             Operation = string.Empty;
+            ReportSink.Record(Finished);
         }
 
         /// <summary>Creates the exception with Miri's text and the function that raised it.</summary>
         public UnsupportedMmapException(string message, string operation)
             : base(message)
         {
-            Operation = operation;
+            Operation = operation ?? string.Empty;
+            ReportSink.Record(Finished);
         }
 
         /// <summary>Creates the exception with Miri's text and an inner exception.</summary>
@@ -33,20 +41,36 @@ namespace CheckedMmap
             : base(message, innerException)
         {
             Operation = string.Empty;
+            ReportSink.Record(Finished);
         }
 
         /// <summary>The function and arguments, e.g. "mmap(0x0, 4096, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)".</summary>
         public string Operation { get; }
 
-        /// <summary>"unsupported operation: …" plus Miri's help line.</summary>
-        public string Report =>
-            "==CheckedMmap== " + MmapMessages.UnsupportedHeader + Message + Environment.NewLine +
-            (Operation.Length == 0 ? string.Empty : "    in " + Operation + Environment.NewLine) +
-            "help: " + MmapMessages.UnsupportedHelp + Environment.NewLine;
+        /// <summary>Miri's text ("CheckedMmap does not support …"), as the analyzer's messages quote it.</summary>
+        public string MiriMessage => base.Message;
 
-        /// <summary>The usual "type: message" and throw stack, then <see cref="Report"/>.</summary>
-        /// <returns>The exception text with the report.</returns>
-        public override string ToString() => base.ToString() + Environment.NewLine + Report;
+        /// <summary>The whole report (<see cref="Report"/>).</summary>
+        public override string Message => Report;
+
+        /// <summary>
+        /// "==CheckedMmap== ERROR: unsupported call: mmap(…) on thread N", Miri's "unsupported operation: …" text, the
+        /// call's stack, Miri's help line and a SUMMARY line.
+        /// </summary>
+        public string Report => Finished.Text;
+
+        internal FinishedReport Finished => _report ??= Build();
+
+        private FinishedReport Build()
+        {
+            string fn = Operation.Length == 0 ? "call" : Operation.Substring(0, Math.Max(0, Operation.IndexOf('(')));
+            var b = new ReportBuilder(ReportCategory.Unsupported, "unsupported " + (fn.Length == 0 ? "call" : fn),
+                Operation.Length == 0 ? MiriMessage : Operation, ReportBuilder.Thread(_threadId, _threadName));
+            b.Line(MmapMessages.UnsupportedHeader + MiriMessage);
+            b.Stack(StackRendering.Render(_site));
+            b.Help(MmapMessages.UnsupportedHelp);
+            return b.Finish();
+        }
     }
 
     /// <summary>What kind of Undefined Behavior was detected.</summary>
@@ -72,15 +96,16 @@ namespace CheckedMmap
     }
 
     /// <summary>
-    /// A call Miri reports as Undefined Behavior. <see cref="Exception.Message"/> is Miri's exact text; <see cref="Report"/>
-    /// (and <see cref="ToString"/>) add where the call was made and where the mapping involved was created and destroyed.
+    /// A call Miri reports as Undefined Behavior. <see cref="MiriMessage"/> is Miri's exact text; <see cref="Message"/>
+    /// (what test runners show) is the whole report: the bug in plain words, Miri's text, the call's stack, where the
+    /// address lies in the mapping involved and where that mapping was created and destroyed.
     /// </summary>
     public sealed class UndefinedBehaviorException : Exception
     {
         private readonly StackTrace? _site;
         private readonly int _threadId = Environment.CurrentManagedThreadId;
         private readonly string? _threadName = System.Threading.Thread.CurrentThread.Name;
-        private string? _report;
+        private FinishedReport? _report;
 
         internal UndefinedBehaviorException(UndefinedBehaviorKind kind, string message, string operation, ulong address, MappingInfo? mapping, StackTrace? site)
             : base(message)
@@ -90,6 +115,8 @@ namespace CheckedMmap
             Address = (nint)address;
             Mapping = mapping;
             _site = site;
+            _report = Build();
+            ReportSink.Record(_report);
         }
 
         /// <summary>What went wrong.</summary>
@@ -104,46 +131,96 @@ namespace CheckedMmap
         /// <summary>The mapping involved (live or freed), or null when the address belongs to none.</summary>
         public MappingInfo? Mapping { get; }
 
+        /// <summary>Miri's text ("incorrect layout on deallocation: …").</summary>
+        public string MiriMessage => base.Message;
+
+        /// <summary>The whole report (<see cref="Report"/>).</summary>
+        public override string Message => Report;
+
         /// <summary>
-        /// The full report: header, the offending call and its stack, then "allocN was created here:" and
-        /// "allocN was destroyed here:" with their stacks, then Miri's help line.
+        /// The report: "==CheckedMmap== ERROR: partial munmap: 4096 of the 8192 bytes of alloc1 on thread 1", Miri's
+        /// "Undefined Behavior: …" text, the call and its stack, where the address lies, "allocN was created by … here:"
+        /// and "allocN was destroyed by … here:" with their stacks, Miri's help line and a SUMMARY line.
         /// </summary>
-        public string Report => _report ??= BuildReport();
+        public string Report => _report!.Text;
 
-        /// <summary>The usual "type: message" and throw stack, then <see cref="Report"/>.</summary>
-        /// <returns>The exception text with the report.</returns>
-        public override string ToString() => base.ToString() + Environment.NewLine + Report;
-
-        private string BuildReport()
+        private FinishedReport Build()
         {
-            var sb = new StringBuilder();
-            sb.Append("==CheckedMmap== ERROR: ").Append(MmapMessages.UndefinedBehaviorHeader).AppendLine(Message);
-            sb.Append("    in ").Append(Operation).Append(" on ")
-              .Append(MappingInfo.ThreadText(_threadId, _threadName)).AppendLine(":");
-            if (_site != null)
-            {
-                sb.Append(StackRendering.Render(_site));
-            }
-
+            (string kind, string words) = Describe();
+            var b = new ReportBuilder(ReportCategory.UndefinedBehavior, kind, words, ReportBuilder.Thread(_threadId, _threadName));
+            b.Line(MmapMessages.UndefinedBehaviorHeader + MiriMessage);
+            b.Line("    in " + Operation + ":");
+            b.Stack(StackRendering.Render(_site));
+            ulong address = (ulong)Address;
             if (Mapping != null)
             {
-                Mapping.AppendHistory(sb);
+                b.Location(address, Mapping).History(Mapping);
             }
             else
             {
-                sb.Append(MmapMessages.Hex((ulong)Address)).AppendLine(" is not inside any live or quarantined CheckedMmap mapping.");
+                b.About(address, null).Line(MmapMessages.Hex(address) + " is not inside any live or quarantined CheckedMmap mapping.");
             }
 
-            sb.Append("help: ").AppendLine(MmapMessages.UndefinedBehaviorHelp);
-            return sb.ToString();
+            b.Help(MmapMessages.UndefinedBehaviorHelp);
+            return b.Finish();
+        }
+
+        // The bug in plain words, before Miri's text.
+        private (string Kind, string Words) Describe()
+        {
+            int open = Operation.IndexOf('(');
+            string fn = open > 0 ? Operation.Substring(0, open) : "call";
+            ulong given = SecondArgument(Operation);
+            MappingInfo? m = Mapping;
+            string name = m?.Name ?? string.Empty;
+            string hex = MmapMessages.Hex((ulong)Address);
+            switch (Kind)
+            {
+                case UndefinedBehaviorKind.NullPointer:
+                    return (fn + " of a null pointer", string.Empty);
+                case UndefinedBehaviorKind.DanglingNoProvenance:
+                    return ("wild " + fn, hex + " was never returned by CheckedMmap's mmap or mremap");
+                case UndefinedBehaviorKind.NotAtBeginning:
+                    return (fn + " of an interior pointer", m == null ? hex
+                        : hex + " is " + ReportBuilder.Bytes((ulong)Address - m.Start) + " bytes into the " + ReportBuilder.Bytes(m.SizeBytes) + "-byte " + name);
+                case UndefinedBehaviorKind.Freed:
+                    if (m?.DestroyedBy == "mremap")
+                    {
+                        return (fn + " after mremap moved the mapping", name + " was moved by mremap");
+                    }
+
+                    return (fn == "munmap" ? "double munmap" : fn + " after munmap", name + " was already unmapped");
+                case UndefinedBehaviorKind.IncorrectLayout when m != null && fn == "munmap":
+                    return given < m.SizeBytes
+                        ? ("partial munmap", ReportBuilder.Bytes(given) + " of the " + ReportBuilder.Bytes(m.SizeBytes) + " bytes of " + name)
+                        : ("oversized munmap", ReportBuilder.Bytes(given) + " bytes for the " + ReportBuilder.Bytes(m.SizeBytes) + "-byte " + name);
+                case UndefinedBehaviorKind.IncorrectLayout when m != null:
+                    return (fn + " with the wrong old size", ReportBuilder.Bytes(given) + " given for the " + ReportBuilder.Bytes(m.SizeBytes) + "-byte " + name);
+                case UndefinedBehaviorKind.OutOfBounds when m == null:
+                    return (fn + " of unmapped memory", hex + " is not in any CheckedMmap mapping");
+                case UndefinedBehaviorKind.OutOfBounds when m!.State != MappingState.Live:
+                    return (fn + " after munmap", name + " was already unmapped");
+                case UndefinedBehaviorKind.OutOfBounds:
+                    return (fn + " past the end of a mapping", "the range runs past the end of the " + ReportBuilder.Bytes(m!.SizeBytes) + "-byte " + name);
+                default:
+                    return ("Undefined Behavior in " + fn, string.Empty);
+            }
+        }
+
+        // The length (munmap) or old size (mremap): the call's second argument, as the caller passed it.
+        private static ulong SecondArgument(string operation)
+        {
+            int open = operation.IndexOf('(');
+            string[] args = open < 0 ? Array.Empty<string>() : operation.Substring(open + 1).TrimEnd(')').Split(',');
+            return args.Length > 1 && ulong.TryParse(args[1].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out ulong v) ? v : 0;
         }
     }
 
-    /// <summary>Thrown by <see cref="MmapTracker.AssertNoLeaks()"/> when mappings are still live.</summary>
+    /// <summary>Thrown when mappings are still live at a leak check; its message is the leak report.</summary>
     public sealed class MmapLeakException : Exception
     {
         internal MmapLeakException(IReadOnlyList<MappingInfo> leaked, string report)
-            : base(string.Format(CultureInfo.InvariantCulture, "{0} CheckedMmap mapping(s) still mapped:{1}{2}", leaked.Count, Environment.NewLine, report))
+            : base(report)
         {
             Leaked = leaked;
             Report = report;

@@ -37,18 +37,52 @@ namespace CheckedMmap
             System.Threading.Thread t = System.Threading.Thread.CurrentThread;
             CreatedThreadId = t.ManagedThreadId;
             CreatedThreadName = t.Name;
+            Scope = LeakScope.Current;
         }
 
         // ---- registry internals ----
         internal readonly ulong Start;
         internal readonly ulong SizeBytes;
         internal readonly ulong AlignmentBytes;
-        internal Slot Slot;
+        private Slot _slot;
+
+        /// <summary>Where the mapping lives; setting it also widens the fault pre-handler's watched range to the whole reservation.</summary>
+        internal Slot Slot
+        {
+            get => _slot;
+            set
+            {
+                _slot = value;
+                if (value.Chunk != null)
+                {
+                    Host.FaultReporter.WatchReservation(value.Chunk.Base, value.Chunk.Size);
+                }
+                else if (value.ReservationSize != 0)
+                {
+                    Host.FaultReporter.WatchReservation(value.ReservationBase, value.ReservationSize);
+                }
+            }
+        }
+
+        /// <summary>True when <paramref name="address"/> lies in the reservation (chunk or own) this mapping was carved from.</summary>
+        internal bool SameReservation(ulong address)
+        {
+            Slot s = _slot;
+            if (s.Chunk != null)
+            {
+                return !s.Chunk.Released && address - s.Chunk.Base < s.Chunk.Size;
+            }
+
+            return s.ReservationSize != 0 && address - s.ReservationBase < s.ReservationSize;
+        }
         internal MappingInfo? TreeLeft;
         internal MappingInfo? TreeRight;
         internal int TreeHeight;
         internal CallerSite CreatedAt;
         internal CallerSite DestroyedAt;
+
+        /// <summary>The leak scope of the flow of execution that created the mapping (null outside any scope).</summary>
+        internal readonly LeakScope? Scope;
 
         /// <summary>The allocation id, as in Miri's "alloc3".</summary>
         public long Id { get; }
@@ -109,55 +143,32 @@ namespace CheckedMmap
 
         /// <summary>
         /// The creation history rendered: the call site (file:line) when known, then the captured stack (the user's frames;
-        /// CheckedMmap's own are left out) or a line saying why there is none.
+        /// CheckedMmap's own, the runtime's plumbing and test frameworks' frames are left out and counted) or a line
+        /// saying why there is none.
         /// </summary>
-        public string CreationStack => StackRendering.Render(CreationCallSite, CreationStackTrace, creation: true);
+        public string CreationStack => StackRendering.Render(CreationCallSite, CreationStackTrace);
 
         /// <summary>
         /// The destruction history rendered, or null while live: the call site of munmap/mremap with file:line (always
-        /// recorded, at no cost), then the stack when the capture mode takes destruction stacks
-        /// (<see cref="StackCaptureMode.MethodsWithFileLine"/>).
+        /// recorded, at no cost), then the destruction stack (taken in every mode but <see cref="StackCaptureMode.None"/>).
         /// </summary>
-        public string? DestructionStack => State == MappingState.Live ? null : StackRendering.Render(DestructionCallSite, DestructionStackTrace, creation: false);
+        public string? DestructionStack => State == MappingState.Live ? null : StackRendering.Render(DestructionCallSite, DestructionStackTrace);
 
         /// <summary>"alloc3 [0x7f0000001000, 0x7f0000003000) 8192 bytes, live".</summary>
         public override string ToString() => string.Format(CultureInfo.InvariantCulture, "{0} [{1}, {2}) {3} bytes, {4}",
             Name, MmapMessages.Hex(Start), MmapMessages.Hex(Start + SizeBytes), SizeBytes, State.ToString().ToLowerInvariant());
 
         /// <summary>
-        /// ASan-style history: a summary line (size, range, state, creating and destroying call and thread), then
-        /// "alloc3 was created here:" + stack and, once destroyed, "alloc3 was destroyed here:" + stack.
+        /// ASan-style history: "alloc3 was created by mmap on thread 1 here:" and the stack, then, once destroyed,
+        /// "alloc3 was destroyed by munmap on thread 4 here:" and that stack.
         /// </summary>
         public string Describe()
         {
             var sb = new StringBuilder();
-            AppendHistory(sb);
+            sb.Append(Reports.MappingDescription.Shape(this)).Append(", ").AppendLine(Reports.MappingDescription.State(this));
+            Reports.MappingDescription.AppendHistory(sb, this);
             return sb.ToString();
         }
-
-        internal void AppendHistory(StringBuilder sb)
-        {
-            sb.Append(Name).Append(" is a ").Append(SizeBytes.ToString(CultureInfo.InvariantCulture)).Append("-byte mapping at [")
-              .Append(MmapMessages.Hex(Start)).Append(", ").Append(MmapMessages.Hex(Start + SizeBytes)).Append("), ")
-              .Append(State == MappingState.Live ? "live" : State == MappingState.Quarantined ? "freed (quarantined)" : "freed (released)")
-              .Append("; created by ").Append(CreatedBy).Append(" on ").Append(ThreadText(CreatedThreadId, CreatedThreadName));
-            if (State != MappingState.Live)
-            {
-                sb.Append(", destroyed by ").Append(DestroyedBy).Append(" on ").Append(ThreadText(DestroyedThreadId, DestroyedThreadName));
-            }
-
-            sb.AppendLine();
-            sb.Append(Name).AppendLine(" was created here:");
-            sb.Append(CreationStack);
-            if (State != MappingState.Live)
-            {
-                sb.Append(Name).AppendLine(" was destroyed here:");
-                sb.Append(DestructionStack);
-            }
-        }
-
-        internal static string ThreadText(int id, string? name) =>
-            "thread " + id.ToString(CultureInfo.InvariantCulture) + (name == null ? string.Empty : " \"" + name + "\"");
     }
 }
 

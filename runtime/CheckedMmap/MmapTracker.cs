@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using CheckedMmap.Contract;
 using CheckedMmap.Registry;
+using CheckedMmap.Reports;
 
 namespace CheckedMmap
 {
@@ -48,39 +49,68 @@ namespace CheckedMmap
         public static MappingInfo? FindMappingIncludingEvicted(nint address) => MmapRuntime.FindIncludingEvicted((ulong)address);
 
         /// <summary>
-        /// A mark for <see cref="AssertNoLeaks(long)"/>: mappings created after it are the ones a test owns, so tests
-        /// running in parallel do not see each other's mappings.
+        /// A mark for <see cref="AssertNoLeaks(long)"/>: mappings created after it, in the calling flow of execution
+        /// (including the tasks and threads it starts), are the ones a test owns; mappings made by tests running in
+        /// parallel are not. Begins a leak scope in the current flow (as <see cref="BeginLeakScope"/>).
         /// </summary>
-        public static long Checkpoint() => MmapRuntime.LastId;
+        public static long Checkpoint() => BeginLeakScope().Mark;
+
+        /// <summary>
+        /// Begins a leak scope in the current flow of execution: <see cref="MmapLeakScope.AssertNoLeaks"/> then sees only
+        /// the mappings this flow (and the tasks and threads it starts) created, so tests running in parallel under
+        /// xunit do not see each other's mappings.
+        /// </summary>
+        public static MmapLeakScope BeginLeakScope()
+        {
+            var scope = new LeakScope(LeakScope.Current, MmapRuntime.LastId);
+            LeakScope.Current = scope;
+            return new MmapLeakScope(scope);
+        }
 
         /// <summary>The live or quarantined mapping containing <paramref name="address"/>, or null.</summary>
         public static MappingInfo? FindMapping(nint address) => MmapRuntime.Find((ulong)address);
 
         /// <summary>Throws <see cref="MmapLeakException"/> listing every live mapping with its creation stack.</summary>
-        public static void AssertNoLeaks() => AssertNoLeaks(0);
+        /// <exception cref="MmapLeakException">Mappings are live.</exception>
+        public static void AssertNoLeaks() => ThrowIfLeaked(LiveMappings());
 
-        /// <summary>Throws <see cref="MmapLeakException"/> listing every mapping created after <paramref name="checkpoint"/> (by any thread) that is still live.</summary>
+        /// <summary>
+        /// Throws <see cref="MmapLeakException"/> listing every mapping still live that was created after
+        /// <paramref name="checkpoint"/> in the flow of execution that took it (see <see cref="Checkpoint"/>). Called
+        /// from a flow that did not take the checkpoint, it counts every mapping created after the mark, by any thread.
+        /// </summary>
+        /// <exception cref="MmapLeakException">Mappings created since the checkpoint are live.</exception>
         public static void AssertNoLeaks(long checkpoint) => AssertNoLeaks(checkpoint, currentThreadOnly: false);
 
         /// <summary>
         /// As <see cref="AssertNoLeaks(long)"/>; with <paramref name="currentThreadOnly"/>, only mappings the calling thread
-        /// created count, so a synchronous test is not blamed for mappings of tests running in parallel.
+        /// created count.
         /// </summary>
+        /// <exception cref="MmapLeakException">Mappings created since the checkpoint are live.</exception>
         public static void AssertNoLeaks(long checkpoint, bool currentThreadOnly)
         {
             int thread = Environment.CurrentManagedThreadId;
+            LeakScope? scope = LeakScope.FindInCurrentFlow(checkpoint);
             var leaked = new List<MappingInfo>();
             foreach (MappingInfo m in MmapRuntime.Snapshot(liveOnly: true))
             {
-                if (m.Id > checkpoint && (!currentThreadOnly || m.CreatedThreadId == thread))
+                bool mine = scope != null ? scope.Contains(m.Scope) : m.Id > checkpoint;
+                if (mine && (!currentThreadOnly || m.CreatedThreadId == thread))
                 {
                     leaked.Add(m);
                 }
             }
 
+            ThrowIfLeaked(leaked);
+        }
+
+        internal static void ThrowIfLeaked(IReadOnlyList<MappingInfo> leaked)
+        {
             if (leaked.Count > 0)
             {
-                throw new MmapLeakException(leaked, FormatLeakReport(leaked));
+                FinishedReport report = LeakReports.Build(leaked, atExit: false);
+                ReportSink.Record(report);
+                throw new MmapLeakException(leaked, report.Text);
             }
         }
 
@@ -88,9 +118,11 @@ namespace CheckedMmap
         public static void FlushQuarantine() => MmapRuntime.FlushQuarantine();
 
         /// <summary>
-        /// "==CheckedMmap== ERROR: LeakCheck: 2 mapping(s) (12288 bytes) still mapped", then per mapping
-        /// "alloc3: 8192 bytes at 0x… created by mmap on thread 1 here:" and its stack, then a SUMMARY line.
+        /// The leak report: "==CheckedMmap== ERROR: leak: 2 mappings (12288 bytes) still mapped", then per mapping where it
+        /// lies and "allocN was created by mmap on thread N here:" with its stack, then a SUMMARY line.
         /// </summary>
+        /// <exception cref="ArgumentNullException"><paramref name="mappings"/> is null.</exception>
+        /// <exception cref="ArgumentException">An element of <paramref name="mappings"/> is null.</exception>
         public static string FormatLeakReport(IEnumerable<MappingInfo> mappings)
         {
             if (mappings == null)
@@ -99,28 +131,15 @@ namespace CheckedMmap
             }
 
             var list = new List<MappingInfo>(mappings);
-            ulong bytes = 0;
             for (int i = 0; i < list.Count; i++)
             {
                 if (list[i] == null)
                 {
                     throw new ArgumentException("Element " + i.ToString(CultureInfo.InvariantCulture) + " is null.", nameof(mappings));
                 }
-
-                bytes += list[i].SizeBytes;
             }
 
-            var sb = new StringBuilder();
-            sb.AppendFormat(CultureInfo.InvariantCulture, "==CheckedMmap== ERROR: LeakCheck: {0} mapping(s) ({1} bytes) still mapped", list.Count, bytes).AppendLine();
-            foreach (MappingInfo m in list)
-            {
-                sb.AppendFormat(CultureInfo.InvariantCulture, "{0}: {1} bytes at {2} created by {3} on {4} here:",
-                    m.Name, m.SizeBytes, MmapMessages.Hex(m.Start), m.CreatedBy, MappingInfo.ThreadText(m.CreatedThreadId, m.CreatedThreadName)).AppendLine();
-                sb.Append(m.CreationStack);
-            }
-
-            sb.AppendFormat(CultureInfo.InvariantCulture, "SUMMARY: CheckedMmap: {0} bytes leaked in {1} mapping(s).", bytes, list.Count).AppendLine();
-            return sb.ToString();
+            return LeakReports.Build(list, atExit: false).Text;
         }
     }
 }

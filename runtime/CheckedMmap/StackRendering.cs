@@ -1,67 +1,94 @@
-// Stacks are captured as StackTrace objects (cheap: no strings) and turned into text only for a report.
+// Stacks are captured as StackTrace objects (cheap: no strings) and turned into text only for a report. Rendering
+// keeps the user's frames: CheckedMmap's own (but the public Mman entry point), the runtime's reflection, exception
+// dispatch and async/thread start-up plumbing, and test frameworks' frames are left out and counted.
 using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text;
+using CheckedMmap.Reports;
 
 namespace CheckedMmap
 {
     internal static class StackRendering
     {
+        private const string NoStackFileLine = "(no stack: capture is off; CHECKEDMMAP_STACKS=methods or fileline captures creation and destruction stacks)";
+
         private static readonly Assembly Own = typeof(StackRendering).Assembly;
 
-        /// <summary>
-        /// The creation stack: every mode but <see cref="StackCaptureMode.None"/> takes one (a full runtime stack walk, the
-        /// one expensive step of a checked call, so at most one per mapping lifetime by default).
-        /// </summary>
+        // Namespaces whose frames are plumbing between the user's code and the thread's start: never where a bug is.
+        private static readonly string[] Plumbing =
+        {
+            "System.Runtime.EH",
+            "System.Runtime.CompilerServices.",
+            "System.Runtime.ExceptionServices.",
+            "System.Reflection.",
+            "System.RuntimeMethodHandle",
+            "System.Threading.ExecutionContext",
+            "System.Threading.Thread",
+            "System.Threading.ThreadPool",
+            "System.Threading.PortableThreadPool",
+            "System.Threading.ThreadPoolWorkQueue",
+            "System.Threading.Tasks.Task",
+            "System.Threading.Tasks.ThreadPoolTaskScheduler",
+            "System.Threading.Tasks.AwaitTaskContinuation",
+            "System.Threading.Tasks.ContinuationTaskFromTask",
+            "System.Threading.Tasks.ContinuationResultTaskFromTask",
+            "System.Threading.Tasks.SynchronizationContextAwaitTaskContinuation",
+            "System.Threading.QueueUserWorkItemCallback",
+            "System.Threading.TimerQueue",
+            "System.Threading.WaitHandle",
+            "System.Threading.Tasks.TaskScheduler",
+            "System.Threading.Tasks.Parallel",
+            "Xunit.",
+            "xunit.",
+            "NUnit.",
+            "Microsoft.VisualStudio.TestPlatform.",
+            "Microsoft.TestPlatform.",
+            "Microsoft.Testing.",
+            "TUnit.",
+        };
+
+        /// <summary>The creation stack: taken in every mode but <see cref="StackCaptureMode.None"/> (file:line only with MethodsWithFileLine).</summary>
         public static StackTrace? CaptureCreation(StackCaptureMode mode) => mode switch
         {
             StackCaptureMode.None => null,
             StackCaptureMode.MethodsWithFileLine => new StackTrace(1, true),
-            _ => new StackTrace(1, false),
+            _ => LazyStackTrace.Capture(),
         };
 
         /// <summary>
-        /// The destruction stack: only <see cref="StackCaptureMode.MethodsWithFileLine"/> takes one; the others record the
-        /// destroying call's site (file:line) through the caller-info parameters, which costs nothing.
+        /// The destruction stack: taken in every mode but <see cref="StackCaptureMode.None"/>, like the creation stack, so
+        /// a use after munmap or double munmap names whoever released, not only the allocator's release method.
         /// </summary>
-        public static StackTrace? CaptureDestruction(StackCaptureMode mode) =>
-            mode == StackCaptureMode.MethodsWithFileLine ? new StackTrace(1, true) : null;
+        public static StackTrace? CaptureDestruction(StackCaptureMode mode) => CaptureCreation(mode);
 
         /// <summary>A history entry: the call site line when known, then the stack or why there is none.</summary>
-        public static string Render(CallSite? site, StackTrace? trace, bool creation)
+        public static string Render(CallSite? site, StackTrace? trace)
         {
-            if (site == null)
-            {
-                return trace == null && !creation
-                    ? "    (no stack: only StackCaptureMode.MethodsWithFileLine (CHECKEDMMAP_STACKS=fileline) captures destruction stacks)" + Environment.NewLine
-                    : Render(trace);
-            }
-
-            string head = "    " + site.ToString() + Environment.NewLine;
+            string head = site == null ? string.Empty : "    " + site.ToString() + Environment.NewLine;
             if (trace != null)
             {
-                return head + Render(trace);
+                return head + Render(trace).Text;
             }
 
-            return head + (creation
-                ? "    (no stack: capture is off; set CheckedMmapOptions.StackCapture or CHECKEDMMAP_STACKS=methods)"
-                : "    (no stack: only StackCaptureMode.MethodsWithFileLine (CHECKEDMMAP_STACKS=fileline) captures destruction stacks)") + Environment.NewLine;
+            return head + "    " + NoStackFileLine + Environment.NewLine;
         }
 
-        /// <summary>"    #0 at Ns.Type.Method(Int32) in /src/File.cs:line 12" per frame, CheckedMmap's own frames left out.</summary>
+        /// <summary>"    #0 at Ns.Type.Method(Int32 a) in /src/File.cs:line 12" per user frame, then how many were left out.</summary>
         [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026",
             Justification = "Reports only: a trimmed method renders with less detail, never wrongly.")]
-        public static string Render(StackTrace? trace)
+        public static RenderedStack Render(StackTrace? trace)
         {
             if (trace == null)
             {
-                return "    (no stack: capture is off; set CheckedMmapOptions.StackCapture or CHECKEDMMAP_STACKS=methods for creation stacks, fileline for both)" + Environment.NewLine;
+                return RenderedStack.Lines("    " + NoStackFileLine + Environment.NewLine);
             }
 
             var sb = new StringBuilder();
-            int n = 0;
+            int shown = 0;
+            int hidden = 0;
+            string? first = null;
             StackFrame[] frames = trace.GetFrames();
             for (int i = 0; i < frames.Length; i++)
             {
@@ -69,46 +96,91 @@ namespace CheckedMmap
                 MethodBase? m = f.GetMethod();
                 if (m == null)
                 {
-                    continue;
-                }
-
-                // The runtime's exception dispatch frames (fault reports are rendered during dispatch).
-                if (m.DeclaringType?.FullName?.StartsWith("System.Runtime.EH", StringComparison.Ordinal) == true)
-                {
+                    hidden++;
                     continue;
                 }
 
                 if (m.DeclaringType?.Assembly == Own)
                 {
-                    // Keep only the outermost public Mman frame (the void* overload calls the nint one).
+                    // Keep only the outermost public Mman frame (the "interceptor" frame, as ASan shows __interceptor_free).
                     MethodBase? outer = i + 1 < frames.Length ? frames[i + 1].GetMethod() : null;
                     if (!IsUserFacing(m) || (outer != null && IsUserFacing(outer)))
                     {
+                        hidden++;
                         continue;
                     }
                 }
-
-                sb.Append("    #").Append(n.ToString(CultureInfo.InvariantCulture)).Append(" at ");
-                AppendMethod(sb, m);
-                string? file = f.GetFileName();
-                if (file != null)
+                else if (IsPlumbing(m))
                 {
-                    sb.Append(" in ").Append(file).Append(":line ").Append(f.GetFileLineNumber().ToString(CultureInfo.InvariantCulture));
+                    hidden++;
+                    continue;
                 }
 
-                sb.AppendLine();
-                n++;
+                var line = new StringBuilder();
+                AppendMethod(line, m);
+                string? file = f.GetFileName();
+                int lineNumber = f.GetFileLineNumber();
+                if (file == null && SourceLines.TryGet(m, f.GetILOffset(), out string? pdbFile, out int pdbLine))
+                {
+                    // Captured methods-only (the fast default): the line comes from the PDB now, for the report.
+                    file = pdbFile;
+                    lineNumber = pdbLine;
+                }
+
+                if (file != null)
+                {
+                    line.Append(" in ").Append(file).Append(":line ").Append(lineNumber.ToString(CultureInfo.InvariantCulture));
+                }
+
+                // The SUMMARY names the first frame of the user's own code (not CheckedMmap's, not the base library's).
+                if (first == null && m.DeclaringType?.Assembly != Own && !IsLibrary(m))
+                {
+                    first = line.ToString();
+                }
+
+                sb.Append("    #").Append(shown.ToString(CultureInfo.InvariantCulture)).Append(" at ").Append(line).AppendLine();
+                shown++;
             }
 
-            if (n == 0)
+            if (shown == 0)
             {
-                sb.AppendLine("    (no frames)");
+                sb.AppendLine("    (no frames of user code)");
             }
 
-            return sb.ToString();
+            if (hidden > 0)
+            {
+                sb.Append("    (").Append(hidden.ToString(CultureInfo.InvariantCulture))
+                  .AppendLine(hidden == 1 ? " frame of CheckedMmap, the runtime or a test framework not shown)" : " frames of CheckedMmap, the runtime or a test framework not shown)");
+            }
+
+            return new RenderedStack(sb.ToString(), first);
         }
 
-        // The public entry point (Mman.munmap, ...) is the "interceptor" frame, as ASan shows __interceptor_free.
+        private static bool IsLibrary(MethodBase m)
+        {
+            string? name = m.DeclaringType?.FullName;
+            return name != null && (name.StartsWith("System.", StringComparison.Ordinal) || name.StartsWith("Microsoft.", StringComparison.Ordinal));
+        }
+
+        private static bool IsPlumbing(MethodBase m)
+        {
+            string? ns = m.DeclaringType?.FullName;
+            if (ns == null)
+            {
+                return false;
+            }
+
+            foreach (string p in Plumbing)
+            {
+                if (ns.StartsWith(p, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         private static bool IsUserFacing(MethodBase m) => m.DeclaringType == typeof(Mman) && m.IsPublic;
 
         private static void AppendMethod(StringBuilder sb, MethodBase m)

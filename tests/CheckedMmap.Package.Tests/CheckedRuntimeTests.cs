@@ -41,7 +41,7 @@ namespace CheckedMmap.Package.Tests
             Assert.Contains("caught CheckedMmap.UndefinedBehaviorException", checkedRun.Output);
             Assert.Contains($"incorrect layout on deallocation: alloc", checkedRun.Output);
             Assert.Contains($"has size {2 * Page} and alignment {Page}, but gave size {Page} and alignment {Page}", checkedRun.Output);
-            string creation = After(checkedRun.Output, "was created here");
+            string creation = After(checkedRun.Output, "was created by mmap on thread");
             Assert.Contains("App.PageRuns.MapRun", creation);
             Assert.Contains("App.Program.Main", creation);
         }
@@ -69,7 +69,7 @@ namespace CheckedMmap.Package.Tests
             Assert.Contains("mode=checked", run.Output);
             Assert.Contains("caught CheckedMmap.UndefinedBehaviorException", run.Output);
             Assert.Contains("incorrect layout on deallocation", run.Output);
-            Assert.Contains("TransitiveApp.Program.Main", After(run.Output, "was created here"));
+            Assert.Contains("TransitiveApp.Program.Main", After(run.Output, "was created by mmap on thread"));
         }
 
         private static string After(string text, string marker)

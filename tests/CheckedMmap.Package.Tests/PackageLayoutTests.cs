@@ -29,9 +29,17 @@ namespace CheckedMmap.Package.Tests
                 "analyzers/dotnet/cs/CheckedMmap.Analyzers.dll",
                 "build/CheckedMmap.targets",
                 "buildTransitive/CheckedMmap.targets",
+                "buildTransitive/CheckedMmapTestEntryPoint.cs",
                 "lib/net8.0/CheckedMmap.dll",
                 "lib/net8.0/CheckedMmap.xml",
             }.ToList();
+            if (OperatingSystem.IsLinux())
+            {
+                // The fault pre-handler is compiled on Linux hosts only (gcc and the arm64 cross compiler).
+                expected.Add("runtimes/linux-arm64/native/libcheckedmmap_fault.so");
+                expected.Add("runtimes/linux-x64/native/libcheckedmmap_fault.so");
+            }
+
             if (File.Exists(Path.Combine(_package.RepositoryRoot, "analyzers", "CheckedMmap.CodeFixes", "CheckedMmap.CodeFixes.csproj")))
             {
                 expected.Add("analyzers/dotnet/cs/CheckedMmap.CodeFixes.dll");
@@ -44,6 +52,13 @@ namespace CheckedMmap.Package.Tests
             Assert.Contains("CheckedMmap.UndefinedBehaviorException", TypeNames(zip, "lib/net8.0/CheckedMmap.dll"));
             Assert.Contains("T:CheckedMmap.Mman", Read(zip, "lib/net8.0/CheckedMmap.xml"));
             Assert.Contains(AssemblyReferences(zip, "analyzers/dotnet/cs/CheckedMmap.Analyzers.dll"), name => name == "Microsoft.CodeAnalysis");
+
+            // The fault pre-handler: an ELF shared object for each architecture (e_machine 62 = x86-64, 183 = AArch64).
+            if (OperatingSystem.IsLinux())
+            {
+                Assert.Equal(62, ElfMachine(zip, "runtimes/linux-x64/native/libcheckedmmap_fault.so"));
+                Assert.Equal(183, ElfMachine(zip, "runtimes/linux-arm64/native/libcheckedmmap_fault.so"));
+            }
 
             // build/ hands direct references the same glue as buildTransitive/ gives every reference.
             Assert.Contains("buildTransitive", Read(zip, "build/CheckedMmap.targets"));
@@ -112,6 +127,23 @@ namespace CheckedMmap.Package.Tests
             using var pe = new PEReader(new MemoryStream(Bytes(zip, entry)));
             MetadataReader metadata = pe.GetMetadataReader();
             return metadata.AssemblyReferences.Select(h => metadata.GetString(metadata.GetAssemblyReference(h).Name)).ToArray();
+        }
+
+        private static int ElfMachine(ZipArchive zip, string entry)
+        {
+            using Stream stream = zip.GetEntry(entry)!.Open();
+            byte[] header = new byte[20];
+            int read = 0;
+            while (read < header.Length)
+            {
+                int n = stream.Read(header, read, header.Length - read);
+                Assert.True(n > 0, entry + " is shorter than an ELF header");
+                read += n;
+            }
+
+            Assert.True(header[0] == 0x7f && header[1] == (byte)'E' && header[2] == (byte)'L' && header[3] == (byte)'F', entry + " is not ELF");
+            Assert.Equal(3, header[16]); // ET_DYN: a shared object
+            return header[18] | (header[19] << 8);
         }
     }
 }

@@ -57,18 +57,22 @@ public sealed unsafe class CallSiteTests : IDisposable
         string destroyed = m.DestructionStack!;
         Assert.StartsWith("    " + m.DestructionCallSite, destroyed, StringComparison.Ordinal);
         Assert.Contains(m.DestructionCallSite!.ToString(), m.Describe());
-        Assert.Contains($"{m.Name} was destroyed here:", m.Describe());
+        Assert.Contains($"{m.Name} was destroyed by munmap on thread", m.Describe());
 
-        // Stacks: creation in every mode but None; destruction only with file:line.
+        // Stacks: creation and destruction in every mode but None; file:line in the frames only with MethodsWithFileLine.
         Assert.Equal(mode != StackCaptureMode.None, m.CreationStackTrace != null);
-        Assert.Equal(mode == StackCaptureMode.MethodsWithFileLine, m.DestructionStackTrace != null);
+        Assert.Equal(mode != StackCaptureMode.None, m.DestructionStackTrace != null);
         if (mode == StackCaptureMode.MethodsWithFileLine)
         {
             Assert.Contains($"CallSiteTests.cs:line {line}", destroyed.Substring(destroyed.IndexOf('#', StringComparison.Ordinal)));
         }
+        else if (mode == StackCaptureMode.Methods)
+        {
+            Assert.Contains($"#1 at CheckedMmap.Tests.CallSiteTests.{nameof(Munmap_records_its_call_site_in_every_mode)}(StackCaptureMode mode)", destroyed);
+        }
         else
         {
-            Assert.Contains("(no stack: only StackCaptureMode.MethodsWithFileLine", destroyed);
+            Assert.Contains("(no stack: capture is off", destroyed);
         }
     }
 
@@ -91,7 +95,7 @@ public sealed unsafe class CallSiteTests : IDisposable
         AssertSite(fresh.CreationCallSite, "mremap", line, member);
         Assert.StartsWith("    " + fresh.CreationCallSite, fresh.CreationStack, StringComparison.Ordinal);
         Assert.Equal(mode != StackCaptureMode.None, fresh.CreationStackTrace != null);
-        Assert.Equal(mode == StackCaptureMode.MethodsWithFileLine, old.DestructionStackTrace != null);
+        Assert.Equal(mode != StackCaptureMode.None, old.DestructionStackTrace != null); // the same walk as the creation stack
         if (mode == StackCaptureMode.None)
         {
             Assert.Contains("capture is off", fresh.CreationStack);
@@ -113,9 +117,12 @@ public sealed unsafe class CallSiteTests : IDisposable
         var e = Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(p, 2 * P));
         Assert.Equal(UndefinedBehaviorKind.Freed, e.Kind);
         string report = e.Report;
-        Assert.Contains($"{e.Mapping!.Name} was created here:", report);
+        Assert.Contains($"{e.Mapping!.Name} was created by mmap on thread", report);
         Assert.Contains(nameof(Ub_report_names_where_the_mapping_was_destroyed_by_default), report); // the creation stack
-        Assert.Contains($"{e.Mapping.Name} was destroyed here:{Environment.NewLine}    munmap called at ", report);
+        Assert.Contains($"{e.Mapping.Name} was destroyed by munmap on {ThisThread} here:{Environment.NewLine}    munmap called at ", report);
+        // and, by default, the destroying call's stack after its call site
+        string destruction = report.Substring(report.IndexOf("was destroyed by munmap", StringComparison.Ordinal));
+        Assert.Contains($"#1 at CheckedMmap.Tests.CallSiteTests.{nameof(Ub_report_names_where_the_mapping_was_destroyed_by_default)}()", destruction);
         Assert.Contains($"CallSiteTests.cs:line {line} (in {nameof(Ub_report_names_where_the_mapping_was_destroyed_by_default)})", report);
     }
 
@@ -158,7 +165,7 @@ public sealed unsafe class CallSiteTests : IDisposable
         Assert.NotEqual(Mman.MAP_FAILED, viaDelegate);
         Assert.Null(MmapTracker.FindMapping(viaDelegate)!.CreationCallSite);
         Assert.Equal(0, unmap(viaDelegate, P));
-        Assert.Contains("(no stack: only StackCaptureMode.MethodsWithFileLine", MmapTracker.FindMapping(q)!.DestructionStack);
+        Assert.Contains(nameof(Libc_shaped_method_groups_still_convert_and_work), MmapTracker.FindMapping(q)!.DestructionStack); // no call site, but the stack
         nint r = Map(P);
         Assert.Equal(0, unmapPointer((void*)r, P));
         Assert.Equal(MappingState.Quarantined, MmapTracker.FindMapping(r)!.State);

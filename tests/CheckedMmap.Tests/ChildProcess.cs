@@ -1,85 +1,43 @@
-// Code that crashes on purpose runs only in a child process: the test assembly re-enters itself through
-// `dotnet exec` with CHECKEDMMAP_TEST_SCENARIO set, and its own Main runs that scenario.
+// Code that crashes on purpose runs only in a child process, through the package's own helper
+// (CheckedMmap.Testing.ChildProcessScenario): the test assembly re-enters itself through `dotnet exec`, and its Main
+// runs the scenario the helper names.
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using System.Threading;
-using System.Threading.Tasks;
+using CheckedMmap.Testing;
 
 namespace CheckedMmap.Tests;
 
 internal static class ChildProcess
 {
-    public const string ScenarioVariable = "CHECKEDMMAP_TEST_SCENARIO";
-
     /// <summary>
     /// The test assembly's entry point (GenerateProgramFile is off): the test host never calls it, `dotnet exec`
     /// does. A Main rather than a module initializer, so scenarios may start threads (a module initializer holds
     /// the module's type-initialization lock, and a second thread would wait on it forever).
     /// </summary>
-    public static int Main()
-    {
-        string? name = Environment.GetEnvironmentVariable(ScenarioVariable);
-        if (string.IsNullOrEmpty(name))
-        {
-            Console.Error.WriteLine("set " + ScenarioVariable + " to a ChildScenarios method");
-            return 96;
-        }
-
-        MethodInfo? m = typeof(ChildScenarios).GetMethod(name, BindingFlags.Public | BindingFlags.Static);
-        if (m == null)
-        {
-            Console.Error.WriteLine("unknown scenario " + name);
-            return 97;
-        }
-
-        ((Action)m.CreateDelegate(typeof(Action)))();
-        Console.Out.Flush();
-        return 0;
-    }
+    public static int Main() => ChildProcessScenario.RunRequestedScenario();
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
     {
         public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
     }
 
+    /// <summary>Runs <see cref="ChildScenarios"/>'s method <paramref name="scenario"/> in a child process with no CheckedMmap setting but <paramref name="env"/>.</summary>
     public static Result Run(string scenario, params (string Name, string Value)[] env)
     {
-        string assembly = typeof(ChildProcess).Assembly.Location;
-        var psi = new ProcessStartInfo("dotnet")
+        MethodInfo m = typeof(ChildScenarios).GetMethod(scenario, BindingFlags.Public | BindingFlags.Static)
+            ?? throw new ArgumentException("unknown scenario " + scenario, nameof(scenario));
+        var settings = new (string Name, string? Value)[env.Length];
+        for (int i = 0; i < env.Length; i++)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("exec");
-        psi.ArgumentList.Add(assembly);
-        psi.Environment[ScenarioVariable] = scenario;
-        psi.Environment["DOTNET_DbgEnableMiniDump"] = "0";
-        psi.Environment["DOTNET_EnableCrashReport"] = "0";
-        foreach (string key in CheckedMmapOptions.EnvironmentVariables.Keys)
-        {
-            psi.Environment.Remove(key);
+            settings[i] = (env[i].Name, env[i].Value);
         }
 
-        foreach ((string name, string value) in env)
-        {
-            psi.Environment[name] = value;
-        }
-
-        using Process p = Process.Start(psi)!;
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException("child scenario " + scenario + " did not finish");
-        }
-
-        p.WaitForExit();
-        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+        ChildProcessResult r = ChildProcessScenario.Run((Action)m.CreateDelegate(typeof(Action)), settings);
+        return new Result(r.ExitCode, r.StandardOutput, r.StandardError);
     }
 }
 
@@ -166,6 +124,102 @@ public static unsafe partial class ChildScenarios
         t.Start();
         t.Join();
         Console.WriteLine("NOT REACHED");
+    }
+
+    [DllImport("libc", EntryPoint = "memset")]
+    private static extern void* LibcMemset(void* s, int c, nuint n);
+
+    /// <summary>libc's memset runs 16 bytes past the end of a mapping: a fault in native code.</summary>
+    public static void NativeMemsetPastEnd()
+    {
+        byte* p = (byte*)Mman.mmap(null, 4096, RW, PA, -1, 0);
+        Console.WriteLine("about to memset past the end");
+        Console.Out.Flush();
+        LibcMemset(p, 0, 4096 + 16);
+        Console.WriteLine("NOT REACHED");
+    }
+
+    /// <summary>libc's memset clears a mapping after munmap: a use after munmap in native code.</summary>
+    public static void NativeMemsetAfterMunmap()
+    {
+        byte* p = (byte*)Mman.mmap(null, 8192, RW, PA, -1, 0);
+        Mman.munmap(p, 8192);
+        Console.WriteLine("about to memset freed memory");
+        Console.Out.Flush();
+        LibcMemset(p, 0, 8192);
+        Console.WriteLine("NOT REACHED");
+    }
+
+    /// <summary>libc's memset starts 16 bytes before a mapping: an underflow in native code.</summary>
+    public static void NativeMemsetBeforeStart()
+    {
+        byte* p = (byte*)Mman.mmap(null, 4096, RW, PA, -1, 0);
+        Console.WriteLine("about to memset before the start");
+        Console.Out.Flush();
+        LibcMemset(p - 16, 0, 32);
+        Console.WriteLine("NOT REACHED");
+    }
+
+    /// <summary>libc's memset through the old pointer after mremap moved the mapping.</summary>
+    public static void NativeMemsetAfterMremapMove()
+    {
+        byte* p = (byte*)Mman.mmap(null, 4096, RW, PA, -1, 0);
+        byte* q = (byte*)Mman.mremap(p, 4096, 16384, Mman.MREMAP_MAYMOVE);
+        LibcMemset(q, 1, 16384);
+        Console.WriteLine("about to memset through the old pointer");
+        Console.Out.Flush();
+        LibcMemset(p, 0, 4096);
+        Console.WriteLine("NOT REACHED");
+    }
+
+    /// <summary>Span.Clear over 12 KiB of a 4 KiB mapping: the runtime's native memset runs past the guard page.</summary>
+    public static void LargeClearFarPastEnd()
+    {
+        byte* p = (byte*)Mman.mmap(null, 4096, RW, PA, -1, 0);
+        Console.WriteLine("about to clear past the end");
+        Console.Out.Flush();
+        new Span<byte>(p, 3 * 4096).Clear();
+        Console.WriteLine("NOT REACHED");
+    }
+
+    private static void OnWorker(Action body)
+    {
+        var t = new Thread(() => body()) { Name = "worker" };
+        t.Start();
+        t.Join();
+    }
+
+    public static void WriteOnePastRoundedEndOnWorkerThread() => OnWorker(WriteOnePastRoundedEnd);
+
+    public static void WriteOneByteBeforeStartOnWorkerThread() => OnWorker(WriteOneByteBeforeStart);
+
+    public static void WriteAfterMremapMoveOnWorkerThread() => OnWorker(WriteAfterMremapMove);
+
+    /// <summary>With the legacy policy the fault is an AccessViolationException whose message is the report.</summary>
+    public static void CatchOverflow()
+    {
+        byte* p = (byte*)Mman.mmap(null, 4096, RW, PA, -1, 0);
+        try
+        {
+            Poke(p + 4096 + 16, 1);
+            Console.WriteLine("NOT REACHED");
+        }
+        catch (AccessViolationException e)
+        {
+            Console.WriteLine("caught: " + e.Message);
+        }
+
+        try
+        {
+            Poke(null, 1);
+        }
+        catch (NullReferenceException)
+        {
+            Console.WriteLine("null stays NullReferenceException");
+        }
+
+        Mman.munmap(p, 4096);
+        Console.WriteLine("went on");
     }
 
     public static void ReportActive() => Console.WriteLine("fault reports active: " + CheckedMmapOptions.FaultReportsActive);

@@ -32,7 +32,7 @@ public sealed unsafe class ConfigurationTests : IDisposable
         Assert.Equal(4096, Mman.getpagesize());
         Assert.False(CheckedMmapOptions.IsPageSizeForced);
         var e = Assert.Throws<UnsupportedMmapException>(() => Mman.sysconf(84));
-        Assert.Equal("unimplemented sysconf name: 84", e.Message);
+        Assert.Equal("unimplemented sysconf name: 84", e.MiriMessage);
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed unsafe class ConfigurationTests : IDisposable
         nint p = Mman.mmap(0, 3 * 16384, RW, PA, -1, 0);
         MappingInfo m = MmapTracker.FindMapping(p)!;
         var e = Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(p, 1));
-        Assert.Equal($"incorrect layout on deallocation: {m.Name} has size 49152 and alignment 16384, but gave size 16384 and alignment 16384", e.Message);
+        Assert.Equal($"incorrect layout on deallocation: {m.Name} has size 49152 and alignment 16384, but gave size 16384 and alignment 16384", e.MiriMessage);
         Assert.Equal(0, Mman.munmap(p, 3 * 16384));
     }
 
@@ -100,7 +100,7 @@ public sealed unsafe class ConfigurationTests : IDisposable
         MappingInfo m = MmapTracker.FindMapping(p)!;
         Assert.Equal((nuint)1024, m.Size);
         var e = Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(p, 4096));
-        Assert.Equal($"incorrect layout on deallocation: {m.Name} has size 1024 and alignment 1024, but gave size 4096 and alignment 1024", e.Message);
+        Assert.Equal($"incorrect layout on deallocation: {m.Name} has size 1024 and alignment 1024, but gave size 4096 and alignment 1024", e.MiriMessage);
         Assert.Equal(0, Mman.munmap(p, 1024));
     }
 
@@ -141,7 +141,7 @@ public sealed unsafe class ConfigurationTests : IDisposable
         Unsupported("CheckedMmap does not support mremap on this target: Miri provides mremap for Linux targets only",
             () => Mman.mremap(p, 4096, 8192, Mman.MREMAP_MAYMOVE));
         var missing = Assert.Throws<UnsupportedMmapException>(() => Mman.MAP_POPULATE);
-        Assert.Equal("MAP_POPULATE is not defined on the emulated target (MacOS)", missing.Message);
+        Assert.Equal("MAP_POPULATE is not defined on the emulated target (MacOS)", missing.MiriMessage);
         Assert.Equal(0, Mman.munmap(p, 4096));
     }
 
@@ -279,7 +279,7 @@ public sealed unsafe class ConfigurationTests : IDisposable
     public void Every_environment_variable_is_listed()
     {
         Assert.Equal(
-            new[] { "CHECKEDMMAP_EVICTED_HISTORY", "CHECKEDMMAP_FAULT_REPORTS", "CHECKEDMMAP_GUARD_PAGES", "CHECKEDMMAP_LEAK_CHECK_AT_EXIT", "CHECKEDMMAP_MAP_ENTRY_HEADROOM", "CHECKEDMMAP_PAGE_SIZE_KIB", "CHECKEDMMAP_QUARANTINE_BYTES", "CHECKEDMMAP_QUARANTINE_COUNT", "CHECKEDMMAP_STACKS", "CHECKEDMMAP_TARGET" },
+            new[] { "CHECKEDMMAP_EVICTED_HISTORY", "CHECKEDMMAP_FAULT_REPORTS", "CHECKEDMMAP_GUARD_PAGES", "CHECKEDMMAP_LEAK_CHECK_AT_EXIT", "CHECKEDMMAP_MAP_ENTRY_HEADROOM", "CHECKEDMMAP_PAGE_SIZE_KIB", "CHECKEDMMAP_QUARANTINE_BYTES", "CHECKEDMMAP_QUARANTINE_COUNT", "CHECKEDMMAP_REPORT_FILE", "CHECKEDMMAP_STACKS", "CHECKEDMMAP_TARGET" },
             new SortedSet<string>(CheckedMmapOptions.EnvironmentVariables.Keys));
     }
 
@@ -309,11 +309,20 @@ public sealed unsafe class ConfigurationTests : IDisposable
         nint c = Map(4096);
         MappingInfo mc = MmapTracker.FindMapping(c)!;
         Assert.Contains("ConfigurationTests.Stack_capture_modes()", mc.CreationStack);
-        // The first line is the call site (file:line from caller-info, free); the captured frames carry no file:line.
+        // The first line is the call site (file:line from caller-info, free); the frames were captured without file
+        // information (cheap) and get their file:line from the PDB when the report is rendered.
         Assert.StartsWith("    " + mc.CreationCallSite, mc.CreationStack, StringComparison.Ordinal);
-        Assert.DoesNotContain(":line ", mc.CreationStack!.Substring(mc.CreationStack.IndexOf('\n') + 1));
+        Assert.Null(mc.CreationStackTrace!.GetFrame(0)!.GetFileName());
+        Assert.Contains("ConfigurationTests.Stack_capture_modes() in ", mc.CreationStack!.Substring(mc.CreationStack.IndexOf('\n') + 1));
+        Assert.Contains("ConfigurationTests.cs:line ", mc.CreationStack.Substring(mc.CreationStack.IndexOf('\n') + 1));
         Assert.DoesNotContain("MmapRuntime", mc.CreationStack);
         Unmap(c, 4096);
+        // The default mode takes the destruction stack too (methods only), after the call site.
+        Assert.NotNull(mc.DestructionStackTrace);
+        Assert.StartsWith("    " + mc.DestructionCallSite, mc.DestructionStack, StringComparison.Ordinal);
+        Assert.Contains("ConfigurationTests.Stack_capture_modes()", mc.DestructionStack);
+        Assert.Contains("frames of CheckedMmap, the runtime or a test framework not shown)", mc.DestructionStack);
+        Assert.DoesNotContain("Xunit", mc.DestructionStack);
     }
 
     [Fact]

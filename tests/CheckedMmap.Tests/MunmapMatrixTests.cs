@@ -41,10 +41,11 @@ public unsafe class MunmapMatrixTests
         var e = Ub(UndefinedBehaviorKind.IncorrectLayout, Messages.Layout(m, 8192, 4096), () => Mman.munmap(p, 1));
         Assert.Equal(
             $"incorrect layout on deallocation: {m.Name} has size 8192 and alignment 4096, but gave size 4096 and alignment 4096",
-            e.Message);
+            e.MiriMessage);
+        Assert.StartsWith($"==CheckedMmap== ERROR: partial munmap: 1 of the 8192 bytes of {m.Name} on thread ", e.Message);
         Assert.Same(m, e.Mapping);
         Assert.Equal(p, e.Address);
-        Assert.Contains($"{m.Name} was created here", e.ToString());
+        Assert.Contains($"{m.Name} was created by mmap on thread", e.ToString());
         Assert.Contains(nameof(U4_partial_unmap_is_incorrect_layout_and_changes_nothing), e.Report);
         Assert.True(m.IsLive);
         Fill(p, 2 * P, 3); // still mapped, both pages
@@ -107,11 +108,13 @@ public unsafe class MunmapMatrixTests
         var e = Ub(UndefinedBehaviorKind.Freed, Messages.Freed(m), () => Mman.munmap(p, P));
         Assert.Same(m, e.Mapping);
         string report = e.ToString();
-        Assert.Contains($"{m.Name} was created here:", report);
-        Assert.Contains($"{m.Name} was destroyed here:", report);
-        Assert.Contains("; created by mmap on thread", report);
-        Assert.Contains(", destroyed by munmap on thread", report);
+        string thread = ThisThread;
+        Assert.StartsWith($"==CheckedMmap== ERROR: double munmap: {m.Name} was already unmapped on {thread}{Environment.NewLine}", e.Message);
+        Assert.Contains($"{Hex(p)} is located 0 bytes inside the 4096-byte mapping {m.Name} [{Hex(p)}, {Hex(p + (nint)P)}), unmapped by munmap (quarantined)", report);
+        Assert.Contains($"{m.Name} was created by mmap on {thread} here:", report);
+        Assert.Contains($"{m.Name} was destroyed by munmap on {thread} here:", report);
         Assert.Contains("Undefined Behavior: " + Messages.Freed(m), report);
+        Assert.Contains($"SUMMARY: CheckedMmap: double munmap: {m.Name} was already unmapped in CheckedMmap.Tests.MunmapMatrixTests", report);
         // the creation, destruction and offending call all name this test
         int first = report.IndexOf(nameof(U10_second_munmap_has_been_freed_and_names_both_stacks), StringComparison.Ordinal);
         Assert.True(first >= 0);

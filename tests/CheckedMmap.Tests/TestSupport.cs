@@ -76,7 +76,8 @@ internal static unsafe class M
     public static UnsupportedMmapException Unsupported(string expectedMessage, Func<object> call)
     {
         var e = Assert.Throws<UnsupportedMmapException>(() => call());
-        Assert.Equal(expectedMessage, e.Message);
+        Assert.Equal(expectedMessage, e.MiriMessage);
+        Assert.Contains(expectedMessage, e.Message);
         Assert.IsAssignableFrom<NotSupportedException>(e);
         return e;
     }
@@ -85,11 +86,15 @@ internal static unsafe class M
     {
         var e = Assert.Throws<UndefinedBehaviorException>(() => call());
         Assert.Equal(kind, e.Kind);
-        Assert.Equal(expectedMessage, e.Message);
+        Assert.Equal(expectedMessage, e.MiriMessage);
+        Assert.Equal(e.Report, e.Message);
         return e;
     }
 
     public static string Hex(nint p) => "0x" + ((ulong)p).ToString("x");
+
+    /// <summary>How reports name the calling thread: "thread 5" or "thread 5 \"name\"".</summary>
+    public static string ThisThread => CheckedMmap.Reports.ReportBuilder.Thread(Environment.CurrentManagedThreadId, System.Threading.Thread.CurrentThread.Name);
 }
 
 public static class Messages

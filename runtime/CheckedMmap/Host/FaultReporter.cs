@@ -1,39 +1,62 @@
-// Optional: name the mapping when a guard page or the quarantine is hit. Linux x64 only, and only when the
-// (unsupported) DOTNET_legacyCorruptedStateExceptionsPolicy=1 makes managed access violations reach managed code.
-// A 29-byte trampoline in front of CoreCLR's SIGSEGV handler records the fault address (si_addr) and jumps on to
-// the runtime's handler; a FirstChanceException handler then looks the address up, prints a ==CheckedMmap== report
-// with the mapping's creation and destruction stacks, and fails fast (exit code 134).
+// Reports for guard-page and quarantine faults (Linux x64 and arm64), on by default.
+//
+// A small native library (Native/checkedmmap_fault.c, shipped as runtimes/<rid>/native/libcheckedmmap_fault.so)
+// installs a SIGSEGV/SIGBUS handler in front of the .NET runtime's. It watches the address range CheckedMmap's
+// mappings occupy (widened at every mapping) and does nothing else for faults outside it. For a fault inside it:
+//   - when the runtime hands access violations to managed code (DOTNET_legacyCorruptedStateExceptionsPolicy=1, which
+//     the package's test settings set), the runtime raises AccessViolationException; a first-chance handler here puts
+//     the report into that exception's message, so the test that faulted fails with the report and the run goes on;
+//   - when the process is going to end (no legacy policy: the runtime fails fast; or a fault in native code, which
+//     the runtime never hands on), the native handler asks the reporter thread below for the report through a pipe,
+//     waits for it to be printed, then lets the runtime's handler end the process as before (exit 134 or 139).
 using System;
 using System.Diagnostics;
-using System.Globalization;
+using System.IO;
+using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Text;
-using CheckedMmap.Contract;
-using CheckedMmap.Registry;
+using System.Threading;
+using CheckedMmap.Reports;
 
 namespace CheckedMmap.Host
 {
     internal static unsafe class FaultReporter
     {
-        private const int SIGSEGV = 11;
-        private const int SigactionSize = 152; // x86-64 glibc: handler 8, sa_mask 128, sa_flags 4 (+4), sa_restorer 8
+        public const string LibraryFile = "libcheckedmmap_fault.so";
+        private const int RequestBytes = 32;
+        private const int WaitMilliseconds = 5000;
 
         private static readonly object Sync = new object();
-        private static ulong* _slot;
-        private static bool _installed;
-        private static int _reporting;
+        private static delegate* unmanaged[Cdecl, SuppressGCTransition]<ulong, ulong, void> _watch;
+        private static delegate* unmanaged[Cdecl, SuppressGCTransition]<ulong> _takeLast;
+        private static delegate* unmanaged[Cdecl]<ulong*, int, int> _frames;
+        private static delegate* unmanaged[Cdecl]<ulong, byte*, int, int> _symbolize;
+        private static volatile bool _installed;
+        private static string? _unavailable;
 
         public static bool IsInstalled => _installed;
 
-        /// <summary>True when the runtime will hand managed access violations to managed code.</summary>
+        /// <summary>Why reports are not installed (null when they are or no attempt was made).</summary>
+        public static string? Unavailable => _unavailable;
+
+        /// <summary>True when the runtime hands managed access violations to managed code.</summary>
         public static bool LegacyCorruptedStatePolicy =>
             Environment.GetEnvironmentVariable("DOTNET_legacyCorruptedStateExceptionsPolicy") == "1" ||
             Environment.GetEnvironmentVariable("COMPlus_legacyCorruptedStateExceptionsPolicy") == "1";
 
         public static bool IsSupportedHere =>
-            RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+            RuntimeInformation.IsOSPlatform(OSPlatform.Linux)
+            && (RuntimeInformation.ProcessArchitecture == Architecture.X64 || RuntimeInformation.ProcessArchitecture == Architecture.Arm64);
 
-        /// <summary>Installs once; returns false (and changes nothing) where unsupported or when the runtime's handler is not a SA_SIGINFO handler.</summary>
+        /// <summary>Widens the watched range to a whole reservation (a chunk mappings are carved from, guards included; a few nanoseconds; nothing before install).</summary>
+        public static void WatchReservation(ulong start, ulong size)
+        {
+            if (_installed)
+            {
+                _watch(start, start + size);
+            }
+        }
+
+        /// <summary>Installs once; returns false (and changes nothing) where unsupported or when the library cannot be loaded.</summary>
         public static bool TryInstall()
         {
             lock (Sync)
@@ -43,181 +66,241 @@ namespace CheckedMmap.Host
                     return true;
                 }
 
-                if (!IsSupportedHere || !LegacyCorruptedStatePolicy)
+                if (!IsSupportedHere)
                 {
+                    _unavailable = "fault reports need Linux on x64 or arm64";
                     return false;
                 }
 
-                byte* old = stackalloc byte[SigactionSize];
-                new Span<byte>(old, SigactionSize).Clear();
-                if (sigaction(SIGSEGV, null, old) != 0)
+                if (!TryLoad(out nint lib))
                 {
+                    _unavailable = "the native library " + LibraryFile + " was not found next to CheckedMmap.dll (runtimes/<rid>/native/)";
                     return false;
                 }
 
-                ulong oldHandler = *(ulong*)old;
-                const int SA_SIGINFO = 4;
-                int flags = *(int*)(old + 136);
-                if (oldHandler <= 1 || (flags & SA_SIGINFO) == 0)
+                var install = (delegate* unmanaged[Cdecl]<int, int, int*, int*, int>)NativeLibrary.GetExport(lib, "checkedmmap_fault_install");
+                _watch = (delegate* unmanaged[Cdecl, SuppressGCTransition]<ulong, ulong, void>)NativeLibrary.GetExport(lib, "checkedmmap_fault_watch");
+                _takeLast = (delegate* unmanaged[Cdecl, SuppressGCTransition]<ulong>)NativeLibrary.GetExport(lib, "checkedmmap_fault_take_last");
+                _frames = (delegate* unmanaged[Cdecl]<ulong*, int, int>)NativeLibrary.GetExport(lib, "checkedmmap_fault_frames");
+                _symbolize = (delegate* unmanaged[Cdecl]<ulong, byte*, int, int>)NativeLibrary.GetExport(lib, "checkedmmap_fault_symbolize");
+                bool legacy = LegacyCorruptedStatePolicy;
+                int requestFd;
+                int replyFd;
+                if (install(legacy ? 0 : 1, WaitMilliseconds, &requestFd, &replyFd) != 0)
                 {
+                    _unavailable = "the SIGSEGV pre-handler could not be installed";
                     return false;
                 }
 
-                // The slot the handler writes stays read/write; the code page becomes read/execute.
-                int anon = MmapConstants.MAP_PRIVATE | MmapConstants.Linux.MapAnonymous;
-                nint slotPage = mmap(0, 4096, MmapConstants.PROT_READ_WRITE, anon, -1, 0);
-                if (slotPage == -1)
+                int requests = requestFd;
+                int replies = replyFd;
+                var reporter = new Thread(() => ServeRequests(requests, replies))
                 {
-                    return false;
+                    IsBackground = true,
+                    Name = "CheckedMmap fault reporter",
+                };
+                reporter.Start();
+                if (legacy)
+                {
+                    AppDomain.CurrentDomain.FirstChanceException += OnFirstChance;
                 }
 
-                nint codePage = mmap(0, 4096, MmapConstants.PROT_READ_WRITE, anon, -1, 0);
-                if (codePage == -1)
-                {
-                    munmap(slotPage, 4096);
-                    return false;
-                }
-
-                ulong* slot = (ulong*)slotPage;
-                byte* code = (byte*)codePage;
-                int i = 0;
-                void Emit(params byte[] bytes)
-                {
-                    foreach (byte b in bytes)
-                    {
-                        code[i++] = b;
-                    }
-                }
-
-                void Emit64(ulong v)
-                {
-                    *(ulong*)(code + i) = v;
-                    i += 8;
-                }
-
-                Emit(0x48, 0x8B, 0x46, 0x10);   // mov rax, [rsi+16]   ; siginfo->si_addr
-                Emit(0x49, 0xB8);               // mov r8, imm64      ; the slot
-                Emit64((ulong)slot);
-                Emit(0x49, 0x89, 0x00);         // mov [r8], rax
-                Emit(0x48, 0xB8);               // mov rax, imm64     ; CoreCLR's handler
-                Emit64(oldHandler);
-                Emit(0xFF, 0xE0);               // jmp rax
-                if (mprotect(codePage, 4096, MmapConstants.PROT_READ | MmapConstants.PROT_EXEC) != 0)
-                {
-                    munmap(codePage, 4096);
-                    munmap(slotPage, 4096);
-                    return false;
-                }
-
-                byte* act = stackalloc byte[SigactionSize];
-                new Span<byte>(old, SigactionSize).CopyTo(new Span<byte>(act, SigactionSize));
-                *(ulong*)act = (ulong)codePage;
-                _slot = slot;
-                if (sigaction(SIGSEGV, act, null) != 0)
-                {
-                    _slot = null;
-                    return false;
-                }
-
-                AppDomain.CurrentDomain.FirstChanceException += OnFirstChance;
                 _installed = true;
+                foreach (MappingInfo m in Registry.MmapRuntime.Snapshot(liveOnly: false))
+                {
+                    m.Slot = m.Slot; // watches its reservation
+                }
+
                 return true;
             }
         }
 
+        private static bool TryLoad(out nint handle)
+        {
+            string rid = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
+            string? dir = null;
+            try
+            {
+                string location = typeof(FaultReporter).Assembly.Location;
+                dir = location.Length == 0 ? AppContext.BaseDirectory : Path.GetDirectoryName(location);
+            }
+            catch (NotSupportedException)
+            {
+                dir = AppContext.BaseDirectory;
+            }
+
+            if (dir != null)
+            {
+                foreach (string candidate in new[] { Path.Combine(dir, "runtimes", rid, "native", LibraryFile), Path.Combine(dir, LibraryFile) })
+                {
+                    if (File.Exists(candidate) && NativeLibrary.TryLoad(candidate, out handle))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            // A package reference lists the file in the app's deps.json: the runtime's own probing finds it.
+            return NativeLibrary.TryLoad(LibraryFile, typeof(FaultReporter).Assembly, null, out handle);
+        }
+
+        // Managed faults under the legacy policy: the runtime raises AccessViolationException on the faulting thread.
         private static void OnFirstChance(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
         {
-            if (e.Exception is not AccessViolationException || _slot == null)
+            if (e.Exception is not AccessViolationException ave)
             {
                 return;
             }
 
-            ulong address = *_slot;
-            if (address == 0 || System.Threading.Interlocked.Exchange(ref _reporting, 1) != 0)
+            ulong address = _takeLast();
+            if (address == 0)
             {
                 return;
-            }
-
-            string? report = Describe(address, new StackTrace(1, true));
-            if (report == null)
-            {
-                System.Threading.Volatile.Write(ref _reporting, 0);
-                return; // not ours: let the runtime handle it as usual
             }
 
             try
             {
-                System.IO.TextWriter w = CheckedMmapOptions.ReportWriter;
-                w.Write(report);
-                w.Flush();
+                FinishedReport? report = FaultReports.Build(address, StackRendering.Render(new StackTrace(1, true)),
+                    ReportBuilder.Thread(Environment.CurrentManagedThreadId, Thread.CurrentThread.Name), null, FaultEnd.Exception);
+                if (report == null)
+                {
+                    return;
+                }
+
+                MessageField?.SetValue(ave, report.Text);
+                ReportSink.Record(report);
             }
             catch (Exception)
             {
-                // The fail-fast below still ends the process.
+                // The exception goes on as the runtime raised it.
             }
-
-            Environment.FailFast("CheckedMmap: invalid access at " + MmapMessages.Hex(address) + " (see the ==CheckedMmap== report above)");
         }
 
-        /// <summary>The report for a fault at <paramref name="address"/>, or null when it is not near a CheckedMmap mapping.</summary>
-        internal static string? Describe(ulong address, StackTrace access)
+        private static readonly FieldInfo? MessageField = typeof(Exception).GetField("_message", BindingFlags.Instance | BindingFlags.NonPublic);
+
+        // The reporter thread: blocked in read() (preemptive mode, so it never holds up a GC) until a fault that ends
+        // the process arrives; prints the report, then answers so the faulting thread goes on to the runtime's handler.
+        private static void ServeRequests(int requestFd, int replyFd)
         {
-            MappingInfo? inside = MmapRuntime.Find(address);
-            string what;
-            MappingInfo? m = inside;
-            ulong hostPage = HostMemory.Instance.PageSize;
-            if (inside != null && inside.State != MappingState.Live)
+            byte* request = stackalloc byte[RequestBytes];
+            while (true)
             {
-                what = string.Format(CultureInfo.InvariantCulture, "use after {0}: access at {1}, {2} bytes into {3}",
-                    inside.DestroyedBy, MmapMessages.Hex(address), address - inside.Start, inside.Name);
-            }
-            else if (inside != null)
-            {
-                return null; // a live mapping does not fault
-            }
-            else
-            {
-                MappingInfo? before = MmapRuntime.Find(address - hostPage);
-                MappingInfo? after = MmapRuntime.Find(address + hostPage);
-                ulong roundedEnd = before == null ? 0 : (before.Start + before.SizeBytes + hostPage - 1) / hostPage * hostPage;
-                if (before != null && address >= roundedEnd && address < roundedEnd + hostPage)
+                int got = 0;
+                while (got < RequestBytes)
                 {
-                    m = before;
-                    what = string.Format(CultureInfo.InvariantCulture, "{0}access past the end: access at {1}, {2} bytes after the page-rounded end of {3}",
-                        before.IsLive ? string.Empty : "use after " + before.DestroyedBy + " and ", MmapMessages.Hex(address), address - roundedEnd, before.Name);
-                }
-                else if (after != null && address < after.Start)
-                {
-                    m = after;
-                    what = string.Format(CultureInfo.InvariantCulture, "{0}access before the start: access at {1}, {2} bytes before {3}",
-                        after.IsLive ? string.Empty : "use after " + after.DestroyedBy + " and ", MmapMessages.Hex(address), after.Start - address, after.Name);
-                }
-                else
-                {
-                    return null;
-                }
-            }
+                    nint n = read(requestFd, request + got, (nuint)(RequestBytes - got));
+                    if (n <= 0)
+                    {
+                        if (n < 0 && Marshal.GetLastPInvokeError() == 4)
+                        {
+                            continue; // EINTR
+                        }
 
-            var sb = new StringBuilder();
-            sb.Append("==CheckedMmap== ERROR: ").Append(what).Append(" on ")
-              .AppendLine(MappingInfo.ThreadText(Environment.CurrentManagedThreadId, System.Threading.Thread.CurrentThread.Name));
-            sb.AppendLine("access stack:");
-            sb.Append(StackRendering.Render(access));
-            m!.AppendHistory(sb);
-            sb.AppendLine("SUMMARY: CheckedMmap: " + what);
-            return sb.ToString();
+                        return;
+                    }
+
+                    got += (int)n;
+                }
+
+                try
+                {
+                    ulong address = *(ulong*)request;
+                    ulong pc = *(ulong*)(request + 8);
+                    int tid = *(int*)(request + 16);
+                    int reason = *(int*)(request + 28);
+                    FinishedReport? report = FaultReports.Build(address, null, "OS thread " + tid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        NativeFrames(pc), reason == 2 ? FaultEnd.NativeCrash : FaultEnd.RuntimeFailFast);
+                    if (report != null)
+                    {
+                        ReportSink.Print(report);
+                    }
+                }
+                catch (Exception)
+                {
+                    // Whatever happens here, the faulting thread must get its answer.
+                }
+
+                byte ack = 1;
+                _ = write(replyFd, &ack, 1);
+            }
         }
 
-        [DllImport("libc", EntryPoint = "sigaction")]
-        private static extern int sigaction(int signum, byte* act, byte* oldact);
+        // "memset+0x1d (libc.so.6)" per native frame of the faulting thread, from the faulting instruction up to the
+        // first frame no shared object holds (JIT-compiled code); the handler's own and the signal frames are left out.
+        private static NativeAccess NativeFrames(ulong pc)
+        {
+            string? at = Symbolize(pc);
+            var frames = new System.Collections.Generic.List<string>();
+            ulong* raw = stackalloc ulong[32];
+            int n = _frames(raw, 32);
+            bool past = false;
+            for (int i = 0; i < n; i++)
+            {
+                // The first frames are the handler's own and the kernel's signal trampoline; the walk restarts at the
+                // faulting instruction (backtrace reports return addresses: pc itself, or the frame holding it).
+                if (!past)
+                {
+                    past = raw[i] == pc || (raw[i] > pc && raw[i] - pc < 16);
+                    if (!past)
+                    {
+                        continue;
+                    }
+                }
 
-        [DllImport("libc", EntryPoint = "mmap")]
-        private static extern nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+                string? s = Symbolize(raw[i]);
+                if (s == null)
+                {
+                    break;
+                }
 
-        [DllImport("libc", EntryPoint = "mprotect")]
-        private static extern int mprotect(nint addr, nuint length, int prot);
+                frames.Add(s);
+            }
 
-        [DllImport("libc", EntryPoint = "munmap")]
-        private static extern int munmap(nint addr, nuint length);
+            return new NativeAccess(pc, at, frames);
+        }
+
+        private static string? Symbolize(ulong pc)
+        {
+            byte* buffer = stackalloc byte[512];
+            int n = _symbolize(pc, buffer, 512);
+            return n <= 0 ? null : System.Text.Encoding.UTF8.GetString(buffer, n);
+        }
+
+        [DllImport("libc", EntryPoint = "read", SetLastError = true)]
+        private static extern nint read(int fd, byte* buffer, nuint count);
+
+        [DllImport("libc", EntryPoint = "write", SetLastError = true)]
+        private static extern nint write(int fd, byte* buffer, nuint count);
+    }
+
+    /// <summary>How the process goes on after a fault report.</summary>
+    internal enum FaultEnd
+    {
+        /// <summary>The runtime raises AccessViolationException, whose message is the report.</summary>
+        Exception,
+
+        /// <summary>Managed code faulted and the runtime will fail fast (exit code 134) after printing the managed stack.</summary>
+        RuntimeFailFast,
+
+        /// <summary>Native code faulted: the process ends with SIGSEGV (exit code 139).</summary>
+        NativeCrash,
+    }
+
+    /// <summary>The faulting instruction and the native frames above it.</summary>
+    internal sealed class NativeAccess
+    {
+        public NativeAccess(ulong pc, string? symbol, System.Collections.Generic.IReadOnlyList<string> frames)
+        {
+            Pc = pc;
+            Symbol = symbol;
+            Frames = frames;
+        }
+
+        public ulong Pc { get; }
+
+        /// <summary>"memset+0x1d (libc.so.6)", or null for JIT-compiled code.</summary>
+        public string? Symbol { get; }
+
+        public System.Collections.Generic.IReadOnlyList<string> Frames { get; }
     }
 }

@@ -76,6 +76,9 @@ namespace CheckedMmap.Registry
 
         public static bool LeakCheckAtExit { get; set; }
 
+        /// <summary>The JSON-lines file every report is appended to; null for none.</summary>
+        public static string? ReportFile { get; set; }
+
         /// <summary>Replaces where reports go; null goes back to standard error.</summary>
         public static System.IO.TextWriter? ReportWriterOverride
         {
@@ -96,6 +99,7 @@ namespace CheckedMmap.Registry
                 Registry.SetBounds(v.QuarantineMaxBytes, v.QuarantineMaxCount, v.EvictedHistory, v.MapEntryHeadroom);
                 StackCapture = v.Stacks;
                 LeakCheckAtExit = v.LeakCheckAtExit;
+                ReportFile = v.ReportFile;
             }
 
             if (v.FaultReports)
@@ -314,15 +318,14 @@ namespace CheckedMmap.Registry
                     return ulong.MaxValue;
                 }
 
-                // One walk: the new mapping's creation stack. In MethodsWithFileLine mode it is also the old one's
-                // destruction stack (the same call); otherwise the old one keeps the call site only.
+                // One walk: the new mapping's creation stack is also the old one's destruction stack (the same call).
                 if (!captured)
                 {
                     stack = StackRendering.CaptureCreation(StackCapture);
                     captured = true;
                 }
 
-                StackTrace? oldDestroyed = StackCapture == StackCaptureMode.MethodsWithFileLine ? stack : null;
+                StackTrace? oldDestroyed = stack;
                 AfterChecksForTests?.Invoke();
                 lock (Gate)
                 {
@@ -781,21 +784,9 @@ namespace CheckedMmap.Registry
                 return;
             }
 
-            List<MappingInfo> live = Snapshot(liveOnly: true);
-            if (live.Count == 0)
+            if (!Reports.LeakReports.ReportAtExit())
             {
                 return;
-            }
-
-            try
-            {
-                System.IO.TextWriter w = ReportWriter;
-                w.Write(MmapTracker.FormatLeakReport(live));
-                w.Flush();
-            }
-            catch (Exception)
-            {
-                // Never fail the exit path itself.
             }
 
             if (Environment.ExitCode == 0)

@@ -22,6 +22,7 @@ namespace CheckedMmap.Registry
         public int MapEntryHeadroom = RuntimeConfiguration.DefaultMapEntryHeadroom;
         public bool LeakCheckAtExit;
         public bool FaultReports = true;
+        public string? ReportFile;
     }
 
     internal static class RuntimeConfiguration
@@ -36,6 +37,7 @@ namespace CheckedMmap.Registry
         public const string MapEntryHeadroomVariable = "CHECKEDMMAP_MAP_ENTRY_HEADROOM";
         public const string LeakCheckAtExitVariable = "CHECKEDMMAP_LEAK_CHECK_AT_EXIT";
         public const string FaultReportsVariable = "CHECKEDMMAP_FAULT_REPORTS";
+        public const string ReportFileVariable = "CHECKEDMMAP_REPORT_FILE";
 
         /// <summary>Quarantined address space: 1 TiB (a freed 300 MiB mapping stays poisoned through thousands of later
         /// frees; inaccessible ranges cost neither memory nor commit). Where address space runs out first, a failing
@@ -96,8 +98,10 @@ namespace CheckedMmap.Registry
                 (v, text) => v.MapEntryHeadroom = ParseCount(MapEntryHeadroomVariable, text, int.MaxValue)),
             new Setting(LeakCheckAtExitVariable, "1 | 0: report live mappings at exit and exit with 1 (default 0)",
                 (v, text) => v.LeakCheckAtExit = ParseBool(LeakCheckAtExitVariable, text)),
-            new Setting(FaultReportsVariable, "1 | 0: name the mapping on guard-page/quarantine faults where possible (default 1; needs DOTNET_legacyCorruptedStateExceptionsPolicy=1, Linux x64)",
+            new Setting(FaultReportsVariable, "1 | 0: report guard-page/quarantine faults, naming the mapping (default 1; Linux x64 and arm64)",
                 (v, text) => v.FaultReports = ParseBool(FaultReportsVariable, text)),
+            new Setting(ReportFileVariable, "a file to append every report to as one JSON object per line (default: none)",
+                (v, text) => v.ReportFile = text.Trim()),
         };
 
         /// <summary>Every variable with what it does.</summary>

@@ -79,6 +79,12 @@ namespace CheckedMmap.Package.Tests.Infrastructure
 
         public CommandResult PackResult { get; }
 
+        /// <summary>The machine's NuGet package folder (where this repository's own restore put xunit and the test SDK).</summary>
+        public static string MachinePackages =>
+            Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
+                ? configured
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
         public static string DotNetHost
         {
             get
@@ -161,7 +167,8 @@ namespace CheckedMmap.Package.Tests.Infrastructure
                 string text = File.ReadAllText(file)
                     .Replace("@VERSION@", Version, StringComparison.Ordinal)
                     .Replace("@FEED@", Feed, StringComparison.Ordinal)
-                    .Replace("@PACKAGES@", Packages, StringComparison.Ordinal);
+                    .Replace("@PACKAGES@", Packages, StringComparison.Ordinal)
+                    .Replace("@MACHINEPACKAGES@", MachinePackages, StringComparison.Ordinal);
                 File.WriteAllText(target, text);
             }
         }

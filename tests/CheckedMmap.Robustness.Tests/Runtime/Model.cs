@@ -228,14 +228,14 @@ internal static class Verify
         }
         catch (UnsupportedMmapException e)
         {
-            Assert.True(expected.Kind == Outcome.Unsupported, $"{what}: expected {expected}, got unsupported: {e.Message}");
-            Assert.True(e.Message == expected.Message, $"{what}: unsupported text\n  expected: {expected.Message}\n  actual:   {e.Message}");
+            Assert.True(expected.Kind == Outcome.Unsupported, $"{what}: expected {expected}, got unsupported: {e.MiriMessage}");
+            Assert.True(e.MiriMessage == expected.Message, $"{what}: unsupported text\n  expected: {expected.Message}\n  actual:   {e.MiriMessage}");
             return null;
         }
         catch (UndefinedBehaviorException e)
         {
-            Assert.True(expected.Kind == Outcome.UndefinedBehavior, $"{what}: expected {expected}, got UB {e.Kind}: {e.Message}");
-            Assert.True(expected.UbKinds!.Contains(e.Kind), $"{what}: expected UB {string.Join("|", expected.UbKinds!)}, got {e.Kind}: {e.Message}; mapping named: {e.Mapping}; model live: {model.Containing(addr)}; freed ranges holding it: {string.Join(" ", model.Freed.Where(f => addr >= f.Start && addr < f.End).Select(f => $"[0x{f.Start:x},0x{f.End:x})"))}");
+            Assert.True(expected.Kind == Outcome.UndefinedBehavior, $"{what}: expected {expected}, got UB {e.Kind}: {e.MiriMessage}");
+            Assert.True(expected.UbKinds!.Contains(e.Kind), $"{what}: expected UB {string.Join("|", expected.UbKinds!)}, got {e.Kind}: {e.MiriMessage}; mapping named: {e.Mapping}; model live: {model.Containing(addr)}; freed ranges holding it: {string.Join(" ", model.Freed.Where(f => addr >= f.Start && addr < f.End).Select(f => $"[0x{f.Start:x},0x{f.End:x})"))}");
             Assert.True(e.Address == (nint)addr, $"{what}: UB address 0x{e.Address:x}, expected 0x{addr:x}");
             CheckUbMessage(what, e, model, addr, target, givenSize);
             return null;
@@ -271,30 +271,30 @@ internal static class Verify
         switch (e.Kind)
         {
             case UndefinedBehaviorKind.NullPointer:
-                Assert.Equal(MmapMessages.NullPointer, e.Message);
+                Assert.Equal(MmapMessages.NullPointer, e.MiriMessage);
                 break;
             case UndefinedBehaviorKind.DanglingNoProvenance:
-                Assert.Equal(MmapMessages.DanglingNoProvenance(addr), e.Message);
+                Assert.Equal(MmapMessages.DanglingNoProvenance(addr), e.MiriMessage);
                 Assert.Null(e.Mapping);
                 break;
             case UndefinedBehaviorKind.NotAtBeginning:
                 Assert.True(e.Mapping != null && (e.Mapping.IsLive || !IsLiveInModel(model, addr)), $"{what}: NotAtBeginning names a freed mapping where the model has a live one");
                 Assert.True(e.Mapping != null && addr > (ulong)e.Mapping.Address && addr - (ulong)e.Mapping.Address < (ulong)e.Mapping.Size,
                     $"{what}: NotAtBeginning names {e.Mapping}, which does not contain 0x{addr:x}");
-                Assert.EndsWith("which does not point to the beginning of an object", e.Message, StringComparison.Ordinal);
+                Assert.EndsWith("which does not point to the beginning of an object", e.MiriMessage, StringComparison.Ordinal);
                 break;
             case UndefinedBehaviorKind.Freed:
                 Assert.True(e.Mapping != null && (ulong)e.Mapping.Address == addr && !e.Mapping.IsLive, $"{what}: Freed names {e.Mapping}");
-                Assert.Equal(MmapMessages.Freed(e.Mapping!.Name), e.Message);
+                Assert.Equal(MmapMessages.Freed(e.Mapping!.Name), e.MiriMessage);
                 break;
             case UndefinedBehaviorKind.IncorrectLayout:
                 Assert.True(target != null && e.Mapping != null && (ulong)e.Mapping.Address == target.Start && (ulong)e.Mapping.Size == target.Size,
                     $"{what}: IncorrectLayout names {e.Mapping}, model says {target}");
-                Assert.Equal(MmapMessages.IncorrectLayout(e.Mapping!.Name, target!.Size, model.P, givenSize, model.P), e.Message);
+                Assert.Equal(MmapMessages.IncorrectLayout(e.Mapping!.Name, target!.Size, model.P, givenSize, model.P), e.MiriMessage);
                 break;
             case UndefinedBehaviorKind.OutOfBounds:
-                Assert.True(e.Message is MmapMessages.MprotectOutOfBounds or MmapMessages.MadviseOutOfBounds
-                            || e.Message.StartsWith("memory access failed: attempting to access ", StringComparison.Ordinal), $"{what}: {e.Message}");
+                Assert.True(e.MiriMessage is MmapMessages.MprotectOutOfBounds or MmapMessages.MadviseOutOfBounds
+                            || e.MiriMessage.StartsWith("memory access failed: attempting to access ", StringComparison.Ordinal), $"{what}: {e.MiriMessage}");
                 break;
         }
     }

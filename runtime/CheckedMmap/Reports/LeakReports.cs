@@ -1,0 +1,64 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using CheckedMmap.Registry;
+
+namespace CheckedMmap.Reports
+{
+    /// <summary>Leak reports, for <see cref="MmapTracker"/>, leak scopes and the check at process exit.</summary>
+    internal static class LeakReports
+    {
+        public static FinishedReport Build(IReadOnlyList<MappingInfo> list, bool atExit)
+        {
+            ulong bytes = 0;
+            foreach (MappingInfo m in list)
+            {
+                bytes += m.SizeBytes;
+            }
+
+            string counted = string.Format(CultureInfo.InvariantCulture, "{0} {1} ({2} bytes) still mapped{3}",
+                list.Count, list.Count == 1 ? "mapping" : "mappings", bytes, atExit ? " at process exit" : string.Empty);
+            var b = new ReportBuilder(ReportCategory.Leak, "leak", counted, thread: null);
+            foreach (MappingInfo m in list)
+            {
+                b.Line(MappingDescription.Shape(m) + ", " + MappingDescription.State(m)).History(m);
+            }
+
+            // The SUMMARY names where the oldest leaked mapping was created (its first frame of user code).
+            string? where = list.Count == 0 ? null : StackRendering.Render(list[0].CreationStackTrace).FirstFrame;
+            return b.Finish(endsProcess: atExit, summary: string.Format(CultureInfo.InvariantCulture,
+                "{0} bytes leaked in {1} {2}{3}{4}.", bytes, list.Count, list.Count == 1 ? "mapping" : "mappings",
+                list.Count == 0 ? string.Empty : " (" + Names(list) + ")",
+                where == null ? string.Empty : ", the first created in " + where));
+        }
+
+        /// <summary>Reports live mappings at process exit (CHECKEDMMAP_LEAK_CHECK_AT_EXIT); true when there were any.</summary>
+        public static bool ReportAtExit()
+        {
+            IReadOnlyList<MappingInfo> live = MmapRuntime.Snapshot(liveOnly: true);
+            if (live.Count == 0)
+            {
+                return false;
+            }
+
+            ReportSink.Print(Build(live, atExit: true));
+            return true;
+        }
+
+        private static string Names(IReadOnlyList<MappingInfo> list)
+        {
+            var sb = new StringBuilder();
+            for (int i = 0; i < list.Count && i < 5; i++)
+            {
+                sb.Append(i == 0 ? string.Empty : ", ").Append(list[i].Name);
+            }
+
+            if (list.Count > 5)
+            {
+                sb.Append(", ...");
+            }
+
+            return sb.ToString();
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using CheckedMmap.Package.Tests.Infrastructure;
+using Xunit;
+
+namespace CheckedMmap.Package.Tests
+{
+    /// <summary>
+    /// What a user sees in `dotnet test -p:CheckedMmap=true` on an xunit project, with no other setting: a double munmap
+    /// and a guard-page overrun each fail their own test with the whole report; the clean test passes; all three count.
+    /// </summary>
+    [Collection(PackageCollection.Name)]
+    public class CheckedTestRunTests
+    {
+        private readonly PackageFixture _package;
+
+        public CheckedTestRunTests(PackageFixture package) => _package = package;
+
+        [Fact]
+        public void Dotnet_test_fails_the_two_faulty_tests_with_their_reports_and_passes_the_clean_one()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return; // guard-page faults become test failures through the Linux pre-handler
+            }
+
+            CommandResult run = _package.DotNet("test", _package.ConsumerPath("checkedtests/checkedtests.csproj"),
+                "-p:CheckedMmap=true", "-nodeReuse:false", "-tl:off", "-clp:ForceNoAlign");
+            string output = run.Output;
+            Assert.True(run.ExitCode != 0, output);
+            Assert.Matches(new Regex(@"Failed:\s+2, Passed:\s+1, Skipped:\s+0, Total:\s+3"), output);
+            Assert.DoesNotContain("Test Run Aborted", output);
+
+            // The double munmap: plain words first, Miri's text, where it was created and where it was destroyed.
+            string doubleRelease = Between(output, "Failed CheckedTests.ArenaTests.Double_release", "Stack Trace:");
+            Assert.Contains("CheckedMmap.UndefinedBehaviorException : ==CheckedMmap== ERROR: double munmap: alloc", doubleRelease);
+            Assert.Contains("Undefined Behavior: memory access failed: alloc", doubleRelease);
+            Assert.Contains("-byte mapping alloc", doubleRelease);
+            Assert.Contains("at CheckedTests.ArenaTests.ReleaseAgain(Arena arena) in ", doubleRelease);
+            string created = Between(doubleRelease, "was created by mmap on thread", "was destroyed by munmap");
+            Assert.Contains("at CheckedTests.Arena..ctor(UIntPtr size)", created);
+            Assert.Contains("at CheckedTests.ArenaTests.Double_release()", created);
+            string destroyed = Between(doubleRelease, "was destroyed by munmap on thread", "SUMMARY:");
+            Assert.Contains("munmap called at ", destroyed);
+            Assert.Contains("at CheckedTests.Arena.Release()", destroyed);
+            Assert.Contains("at CheckedTests.ArenaTests.Double_release()", destroyed);
+            Assert.Contains("SUMMARY: CheckedMmap: double munmap: alloc", doubleRelease);
+            Assert.DoesNotContain("Xunit.", doubleRelease.Substring(0, doubleRelease.IndexOf("SUMMARY:", StringComparison.Ordinal)));
+
+            // The overrun: the AccessViolationException's message is the report.
+            string overrun = Between(output, "Failed CheckedTests.ArenaTests.Overrun", "Stack Trace:");
+            Assert.Contains("System.AccessViolationException : ==CheckedMmap== ERROR: buffer overflow: access at 0x", overrun);
+            Assert.Matches(new Regex(@"is located 16 bytes after the 4096-byte mapping alloc\d+ \[0x[0-9a-f]+, 0x[0-9a-f]+\), live"), overrun);
+            Assert.Contains("at CheckedTests.ArenaTests.WritePastTheEnd(Arena arena) in ", overrun);
+            Assert.Contains("at CheckedTests.Arena..ctor(UIntPtr size)", Between(overrun, "was created by mmap on thread", "SUMMARY:"));
+
+            // The package wrote the run settings and every report as a JSON line.
+            string reports = File.ReadAllText(_package.ConsumerPath("checkedtests/obj/checkedmmap/net10.0/reports.jsonl"));
+            string[] lines = reports.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Contains(lines, l => l.Contains("\"kind\":\"double munmap\"", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains("\"kind\":\"buffer overflow\"", StringComparison.Ordinal) && l.Contains("\"endsProcess\":false", StringComparison.Ordinal));
+
+            // The package gave the test assembly an entry point for child-process scenarios: the overrun, run as one
+            // outside the test host (no legacy policy there), prints its report and ends with the runtime's exit code.
+            CommandResult child = Command.Run(PackageFixture.DotNetHost,
+                new[] { "exec", _package.ConsumerPath("checkedtests/bin/Debug/net10.0/checkedtests.dll") },
+                _package.Consumers,
+                new Dictionary<string, string> { ["CHECKEDMMAP_SCENARIO"] = "CheckedTests.ArenaTests, checkedtests|Overrun", ["DOTNET_DbgEnableMiniDump"] = "0" },
+                TimeSpan.FromMinutes(2));
+            Assert.True(child.ExitCode == 134, child.ToString());
+            Assert.Contains("==CheckedMmap== ERROR: buffer overflow: access at 0x", child.Output);
+            Assert.Contains("at CheckedTests.Arena..ctor(UIntPtr size)", child.Output);
+        }
+
+        [Fact]
+        public void A_leak_at_exit_fails_dotnet_test_with_the_report_named()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return;
+            }
+
+            CommandResult run = _package.DotNet("test", _package.ConsumerPath("checkedtests/checkedtests.csproj"),
+                "-p:CheckedMmap=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true", "--filter", "FullyQualifiedName~Clean_use|FullyQualifiedName~Leaves_an_arena",
+                "-nodeReuse:false", "-tl:off", "-clp:ForceNoAlign");
+            string output = run.Output;
+            Assert.True(run.ExitCode != 0, output);
+            Assert.Matches(new Regex(@"Passed!\s+-\s+Failed:\s+0, Passed:\s+2"), output);
+            Assert.Contains("error : CheckedMmap: leak: 1 mapping (12288 bytes) still mapped at process exit. SUMMARY: 12288 bytes leaked in 1 mapping (alloc", output);
+            Assert.Contains("the first created in CheckedTests.Arena..ctor(UIntPtr size)", output);
+            Assert.Contains("reports.jsonl", output);
+        }
+
+        private static string Between(string text, string start, string end)
+        {
+            int a = text.IndexOf(start, StringComparison.Ordinal);
+            Assert.True(a >= 0, $"\"{start}\" not found in:{Environment.NewLine}{text}");
+            int b = text.IndexOf(end, a + start.Length, StringComparison.Ordinal);
+            Assert.True(b >= 0, $"\"{end}\" not found after \"{start}\" in:{Environment.NewLine}{text}");
+            return text.Substring(a, b - a);
+        }
+    }
+}

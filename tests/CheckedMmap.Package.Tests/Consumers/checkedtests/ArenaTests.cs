@@ -1,0 +1,47 @@
+using Xunit;
+
+namespace CheckedTests
+{
+    public unsafe class ArenaTests
+    {
+        [Fact]
+        public void Clean_use()
+        {
+            var arena = new Arena(4096);
+            *arena.At(4095) = 1;
+            arena.Release();
+        }
+
+        [Fact]
+        public void Double_release()
+        {
+            var arena = new Arena(8192);
+            arena.Release();
+            ReleaseAgain(arena);
+        }
+
+        [Fact]
+        public void Overrun()
+        {
+            var arena = new Arena(4096);
+            WritePastTheEnd(arena);
+            arena.Release();
+        }
+
+        private static void ReleaseAgain(Arena arena) => arena.Release();
+
+        private static void WritePastTheEnd(Arena arena) => *arena.At(4096 + 16) = 1;
+    }
+}
+
+#if LEAK_TEST
+namespace CheckedTests
+{
+    /// <summary>Compiled only with -p:IncludeLeakTest=true: it leaves a mapping behind on purpose.</summary>
+    public class LeakTests
+    {
+        [Fact]
+        public void Leaves_an_arena() => _ = new Arena(12288);
+    }
+}
+#endif

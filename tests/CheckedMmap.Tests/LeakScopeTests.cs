@@ -1,0 +1,112 @@
+// Leak scopes follow the flow of execution: a test sees the mappings it (and the tasks and threads it starts)
+// created, never those of a test running in parallel.
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Xunit;
+using static CheckedMmap.Tests.M;
+
+namespace CheckedMmap.Tests;
+
+public class LeakScopeTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Two_parallel_flows_each_see_only_their_own_mappings()
+    {
+        // Both "tests" hold a mapping while the other checks: with a global mark each would blame the other.
+        using var bothMapped = new Barrier(2);
+        using var bothChecked = new Barrier(2);
+        string[] verdicts = new string[2];
+
+        Task Flow(int i) => Task.Run(() =>
+        {
+            long mark = MmapTracker.Checkpoint();
+            nint mine = Map(4096);
+            Assert.True(bothMapped.SignalAndWait(Wait));
+            var e = Assert.Throws<MmapLeakException>(() => MmapTracker.AssertNoLeaks(mark));
+            verdicts[i] = string.Join(",", Array.ConvertAll(System.Linq.Enumerable.ToArray(e.Leaked), m => m.Address == mine ? "mine" : "other"));
+            Assert.True(bothChecked.SignalAndWait(Wait));
+            Unmap(mine, 4096);
+            MmapTracker.AssertNoLeaks(mark);
+        });
+
+        await Task.WhenAll(Flow(0), Flow(1)).WaitAsync(Wait);
+        Assert.Equal(new[] { "mine", "mine" }, verdicts);
+    }
+
+    [Fact]
+    public async Task A_scope_sees_mappings_made_by_the_tasks_and_threads_it_starts_and_by_nested_scopes()
+    {
+        using MmapLeakScope scope = MmapTracker.BeginLeakScope();
+        nint fromTask = await Task.Run(() => Map(4096));
+        nint fromThread = 0;
+        var t = new Thread(() => fromThread = Map(8192));
+        t.Start();
+        t.Join();
+        nint fromInner;
+        using (MmapTracker.BeginLeakScope())
+        {
+            fromInner = Map(4096);
+        }
+
+        var e = Assert.Throws<MmapLeakException>(scope.AssertNoLeaks);
+        Assert.Equal(new[] { fromTask, fromThread, fromInner }, System.Linq.Enumerable.Select(e.Leaked, m => m.Address));
+        Assert.StartsWith("==CheckedMmap== ERROR: leak: 3 mappings (16384 bytes) still mapped", e.Message);
+        Assert.Equal(3, scope.LiveMappings().Count);
+        Unmap(fromTask, 4096);
+        Unmap(fromThread, 8192);
+        Unmap(fromInner, 4096);
+        scope.AssertNoLeaks();
+        Assert.Empty(scope.LiveMappings());
+    }
+
+    [Fact]
+    public void A_mapping_made_after_the_scope_ended_is_not_the_scopes()
+    {
+        MmapLeakScope scope = MmapTracker.BeginLeakScope();
+        scope.Dispose();
+        scope.Dispose(); // twice is harmless
+        nint after = Map(4096);
+        scope.AssertNoLeaks();
+        Unmap(after, 4096);
+    }
+
+    [Fact]
+    public async Task A_mark_from_another_flow_counts_every_mapping_after_it()
+    {
+        long mark = await Task.Run(MmapTracker.Checkpoint); // the scope lives in that task's flow only
+        nint p = Map(4096);
+        var e = Assert.Throws<MmapLeakException>(() => MmapTracker.AssertNoLeaks(mark, currentThreadOnly: true));
+        Assert.Contains(e.Leaked, m => m.Address == p);
+        Unmap(p, 4096);
+    }
+}
+
+/// <summary>The xunit pattern: the checkpoint taken in the test class's constructor belongs to the test's own flow.</summary>
+public sealed class LeakScopeInConstructorTests : IDisposable
+{
+    private readonly long _mark = MmapTracker.Checkpoint();
+    private readonly MmapLeakScope _scope = MmapTracker.BeginLeakScope();
+
+    [Fact]
+    public async Task The_constructors_scopes_are_the_test_methods_and_follow_its_awaits()
+    {
+        Assert.NotNull(LeakScope.FindInCurrentFlow(_mark));
+        await Task.Yield();
+        nint p = Map(4096);
+        Assert.Contains(_scope.LiveMappings(), m => m.Address == p);
+        var e = Assert.Throws<MmapLeakException>(() => MmapTracker.AssertNoLeaks(_mark));
+        Assert.Single(e.Leaked);
+        Unmap(p, 4096);
+    }
+
+    public void Dispose()
+    {
+        Assert.NotNull(LeakScope.FindInCurrentFlow(_mark));
+        _scope.AssertNoLeaks();
+        MmapTracker.AssertNoLeaks(_mark);
+        _scope.Dispose();
+    }
+}
