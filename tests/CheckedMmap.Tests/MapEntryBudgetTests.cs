@@ -180,9 +180,9 @@ public sealed unsafe class MapEntryBudgetTests : IDisposable
         Assert.Same(infos[4], MmapTracker.FindMappingIncludingEvicted(infos[4].Address + 100));
         Assert.Equal(MappingState.Released, infos[4].State);
         var e = Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(infos[4].Address, 8192));
-        Assert.Equal(Messages.Freed(infos[4]), e.Message);
+        Assert.Equal(Messages.Freed(infos[4]), e.MiriMessage);
         Assert.Same(infos[4], e.Mapping);
-        Assert.Contains("freed (released)", e.Report);
+        Assert.Contains("unmapped by munmap (released)", e.Report);
 
         CheckedMmapOptions.EvictedHistory = 0;
         Assert.Equal(0, MmapTracker.Statistics.EvictedHistoryCount);
@@ -287,7 +287,7 @@ public sealed unsafe class MapEntryBudgetTests : IDisposable
                 }
                 catch (UnsupportedMmapException e)
                 {
-                    Assert.Equal(Messages.Flags, e.Message);
+                    Assert.Equal(Messages.Flags, e.MiriMessage);
                     refused++;
                 }
             }

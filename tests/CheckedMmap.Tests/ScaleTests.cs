@@ -88,11 +88,11 @@ public class ScaleTests
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("quarantined: True", r.Stdout);
         Assert.Contains("double munmap: Freed: memory access failed: alloc1 has been freed", r.Stdout);
-        Assert.Contains("alloc1 was created here:", r.Stdout);
-        Assert.Contains("alloc1 was destroyed here:", r.Stdout);
+        Assert.Contains("alloc1 was created by mmap on thread", r.Stdout);
+        Assert.Contains("alloc1 was destroyed by munmap on thread", r.Stdout);
         Assert.Contains("ChildScenarios.LargeMappingQuarantined", r.Stdout);
         Assert.Contains("after eviction: Freed: memory access failed: alloc2 has been freed", r.Stdout);
-        Assert.Contains("freed (released)", r.Stdout);
+        Assert.Contains("unmapped by munmap (released)", r.Stdout);
     }
 
     [Fact]
@@ -323,7 +323,7 @@ public static unsafe partial class ChildScenarios
         }
         catch (UndefinedBehaviorException e)
         {
-            Console.WriteLine("double munmap: " + e.Kind + ": " + e.Message);
+            Console.WriteLine("double munmap: " + e.Kind + ": " + e.MiriMessage);
             Console.WriteLine(e.Report);
         }
 
@@ -337,7 +337,7 @@ public static unsafe partial class ChildScenarios
         }
         catch (UndefinedBehaviorException e)
         {
-            Console.WriteLine("after eviction: " + e.Kind + ": " + e.Message);
+            Console.WriteLine("after eviction: " + e.Kind + ": " + e.MiriMessage);
             Console.WriteLine(e.Mapping?.Describe());
         }
     }
