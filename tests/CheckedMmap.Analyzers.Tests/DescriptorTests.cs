@@ -60,7 +60,8 @@ public class DescriptorTests
     {
         string root = RepositoryRoot();
         string readme = File.ReadAllText(Path.Combine(root, "README.md"));
-        string unshipped = File.ReadAllText(Path.Combine(root, "analyzers", "CheckedMmap.Analyzers", "AnalyzerReleases.Unshipped.md"));
+        string releases = File.ReadAllText(Path.Combine(root, "analyzers", "CheckedMmap.Analyzers", "AnalyzerReleases.Shipped.md"))
+            + File.ReadAllText(Path.Combine(root, "analyzers", "CheckedMmap.Analyzers", "AnalyzerReleases.Unshipped.md"));
         foreach (string id in RuleIdList)
         {
             string page = Path.Combine(root, "docs", "rules", id + ".md");
@@ -69,7 +70,7 @@ public class DescriptorTests
             Assert.StartsWith("# " + id, text);
             Assert.Contains("dotnet_diagnostic." + id + ".severity", text);
             Assert.Contains($"(docs/rules/{id}.md)", readme);
-            Assert.Contains(id + " |", unshipped);
+            Assert.Contains(id + " | CheckedMmap |", releases);
         }
     }
 
@@ -151,7 +152,7 @@ public class DescriptorTests
         """ + Call(flags: "{|MMAP002:MAP_SHARED | MAP_ANONYMOUS|}") + """
 
             }
-            [System.Diagnostics.CodeAnalysis.SuppressMessage("Interoperability", "MMAP003:mmap of a file descriptor", Justification = "fbdev needs the device fd")]
+            [System.Diagnostics.CodeAnalysis.SuppressMessage("CheckedMmap", "MMAP003:mmap of a file descriptor", Justification = "fbdev needs the device fd")]
             void Framebuffer()
             {
         """ + Call(fd: "0"));

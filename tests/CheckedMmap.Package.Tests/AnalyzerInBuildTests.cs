@@ -100,6 +100,31 @@ namespace CheckedMmap.Package.Tests
         }
 
         [Fact]
+        public void One_category_severity_switches_every_rule_and_a_rule_s_own_severity_still_wins()
+        {
+            _package.SharedBuild(MisuseProject);
+            string editorConfig = _package.ConsumerPath("misuse/.editorconfig");
+            File.WriteAllText(editorConfig, "root = true\n\n[*.cs]\ndotnet_analyzer_diagnostic.category-CheckedMmap.severity = error\ndotnet_diagnostic.MMAP005.severity = none\n");
+            CommandResult build;
+            try
+            {
+                build = _package.Build(MisuseProject, "--no-restore", "--no-incremental");
+            }
+            finally
+            {
+                File.Delete(editorConfig);
+            }
+
+            Assert.True(build.ExitCode != 0, "category-CheckedMmap = error must fail the build: " + build);
+            IReadOnlyList<BuildDiagnostic> reported = BuildDiagnostic.ParseMmap(build.Output);
+            var expected = ExpectedDiagnostics.Read(_package.ConsumerPath(MisuseSource)).Where(e => e.Id != "MMAP005").ToList();
+            Assert.True(expected.SequenceEqual(reported.Select(d => d.Position).Distinct()), Mismatch(expected, reported, build));
+            Assert.All(reported, d => Assert.Equal("error", d.Severity));
+            // The category is the package's own: no other analyzer's rule became an error.
+            Assert.All(BuildDiagnostic.Parse(build.Output).Where(d => d.Severity == "error"), d => Assert.StartsWith("MMAP", d.Id));
+        }
+
+        [Fact]
         public void An_editorconfig_severity_takes_effect()
         {
             _package.SharedBuild(MisuseProject);

@@ -6,7 +6,7 @@ namespace CheckedMmap.Analyzers.Rules
     /// <c>new DiagnosticDescriptor</c> in each rule file, where release tracking can see them).</summary>
     internal static class RuleDescriptors
     {
-        public const string Category = "Interoperability";
+        public const string Category = "CheckedMmap";
 
         /// <summary>Stable documentation base; docs/rules/MMAPnnn.md in the repository.</summary>
         public const string HelpLinkBase = "https://github.com/checkedmmap/checkedmmap/blob/main/docs/rules/";
