@@ -89,7 +89,57 @@ namespace CheckedMmap.Package.Tests
             Assert.Equal("net8.0", metadata.Element(ns + "dependencies")!.Element(ns + "group")!.Attribute("targetFramework")!.Value);
 
             // The packed README is the repository's.
-            Assert.Equal(File.ReadAllText(Path.Combine(_package.RepositoryRoot, "README.md")), Read(zip, "README.md"));
+            // The repository's README, its relative links made absolute under the project's home.
+            string home = repository.Attribute("url")!.Value;
+            Assert.Equal(File.ReadAllText(Path.Combine(_package.RepositoryRoot, "README.md")), Read(zip, "README.md").Replace("](" + home + "/blob/main/", "](", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void No_packed_file_names_the_build_machine_and_every_assembly_carries_its_mapped_PDB()
+        {
+            using ZipArchive zip = ZipFile.OpenRead(_package.PackagePath);
+            string root = _package.RepositoryRoot.TrimEnd('/', '\\');
+            foreach (ZipArchiveEntry entry in zip.Entries)
+            {
+                byte[] bytes = Bytes(zip, entry.FullName);
+                Assert.False(Contains(bytes, System.Text.Encoding.UTF8.GetBytes(root)), entry.FullName + " names " + root);
+                Assert.False(Contains(bytes, System.Text.Encoding.Unicode.GetBytes(root)), entry.FullName + " names " + root + " (UTF-16)");
+            }
+
+            foreach (string dll in new[] { "lib/net8.0/CheckedMmap.dll", "analyzers/dotnet/cs/CheckedMmap.Analyzers.dll" })
+            {
+                using var pe = new PEReader(new MemoryStream(Bytes(zip, dll)));
+                DebugDirectoryEntry embedded = pe.ReadDebugDirectory().Single(e => e.Type == DebugDirectoryEntryType.EmbeddedPortablePdb);
+                using MetadataReaderProvider pdb = pe.ReadEmbeddedPortablePdbDebugDirectoryData(embedded);
+                MetadataReader reader = pdb.GetMetadataReader();
+                string[] documents = reader.Documents.Select(h => reader.GetString(reader.GetDocument(h).Name)).ToArray();
+                Assert.NotEmpty(documents);
+                Assert.All(documents, d => Assert.StartsWith("/_/", d));
+            }
+        }
+
+        [Fact]
+        public void The_packed_README_has_only_absolute_links()
+        {
+            using ZipArchive zip = ZipFile.OpenRead(_package.PackagePath);
+            string readme = Read(zip, "README.md");
+            var links = System.Text.RegularExpressions.Regex.Matches(readme, @"\]\(([^)\s]+)\)").Select(m => m.Groups[1].Value).ToArray();
+            Assert.NotEmpty(links);
+            Assert.All(links, l => Assert.True(l.StartsWith("https://", StringComparison.Ordinal) || l.StartsWith("#", StringComparison.Ordinal), l));
+            Assert.Contains(links, l => l.EndsWith("/blob/main/docs/rules/MMAP001.md", StringComparison.Ordinal));
+        }
+
+        private static bool Contains(byte[] haystack, byte[] needle)
+        {
+            for (int i = 0; i + needle.Length <= haystack.Length; i++)
+            {
+                if (haystack.AsSpan(i, needle.Length).SequenceEqual(needle))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static bool IsContent(string name) =>

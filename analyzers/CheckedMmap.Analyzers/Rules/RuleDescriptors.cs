@@ -8,8 +8,8 @@ namespace CheckedMmap.Analyzers.Rules
     {
         public const string Category = "CheckedMmap";
 
-        /// <summary>Stable documentation base; docs/rules/MMAPnnn.md in the repository.</summary>
-        public const string HelpLinkBase = "https://github.com/checkedmmap/checkedmmap/blob/main/docs/rules/";
+        /// <summary>docs/rules/MMAPnnn.md under the project's home (CheckedMmapHomeUrl, set once in Directory.Build.props).</summary>
+        public const string HelpLinkBase = ProjectHome.Url + "/blob/main/docs/rules/";
 
         public static string HelpLink(string ruleId) => HelpLinkBase + ruleId + ".md";
     }
