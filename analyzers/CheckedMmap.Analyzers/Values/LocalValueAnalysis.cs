@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -20,13 +21,14 @@ namespace CheckedMmap.Analyzers.Values
     /// </summary>
     internal sealed class LocalValueAnalysis : ILocalValueSource
     {
-        private readonly Func<ControlFlowGraph?> _rootGraph;
+        private readonly BodyFacts _body;
         private readonly EvaluationScope _scope;
         private readonly Dictionary<ControlFlowGraph, GraphFlow> _flows = new Dictionary<ControlFlowGraph, GraphFlow>();
+        private readonly Dictionary<ILocalSymbol, ValueSet> _singleDefinitions = new Dictionary<ILocalSymbol, ValueSet>(SymbolEqualityComparer.Default);
 
-        public LocalValueAnalysis(Func<ControlFlowGraph?> rootGraph, EvaluationScope scope)
+        public LocalValueAnalysis(BodyFacts body, EvaluationScope scope)
         {
-            _rootGraph = rootGraph;
+            _body = body;
             _scope = scope;
         }
 
@@ -43,8 +45,8 @@ namespace CheckedMmap.Analyzers.Values
                 return single;
             }
 
-            ControlFlowGraph? root = _rootGraph();
-            if (root is null || !TryLocate(root, reference.Syntax, local, out Location location))
+            LocalReferenceIndex? index = _body.References;
+            if (index is null || !index.TryLocate(reference.Syntax, local, out FlowLocation location))
             {
                 return ValueSet.Unknown;
             }
@@ -64,11 +66,18 @@ namespace CheckedMmap.Analyzers.Values
         /// The common case without a control flow graph: a local declared with an initializer and never written again
         /// anywhere in its member (no assignment, ++/--, ref/out/in argument, ref or address taken, also not in lambdas
         /// and local functions) holds its initializer's value wherever it is read. Anything else goes to the dataflow.
+        /// The value is kept per local: every later read of it costs a lookup.
         /// </summary>
         private bool TrySingleDefinition(ILocalReferenceOperation reference, out ValueSet value)
         {
-            value = ValueSet.Unknown;
             ILocalSymbol local = reference.Local;
+            if (_singleDefinitions.TryGetValue(local, out ValueSet? known))
+            {
+                value = known;
+                return true;
+            }
+
+            value = ValueSet.Unknown;
             if (_singleDefinitionDepth > 8 || local.DeclaringSyntaxReferences.Length != 1 || reference.SemanticModel is null
                 || local.DeclaringSyntaxReferences[0].GetSyntax() is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator
                 || declarator.Parent?.Parent is not LocalDeclarationStatementSyntax
@@ -83,7 +92,7 @@ namespace CheckedMmap.Analyzers.Values
                 scope = scope.Parent; // top-level statements share their locals across statements
             }
 
-            if (scope is null || IsWrittenIn(scope, local.Name))
+            if (scope is null || _body.IsWrittenIn(scope, local.Name))
             {
                 return false;
             }
@@ -99,6 +108,7 @@ namespace CheckedMmap.Analyzers.Values
             {
                 ValueSet initial = new ValueEvaluator(_scope, this).Evaluate(operation);
                 value = IntegerConversions.IsTrackable(local.Type) ? initial.Map(v => IntegerConversions.ConvertTo(v, local.Type) ?? v) : initial;
+                _singleDefinitions[local] = value;
                 return true;
             }
             finally
@@ -107,137 +117,10 @@ namespace CheckedMmap.Analyzers.Values
             }
         }
 
-        /// <summary>Conservative: any identifier of this name in a write position (whatever it binds to) counts.</summary>
-        private static bool IsWrittenIn(SyntaxNode scope, string name)
-        {
-            foreach (SyntaxNode node in scope.DescendantNodes())
-            {
-                if (node is IdentifierNameSyntax identifier && identifier.Identifier.ValueText == name && IsWritePosition(identifier))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static bool IsWritePosition(IdentifierNameSyntax identifier)
-        {
-            for (SyntaxNode? node = identifier.Parent; node is not null && node is not StatementSyntax && node is not MemberDeclarationSyntax; node = node.Parent)
-            {
-                switch (node)
-                {
-                    case AssignmentExpressionSyntax assignment when assignment.Left.Span.Contains(identifier.Span):
-                        return true;
-                    case PrefixUnaryExpressionSyntax prefix when prefix.IsKind(SyntaxKind.PreIncrementExpression) || prefix.IsKind(SyntaxKind.PreDecrementExpression) || prefix.IsKind(SyntaxKind.AddressOfExpression):
-                        return true;
-                    case PostfixUnaryExpressionSyntax postfix when postfix.IsKind(SyntaxKind.PostIncrementExpression) || postfix.IsKind(SyntaxKind.PostDecrementExpression):
-                        return true;
-                    case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
-                        return true;
-                    case RefExpressionSyntax:
-                        return true;
-                }
-            }
-
-            return false;
-        }
-
         // At the call site, captures belong to the original tree: there are none.
         public ValueSet ValueOf(IFlowCaptureReferenceOperation capture) => ValueSet.Unknown;
 
-        private readonly struct Location
-        {
-            public Location(ControlFlowGraph graph, int blockOrdinal, int operationIndex)
-            {
-                Graph = graph;
-                BlockOrdinal = blockOrdinal;
-                OperationIndex = operationIndex;
-            }
-
-            public ControlFlowGraph Graph { get; }
-
-            public int BlockOrdinal { get; }
-
-            /// <summary>Index in the block's operations; Operations.Length means the branch value.</summary>
-            public int OperationIndex { get; }
-        }
-
-        /// <summary>Finds the graph, block and operation that hold the reference (same syntax node, same local).</summary>
-        private static bool TryLocate(ControlFlowGraph graph, SyntaxNode syntax, ILocalSymbol local, out Location location)
-        {
-            TextSpan span = syntax.Span;
-            var nested = new List<ControlFlowGraph>();
-            foreach (BasicBlock block in graph.Blocks)
-            {
-                int count = block.Operations.Length + (block.BranchValue is null ? 0 : 1);
-                for (int i = 0; i < count; i++)
-                {
-                    IOperation op = i < block.Operations.Length ? block.Operations[i] : block.BranchValue!;
-                    if (!op.Syntax.Span.Contains(span) && !span.Contains(op.Syntax.Span) && !op.Syntax.Span.OverlapsWith(span))
-                    {
-                        continue;
-                    }
-
-                    foreach (IOperation d in Walk(op))
-                    {
-                        if (d is ILocalReferenceOperation lr && lr.Syntax == syntax && SymbolEqualityComparer.Default.Equals(lr.Local, local))
-                        {
-                            location = new Location(graph, block.Ordinal, i);
-                            return true;
-                        }
-
-                        if (d is IFlowAnonymousFunctionOperation function && function.Syntax.Span.Contains(span))
-                        {
-                            nested.Add(graph.GetAnonymousFunctionControlFlowGraph(function));
-                        }
-                    }
-                }
-            }
-
-            foreach (IMethodSymbol localFunction in graph.LocalFunctions)
-            {
-                foreach (SyntaxReference reference in localFunction.DeclaringSyntaxReferences)
-                {
-                    if (reference.SyntaxTree == syntax.SyntaxTree && reference.Span.Contains(span))
-                    {
-                        nested.Add(graph.GetLocalFunctionControlFlowGraph(localFunction));
-                    }
-                }
-            }
-
-            foreach (ControlFlowGraph inner in nested)
-            {
-                if (TryLocate(inner, syntax, local, out location))
-                {
-                    return true;
-                }
-            }
-
-            location = default;
-            return false;
-        }
-
-        /// <summary>Pre-order walk that does not enter nested functions (their bodies have their own graphs).</summary>
-        private static IEnumerable<IOperation> Walk(IOperation root)
-        {
-            var stack = new Stack<IOperation>();
-            stack.Push(root);
-            while (stack.Count > 0)
-            {
-                IOperation op = stack.Pop();
-                yield return op;
-                if (op is IFlowAnonymousFunctionOperation || op is IAnonymousFunctionOperation || op is ILocalFunctionOperation)
-                {
-                    continue;
-                }
-
-                foreach (IOperation child in op.ChildOperations)
-                {
-                    stack.Push(child);
-                }
-            }
-        }
+        private static IEnumerable<IOperation> Walk(IOperation root) => OperationWalk.WithoutNestedFunctions(root);
 
         /// <summary>The fixpoint for one graph: the state (value of every tracked local and capture) entering each block.</summary>
         private sealed class GraphFlow
@@ -251,6 +134,7 @@ namespace CheckedMmap.Analyzers.Values
             // branches, so "flags = c ? a : b" assigns through a capture: this maps such captures back to their local.
             private readonly Dictionary<CaptureId, ILocalSymbol> _capturedLocals = new Dictionary<CaptureId, ILocalSymbol>();
             private readonly State?[] _entry;
+            private readonly Cursor?[] _cursors;
             private readonly bool _converged;
 
             public GraphFlow(ControlFlowGraph graph, EvaluationScope scope)
@@ -261,6 +145,7 @@ namespace CheckedMmap.Analyzers.Values
                 CollectCapturedLocals();
                 CollectTainted();
                 _entry = new State?[graph.Blocks.Length];
+                _cursors = new Cursor?[graph.Blocks.Length];
                 _converged = Solve();
             }
 
@@ -277,21 +162,45 @@ namespace CheckedMmap.Analyzers.Values
                     return ValueSet.Empty; // unreachable
                 }
 
-                State state = entry.Clone();
+                // The calls of a body are analyzed in source order, so the reads of one block come in increasing order:
+                // each block keeps the state reached so far and moves it forward instead of replaying from the block entry.
                 BasicBlock block = _graph.Blocks[blockOrdinal];
-                for (int i = 0; i < operationIndex && i < block.Operations.Length; i++)
+                Cursor? cursor = _cursors[blockOrdinal];
+                if (cursor is null || cursor.Index > operationIndex)
                 {
-                    Transfer(block.Operations[i], state, limit: int.MaxValue);
+                    cursor = new Cursor(new StateWriter(entry));
+                    _cursors[blockOrdinal] = cursor;
+                }
+
+                for (; cursor.Index < operationIndex && cursor.Index < block.Operations.Length; cursor.Index++)
+                {
+                    Transfer(block.Operations[cursor.Index], cursor.Writer, limit: int.MaxValue);
                 }
 
                 IOperation? containing = operationIndex < block.Operations.Length ? block.Operations[operationIndex] : block.BranchValue;
-                if (containing is not null)
+                if (containing is null)
                 {
-                    // Writes inside the same statement that finish before the reference (C# evaluates left to right).
-                    Transfer(containing, state, limit: referenceStart);
+                    return cursor.Writer.Get(local);
                 }
 
-                return state.Get(local);
+                // Writes inside the same statement that finish before the reference (C# evaluates left to right), on a
+                // copy: the persistent map makes the copy free.
+                StateWriter statement = cursor.Writer.Fork();
+                Transfer(containing, statement, limit: referenceStart);
+                return statement.Get(local);
+            }
+
+            private sealed class Cursor
+            {
+                public Cursor(StateWriter writer)
+                {
+                    Writer = writer;
+                }
+
+                public StateWriter Writer { get; }
+
+                /// <summary>The operations before this index have been applied.</summary>
+                public int Index { get; set; }
             }
 
             private void CollectDeclared(ControlFlowRegion region)
@@ -466,7 +375,7 @@ namespace CheckedMmap.Analyzers.Values
             private bool Solve()
             {
                 ImmutableArray<BasicBlock> blocks = _graph.Blocks;
-                _entry[0] = new State();
+                _entry[0] = State.Initial;
                 var work = new Queue<int>();
                 var queued = new bool[blocks.Length];
                 work.Enqueue(0);
@@ -482,55 +391,61 @@ namespace CheckedMmap.Analyzers.Values
                     int ordinal = work.Dequeue();
                     queued[ordinal] = false;
                     BasicBlock block = blocks[ordinal];
-                    State state = _entry[ordinal]!.Clone();
+                    var writer = new StateWriter(_entry[ordinal]!);
                     foreach (IOperation op in block.Operations)
                     {
-                        Transfer(op, state, int.MaxValue);
+                        Transfer(op, writer, int.MaxValue);
                     }
 
                     bool? branch = null;
                     if (block.BranchValue is not null)
                     {
-                        Transfer(block.BranchValue, state, int.MaxValue);
+                        Transfer(block.BranchValue, writer, int.MaxValue);
                         if (block.ConditionKind != ControlFlowConditionKind.None)
                         {
                             branch = OsConditions.Evaluate(block.BranchValue, _scope.Target);
                         }
                     }
 
+                    State exit = writer.Snapshot();
                     bool jumpOnTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
                     if (block.ConditionalSuccessor?.Destination is { } conditional && (branch is null || branch == jumpOnTrue))
                     {
-                        Propagate(conditional.Ordinal, state, work, queued);
+                        Propagate(conditional, exit, work, queued);
                     }
 
                     bool fallThroughTaken = block.ConditionKind == ControlFlowConditionKind.None || branch is null || branch != jumpOnTrue;
                     if (block.FallThroughSuccessor?.Destination is { } next && fallThroughTaken)
                     {
-                        Propagate(next.Ordinal, state, work, queued);
+                        Propagate(next, exit, work, queued);
                     }
                 }
 
                 return true;
             }
 
-            private void Propagate(int target, State state, Queue<int> work, bool[] queued)
+            private void Propagate(BasicBlock target, State state, Queue<int> work, bool[] queued)
             {
-                State? existing = _entry[target];
-                State merged = existing is null ? state.Clone() : existing.Merge(state);
-                if (existing is null || !merged.SameAs(existing))
+                if (target.Kind == BasicBlockKind.Exit)
                 {
-                    _entry[target] = merged;
-                    if (!queued[target])
+                    return; // nothing reads a local there; every return would merge into it
+                }
+
+                State? existing = _entry[target.Ordinal];
+                State merged = existing is null ? state : existing.Merge(state);
+                if (!ReferenceEquals(merged, existing))
+                {
+                    _entry[target.Ordinal] = merged;
+                    if (!queued[target.Ordinal])
                     {
-                        queued[target] = true;
-                        work.Enqueue(target);
+                        queued[target.Ordinal] = true;
+                        work.Enqueue(target.Ordinal);
                     }
                 }
             }
 
             /// <summary>Applies the writes of one operation in evaluation order (children first); only those ending before <paramref name="limit"/>.</summary>
-            private void Transfer(IOperation op, State state, int limit)
+            private void Transfer(IOperation op, StateWriter state, int limit)
             {
                 if (op is IFlowAnonymousFunctionOperation || op is IAnonymousFunctionOperation || op is ILocalFunctionOperation)
                 {
@@ -579,9 +494,9 @@ namespace CheckedMmap.Analyzers.Values
             private sealed class StateSource : ILocalValueSource
             {
                 private readonly GraphFlow _flow;
-                private readonly State _state;
+                private readonly StateWriter _state;
 
-                public StateSource(GraphFlow flow, State state)
+                public StateSource(GraphFlow flow, StateWriter state)
                 {
                     _flow = flow;
                     _state = state;
@@ -602,19 +517,106 @@ namespace CheckedMmap.Analyzers.Values
             }
         }
 
-        /// <summary>Values of locals (keyed by symbol) and flow captures (keyed by CaptureId) at one program point.</summary>
+        /// <summary>
+        /// Values of locals (keyed by symbol) and flow captures (keyed by CaptureId) at one program point, immutable. Each
+        /// state remembers the state it was made from and which keys changed since, so that merging two states that share
+        /// an ancestor (the two arms of an if) looks only at the keys either arm wrote, not at every local of the body.
+        /// </summary>
         private sealed class State
         {
-            private readonly Dictionary<object, ValueSet> _values;
+            private const int AncestorSearchDepth = 32;
 
-            public State()
-                : this(new Dictionary<object, ValueSet>(KeyComparer.Instance))
+            public static readonly State Initial = new State(ImmutableDictionary.Create<object, ValueSet>(KeyComparer.Instance), null, Array.Empty<object>());
+
+            public State(ImmutableDictionary<object, ValueSet> values, State? parent, object[] changed)
             {
+                Values = values;
+                Parent = parent;
+                Changed = changed;
             }
 
-            private State(Dictionary<object, ValueSet> values)
+            public ImmutableDictionary<object, ValueSet> Values { get; }
+
+            public State? Parent { get; }
+
+            /// <summary>The keys whose value differs from <see cref="Parent"/>'s.</summary>
+            public object[] Changed { get; }
+
+            /// <summary>This state joined with another; this very instance when the join adds nothing.</summary>
+            public State Merge(State other)
             {
-                _values = values;
+                if (ReferenceEquals(this, other))
+                {
+                    return this;
+                }
+
+                IEnumerable<object> keys = KeysThatMayDiffer(other) ?? other.Values.Keys;
+                ImmutableDictionary<object, ValueSet>.Builder? builder = null;
+                List<object>? changed = null;
+                foreach (object key in keys)
+                {
+                    if (!other.Values.TryGetValue(key, out ValueSet? theirs))
+                    {
+                        continue; // a key the other side never set leaves ours as it is
+                    }
+
+                    ValueSet merged = Values.TryGetValue(key, out ValueSet? mine) ? mine.Union(theirs) : theirs;
+                    if (mine is null || !merged.Equals(mine))
+                    {
+                        (builder ??= Values.ToBuilder())[key] = merged;
+                        (changed ??= new List<object>()).Add(key);
+                    }
+                }
+
+                return builder is null ? this : new State(builder.ToImmutable(), this, changed!.ToArray());
+            }
+
+            /// <summary>
+            /// The keys written on either side since the nearest common ancestor of the two states (within a few steps),
+            /// or null when there is none near: then every key of the other state is compared.
+            /// </summary>
+            private IEnumerable<object>? KeysThatMayDiffer(State other)
+            {
+                var mine = new Dictionary<State, int>(StateIdentity.Instance);
+                int depth = 0;
+                for (State? s = this; s is not null && depth < AncestorSearchDepth; s = s.Parent, depth++)
+                {
+                    mine[s] = depth;
+                }
+
+                var keys = new HashSet<object>(KeyComparer.Instance);
+                depth = 0;
+                for (State? s = other; s is not null && depth < AncestorSearchDepth; s = s.Parent, depth++)
+                {
+                    if (mine.TryGetValue(s, out int ourDepth))
+                    {
+                        State? ours = this;
+                        for (int i = 0; i < ourDepth; i++, ours = ours!.Parent)
+                        {
+                            keys.UnionWith(ours!.Changed);
+                        }
+
+                        return keys;
+                    }
+
+                    keys.UnionWith(s.Changed);
+                }
+
+                return null;
+            }
+        }
+
+        /// <summary>A state being moved forward through operations: the persistent map plus the keys written so far.</summary>
+        private sealed class StateWriter
+        {
+            private readonly State _origin;
+            private ImmutableDictionary<object, ValueSet> _values;
+            private HashSet<object>? _changed;
+
+            public StateWriter(State origin)
+            {
+                _origin = origin;
+                _values = origin.Values;
             }
 
             /// <summary>A local no definition reached is Empty (never reported); a capture nobody set is Unknown.</summary>
@@ -622,40 +624,35 @@ namespace CheckedMmap.Analyzers.Values
 
             public ValueSet Get(CaptureId id) => _values.TryGetValue(id, out ValueSet? v) ? v : ValueSet.Unknown;
 
-            public void Set(ILocalSymbol local, ValueSet value) => _values[local] = value;
+            public void Set(ILocalSymbol local, ValueSet value) => Set((object)local, value);
 
-            public void Set(CaptureId id, ValueSet value) => _values[id] = value;
+            public void Set(CaptureId id, ValueSet value) => Set((object)id, value);
 
-            public State Clone() => new State(new Dictionary<object, ValueSet>(_values, KeyComparer.Instance));
-
-            public State Merge(State other)
+            private void Set(object key, ValueSet value)
             {
-                State merged = Clone();
-                foreach (KeyValuePair<object, ValueSet> pair in other._values)
+                if (_values.TryGetValue(key, out ValueSet? old) && old.Equals(value))
                 {
-                    merged._values[pair.Key] = merged._values.TryGetValue(pair.Key, out ValueSet? mine) ? mine.Union(pair.Value) : pair.Value;
+                    return;
                 }
 
-                return merged;
+                _values = _values.SetItem(key, value);
+                (_changed ??= new HashSet<object>(KeyComparer.Instance)).Add(key);
             }
 
-            public bool SameAs(State other)
-            {
-                if (_values.Count != other._values.Count)
-                {
-                    return false;
-                }
+            /// <summary>A writer that starts where this one is and leaves it untouched (the persistent map is shared).</summary>
+            public StateWriter Fork() => new StateWriter(_origin) { _values = _values };
 
-                foreach (KeyValuePair<object, ValueSet> pair in _values)
-                {
-                    if (!other._values.TryGetValue(pair.Key, out ValueSet? theirs) || !theirs.Equals(pair.Value))
-                    {
-                        return false;
-                    }
-                }
+            /// <summary>The state reached: the origin itself when nothing was written.</summary>
+            public State Snapshot() => _changed is null ? _origin : new State(_values, _origin, _changed.ToArray());
+        }
 
-                return true;
-            }
+        private sealed class StateIdentity : IEqualityComparer<State>
+        {
+            public static readonly StateIdentity Instance = new StateIdentity();
+
+            public bool Equals(State? x, State? y) => ReferenceEquals(x, y);
+
+            public int GetHashCode(State obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
         }
 
         private sealed class KeyComparer : IEqualityComparer<object>
