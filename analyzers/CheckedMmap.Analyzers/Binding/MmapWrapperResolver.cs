@@ -103,22 +103,4 @@ namespace CheckedMmap.Analyzers.Binding
             _ => null,
         };
     }
-
-    /// <summary>A wrapper and which of its parameters become which mmap argument.</summary>
-    internal sealed class MmapWrapper
-    {
-        public MmapWrapper(IMethodSymbol method, MmapBinding inner, ImmutableDictionary<MmapParameter, int> passedThrough)
-        {
-            Method = method;
-            Inner = inner;
-            PassedThrough = passedThrough;
-        }
-
-        public IMethodSymbol Method { get; }
-
-        public MmapBinding Inner { get; }
-
-        /// <summary>mmap parameter → ordinal of the wrapper parameter passed straight to it.</summary>
-        public ImmutableDictionary<MmapParameter, int> PassedThrough { get; }
-    }
 }
