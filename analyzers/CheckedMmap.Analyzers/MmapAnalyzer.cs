@@ -173,7 +173,7 @@ namespace CheckedMmap.Analyzers
                 var scope = new EvaluationScope(constants, target, _resolver.Known, _models);
                 var evaluator = new ValueEvaluator(scope, body.LocalsFor(scope));
 
-                var facts = new MmapCallFacts(invocation, binding, constants);
+                var facts = new MmapCallFacts(constants);
                 foreach (IArgumentOperation argument in invocation.Arguments)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -188,7 +188,7 @@ namespace CheckedMmap.Analyzers
                     }
 
                     Location location = argument.IsImplicit ? invocation.Syntax.GetLocation() : argument.Syntax.GetLocation();
-                    facts.Set(role, new MmapArgument(argument, evaluator.Evaluate(argument.Value), location));
+                    facts.Set(role, new MmapArgument(evaluator.Evaluate(argument.Value), location));
                 }
 
                 foreach (Action<MmapCallFacts, Action<Diagnostic>> rule in Rules)

@@ -88,14 +88,14 @@ namespace CheckedMmap.Analyzers.Binding
 
                 if (locals is not null)
                 {
-                    locals.RemoveWhere(MmapCallResolver.MayBeMmapName);
+                    locals.RemoveWhere(CallNames.MayBeMmapName);
                     localsByTree[tree] = locals;
                 }
             }
 
             // Names with "mmap" in them are found by the text search for "mmap" already; the others are looked for in
             // every file (once per file and name: an IDE edit re-reads only the changed file).
-            all.RemoveWhere(MmapCallResolver.MayBeMmapName);
+            all.RemoveWhere(CallNames.MayBeMmapName);
             if (all.Count > 0)
             {
                 string[] searched = all.ToArray();
@@ -202,8 +202,8 @@ namespace CheckedMmap.Analyzers.Binding
                 if (tree.TryGetText(out SourceText? text))
                 {
                     source = text.ToString();
-                    search = HasUnicodeEscape(source) ? TreeSearch.WalkAll
-                        : MmapCallResolver.MayBeMmapName(source) ? TreeSearch.Occurrences
+                    search = CallNames.HasUnicodeEscape(source) ? TreeSearch.WalkAll
+                        : CallNames.MayBeMmapName(source) ? TreeSearch.Occurrences
                         : TreeSearch.None;
                     if (source.IndexOf(EntryPointText, StringComparison.Ordinal) < 0)
                     {
@@ -243,10 +243,10 @@ namespace CheckedMmap.Analyzers.Binding
                 foreach (SyntaxNode node in root.DescendantNodes())
                 {
                     if (node is InvocationExpressionSyntax call
-                        && MmapWrapperResolver.InvokedName(call.Expression) is { } invoked
-                        && EnclosingMethod(call) is { } enclosing)
+                        && CallNames.InvokedName(call.Expression) is { } invoked
+                        && CallNames.EnclosingMethod(call) is { } enclosing)
                     {
-                        calls.Add(new EnclosedCall(invoked, enclosing.Name, enclosing.IsLocal, MemberStart(call)));
+                        calls.Add(new EnclosedCall(invoked, enclosing.Name, enclosing.IsLocal, CallNames.MemberStart(call)));
                     }
                 }
 
@@ -288,20 +288,6 @@ namespace CheckedMmap.Analyzers.Binding
             public bool EnclosingIsLocal { get; }
         }
 
-        /// <summary>A \u or \U anywhere (a single-character search: backslashes are rare outside string escapes).</summary>
-        private static bool HasUnicodeEscape(string source)
-        {
-            for (int at = source.IndexOf('\\'); at >= 0 && at + 1 < source.Length; at = source.IndexOf('\\', at + 2))
-            {
-                if (source[at + 1] is 'u' or 'U')
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
         /// <summary>
         /// A method or local function (a P/Invoke may be a local function) with six parameters, a name without "mmap" and
         /// an attribute whose EntryPoint may be mmap.
@@ -318,12 +304,12 @@ namespace CheckedMmap.Analyzers.Binding
             if (parameters is not null
                 && attributes.Count > 0
                 && parameters.Parameters.Count == 6
-                && !MmapCallResolver.MayBeMmapName(name.ValueText)
+                && !CallNames.MayBeMmapName(name.ValueText)
                 && MayHaveMmapEntryPoint(attributes))
             {
                 if (node is LocalFunctionStatementSyntax)
                 {
-                    locals.Add(new LocalBinding(name.ValueText, MemberStart(node)));
+                    locals.Add(new LocalBinding(name.ValueText, CallNames.MemberStart(node)));
                 }
                 else
                 {
@@ -355,49 +341,12 @@ namespace CheckedMmap.Analyzers.Binding
                         }
 
                         return argument.Expression is not LiteralExpressionSyntax literal
-                            || (literal.IsKind(SyntaxKind.StringLiteralExpression) && MmapCallResolver.IsMmapEntryPoint(literal.Token.ValueText));
+                            || (literal.IsKind(SyntaxKind.StringLiteralExpression) && CallNames.IsMmapEntryPoint(literal.Token.ValueText));
                     }
                 }
             }
 
             return false;
-        }
-
-        /// <summary>Where the member (method, accessor, constructor…) around this node starts; -1 outside any member.</summary>
-        private static int MemberStart(SyntaxNode node)
-        {
-            for (SyntaxNode? current = node.Parent; current is not null; current = current.Parent)
-            {
-                if (current is GlobalStatementSyntax)
-                {
-                    return TopLevelScope; // Top-level local functions are visible in every top-level statement.
-                }
-
-                if (current is MemberDeclarationSyntax and not BaseTypeDeclarationSyntax and not BaseNamespaceDeclarationSyntax)
-                {
-                    return current.SpanStart;
-                }
-            }
-
-            return -1;
-        }
-
-        private static (string Name, bool IsLocal)? EnclosingMethod(SyntaxNode node)
-        {
-            for (SyntaxNode? current = node.Parent; current is not null; current = current.Parent)
-            {
-                switch (current)
-                {
-                    case LocalFunctionStatementSyntax local:
-                        return (local.Identifier.ValueText, true);
-                    case MethodDeclarationSyntax method:
-                        return (method.Identifier.ValueText, false);
-                    case MemberDeclarationSyntax:
-                        return null;
-                }
-            }
-
-            return null;
         }
     }
 }

@@ -24,7 +24,6 @@ namespace CheckedMmap.Analyzers.Binding
     {
         private const string MmapText = "mmap";
         private const string EntryPointText = "EntryPoint";
-        private const int TopLevelScope = -2;
 
         private static readonly HashSet<string> NoNames = new HashSet<string>(StringComparer.Ordinal);
 
@@ -53,10 +52,10 @@ namespace CheckedMmap.Analyzers.Binding
         public bool AnyCandidateFile => _candidateTrees.Count > 0;
 
         /// <summary>Whether a call through a method of this name, in a file with these local names, may be mmap or a wrapper of it (its symbol decides).</summary>
-        private bool Accepts(string name, HashSet<string> locals) => MmapCallResolver.MayBeMmapName(name) || _all.Contains(name) || locals.Contains(name);
+        private bool Accepts(string name, HashSet<string> locals) => CallNames.MayBeMmapName(name) || _all.Contains(name) || locals.Contains(name);
 
         /// <summary>Whether a call inside a wrapper's body may be mmap itself.</summary>
-        public bool MayBeBinding(string name) => MmapCallResolver.MayBeMmapName(name) || _renamedBindings.Contains(name);
+        public bool MayBeBinding(string name) => CallNames.MayBeMmapName(name) || _renamedBindings.Contains(name);
 
         /// <summary>
         /// The invocations of this file whose invoked name is a candidate, in source order, within <paramref name="span"/>
@@ -81,7 +80,7 @@ namespace CheckedMmap.Analyzers.Binding
             {
                 foreach (SyntaxNode node in span is { } within ? root.DescendantNodes(within) : root.DescendantNodes())
                 {
-                    if (node is InvocationExpressionSyntax call && MmapWrapperResolver.InvokedName(call.Expression) is { } name && Admits(call, name, locals, span))
+                    if (node is InvocationExpressionSyntax call && CallNames.InvokedName(call.Expression) is { } name && Admits(call, name, locals, span))
                     {
                         calls.Add(call);
                     }
@@ -131,7 +130,7 @@ namespace CheckedMmap.Analyzers.Binding
                 }
 
                 start = Math.Max(found + 1, token.Span.End);
-                if (token.IsKind(SyntaxKind.IdentifierToken) && InvocationNamedBy(token) is { } call && Admits(call, token.ValueText, locals, span))
+                if (token.IsKind(SyntaxKind.IdentifierToken) && CallNames.InvocationNamedBy(token) is { } call && Admits(call, token.ValueText, locals, span))
                 {
                     calls.Add(call);
                 }
@@ -139,42 +138,6 @@ namespace CheckedMmap.Analyzers.Binding
         }
 
         private bool Admits(InvocationExpressionSyntax call, string invokedName, HashSet<string> locals, TextSpan? span) =>
-            Accepts(invokedName, locals) && (span is not { } filter || filter.Contains(call.Span)) && !InAttribute(call);
-
-        /// <summary>
-        /// A call in an attribute never runs: attribute arguments must be constants (CS0182). It is not bound either,
-        /// because Roslyn's own binder can throw on such arguments (a ref to a readonly field: no member contains it).
-        /// </summary>
-        private static bool InAttribute(SyntaxNode call)
-        {
-            for (SyntaxNode? node = call.Parent; node is not null and not MemberDeclarationSyntax and not CompilationUnitSyntax; node = node.Parent)
-            {
-                if (node is AttributeSyntax)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        /// <summary>The invocation whose invoked name is this identifier: <c>M(...)</c>, <c>x.M(...)</c>, <c>x?.M(...)</c>, <c>a::M(...)</c>.</summary>
-        private static InvocationExpressionSyntax? InvocationNamedBy(SyntaxToken identifier)
-        {
-            if (identifier.Parent is not SimpleNameSyntax name)
-            {
-                return null;
-            }
-
-            ExpressionSyntax invoked = name.Parent switch
-            {
-                MemberAccessExpressionSyntax access when access.Name == name => access,
-                MemberBindingExpressionSyntax binding when binding.Name == name => binding,
-                AliasQualifiedNameSyntax alias when alias.Name == name => alias,
-                _ => name,
-            };
-
-            return invoked.Parent is InvocationExpressionSyntax call && call.Expression == invoked ? call : null;
-        }
+            Accepts(invokedName, locals) && (span is not { } filter || filter.Contains(call.Span)) && !CallNames.InAttribute(call);
     }
 }

@@ -51,7 +51,7 @@ namespace CheckedMmap.Analyzers.Binding
 
             foreach (InvocationExpressionSyntax call in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
-                string? name = InvokedName(call.Expression);
+                string? name = CallNames.InvokedName(call.Expression);
                 if (name is null || !_names.MayBeBinding(name)
                     || model.GetOperation(call) is not IInvocationOperation invocation
                     || _bindings.Resolve(invocation.TargetMethod) is not { } binding)
@@ -77,7 +77,7 @@ namespace CheckedMmap.Analyzers.Binding
 
                 if (passed.Count > 0)
                 {
-                    return new MmapWrapper(wrapper, binding, passed.ToImmutable());
+                    return new MmapWrapper(binding, passed.ToImmutable());
                 }
             }
 
@@ -93,14 +93,5 @@ namespace CheckedMmap.Analyzers.Binding
 
             return operation;
         }
-
-        public static string? InvokedName(ExpressionSyntax expression) => expression switch
-        {
-            SimpleNameSyntax simple => simple.Identifier.ValueText,
-            MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
-            MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
-            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
-            _ => null,
-        };
     }
 }
