@@ -18,6 +18,7 @@ namespace CheckedMmap.Analyzers.Values
     {
         private readonly Func<ControlFlowGraph?> _createGraph;
         private readonly Dictionary<SyntaxNode, HashSet<string>> _writtenNames = new Dictionary<SyntaxNode, HashSet<string>>();
+        private readonly Dictionary<SyntaxNode, HashSet<string>> _comparedNames = new Dictionary<SyntaxNode, HashSet<string>>();
         private readonly Dictionary<(MmapConstants Constants, TargetOS Target), LocalValueAnalysis> _locals =
             new Dictionary<(MmapConstants, TargetOS), LocalValueAnalysis>();
 
@@ -86,6 +87,41 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             return written.Contains(name);
+        }
+
+        /// <summary>Whether an identifier of this name is compared (==, !=, &lt;, &lt;=, &gt;, &gt;=) anywhere in <paramref name="scope"/>.</summary>
+        public bool IsComparedIn(SyntaxNode scope, string name)
+        {
+            if (!_comparedNames.TryGetValue(scope, out HashSet<string>? compared))
+            {
+                compared = new HashSet<string>(StringComparer.Ordinal);
+                foreach (SyntaxNode node in scope.DescendantNodes())
+                {
+                    if (node is BinaryExpressionSyntax binary && binary.Kind() is SyntaxKind.EqualsExpression or SyntaxKind.NotEqualsExpression
+                        or SyntaxKind.LessThanExpression or SyntaxKind.LessThanOrEqualExpression or SyntaxKind.GreaterThanExpression or SyntaxKind.GreaterThanOrEqualExpression)
+                    {
+                        AddName(binary.Left, compared);
+                        AddName(binary.Right, compared);
+                    }
+                }
+
+                _comparedNames.Add(scope, compared);
+            }
+
+            return compared.Contains(name);
+        }
+
+        private static void AddName(ExpressionSyntax operand, HashSet<string> names)
+        {
+            while (operand is ParenthesizedExpressionSyntax or CastExpressionSyntax)
+            {
+                operand = operand is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)operand).Expression;
+            }
+
+            if (operand is IdentifierNameSyntax identifier)
+            {
+                names.Add(identifier.Identifier.ValueText);
+            }
         }
 
         private static bool IsWritePosition(IdentifierNameSyntax identifier)

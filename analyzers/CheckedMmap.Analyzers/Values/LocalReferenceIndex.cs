@@ -25,14 +25,14 @@ namespace CheckedMmap.Analyzers.Values
     }
 
     /// <summary>
-    /// Every local reference of one control flow graph by its syntax, found in one walk of the graph; the graphs of
+    /// Every local and parameter reference of one control flow graph by its syntax, found in one walk of the graph; the graphs of
     /// lambdas and local functions get their own index when a reference inside them is first asked for.
     /// </summary>
     internal sealed class LocalReferenceIndex
     {
         private readonly ControlFlowGraph _graph;
-        private readonly Dictionary<SyntaxNode, (ILocalSymbol Local, FlowLocation Location)> _references =
-            new Dictionary<SyntaxNode, (ILocalSymbol, FlowLocation)>();
+        private readonly Dictionary<SyntaxNode, (ISymbol Variable, FlowLocation Location)> _references =
+            new Dictionary<SyntaxNode, (ISymbol, FlowLocation)>();
 
         private readonly List<(TextSpan Span, IFlowAnonymousFunctionOperation Function)> _lambdas = new List<(TextSpan, IFlowAnonymousFunctionOperation)>();
         private Dictionary<object, LocalReferenceIndex>? _nested;
@@ -48,9 +48,15 @@ namespace CheckedMmap.Analyzers.Values
                     IOperation op = i < block.Operations.Length ? block.Operations[i] : block.BranchValue!;
                     foreach (IOperation d in OperationWalk.WithoutNestedFunctions(op))
                     {
-                        if (d is ILocalReferenceOperation reference && !_references.ContainsKey(reference.Syntax))
+                        ISymbol? variable = d switch
                         {
-                            _references.Add(reference.Syntax, (reference.Local, new FlowLocation(graph, block.Ordinal, i)));
+                            ILocalReferenceOperation local => local.Local,
+                            IParameterReferenceOperation parameter => parameter.Parameter,
+                            _ => null,
+                        };
+                        if (variable is not null && !_references.ContainsKey(d.Syntax))
+                        {
+                            _references.Add(d.Syntax, (variable, new FlowLocation(graph, block.Ordinal, i)));
                         }
                         else if (d is IFlowAnonymousFunctionOperation function)
                         {
@@ -61,13 +67,13 @@ namespace CheckedMmap.Analyzers.Values
             }
         }
 
-        /// <summary>Finds the graph, block and operation that hold the reference (same syntax node, same local).</summary>
-        public bool TryLocate(SyntaxNode syntax, ILocalSymbol local, out FlowLocation location)
+        /// <summary>Finds the graph, block and operation that hold the reference (same syntax node, same local or parameter).</summary>
+        public bool TryLocate(SyntaxNode syntax, ISymbol local, out FlowLocation location)
         {
             if (_references.TryGetValue(syntax, out var found))
             {
                 location = found.Location;
-                return SymbolEqualityComparer.Default.Equals(found.Local, local);
+                return SymbolEqualityComparer.Default.Equals(found.Variable, local);
             }
 
             TextSpan span = syntax.Span;

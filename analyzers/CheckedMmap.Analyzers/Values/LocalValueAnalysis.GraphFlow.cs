@@ -18,12 +18,12 @@ namespace CheckedMmap.Analyzers.Values
         {
             private readonly ControlFlowGraph _graph;
             private readonly EvaluationScope _scope;
-            private readonly HashSet<ILocalSymbol> _declared = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
-            private readonly HashSet<ILocalSymbol> _tainted = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+            private readonly HashSet<ISymbol> _declared = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            private readonly HashSet<ISymbol> _tainted = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
 
             // The graph captures an assignment's target (flow capture of a local reference) when the right-hand side
             // branches, so "flags = c ? a : b" assigns through a capture: this maps such captures back to their local.
-            private readonly Dictionary<CaptureId, ILocalSymbol> _capturedLocals = new Dictionary<CaptureId, ILocalSymbol>();
+            private readonly Dictionary<CaptureId, ISymbol> _capturedLocals = new Dictionary<CaptureId, ISymbol>();
             private readonly State?[] _entry;
             private readonly Cursor?[] _cursors;
             private readonly bool _converged;
@@ -40,7 +40,7 @@ namespace CheckedMmap.Analyzers.Values
                 _converged = Solve();
             }
 
-            public ValueSet ValueAt(int blockOrdinal, int operationIndex, int referenceStart, ILocalSymbol local)
+            public ValueSet ValueAt(int blockOrdinal, int operationIndex, int referenceStart, ISymbol local)
             {
                 if (!_converged || _tainted.Contains(local) || !_declared.Contains(local))
                 {
@@ -115,20 +115,32 @@ namespace CheckedMmap.Analyzers.Values
                     {
                         foreach (IOperation d in Walk(op))
                         {
-                            if (d is IFlowCaptureOperation { Value: ILocalReferenceOperation captured } capture)
+                            if (d is IFlowCaptureOperation capture && Variable(capture.Value) is { } captured)
                             {
-                                _capturedLocals[capture.Id] = captured.Local;
+                                _capturedLocals[capture.Id] = captured;
+                            }
+                            else if (d is IParameterReferenceOperation { Parameter: { RefKind: RefKind.None } parameter } && _graph.Parent is null
+                                && parameter.ContainingSymbol is IMethodSymbol { MethodKind: not (MethodKind.AnonymousFunction or MethodKind.LocalFunction) })
+                            {
+                                _declared.Add(parameter); // the body's own by-value parameters: unknown on entry, then tracked like locals
                             }
                         }
                     }
                 }
             }
 
-            /// <summary>The local an assignment writes: directly, or through a capture of the local's reference.</summary>
-            private ILocalSymbol? TargetLocal(IOperation target) => target switch
+            /// <summary>The local or parameter an assignment writes: directly, or through a capture of its reference.</summary>
+            private ISymbol? TargetLocal(IOperation target) => target switch
+            {
+                IFlowCaptureReferenceOperation capture when _capturedLocals.TryGetValue(capture.Id, out ISymbol? local) => local,
+                _ => Variable(target),
+            };
+
+            /// <summary>The local or parameter a reference names.</summary>
+            private static ISymbol? Variable(IOperation? reference) => reference switch
             {
                 ILocalReferenceOperation local => local.Local,
-                IFlowCaptureReferenceOperation capture when _capturedLocals.TryGetValue(capture.Id, out ILocalSymbol? local) => local,
+                IParameterReferenceOperation parameter => parameter.Parameter,
                 _ => null,
             };
 
@@ -149,9 +161,9 @@ namespace CheckedMmap.Analyzers.Values
                 // Writes from nested lambdas and local functions (their bodies are not in this graph's blocks).
                 foreach (IOperation d in _graph.OriginalOperation.Descendants())
                 {
-                    if (d is ILocalReferenceOperation lr && IsWrite(lr) && IsInsideNestedFunction(lr))
+                    if (Variable(d) is { } written && IsWrite(d) && IsInsideNestedFunction(d))
                     {
-                        _tainted.Add(lr.Local);
+                        _tainted.Add(written);
                     }
                 }
             }
@@ -173,8 +185,8 @@ namespace CheckedMmap.Analyzers.Values
             {
                 switch (op)
                 {
-                    case ILocalReferenceOperation lr when IsAliased(lr) || (exceptionalRegion && IsWrite(lr)):
-                        _tainted.Add(lr.Local);
+                    case ILocalReferenceOperation or IParameterReferenceOperation when IsAliased(op) || (exceptionalRegion && IsWrite(op)):
+                        _tainted.Add(Variable(op)!);
                         break;
                     case IAssignmentOperation assignment when exceptionalRegion && TargetLocal(assignment.Target) is { } written:
                         _tainted.Add(written);
@@ -182,15 +194,15 @@ namespace CheckedMmap.Analyzers.Values
                     case IIncrementOrDecrementOperation step when exceptionalRegion && TargetLocal(step.Target) is { } stepped:
                         _tainted.Add(stepped);
                         break;
-                    case ISimpleAssignmentOperation { IsRef: true, Value: ILocalReferenceOperation aliased }:
-                        _tainted.Add(aliased.Local);
+                    case ISimpleAssignmentOperation { IsRef: true } refAssignment when Variable(refAssignment.Value) is { } aliased:
+                        _tainted.Add(aliased);
                         break;
                     case IDeconstructionAssignmentOperation deconstruction:
                         foreach (IOperation d in deconstruction.Target.DescendantsAndSelf())
                         {
-                            if (d is ILocalReferenceOperation target)
+                            if (Variable(d) is { } target)
                             {
-                                _tainted.Add(target.Local);
+                                _tainted.Add(target);
                             }
                         }
 
@@ -205,7 +217,7 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             /// <summary>Address taken, or passed by ref/out (the callee or a pointer may write it behind our back).</summary>
-            private static bool IsAliased(ILocalReferenceOperation reference)
+            private static bool IsAliased(IOperation reference)
             {
                 IOperation? parent = reference.Parent;
                 if (parent is IDeclarationExpressionOperation)
@@ -218,7 +230,7 @@ namespace CheckedMmap.Analyzers.Values
                     || (parent is IArgumentOperation { Parameter: null });
             }
 
-            private static bool IsWrite(ILocalReferenceOperation reference)
+            private static bool IsWrite(IOperation reference)
             {
                 IOperation? parent = reference.Parent;
                 switch (parent)
@@ -302,17 +314,41 @@ namespace CheckedMmap.Analyzers.Values
                     bool jumpOnTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
                     if (block.ConditionalSuccessor?.Destination is { } conditional && (branch is null || branch == jumpOnTrue))
                     {
-                        Propagate(conditional, exit, work, queued);
+                        Propagate(conditional, Refine(exit, block, whenConditionIs: jumpOnTrue), work, queued);
                     }
 
                     bool fallThroughTaken = block.ConditionKind == ControlFlowConditionKind.None || branch is null || branch != jumpOnTrue;
                     if (block.FallThroughSuccessor?.Destination is { } next && fallThroughTaken)
                     {
-                        Propagate(next, exit, work, queued);
+                        State state = block.ConditionKind == ControlFlowConditionKind.None ? exit : Refine(exit, block, whenConditionIs: !jumpOnTrue);
+                        Propagate(next, state, work, queued);
                     }
                 }
 
                 return true;
+            }
+
+            /// <summary>
+            /// The state on the edge where the block's condition has this outcome: a comparison of a tracked local or
+            /// parameter with a constant (<c>fd &lt; 0</c>, <c>fd == -1</c>, <c>len != 0</c>) keeps only the values that pass it.
+            /// </summary>
+            private State Refine(State exit, BasicBlock block, bool whenConditionIs)
+            {
+                if (!Comparisons.TryParse(block.BranchValue, out IOperation? reference, out Func<long, bool>? test) || Variable(reference) is not { } variable)
+                {
+                    return exit;
+                }
+
+                var writer = new StateWriter(exit);
+                ValueSet before = writer.Get(variable);
+                ValueSet after = before.Where(v => test!(v) == whenConditionIs);
+                if (after.Equals(before))
+                {
+                    return exit;
+                }
+
+                writer.Set(variable, after);
+                return writer.Snapshot();
             }
 
             private void Propagate(BasicBlock target, State state, Queue<int> work, bool[] queued)
@@ -402,6 +438,12 @@ namespace CheckedMmap.Analyzers.Values
                     }
 
                     return _state.Get(local);
+                }
+
+                public ValueSet ValueOf(IParameterReferenceOperation reference)
+                {
+                    IParameterSymbol parameter = reference.Parameter;
+                    return _flow._tainted.Contains(parameter) || !_flow._declared.Contains(parameter) ? ValueSet.Unknown : _state.Get(parameter);
                 }
 
                 public ValueSet ValueOf(IFlowCaptureReferenceOperation capture) => _state.Get(capture.Id);

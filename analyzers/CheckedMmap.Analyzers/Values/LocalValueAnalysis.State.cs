@@ -116,11 +116,13 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             /// <summary>A local no definition reached is Empty (never reported); a capture nobody set is Unknown.</summary>
-            public ValueSet Get(ILocalSymbol local) => _values.TryGetValue(local, out ValueSet? v) ? v : ValueSet.Empty;
+            /// <summary>A parameter nobody wrote is whatever the caller passed: Unknown.</summary>
+            public ValueSet Get(ISymbol variable) =>
+                _values.TryGetValue(variable, out ValueSet? v) ? v : variable is IParameterSymbol ? ValueSet.Unknown : ValueSet.Empty;
 
             public ValueSet Get(CaptureId id) => _values.TryGetValue(id, out ValueSet? v) ? v : ValueSet.Unknown;
 
-            public void Set(ILocalSymbol local, ValueSet value) => Set((object)local, value);
+            public void Set(ISymbol variable, ValueSet value) => Set((object)variable, value);
 
             public void Set(CaptureId id, ValueSet value) => Set((object)id, value);
 

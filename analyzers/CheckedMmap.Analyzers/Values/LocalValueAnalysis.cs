@@ -45,19 +45,7 @@ namespace CheckedMmap.Analyzers.Values
                 return single;
             }
 
-            LocalReferenceIndex? index = _body.References;
-            if (index is null || !index.TryLocate(reference.Syntax, local, out FlowLocation location))
-            {
-                return ValueSet.Unknown;
-            }
-
-            if (!_flows.TryGetValue(location.Graph, out GraphFlow? flow))
-            {
-                flow = new GraphFlow(location.Graph, _scope);
-                _flows.Add(location.Graph, flow);
-            }
-
-            return flow.ValueAt(location.BlockOrdinal, location.OperationIndex, reference.Syntax.SpanStart, local);
+            return ValueFromFlow(reference.Syntax, local);
         }
 
         private int _singleDefinitionDepth;
@@ -92,7 +80,8 @@ namespace CheckedMmap.Analyzers.Values
                 scope = scope.Parent; // top-level statements share their locals across statements
             }
 
-            if (scope is null || _body.IsWrittenIn(scope, local.Name))
+            // A compared local goes to the dataflow, which keeps only the values that pass the comparison on each path.
+            if (scope is null || _body.IsWrittenIn(scope, local.Name) || _body.IsComparedIn(scope, local.Name))
             {
                 return false;
             }
@@ -107,7 +96,7 @@ namespace CheckedMmap.Analyzers.Values
             try
             {
                 ValueSet initial = new ValueEvaluator(_scope, this).Evaluate(operation);
-                value = IntegerConversions.IsTrackable(local.Type) ? initial.Map(v => IntegerConversions.ConvertTo(v, local.Type) ?? v) : initial;
+                value = IntegerConversions.IsTrackable(local.Type) ? initial.Convert(v => IntegerConversions.ConvertTo(v, local.Type) ?? v) : initial;
                 _singleDefinitions[local] = value;
                 return true;
             }
@@ -115,6 +104,39 @@ namespace CheckedMmap.Analyzers.Values
             {
                 _singleDefinitionDepth--;
             }
+        }
+
+        /// <summary>
+        /// A by-value parameter is whatever the caller passed, unless the body compares it (<c>if (fd &lt; 0) return;</c>)
+        /// or writes it: then the dataflow follows it from an unknown start.
+        /// </summary>
+        public ValueSet ValueOf(IParameterReferenceOperation reference)
+        {
+            IParameterSymbol parameter = reference.Parameter;
+            if (parameter.RefKind != RefKind.None || reference.Syntax is null || _body.Body is not { } body
+                || !(_body.IsComparedIn(body, parameter.Name) || _body.IsWrittenIn(body, parameter.Name)))
+            {
+                return ValueSet.Unknown;
+            }
+
+            return ValueFromFlow(reference.Syntax, parameter);
+        }
+
+        private ValueSet ValueFromFlow(SyntaxNode syntax, ISymbol variable)
+        {
+            LocalReferenceIndex? index = _body.References;
+            if (index is null || !index.TryLocate(syntax, variable, out FlowLocation location))
+            {
+                return ValueSet.Unknown;
+            }
+
+            if (!_flows.TryGetValue(location.Graph, out GraphFlow? flow))
+            {
+                flow = new GraphFlow(location.Graph, _scope);
+                _flows.Add(location.Graph, flow);
+            }
+
+            return flow.ValueAt(location.BlockOrdinal, location.OperationIndex, syntax.SpanStart, variable);
         }
 
         // At the call site, captures belong to the original tree: there are none.

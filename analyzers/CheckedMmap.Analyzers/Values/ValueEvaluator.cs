@@ -56,8 +56,14 @@ namespace CheckedMmap.Analyzers.Values
                     return EvaluateField(field.Field, operation.SemanticModel, depth);
                 case IPropertyReferenceOperation { Arguments.Length: 0 } property when property.Property.IsStatic:
                     return EvaluateProperty(property.Property, operation.SemanticModel, depth);
+                case IPropertyReferenceOperation property when DescriptorSources.IsStreamHandle(property):
+                    return ValueSet.Descriptor;
+                case IInvocationOperation invocation:
+                    return EvaluateInvocation(invocation, depth);
                 case ILocalReferenceOperation local:
                     return EvaluateLocal(local, depth);
+                case IParameterReferenceOperation parameter:
+                    return _locals?.ValueOf(parameter) ?? ValueSet.Unknown;
                 case IFlowCaptureReferenceOperation capture:
                     return _locals?.ValueOf(capture) ?? ValueSet.Unknown;
                 case IBinaryOperation binary:
@@ -120,6 +126,21 @@ namespace CheckedMmap.Analyzers.Values
 
             ITypeSymbol target = conversion.Type!;
             return inner.Map(v => IntegerConversions.ConvertTo(v, target) ?? v);
+        }
+
+        private ValueSet EvaluateInvocation(IInvocationOperation invocation, int depth)
+        {
+            if (DescriptorSources.ReturnsDescriptor(invocation) || DescriptorSources.OpensHandle(invocation))
+            {
+                return ValueSet.Descriptor;
+            }
+
+            if (DescriptorSources.IsDangerousGetHandle(invocation))
+            {
+                return Evaluate(invocation.Instance, depth);
+            }
+
+            return ValueSet.Unknown;
         }
 
         private ValueSet EvaluateLocal(ILocalReferenceOperation reference, int depth)
@@ -240,7 +261,7 @@ namespace CheckedMmap.Analyzers.Values
 
             var evaluator = new ValueEvaluator(_scope, locals: null);
             ValueSet value = evaluator.Evaluate(operation, depth);
-            return IntegerConversions.IsTrackable(type) ? value.Map(v => IntegerConversions.ConvertTo(v, type) ?? v) : value;
+            return IntegerConversions.IsTrackable(type) ? value.Convert(v => IntegerConversions.ConvertTo(v, type) ?? v) : value;
         }
 
         private static ExpressionSyntax? GetInitializerExpression(SyntaxNode declaration)
@@ -395,7 +416,7 @@ namespace CheckedMmap.Analyzers.Values
             if (type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr && creation.Arguments.Length == 1)
             {
                 ValueSet value = Evaluate(creation.Arguments[0].Value, depth);
-                return value.Map(v => IntegerConversions.ConvertTo(v, type) ?? v);
+                return value.Convert(v => IntegerConversions.ConvertTo(v, type) ?? v);
             }
 
             // new SafeFileHandle(new IntPtr(-1), ownsHandle: false): the handle is the first constructor argument.

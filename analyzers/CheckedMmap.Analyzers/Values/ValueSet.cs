@@ -8,6 +8,9 @@ namespace CheckedMmap.Analyzers.Values
     /// What an argument can be: a small set of 64-bit values (two's complement bit patterns), or unknown.
     /// The set is bounded so that loops and combinatorial ternaries end in <see cref="Unknown"/> instead of blowing up.
     /// An empty set means "no definition reaches here" (unreachable or unassigned) and is never reported on.
+    /// A set may also hold "a file descriptor" (<see cref="HasDescriptor"/>): a value not known, but known not to be -1
+    /// (what <c>open</c> returns on success, or what is left after <c>if (fd &lt; 0) return;</c>). Such a set counts as
+    /// unknown for every rule but the file-descriptor one.
     /// </summary>
     internal sealed class ValueSet : IEquatable<ValueSet>
     {
@@ -16,15 +19,25 @@ namespace CheckedMmap.Analyzers.Values
         public static readonly ValueSet Unknown = new ValueSet(Array.Empty<long>(), isUnknown: true);
         public static readonly ValueSet Empty = new ValueSet(Array.Empty<long>(), isUnknown: false);
 
+        /// <summary>A file descriptor: some value other than -1, not known which.</summary>
+        public static readonly ValueSet Descriptor = new ValueSet(Array.Empty<long>(), isUnknown: true, hasDescriptor: true);
+
         private readonly long[] _values;
 
-        private ValueSet(long[] sortedDistinct, bool isUnknown)
+        private ValueSet(long[] sortedDistinct, bool isUnknown, bool hasDescriptor = false)
         {
             _values = sortedDistinct;
             IsUnknown = isUnknown;
+            HasDescriptor = hasDescriptor;
         }
 
         public bool IsUnknown { get; }
+
+        /// <summary>
+        /// The set holds a file descriptor (a value other than -1) besides <see cref="Values"/>; then <see cref="IsUnknown"/>
+        /// is true too, so that only rules that look for descriptors read it.
+        /// </summary>
+        public bool HasDescriptor { get; }
 
         public bool IsEmpty => !IsUnknown && _values.Length == 0;
 
@@ -52,6 +65,13 @@ namespace CheckedMmap.Analyzers.Values
 
         public ValueSet Union(ValueSet other)
         {
+            if (HasDescriptor || other.HasDescriptor)
+            {
+                return (IsUnknown && !HasDescriptor) || (other.IsUnknown && !other.HasDescriptor)
+                    ? Unknown
+                    : WithDescriptor(_values.Concat(other._values));
+            }
+
             if (IsUnknown || other.IsUnknown)
             {
                 return Unknown;
@@ -69,6 +89,36 @@ namespace CheckedMmap.Analyzers.Values
 
             return From(_values.Concat(other._values));
         }
+
+        /// <summary>A file descriptor, or one of <paramref name="values"/>.</summary>
+        public static ValueSet WithDescriptor(IEnumerable<long> values)
+        {
+            ValueSet known = From(values);
+            return known.IsUnknown ? Unknown : known.IsEmpty ? Descriptor : new ValueSet(known._values, isUnknown: true, hasDescriptor: true);
+        }
+
+        /// <summary>
+        /// The values left on a path where <paramref name="holds"/> is known to hold: known values are filtered; an unknown
+        /// value becomes a file descriptor when -1 cannot pass (after <c>if (fd &lt; 0) return;</c>).
+        /// </summary>
+        public ValueSet Where(Func<long, bool> holds)
+        {
+            if (IsUnknown && !HasDescriptor)
+            {
+                return holds(-1) ? this : Descriptor;
+            }
+
+            long[] kept = _values.Where(holds).ToArray();
+            if (HasDescriptor)
+            {
+                return WithDescriptor(kept);
+            }
+
+            return kept.Length == _values.Length ? this : kept.Length == 0 ? Empty : new ValueSet(kept, isUnknown: false);
+        }
+
+        /// <summary>A conversion of every value: like <see cref="Map"/>, but a file descriptor stays one.</summary>
+        public ValueSet Convert(Func<long, long> convert) => HasDescriptor ? WithDescriptor(_values.Select(convert)) : Map(convert);
 
         public ValueSet Map(Func<long, long> map)
         {
@@ -106,13 +156,13 @@ namespace CheckedMmap.Analyzers.Values
         }
 
         public bool Equals(ValueSet? other) =>
-            other is not null && IsUnknown == other.IsUnknown && _values.SequenceEqual(other._values);
+            other is not null && IsUnknown == other.IsUnknown && HasDescriptor == other.HasDescriptor && _values.SequenceEqual(other._values);
 
         public override bool Equals(object? obj) => Equals(obj as ValueSet);
 
         public override int GetHashCode()
         {
-            int hash = IsUnknown ? 1 : 0;
+            int hash = (IsUnknown ? 1 : 0) + (HasDescriptor ? 2 : 0);
             foreach (long v in _values)
             {
                 hash = (hash * 31) ^ v.GetHashCode();
@@ -121,6 +171,8 @@ namespace CheckedMmap.Analyzers.Values
             return hash;
         }
 
-        public override string ToString() => IsUnknown ? "unknown" : "{" + string.Join(", ", _values) + "}";
+        public override string ToString() =>
+            HasDescriptor ? "{" + string.Join(", ", _values.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)).Concat(new[] { "fd" })) + "}"
+            : IsUnknown ? "unknown" : "{" + string.Join(", ", _values) + "}";
     }
 }
