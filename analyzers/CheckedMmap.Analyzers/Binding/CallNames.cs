@@ -118,5 +118,24 @@ namespace CheckedMmap.Analyzers.Binding
 
             return null;
         }
+
+        /// <summary>The method or local function a node sits in, with its parameters; null in other members (accessors, constructors…).</summary>
+        public static (string Name, bool IsLocal, ParameterListSyntax Parameters)? EnclosingDeclaration(SyntaxNode node)
+        {
+            for (SyntaxNode? current = node.Parent; current is not null; current = current.Parent)
+            {
+                switch (current)
+                {
+                    case LocalFunctionStatementSyntax local:
+                        return (local.Identifier.ValueText, true, local.ParameterList);
+                    case MethodDeclarationSyntax method:
+                        return (method.Identifier.ValueText, false, method.ParameterList);
+                    case MemberDeclarationSyntax:
+                        return null;
+                }
+            }
+
+            return null;
+        }
     }
 }

@@ -46,6 +46,31 @@ namespace CheckedMmap.Analyzers.Binding
                 }
             }
 
+            // Wrappers of bindings named like mmap, whatever their own name: members may be called from any file, local
+            // functions only in their own.
+            var wrapperMembers = new HashSet<string>(StringComparer.Ordinal);
+            Dictionary<SyntaxTree, HashSet<string>>? wrapperLocals = null;
+            foreach (SyntaxTree tree in candidateTrees.Keys)
+            {
+                foreach (WrapperName wrapper in TreeFacts.Of(tree, cancellationToken).MmapWrappers)
+                {
+                    if (!wrapper.IsLocal)
+                    {
+                        wrapperMembers.Add(wrapper.Name);
+                    }
+                    else
+                    {
+                        wrapperLocals ??= new Dictionary<SyntaxTree, HashSet<string>>();
+                        if (!wrapperLocals.TryGetValue(tree, out HashSet<string>? names))
+                        {
+                            wrapperLocals[tree] = names = new HashSet<string>(StringComparer.Ordinal);
+                        }
+
+                        names.Add(wrapper.Name);
+                    }
+                }
+            }
+
             // Bindings any file may call: members of source and of referenced assemblies. A local function is called only
             // in the method that declares it, so its name (and a local wrapper's) is searched in its own file only.
             var global = new HashSet<string>(StringComparer.Ordinal);
@@ -57,10 +82,11 @@ namespace CheckedMmap.Analyzers.Binding
 
             renamed.UnionWith(global);
             var all = new HashSet<string>(global, StringComparer.Ordinal);
-            var localsByTree = new Dictionary<SyntaxTree, HashSet<string>>();
+            all.UnionWith(wrapperMembers);
+            var localsByTree = wrapperLocals ?? new Dictionary<SyntaxTree, HashSet<string>>();
             foreach ((SyntaxTree tree, TreeFacts facts) in declaring ?? Enumerable.Empty<(SyntaxTree, TreeFacts)>())
             {
-                HashSet<string>? locals = null;
+                HashSet<string>? locals = localsByTree.TryGetValue(tree, out HashSet<string>? wrappersHere) ? wrappersHere : null;
                 foreach (LocalBinding local in facts.RenamedLocals)
                 {
                     renamed.Add(local.Name);
@@ -144,15 +170,22 @@ namespace CheckedMmap.Analyzers.Binding
             // Whether the text contains a name, per name asked: a compilation asks for the names other files may call.
             private ConcurrentDictionary<string, bool>? _mentions;
 
-            private TreeFacts(TreeSearch search, string[] renamedMembers, LocalBinding[] renamedLocals, EnclosedCall[] callsByEnclosingMethod)
+            private TreeFacts(TreeSearch search, string[] renamedMembers, LocalBinding[] renamedLocals, EnclosedCall[] callsByEnclosingMethod, WrapperName[] mmapWrappers)
             {
                 Search = search;
+                MmapWrappers = mmapWrappers;
                 RenamedMembers = renamedMembers;
                 RenamedLocals = renamedLocals;
                 CallsByEnclosingMethod = callsByEnclosingMethod;
             }
 
             public TreeSearch Search { get; }
+
+            /// <summary>
+            /// Methods and local functions declared here that call a method named like mmap and hand it one of their own
+            /// parameters: wrappers whatever their name (<c>MemoryMap.Create</c>); the wrapper resolver decides from symbols.
+            /// </summary>
+            public WrapperName[] MmapWrappers { get; }
 
             /// <summary>Methods declared here, named without "mmap", whose entry point may be mmap.</summary>
             public string[] RenamedMembers { get; }
@@ -205,10 +238,12 @@ namespace CheckedMmap.Analyzers.Binding
                     search = CallNames.HasUnicodeEscape(source) ? TreeSearch.WalkAll
                         : CallNames.MayBeMmapName(source) ? TreeSearch.Occurrences
                         : TreeSearch.None;
-                    if (source.IndexOf(EntryPointText, StringComparison.Ordinal) < 0)
-                    {
-                        return new TreeFacts(search, Array.Empty<string>(), Array.Empty<LocalBinding>(), Array.Empty<EnclosedCall>());
-                    }
+                }
+
+                WrapperName[] wrappers = search == TreeSearch.None ? Array.Empty<WrapperName>() : FindMmapWrappers(tree.GetRoot(cancellationToken), source, cancellationToken);
+                if (source is not null && source.IndexOf(EntryPointText, StringComparison.Ordinal) < 0)
+                {
+                    return new TreeFacts(search, Array.Empty<string>(), Array.Empty<LocalBinding>(), Array.Empty<EnclosedCall>(), wrappers);
                 }
 
                 SyntaxNode root = tree.GetRoot(cancellationToken);
@@ -236,7 +271,7 @@ namespace CheckedMmap.Analyzers.Binding
 
                 if (members.Count == 0 && locals.Count == 0)
                 {
-                    return new TreeFacts(search, Array.Empty<string>(), Array.Empty<LocalBinding>(), Array.Empty<EnclosedCall>());
+                    return new TreeFacts(search, Array.Empty<string>(), Array.Empty<LocalBinding>(), Array.Empty<EnclosedCall>(), wrappers);
                 }
 
                 var calls = new List<EnclosedCall>();
@@ -250,8 +285,79 @@ namespace CheckedMmap.Analyzers.Binding
                     }
                 }
 
-                return new TreeFacts(search, members.ToArray(), locals.ToArray(), calls.ToArray());
+                return new TreeFacts(search, members.ToArray(), locals.ToArray(), calls.ToArray(), wrappers);
             }
+
+            /// <summary>From each text occurrence of "mmap" (or every call, in a file without text) to the method around the call.</summary>
+            private static WrapperName[] FindMmapWrappers(SyntaxNode root, string? source, CancellationToken cancellationToken)
+            {
+                var found = new HashSet<WrapperName>();
+                if (source is null || CallNames.HasUnicodeEscape(source))
+                {
+                    foreach (SyntaxNode node in root.DescendantNodes())
+                    {
+                        if (node is InvocationExpressionSyntax call && CallNames.InvokedName(call.Expression) is { } name && CallNames.MayBeMmapName(name))
+                        {
+                            AddIfWrapper(call, found);
+                        }
+                    }
+                }
+                else
+                {
+                    for (int at = source.IndexOf(MmapText, StringComparison.OrdinalIgnoreCase); at >= 0; at = source.IndexOf(MmapText, at + 1, StringComparison.OrdinalIgnoreCase))
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        SyntaxToken token = root.FindToken(at);
+                        if (token.IsKind(SyntaxKind.IdentifierToken) && token.Span.Contains(at) && CallNames.InvocationNamedBy(token) is { } call)
+                        {
+                            AddIfWrapper(call, found);
+                        }
+                    }
+                }
+
+                return found.Count == 0 ? Array.Empty<WrapperName>() : found.ToArray();
+            }
+
+            private static void AddIfWrapper(InvocationExpressionSyntax call, HashSet<WrapperName> found)
+            {
+                if (CallNames.EnclosingDeclaration(call) is not { } declaration || CallNames.MayBeMmapName(declaration.Name)
+                    || declaration.Parameters is not { Parameters.Count: > 0 } parameters)
+                {
+                    return;
+                }
+
+                foreach (ArgumentSyntax argument in call.ArgumentList.Arguments)
+                {
+                    foreach (SyntaxNode node in argument.Expression.DescendantNodesAndSelf())
+                    {
+                        if (node is IdentifierNameSyntax identifier && parameters.Parameters.Any(p => p.Identifier.ValueText == identifier.Identifier.ValueText))
+                        {
+                            found.Add(new WrapperName(declaration.Name, declaration.IsLocal));
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>A method or local function that hands its parameters to a call named like mmap.</summary>
+        private readonly struct WrapperName : IEquatable<WrapperName>
+        {
+            public WrapperName(string name, bool isLocal)
+            {
+                Name = name;
+                IsLocal = isLocal;
+            }
+
+            public string Name { get; }
+
+            public bool IsLocal { get; }
+
+            public bool Equals(WrapperName other) => Name == other.Name && IsLocal == other.IsLocal;
+
+            public override bool Equals(object? obj) => obj is WrapperName other && Equals(other);
+
+            public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Name) ^ (IsLocal ? 1 : 0);
         }
 
         /// <summary>A local-function binding and where the member that declares it starts (its scope).</summary>
