@@ -191,6 +191,19 @@ namespace CheckedMmap.Analyzers
                     facts.Set(role, new MmapArgument(evaluator.Evaluate(argument.Value), location));
                 }
 
+                if (wrapper is { Computed.Count: > 0 })
+                {
+                    var callSite = new WrapperCallSite(invocation, evaluator);
+                    var inWrapper = new ValueEvaluator(scope, callSite);
+                    foreach (var computed in wrapper.Computed)
+                    {
+                        if (computed.Key != MmapParameter.Address)
+                        {
+                            facts.Set(computed.Key, new MmapArgument(inWrapper.Evaluate(computed.Value), callSite.LocationOf(computed.Value)));
+                        }
+                    }
+                }
+
                 foreach (Action<MmapCallFacts, Action<Diagnostic>> rule in Rules)
                 {
                     rule(facts, report);

@@ -60,6 +60,7 @@ namespace CheckedMmap.Analyzers.Binding
                 }
 
                 var passed = ImmutableDictionary.CreateBuilder<MmapParameter, int>();
+                var computed = ImmutableDictionary.CreateBuilder<MmapParameter, IOperation>();
                 foreach (IArgumentOperation argument in invocation.Arguments)
                 {
                     if (argument.Parameter is not { } parameter || parameter.Ordinal <= (int)MmapParameter.Address || parameter.Ordinal > (int)MmapParameter.Offset)
@@ -73,15 +74,34 @@ namespace CheckedMmap.Analyzers.Binding
                     {
                         passed[(MmapParameter)parameter.Ordinal] = p.Parameter.Ordinal;
                     }
+                    else if (ReadsOwnParameter(argument.Value, wrapper))
+                    {
+                        // MmapFlagsToSystemFlags(flags), flags | MAP_ANONYMOUS: evaluated at each call site with its values.
+                        computed[(MmapParameter)parameter.Ordinal] = argument.Value;
+                    }
                 }
 
-                if (passed.Count > 0)
+                if (passed.Count > 0 || computed.Count > 0)
                 {
-                    return new MmapWrapper(binding, passed.ToImmutable());
+                    return new MmapWrapper(binding, passed.ToImmutable(), computed.ToImmutable());
                 }
             }
 
             return null;
+        }
+
+        private static bool ReadsOwnParameter(IOperation value, IMethodSymbol wrapper)
+        {
+            foreach (IOperation operation in value.DescendantsAndSelf())
+            {
+                if (operation is IParameterReferenceOperation { Parameter: { RefKind: RefKind.None } parameter }
+                    && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, wrapper))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static IOperation StripConversions(IOperation operation)

@@ -28,10 +28,24 @@ namespace CheckedMmap.Analyzers.Values
             private readonly Cursor?[] _cursors;
             private readonly bool _converged;
 
-            public GraphFlow(ControlFlowGraph graph, EvaluationScope scope)
+            private readonly State _initial;
+
+            public GraphFlow(ControlFlowGraph graph, EvaluationScope scope, IReadOnlyDictionary<IParameterSymbol, ValueSet>? parameters = null)
             {
                 _graph = graph;
                 _scope = scope;
+                _initial = State.Initial;
+                if (parameters is { Count: > 0 })
+                {
+                    var writer = new StateWriter(State.Initial);
+                    foreach (KeyValuePair<IParameterSymbol, ValueSet> parameter in parameters)
+                    {
+                        writer.Set(parameter.Key, parameter.Value);
+                    }
+
+                    _initial = writer.Snapshot();
+                }
+
                 CollectDeclared(graph.Root);
                 CollectCapturedLocals();
                 CollectTainted();
@@ -278,7 +292,7 @@ namespace CheckedMmap.Analyzers.Values
             private bool Solve()
             {
                 ImmutableArray<BasicBlock> blocks = _graph.Blocks;
-                _entry[0] = State.Initial;
+                _entry[0] = _initial;
                 var work = new Queue<int>();
                 var queued = new bool[blocks.Length];
                 work.Enqueue(0);
@@ -306,7 +320,7 @@ namespace CheckedMmap.Analyzers.Values
                         Transfer(block.BranchValue, writer, int.MaxValue);
                         if (block.ConditionKind != ControlFlowConditionKind.None)
                         {
-                            branch = OsConditions.Evaluate(block.BranchValue, _scope.Target);
+                            branch = OsConditions.Evaluate(block.BranchValue, _scope.Target) ?? ConditionValue(block.BranchValue, writer);
                         }
                     }
 
@@ -326,6 +340,52 @@ namespace CheckedMmap.Analyzers.Values
                 }
 
                 return true;
+            }
+
+            /// <summary>A condition every value of which agrees (all true or all false) decides the branch.</summary>
+            private bool? ConditionValue(IOperation condition, StateWriter state)
+            {
+                ValueSet value = new ValueEvaluator(_scope, new StateSource(this, state)).Evaluate(condition);
+                if (!value.IsKnown)
+                {
+                    return null;
+                }
+
+                bool anyTrue = value.Values.Any(v => v != 0);
+                bool anyFalse = value.Values.Any(v => v == 0);
+                return anyTrue == anyFalse ? null : anyTrue;
+            }
+
+            /// <summary>What the body returns: the union of every reachable <c>return</c>'s value; Unknown if the flow did not settle.</summary>
+            public ValueSet ReturnedValues()
+            {
+                if (!_converged)
+                {
+                    return ValueSet.Unknown;
+                }
+
+                ValueSet result = ValueSet.Empty;
+                foreach (BasicBlock block in _graph.Blocks)
+                {
+                    if (block.FallThroughSuccessor?.Semantics != ControlFlowBranchSemantics.Return || block.BranchValue is null || _entry[block.Ordinal] is not { } entry)
+                    {
+                        continue;
+                    }
+
+                    var writer = new StateWriter(entry);
+                    foreach (IOperation op in block.Operations)
+                    {
+                        Transfer(op, writer, int.MaxValue);
+                    }
+
+                    result = result.Union(new ValueEvaluator(_scope, new StateSource(this, writer)).Evaluate(block.BranchValue));
+                    if (result.IsUnknown && !result.HasDescriptor)
+                    {
+                        return ValueSet.Unknown;
+                    }
+                }
+
+                return result;
             }
 
             /// <summary>

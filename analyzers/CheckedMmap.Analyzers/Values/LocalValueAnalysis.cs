@@ -139,6 +139,10 @@ namespace CheckedMmap.Analyzers.Values
             return flow.ValueAt(location.BlockOrdinal, location.OperationIndex, syntax.SpanStart, variable);
         }
 
+        /// <summary>What a method body returns when its parameters hold these values (a helper evaluated for one call).</summary>
+        internal static ValueSet Returned(ControlFlowGraph body, EvaluationScope scope, IReadOnlyDictionary<IParameterSymbol, ValueSet> parameters) =>
+            new GraphFlow(body, scope, parameters).ReturnedValues();
+
         // At the call site, captures belong to the original tree: there are none.
         public ValueSet ValueOf(IFlowCaptureReferenceOperation capture) => ValueSet.Unknown;
 

@@ -28,7 +28,7 @@ namespace CheckedMmap.Analyzers.Values
 
         public ValueSet Evaluate(IOperation? operation) => Evaluate(operation, 0);
 
-        private ValueSet Evaluate(IOperation? operation, int depth)
+        internal ValueSet Evaluate(IOperation? operation, int depth)
         {
             if (operation is null || depth > MaxDepth)
             {
@@ -140,7 +140,17 @@ namespace CheckedMmap.Analyzers.Values
                 return Evaluate(invocation.Instance, depth);
             }
 
-            return ValueSet.Unknown;
+            // flags.HasFlag(MmapFlags.Shared): an enum's own test of bits.
+            if (invocation.TargetMethod is { Name: "HasFlag", IsStatic: false } hasFlag && invocation.Arguments.Length == 1
+                && hasFlag.ContainingType?.SpecialType == SpecialType.System_Enum && invocation.Instance is { } instance)
+            {
+                ValueSet bits = Evaluate(invocation.Arguments[0].Value, depth);
+                return ValueSet.Combine(Evaluate(instance, depth), bits, (v, b) => (v & b) == b ? 1 : 0);
+            }
+
+            // A small method in source (flags converted from an abstract enum, a constant per OS): its body is run on
+            // the argument values.
+            return HelperMethods.Evaluate(invocation, this, _scope, depth);
         }
 
         private ValueSet EvaluateLocal(ILocalReferenceOperation reference, int depth)
@@ -318,6 +328,12 @@ namespace CheckedMmap.Analyzers.Values
 
         private static ValueSet Apply(BinaryOperatorKind kind, ValueSet left, ValueSet right, ITypeSymbol? type)
         {
+            if (Comparison(kind) is { } compare)
+            {
+                // A condition: 1 where it holds, 0 where it does not (branches are pruned when every value agrees).
+                return ValueSet.Combine(left, right, (l, r) => compare(l, r) ? 1 : 0);
+            }
+
             IntegerConversions.GetWidth(type, out bool signed);
             ValueSet result;
             switch (kind)
@@ -353,8 +369,24 @@ namespace CheckedMmap.Analyzers.Values
             return IntegerConversions.IsTrackable(type) ? result.Map(v => IntegerConversions.ConvertTo(v, type) ?? v) : ValueSet.Unknown;
         }
 
+        private static System.Func<long, long, bool>? Comparison(BinaryOperatorKind kind) => kind switch
+        {
+            BinaryOperatorKind.Equals => (l, r) => l == r,
+            BinaryOperatorKind.NotEquals => (l, r) => l != r,
+            BinaryOperatorKind.LessThan => (l, r) => l < r,
+            BinaryOperatorKind.LessThanOrEqual => (l, r) => l <= r,
+            BinaryOperatorKind.GreaterThan => (l, r) => l > r,
+            BinaryOperatorKind.GreaterThanOrEqual => (l, r) => l >= r,
+            _ => null,
+        };
+
         private ValueSet EvaluateUnary(IUnaryOperation unary, int depth)
         {
+            if (unary.OperatorMethod is null && unary.OperatorKind == UnaryOperatorKind.Not && unary.Type?.SpecialType == SpecialType.System_Boolean)
+            {
+                return Evaluate(unary.Operand, depth).Map(v => v == 0 ? 1 : 0);
+            }
+
             if (unary.OperatorMethod is not null || !IntegerConversions.IsTrackable(unary.Type))
             {
                 return ValueSet.Unknown;
