@@ -117,3 +117,15 @@ public class HelperEvaluationTests
         }
         """).RunAsync();
 }
+
+/// <summary>Arguments that throw before mmap runs carry no value.</summary>
+public class ThrowingArgumentTests
+{
+    [Fact]
+    public Task Unboxing_null_throws_before_the_call_and_is_not_judged() => Verify.LibcAsync(
+        Verify.Call(flags: "(int)(object)null"));
+
+    [Fact]
+    public Task Unboxing_a_boxed_zero_is_zero() => Verify.LibcAsync(
+        Verify.Call(flags: "{|MMAP007:(int)(object)0|}"));
+}

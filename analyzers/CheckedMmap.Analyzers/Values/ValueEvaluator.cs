@@ -115,7 +115,11 @@ namespace CheckedMmap.Analyzers.Values
 
             if (conversion.Operand.ConstantValue.HasValue && conversion.Operand.ConstantValue.Value is null)
             {
-                return ValueSet.Single(0); // null -> void*
+                // (int)(object)null throws NullReferenceException before the call runs: no value reaches mmap.
+                // null -> void* (or IntPtr through a pointer) is 0.
+                bool unboxing = conversion.Operand.Type is { IsReferenceType: true }
+                    && conversion.Type is { IsValueType: true } unboxedTo && unboxedTo.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T;
+                return unboxing ? ValueSet.Empty : ValueSet.Single(0);
             }
 
             ValueSet inner = Evaluate(conversion.Operand, depth);
