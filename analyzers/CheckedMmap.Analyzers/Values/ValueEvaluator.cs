@@ -321,7 +321,7 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             ValueSet left = Evaluate(binary.LeftOperand, depth);
-            if (left.IsUnknown)
+            if (left.IsUnknown && !left.HasBits)
             {
                 return ValueSet.Unknown;
             }
@@ -343,10 +343,10 @@ namespace CheckedMmap.Analyzers.Values
             switch (kind)
             {
                 case BinaryOperatorKind.Or:
-                    result = ValueSet.Combine(left, right, (l, r) => l | r);
+                    result = ValueSet.CombineBits(left, right, or: true);
                     break;
                 case BinaryOperatorKind.And:
-                    result = ValueSet.Combine(left, right, (l, r) => l & r);
+                    result = ValueSet.CombineBits(left, right, or: false);
                     break;
                 case BinaryOperatorKind.ExclusiveOr:
                     result = ValueSet.Combine(left, right, (l, r) => l ^ r);
@@ -370,7 +370,7 @@ namespace CheckedMmap.Analyzers.Values
                     return ValueSet.Unknown;
             }
 
-            return IntegerConversions.IsTrackable(type) ? result.Map(v => IntegerConversions.ConvertTo(v, type) ?? v) : ValueSet.Unknown;
+            return IntegerConversions.IsTrackable(type) ? result.Convert(v => IntegerConversions.ConvertTo(v, type) ?? v) : ValueSet.Unknown;
         }
 
         private static System.Func<long, long, bool>? Comparison(BinaryOperatorKind kind) => kind switch
@@ -422,7 +422,7 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             ValueSet whenTrue = Evaluate(conditional.WhenTrue, depth);
-            return whenTrue.IsUnknown ? whenTrue : whenTrue.Union(Evaluate(conditional.WhenFalse, depth));
+            return whenTrue.IsUnknown && !whenTrue.HasBits && !whenTrue.HasDescriptor ? whenTrue : whenTrue.Union(Evaluate(conditional.WhenFalse, depth));
         }
 
         private ValueSet EvaluateCompound(ICompoundAssignmentOperation compound, int depth)
@@ -433,7 +433,7 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             ValueSet target = Evaluate(compound.Target, depth);
-            if (target.IsUnknown)
+            if (target.IsUnknown && !target.HasBits)
             {
                 return target;
             }

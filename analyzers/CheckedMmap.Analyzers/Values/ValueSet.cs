@@ -31,6 +31,73 @@ namespace CheckedMmap.Analyzers.Values
             HasDescriptor = hasDescriptor;
         }
 
+        private ValueSet(long mustBits, long mayBits)
+        {
+            _values = Array.Empty<long>();
+            IsUnknown = true;
+            HasBits = true;
+            MustBits = mustBits;
+            MayBits = mayBits | mustBits;
+        }
+
+        /// <summary>
+        /// More values than the set keeps (six optional flag bits make 64), summarised as bit masks: then
+        /// <see cref="IsUnknown"/> is true too, and only rules about single bits (MAP_FIXED, MAP_SHARED) read the masks.
+        /// </summary>
+        public bool HasBits { get; }
+
+        /// <summary>With <see cref="HasBits"/>: the bits set in every value.</summary>
+        public long MustBits { get; }
+
+        /// <summary>With <see cref="HasBits"/>: the bits set in at least one value.</summary>
+        public long MayBits { get; }
+
+        /// <summary>The masks of these values (of a known set, or of a set already summarised); null for Unknown.</summary>
+        private (long Must, long May)? Masks()
+        {
+            if (HasBits)
+            {
+                return (MustBits, MayBits);
+            }
+
+            if (IsUnknown || _values.Length == 0)
+            {
+                return null;
+            }
+
+            long must = -1, may = 0;
+            foreach (long v in _values)
+            {
+                must &= v;
+                may |= v;
+            }
+
+            return (must, may);
+        }
+
+        /// <summary>
+        /// <c>left | right</c> or <c>left &amp; right</c> of every pair; when there are more results than a set keeps,
+        /// their bit masks (exact for these two operators) instead of Unknown.
+        /// </summary>
+        public static ValueSet CombineBits(ValueSet left, ValueSet right, bool or)
+        {
+            if (!left.HasBits && !right.HasBits)
+            {
+                ValueSet exact = Combine(left, right, or ? (l, r) => l | r : (l, r) => l & r);
+                if (!exact.IsUnknown || left.IsUnknown || right.IsUnknown)
+                {
+                    return exact;
+                }
+            }
+
+            if (left.Masks() is not { } l || right.Masks() is not { } r)
+            {
+                return Unknown;
+            }
+
+            return or ? new ValueSet(l.Must | r.Must, l.May | r.May) : new ValueSet(l.Must & r.Must, l.May & r.May);
+        }
+
         public bool IsUnknown { get; }
 
         /// <summary>
@@ -65,6 +132,11 @@ namespace CheckedMmap.Analyzers.Values
 
         public ValueSet Union(ValueSet other)
         {
+            if (HasBits || other.HasBits)
+            {
+                return Masks() is { } mine && other.Masks() is { } theirs ? new ValueSet(mine.Must & theirs.Must, mine.May | theirs.May) : Unknown;
+            }
+
             if (HasDescriptor || other.HasDescriptor)
             {
                 return (IsUnknown && !HasDescriptor) || (other.IsUnknown && !other.HasDescriptor)
@@ -87,7 +159,13 @@ namespace CheckedMmap.Analyzers.Values
                 return other;
             }
 
-            return From(_values.Concat(other._values));
+            ValueSet union = From(_values.Concat(other._values));
+            if (union.IsUnknown && Masks() is { } a && other.Masks() is { } b)
+            {
+                return new ValueSet(a.Must & b.Must, a.May | b.May); // too many values: keep what every one has
+            }
+
+            return union;
         }
 
         /// <summary>A file descriptor, or one of <paramref name="values"/>.</summary>
@@ -118,7 +196,10 @@ namespace CheckedMmap.Analyzers.Values
         }
 
         /// <summary>A conversion of every value: like <see cref="Map"/>, but a file descriptor stays one.</summary>
-        public ValueSet Convert(Func<long, long> convert) => HasDescriptor ? WithDescriptor(_values.Select(convert)) : Map(convert);
+        public ValueSet Convert(Func<long, long> convert) =>
+            HasDescriptor ? WithDescriptor(_values.Select(convert))
+            : HasBits ? (MayBits >= 0 && MayBits <= int.MaxValue && convert(MayBits) == MayBits && convert(MustBits) == MustBits ? this : Unknown)
+            : Map(convert);
 
         public ValueSet Map(Func<long, long> map)
         {
@@ -156,13 +237,14 @@ namespace CheckedMmap.Analyzers.Values
         }
 
         public bool Equals(ValueSet? other) =>
-            other is not null && IsUnknown == other.IsUnknown && HasDescriptor == other.HasDescriptor && _values.SequenceEqual(other._values);
+            other is not null && IsUnknown == other.IsUnknown && HasDescriptor == other.HasDescriptor && HasBits == other.HasBits
+            && MustBits == other.MustBits && MayBits == other.MayBits && _values.SequenceEqual(other._values);
 
         public override bool Equals(object? obj) => Equals(obj as ValueSet);
 
         public override int GetHashCode()
         {
-            int hash = (IsUnknown ? 1 : 0) + (HasDescriptor ? 2 : 0);
+            int hash = (IsUnknown ? 1 : 0) + (HasDescriptor ? 2 : 0) + (HasBits ? (int)(MustBits ^ (MayBits << 7)) : 0);
             foreach (long v in _values)
             {
                 hash = (hash * 31) ^ v.GetHashCode();
@@ -172,7 +254,8 @@ namespace CheckedMmap.Analyzers.Values
         }
 
         public override string ToString() =>
-            HasDescriptor ? "{" + string.Join(", ", _values.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)).Concat(new[] { "fd" })) + "}"
+            HasBits ? "bits(must 0x" + MustBits.ToString("x", System.Globalization.CultureInfo.InvariantCulture) + ", may 0x" + MayBits.ToString("x", System.Globalization.CultureInfo.InvariantCulture) + ")"
+            : HasDescriptor ? "{" + string.Join(", ", _values.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)).Concat(new[] { "fd" })) + "}"
             : IsUnknown ? "unknown" : "{" + string.Join(", ", _values) + "}";
     }
 }
