@@ -320,7 +320,7 @@ namespace CheckedMmap.Analyzers.Values
                         Transfer(block.BranchValue, writer, int.MaxValue);
                         if (block.ConditionKind != ControlFlowConditionKind.None)
                         {
-                            branch = OsConditions.Evaluate(block.BranchValue, _scope.Target) ?? ConditionValue(block.BranchValue, writer);
+                            branch = OsConditions.Evaluate(block.BranchValue, _scope.Target, _scope.Models) ?? ConditionValue(block.BranchValue, writer);
                         }
                     }
 

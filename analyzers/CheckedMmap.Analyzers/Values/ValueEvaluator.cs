@@ -278,7 +278,7 @@ namespace CheckedMmap.Analyzers.Values
             return IntegerConversions.IsTrackable(type) ? value.Convert(v => IntegerConversions.ConvertTo(v, type) ?? v) : value;
         }
 
-        private static ExpressionSyntax? GetInitializerExpression(SyntaxNode declaration)
+        internal static ExpressionSyntax? GetInitializerExpression(SyntaxNode declaration)
         {
             switch (declaration)
             {
@@ -413,7 +413,7 @@ namespace CheckedMmap.Analyzers.Values
 
         private ValueSet EvaluateConditional(IConditionalOperation conditional, int depth)
         {
-            switch (OsConditions.Evaluate(conditional.Condition, _scope.Target))
+            switch (OsConditions.Evaluate(conditional.Condition, _scope.Target, _scope.Models))
             {
                 case true:
                     return Evaluate(conditional.WhenTrue, depth);
