@@ -153,7 +153,14 @@ namespace CheckedMmap.Analyzers.Values
                 && scope.Models.Get(reference.SyntaxTree, current) is { } model
                 && model.GetOperation(declaration) is IMethodBodyOperation body)
             {
-                graph = ControlFlowGraph.Create(body);
+                try
+                {
+                    graph = ControlFlowGraph.Create(body);
+                }
+                catch (ArgumentException)
+                {
+                    graph = null; // a body Roslyn cannot build a graph for (invalid code): not evaluated
+                }
             }
 
             return Graphs.GetValue(method, _ => new GraphHolder(graph)).Graph;
