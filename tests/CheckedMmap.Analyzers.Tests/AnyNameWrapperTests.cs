@@ -82,4 +82,38 @@ public class AnyNameWrapperTests
             }
         }
         """).WithSource(Wrappers).RunAsync();
+
+    [Fact]
+    public Task Many_wrappers_are_found_by_one_scan_of_each_file() => new MmapAnalyzerTest("""
+        static class Use
+        {
+            static void M()
+            {
+                Many.Grow0(4096, 0x22);
+                Many.Grow7(4096, {|MMAP002:0x01|});
+                Many.Grow11(4096, {|MMAP002:0x01|});
+                Many.Grow1(4096, 0x22);
+            }
+        }
+        """).WithSource(ManyWrappers()).RunAsync();
+
+    private static string ManyWrappers()
+    {
+        var text = new System.Text.StringBuilder("""
+            using System;
+            using System.Runtime.InteropServices;
+
+            static class Many
+            {
+                [DllImport("libc")]
+                static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+            """);
+        for (int i = 0; i < 12; i++)
+        {
+            text.Append("    public static IntPtr Grow").Append(i).Append("(nuint length, int flags) => mmap(IntPtr.Zero, length, 3, flags, -1, 0);\n");
+        }
+
+        return text.Append("}\n").ToString();
+    }
 }

@@ -125,10 +125,11 @@ namespace CheckedMmap.Analyzers.Binding
             if (all.Count > 0)
             {
                 string[] searched = all.ToArray();
+                NameMatcher? matcher = searched.Length > NameMatcher.PerNameSearchLimit ? new NameMatcher(searched) : null;
                 foreach (SyntaxTree tree in compilation.SyntaxTrees)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    if (!candidateTrees.ContainsKey(tree) && TreeFacts.Of(tree, cancellationToken).MentionsAny(tree, searched))
+                    if (!candidateTrees.ContainsKey(tree) && TreeFacts.Of(tree, cancellationToken).MentionsAny(tree, searched, matcher))
                     {
                         candidateTrees[tree] = false;
                     }
@@ -197,11 +198,30 @@ namespace CheckedMmap.Analyzers.Binding
             public EnclosedCall[] CallsByEnclosingMethod { get; }
 
             /// <summary>Whether the file's text contains any of <paramref name="names"/> (true when it has no text to search).</summary>
-            public bool MentionsAny(SyntaxTree tree, string[] names)
+            // With many names (wrappers of any name: one per method that maps), one scan of the text's identifiers answers for
+            // all of them; the answer is kept for the same set of names (a new compilation over the same trees, in an IDE).
+            private NameMatcher? _lastMatcher;
+            private bool _lastAnswer;
+
+            public bool MentionsAny(SyntaxTree tree, string[] names, NameMatcher? matcher)
             {
                 if (!tree.TryGetText(out SourceText? text))
                 {
                     return true;
+                }
+
+                if (matcher is not null)
+                {
+                    NameMatcher? last = Volatile.Read(ref _lastMatcher);
+                    if (last is not null && last.SameNames(matcher))
+                    {
+                        return _lastAnswer;
+                    }
+
+                    bool answer = matcher.AnyIn(text.ToString());
+                    _lastAnswer = answer;
+                    Volatile.Write(ref _lastMatcher, matcher);
+                    return answer;
                 }
 
                 ConcurrentDictionary<string, bool> mentions = LazyInitializer.EnsureInitialized(ref _mentions, () => new ConcurrentDictionary<string, bool>(StringComparer.Ordinal))!;
@@ -338,6 +358,72 @@ namespace CheckedMmap.Analyzers.Binding
                     }
                 }
             }
+        }
+
+        /// <summary>Finds any of many names among a text's identifiers in one pass (no substring is allocated).</summary>
+        private sealed class NameMatcher
+        {
+            /// <summary>Up to this many names, one ordinal search per name is cheaper than a scan of identifiers.</summary>
+            public const int PerNameSearchLimit = 8;
+
+            private readonly string[] _sorted;
+            private readonly Dictionary<int, List<string>> _byLengthAndFirst = new Dictionary<int, List<string>>();
+
+            public NameMatcher(string[] names)
+            {
+                _sorted = names.OrderBy(n => n, StringComparer.Ordinal).ToArray();
+                foreach (string name in _sorted)
+                {
+                    int key = Key(name.Length, name[0]);
+                    if (!_byLengthAndFirst.TryGetValue(key, out List<string>? bucket))
+                    {
+                        _byLengthAndFirst[key] = bucket = new List<string>();
+                    }
+
+                    bucket.Add(name);
+                }
+            }
+
+            public bool SameNames(NameMatcher other) => ReferenceEquals(this, other) || _sorted.SequenceEqual(other._sorted, StringComparer.Ordinal);
+
+            public bool AnyIn(string text)
+            {
+                int i = 0;
+                while (i < text.Length)
+                {
+                    char c = text[i];
+                    if (!IsIdentifierStart(c))
+                    {
+                        i++;
+                        continue;
+                    }
+
+                    int start = i;
+                    while (i < text.Length && IsIdentifierPart(text[i]))
+                    {
+                        i++;
+                    }
+
+                    if (_byLengthAndFirst.TryGetValue(Key(i - start, c), out List<string>? bucket))
+                    {
+                        foreach (string name in bucket)
+                        {
+                            if (string.CompareOrdinal(text, start, name, 0, name.Length) == 0)
+                            {
+                                return true;
+                            }
+                        }
+                    }
+                }
+
+                return false;
+            }
+
+            private static int Key(int length, char first) => (length << 16) ^ first;
+
+            private static bool IsIdentifierStart(char c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (c > 127 && char.IsLetter(c));
+
+            private static bool IsIdentifierPart(char c) => IsIdentifierStart(c) || (c >= '0' && c <= '9') || (c > 127 && char.IsLetterOrDigit(c));
         }
 
         /// <summary>A method or local function that hands its parameters to a call named like mmap.</summary>
