@@ -99,13 +99,16 @@ namespace CheckedMmap.Analyzers
             public void AnalyzeFile(SemanticModelAnalysisContext context)
             {
                 SemanticModel model = context.SemanticModel;
+
+                // The candidate calls come in source order, so the calls of one body follow each other: they share its facts.
+                BodyFacts? body = null;
                 foreach (InvocationExpressionSyntax call in _names.CandidateCalls(model.SyntaxTree, context.FilterSpan, out bool mayHoldGeneratedCode, context.CancellationToken))
                 {
-                    AnalyzeCall(call, model, mayHoldGeneratedCode, context.ReportDiagnostic, context.CancellationToken);
+                    AnalyzeCall(call, model, mayHoldGeneratedCode, ref body, context.ReportDiagnostic, context.CancellationToken);
                 }
             }
 
-            private void AnalyzeCall(InvocationExpressionSyntax node, SemanticModel model, bool mayBeGenerated, Action<Diagnostic> report, CancellationToken cancellationToken)
+            private void AnalyzeCall(InvocationExpressionSyntax node, SemanticModel model, bool mayBeGenerated, ref BodyFacts? body, Action<Diagnostic> report, CancellationToken cancellationToken)
             {
                 if (model.GetOperation(node, cancellationToken) is not IInvocationOperation invocation)
                 {
@@ -130,7 +133,14 @@ namespace CheckedMmap.Analyzers
                     return;
                 }
 
-                Analyze(invocation, binding, wrapper, () => GraphOfEnclosingBody(invocation, cancellationToken), report, cancellationToken);
+                SyntaxNode? bodySyntax = ControlFlowGraphs.EnclosingBodySyntax(invocation);
+                if (body is null || body.Body is null || body.Body != bodySyntax)
+                {
+                    IOperation root = invocation;
+                    body = new BodyFacts(bodySyntax, () => ControlFlowGraphs.ForEnclosingBody(root, cancellationToken));
+                }
+
+                Analyze(invocation, binding, wrapper, body, report, cancellationToken);
             }
 
             /// <summary>Generated code inside a hand-written file: a <c>#line hidden</c> region or a member or type marked [GeneratedCode].</summary>
@@ -156,55 +166,14 @@ namespace CheckedMmap.Analyzers
                 return false;
             }
 
-            // Calls of one body are analyzed one after the other: the last body's graph serves the next call in it.
-            private readonly object _graphLock = new object();
-            private SyntaxNode? _lastGraphBody;
-            private ControlFlowGraph? _lastGraph;
-
-            private ControlFlowGraph? GraphOfEnclosingBody(IOperation invocation, CancellationToken cancellationToken)
-            {
-                SyntaxNode? body = ControlFlowGraphs.EnclosingBodySyntax(invocation);
-                lock (_graphLock)
-                {
-                    if (body is not null && body == _lastGraphBody)
-                    {
-                        return _lastGraph;
-                    }
-                }
-
-                ControlFlowGraph? graph = ControlFlowGraphs.ForEnclosingBody(invocation, cancellationToken);
-                lock (_graphLock)
-                {
-                    _lastGraphBody = body;
-                    _lastGraph = graph;
-                }
-
-                return graph;
-            }
-
-            private void Analyze(IInvocationOperation invocation, MmapBinding binding, MmapWrapper? wrapper, Func<ControlFlowGraph?> createGraph, Action<Diagnostic> report, CancellationToken cancellationToken)
+            private void Analyze(IInvocationOperation invocation, MmapBinding binding, MmapWrapper? wrapper, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
             {
                 TargetOS target = _targets.For(invocation.Syntax.SyntaxTree);
                 MmapConstants constants = binding.ConstantsFor(target);
                 var scope = new EvaluationScope(constants, target, _resolver.Known, _models);
+                var evaluator = new ValueEvaluator(scope, body.LocalsFor(scope));
 
-                ControlFlowGraph? graph = null;
-                bool graphTried = false;
-                var locals = new LocalValueAnalysis(
-                    () =>
-                    {
-                        if (!graphTried)
-                        {
-                            graphTried = true;
-                            graph = createGraph();
-                        }
-
-                        return graph;
-                    },
-                    scope);
-                var evaluator = new ValueEvaluator(scope, locals);
-
-                var facts = new MmapCallFacts(invocation, binding, constants);
+                var facts = new MmapCallFacts(constants);
                 foreach (IArgumentOperation argument in invocation.Arguments)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -219,7 +188,20 @@ namespace CheckedMmap.Analyzers
                     }
 
                     Location location = argument.IsImplicit ? invocation.Syntax.GetLocation() : argument.Syntax.GetLocation();
-                    facts.Set(role, new MmapArgument(argument, evaluator.Evaluate(argument.Value), location));
+                    facts.Set(role, new MmapArgument(evaluator.Evaluate(argument.Value), location));
+                }
+
+                if (wrapper is { Computed.Count: > 0 })
+                {
+                    var callSite = new WrapperCallSite(invocation, evaluator);
+                    var inWrapper = new ValueEvaluator(scope, callSite);
+                    foreach (var computed in wrapper.Computed)
+                    {
+                        if (computed.Key != MmapParameter.Address)
+                        {
+                            facts.Set(computed.Key, new MmapArgument(inWrapper.Evaluate(computed.Value), callSite.LocationOf(computed.Value)));
+                        }
+                    }
                 }
 
                 foreach (Action<MmapCallFacts, Action<Diagnostic>> rule in Rules)

@@ -9,14 +9,14 @@ namespace CheckedMmap.Benchmarks
     internal static class Program
     {
         private const string Usage =
-            "usage: dotnet run -c Release --project benchmarks/CheckedMmap.Benchmarks -- <all|analyzer|runtime|profile> [--quick] [--out FILE]";
+            "usage: dotnet run -c Release --project benchmarks/CheckedMmap.Benchmarks -- <all|analyzer|runtime|profile|scaling> [--quick] [--out FILE]";
 
         private static int Main(string[] args)
         {
             string what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
             bool quick = args.Contains("--quick");
             int outIndex = Array.IndexOf(args, "--out");
-            if (what is not ("all" or "analyzer" or "runtime" or "profile") || (outIndex >= 0 && outIndex + 1 >= args.Length))
+            if (what is not ("all" or "analyzer" or "runtime" or "profile" or "scaling") || (outIndex >= 0 && outIndex + 1 >= args.Length))
             {
                 Console.Error.WriteLine(Usage);
                 return 2;
@@ -41,6 +41,12 @@ namespace CheckedMmap.Benchmarks
             if (what is "all" or "analyzer")
             {
                 AnalyzerBenchmark.Run(report, quick);
+                Write(output, report, Header(what, quick, started, machine, loadBefore, meter));
+            }
+
+            if (what is "all" or "analyzer" or "scaling")
+            {
+                ScalingBenchmark.Run(report, AnalyzerSet.Load(), quick);
                 Write(output, report, Header(what, quick, started, machine, loadBefore, meter));
             }
 

@@ -20,7 +20,8 @@ public class WrapperTests
             [DllImport("libc", EntryPoint = "mmap", SetLastError = true)]
             private static extern IntPtr Internal_mmap(IntPtr address, ulong length, MmapProts prot, int flags, int fd, long offset);
 
-            // Ryujinx's abstract flags (MAP_ANONYMOUS = 4) are translated by a helper: the flags stay unknown here.
+            // Ryujinx's abstract flags (MAP_ANONYMOUS = 4) are translated by a helper, which is run on each call's flags:
+            // this one turns every non-anonymous request into plain MAP_PRIVATE.
             public static IntPtr Mmap(IntPtr address, ulong length, MmapProts prot, MmapFlags flags, int fd, long offset)
                 => Internal_mmap(address, length, prot, MmapFlagsToSystemFlags(flags), fd, offset);
 
@@ -33,7 +34,7 @@ public class WrapperTests
                 Mmap(IntPtr.Zero, size, MmapProts.PROT_READ | MmapProts.PROT_WRITE, MmapFlags.MAP_PRIVATE | MmapFlags.MAP_ANONYMOUS, -1, 0);
 
             public static IntPtr MapView(int fd, long offset) =>
-                Mmap(IntPtr.Zero, 4096, MmapProts.PROT_READ | MmapProts.PROT_WRITE, MmapFlags.MAP_SHARED, fd, offset);
+                Mmap(IntPtr.Zero, 4096, MmapProts.PROT_READ | MmapProts.PROT_WRITE, {|MMAP005:MmapFlags.MAP_SHARED|}, fd, offset);
 
             public static IntPtr MapFile() =>
                 Mmap(IntPtr.Zero, {|MMAP007:0|}, MmapProts.PROT_READ | MmapProts.PROT_WRITE, MmapFlags.MAP_SHARED, {|MMAP003:3|}, {|MMAP006:4096|});

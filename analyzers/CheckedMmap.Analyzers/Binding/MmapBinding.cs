@@ -1,24 +1,16 @@
 using CheckedMmap.Contract;
-using Microsoft.CodeAnalysis;
 
 namespace CheckedMmap.Analyzers.Binding
 {
     /// <summary>A method recognised as mmap, with the library it goes through.</summary>
     internal sealed class MmapBinding
     {
-        public MmapBinding(IMethodSymbol method, MmapBindingKind kind, string entryPoint)
+        public MmapBinding(MmapBindingKind kind)
         {
-            Method = method;
             Kind = kind;
-            EntryPoint = entryPoint;
         }
 
-        public IMethodSymbol Method { get; }
-
         public MmapBindingKind Kind { get; }
-
-        /// <summary>"mmap" or "mmap64" (for the Mono binding, "mmap").</summary>
-        public string EntryPoint { get; }
 
         /// <summary>
         /// The numbers this binding's arguments are written in: Mono.Posix and Tmds.LibC carry Linux numbers whatever

@@ -24,15 +24,6 @@ namespace CheckedMmap.Analyzers.Binding
 
         public KnownBindings Known => _known;
 
-        /// <summary>
-        /// Whether a method of this name can be an mmap binding the analyzer looks at: every binding seen in real code has
-        /// "mmap" in its name (the entry point then decides). Checked on the invoked name before anything is bound.
-        /// </summary>
-        public static bool MayBeMmapName(string name) => name.IndexOf("mmap", StringComparison.OrdinalIgnoreCase) >= 0;
-
-        /// <summary>The native symbols the analyzer treats as mmap: glibc's mmap64 is the same function with a 64-bit offset.</summary>
-        public static bool IsMmapEntryPoint(string? entryPoint) => entryPoint is "mmap" or "mmap64";
-
         public MmapBinding? Resolve(IMethodSymbol? method)
         {
             if (method is null || !method.IsStatic || (method.MethodKind != MethodKind.Ordinary && method.MethodKind != MethodKind.LocalFunction))
@@ -65,23 +56,23 @@ namespace CheckedMmap.Analyzers.Binding
             INamedTypeSymbol? container = method.ContainingType;
             if (Known.IsMonoSyscall(container) && method.Name == "mmap")
             {
-                return new MmapBinding(method, MmapBindingKind.MonoPosix, "mmap");
+                return new MmapBinding(MmapBindingKind.MonoPosix);
             }
 
             if (Known.IsMman(container) && method.Name == "mmap")
             {
-                return new MmapBinding(method, MmapBindingKind.CheckedMmapRuntime, "mmap");
+                return new MmapBinding(MmapBindingKind.CheckedMmapRuntime);
             }
 
             string? entryPoint = GetEntryPoint(method);
-            if (!IsMmapEntryPoint(entryPoint))
+            if (!CallNames.IsMmapEntryPoint(entryPoint))
             {
                 // This also keeps out dotnet/runtime's SystemNative_MMap shim, whose numbers mean other things.
                 return null;
             }
 
             MmapBindingKind kind = Known.IsTmdsLibC(container) ? MmapBindingKind.TmdsLibC : MmapBindingKind.PInvoke;
-            return new MmapBinding(method, kind, entryPoint!);
+            return new MmapBinding(kind);
         }
 
         /// <summary>Six parameters, no params array: anything else is not a libc mmap we can read arguments of.</summary>

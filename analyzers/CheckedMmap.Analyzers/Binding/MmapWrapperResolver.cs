@@ -51,7 +51,7 @@ namespace CheckedMmap.Analyzers.Binding
 
             foreach (InvocationExpressionSyntax call in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
-                string? name = InvokedName(call.Expression);
+                string? name = CallNames.InvokedName(call.Expression);
                 if (name is null || !_names.MayBeBinding(name)
                     || model.GetOperation(call) is not IInvocationOperation invocation
                     || _bindings.Resolve(invocation.TargetMethod) is not { } binding)
@@ -60,6 +60,7 @@ namespace CheckedMmap.Analyzers.Binding
                 }
 
                 var passed = ImmutableDictionary.CreateBuilder<MmapParameter, int>();
+                var computed = ImmutableDictionary.CreateBuilder<MmapParameter, IOperation>();
                 foreach (IArgumentOperation argument in invocation.Arguments)
                 {
                     if (argument.Parameter is not { } parameter || parameter.Ordinal <= (int)MmapParameter.Address || parameter.Ordinal > (int)MmapParameter.Offset)
@@ -73,15 +74,34 @@ namespace CheckedMmap.Analyzers.Binding
                     {
                         passed[(MmapParameter)parameter.Ordinal] = p.Parameter.Ordinal;
                     }
+                    else if (ReadsOwnParameter(argument.Value, wrapper))
+                    {
+                        // MmapFlagsToSystemFlags(flags), flags | MAP_ANONYMOUS: evaluated at each call site with its values.
+                        computed[(MmapParameter)parameter.Ordinal] = argument.Value;
+                    }
                 }
 
-                if (passed.Count > 0)
+                if (passed.Count > 0 || computed.Count > 0)
                 {
-                    return new MmapWrapper(wrapper, binding, passed.ToImmutable());
+                    return new MmapWrapper(binding, passed.ToImmutable(), computed.ToImmutable());
                 }
             }
 
             return null;
+        }
+
+        private static bool ReadsOwnParameter(IOperation value, IMethodSymbol wrapper)
+        {
+            foreach (IOperation operation in value.DescendantsAndSelf())
+            {
+                if (operation is IParameterReferenceOperation { Parameter: { RefKind: RefKind.None } parameter }
+                    && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, wrapper))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static IOperation StripConversions(IOperation operation)
@@ -93,32 +113,5 @@ namespace CheckedMmap.Analyzers.Binding
 
             return operation;
         }
-
-        public static string? InvokedName(ExpressionSyntax expression) => expression switch
-        {
-            SimpleNameSyntax simple => simple.Identifier.ValueText,
-            MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
-            MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
-            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
-            _ => null,
-        };
-    }
-
-    /// <summary>A wrapper and which of its parameters become which mmap argument.</summary>
-    internal sealed class MmapWrapper
-    {
-        public MmapWrapper(IMethodSymbol method, MmapBinding inner, ImmutableDictionary<MmapParameter, int> passedThrough)
-        {
-            Method = method;
-            Inner = inner;
-            PassedThrough = passedThrough;
-        }
-
-        public IMethodSymbol Method { get; }
-
-        public MmapBinding Inner { get; }
-
-        /// <summary>mmap parameter → ordinal of the wrapper parameter passed straight to it.</summary>
-        public ImmutableDictionary<MmapParameter, int> PassedThrough { get; }
     }
 }

@@ -98,13 +98,13 @@ namespace CheckedMmap.Analyzers.Binding
                     }
 
                     StringHandle entryPoint = method.GetImport().Name;
-                    if (!MmapCallResolver.IsMmapEntryPoint(reader.GetString(entryPoint)))
+                    if (!CallNames.IsMmapEntryPoint(reader.GetString(entryPoint)))
                     {
                         continue;
                     }
 
                     string name = CalledName(reader.GetString(method.Name));
-                    if (!MmapCallResolver.MayBeMmapName(name))
+                    if (!CallNames.MayBeMmapName(name))
                     {
                         (renamed ??= new List<string>()).Add(name);
                     }

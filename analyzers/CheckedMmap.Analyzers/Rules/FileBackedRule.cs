@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
@@ -31,6 +32,15 @@ namespace CheckedMmap.Analyzers.Rules
         public static void Analyze(MmapCallFacts call, Action<Diagnostic> report)
         {
             MmapArgument? fd = call.FileDescriptor;
+            if (fd is { Values.HasDescriptor: true })
+            {
+                // An fd from open()/socket()/a FileStream, or one a guard proved not to be -1 on the way here.
+                bool always = !fd.Values.Values.Contains(-1);
+                IEnumerable<string> named = fd.Values.Values.Where(v => !MmapChecks.AnonymousFd(v)).Select(Verdict.FormatNumber).Concat(new[] { "a real descriptor" });
+                report(Diagnostic.Create(Descriptor, fd.Location, always ? "is" : "may be", string.Join(" or ", named), MmapMessages.FileBacked));
+                return;
+            }
+
             Verdict verdict = Verdict.Judge(fd?.Values, v => !MmapChecks.AnonymousFd(v));
             if (!verdict.Reports)
             {
@@ -51,6 +61,11 @@ namespace CheckedMmap.Analyzers.Rules
         /// <summary>True when every value of the fd is a real descriptor (a file mapping for sure).</summary>
         public static bool AlwaysFileBacked(MmapCallFacts call)
         {
+            if (call.FileDescriptor is { Values.HasDescriptor: true } fd)
+            {
+                return !fd.Values.Values.Contains(-1);
+            }
+
             Verdict verdict = Verdict.Judge(call.FileDescriptor?.Values, v => !MmapChecks.AnonymousFd(v));
             return verdict.Reports && verdict.Always;
         }

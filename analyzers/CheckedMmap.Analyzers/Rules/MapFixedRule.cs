@@ -22,6 +22,23 @@ namespace CheckedMmap.Analyzers.Rules
         {
             MmapArgument? flags = call.Flags;
             MmapConstants constants = call.Constants;
+            if (flags is { Values.HasBits: true } many)
+            {
+                // Too many values to list: what every value has (or some value may have) decides.
+                int must = MmapCallFacts.AsInt(many.Values.MustBits), may = MmapCallFacts.AsInt(many.Values.MayBits);
+                bool always = MmapChecks.IsFixedFamily(must, constants);
+                if (always || MmapChecks.IsFixedFamily(may, constants))
+                {
+                    int bits = always ? must : may;
+                    string named = !MmapChecks.NoMapFixed(bits) && constants.MapFixedNoReplace != 0 && (bits & constants.MapFixedNoReplace) != 0
+                        ? "MAP_FIXED and MAP_FIXED_NOREPLACE" : !MmapChecks.NoMapFixed(bits) ? "MAP_FIXED" : "MAP_FIXED_NOREPLACE";
+                    report(Diagnostic.Create(Descriptor, many.Location, always ? "are" : "may be", Verdict.DescribeBits(must, may, constants),
+                        named, !MmapChecks.NoMapFixed(bits) ? MmapMessages.MapFixed : MmapMessages.Flags));
+                }
+
+                return;
+            }
+
             Verdict verdict = Verdict.Judge(flags?.Values, v => MmapChecks.IsFixedFamily(MmapCallFacts.AsInt(v), constants));
             if (!verdict.Reports)
             {

@@ -21,6 +21,18 @@ namespace CheckedMmap.Analyzers.Rules
         public static void Analyze(MmapCallFacts call, Action<Diagnostic> report)
         {
             MmapArgument? flags = call.Flags;
+            if (flags is { Values.HasBits: true } many)
+            {
+                int must = MmapCallFacts.AsInt(many.Values.MustBits), may = MmapCallFacts.AsInt(many.Values.MayBits);
+                bool always = MmapChecks.IsShared(must) && (may & Contract.MmapConstants.MAP_PRIVATE) == 0;
+                if (always || MmapChecks.IsShared(may))
+                {
+                    report(Diagnostic.Create(Descriptor, many.Location, always ? "are" : "may be", Verdict.DescribeBits(must, may, call.Constants), MmapMessages.Flags));
+                }
+
+                return;
+            }
+
             Verdict verdict = Verdict.Judge(flags?.Values, v =>
             {
                 int f = MmapCallFacts.AsInt(v);

@@ -2,21 +2,17 @@ using CheckedMmap.Analyzers.Binding;
 using CheckedMmap.Analyzers.Values;
 using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace CheckedMmap.Analyzers.Rules
 {
     /// <summary>One argument of an mmap call: where it is and what it can be.</summary>
     internal sealed class MmapArgument
     {
-        public MmapArgument(IArgumentOperation argument, ValueSet values, Location location)
+        public MmapArgument(ValueSet values, Location location)
         {
-            Argument = argument;
             Values = values;
             Location = location;
         }
-
-        public IArgumentOperation Argument { get; }
 
         public ValueSet Values { get; }
 
@@ -28,16 +24,10 @@ namespace CheckedMmap.Analyzers.Rules
     {
         private readonly MmapArgument?[] _arguments = new MmapArgument?[6];
 
-        public MmapCallFacts(IInvocationOperation invocation, MmapBinding binding, MmapConstants constants)
+        public MmapCallFacts(MmapConstants constants)
         {
-            Invocation = invocation;
-            Binding = binding;
             Constants = constants;
         }
-
-        public IInvocationOperation Invocation { get; }
-
-        public MmapBinding Binding { get; }
 
         /// <summary>The numbers of this call: the target OS's for a plain P/Invoke, Linux's for Mono.Posix and Tmds.LibC.</summary>
         public MmapConstants Constants { get; }

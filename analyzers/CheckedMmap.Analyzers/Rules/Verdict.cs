@@ -46,6 +46,14 @@ namespace CheckedMmap.Analyzers.Rules
             return names.Count > shown ? text + string.Format(CultureInfo.InvariantCulture, " (and {0} more)", names.Count - shown) : text;
         }
 
+        /// <summary>Flags known only by their bits: "MAP_PRIVATE|MAP_FIXED with any of MAP_NORESERVE|MAP_POPULATE".</summary>
+        public static string DescribeBits(int must, int may, Contract.MmapConstants constants)
+        {
+            int optional = may & ~must;
+            string always = must == 0 ? "0" : constants.FormatFlags(must);
+            return optional == 0 ? always : always + " with any of " + constants.FormatFlags(optional);
+        }
+
         /// <summary>Numbers as people write them: small ones in decimal, larger ones in hex.</summary>
         public static string FormatNumber(long value) =>
             value >= 0 && value < 4096

@@ -27,10 +27,12 @@ namespace CheckedMmap.Analyzers.Values
         public SemanticModelProvider Models { get; }
     }
 
-    /// <summary>Where the value of a local (or a control-flow-graph capture) at a given reference comes from.</summary>
+    /// <summary>Where the value of a local or parameter (or a control-flow-graph capture) at a given reference comes from.</summary>
     internal interface ILocalValueSource
     {
         ValueSet ValueOf(Microsoft.CodeAnalysis.Operations.ILocalReferenceOperation reference);
+
+        ValueSet ValueOf(Microsoft.CodeAnalysis.Operations.IParameterReferenceOperation reference);
 
         ValueSet ValueOf(Microsoft.CodeAnalysis.FlowAnalysis.IFlowCaptureReferenceOperation capture);
     }

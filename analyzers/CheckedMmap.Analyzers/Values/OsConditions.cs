@@ -1,5 +1,7 @@
 using CheckedMmap.Contract;
+using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace CheckedMmap.Analyzers.Values
@@ -10,34 +12,76 @@ namespace CheckedMmap.Analyzers.Values
     /// </summary>
     internal static class OsConditions
     {
-        public static bool? Evaluate(IOperation? condition, TargetOS target)
+        private const int MaxFollowed = 4;
+
+        /// <summary>
+        /// True/false when the condition is decided by the target OS: direct <c>OperatingSystem.IsX()</c> and
+        /// <c>RuntimeInformation.IsOSPlatform</c> calls, and the one-line helpers, properties and <c>static readonly bool</c>
+        /// fields in source that wrap them (<c>Polyfills.IsLinux()</c>, <c>IsMacOSX</c>); null when it is not.
+        /// </summary>
+        public static bool? Evaluate(IOperation? condition, TargetOS target, SemanticModelProvider? models = null) => Evaluate(condition, target, models, 0);
+
+        private static bool? Evaluate(IOperation? condition, TargetOS target, SemanticModelProvider? models, int depth)
         {
             switch (condition)
             {
                 case null:
                     return null;
                 case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not:
-                    return !Evaluate(not.Operand, target);
+                    return !Evaluate(not.Operand, target, models, depth);
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd, OperatorMethod: null } and:
                     {
-                        bool? l = Evaluate(and.LeftOperand, target);
-                        bool? r = Evaluate(and.RightOperand, target);
+                        bool? l = Evaluate(and.LeftOperand, target, models, depth);
+                        bool? r = Evaluate(and.RightOperand, target, models, depth);
                         return l == false || r == false ? false : l == true && r == true ? true : null;
                     }
 
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr, OperatorMethod: null } or:
                     {
-                        bool? l = Evaluate(or.LeftOperand, target);
-                        bool? r = Evaluate(or.RightOperand, target);
+                        bool? l = Evaluate(or.LeftOperand, target, models, depth);
+                        bool? r = Evaluate(or.RightOperand, target, models, depth);
                         return l == true || r == true ? true : l == false && r == false ? false : null;
                     }
 
                 case IInvocationOperation invocation:
-                    return EvaluateInvocation(invocation, target);
+                    return EvaluateInvocation(invocation, target)
+                        ?? (invocation.Arguments.Length == 0 && invocation.Instance is null ? Follow(invocation.TargetMethod, condition, target, models, depth) : null);
+                case IPropertyReferenceOperation { Property: { IsStatic: true, Parameters.Length: 0 } property }:
+                    return Follow(property, condition, target, models, depth);
+                case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true, Type.SpecialType: SpecialType.System_Boolean } field }
+                    when !HasExplicitStaticConstructor(field.ContainingType):
+                    return Follow(field, condition, target, models, depth);
                 default:
                     return condition.ConstantValue.HasValue && condition.ConstantValue.Value is bool b ? b : null;
             }
         }
+
+        /// <summary>The one expression a member in source stands for (its arrow body, single return or initializer), evaluated in turn.</summary>
+        private static bool? Follow(ISymbol member, IOperation use, TargetOS target, SemanticModelProvider? models, int depth)
+        {
+            if (depth >= MaxFollowed || member.DeclaringSyntaxReferences.Length != 1)
+            {
+                return null;
+            }
+
+            SyntaxReference reference = member.DeclaringSyntaxReferences[0];
+            ExpressionSyntax? expression = reference.GetSyntax() switch
+            {
+                MethodDeclarationSyntax method when method.ParameterList.Parameters.Count == 0 =>
+                    method.ExpressionBody?.Expression
+                    ?? (method.Body is { Statements.Count: 1 } body && body.Statements[0] is ReturnStatementSyntax ret ? ret.Expression : null),
+                PropertyDeclarationSyntax or VariableDeclaratorSyntax => ValueEvaluator.GetInitializerExpression(reference.GetSyntax()),
+                _ => null,
+            };
+
+            SemanticModel? model = expression is null ? null
+                : use.SemanticModel?.SyntaxTree == reference.SyntaxTree ? use.SemanticModel
+                : models?.Get(reference.SyntaxTree, use.SemanticModel);
+            return model?.GetOperation(expression!) is { } operation ? Evaluate(operation, target, models, depth + 1) : null;
+        }
+
+        private static bool HasExplicitStaticConstructor(INamedTypeSymbol? type) =>
+            type is not null && type.StaticConstructors.Any(c => !c.IsImplicitlyDeclared);
 
         private static bool? EvaluateInvocation(IInvocationOperation invocation, TargetOS target)
         {

@@ -28,7 +28,7 @@ namespace CheckedMmap.Analyzers.Values
 
         public ValueSet Evaluate(IOperation? operation) => Evaluate(operation, 0);
 
-        private ValueSet Evaluate(IOperation? operation, int depth)
+        internal ValueSet Evaluate(IOperation? operation, int depth)
         {
             if (operation is null || depth > MaxDepth)
             {
@@ -56,8 +56,14 @@ namespace CheckedMmap.Analyzers.Values
                     return EvaluateField(field.Field, operation.SemanticModel, depth);
                 case IPropertyReferenceOperation { Arguments.Length: 0 } property when property.Property.IsStatic:
                     return EvaluateProperty(property.Property, operation.SemanticModel, depth);
+                case IPropertyReferenceOperation property when DescriptorSources.IsStreamHandle(property):
+                    return ValueSet.Descriptor;
+                case IInvocationOperation invocation:
+                    return EvaluateInvocation(invocation, depth);
                 case ILocalReferenceOperation local:
                     return EvaluateLocal(local, depth);
+                case IParameterReferenceOperation parameter:
+                    return _locals?.ValueOf(parameter) ?? ValueSet.Unknown;
                 case IFlowCaptureReferenceOperation capture:
                     return _locals?.ValueOf(capture) ?? ValueSet.Unknown;
                 case IBinaryOperation binary:
@@ -109,7 +115,11 @@ namespace CheckedMmap.Analyzers.Values
 
             if (conversion.Operand.ConstantValue.HasValue && conversion.Operand.ConstantValue.Value is null)
             {
-                return ValueSet.Single(0); // null -> void*
+                // (int)(object)null throws NullReferenceException before the call runs: no value reaches mmap.
+                // null -> void* (or IntPtr through a pointer) is 0.
+                bool unboxing = conversion.Operand.Type is { IsReferenceType: true }
+                    && conversion.Type is { IsValueType: true } unboxedTo && unboxedTo.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T;
+                return unboxing ? ValueSet.Empty : ValueSet.Single(0);
             }
 
             ValueSet inner = Evaluate(conversion.Operand, depth);
@@ -120,6 +130,31 @@ namespace CheckedMmap.Analyzers.Values
 
             ITypeSymbol target = conversion.Type!;
             return inner.Map(v => IntegerConversions.ConvertTo(v, target) ?? v);
+        }
+
+        private ValueSet EvaluateInvocation(IInvocationOperation invocation, int depth)
+        {
+            if (DescriptorSources.ReturnsDescriptor(invocation) || DescriptorSources.OpensHandle(invocation))
+            {
+                return ValueSet.Descriptor;
+            }
+
+            if (DescriptorSources.IsDangerousGetHandle(invocation))
+            {
+                return Evaluate(invocation.Instance, depth);
+            }
+
+            // flags.HasFlag(MmapFlags.Shared): an enum's own test of bits.
+            if (invocation.TargetMethod is { Name: "HasFlag", IsStatic: false } hasFlag && invocation.Arguments.Length == 1
+                && hasFlag.ContainingType?.SpecialType == SpecialType.System_Enum && invocation.Instance is { } instance)
+            {
+                ValueSet bits = Evaluate(invocation.Arguments[0].Value, depth);
+                return ValueSet.Combine(Evaluate(instance, depth), bits, (v, b) => (v & b) == b ? 1 : 0);
+            }
+
+            // A small method in source (flags converted from an abstract enum, a constant per OS): its body is run on
+            // the argument values.
+            return HelperMethods.Evaluate(invocation, this, _scope, depth);
         }
 
         private ValueSet EvaluateLocal(ILocalReferenceOperation reference, int depth)
@@ -240,10 +275,10 @@ namespace CheckedMmap.Analyzers.Values
 
             var evaluator = new ValueEvaluator(_scope, locals: null);
             ValueSet value = evaluator.Evaluate(operation, depth);
-            return IntegerConversions.IsTrackable(type) ? value.Map(v => IntegerConversions.ConvertTo(v, type) ?? v) : value;
+            return IntegerConversions.IsTrackable(type) ? value.Convert(v => IntegerConversions.ConvertTo(v, type) ?? v) : value;
         }
 
-        private static ExpressionSyntax? GetInitializerExpression(SyntaxNode declaration)
+        internal static ExpressionSyntax? GetInitializerExpression(SyntaxNode declaration)
         {
             switch (declaration)
             {
@@ -286,7 +321,7 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             ValueSet left = Evaluate(binary.LeftOperand, depth);
-            if (left.IsUnknown)
+            if (left.IsUnknown && !left.HasBits)
             {
                 return ValueSet.Unknown;
             }
@@ -297,15 +332,21 @@ namespace CheckedMmap.Analyzers.Values
 
         private static ValueSet Apply(BinaryOperatorKind kind, ValueSet left, ValueSet right, ITypeSymbol? type)
         {
+            if (Comparison(kind) is { } compare)
+            {
+                // A condition: 1 where it holds, 0 where it does not (branches are pruned when every value agrees).
+                return ValueSet.Combine(left, right, (l, r) => compare(l, r) ? 1 : 0);
+            }
+
             IntegerConversions.GetWidth(type, out bool signed);
             ValueSet result;
             switch (kind)
             {
                 case BinaryOperatorKind.Or:
-                    result = ValueSet.Combine(left, right, (l, r) => l | r);
+                    result = ValueSet.CombineBits(left, right, or: true);
                     break;
                 case BinaryOperatorKind.And:
-                    result = ValueSet.Combine(left, right, (l, r) => l & r);
+                    result = ValueSet.CombineBits(left, right, or: false);
                     break;
                 case BinaryOperatorKind.ExclusiveOr:
                     result = ValueSet.Combine(left, right, (l, r) => l ^ r);
@@ -329,11 +370,27 @@ namespace CheckedMmap.Analyzers.Values
                     return ValueSet.Unknown;
             }
 
-            return IntegerConversions.IsTrackable(type) ? result.Map(v => IntegerConversions.ConvertTo(v, type) ?? v) : ValueSet.Unknown;
+            return IntegerConversions.IsTrackable(type) ? result.Convert(v => IntegerConversions.ConvertTo(v, type) ?? v) : ValueSet.Unknown;
         }
+
+        private static System.Func<long, long, bool>? Comparison(BinaryOperatorKind kind) => kind switch
+        {
+            BinaryOperatorKind.Equals => (l, r) => l == r,
+            BinaryOperatorKind.NotEquals => (l, r) => l != r,
+            BinaryOperatorKind.LessThan => (l, r) => l < r,
+            BinaryOperatorKind.LessThanOrEqual => (l, r) => l <= r,
+            BinaryOperatorKind.GreaterThan => (l, r) => l > r,
+            BinaryOperatorKind.GreaterThanOrEqual => (l, r) => l >= r,
+            _ => null,
+        };
 
         private ValueSet EvaluateUnary(IUnaryOperation unary, int depth)
         {
+            if (unary.OperatorMethod is null && unary.OperatorKind == UnaryOperatorKind.Not && unary.Type?.SpecialType == SpecialType.System_Boolean)
+            {
+                return Evaluate(unary.Operand, depth).Map(v => v == 0 ? 1 : 0);
+            }
+
             if (unary.OperatorMethod is not null || !IntegerConversions.IsTrackable(unary.Type))
             {
                 return ValueSet.Unknown;
@@ -356,7 +413,7 @@ namespace CheckedMmap.Analyzers.Values
 
         private ValueSet EvaluateConditional(IConditionalOperation conditional, int depth)
         {
-            switch (OsConditions.Evaluate(conditional.Condition, _scope.Target))
+            switch (OsConditions.Evaluate(conditional.Condition, _scope.Target, _scope.Models))
             {
                 case true:
                     return Evaluate(conditional.WhenTrue, depth);
@@ -365,7 +422,7 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             ValueSet whenTrue = Evaluate(conditional.WhenTrue, depth);
-            return whenTrue.IsUnknown ? whenTrue : whenTrue.Union(Evaluate(conditional.WhenFalse, depth));
+            return whenTrue.IsUnknown && !whenTrue.HasBits && !whenTrue.HasDescriptor ? whenTrue : whenTrue.Union(Evaluate(conditional.WhenFalse, depth));
         }
 
         private ValueSet EvaluateCompound(ICompoundAssignmentOperation compound, int depth)
@@ -376,7 +433,7 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             ValueSet target = Evaluate(compound.Target, depth);
-            if (target.IsUnknown)
+            if (target.IsUnknown && !target.HasBits)
             {
                 return target;
             }
@@ -395,7 +452,7 @@ namespace CheckedMmap.Analyzers.Values
             if (type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr && creation.Arguments.Length == 1)
             {
                 ValueSet value = Evaluate(creation.Arguments[0].Value, depth);
-                return value.Map(v => IntegerConversions.ConvertTo(v, type) ?? v);
+                return value.Convert(v => IntegerConversions.ConvertTo(v, type) ?? v);
             }
 
             // new SafeFileHandle(new IntPtr(-1), ownsHandle: false): the handle is the first constructor argument.

@@ -1,0 +1,141 @@
+using System;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace CheckedMmap.Analyzers.Binding
+{
+    /// <summary>
+    /// How mmap bindings, their wrappers and their calls are named and written in source, read from syntax alone (before
+    /// anything is bound): the one place the candidate search, the binding resolver and the wrapper resolver take names from.
+    /// </summary>
+    internal static class CallNames
+    {
+        /// <summary>Top-level statements: one scope for every top-level local function.</summary>
+        public const int TopLevelScope = -2;
+
+        /// <summary>
+        /// Whether a method of this name can be an mmap binding the analyzer looks at: every binding seen in real code has
+        /// "mmap" in its name (the entry point then decides). Checked on the invoked name before anything is bound.
+        /// </summary>
+        public static bool MayBeMmapName(string name) => name.IndexOf("mmap", StringComparison.OrdinalIgnoreCase) >= 0;
+
+        /// <summary>The native symbols the analyzer treats as mmap: glibc's mmap64 is the same function with a 64-bit offset.</summary>
+        public static bool IsMmapEntryPoint(string? entryPoint) => entryPoint is "mmap" or "mmap64";
+
+        public static string? InvokedName(ExpressionSyntax expression) => expression switch
+        {
+            SimpleNameSyntax simple => simple.Identifier.ValueText,
+            MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+            MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
+            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+            _ => null,
+        };
+
+        /// <summary>
+        /// A call in an attribute never runs: attribute arguments must be constants (CS0182). It is not bound either,
+        /// because Roslyn's own binder can throw on such arguments (a ref to a readonly field: no member contains it).
+        /// </summary>
+        public static bool InAttribute(SyntaxNode call)
+        {
+            for (SyntaxNode? node = call.Parent; node is not null and not MemberDeclarationSyntax and not CompilationUnitSyntax; node = node.Parent)
+            {
+                if (node is AttributeSyntax)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The invocation whose invoked name is this identifier: <c>M(...)</c>, <c>x.M(...)</c>, <c>x?.M(...)</c>, <c>a::M(...)</c>.</summary>
+        public static InvocationExpressionSyntax? InvocationNamedBy(SyntaxToken identifier)
+        {
+            if (identifier.Parent is not SimpleNameSyntax name)
+            {
+                return null;
+            }
+
+            ExpressionSyntax invoked = name.Parent switch
+            {
+                MemberAccessExpressionSyntax access when access.Name == name => access,
+                MemberBindingExpressionSyntax binding when binding.Name == name => binding,
+                AliasQualifiedNameSyntax alias when alias.Name == name => alias,
+                _ => name,
+            };
+
+            return invoked.Parent is InvocationExpressionSyntax call && call.Expression == invoked ? call : null;
+        }
+
+        /// <summary>A \u or \U anywhere (a single-character search: backslashes are rare outside string escapes).</summary>
+        public static bool HasUnicodeEscape(string source)
+        {
+            for (int at = source.IndexOf('\\'); at >= 0 && at + 1 < source.Length; at = source.IndexOf('\\', at + 2))
+            {
+                if (source[at + 1] is 'u' or 'U')
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Where the member (method, accessor, constructor…) around this node starts; -1 outside any member.</summary>
+        public static int MemberStart(SyntaxNode node)
+        {
+            for (SyntaxNode? current = node.Parent; current is not null; current = current.Parent)
+            {
+                if (current is GlobalStatementSyntax)
+                {
+                    return TopLevelScope; // Top-level local functions are visible in every top-level statement.
+                }
+
+                if (current is MemberDeclarationSyntax and not BaseTypeDeclarationSyntax and not BaseNamespaceDeclarationSyntax)
+                {
+                    return current.SpanStart;
+                }
+            }
+
+            return -1;
+        }
+
+        public static (string Name, bool IsLocal)? EnclosingMethod(SyntaxNode node)
+        {
+            for (SyntaxNode? current = node.Parent; current is not null; current = current.Parent)
+            {
+                switch (current)
+                {
+                    case LocalFunctionStatementSyntax local:
+                        return (local.Identifier.ValueText, true);
+                    case MethodDeclarationSyntax method:
+                        return (method.Identifier.ValueText, false);
+                    case MemberDeclarationSyntax:
+                        return null;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>The method or local function a node sits in, with its parameters; null in other members (accessors, constructors…).</summary>
+        public static (string Name, bool IsLocal, ParameterListSyntax Parameters)? EnclosingDeclaration(SyntaxNode node)
+        {
+            for (SyntaxNode? current = node.Parent; current is not null; current = current.Parent)
+            {
+                switch (current)
+                {
+                    case LocalFunctionStatementSyntax local:
+                        return (local.Identifier.ValueText, true, local.ParameterList);
+                    case MethodDeclarationSyntax method:
+                        return (method.Identifier.ValueText, false, method.ParameterList);
+                    case MemberDeclarationSyntax:
+                        return null;
+                }
+            }
+
+            return null;
+        }
+    }
+}

@@ -1,0 +1,544 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+
+namespace CheckedMmap.Analyzers.Binding
+{
+    /// <summary>The compilation-wide scan: which files to search and which names without "mmap" to search them for.</summary>
+    internal sealed partial class CandidateNames
+    {
+        private static readonly ConditionalWeakTable<Compilation, CandidateNames> ByCompilation = new ConditionalWeakTable<Compilation, CandidateNames>();
+
+        /// <summary>The candidates of a compilation, computed once per compilation (the driver may start it more than once).</summary>
+        public static CandidateNames Of(Compilation compilation, CancellationToken cancellationToken) =>
+            ByCompilation.GetOrCompute(compilation, cancellationToken, (c, token) => Scan(c, token));
+
+        private static CandidateNames Scan(Compilation compilation, CancellationToken cancellationToken)
+        {
+            var renamed = new HashSet<string>(StringComparer.Ordinal);
+            var candidateTrees = new Dictionary<SyntaxTree, bool>();
+            List<(SyntaxTree Tree, TreeFacts Facts)>? declaring = null;
+            foreach (SyntaxTree tree in compilation.SyntaxTrees)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                TreeFacts facts = TreeFacts.Of(tree, cancellationToken);
+                if (facts.Search != TreeSearch.None)
+                {
+                    candidateTrees[tree] = facts.Search == TreeSearch.WalkAll;
+                }
+
+                if (facts.RenamedMembers.Length > 0 || facts.RenamedLocals.Length > 0)
+                {
+                    (declaring ??= new List<(SyntaxTree, TreeFacts)>()).Add((tree, facts));
+
+                    // Its own calls of the binding are searched even when the file never spells "mmap" (a const EntryPoint).
+                    if (!candidateTrees.ContainsKey(tree))
+                    {
+                        candidateTrees[tree] = false;
+                    }
+                }
+            }
+
+            // Wrappers of bindings named like mmap, whatever their own name: members may be called from any file, local
+            // functions only in their own.
+            var wrapperMembers = new HashSet<string>(StringComparer.Ordinal);
+            Dictionary<SyntaxTree, HashSet<string>>? wrapperLocals = null;
+            foreach (SyntaxTree tree in candidateTrees.Keys)
+            {
+                foreach (WrapperName wrapper in TreeFacts.Of(tree, cancellationToken).MmapWrappers)
+                {
+                    if (!wrapper.IsLocal)
+                    {
+                        wrapperMembers.Add(wrapper.Name);
+                    }
+                    else
+                    {
+                        wrapperLocals ??= new Dictionary<SyntaxTree, HashSet<string>>();
+                        if (!wrapperLocals.TryGetValue(tree, out HashSet<string>? names))
+                        {
+                            wrapperLocals[tree] = names = new HashSet<string>(StringComparer.Ordinal);
+                        }
+
+                        names.Add(wrapper.Name);
+                    }
+                }
+            }
+
+            // Bindings any file may call: members of source and of referenced assemblies. A local function is called only
+            // in the method that declares it, so its name (and a local wrapper's) is searched in its own file only.
+            var global = new HashSet<string>(StringComparer.Ordinal);
+            ReferencedBindings.AddRenamed(compilation, global, cancellationToken);
+            foreach ((SyntaxTree _, TreeFacts facts) in declaring ?? Enumerable.Empty<(SyntaxTree, TreeFacts)>())
+            {
+                global.UnionWith(facts.RenamedMembers);
+            }
+
+            renamed.UnionWith(global);
+            var all = new HashSet<string>(global, StringComparer.Ordinal);
+            all.UnionWith(wrapperMembers);
+            var localsByTree = wrapperLocals ?? new Dictionary<SyntaxTree, HashSet<string>>();
+            foreach ((SyntaxTree tree, TreeFacts facts) in declaring ?? Enumerable.Empty<(SyntaxTree, TreeFacts)>())
+            {
+                HashSet<string>? locals = localsByTree.TryGetValue(tree, out HashSet<string>? wrappersHere) ? wrappersHere : null;
+                foreach (LocalBinding local in facts.RenamedLocals)
+                {
+                    renamed.Add(local.Name);
+                    (locals ??= new HashSet<string>(StringComparer.Ordinal)).Add(local.Name);
+                }
+
+                // Wrappers of a renamed binding: methods of the declaring files whose body calls it (a private extern is
+                // called from its own file). The wrapper resolver then checks which parameters really go to mmap.
+                foreach (EnclosedCall call in facts.CallsByEnclosingMethod)
+                {
+                    if (!global.Contains(call.Invoked) && !CallsOwnLocal(call, facts.RenamedLocals))
+                    {
+                        continue;
+                    }
+
+                    if (call.EnclosingIsLocal)
+                    {
+                        (locals ??= new HashSet<string>(StringComparer.Ordinal)).Add(call.Enclosing);
+                    }
+                    else
+                    {
+                        all.Add(call.Enclosing);
+                    }
+                }
+
+                if (locals is not null)
+                {
+                    locals.RemoveWhere(CallNames.MayBeMmapName);
+                    localsByTree[tree] = locals;
+                }
+            }
+
+            // Names with "mmap" in them are found by the text search for "mmap" already; the others are looked for in
+            // every file (once per file and name: an IDE edit re-reads only the changed file).
+            all.RemoveWhere(CallNames.MayBeMmapName);
+            if (all.Count > 0)
+            {
+                string[] searched = all.ToArray();
+                NameMatcher? matcher = searched.Length > NameMatcher.PerNameSearchLimit ? new NameMatcher(searched) : null;
+                foreach (SyntaxTree tree in compilation.SyntaxTrees)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (!candidateTrees.ContainsKey(tree) && TreeFacts.Of(tree, cancellationToken).MentionsAny(tree, searched, matcher))
+                    {
+                        candidateTrees[tree] = false;
+                    }
+                }
+            }
+
+            return new CandidateNames(renamed.Count > 0 ? renamed : NoNames, all.Count > 0 ? all : NoNames, localsByTree, candidateTrees);
+        }
+
+        /// <summary>A call of a local-function binding: same name, inside the member that declares the local function.</summary>
+        private static bool CallsOwnLocal(EnclosedCall call, LocalBinding[] locals)
+        {
+            foreach (LocalBinding local in locals)
+            {
+                if (local.Name == call.Invoked && local.MemberStart == call.MemberStart)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private enum TreeSearch : byte
+        {
+            None,
+            Occurrences,
+            WalkAll,
+        }
+
+        /// <summary>
+        /// What one file's text says, computed once per syntax tree and kept while the tree lives: in an IDE each edit
+        /// makes a new compilation over mostly the same trees, so the compilation start re-reads only the changed files.
+        /// </summary>
+        private sealed class TreeFacts
+        {
+            private static readonly ConditionalWeakTable<SyntaxTree, TreeFacts> Cache = new ConditionalWeakTable<SyntaxTree, TreeFacts>();
+
+            // Whether the text contains a name, per name asked: a compilation asks for the names other files may call.
+            private ConcurrentDictionary<string, bool>? _mentions;
+
+            private TreeFacts(TreeSearch search, string[] renamedMembers, LocalBinding[] renamedLocals, EnclosedCall[] callsByEnclosingMethod, WrapperName[] mmapWrappers)
+            {
+                Search = search;
+                MmapWrappers = mmapWrappers;
+                RenamedMembers = renamedMembers;
+                RenamedLocals = renamedLocals;
+                CallsByEnclosingMethod = callsByEnclosingMethod;
+            }
+
+            public TreeSearch Search { get; }
+
+            /// <summary>
+            /// Methods and local functions declared here that call a method named like mmap and hand it one of their own
+            /// parameters: wrappers whatever their name (<c>MemoryMap.Create</c>); the wrapper resolver decides from symbols.
+            /// </summary>
+            public WrapperName[] MmapWrappers { get; }
+
+            /// <summary>Methods declared here, named without "mmap", whose entry point may be mmap.</summary>
+            public string[] RenamedMembers { get; }
+
+            /// <summary>The same, declared as local functions (callable only in the member that declares them).</summary>
+            public LocalBinding[] RenamedLocals { get; }
+
+            /// <summary>Only in files that declare renamed bindings: each call's invoked name and its enclosing method.</summary>
+            public EnclosedCall[] CallsByEnclosingMethod { get; }
+
+            /// <summary>Whether the file's text contains any of <paramref name="names"/> (true when it has no text to search).</summary>
+            // With many names (wrappers of any name: one per method that maps), one scan of the text's identifiers answers for
+            // all of them; the answer is kept for the same set of names (a new compilation over the same trees, in an IDE).
+            private NameMatcher? _lastMatcher;
+            private bool _lastAnswer;
+
+            public bool MentionsAny(SyntaxTree tree, string[] names, NameMatcher? matcher)
+            {
+                if (!tree.TryGetText(out SourceText? text))
+                {
+                    return true;
+                }
+
+                if (matcher is not null)
+                {
+                    NameMatcher? last = Volatile.Read(ref _lastMatcher);
+                    if (last is not null && last.SameNames(matcher))
+                    {
+                        return _lastAnswer;
+                    }
+
+                    bool answer = matcher.AnyIn(text.ToString());
+                    _lastAnswer = answer;
+                    Volatile.Write(ref _lastMatcher, matcher);
+                    return answer;
+                }
+
+                ConcurrentDictionary<string, bool> mentions = LazyInitializer.EnsureInitialized(ref _mentions, () => new ConcurrentDictionary<string, bool>(StringComparer.Ordinal))!;
+                string? source = null;
+                foreach (string name in names)
+                {
+                    if (!mentions.TryGetValue(name, out bool mentioned))
+                    {
+                        source ??= text.ToString();
+                        mentioned = mentions.GetOrAdd(name, source.IndexOf(name, StringComparison.Ordinal) >= 0);
+                    }
+
+                    if (mentioned)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            public static TreeFacts Of(SyntaxTree tree, CancellationToken cancellationToken) =>
+                Cache.GetOrCompute(tree, cancellationToken, (t, token) => Compute(t, token));
+
+            private static TreeFacts Compute(SyntaxTree tree, CancellationToken cancellationToken)
+            {
+                // The text is already in memory for parsed files; searching it is far cheaper than walking or binding.
+                // A renamed binding needs an EntryPoint argument, so a file without that word cannot declare one.
+                TreeSearch search = TreeSearch.WalkAll;
+                string? source = null;
+                if (tree.TryGetText(out SourceText? text))
+                {
+                    source = text.ToString();
+                    search = CallNames.HasUnicodeEscape(source) ? TreeSearch.WalkAll
+                        : CallNames.MayBeMmapName(source) ? TreeSearch.Occurrences
+                        : TreeSearch.None;
+                }
+
+                WrapperName[] wrappers = search == TreeSearch.None ? Array.Empty<WrapperName>() : FindMmapWrappers(tree.GetRoot(cancellationToken), source, cancellationToken);
+                if (source is not null && source.IndexOf(EntryPointText, StringComparison.Ordinal) < 0)
+                {
+                    return new TreeFacts(search, Array.Empty<string>(), Array.Empty<LocalBinding>(), Array.Empty<EnclosedCall>(), wrappers);
+                }
+
+                SyntaxNode root = tree.GetRoot(cancellationToken);
+                var members = new HashSet<string>(StringComparer.Ordinal);
+                var locals = new List<LocalBinding>();
+                if (source is null)
+                {
+                    foreach (SyntaxNode node in root.DescendantNodes())
+                    {
+                        AddIfRenamedBinding(node, members, locals);
+                    }
+                }
+                else
+                {
+                    // From each "EntryPoint" of the text up to the declaration its attribute sits on: no walk of the file.
+                    for (int at = source.IndexOf(EntryPointText, StringComparison.Ordinal); at >= 0; at = source.IndexOf(EntryPointText, at + EntryPointText.Length, StringComparison.Ordinal))
+                    {
+                        SyntaxToken token = root.FindToken(at);
+                        if (token.IsKind(SyntaxKind.IdentifierToken) && token.Parent?.Parent is NameEqualsSyntax { Parent: AttributeArgumentSyntax { Parent.Parent.Parent.Parent: { } declaration } })
+                        {
+                            AddIfRenamedBinding(declaration, members, locals);
+                        }
+                    }
+                }
+
+                if (members.Count == 0 && locals.Count == 0)
+                {
+                    return new TreeFacts(search, Array.Empty<string>(), Array.Empty<LocalBinding>(), Array.Empty<EnclosedCall>(), wrappers);
+                }
+
+                var calls = new List<EnclosedCall>();
+                foreach (SyntaxNode node in root.DescendantNodes())
+                {
+                    if (node is InvocationExpressionSyntax call
+                        && CallNames.InvokedName(call.Expression) is { } invoked
+                        && CallNames.EnclosingMethod(call) is { } enclosing)
+                    {
+                        calls.Add(new EnclosedCall(invoked, enclosing.Name, enclosing.IsLocal, CallNames.MemberStart(call)));
+                    }
+                }
+
+                return new TreeFacts(search, members.ToArray(), locals.ToArray(), calls.ToArray(), wrappers);
+            }
+
+            /// <summary>From each text occurrence of "mmap" (or every call, in a file without text) to the method around the call.</summary>
+            private static WrapperName[] FindMmapWrappers(SyntaxNode root, string? source, CancellationToken cancellationToken)
+            {
+                var found = new HashSet<WrapperName>();
+                if (source is null || CallNames.HasUnicodeEscape(source))
+                {
+                    foreach (SyntaxNode node in root.DescendantNodes())
+                    {
+                        if (node is InvocationExpressionSyntax call && CallNames.InvokedName(call.Expression) is { } name && CallNames.MayBeMmapName(name))
+                        {
+                            AddIfWrapper(call, found);
+                        }
+                    }
+                }
+                else
+                {
+                    for (int at = source.IndexOf(MmapText, StringComparison.OrdinalIgnoreCase); at >= 0; at = source.IndexOf(MmapText, at + 1, StringComparison.OrdinalIgnoreCase))
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        SyntaxToken token = root.FindToken(at);
+                        if (token.IsKind(SyntaxKind.IdentifierToken) && token.Span.Contains(at) && CallNames.InvocationNamedBy(token) is { } call)
+                        {
+                            AddIfWrapper(call, found);
+                        }
+                    }
+                }
+
+                return found.Count == 0 ? Array.Empty<WrapperName>() : found.ToArray();
+            }
+
+            private static void AddIfWrapper(InvocationExpressionSyntax call, HashSet<WrapperName> found)
+            {
+                if (CallNames.EnclosingDeclaration(call) is not { } declaration || CallNames.MayBeMmapName(declaration.Name)
+                    || declaration.Parameters is not { Parameters.Count: > 0 } parameters)
+                {
+                    return;
+                }
+
+                foreach (ArgumentSyntax argument in call.ArgumentList.Arguments)
+                {
+                    foreach (SyntaxNode node in argument.Expression.DescendantNodesAndSelf())
+                    {
+                        if (node is IdentifierNameSyntax identifier && parameters.Parameters.Any(p => p.Identifier.ValueText == identifier.Identifier.ValueText))
+                        {
+                            found.Add(new WrapperName(declaration.Name, declaration.IsLocal));
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>Finds any of many names among a text's identifiers in one pass (no substring is allocated).</summary>
+        private sealed class NameMatcher
+        {
+            /// <summary>Up to this many names, one ordinal search per name is cheaper than a scan of identifiers.</summary>
+            public const int PerNameSearchLimit = 8;
+
+            private readonly string[] _sorted;
+            private readonly Dictionary<int, List<string>> _byLengthAndFirst = new Dictionary<int, List<string>>();
+
+            public NameMatcher(string[] names)
+            {
+                _sorted = names.OrderBy(n => n, StringComparer.Ordinal).ToArray();
+                foreach (string name in _sorted)
+                {
+                    int key = Key(name.Length, name[0]);
+                    if (!_byLengthAndFirst.TryGetValue(key, out List<string>? bucket))
+                    {
+                        _byLengthAndFirst[key] = bucket = new List<string>();
+                    }
+
+                    bucket.Add(name);
+                }
+            }
+
+            public bool SameNames(NameMatcher other) => ReferenceEquals(this, other) || _sorted.SequenceEqual(other._sorted, StringComparer.Ordinal);
+
+            public bool AnyIn(string text)
+            {
+                int i = 0;
+                while (i < text.Length)
+                {
+                    char c = text[i];
+                    if (!IsIdentifierStart(c))
+                    {
+                        i++;
+                        continue;
+                    }
+
+                    int start = i;
+                    while (i < text.Length && IsIdentifierPart(text[i]))
+                    {
+                        i++;
+                    }
+
+                    if (_byLengthAndFirst.TryGetValue(Key(i - start, c), out List<string>? bucket))
+                    {
+                        foreach (string name in bucket)
+                        {
+                            if (string.CompareOrdinal(text, start, name, 0, name.Length) == 0)
+                            {
+                                return true;
+                            }
+                        }
+                    }
+                }
+
+                return false;
+            }
+
+            private static int Key(int length, char first) => (length << 16) ^ first;
+
+            private static bool IsIdentifierStart(char c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (c > 127 && char.IsLetter(c));
+
+            private static bool IsIdentifierPart(char c) => IsIdentifierStart(c) || (c >= '0' && c <= '9') || (c > 127 && char.IsLetterOrDigit(c));
+        }
+
+        /// <summary>A method or local function that hands its parameters to a call named like mmap.</summary>
+        private readonly struct WrapperName : IEquatable<WrapperName>
+        {
+            public WrapperName(string name, bool isLocal)
+            {
+                Name = name;
+                IsLocal = isLocal;
+            }
+
+            public string Name { get; }
+
+            public bool IsLocal { get; }
+
+            public bool Equals(WrapperName other) => Name == other.Name && IsLocal == other.IsLocal;
+
+            public override bool Equals(object? obj) => obj is WrapperName other && Equals(other);
+
+            public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Name) ^ (IsLocal ? 1 : 0);
+        }
+
+        /// <summary>A local-function binding and where the member that declares it starts (its scope).</summary>
+        private readonly struct LocalBinding
+        {
+            public LocalBinding(string name, int memberStart)
+            {
+                Name = name;
+                MemberStart = memberStart;
+            }
+
+            public string Name { get; }
+
+            public int MemberStart { get; }
+        }
+
+        /// <summary>A call in a file that declares a renamed binding: the name it invokes, the method it sits in, and where its member starts.</summary>
+        private readonly struct EnclosedCall
+        {
+            public EnclosedCall(string invoked, string enclosing, bool enclosingIsLocal, int memberStart)
+            {
+                Invoked = invoked;
+                Enclosing = enclosing;
+                EnclosingIsLocal = enclosingIsLocal;
+                MemberStart = memberStart;
+            }
+
+            public int MemberStart { get; }
+
+            public string Invoked { get; }
+
+            public string Enclosing { get; }
+
+            public bool EnclosingIsLocal { get; }
+        }
+
+        /// <summary>
+        /// A method or local function (a P/Invoke may be a local function) with six parameters, a name without "mmap" and
+        /// an attribute whose EntryPoint may be mmap.
+        /// </summary>
+        private static void AddIfRenamedBinding(SyntaxNode node, HashSet<string> members, List<LocalBinding> locals)
+        {
+            (SyntaxToken name, ParameterListSyntax? parameters, SyntaxList<AttributeListSyntax> attributes) = node switch
+            {
+                MethodDeclarationSyntax method => (method.Identifier, method.ParameterList, method.AttributeLists),
+                LocalFunctionStatementSyntax local => (local.Identifier, local.ParameterList, local.AttributeLists),
+                _ => default,
+            };
+
+            if (parameters is not null
+                && attributes.Count > 0
+                && parameters.Parameters.Count == 6
+                && !CallNames.MayBeMmapName(name.ValueText)
+                && MayHaveMmapEntryPoint(attributes))
+            {
+                if (node is LocalFunctionStatementSyntax)
+                {
+                    locals.Add(new LocalBinding(name.ValueText, CallNames.MemberStart(node)));
+                }
+                else
+                {
+                    members.Add(name.ValueText);
+                }
+            }
+        }
+
+        /// <summary>
+        /// An attribute with an EntryPoint of "mmap"/"mmap64" or not a literal (a const: the symbol decides). Any attribute
+        /// name: DllImport may be spelled through a using alias, and a wrong guess costs one binding, never a diagnostic.
+        /// </summary>
+        private static bool MayHaveMmapEntryPoint(SyntaxList<AttributeListSyntax> lists)
+        {
+            foreach (AttributeListSyntax list in lists)
+            {
+                foreach (AttributeSyntax attribute in list.Attributes)
+                {
+                    if (attribute.ArgumentList is null)
+                    {
+                        continue;
+                    }
+
+                    foreach (AttributeArgumentSyntax argument in attribute.ArgumentList.Arguments)
+                    {
+                        if (argument.NameEquals?.Name.Identifier.ValueText != EntryPointText)
+                        {
+                            continue;
+                        }
+
+                        return argument.Expression is not LiteralExpressionSyntax literal
+                            || (literal.IsKind(SyntaxKind.StringLiteralExpression) && CallNames.IsMmapEntryPoint(literal.Token.ValueText));
+                    }
+                }
+            }
+
+            return false;
+        }
+    }
+}

@@ -1,0 +1,149 @@
+using System;
+using System.Collections.Generic;
+using CheckedMmap.Contract;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+
+namespace CheckedMmap.Analyzers.Values
+{
+    /// <summary>
+    /// What the analyzer learns about one body (method, accessor, constructor, top-level statements) once, for every
+    /// mmap call in it: its control flow graph, where each local reference sits in it, the dataflow of its locals and
+    /// which names are written. Without this, each call repeated the work of the whole body and time grew as the
+    /// square of the number of calls. Used by one thread at a time (the calls of one file are analyzed in order).
+    /// </summary>
+    internal sealed class BodyFacts
+    {
+        private readonly Func<ControlFlowGraph?> _createGraph;
+        private readonly Dictionary<SyntaxNode, HashSet<string>> _writtenNames = new Dictionary<SyntaxNode, HashSet<string>>();
+        private readonly Dictionary<SyntaxNode, HashSet<string>> _comparedNames = new Dictionary<SyntaxNode, HashSet<string>>();
+        private readonly Dictionary<(MmapConstants Constants, TargetOS Target), LocalValueAnalysis> _locals =
+            new Dictionary<(MmapConstants, TargetOS), LocalValueAnalysis>();
+
+        private bool _graphTried;
+        private ControlFlowGraph? _graph;
+        private LocalReferenceIndex? _index;
+
+        public BodyFacts(SyntaxNode? body, Func<ControlFlowGraph?> createGraph)
+        {
+            Body = body;
+            _createGraph = createGraph;
+        }
+
+        /// <summary>The syntax of the body's outermost operation: the calls that share it share these facts.</summary>
+        public SyntaxNode? Body { get; }
+
+        /// <summary>The body's control flow graph, built on the first question that needs it.</summary>
+        public ControlFlowGraph? Graph
+        {
+            get
+            {
+                if (!_graphTried)
+                {
+                    _graphTried = true;
+                    _graph = _createGraph();
+                }
+
+                return _graph;
+            }
+        }
+
+        /// <summary>Where each local reference of the body (and of its lambdas and local functions) sits in the graphs.</summary>
+        public LocalReferenceIndex? References => _index ??= Graph is { } graph ? new LocalReferenceIndex(graph) : null;
+
+        /// <summary>The local values as one binding's numbers and one target OS read them.</summary>
+        public LocalValueAnalysis LocalsFor(EvaluationScope scope)
+        {
+            var key = (scope.Constants, scope.Target);
+            if (!_locals.TryGetValue(key, out LocalValueAnalysis? analysis))
+            {
+                analysis = new LocalValueAnalysis(this, scope);
+                _locals.Add(key, analysis);
+            }
+
+            return analysis;
+        }
+
+        /// <summary>
+        /// Whether an identifier of this name appears in a write position anywhere in <paramref name="scope"/> (whatever
+        /// it binds to: conservative). One walk per scope collects every written name.
+        /// </summary>
+        public bool IsWrittenIn(SyntaxNode scope, string name)
+        {
+            if (!_writtenNames.TryGetValue(scope, out HashSet<string>? written))
+            {
+                written = new HashSet<string>(StringComparer.Ordinal);
+                foreach (SyntaxNode node in scope.DescendantNodes())
+                {
+                    if (node is IdentifierNameSyntax identifier && IsWritePosition(identifier))
+                    {
+                        written.Add(identifier.Identifier.ValueText);
+                    }
+                }
+
+                _writtenNames.Add(scope, written);
+            }
+
+            return written.Contains(name);
+        }
+
+        /// <summary>Whether an identifier of this name is compared (==, !=, &lt;, &lt;=, &gt;, &gt;=) anywhere in <paramref name="scope"/>.</summary>
+        public bool IsComparedIn(SyntaxNode scope, string name)
+        {
+            if (!_comparedNames.TryGetValue(scope, out HashSet<string>? compared))
+            {
+                compared = new HashSet<string>(StringComparer.Ordinal);
+                foreach (SyntaxNode node in scope.DescendantNodes())
+                {
+                    if (node is BinaryExpressionSyntax binary && binary.Kind() is SyntaxKind.EqualsExpression or SyntaxKind.NotEqualsExpression
+                        or SyntaxKind.LessThanExpression or SyntaxKind.LessThanOrEqualExpression or SyntaxKind.GreaterThanExpression or SyntaxKind.GreaterThanOrEqualExpression)
+                    {
+                        AddName(binary.Left, compared);
+                        AddName(binary.Right, compared);
+                    }
+                }
+
+                _comparedNames.Add(scope, compared);
+            }
+
+            return compared.Contains(name);
+        }
+
+        private static void AddName(ExpressionSyntax operand, HashSet<string> names)
+        {
+            while (operand is ParenthesizedExpressionSyntax or CastExpressionSyntax)
+            {
+                operand = operand is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)operand).Expression;
+            }
+
+            if (operand is IdentifierNameSyntax identifier)
+            {
+                names.Add(identifier.Identifier.ValueText);
+            }
+        }
+
+        private static bool IsWritePosition(IdentifierNameSyntax identifier)
+        {
+            for (SyntaxNode? node = identifier.Parent; node is not null && node is not StatementSyntax && node is not MemberDeclarationSyntax; node = node.Parent)
+            {
+                switch (node)
+                {
+                    case AssignmentExpressionSyntax assignment when assignment.Left.Span.Contains(identifier.Span):
+                        return true;
+                    case PrefixUnaryExpressionSyntax prefix when prefix.IsKind(SyntaxKind.PreIncrementExpression) || prefix.IsKind(SyntaxKind.PreDecrementExpression) || prefix.IsKind(SyntaxKind.AddressOfExpression):
+                        return true;
+                    case PostfixUnaryExpressionSyntax postfix when postfix.IsKind(SyntaxKind.PostIncrementExpression) || postfix.IsKind(SyntaxKind.PostDecrementExpression):
+                        return true;
+                    case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
+                        return true;
+                    case RefExpressionSyntax:
+                        return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}

@@ -1,0 +1,225 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using CheckedMmap.Benchmarks.Harness;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace CheckedMmap.Benchmarks.Analyzer
+{
+    /// <summary>
+    /// How the analyzer's cost grows with the number of mmap calls in ONE method: per-method facts (the control flow
+    /// graph, the dataflow of its locals, which names are written) must be computed once and shared by every call, so
+    /// the cost per call stays flat from 10 to 10,000 calls. Reported as per-call cost relative to the 10-call method,
+    /// all measured in the same run.
+    /// </summary>
+    internal static class ScalingBenchmark
+    {
+        private static readonly int[] Sizes = { 10, 100, 1_000, 10_000 };
+
+        private enum Shape
+        {
+            /// <summary>Literal arguments: the baseline, no local is read.</summary>
+            Constants,
+
+            /// <summary>Per call: a fresh local for prot, a reassigned flags local (|= on a branch every tenth call), a result check.</summary>
+            Locals,
+
+            /// <summary>One call whose flags come through a chain of N locals (each the previous one | a bit).</summary>
+            ChainedLocals,
+        }
+
+        public static void Run(Report report, AnalyzerSet set, bool quick)
+        {
+            if (set.CheckedMmap.IsEmpty)
+            {
+                return;
+            }
+
+            int rounds = quick ? 1 : 3;
+            int[] sizes = quick ? Sizes.Take(3).ToArray() : Sizes;
+            ImmutableDictionary<string, ReportDiagnostic> enableAll = set.CheckedMmap
+                .SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).Distinct()
+                .ToImmutableDictionary(id => id, _ => ReportDiagnostic.Warn);
+
+            report.Heading("Analyzer: cost per mmap call as one method grows");
+            report.Paragraph(
+                "One file, one method holding N mmap calls (a DllImport binding with `const int` constants). *constants*: literal and " +
+                "named-constant arguments. *locals*: per call a fresh `prot` local, a `flags` local reassigned before each call (`|=` " +
+                "under an `if` every tenth call, so the method has joins) and a `MAP_FAILED` check with an early return. *chained locals*: " +
+                "one call whose flags go through a chain of N locals (`f1 = f0 | 0; f2 = f1 | 0; …`, read where the last one is used). " +
+                $"CheckedMmap's execution time from analyzer telemetry, median of {rounds} pass(es) (a size below 1,000 calls is repeated " +
+                "until a pass covers at least 1,000 calls), each on a fresh compilation after a warm-up pass. Per-call cost relative to the " +
+                "10-call method of the same shape: 1.0× everywhere is linear time.");
+
+            var rows = new List<IReadOnlyList<string>>();
+            var verdicts = new List<string>();
+            foreach (Shape shape in new[] { Shape.Constants, Shape.Locals, Shape.ChainedLocals })
+            {
+                // The cost of a method with one call (compilation start, binding the method) is paid once whatever N is.
+                string single = Source(shape, 1);
+                Measure(single, set.CheckedMmap, enableAll, 1_000, out _);
+                double fixedMs = Stats.Median(Enumerable.Range(0, rounds).Select(_ => Measure(single, set.CheckedMmap, enableAll, 1_000, out _) / 1_000));
+                double? baseline = null;
+                double worst = 0;
+                foreach (int n in sizes)
+                {
+                    string source = Source(shape, n);
+                    int repeat = Math.Max(1, 1_000 / n);
+                    Measure(source, set.CheckedMmap, enableAll, repeat, out _); // warm-up
+                    var totals = new List<double>();
+                    var graphs = new List<double>();
+                    int diagnostics = 0;
+                    for (int r = 0; r < rounds; r++)
+                    {
+                        totals.Add(Measure(source, set.CheckedMmap, enableAll, repeat, out diagnostics) / repeat);
+                        graphs.Add(shape == Shape.Constants ? 0 : GraphBuild(source));
+                    }
+
+                    double total = Stats.Median(totals);
+                    double graph = Stats.Median(graphs);
+                    double perCall = Math.Max(0, total - fixedMs - graph) / n;
+                    baseline ??= perCall;
+                    double ratio = perCall / baseline.Value;
+                    worst = Math.Max(worst, ratio);
+                    rows.Add(new[]
+                    {
+                        Name(shape), n.ToString("N0", CultureInfo.InvariantCulture), Report.Ms(total),
+                        shape == Shape.Constants ? "not built" : Report.Ms(graph),
+                        Report.Ns(perCall * 1e6), ratio.ToString("0.00", CultureInfo.InvariantCulture) + "×",
+                        diagnostics.ToString(CultureInfo.InvariantCulture),
+                    });
+                    Console.WriteLine($"scaling[{Name(shape)}] {n}: {total:0.00} ms (graph {graph:0.00} ms, one-call method {fixedMs:0.00} ms), {perCall * 1e6:0} ns per call, {ratio:0.00}x the 10-call per-call cost");
+                }
+
+                verdicts.Add($"{Name(shape)}: worst per-call ratio {worst:0.00}×");
+            }
+
+            report.Table(new[] { "Shape", "Calls (N)", "Analyzer time for the method", "of which Roslyn builds its control flow graph (once)", "Per call (time − one-call method − graph) / N", "Per call vs N = 10", "Diagnostics" }, rows);
+            report.Paragraph(string.Join("; ", verdicts) + ". The control flow graph is built once per method by Roslyn's " +
+                "`ControlFlowGraph.Create` (timed separately on the same method); its own cost grows faster than linearly with the " +
+                "number of blocks of one method (`ControlFlowGraphBuilder.PackRegions`), and it is the part of the analyzer's time " +
+                "for that method that is not flat.");
+        }
+
+        /// <summary>Roslyn's own cost of the control flow graph the analyzer builds once for the method (binding excluded).</summary>
+        private static double GraphBuild(string source)
+        {
+            SyntaxTree tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.CSharp12), "Scaling.cs");
+            CSharpCompilation compilation = CSharpCompilation.Create("Scaling", new[] { tree }, Basic.Reference.Assemblies.Net80.References.All);
+            SemanticModel model = compilation.GetSemanticModel(tree);
+            var method = tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>().First(m => m.Identifier.ValueText == "Map");
+            var body = (Microsoft.CodeAnalysis.Operations.IMethodBodyOperation)model.GetOperation(method)!;
+            GC.Collect();
+            var stopwatch = Stopwatch.StartNew();
+            Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph.Create(body);
+            return stopwatch.Elapsed.TotalMilliseconds;
+        }
+
+        private static string Name(Shape shape) => shape switch
+        {
+            Shape.Constants => "constants",
+            Shape.Locals => "locals",
+            _ => "chained locals",
+        };
+
+        private static double Measure(string source, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableDictionary<string, ReportDiagnostic> options, int repeat, out int diagnostics)
+        {
+            double total = 0;
+            diagnostics = 0;
+            for (int i = 0; i < repeat; i++)
+            {
+                CSharpCompilation compilation = CSharpCompilation.Create(
+                    "Scaling",
+                    new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.CSharp12), "Scaling.cs") },
+                    Basic.Reference.Assemblies.Net80.References.All,
+                    new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, concurrentBuild: false, specificDiagnosticOptions: options));
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                var withAnalyzers = compilation.WithAnalyzers(
+                    analyzers,
+                    new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true, reportSuppressedDiagnostics: false));
+                diagnostics = withAnalyzers.GetAnalyzerDiagnosticsAsync(CancellationToken.None).GetAwaiter().GetResult().Length;
+                foreach (DiagnosticAnalyzer analyzer in analyzers)
+                {
+                    total += withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None).GetAwaiter().GetResult().ExecutionTime.TotalMilliseconds;
+                }
+            }
+
+            return total;
+        }
+
+        public static string Source(int shape, int calls) => Source((Shape)shape, calls);
+
+        private static string Source(Shape shape, int calls)
+        {
+            var text = new StringBuilder();
+            text.Append("""
+                using System;
+                using System.Runtime.InteropServices;
+
+                static class Native
+                {
+                    public const int PROT_READ = 1, PROT_WRITE = 2;
+                    public const int MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
+                    public static readonly IntPtr MAP_FAILED = new IntPtr(-1);
+
+                    [DllImport("libc", SetLastError = true)]
+                    public static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
+                }
+
+                static class Mapper
+                {
+                    static void Map(bool huge)
+                    {
+
+                """);
+            switch (shape)
+            {
+                case Shape.Constants:
+                    for (int i = 0; i < calls; i++)
+                    {
+                        text.Append("        Native.mmap(IntPtr.Zero, (UIntPtr)4096, Native.PROT_READ | Native.PROT_WRITE, ")
+                            .Append(i % 10 == 0 ? "Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE" : "Native.MAP_PRIVATE | Native.MAP_ANONYMOUS")
+                            .Append(", -1, IntPtr.Zero);\n");
+                    }
+
+                    break;
+                case Shape.Locals:
+                    text.Append("        int flags;\n");
+                    for (int i = 0; i < calls; i++)
+                    {
+                        text.Append("        int prot").Append(i).Append(" = Native.PROT_READ | Native.PROT_WRITE;\n");
+                        text.Append("        flags = Native.MAP_PRIVATE;\n        flags |= Native.MAP_ANONYMOUS;\n");
+                        if (i % 10 == 0)
+                        {
+                            text.Append("        if (huge) flags |= Native.MAP_NORESERVE;\n");
+                        }
+
+                        text.Append("        IntPtr p").Append(i).Append(" = Native.mmap(IntPtr.Zero, (UIntPtr)4096, prot").Append(i).Append(", flags, -1, IntPtr.Zero);\n");
+                        text.Append("        if (p").Append(i).Append(" == Native.MAP_FAILED) return;\n");
+                    }
+
+                    break;
+                default:
+                    text.Append("        int f0 = Native.MAP_PRIVATE | Native.MAP_ANONYMOUS;\n");
+                    for (int i = 1; i < calls; i++)
+                    {
+                        text.Append("        int f").Append(i).Append(" = f").Append(i - 1).Append(i % 2 == 0 ? " | 0" : " & ~0").Append(";\n");
+                    }
+
+                    text.Append("        Native.mmap(IntPtr.Zero, (UIntPtr)4096, Native.PROT_READ | Native.PROT_WRITE, f").Append(calls - 1).Append(", -1, IntPtr.Zero);\n");
+                    break;
+            }
+
+            text.Append("    }\n}\n");
+            return text.ToString();
+        }
+    }
+}

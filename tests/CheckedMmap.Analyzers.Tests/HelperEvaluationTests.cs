@@ -1,0 +1,131 @@
+using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Rules;
+using CheckedMmap.Analyzers.Tests.Infrastructure;
+using Xunit;
+
+namespace CheckedMmap.Analyzers.Tests;
+
+/// <summary>Flags converted by a helper method in source: the helper's body is run on each call site's values.</summary>
+public class HelperEvaluationTests
+{
+    private const string FlagsMessage = "CheckedMmap only supports calls to mmap which set the flags argument to MAP_PRIVATE|MAP_ANONYMOUS";
+    private const string FixedMessage = "CheckedMmap does not support calls to mmap with MAP_FIXED as part of the flags argument";
+
+    private const string Wrapper = """
+        using System;
+        using System.Runtime.InteropServices;
+
+        [Flags] public enum MapFlags { None = 0, Shared = 1, Private = 2, Anonymous = 4, Fixed = 8, NoReserve = 16 }
+
+        public static class Memory
+        {
+            [DllImport("libc", EntryPoint = "mmap", SetLastError = true)]
+            private static extern IntPtr Internal_mmap(IntPtr address, ulong length, int prot, int flags, int fd, long offset);
+
+            public static IntPtr Map(IntPtr address, ulong length, MapFlags flags, int fd = -1)
+                => Internal_mmap(address, length, 3, ToNative(flags), fd, 0);
+
+            // An abstract enum mapped to libc's numbers, per OS, with if and |=.
+            private static int ToNative(MapFlags flags)
+            {
+                int result = 0;
+                if (flags.HasFlag(MapFlags.Shared)) result |= 0x01;
+                if ((flags & MapFlags.Private) != 0) result |= 0x02;
+                if (flags.HasFlag(MapFlags.Anonymous)) result |= OperatingSystem.IsMacOS() ? 0x1000 : 0x20;
+                if (flags.HasFlag(MapFlags.Fixed)) result |= 0x10;
+                if (flags.HasFlag(MapFlags.NoReserve))
+                {
+                    result |= OperatingSystem.IsMacOS() ? 0x40 : 0x4000;
+                }
+
+                return result;
+            }
+
+            public static int Switched(MapFlags flags)
+            {
+                switch (flags)
+                {
+                    case MapFlags.Shared: return 0x01;
+                    case MapFlags.Private | MapFlags.Anonymous: return 0x22;
+                    default: return 0x02;
+                }
+            }
+        }
+        """;
+
+    [Fact]
+    public Task Call_sites_of_a_wrapper_whose_flags_go_through_a_helper_are_judged() => new MmapAnalyzerTest("""
+        using System;
+
+        static class Use
+        {
+            static void M(MapFlags unknown)
+            {
+                Memory.Map(IntPtr.Zero, 4096, {|#0:MapFlags.Shared|});
+                Memory.Map(IntPtr.Zero, 4096, {|#1:MapFlags.Fixed | MapFlags.Shared|});
+                Memory.Map(IntPtr.Zero, 4096, {|#2:MapFlags.Fixed | MapFlags.Private | MapFlags.NoReserve|});
+                Memory.Map(IntPtr.Zero, 4096, MapFlags.Private | MapFlags.Anonymous);
+                Memory.Map(IntPtr.Zero, 4096, unknown);
+            }
+        }
+        """).WithSource(Wrapper).Expect(
+            Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(0).WithArguments("are", "MAP_SHARED", FlagsMessage),
+            Verify.Diagnostic(MapFixedRule.Descriptor).WithLocation(1).WithArguments("are", "MAP_SHARED|MAP_FIXED", "MAP_FIXED", FixedMessage),
+            Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(1).WithArguments("are", "MAP_SHARED|MAP_FIXED", FlagsMessage),
+            Verify.Diagnostic(MapFixedRule.Descriptor).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_NORESERVE", "MAP_FIXED", FixedMessage),
+            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_NORESERVE", "MAP_NORESERVE", FlagsMessage),
+            Verify.Diagnostic(FlagsRule.MissingAnonymous).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_NORESERVE", FlagsMessage)).RunAsync();
+
+    [Fact]
+    public Task A_switch_in_a_helper_called_directly_is_followed() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Use
+        {
+            [DllImport("libc")]
+            static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+            static void M(MapFlags unknown)
+            {
+                mmap(IntPtr.Zero, 4096, 3, {|MMAP002:Memory.Switched(MapFlags.Shared)|}, -1, 0);
+                mmap(IntPtr.Zero, 4096, 3, Memory.Switched(MapFlags.Private | MapFlags.Anonymous), -1, 0);
+                mmap(IntPtr.Zero, 4096, 3, Memory.Switched(unknown), -1, 0);
+            }
+        }
+        """).WithSource(Wrapper).RunAsync();
+
+    [Fact]
+    public Task Recursive_and_large_helpers_stay_unknown() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Use
+        {
+            [DllImport("libc")]
+            static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+            static int Forever(int flags) => Forever(flags + 1);
+
+            static int Virtualish(int flags) => flags > 0 ? Forever(flags) : 1;
+
+            static void M()
+            {
+                mmap(IntPtr.Zero, 4096, 3, Forever(1), -1, 0);
+                mmap(IntPtr.Zero, 4096, 3, Virtualish(1), -1, 0);
+            }
+        }
+        """).RunAsync();
+}
+
+/// <summary>Arguments that throw before mmap runs carry no value.</summary>
+public class ThrowingArgumentTests
+{
+    [Fact]
+    public Task Unboxing_null_throws_before_the_call_and_is_not_judged() => Verify.LibcAsync(
+        Verify.Call(flags: "(int)(object)null"));
+
+    [Fact]
+    public Task Unboxing_a_boxed_zero_is_zero() => Verify.LibcAsync(
+        Verify.Call(flags: "{|MMAP007:(int)(object)0|}"));
+}

@@ -1,0 +1,50 @@
+using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Rules;
+using CheckedMmap.Analyzers.Tests.Infrastructure;
+using Xunit;
+using static CheckedMmap.Analyzers.Tests.Infrastructure.Verify;
+
+namespace CheckedMmap.Analyzers.Tests;
+
+/// <summary>Flags that can take more values than a set keeps (six optional bits: 64 values) are judged by their bit masks.</summary>
+public class LargeValueSetTests
+{
+    private const string SixOptionalBits = """
+                if (unknown > 1) flags |= MAP_NORESERVE;
+                if (unknown > 2) flags |= MAP_POPULATE;
+                if (unknown > 3) flags |= MAP_STACK;
+                if (unknown > 4) flags |= MAP_HUGETLB;
+                if (unknown > 5) flags |= 0x1000;
+                if (unknown > 6) flags |= 0x2000;
+        """;
+
+    [Fact]
+    public Task Map_fixed_in_every_one_of_64_values_is_definite() => LibcAsync(
+        "        int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;\n" + SixOptionalBits +
+        "        mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, {|#0:flags|}, -1, IntPtr.Zero);",
+        Diagnostic(MapFixedRule.Descriptor).WithLocation(0).WithArguments(
+            "are", "MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS with any of MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB", "MAP_FIXED",
+            "CheckedMmap does not support calls to mmap with MAP_FIXED as part of the flags argument"));
+
+    [Fact]
+    public Task Map_shared_in_every_one_of_64_values_is_definite_and_map_fixed_in_some_says_may() => LibcAsync(
+        "        int flags = MAP_SHARED | (condition ? MAP_FIXED : 0);\n" + SixOptionalBits +
+        "        mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, {|#0:flags|}, -1, IntPtr.Zero);",
+        Diagnostic(MapSharedRule.Descriptor).WithLocation(0).WithArguments(
+            "are", "MAP_SHARED with any of MAP_FIXED|MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB",
+            "CheckedMmap only supports calls to mmap which set the flags argument to MAP_PRIVATE|MAP_ANONYMOUS"),
+        Diagnostic(MapFixedRule.Descriptor).WithLocation(0).WithArguments(
+            "may be", "MAP_SHARED with any of MAP_FIXED|MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB", "MAP_FIXED",
+            "CheckedMmap does not support calls to mmap with MAP_FIXED as part of the flags argument"));
+
+    [Fact]
+    public Task Large_sets_without_fixed_or_shared_bits_are_not_reported_by_those_rules() => LibcAsync(
+        "        int flags = MAP_PRIVATE | MAP_ANONYMOUS;\n" + SixOptionalBits +
+        "        mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, flags, -1, IntPtr.Zero);");
+
+    [Fact]
+    public Task Bits_cleared_again_are_not_claimed() => LibcAsync(
+        "        int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;\n" + SixOptionalBits +
+        "        flags &= ~MAP_FIXED;\n" +
+        "        mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, flags, -1, IntPtr.Zero);");
+}

@@ -1,0 +1,113 @@
+using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Rules;
+using CheckedMmap.Analyzers.Tests.Infrastructure;
+using Xunit;
+
+namespace CheckedMmap.Analyzers.Tests;
+
+/// <summary>OS checks behind one-line helpers, properties and static readonly fields; values named in the target OS's constants.</summary>
+public class OsHelperTests
+{
+    private const string Polyfills = """
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Polyfills
+        {
+            public static bool IsLinux() => OperatingSystem.IsLinux();
+
+            public static bool IsMac()
+            {
+                return RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
+            }
+
+            public static bool IsMacOSX => IsMac();
+
+            public static readonly bool IsFreeBsd = RuntimeInformation.IsOSPlatform(OSPlatform.FreeBSD);
+        }
+
+        static class Flags
+        {
+            public static int MAP_NORESERVE => Polyfills.IsMacOSX ? 0x40 : 0x4000;
+        }
+
+        static class Native
+        {
+            [DllImport("libc", SetLastError = true)]
+            public static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+        }
+        """;
+
+    private const string FlagsMessage = "CheckedMmap only supports calls to mmap which set the flags argument to MAP_PRIVATE|MAP_ANONYMOUS";
+
+    [Fact]
+    public Task A_helper_that_wraps_an_os_check_picks_the_target_branch() => new MmapAnalyzerTest("""
+        using System;
+
+        static class Use
+        {
+            static void M()
+            {
+                var flags = Polyfills.IsLinux() ? 0x22 : 0x1002;
+                Native.mmap(IntPtr.Zero, 4096, 3, flags, -1, 0);
+                Native.mmap(IntPtr.Zero, 4096, 3, Polyfills.IsMacOSX ? 0x1002 : 0x22, -1, 0);
+                Native.mmap(IntPtr.Zero, 4096, 3, Polyfills.IsFreeBsd ? 0x1002 : 0x22, -1, 0);
+                Native.mmap(IntPtr.Zero, 4096, 3, {|MMAP005:!Polyfills.IsLinux() ? 0x1002 : 0x4022|}, -1, 0);
+            }
+        }
+        """).WithSource(Polyfills).RunAsync();
+
+    [Fact]
+    public Task On_macos_the_mac_branch_is_judged_with_mac_numbers() => new MmapAnalyzerTest("""
+        using System;
+
+        static class Use
+        {
+            static void M()
+            {
+                var flags = Polyfills.IsLinux() ? 0x22 : 0x1002;
+                Native.mmap(IntPtr.Zero, 4096, 3, flags, -1, 0);
+                Native.mmap(IntPtr.Zero, 4096, 3, {|#0:Polyfills.IsLinux() ? 0x1002 : 0x1042|}, -1, 0);
+            }
+        }
+        """).WithSource(Polyfills).WithEditorConfig("checkedmmap.target_os = macos")
+        .Expect(Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_NORESERVE|MAP_ANONYMOUS", "MAP_NORESERVE", FlagsMessage))
+        .RunAsync();
+
+    [Fact]
+    public Task A_value_only_another_os_can_take_is_dropped_not_named_in_linux_terms() => new MmapAnalyzerTest("""
+        using System;
+
+        static class Use
+        {
+            static void M()
+            {
+                Native.mmap(IntPtr.Zero, 4096, 3, {|#0:0x22 | Flags.MAP_NORESERVE|}, -1, 0);
+            }
+        }
+        """).WithSource(Polyfills)
+        .Expect(Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", FlagsMessage))
+        .RunAsync();
+
+    [Fact]
+    public Task Helpers_that_do_more_than_wrap_an_os_check_stay_undecided() => new MmapAnalyzerTest("""
+        using System;
+
+        static class Use
+        {
+            static bool Decide(int x) => x > 3 && OperatingSystem.IsLinux();
+
+            static bool Busy()
+            {
+                Console.WriteLine("checking");
+                return OperatingSystem.IsLinux();
+            }
+
+            static void M(int unknown)
+            {
+                Native.mmap(IntPtr.Zero, 4096, 3, {|MMAP005:Decide(unknown) ? 0x22 : 0x4022|}, -1, 0);
+                Native.mmap(IntPtr.Zero, 4096, 3, {|MMAP005:Busy() ? 0x22 : 0x4022|}, -1, 0);
+            }
+        }
+        """).WithSource(Polyfills).RunAsync();
+}
