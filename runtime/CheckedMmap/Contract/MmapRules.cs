@@ -53,6 +53,8 @@ namespace CheckedMmap.Contract
         public const string Flags = "MMAP005";
         public const string Offset = "MMAP006";
         public const string AlwaysEinval = "MMAP007";
+        public const string WholeMappingMunmap = "MMAP008";
+        public const string FailureCheck = "MMAP009";
     }
 
     /// <summary>One row of the table: a check, what failing it does, its text and its compile-time rule.</summary>

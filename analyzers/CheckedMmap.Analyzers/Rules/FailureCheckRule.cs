@@ -1,0 +1,34 @@
+using CheckedMmap.Contract;
+using Microsoft.CodeAnalysis;
+
+namespace CheckedMmap.Analyzers.Rules
+{
+    /// <summary>
+    /// MMAP009: mmap's failure checked against NULL (mmap returns MAP_FAILED, all ones, never NULL), or the result used
+    /// before any check.
+    /// </summary>
+    internal static class FailureCheckRule
+    {
+        private const string Title = "mmap's failure checked against the wrong value, or not at all";
+        private const string Description =
+            "mmap returns MAP_FAILED ((void*)-1) when it fails, never NULL. A comparison with NULL (IntPtr.Zero, 0, null, default) " +
+            "never sees the failure, and a result used without a check dereferences address -1. Compare with MAP_FAILED or -1 first.";
+
+        /// <summary>Properties key: how the code fix spells MAP_FAILED for this comparison.</summary>
+        public const string FailureSpellingKey = "MapFailed";
+
+        public static readonly DiagnosticDescriptor NullCheck = Create("mmap's result (line {0}) is compared with NULL, but mmap fails with MAP_FAILED (-1), never NULL: compare with MAP_FAILED");
+
+        public static readonly DiagnosticDescriptor UncheckedUse = Create("mmap's result (line {0}) is used before it is compared with MAP_FAILED: when mmap fails this accesses address -1");
+
+        private static DiagnosticDescriptor Create(string message) => new DiagnosticDescriptor(
+            RuleIds.FailureCheck,
+            Title,
+            message,
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: Description,
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.FailureCheck));
+    }
+}
