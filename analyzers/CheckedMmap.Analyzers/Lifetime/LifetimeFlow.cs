@@ -285,7 +285,8 @@ namespace CheckedMmap.Analyzers.Lifetime
                     return Other(method.ContainingType!.Name + "." + method.Name);
                 case "System.Runtime.InteropServices.GCHandle" when method.Name == "AddrOfPinnedObject":
                     return Other("GCHandle.AddrOfPinnedObject (pinned managed memory)");
-                case "System.IntPtr" or "System.UIntPtr" when method.IsStatic && method.Name is "Add" or "Subtract" && invocation.Arguments.Length == 2:
+                case var _ when method.ContainingType?.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr
+                    && method.IsStatic && method.Name is "Add" or "Subtract" && invocation.Arguments.Length == 2:
                     return Moved(FactOf(invocation.Arguments[0].Value, state), invocation.Arguments[1].Value, new ElementScale(1), method.Name == "Subtract");
             }
 
@@ -295,14 +296,14 @@ namespace CheckedMmap.Analyzers.Lifetime
         private AddressFact? FactOfArithmetic(IBinaryOperation arithmetic, FlowState state)
         {
             bool subtract = arithmetic.OperatorKind == BinaryOperatorKind.Subtract;
-            if (Scale(arithmetic.LeftOperand.Type) is { } leftScale && !IsAddressType(arithmetic.RightOperand.Type))
+            if (Scale(arithmetic.LeftOperand.Type) is { } leftScale && FactOf(arithmetic.LeftOperand, state) is { } left)
             {
-                return Moved(FactOf(arithmetic.LeftOperand, state), arithmetic.RightOperand, leftScale, subtract);
+                return Moved(left, arithmetic.RightOperand, leftScale, subtract);
             }
 
-            if (!subtract && Scale(arithmetic.RightOperand.Type) is { } rightScale && !IsAddressType(arithmetic.LeftOperand.Type))
+            if (!subtract && Scale(arithmetic.RightOperand.Type) is { } rightScale && FactOf(arithmetic.RightOperand, state) is { } right)
             {
-                return Moved(FactOf(arithmetic.RightOperand, state), arithmetic.LeftOperand, rightScale, false);
+                return Moved(right, arithmetic.LeftOperand, rightScale, false);
             }
 
             return null;

@@ -17,18 +17,25 @@ namespace CheckedMmap.Analyzers.Rules
         /// <summary>Properties key: how the code fix spells MAP_FAILED for this comparison.</summary>
         public const string FailureSpellingKey = "MapFailed";
 
-        public static readonly DiagnosticDescriptor NullCheck = Create("mmap's result (line {0}) is compared with NULL, but mmap fails with MAP_FAILED (-1), never NULL: compare with MAP_FAILED");
-
-        public static readonly DiagnosticDescriptor UncheckedUse = Create("mmap's result (line {0}) is used before it is compared with MAP_FAILED: when mmap fails this accesses address -1");
-
-        private static DiagnosticDescriptor Create(string message) => new DiagnosticDescriptor(
+        public static readonly DiagnosticDescriptor NullCheck = new DiagnosticDescriptor(
             RuleIds.FailureCheck,
             Title,
-            message,
+            "mmap's result (line {0}) is compared with NULL, but mmap fails with MAP_FAILED (-1), never NULL: compare with MAP_FAILED",
             RuleDescriptors.Category,
             DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
             description: Description,
             helpLinkUri: RuleDescriptors.HelpLink(RuleIds.FailureCheck));
+
+        public static readonly DiagnosticDescriptor UncheckedUse = new DiagnosticDescriptor(
+            RuleIds.FailureCheck,
+            Title,
+            "mmap's result (line {0}) is used before it is compared with MAP_FAILED: when mmap fails this accesses address -1",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: Description,
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.FailureCheck));
+
     }
 }

@@ -19,26 +19,65 @@ namespace CheckedMmap.Analyzers.Rules
         /// <summary>Properties key: the mapping's own length expression, when the code fix may write it at the munmap.</summary>
         public const string MappingLengthKey = "MappingLength";
 
-        public static readonly DiagnosticDescriptor WrongLength = Create("partial munmap: {0} of the {1} bytes mapped at {2}");
-
-        public static readonly DiagnosticDescriptor LongerLength = Create("munmap of {0} bytes, but the mapping at {2} has {1}: munmap frees exactly one whole mapping");
-
-        public static readonly DiagnosticDescriptor ZeroLength = Create("munmap of 0 bytes{0}: it fails with EINVAL, frees nothing and the mapping leaks (Miri and the checked runtime: Undefined Behavior)");
-
-        public static readonly DiagnosticDescriptor Interior = Create("munmap at {0} past the start of the mapping made at {1}: munmap frees a whole mapping, from its first byte");
-
-        public static readonly DiagnosticDescriptor NotMapping = Create("munmap of memory from {0}, which is not an mmap mapping (Undefined Behavior)");
-
-        public static readonly DiagnosticDescriptor Twice = Create("the mapping made at {0} is unmapped a second time on this path (first at {1}): a double munmap is Undefined Behavior");
-
-        private static DiagnosticDescriptor Create(string message) => new DiagnosticDescriptor(
+        public static readonly DiagnosticDescriptor WrongLength = new DiagnosticDescriptor(
             RuleIds.WholeMappingMunmap,
             Title,
-            message,
+            "partial munmap: {0} of the {1} bytes mapped at {2}",
             RuleDescriptors.Category,
             DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
             description: Description,
             helpLinkUri: RuleDescriptors.HelpLink(RuleIds.WholeMappingMunmap));
+
+        public static readonly DiagnosticDescriptor LongerLength = new DiagnosticDescriptor(
+            RuleIds.WholeMappingMunmap,
+            Title,
+            "munmap of {0} bytes, but the mapping at {2} has {1}: munmap frees exactly one whole mapping",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: Description,
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.WholeMappingMunmap));
+
+        public static readonly DiagnosticDescriptor ZeroLength = new DiagnosticDescriptor(
+            RuleIds.WholeMappingMunmap,
+            Title,
+            "munmap of 0 bytes{0}: it fails with EINVAL, frees nothing and the mapping leaks (Miri and the checked runtime: Undefined Behavior)",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: Description,
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.WholeMappingMunmap));
+
+        public static readonly DiagnosticDescriptor Interior = new DiagnosticDescriptor(
+            RuleIds.WholeMappingMunmap,
+            Title,
+            "munmap at {0} past the start of the mapping made at {1}: munmap frees a whole mapping, from its first byte",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: Description,
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.WholeMappingMunmap));
+
+        public static readonly DiagnosticDescriptor NotMapping = new DiagnosticDescriptor(
+            RuleIds.WholeMappingMunmap,
+            Title,
+            "munmap of memory from {0}, which is not an mmap mapping (Undefined Behavior)",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: Description,
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.WholeMappingMunmap));
+
+        public static readonly DiagnosticDescriptor Twice = new DiagnosticDescriptor(
+            RuleIds.WholeMappingMunmap,
+            Title,
+            "the mapping made at {0} is unmapped a second time on this path (first at {1}): a double munmap is Undefined Behavior",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: Description,
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.WholeMappingMunmap));
+
     }
 }

@@ -1,0 +1,102 @@
+using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Lifetime;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace CheckedMmap.Analyzers.Tests.Infrastructure;
+
+/// <summary>Hermetic test of <see cref="MmapLifetimeAnalyzer"/> (MMAP008/MMAP009), set up as <see cref="MmapAnalyzerTest"/>.</summary>
+public sealed class LifetimeAnalyzerTest : CSharpAnalyzerTest<MmapLifetimeAnalyzer, DefaultVerifier>
+{
+    public LifetimeAnalyzerTest(string source)
+    {
+        ReferenceAssemblies = new ReferenceAssemblies("net8.0");
+        MarkupOptions = MarkupOptions.UseFirstDescriptor;
+        TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net80.References.All);
+        TestState.Sources.Add(source);
+        SolutionTransforms.Add((solution, projectId) =>
+        {
+            Project project = solution.GetProject(projectId)!;
+            var options = ((CSharpCompilationOptions)project.CompilationOptions!).WithAllowUnsafe(true);
+            return solution.WithProjectCompilationOptions(projectId, options);
+        });
+    }
+
+    public LifetimeAnalyzerTest WithSource(string source)
+    {
+        TestState.Sources.Add(source);
+        return this;
+    }
+
+    public LifetimeAnalyzerTest WithMonoPosix()
+    {
+        TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(MmapAnalyzerTest.BindingPath("Mono.Posix.NETStandard.dll")));
+        return this;
+    }
+
+    public LifetimeAnalyzerTest WithTmdsLibC()
+    {
+        TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(MmapAnalyzerTest.BindingPath("Tmds.LibC.dll")));
+        return this;
+    }
+
+    public LifetimeAnalyzerTest WithCheckedMmapRuntime()
+    {
+        TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(typeof(CheckedMmap.Mman).Assembly.Location));
+        return this;
+    }
+
+    public LifetimeAnalyzerTest Expect(params DiagnosticResult[] expected)
+    {
+        ExpectedDiagnostics.AddRange(expected);
+        return this;
+    }
+
+    /// <summary><paramref name="body"/> runs in C.M(int unknown, bool condition, nuint size), with the <see cref="Sources.Libc"/> binding.</summary>
+    public static LifetimeAnalyzerTest Libc(string body, string members = "") => new LifetimeAnalyzerTest($$"""
+        using System;
+        using System.Runtime.InteropServices;
+        using static Libc;
+
+        unsafe class C
+        {
+            void M(int unknown, bool condition, nuint size)
+            {
+        {{body}}
+            }
+        {{members}}
+        }
+        """).WithSource(Sources.Libc);
+
+    public static Task LibcAsync(string body, params DiagnosticResult[] expected) => Libc(body).Expect(expected).RunAsync();
+}
+
+/// <summary>Code-fix test over <see cref="MmapLifetimeAnalyzer"/>; Fix All is checked by the framework, and the fixed code must compile.</summary>
+public sealed class LifetimeCodeFixTest<TCodeFix> : CSharpCodeFixTest<MmapLifetimeAnalyzer, TCodeFix, DefaultVerifier>
+    where TCodeFix : CodeFixProvider, new()
+{
+    public LifetimeCodeFixTest(string source, string fixedSource)
+    {
+        ReferenceAssemblies = new ReferenceAssemblies("net8.0");
+        MarkupOptions = MarkupOptions.UseFirstDescriptor;
+        TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net80.References.All);
+        TestCode = source;
+        FixedCode = fixedSource;
+        SolutionTransforms.Add((solution, projectId) =>
+        {
+            Project project = solution.GetProject(projectId)!;
+            var options = ((CSharpCompilationOptions)project.CompilationOptions!).WithAllowUnsafe(true);
+            return solution.WithProjectCompilationOptions(projectId, options);
+        });
+    }
+
+    public LifetimeCodeFixTest<TCodeFix> WithSource(string source)
+    {
+        TestState.Sources.Add(source);
+        FixedState.Sources.Add(source);
+        return this;
+    }
+}
