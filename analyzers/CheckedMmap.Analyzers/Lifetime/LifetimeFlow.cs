@@ -184,6 +184,9 @@ namespace CheckedMmap.Analyzers.Lifetime
                 case IAddressOfOperation addressOf when Variables.KeyOf(addressOf.Reference) is { } taken:
                     state.Holders.Remove(taken); // Written through the pointer from now on: unknown.
                     break;
+                case IMemberReferenceOperation { Instance: { Kind: OperationKind.None } instance } member when member.Syntax.IsKind(SyntaxKind.PointerMemberAccessExpression) && FirstChild(instance) is { } target:
+                    Dereference(target, member.Syntax, state); // p->Field
+                    break;
                 default:
                     if (operation.Kind == OperationKind.None && IsDereference(operation.Syntax) && FirstChild(operation) is { } pointer)
                     {
