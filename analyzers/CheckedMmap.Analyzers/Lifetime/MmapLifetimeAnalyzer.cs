@@ -27,9 +27,6 @@ namespace CheckedMmap.Analyzers.Lifetime
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class MmapLifetimeAnalyzer : DiagnosticAnalyzer
     {
-        private const string MunmapText = "munmap";
-
-        private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<bool>> MentionsMunmap = new ConditionalWeakTable<SyntaxTree, StrongBox<bool>>();
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
             WholeMappingMunmapRule.WrongLength,
@@ -52,13 +49,12 @@ namespace CheckedMmap.Analyzers.Lifetime
         {
             CandidateNames names = CandidateNames.Of(context.Compilation, context.CancellationToken);
             bool anyMunmap = false;
+            var renamed = new HashSet<string>(StringComparer.Ordinal);
             foreach (SyntaxTree tree in context.Compilation.SyntaxTrees)
             {
-                if (Mentions(tree))
-                {
-                    anyMunmap = true;
-                    break;
-                }
+                MunmapText facts = MunmapText.Of(tree, context.CancellationToken);
+                anyMunmap |= facts.Mentioned;
+                renamed.UnionWith(facts.RenamedBindings);
             }
 
             if (!names.AnyCandidateFile && !anyMunmap)
@@ -66,13 +62,10 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return;
             }
 
-            var session = new Session(context.Compilation, names, new TargetOsResolver(context.Options));
+            var session = new Session(context.Compilation, names, new TargetOsResolver(context.Options), renamed);
             context.RegisterSemanticModelAction(session.AnalyzeFile);
         }
 
-        /// <summary>Whether the file's text says "munmap" (any case), once per syntax tree; true when it has no text to read.</summary>
-        private static bool Mentions(SyntaxTree tree) =>
-            MentionsMunmap.GetOrCompute(tree, 0, (t, _) => new StrongBox<bool>(!t.TryGetText(out SourceText? text) || text.ToString().IndexOf(MunmapText, StringComparison.OrdinalIgnoreCase) >= 0)).Value;
 
         private sealed class Session
         {
@@ -85,8 +78,11 @@ namespace CheckedMmap.Analyzers.Lifetime
             private readonly ConcurrentDictionary<IMethodSymbol, bool> _directWrappers = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
             private readonly ConcurrentDictionary<IFieldSymbol, FieldMapping> _fields = new ConcurrentDictionary<IFieldSymbol, FieldMapping>(SymbolEqualityComparer.Default);
 
-            public Session(Compilation compilation, CandidateNames names, TargetOsResolver targets)
+            private readonly string[] _renamedMunmaps;
+
+            public Session(Compilation compilation, CandidateNames names, TargetOsResolver targets, HashSet<string> renamedMunmaps)
             {
+                _renamedMunmaps = renamedMunmaps.Count == 0 ? Array.Empty<string>() : new List<string>(renamedMunmaps).ToArray();
                 _names = names;
                 _targets = targets;
                 _mmaps = new MmapCallResolver(compilation);
@@ -100,9 +96,9 @@ namespace CheckedMmap.Analyzers.Lifetime
                 SemanticModel model = context.SemanticModel;
                 CancellationToken cancellationToken = context.CancellationToken;
                 List<InvocationExpressionSyntax> calls = _names.CandidateCalls(model.SyntaxTree, context.FilterSpan, out _, cancellationToken);
-                if (Mentions(model.SyntaxTree))
+                if (MunmapText.Of(model.SyntaxTree, cancellationToken).Mentioned)
                 {
-                    AddMunmapCalls(model.SyntaxTree, context.FilterSpan, calls, cancellationToken);
+                    AddMunmapCalls(model.SyntaxTree, context.FilterSpan, _renamedMunmaps, calls, cancellationToken);
                 }
 
                 if (calls.Count == 0)
@@ -141,15 +137,18 @@ namespace CheckedMmap.Analyzers.Lifetime
             private bool IsLifetimeCall(IInvocationOperation invocation, SemanticModel model) =>
                 _munmaps.IsMunmap(invocation.TargetMethod) || _mmaps.Resolve(invocation.TargetMethod) is not null || DirectWrapper(invocation.TargetMethod, model) is not null;
 
-            private static void AddMunmapCalls(SyntaxTree tree, TextSpan? span, List<InvocationExpressionSyntax> calls, CancellationToken cancellationToken)
+            /// <summary>The calls at the text occurrences of "munmap" (any case) and of munmap bindings named otherwise.</summary>
+            private static void AddMunmapCalls(SyntaxTree tree, TextSpan? span, string[] renamed, List<InvocationExpressionSyntax> calls, CancellationToken cancellationToken)
             {
                 SyntaxNode root = tree.GetRoot(cancellationToken);
+                var seen = new HashSet<InvocationExpressionSyntax>(calls);
                 if (!tree.TryGetText(out SourceText? text))
                 {
                     foreach (SyntaxNode node in root.DescendantNodes())
                     {
-                        if (node is InvocationExpressionSyntax call && MmapWrapperResolver.InvokedName(call.Expression) is { } name && MunmapResolver.MayBeMunmapName(name)
-                            && (span is not { } filter || filter.Contains(call.Span)))
+                        if (node is InvocationExpressionSyntax call && MmapWrapperResolver.InvokedName(call.Expression) is { } name
+                            && (MunmapResolver.MayBeMunmapName(name) || Array.IndexOf(renamed, name) >= 0)
+                            && (span is not { } filter || filter.Contains(call.Span)) && seen.Add(call))
                         {
                             calls.Add(call);
                         }
@@ -159,15 +158,24 @@ namespace CheckedMmap.Analyzers.Lifetime
                 }
 
                 string source = text.ToString();
+                AddCallsAt(root, source, MunmapText.Word, StringComparison.OrdinalIgnoreCase, span, seen, calls, cancellationToken);
+                foreach (string name in renamed)
+                {
+                    AddCallsAt(root, source, name, StringComparison.Ordinal, span, seen, calls, cancellationToken);
+                }
+            }
+
+            private static void AddCallsAt(SyntaxNode root, string source, string needle, StringComparison comparison, TextSpan? span, HashSet<InvocationExpressionSyntax> seen, List<InvocationExpressionSyntax> calls, CancellationToken cancellationToken)
+            {
                 int start = span?.Start ?? 0;
                 int end = span?.End ?? source.Length;
-                var seen = new HashSet<InvocationExpressionSyntax>(calls);
                 while (start < end)
                 {
-                    int found = source.IndexOf(MunmapText, start, end - start, StringComparison.OrdinalIgnoreCase);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    int found = source.IndexOf(needle, start, end - start, comparison);
                     if (found < 0)
                     {
-                        break;
+                        return;
                     }
 
                     SyntaxToken token = root.FindToken(found);
