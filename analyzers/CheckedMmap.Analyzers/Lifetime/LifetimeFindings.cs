@@ -118,17 +118,26 @@ namespace CheckedMmap.Analyzers.Lifetime
         }
 
         /// <param name="failureSpelling">How the code fix writes MAP_FAILED for a comparison (null: no fix).</param>
-        public void Report(Action<Diagnostic> report, Func<SyntaxNode, MappingSite, string?> failureSpelling, Func<MunmapProblem, string?> mappingLength)
+        /// <summary>
+        /// Reports every finding. Additional locations: the mmap call, then (for a wrong or zero length whose mapping has
+        /// one length expression) that expression, which the code fix copies to the munmap.
+        /// </summary>
+        public void Report(Action<Diagnostic> report)
         {
             foreach (MunmapProblem problem in _munmaps.Values)
             {
                 ImmutableDictionary<string, string?> properties = ImmutableDictionary<string, string?>.Empty;
-                if (problem.Length is not null && mappingLength(problem) is { } length)
+                var additional = new List<Location>();
+                if (problem.Site is { } site)
                 {
-                    properties = properties.Add(WholeMappingMunmapRule.MappingLengthKey, length);
+                    additional.Add(site.Call.GetLocation());
+                    if (problem.Length is not null && site.LengthSyntax is { } length)
+                    {
+                        additional.Add(length.GetLocation());
+                        properties = properties.Add(WholeMappingMunmapRule.MappingLengthKey, length.ToString());
+                    }
                 }
 
-                IEnumerable<Location>? additional = problem.Site is { } site ? new[] { site.Call.GetLocation() } : null;
                 report(Diagnostic.Create(problem.Descriptor, problem.Call.GetLocation(), additional, properties, problem.Arguments));
             }
 
@@ -141,10 +150,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
                 foreach (SyntaxNode comparison in pair.Value)
                 {
-                    ImmutableDictionary<string, string?> properties = failureSpelling(comparison, pair.Key) is { } spelling
-                        ? ImmutableDictionary<string, string?>.Empty.Add(FailureCheckRule.FailureSpellingKey, spelling)
-                        : ImmutableDictionary<string, string?>.Empty;
-                    report(Diagnostic.Create(FailureCheckRule.NullCheck, comparison.GetLocation(), new[] { pair.Key.Call.GetLocation() }, properties, Line(pair.Key.Call)));
+                    report(Diagnostic.Create(FailureCheckRule.NullCheck, comparison.GetLocation(), new[] { pair.Key.Call.GetLocation() }, Line(pair.Key.Call)));
                 }
             }
 

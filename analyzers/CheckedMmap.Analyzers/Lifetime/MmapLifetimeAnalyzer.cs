@@ -212,7 +212,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                     LifetimeFlow.Run(each, body, findings, cancellationToken);
                 }
 
-                findings.Report(report, (_, _) => null, problem => problem.Site?.LengthSyntax?.ToString());
+                findings.Report(report);
             }
 
             /// <summary>The body's graph and those of its lambdas and local functions (each starts from an unknown state).</summary>

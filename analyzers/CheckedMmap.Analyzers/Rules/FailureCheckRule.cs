@@ -14,9 +14,6 @@ namespace CheckedMmap.Analyzers.Rules
             "mmap returns MAP_FAILED ((void*)-1) when it fails, never NULL. A comparison with NULL (IntPtr.Zero, 0, null, default) " +
             "never sees the failure, and a result used without a check dereferences address -1. Compare with MAP_FAILED or -1 first.";
 
-        /// <summary>Properties key: how the code fix spells MAP_FAILED for this comparison.</summary>
-        public const string FailureSpellingKey = "MapFailed";
-
         public static readonly DiagnosticDescriptor NullCheck = new DiagnosticDescriptor(
             RuleIds.FailureCheck,
             Title,
@@ -36,6 +33,5 @@ namespace CheckedMmap.Analyzers.Rules
             isEnabledByDefault: true,
             description: Description,
             helpLinkUri: RuleDescriptors.HelpLink(RuleIds.FailureCheck));
-
     }
 }

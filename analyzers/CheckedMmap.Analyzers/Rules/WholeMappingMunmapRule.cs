@@ -78,6 +78,5 @@ namespace CheckedMmap.Analyzers.Rules
             isEnabledByDefault: true,
             description: Description,
             helpLinkUri: RuleDescriptors.HelpLink(RuleIds.WholeMappingMunmap));
-
     }
 }

@@ -85,10 +85,13 @@ public sealed class LifetimeCodeFixTest<TCodeFix> : CSharpCodeFixTest<MmapLifeti
         TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net80.References.All);
         TestCode = source;
         FixedCode = fixedSource;
+        // The fixed code must compile with no new warning, not only without errors.
+        CompilerDiagnostics = CompilerDiagnostics.Warnings;
         SolutionTransforms.Add((solution, projectId) =>
         {
             Project project = solution.GetProject(projectId)!;
-            var options = ((CSharpCompilationOptions)project.CompilationOptions!).WithAllowUnsafe(true);
+            var options = ((CSharpCompilationOptions)project.CompilationOptions!).WithAllowUnsafe(true)
+                .WithSpecificDiagnosticOptions(new System.Collections.Generic.Dictionary<string, ReportDiagnostic> { ["CS1591"] = ReportDiagnostic.Suppress }); // test sources carry no XML docs
             return solution.WithProjectCompilationOptions(projectId, options);
         });
     }
