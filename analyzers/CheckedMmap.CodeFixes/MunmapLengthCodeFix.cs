@@ -32,7 +32,7 @@ namespace CheckedMmap.CodeFixes
         {
             foreach (Diagnostic diagnostic in context.Diagnostics)
             {
-                if (!diagnostic.Properties.ContainsKey(WholeMappingMunmapRule.MappingLengthKey) || diagnostic.AdditionalLocations.Count < 2)
+                if (!diagnostic.Properties.ContainsKey(WholeMappingMunmapRule.MappingLengthKey) || diagnostic.AdditionalLocations.Count < 3)
                 {
                     continue;
                 }
@@ -60,26 +60,24 @@ namespace CheckedMmap.CodeFixes
             return document.WithSyntaxRoot(root.ReplaceNode(argument.Syntax.Expression, replacement.WithTriviaFrom(argument.Syntax.Expression)));
         }
 
+        /// <summary>The munmap's length argument (the diagnostic's third additional location: a wrapper passes it at its own position).</summary>
         private static async Task<(ArgumentSyntax Syntax, IArgumentOperation Operation, SemanticModel Model)?> LengthArgumentAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             SyntaxNode? root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
             SemanticModel? model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            if (root is null || model is null
-                || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax call
-                || model.GetOperation(call, cancellationToken) is not IInvocationOperation invocation)
+            Location length = diagnostic.AdditionalLocations[2];
+            if (root is null || model is null || length.SourceTree != model.SyntaxTree)
             {
                 return null;
             }
 
-            foreach (IArgumentOperation argument in invocation.Arguments)
+            ArgumentSyntax? syntax = root.FindNode(length.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<ArgumentSyntax>();
+            if (syntax is null || model.GetOperation(syntax, cancellationToken) is not IArgumentOperation { Parameter: not null } argument)
             {
-                if (argument.Parameter?.Ordinal == 1 && !argument.IsImplicit && argument.Syntax is ArgumentSyntax syntax)
-                {
-                    return (syntax, argument, model);
-                }
+                return null;
             }
 
-            return null;
+            return (syntax, argument, model);
         }
 
         private static async Task<ExpressionSyntax?> ReplacementAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)

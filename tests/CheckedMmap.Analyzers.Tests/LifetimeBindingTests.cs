@@ -177,6 +177,63 @@ public class LifetimeBindingTests
         }
         """).WithSource(Sources.Libc).Expect(At(0, FailureCheckRule.NullCheck, "17"), At(1, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 17")).RunAsync();
 
+    [Fact]
+    public Task A_munmap_wrapper_is_judged_at_its_call_sites_on_the_arguments_it_passes_through() => new LifetimeAnalyzerTest("""
+        using System;
+
+        static class Pool
+        {
+            static void M(bool condition)
+            {
+                IntPtr p = Libc.mmap(IntPtr.Zero, (UIntPtr)8192, 3, 0x22, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                {|#0:Memory.Free(p, (UIntPtr)4096)|};
+                IntPtr q = Libc.mmap(IntPtr.Zero, (UIntPtr)8192, 3, 0x22, -1, IntPtr.Zero);
+                if (q == new IntPtr(-1)) return;
+                Memory.FreePage(q);
+                if (condition) {|#1:Memory.FreePage(q)|};
+                IntPtr r = Libc.mmap(IntPtr.Zero, (UIntPtr)8192, 3, 0x22, -1, IntPtr.Zero);
+                if (r == new IntPtr(-1)) return;
+                Memory.Free(r, (UIntPtr)8192);
+                Memory.Unrelated(r, 0);
+            }
+        }
+        """).WithSource(Sources.Libc).WithSource("""
+        using System;
+
+        static class Memory
+        {
+            public static void Free(IntPtr address, UIntPtr length)
+            {
+                if (Libc.munmap(address, length) != 0) throw new InvalidOperationException();
+            }
+
+            public static void FreePage(IntPtr address) => Libc.munmap(address, (UIntPtr)8192);
+
+            public static void Unrelated(IntPtr address, int flags) => Console.WriteLine(address + flags);
+        }
+        """).Expect(
+            At(0, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 7"),
+            At(1, WholeMappingMunmapRule.Twice, "line 10", "line 12")).RunAsync();
+
+    [Fact]
+    public Task Generated_code_is_not_judged() => new LifetimeAnalyzerTest("""
+        using System;
+        using static Libc;
+
+        static class Hand
+        {
+            [System.CodeDom.Compiler.GeneratedCode("tool", "1.0")]
+            static void Generated() => munmap(IntPtr.Zero, UIntPtr.Zero);
+
+        #line hidden
+            static void Hidden() => munmap(IntPtr.Zero, UIntPtr.Zero);
+        #line default
+
+            static void Written() => {|#0:munmap(IntPtr.Zero, UIntPtr.Zero)|};
+        }
+        """).WithSource(Sources.Libc).Expect(At(0, WholeMappingMunmapRule.ZeroLength, "")).RunAsync();
+
     /// <summary>dotnet/runtime's shim: SystemNative_MMap returns NULL on failure; SystemNative_MUnmap is not libc's munmap.</summary>
     [Fact]
     public Task The_pal_shim_stays_silent() => new LifetimeAnalyzerTest("""

@@ -120,7 +120,7 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// <param name="failureSpelling">How the code fix writes MAP_FAILED for a comparison (null: no fix).</param>
         /// <summary>
         /// Reports every finding. Additional locations: the mmap call, then (for a wrong or zero length whose mapping has
-        /// one length expression) that expression, which the code fix copies to the munmap.
+        /// one length expression) that expression and the munmap's length, which the code fix replaces with it.
         /// </summary>
         public void Report(Action<Diagnostic> report)
         {
@@ -131,9 +131,10 @@ namespace CheckedMmap.Analyzers.Lifetime
                 if (problem.Site is { } site)
                 {
                     additional.Add(site.Call.GetLocation());
-                    if (problem.Length is not null && site.LengthSyntax is { } length)
+                    if (problem.Length is { } unmapped && site.LengthSyntax is { } length)
                     {
                         additional.Add(length.GetLocation());
+                        additional.Add(unmapped.GetLocation());
                         properties = properties.Add(WholeMappingMunmapRule.MappingLengthKey, length.ToString());
                     }
                 }

@@ -14,7 +14,8 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// <summary>The mapping an mmap call (or a wrapper that returns mmap's result) creates; null for any other call.</summary>
         MappingSite? MappingOf(IInvocationOperation invocation);
 
-        bool IsMunmap(IInvocationOperation invocation);
+        /// <summary>How the call passes munmap's arguments when it is munmap or a wrapper of it; null otherwise.</summary>
+        MunmapShape? MunmapOf(IInvocationOperation invocation);
 
         /// <summary>Where a field of this type points when the body has not assigned it: every mmap that assigns it in the type.</summary>
         Provenance? FieldOrigin(IFieldSymbol field);
@@ -280,8 +281,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             }
 
             IMethodSymbol method = invocation.TargetMethod;
-            string type = method.ContainingType?.ToDisplayString() ?? string.Empty;
-            switch (type)
+            switch (TypeName(method))
             {
                 case "System.Runtime.InteropServices.Marshal" when method.Name is "AllocHGlobal" or "AllocCoTaskMem" or "ReAllocHGlobal":
                 case "System.Runtime.InteropServices.NativeMemory" when method.Name is "Alloc" or "AllocZeroed" or "AlignedAlloc" or "Realloc" or "AlignedRealloc":
@@ -428,9 +428,9 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return;
             }
 
-            if (_context.IsMunmap(invocation))
+            if (_context.MunmapOf(invocation) is { } munmap)
             {
-                HandleMunmap(invocation, state);
+                HandleMunmap(invocation, munmap, state);
                 return;
             }
 
@@ -524,12 +524,20 @@ namespace CheckedMmap.Analyzers.Lifetime
             }
         }
 
+        /// <summary>
+        /// The full name of the method's type when it is one of the few BCL types whose calls mean something here
+        /// (a simple-name test first: this runs for every call of an analyzed body); empty otherwise.
+        /// </summary>
+        private static string TypeName(IMethodSymbol method) =>
+            method.ContainingType is { Name: "Marshal" or "NativeMemory" or "GCHandle" or "IntPtr" or "UIntPtr" or "Unsafe" or "Buffer" } type
+                ? type.ToDisplayString()
+                : string.Empty;
+
         /// <summary>APIs that read or write the memory an address argument points to.</summary>
         private static bool DereferencesArguments(IMethodSymbol method)
         {
-            string type = method.ContainingType?.ToDisplayString() ?? string.Empty;
             string name = method.Name;
-            return type switch
+            return TypeName(method) switch
             {
                 "System.Runtime.CompilerServices.Unsafe" => name.StartsWith("Read", StringComparison.Ordinal) || name.StartsWith("Write", StringComparison.Ordinal)
                     || name.StartsWith("Copy", StringComparison.Ordinal) || name.StartsWith("InitBlock", StringComparison.Ordinal) || name == "AsRef",
@@ -559,29 +567,33 @@ namespace CheckedMmap.Analyzers.Lifetime
 
         // ---- munmap ----
 
-        private void HandleMunmap(IInvocationOperation invocation, FlowState state)
+        private void HandleMunmap(IInvocationOperation invocation, MunmapShape shape, FlowState state)
         {
             IOperation? address = null, length = null;
             foreach (IArgumentOperation argument in invocation.Arguments)
             {
-                switch (argument.Parameter?.Ordinal)
+                if (argument.IsImplicit || argument.Parameter is not { } parameter)
                 {
-                    case 0:
-                        address = argument.Value;
-                        break;
-                    case 1:
-                        length = argument.Value;
-                        break;
+                    continue;
+                }
+
+                if (parameter.Ordinal == shape.Address)
+                {
+                    address = argument.Value;
+                }
+                else if (parameter.Ordinal == shape.Length)
+                {
+                    length = argument.Value;
                 }
             }
 
-            if (address is null || length is null)
+            if (address is null)
             {
                 return;
             }
 
-            ValueSet unmapLength = _context.Evaluate(length.Syntax);
-            if (unmapLength.IsKnown && unmapLength.Values.Count == 1 && unmapLength.Values[0] == 0)
+            ValueSet unmapLength = length is null ? ValueSet.Unknown : _context.Evaluate(length.Syntax);
+            if (length is not null && unmapLength.IsKnown && unmapLength.Values.Count == 1 && unmapLength.Values[0] == 0)
             {
                 if (_reporting)
                 {
@@ -628,7 +640,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             }
 
             state.Unmapped[site] = invocation.Syntax;
-            if (_reporting && LengthMismatch(site.Length, unmapLength) is { } lengths)
+            if (_reporting && length is not null && LengthMismatch(site.Length, unmapLength) is { } lengths)
             {
                 _findings.Munmap(MunmapProblem.WrongLength(invocation, length.Syntax, site, lengths.Mapped, lengths.Unmapped));
             }

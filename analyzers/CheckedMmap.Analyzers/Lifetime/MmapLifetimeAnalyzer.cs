@@ -41,7 +41,9 @@ namespace CheckedMmap.Analyzers.Lifetime
         public override void Initialize(AnalysisContext context)
         {
             context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            // Generated files are not analyzed; ReportDiagnostics spares each report the driver's walk of its file for
+            // generated code (as MmapAnalyzer does): bodies in [GeneratedCode] members or #line hidden regions are skipped here.
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
             context.RegisterCompilationStartAction(OnCompilationStart);
         }
 
@@ -86,8 +88,8 @@ namespace CheckedMmap.Analyzers.Lifetime
                 _names = names;
                 _targets = targets;
                 _mmaps = new MmapCallResolver(compilation);
-                _munmaps = new MunmapResolver(_mmaps.Known);
                 _models = new SemanticModelProvider(compilation);
+                _munmaps = new MunmapResolver(_mmaps.Known, renamedMunmaps, _models);
                 _wrappers = new MmapWrapperResolver(_mmaps, _models, names);
             }
 
@@ -95,7 +97,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             {
                 SemanticModel model = context.SemanticModel;
                 CancellationToken cancellationToken = context.CancellationToken;
-                List<InvocationExpressionSyntax> calls = _names.CandidateCalls(model.SyntaxTree, context.FilterSpan, out _, cancellationToken);
+                List<InvocationExpressionSyntax> calls = _names.CandidateCalls(model.SyntaxTree, context.FilterSpan, out bool mayHoldGeneratedCode, cancellationToken);
                 if (MunmapText.Of(model.SyntaxTree, cancellationToken).Mentioned)
                 {
                     AddMunmapCalls(model.SyntaxTree, context.FilterSpan, _renamedMunmaps, calls, cancellationToken);
@@ -128,14 +130,43 @@ namespace CheckedMmap.Analyzers.Lifetime
                     }
                 }
 
+                if (mayHoldGeneratedCode && MayHoldGeneratedCode(model.SyntaxTree))
+                {
+                    var generated = new List<SyntaxNode>();
+                    foreach (KeyValuePair<SyntaxNode, IOperation> body in bodies)
+                    {
+                        if (GeneratedCode.Contains(body.Value.Syntax, model, cancellationToken))
+                        {
+                            generated.Add(body.Key);
+                        }
+                    }
+
+                    foreach (SyntaxNode body in generated)
+                    {
+                        bodies.Remove(body);
+                    }
+                }
+
                 foreach (IOperation anyCall in bodies.Values)
                 {
                     AnalyzeBody(anyCall, model, context.ReportDiagnostic, cancellationToken);
                 }
             }
 
+            /// <summary>The candidate search answers for files that name mmap; a file that only names munmap is read here.</summary>
+            private static bool MayHoldGeneratedCode(SyntaxTree tree)
+            {
+                if (!tree.TryGetText(out SourceText? text))
+                {
+                    return true;
+                }
+
+                string source = text.ToString();
+                return source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
+            }
+
             private bool IsLifetimeCall(IInvocationOperation invocation, SemanticModel model) =>
-                _munmaps.IsMunmap(invocation.TargetMethod) || _mmaps.Resolve(invocation.TargetMethod) is not null || DirectWrapper(invocation.TargetMethod, model) is not null;
+                _munmaps.Resolve(invocation.TargetMethod, model) is not null || _mmaps.Resolve(invocation.TargetMethod) is not null || DirectWrapper(invocation.TargetMethod, model) is not null;
 
             /// <summary>The calls at the text occurrences of "munmap" (any case) and of munmap bindings named otherwise.</summary>
             private static void AddMunmapCalls(SyntaxTree tree, TextSpan? span, string[] renamed, List<InvocationExpressionSyntax> calls, CancellationToken cancellationToken)
@@ -355,7 +386,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return site;
             }
 
-            public bool IsMunmap(IInvocationOperation invocation) => _session.Munmaps.IsMunmap(invocation.TargetMethod);
+            public MunmapShape? MunmapOf(IInvocationOperation invocation) => _session.Munmaps.Resolve(invocation.TargetMethod, _model);
 
             public Provenance? FieldOrigin(IFieldSymbol field)
             {
@@ -370,8 +401,19 @@ namespace CheckedMmap.Analyzers.Lifetime
 
             public bool IsFieldSite(MappingSite site) => site is FieldSite;
 
-            public ValueSet Evaluate(SyntaxNode expression) =>
-                _model.GetOperation(expression, _cancellationToken) is { } operation ? _evaluator.Evaluate(operation) : ValueSet.Unknown;
+            // The flow asks again on every pass over a loop: each expression is evaluated once.
+            private readonly Dictionary<SyntaxNode, ValueSet> _values = new Dictionary<SyntaxNode, ValueSet>();
+
+            public ValueSet Evaluate(SyntaxNode expression)
+            {
+                if (!_values.TryGetValue(expression, out ValueSet? values))
+                {
+                    values = _model.GetOperation(expression, _cancellationToken) is { } operation ? _evaluator.Evaluate(operation) : ValueSet.Unknown;
+                    _values[expression] = values;
+                }
+
+                return values;
+            }
         }
 
         /// <summary>Creates the mapping site of an mmap call or direct wrapper call.</summary>
