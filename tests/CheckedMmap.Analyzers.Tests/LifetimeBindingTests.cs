@@ -33,7 +33,7 @@ public class LifetimeBindingTests
                 {|#1:munmap(p, 4096)|};
             }
         }
-        """).Expect(At(0, FailureCheckRule.NullCheck, "14"), At(1, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 14")).RunAsync();
+        """).Expect(At(0, FailureCheckRule.NullCheck, "mmap", "14"), At(1, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 14")).RunAsync();
 
     [Fact]
     public Task Renamed_entry_points_of_mmap_and_munmap() => new LifetimeAnalyzerTest("""
@@ -57,7 +57,7 @@ public class LifetimeBindingTests
             }
         }
         """).Expect(
-            At(0, FailureCheckRule.UncheckedUse, "14"),
+            At(0, FailureCheckRule.UncheckedUse, "mmap", "14"),
             At(1, WholeMappingMunmapRule.ZeroLength, " of the mapping made at line 14"),
             At(2, WholeMappingMunmapRule.Interior, "4096 bytes", "line 14")).RunAsync();
 
@@ -106,7 +106,7 @@ public class LifetimeBindingTests
                 munmap(p, 8192);
             }
         }
-        """).WithTmdsLibC().Expect(At(0, FailureCheckRule.NullCheck, "7"), At(1, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 7")).RunAsync();
+        """).WithTmdsLibC().Expect(At(0, FailureCheckRule.NullCheck, "mmap", "7"), At(1, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 7")).RunAsync();
 
     [Fact]
     public Task Mono_posix_syscall() => new LifetimeAnalyzerTest("""
@@ -129,7 +129,7 @@ public class LifetimeBindingTests
                 Syscall.munmap(p, 8192);
             }
         }
-        """).WithMonoPosix().Expect(At(0, FailureCheckRule.NullCheck, "8"), At(1, WholeMappingMunmapRule.ZeroLength, " of the mapping made at line 8")).RunAsync();
+        """).WithMonoPosix().Expect(At(0, FailureCheckRule.NullCheck, "mmap", "8"), At(1, WholeMappingMunmapRule.ZeroLength, " of the mapping made at line 8")).RunAsync();
 
     [Fact]
     public Task The_checked_runtime_Mman() => new LifetimeAnalyzerTest("""
@@ -147,7 +147,7 @@ public class LifetimeBindingTests
                 Mman.munmap(q, 4096);
             }
         }
-        """).WithCheckedMmapRuntime().Expect(At(0, FailureCheckRule.NullCheck, "7"), At(1, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 7")).RunAsync();
+        """).WithCheckedMmapRuntime().Expect(At(0, FailureCheckRule.NullCheck, "mmap", "7"), At(1, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 7")).RunAsync();
 
     [Fact]
     public Task A_wrapper_that_returns_mmap_result_is_a_mapping_with_its_call_site_length() => new LifetimeAnalyzerTest("""
@@ -175,7 +175,7 @@ public class LifetimeBindingTests
                 munmap(q, (UIntPtr)4096);      // not followed: the wrapper may return another address
             }
         }
-        """).WithSource(Sources.Libc).Expect(At(0, FailureCheckRule.NullCheck, "17"), At(1, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 17")).RunAsync();
+        """).WithSource(Sources.Libc).Expect(At(0, FailureCheckRule.NullCheck, "mmap", "17"), At(1, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 17")).RunAsync();
 
     [Fact]
     public Task A_munmap_wrapper_is_judged_at_its_call_sites_on_the_arguments_it_passes_through() => new LifetimeAnalyzerTest("""
@@ -215,6 +215,30 @@ public class LifetimeBindingTests
         """).Expect(
             At(0, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 7"),
             At(1, WholeMappingMunmapRule.Twice, "line 10", "line 12")).RunAsync();
+
+    [Fact]
+    public Task Mremap_results_are_mappings_with_the_new_length_and_fail_with_MAP_FAILED() => new LifetimeAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static unsafe class Native
+        {
+            [DllImport("libc", SetLastError = true)] static extern nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+            [DllImport("libc", SetLastError = true)] static extern nint mremap(nint oldAddress, nuint oldSize, nuint newSize, int flags);
+            [DllImport("libc", SetLastError = true)] static extern int munmap(nint addr, nuint length);
+
+            static void Grow()
+            {
+                nint p = mmap(0, 4096, 3, 0x22, -1, 0);
+                if (p == -1) return;
+                nint q = mremap(p, 4096, 16384, 1);
+                if ({|#0:q == 0|}) return;
+                {|#1:munmap(q, 4096)|};
+            }
+        }
+        """).Expect(
+            new DiagnosticResult(FailureCheckRule.NullCheck).WithLocation(0).WithArguments("mremap", "14").WithOptions(DiagnosticOptions.IgnoreAdditionalLocations),
+            At(1, WholeMappingMunmapRule.WrongLength, "4096", "16384", "line 14")).RunAsync();
 
     [Fact]
     public Task Generated_code_is_not_judged() => new LifetimeAnalyzerTest("""

@@ -13,10 +13,10 @@ public class MMAP009FailureCheckTests
     private const string Map = "IntPtr p = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);\n";
 
     private static DiagnosticResult Null(int marker, string line = "9") =>
-        new DiagnosticResult(FailureCheckRule.NullCheck).WithLocation(marker).WithArguments(line).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
+        new DiagnosticResult(FailureCheckRule.NullCheck).WithLocation(marker).WithArguments("mmap", line).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
 
     private static DiagnosticResult Use(int marker, string line = "9") =>
-        new DiagnosticResult(FailureCheckRule.UncheckedUse).WithLocation(marker).WithArguments(line).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
+        new DiagnosticResult(FailureCheckRule.UncheckedUse).WithLocation(marker).WithArguments("mmap", line).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
 
     // ---- NULL comparisons ----
 

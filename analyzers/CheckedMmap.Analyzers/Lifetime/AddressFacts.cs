@@ -16,15 +16,19 @@ namespace CheckedMmap.Analyzers.Lifetime
         private readonly System.Func<ValueSet> _length;
         private ValueSet? _lengthValues;
 
-        public MappingSite(SyntaxNode call, System.Func<ValueSet> length, SyntaxNode? lengthSyntax)
+        public MappingSite(SyntaxNode call, string function, System.Func<ValueSet> length, SyntaxNode? lengthSyntax)
         {
             Call = call;
+            Function = function;
             _length = length;
             LengthSyntax = lengthSyntax;
         }
 
         /// <summary>The mmap call (the first one, for a field assigned by several).</summary>
         public SyntaxNode Call { get; }
+
+        /// <summary>"mmap" or "mremap": the function whose result this is (and whose failure is MAP_FAILED).</summary>
+        public string Function { get; }
 
         /// <summary>The length expression the mapping was created with, when one expression is it (for the code fix).</summary>
         public SyntaxNode? LengthSyntax { get; }

@@ -151,7 +151,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
                 foreach (SyntaxNode comparison in pair.Value)
                 {
-                    report(Diagnostic.Create(FailureCheckRule.NullCheck, comparison.GetLocation(), new[] { pair.Key.Call.GetLocation() }, Line(pair.Key.Call)));
+                    report(Diagnostic.Create(FailureCheckRule.NullCheck, comparison.GetLocation(), new[] { pair.Key.Call.GetLocation() }, pair.Key.Function, Line(pair.Key.Call)));
                 }
             }
 
@@ -159,7 +159,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             {
                 foreach (SyntaxNode use in pair.Value)
                 {
-                    report(Diagnostic.Create(FailureCheckRule.UncheckedUse, use.GetLocation(), new[] { pair.Key.Call.GetLocation() }, Line(pair.Key.Call)));
+                    report(Diagnostic.Create(FailureCheckRule.UncheckedUse, use.GetLocation(), new[] { pair.Key.Call.GetLocation() }, pair.Key.Function, Line(pair.Key.Call)));
                 }
             }
         }

@@ -166,7 +166,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             }
 
             private bool IsLifetimeCall(IInvocationOperation invocation, SemanticModel model) =>
-                _munmaps.Resolve(invocation.TargetMethod, model) is not null || _mmaps.Resolve(invocation.TargetMethod) is not null || DirectWrapper(invocation.TargetMethod, model) is not null;
+                _munmaps.Resolve(invocation.TargetMethod, model) is not null || _munmaps.IsMremap(invocation.TargetMethod) || _mmaps.Resolve(invocation.TargetMethod) is not null || DirectWrapper(invocation.TargetMethod, model) is not null;
 
             /// <summary>The calls at the text occurrences of "munmap" (any case) and of munmap bindings named otherwise.</summary>
             private static void AddMunmapCalls(SyntaxTree tree, TextSpan? span, string[] renamed, List<InvocationExpressionSyntax> calls, CancellationToken cancellationToken)
@@ -178,7 +178,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                     foreach (SyntaxNode node in root.DescendantNodes())
                     {
                         if (node is InvocationExpressionSyntax call && MmapWrapperResolver.InvokedName(call.Expression) is { } name
-                            && (MunmapResolver.MayBeMunmapName(name) || Array.IndexOf(renamed, name) >= 0)
+                            && (MunmapResolver.MayBeMunmapName(name) || MunmapResolver.MayBeMremapName(name) || Array.IndexOf(renamed, name) >= 0)
                             && (span is not { } filter || filter.Contains(call.Span)) && seen.Add(call))
                         {
                             calls.Add(call);
@@ -190,6 +190,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
                 string source = text.ToString();
                 AddCallsAt(root, source, MunmapText.Word, StringComparison.OrdinalIgnoreCase, span, seen, calls, cancellationToken);
+                AddCallsAt(root, source, MunmapText.MremapWord, StringComparison.OrdinalIgnoreCase, span, seen, calls, cancellationToken);
                 foreach (string name in renamed)
                 {
                     AddCallsAt(root, source, name, StringComparison.Ordinal, span, seen, calls, cancellationToken);
@@ -422,9 +423,15 @@ namespace CheckedMmap.Analyzers.Lifetime
             public static MappingSite? Of(IInvocationOperation invocation, Session session, SemanticModel model, Func<SyntaxNode, ValueSet> evaluate)
             {
                 int lengthOrdinal;
+                string function = "mmap";
                 if (session.Mmaps.Resolve(invocation.TargetMethod) is not null)
                 {
                     lengthOrdinal = (int)MmapParameter.Length;
+                }
+                else if (session.Munmaps.IsMremap(invocation.TargetMethod))
+                {
+                    lengthOrdinal = 2; // mremap(old_address, old_size, new_size, flags): the new mapping's length
+                    function = "mremap";
                 }
                 else if (session.DirectWrapper(invocation.TargetMethod, model) is { } wrapper)
                 {
@@ -444,15 +451,15 @@ namespace CheckedMmap.Analyzers.Lifetime
                     }
                 }
 
-                return new MappingSite(invocation.Syntax, () => length is null ? ValueSet.Unknown : evaluate(length), length);
+                return new MappingSite(invocation.Syntax, function, () => length is null ? ValueSet.Unknown : evaluate(length), length);
             }
         }
 
         /// <summary>The mapping every mmap assignment of a field (in any member of its type) makes; shared by those assignments.</summary>
         private sealed class FieldSite : MappingSite
         {
-            public FieldSite(SyntaxNode call, Func<ValueSet> length, SyntaxNode? lengthSyntax)
-                : base(call, length, lengthSyntax)
+            public FieldSite(SyntaxNode call, string function, Func<ValueSet> length, SyntaxNode? lengthSyntax)
+                : base(call, function, length, lengthSyntax)
             {
             }
         }
@@ -521,6 +528,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
                 var shared = new FieldSite(
                     sites[0].Call,
+                    sites[0].Function,
                     () =>
                     {
                         ValueSet all = ValueSet.Empty;
@@ -574,7 +582,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                     case IDefaultValueOperation:
                     case IFieldReferenceOperation { Field: { Name: "Zero", ContainingType.SpecialType: SpecialType.System_IntPtr or SpecialType.System_UIntPtr } }:
                         return true; // "not mapped" marks
-                    case IInvocationOperation invocation when session.Mmaps.Resolve(invocation.TargetMethod) is not null || session.DirectWrapper(invocation.TargetMethod, model) is not null:
+                    case IInvocationOperation invocation when IsMapping(invocation, session, model):
                         calls.Add((invocation, model));
                         return true;
                     case ILocalReferenceOperation local:
@@ -583,6 +591,10 @@ namespace CheckedMmap.Analyzers.Lifetime
                         return false;
                 }
             }
+
+            private static bool IsMapping(IInvocationOperation invocation, Session session, SemanticModel model) =>
+                session.Mmaps.Resolve(invocation.TargetMethod) is not null || session.Munmaps.IsMremap(invocation.TargetMethod)
+                || session.DirectWrapper(invocation.TargetMethod, model) is not null;
 
             /// <summary>A local declared with an mmap call as its initializer and never written again in its member.</summary>
             private static bool SingleMmapInitializer(ILocalSymbol local, SemanticModel model, Session session, List<(IInvocationOperation, SemanticModel)> calls, CancellationToken cancellationToken)
@@ -616,7 +628,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                     value = conversion.Operand;
                 }
 
-                if (value is IInvocationOperation invocation && (session.Mmaps.Resolve(invocation.TargetMethod) is not null || session.DirectWrapper(invocation.TargetMethod, model) is not null))
+                if (value is IInvocationOperation invocation && IsMapping(invocation, session, model))
                 {
                     calls.Add((invocation, model));
                     return true;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using CheckedMmap.Analyzers.Binding;
+using CheckedMmap.Analyzers.Functions;
 using CheckedMmap.Analyzers.Values;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -18,9 +19,9 @@ namespace CheckedMmap.Analyzers.Lifetime
     internal sealed class MunmapResolver
     {
         private const string Munmap = "munmap";
+        private const string Mremap = "mremap";
 
-        private readonly KnownBindings _known;
-        private readonly ConcurrentDictionary<IMethodSymbol, bool> _cache = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly LibcFunctionResolver _functions;
         private readonly ConcurrentDictionary<IMethodSymbol, MunmapShape?> _wrappers = new ConcurrentDictionary<IMethodSymbol, MunmapShape?>(SymbolEqualityComparer.Default);
         private readonly HashSet<string> _otherNames;
         private readonly SemanticModelProvider _models;
@@ -28,7 +29,7 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// <param name="otherNames">Names without "munmap" that may be munmap or a wrapper of it (from the files' text).</param>
         public MunmapResolver(KnownBindings known, HashSet<string> otherNames, SemanticModelProvider models)
         {
-            _known = known;
+            _functions = new LibcFunctionResolver(known);
             _otherNames = otherNames;
             _models = models;
         }
@@ -103,37 +104,12 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// <summary>A name that may be munmap's binding: every one seen in real code spells "munmap" in some case.</summary>
         public static bool MayBeMunmapName(string name) => name.IndexOf(Munmap, StringComparison.OrdinalIgnoreCase) >= 0;
 
-        public bool IsMunmap(IMethodSymbol? method)
-        {
-            if (method is null || !method.IsStatic || method.Parameters.Length < 2
-                || (method.MethodKind != MethodKind.Ordinary && method.MethodKind != MethodKind.LocalFunction))
-            {
-                return false;
-            }
+        /// <summary>A name that may be mremap's binding (its result is a new mapping).</summary>
+        public static bool MayBeMremapName(string name) => name.IndexOf(Mremap, StringComparison.OrdinalIgnoreCase) >= 0;
 
-            return _cache.GetOrAdd(method, Compute);
-        }
+        public bool IsMunmap(IMethodSymbol? method) => _functions.Resolve(method) == LibcFunction.Munmap;
 
-        private bool Compute(IMethodSymbol method)
-        {
-            for (int i = 2; i < method.Parameters.Length; i++)
-            {
-                if (!method.Parameters[i].IsOptional)
-                {
-                    return false;
-                }
-            }
-
-            INamedTypeSymbol? container = method.ContainingType;
-            if (method.Name == Munmap && (_known.IsMman(container) || _known.IsMonoSyscall(container) || _known.IsTmdsLibC(container)))
-            {
-                return true;
-            }
-
-            return method.IsExtern || method.IsPartialDefinition || method.PartialDefinitionPart is not null || method.DeclaringSyntaxReferences.IsEmpty
-                ? MmapCallResolver.GetEntryPoint(method) == Munmap
-                : false;
-        }
+        public bool IsMremap(IMethodSymbol? method) => _functions.Resolve(method) == LibcFunction.Mremap;
     }
 
     /// <summary>Which parameters of a call are munmap's address and length (-1: the length is not one of them).</summary>

@@ -19,6 +19,7 @@ namespace CheckedMmap.Analyzers.Lifetime
     internal sealed class MunmapText
     {
         public const string Word = "munmap";
+        public const string MremapWord = "mremap";
         private const string EntryPointText = "EntryPoint";
 
         private static readonly ConditionalWeakTable<SyntaxTree, MunmapText> Cache = new ConditionalWeakTable<SyntaxTree, MunmapText>();
@@ -29,7 +30,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             RenamedBindings = renamedBindings;
         }
 
-        /// <summary>True when the text says "munmap" (or the file has no text to read).</summary>
+        /// <summary>True when the text says "munmap" or "mremap" (or the file has no text to read).</summary>
         public bool Mentioned { get; }
 
         /// <summary>Names without "munmap" that may be munmap: renamed bindings declared here, and methods here that call munmap (wrappers).</summary>
@@ -46,7 +47,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             }
 
             string source = text.ToString();
-            if (source.IndexOf(Word, StringComparison.OrdinalIgnoreCase) < 0)
+            if (source.IndexOf(Word, StringComparison.OrdinalIgnoreCase) < 0 && source.IndexOf(MremapWord, StringComparison.OrdinalIgnoreCase) < 0)
             {
                 return new MunmapText(false, Array.Empty<string>());
             }

@@ -4,8 +4,8 @@ using Microsoft.CodeAnalysis;
 namespace CheckedMmap.Analyzers.Rules
 {
     /// <summary>
-    /// MMAP009: mmap's failure checked against NULL (mmap returns MAP_FAILED, all ones, never NULL), or the result used
-    /// before any check.
+    /// MMAP009: mmap's (or mremap's) failure checked against NULL (they return MAP_FAILED, all ones, never NULL), or the
+    /// result used before any check.
     /// </summary>
     internal static class FailureCheckRule
     {
@@ -17,7 +17,7 @@ namespace CheckedMmap.Analyzers.Rules
         public static readonly DiagnosticDescriptor NullCheck = new DiagnosticDescriptor(
             RuleIds.FailureCheck,
             Title,
-            "mmap's result (line {0}) is compared with NULL, but mmap fails with MAP_FAILED (-1), never NULL: compare with MAP_FAILED",
+            "{0}'s result (line {1}) is compared with NULL, but {0} fails with MAP_FAILED (-1), never NULL: compare with MAP_FAILED",
             RuleDescriptors.Category,
             DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
@@ -27,7 +27,7 @@ namespace CheckedMmap.Analyzers.Rules
         public static readonly DiagnosticDescriptor UncheckedUse = new DiagnosticDescriptor(
             RuleIds.FailureCheck,
             Title,
-            "mmap's result (line {0}) is used before it is compared with MAP_FAILED: when mmap fails this accesses address -1",
+            "{0}'s result (line {1}) is used before it is compared with MAP_FAILED: when {0} fails this accesses address -1",
             RuleDescriptors.Category,
             DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
