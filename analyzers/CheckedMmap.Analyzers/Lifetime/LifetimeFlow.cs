@@ -41,6 +41,7 @@ namespace CheckedMmap.Analyzers.Lifetime
         private readonly ILifetimeContext _context;
         private readonly LifetimeFindings _findings;
         private bool _reporting;
+        private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new List<IFlowAnonymousFunctionOperation>();
 
         private LifetimeFlow(ControlFlowGraph graph, ILifetimeContext context, LifetimeFindings findings)
         {
@@ -49,9 +50,24 @@ namespace CheckedMmap.Analyzers.Lifetime
             _findings = findings;
         }
 
-        /// <summary>Runs the flow; false when it did not settle within its bound (then nothing was recorded).</summary>
-        public static bool Run(ControlFlowGraph graph, ILifetimeContext context, LifetimeFindings findings, System.Threading.CancellationToken cancellationToken) =>
-            new LifetimeFlow(graph, context, findings).Run(cancellationToken);
+        /// <summary>
+        /// Runs the flow on the graph, then on the graphs of its local functions and lambdas (each from an unknown state:
+        /// what they capture is not followed). A graph that does not settle within its bound records nothing.
+        /// </summary>
+        public static void RunWithNested(ControlFlowGraph graph, ILifetimeContext context, LifetimeFindings findings, System.Threading.CancellationToken cancellationToken)
+        {
+            var flow = new LifetimeFlow(graph, context, findings);
+            flow.Run(cancellationToken);
+            foreach (IMethodSymbol local in graph.LocalFunctions)
+            {
+                RunWithNested(graph.GetLocalFunctionControlFlowGraph(local, cancellationToken), context, findings, cancellationToken);
+            }
+
+            foreach (IFlowAnonymousFunctionOperation lambda in flow._lambdas)
+            {
+                RunWithNested(graph.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken), context, findings, cancellationToken);
+            }
+        }
 
         private bool Run(System.Threading.CancellationToken cancellationToken)
         {
@@ -138,8 +154,13 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// <summary>Children first: the order in which the operations run.</summary>
         private void Visit(IOperation operation, FlowState state)
         {
-            if (operation is IFlowAnonymousFunctionOperation)
+            if (operation is IFlowAnonymousFunctionOperation lambda)
             {
+                if (!_reporting && !_lambdas.Contains(lambda))
+                {
+                    _lambdas.Add(lambda);
+                }
+
                 return;
             }
 

@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using CheckedMmap.Analyzers.Binding;
 using CheckedMmap.Analyzers.Configuration;
+using CheckedMmap.Analyzers.Functions;
 using CheckedMmap.Analyzers.Rules;
 using CheckedMmap.Analyzers.Values;
 using CheckedMmap.Contract;
@@ -54,7 +55,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             var renamed = new HashSet<string>(StringComparer.Ordinal);
             foreach (SyntaxTree tree in context.Compilation.SyntaxTrees)
             {
-                MunmapText facts = MunmapText.Of(tree, context.CancellationToken);
+                LibcText facts = LibcText.Of(tree, context.CancellationToken);
                 anyMunmap |= facts.Mentioned;
                 renamed.UnionWith(facts.RenamedBindings);
             }
@@ -98,7 +99,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 SemanticModel model = context.SemanticModel;
                 CancellationToken cancellationToken = context.CancellationToken;
                 List<InvocationExpressionSyntax> calls = _names.CandidateCalls(model.SyntaxTree, context.FilterSpan, out bool mayHoldGeneratedCode, cancellationToken);
-                if (MunmapText.Of(model.SyntaxTree, cancellationToken).Mentioned)
+                if (LibcText.Of(model.SyntaxTree, cancellationToken).Mentioned)
                 {
                     AddMunmapCalls(model.SyntaxTree, context.FilterSpan, _renamedMunmaps, calls, cancellationToken);
                 }
@@ -147,9 +148,10 @@ namespace CheckedMmap.Analyzers.Lifetime
                     }
                 }
 
+                var candidates = new HashSet<InvocationExpressionSyntax>(calls);
                 foreach (IOperation anyCall in bodies.Values)
                 {
-                    AnalyzeBody(anyCall, model, context.ReportDiagnostic, cancellationToken);
+                    AnalyzeBody(anyCall, model, candidates, context.ReportDiagnostic, cancellationToken);
                 }
             }
 
@@ -189,43 +191,15 @@ namespace CheckedMmap.Analyzers.Lifetime
                 }
 
                 string source = text.ToString();
-                AddCallsAt(root, source, MunmapText.Word, StringComparison.OrdinalIgnoreCase, span, seen, calls, cancellationToken);
-                AddCallsAt(root, source, MunmapText.MremapWord, StringComparison.OrdinalIgnoreCase, span, seen, calls, cancellationToken);
+                CallOccurrences.Add(root, source, LibcText.Word, StringComparison.OrdinalIgnoreCase, span, seen, calls, cancellationToken);
+                CallOccurrences.Add(root, source, LibcText.MremapWord, StringComparison.OrdinalIgnoreCase, span, seen, calls, cancellationToken);
                 foreach (string name in renamed)
                 {
-                    AddCallsAt(root, source, name, StringComparison.Ordinal, span, seen, calls, cancellationToken);
+                    CallOccurrences.Add(root, source, name, StringComparison.Ordinal, span, seen, calls, cancellationToken);
                 }
             }
 
-            private static void AddCallsAt(SyntaxNode root, string source, string needle, StringComparison comparison, TextSpan? span, HashSet<InvocationExpressionSyntax> seen, List<InvocationExpressionSyntax> calls, CancellationToken cancellationToken)
-            {
-                int start = span?.Start ?? 0;
-                int end = span?.End ?? source.Length;
-                while (start < end)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    int found = source.IndexOf(needle, start, end - start, comparison);
-                    if (found < 0)
-                    {
-                        return;
-                    }
-
-                    SyntaxToken token = root.FindToken(found);
-                    start = Math.Max(found + 1, token.Span.End);
-                    if (token.IsKind(SyntaxKind.IdentifierToken) && token.Parent is SimpleNameSyntax name)
-                    {
-                        ExpressionSyntax invoked = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access
-                            : name.Parent is MemberBindingExpressionSyntax binding && binding.Name == name ? binding
-                            : name;
-                        if (invoked.Parent is InvocationExpressionSyntax call && call.Expression == invoked && seen.Add(call))
-                        {
-                            calls.Add(call);
-                        }
-                    }
-                }
-            }
-
-            private void AnalyzeBody(IOperation anyCall, SemanticModel model, Action<Diagnostic> report, CancellationToken cancellationToken)
+            private void AnalyzeBody(IOperation anyCall, SemanticModel model, HashSet<InvocationExpressionSyntax> candidates, Action<Diagnostic> report, CancellationToken cancellationToken)
             {
                 ControlFlowGraph? graph = ControlFlowGraphs.ForEnclosingBody(anyCall, cancellationToken);
                 if (graph is null)
@@ -237,44 +211,11 @@ namespace CheckedMmap.Analyzers.Lifetime
                 var scope = new EvaluationScope(MmapConstants.For(target), target, _mmaps.Known, _models);
                 var evaluator = new ValueEvaluator(scope, new LocalValueAnalysis(() => graph, scope));
                 INamedTypeSymbol? type = model.GetEnclosingSymbol(anyCall.Syntax.SpanStart, cancellationToken)?.ContainingType;
-                var body = new BodyContext(this, model, evaluator, type, scope, cancellationToken);
+                var body = new BodyContext(this, model, evaluator, type, candidates, cancellationToken);
                 var findings = new LifetimeFindings();
-                foreach (ControlFlowGraph each in WithNested(graph, cancellationToken))
-                {
-                    LifetimeFlow.Run(each, body, findings, cancellationToken);
-                }
+                LifetimeFlow.RunWithNested(graph, body, findings, cancellationToken);
 
                 findings.Report(report);
-            }
-
-            /// <summary>The body's graph and those of its lambdas and local functions (each starts from an unknown state).</summary>
-            private static IEnumerable<ControlFlowGraph> WithNested(ControlFlowGraph root, CancellationToken cancellationToken)
-            {
-                var pending = new Stack<ControlFlowGraph>();
-                pending.Push(root);
-                while (pending.Count > 0)
-                {
-                    ControlFlowGraph graph = pending.Pop();
-                    yield return graph;
-                    foreach (IMethodSymbol local in graph.LocalFunctions)
-                    {
-                        pending.Push(graph.GetLocalFunctionControlFlowGraph(local, cancellationToken));
-                    }
-
-                    foreach (BasicBlock block in graph.Blocks)
-                    {
-                        foreach (IOperation operation in block.Operations)
-                        {
-                            foreach (IOperation inner in operation.DescendantsAndSelf())
-                            {
-                                if (inner is IFlowAnonymousFunctionOperation lambda)
-                                {
-                                    pending.Push(graph.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken));
-                                }
-                            }
-                        }
-                    }
-                }
             }
 
             /// <summary>A one-level wrapper whose every return is mmap's result itself: its result is a mapping, or MAP_FAILED.</summary>
@@ -365,8 +306,11 @@ namespace CheckedMmap.Analyzers.Lifetime
             private readonly CancellationToken _cancellationToken;
             private readonly Dictionary<SyntaxNode, MappingSite?> _sites = new Dictionary<SyntaxNode, MappingSite?>();
 
-            public BodyContext(Session session, SemanticModel model, ValueEvaluator evaluator, INamedTypeSymbol? type, EvaluationScope scope, CancellationToken cancellationToken)
+            private readonly HashSet<InvocationExpressionSyntax> _candidates;
+
+            public BodyContext(Session session, SemanticModel model, ValueEvaluator evaluator, INamedTypeSymbol? type, HashSet<InvocationExpressionSyntax> candidates, CancellationToken cancellationToken)
             {
+                _candidates = candidates;
                 _session = session;
                 _model = model;
                 _evaluator = evaluator;
@@ -380,7 +324,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             {
                 if (!_sites.TryGetValue(invocation.Syntax, out MappingSite? site))
                 {
-                    site = MappingSites.Of(invocation, _session, _model, syntax => Evaluate(syntax));
+                    site = MappingSites.Of(invocation, _session, _model, syntax => Evaluate(syntax), invocation.Syntax is InvocationExpressionSyntax call && _candidates.Contains(call));
                     _sites[invocation.Syntax] = site;
                 }
 
@@ -420,7 +364,8 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// <summary>Creates the mapping site of an mmap call or direct wrapper call.</summary>
         private static class MappingSites
         {
-            public static MappingSite? Of(IInvocationOperation invocation, Session session, SemanticModel model, Func<SyntaxNode, ValueSet> evaluate)
+            /// <param name="mayBeWrapper">False for a call the candidate search did not let through: then only a binding is a mapping.</param>
+            public static MappingSite? Of(IInvocationOperation invocation, Session session, SemanticModel model, Func<SyntaxNode, ValueSet> evaluate, bool mayBeWrapper = true)
             {
                 int lengthOrdinal;
                 string function = "mmap";
@@ -433,7 +378,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                     lengthOrdinal = 2; // mremap(old_address, old_size, new_size, flags): the new mapping's length
                     function = "mremap";
                 }
-                else if (session.DirectWrapper(invocation.TargetMethod, model) is { } wrapper)
+                else if (mayBeWrapper && session.DirectWrapper(invocation.TargetMethod, model) is { } wrapper)
                 {
                     lengthOrdinal = wrapper.PassedThrough.TryGetValue(MmapParameter.Length, out int ordinal) ? ordinal : -1;
                 }

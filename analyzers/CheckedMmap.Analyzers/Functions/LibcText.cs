@@ -3,53 +3,61 @@ using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using CheckedMmap.Analyzers.Binding;
+using CheckedMmap.Analyzers.Lifetime;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 
-namespace CheckedMmap.Analyzers.Lifetime
+namespace CheckedMmap.Analyzers.Functions
 {
     /// <summary>
-    /// What one file's text says about munmap, read once per syntax tree: whether it says "munmap" at all (any case), the
-    /// names of the munmap bindings it declares under another name (<c>[DllImport("libc", EntryPoint = "munmap")]
-    /// static extern int Unmap(...)</c>, from each "EntryPoint" of the text) and of the methods that call munmap (one-level
-    /// wrappers, from each call's text occurrence), all found without walking the file.
+    /// What one file's text says about munmap, mremap, mprotect and madvise, read once per syntax tree: which of their
+    /// names it spells (any case), the names of the bindings it declares under another name (<c>[DllImport("libc",
+    /// EntryPoint = "munmap")] static extern int Unmap(...)</c>, from each "EntryPoint" of the text) and of the methods
+    /// that call munmap (one-level wrappers, from each call's text occurrence), all found without walking the file.
     /// </summary>
-    internal sealed class MunmapText
+    internal sealed class LibcText
     {
         public const string Word = "munmap";
         public const string MremapWord = "mremap";
+        public const string MprotectWord = "mprotect";
+        public const string MadviseWord = "madvise";
         private const string EntryPointText = "EntryPoint";
 
-        private static readonly ConditionalWeakTable<SyntaxTree, MunmapText> Cache = new ConditionalWeakTable<SyntaxTree, MunmapText>();
+        private static readonly ConditionalWeakTable<SyntaxTree, LibcText> Cache = new ConditionalWeakTable<SyntaxTree, LibcText>();
 
-        private MunmapText(bool mentioned, string[] renamedBindings)
+        private LibcText(bool munmapOrMremap, bool mremapMprotectOrMadvise, string[] renamedBindings)
         {
-            Mentioned = mentioned;
+            Mentioned = munmapOrMremap;
+            MentionsArgumentRuleFunction = mremapMprotectOrMadvise;
             RenamedBindings = renamedBindings;
         }
 
         /// <summary>True when the text says "munmap" or "mremap" (or the file has no text to read).</summary>
         public bool Mentioned { get; }
 
+        /// <summary>True when the text says "mremap", "mprotect" or "madvise" (or the file has no text to read).</summary>
+        public bool MentionsArgumentRuleFunction { get; }
+
         /// <summary>Names without "munmap" that may be munmap: renamed bindings declared here, and methods here that call munmap (wrappers).</summary>
         public string[] RenamedBindings { get; }
 
-        public static MunmapText Of(SyntaxTree tree, CancellationToken cancellationToken) =>
+        public static LibcText Of(SyntaxTree tree, CancellationToken cancellationToken) =>
             Cache.GetOrCompute(tree, cancellationToken, (t, token) => Compute(t, token));
 
-        private static MunmapText Compute(SyntaxTree tree, CancellationToken cancellationToken)
+        private static LibcText Compute(SyntaxTree tree, CancellationToken cancellationToken)
         {
             if (!tree.TryGetText(out SourceText? text))
             {
-                return new MunmapText(true, Array.Empty<string>());
+                return new LibcText(true, true, Array.Empty<string>());
             }
 
             string source = text.ToString();
-            if (source.IndexOf(Word, StringComparison.OrdinalIgnoreCase) < 0 && source.IndexOf(MremapWord, StringComparison.OrdinalIgnoreCase) < 0)
+            Scan(source, out bool munmap, out bool mremap, out bool other);
+            if (!munmap && !mremap && !other)
             {
-                return new MunmapText(false, Array.Empty<string>());
+                return new LibcText(false, false, Array.Empty<string>());
             }
 
             SyntaxNode root = tree.GetRoot(cancellationToken);
@@ -59,7 +67,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 SyntaxToken token = root.FindToken(at);
                 if (token.IsKind(SyntaxKind.IdentifierToken)
                     && token.Parent?.Parent is NameEqualsSyntax { Parent: AttributeArgumentSyntax { Expression: var value, Parent.Parent.Parent.Parent: { } declaration } }
-                    && (value is not LiteralExpressionSyntax literal || literal.Token.ValueText == Word)
+                    && (value is not LiteralExpressionSyntax literal || LibcFunctionResolver.FromName(literal.Token.ValueText) != LibcFunction.None)
                     && NameOf(declaration) is { } found)
                 {
                     names.Add(found);
@@ -82,8 +90,32 @@ namespace CheckedMmap.Analyzers.Lifetime
                 }
             }
 
-            return new MunmapText(true, names.ToArray());
+            return new LibcText(munmap || mremap, mremap || other, names.ToArray());
         }
+
+        private static readonly char[] M = { 'm', 'M' };
+
+        /// <summary>
+        /// One pass for the four names, any case: each 'm' of the text is compared with them in place (four
+        /// case-insensitive searches of every file cost several times more at a build's compilation start).
+        /// </summary>
+        private static void Scan(string source, out bool munmap, out bool mremap, out bool other)
+        {
+            munmap = mremap = other = false;
+            for (int at = source.IndexOfAny(M); at >= 0 && at + 6 <= source.Length; at = source.IndexOfAny(M, at + 1))
+            {
+                munmap |= At(source, at, Word);
+                mremap |= At(source, at, MremapWord);
+                other |= At(source, at, MprotectWord) || At(source, at, MadviseWord);
+                if (munmap && mremap && other)
+                {
+                    return;
+                }
+            }
+        }
+
+        private static bool At(string source, int at, string word) =>
+            at + word.Length <= source.Length && string.Compare(source, at, word, 0, word.Length, StringComparison.OrdinalIgnoreCase) == 0;
 
         /// <summary>A method or local function's name, when it is not found by the "munmap"/"mmap" text searches already.</summary>
         private static string? NameOf(SyntaxNode declaration)
@@ -94,7 +126,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 LocalFunctionStatementSyntax local => local.Identifier,
                 _ => default,
             };
-            return name.ValueText is { Length: > 0 } found && !MunmapResolver.MayBeMunmapName(found) && !MmapCallResolver.MayBeMmapName(found) ? found : null;
+            return name.ValueText is { Length: > 0 } found && !MunmapResolver.MayBeMunmapName(found) && !MmapCallResolver.MayBeMmapName(found) && LibcFunctionResolver.FromName(found) == LibcFunction.None ? found : null;
         }
 
         private static void AddEnclosingMethods(SyntaxNode root, string source, string needle, StringComparison comparison, List<string> names, CancellationToken cancellationToken)
