@@ -8,10 +8,11 @@ using Microsoft.CodeAnalysis.Testing;
 
 namespace CheckedMmap.Analyzers.Tests.Infrastructure;
 
-/// <summary>Hermetic test of <see cref="MmapLifetimeAnalyzer"/> (MMAP008/MMAP009), set up as <see cref="MmapAnalyzerTest"/>.</summary>
-public sealed class LifetimeAnalyzerTest : CSharpAnalyzerTest<MmapLifetimeAnalyzer, DefaultVerifier>
+/// <summary>Hermetic test of one of the analyzers, set up as <see cref="MmapAnalyzerTest"/>.</summary>
+public class HermeticAnalyzerTest<TAnalyzer> : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+    where TAnalyzer : Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer, new()
 {
-    public LifetimeAnalyzerTest(string source)
+    public HermeticAnalyzerTest(string source)
     {
         ReferenceAssemblies = new ReferenceAssemblies("net8.0");
         MarkupOptions = MarkupOptions.UseFirstDescriptor;
@@ -25,38 +26,54 @@ public sealed class LifetimeAnalyzerTest : CSharpAnalyzerTest<MmapLifetimeAnalyz
         });
     }
 
-    public LifetimeAnalyzerTest WithSource(string source)
+    public HermeticAnalyzerTest<TAnalyzer> WithSource(string source)
     {
         TestState.Sources.Add(source);
         return this;
     }
 
-    public LifetimeAnalyzerTest WithMonoPosix()
+    /// <summary>A global config, which is how MSBuild properties and target settings reach analyzers.</summary>
+    public HermeticAnalyzerTest<TAnalyzer> WithGlobalConfig(string settings)
+    {
+        TestState.AnalyzerConfigFiles.Add(("/.globalconfig", "is_global = true\n" + settings + "\n"));
+        return this;
+    }
+
+    public HermeticAnalyzerTest<TAnalyzer> WithMonoPosix()
     {
         TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(MmapAnalyzerTest.BindingPath("Mono.Posix.NETStandard.dll")));
         return this;
     }
 
-    public LifetimeAnalyzerTest WithTmdsLibC()
+    public HermeticAnalyzerTest<TAnalyzer> WithTmdsLibC()
     {
         TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(MmapAnalyzerTest.BindingPath("Tmds.LibC.dll")));
         return this;
     }
 
-    public LifetimeAnalyzerTest WithCheckedMmapRuntime()
+    public HermeticAnalyzerTest<TAnalyzer> WithCheckedMmapRuntime()
     {
         TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(typeof(CheckedMmap.Mman).Assembly.Location));
         return this;
     }
 
-    public LifetimeAnalyzerTest Expect(params DiagnosticResult[] expected)
+    public HermeticAnalyzerTest<TAnalyzer> Expect(params DiagnosticResult[] expected)
     {
         ExpectedDiagnostics.AddRange(expected);
         return this;
     }
+}
+
+/// <summary>Hermetic test of <see cref="MmapLifetimeAnalyzer"/> (MMAP008/MMAP009).</summary>
+public sealed class LifetimeAnalyzerTest : HermeticAnalyzerTest<MmapLifetimeAnalyzer>
+{
+    public LifetimeAnalyzerTest(string source)
+        : base(source)
+    {
+    }
 
     /// <summary><paramref name="body"/> runs in C.M(int unknown, bool condition, nuint size), with the <see cref="Sources.Libc"/> binding.</summary>
-    public static LifetimeAnalyzerTest Libc(string body, string members = "") => new LifetimeAnalyzerTest($$"""
+    public static HermeticAnalyzerTest<MmapLifetimeAnalyzer> Libc(string body, string members = "") => new LifetimeAnalyzerTest($$"""
         using System;
         using System.Runtime.InteropServices;
         using static Libc;
