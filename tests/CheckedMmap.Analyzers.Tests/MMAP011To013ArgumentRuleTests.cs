@@ -191,3 +191,87 @@ public class MMAP011To013ArgumentRuleTests
         }
         """).RunAsync();
 }
+
+/// <summary>The MMAP013 code fix: MREMAP_MAYMOVE added in the call's own spelling, Fix All, and code that compiles with no warning.</summary>
+public class MremapMayMoveCodeFixTests
+{
+    [Fact]
+    public Task MAYMOVE_is_added_by_name_or_number() => new HermeticCodeFixTest<LibcArgumentAnalyzer, CheckedMmap.CodeFixes.MremapMayMoveCodeFix>("""
+        using System;
+        using System.Runtime.InteropServices;
+        using static Native;
+
+        static class Native
+        {
+            public const int MREMAP_MAYMOVE = 1, MREMAP_DONTUNMAP = 4;
+            [DllImport("libc")] public static extern IntPtr mremap(IntPtr oldAddress, UIntPtr oldSize, UIntPtr newSize, int flags);
+        }
+
+        static class Bare
+        {
+            [DllImport("libc")] static extern nint mremap(nint oldAddress, nuint oldSize, nuint newSize, int flags);
+
+            static void M(nint p, bool condition)
+            {
+                mremap(p, 4096, 8192, {|MMAP013:0|});
+                mremap(p, 4096, 8192, {|MMAP013:condition ? 1 : 0|});
+            }
+        }
+
+        static class Named
+        {
+            static void M(IntPtr p, int flags)
+            {
+                mremap(p, (UIntPtr)4096, (UIntPtr)8192, {|MMAP013:0|});
+            }
+        }
+        """, """
+        using System;
+        using System.Runtime.InteropServices;
+        using static Native;
+
+        static class Native
+        {
+            public const int MREMAP_MAYMOVE = 1, MREMAP_DONTUNMAP = 4;
+            [DllImport("libc")] public static extern IntPtr mremap(IntPtr oldAddress, UIntPtr oldSize, UIntPtr newSize, int flags);
+        }
+
+        static class Bare
+        {
+            [DllImport("libc")] static extern nint mremap(nint oldAddress, nuint oldSize, nuint newSize, int flags);
+
+            static void M(nint p, bool condition)
+            {
+                mremap(p, 4096, 8192, MREMAP_MAYMOVE);
+                mremap(p, 4096, 8192, (condition ? 1 : 0) | MREMAP_MAYMOVE);
+            }
+        }
+
+        static class Named
+        {
+            static void M(IntPtr p, int flags)
+            {
+                mremap(p, (UIntPtr)4096, (UIntPtr)8192, MREMAP_MAYMOVE);
+            }
+        }
+        """).RunAsync();
+
+    [Fact]
+    public Task MAYMOVE_of_a_flags_enum() => new HermeticCodeFixTest<LibcArgumentAnalyzer, CheckedMmap.CodeFixes.MremapMayMoveCodeFix>("""
+        using System;
+        using Mono.Unix.Native;
+
+        class C
+        {
+            void M(IntPtr p) => Syscall.mremap(p, 4096, 8192, {|MMAP013:0|});
+        }
+        """, """
+        using System;
+        using Mono.Unix.Native;
+
+        class C
+        {
+            void M(IntPtr p) => Syscall.mremap(p, 4096, 8192, MremapFlags.MREMAP_MAYMOVE);
+        }
+        """).WithMonoPosix().RunAsync();
+}

@@ -91,11 +91,12 @@ public sealed class LifetimeAnalyzerTest : HermeticAnalyzerTest<MmapLifetimeAnal
     public static Task LibcAsync(string body, params DiagnosticResult[] expected) => Libc(body).Expect(expected).RunAsync();
 }
 
-/// <summary>Code-fix test over <see cref="MmapLifetimeAnalyzer"/>; Fix All is checked by the framework, and the fixed code must compile.</summary>
-public sealed class LifetimeCodeFixTest<TCodeFix> : CSharpCodeFixTest<MmapLifetimeAnalyzer, TCodeFix, DefaultVerifier>
+/// <summary>Code-fix test over one analyzer; Fix All is checked by the framework, and the fixed code must compile with no warning.</summary>
+public class HermeticCodeFixTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+    where TAnalyzer : Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer, new()
     where TCodeFix : CodeFixProvider, new()
 {
-    public LifetimeCodeFixTest(string source, string fixedSource)
+    public HermeticCodeFixTest(string source, string fixedSource)
     {
         ReferenceAssemblies = new ReferenceAssemblies("net8.0");
         MarkupOptions = MarkupOptions.UseFirstDescriptor;
@@ -113,10 +114,26 @@ public sealed class LifetimeCodeFixTest<TCodeFix> : CSharpCodeFixTest<MmapLifeti
         });
     }
 
-    public LifetimeCodeFixTest<TCodeFix> WithSource(string source)
+    public HermeticCodeFixTest<TAnalyzer, TCodeFix> WithSource(string source)
     {
         TestState.Sources.Add(source);
         FixedState.Sources.Add(source);
         return this;
+    }
+
+    public HermeticCodeFixTest<TAnalyzer, TCodeFix> WithMonoPosix()
+    {
+        TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(MmapAnalyzerTest.BindingPath("Mono.Posix.NETStandard.dll")));
+        return this;
+    }
+}
+
+/// <summary>Code-fix test over <see cref="MmapLifetimeAnalyzer"/>.</summary>
+public sealed class LifetimeCodeFixTest<TCodeFix> : HermeticCodeFixTest<MmapLifetimeAnalyzer, TCodeFix>
+    where TCodeFix : CodeFixProvider, new()
+{
+    public LifetimeCodeFixTest(string source, string fixedSource)
+        : base(source, fixedSource)
+    {
     }
 }
