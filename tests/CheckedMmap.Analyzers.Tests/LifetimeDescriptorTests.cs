@@ -43,9 +43,28 @@ public class LifetimeDescriptorTests
         }
     }
 
+    [Fact]
+    public void The_argument_analyzer_reports_exactly_MMAP011_to_MMAP013_as_warnings_linked_to_their_pages()
+    {
+        var descriptors = new CheckedMmap.Analyzers.Functions.LibcArgumentAnalyzer().SupportedDiagnostics;
+        Assert.Equal(new[] { "MMAP011", "MMAP012", "MMAP013" }, descriptors.Select(d => d.Id).Distinct().OrderBy(x => x, StringComparer.Ordinal));
+        Assert.Equal(new[] { RuleIds.Mprotect, RuleIds.Madvise, RuleIds.Mremap }, new[] { "MMAP011", "MMAP012", "MMAP013" });
+        foreach (DiagnosticDescriptor d in descriptors)
+        {
+            Assert.Equal(RuleDescriptors.HelpLink(d.Id), d.HelpLinkUri);
+            Assert.Equal(DiagnosticSeverity.Warning, d.DefaultSeverity);
+            Assert.True(d.IsEnabledByDefault);
+            Assert.Equal(RuleDescriptors.Category, d.Category);
+            Assert.False(string.IsNullOrWhiteSpace(d.Description.ToString()));
+        }
+    }
+
     [Theory]
     [InlineData("MMAP008")]
     [InlineData("MMAP009")]
+    [InlineData("MMAP011")]
+    [InlineData("MMAP012")]
+    [InlineData("MMAP013")]
     public void Each_rule_has_a_docs_page_a_readme_row_and_a_release_entry(string id)
     {
         string root = RepositoryRoot();
