@@ -35,15 +35,15 @@ namespace CheckedMmap.Analyzers.Lifetime
     /// a fixed point (bounded; a body that does not settle is not judged); a final pass records the findings.
     /// Catch and finally regions start from an unknown state.
     /// </summary>
-    internal sealed class LifetimeFlow
+    internal sealed partial class LifetimeFlow
     {
-        private readonly ControlFlowGraph _graph;
+        private readonly ControlFlowGraph? _graph;
         private readonly ILifetimeContext _context;
         private readonly LifetimeFindings _findings;
         private bool _reporting;
         private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new List<IFlowAnonymousFunctionOperation>();
 
-        private LifetimeFlow(ControlFlowGraph graph, ILifetimeContext context, LifetimeFindings findings)
+        private LifetimeFlow(ControlFlowGraph? graph, ILifetimeContext context, LifetimeFindings findings)
         {
             _graph = graph;
             _context = context;
@@ -71,7 +71,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
         private bool Run(System.Threading.CancellationToken cancellationToken)
         {
-            ImmutableBlocks blocks = new ImmutableBlocks(_graph);
+            ImmutableBlocks blocks = new ImmutableBlocks(_graph!);
             var entry = new FlowState?[blocks.Count];
             var work = new Queue<int>();
             var queued = new bool[blocks.Count];
@@ -266,6 +266,10 @@ namespace CheckedMmap.Analyzers.Lifetime
                     return FactOfArithmetic(arithmetic, state);
                 case IAddressOfOperation:
                     return Other("the address of a variable (&)");
+                case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
+                    return Either(FactOf(conditional.WhenTrue, state), FactOf(whenFalse, state)); // the graph joins the arms' captures alike
+                case ICoalesceOperation coalesce:
+                    return Either(FactOf(coalesce.Value, state), FactOf(coalesce.WhenNull, state));
                 case { Kind: OperationKind.None } when operation.Syntax.IsKind(SyntaxKind.StackAllocArrayCreationExpression) || operation.Syntax.IsKind(SyntaxKind.ImplicitStackAllocArrayCreationExpression):
                     return Other("stackalloc");
             }
@@ -291,6 +295,9 @@ namespace CheckedMmap.Analyzers.Lifetime
                     return null;
             }
         }
+
+        private static AddressFact? Either(AddressFact? a, AddressFact? b) =>
+            a is null && b is null ? null : (a ?? AddressFact.Unknown).Merge(b ?? AddressFact.Unknown);
 
         private static AddressFact Other(string what) => new AddressFact(Provenance.Other(what), System.Collections.Immutable.ImmutableArray<MappingSite>.Empty);
 

@@ -201,19 +201,42 @@ namespace CheckedMmap.Analyzers.Lifetime
 
             private void AnalyzeBody(IOperation anyCall, SemanticModel model, HashSet<InvocationExpressionSyntax> candidates, Action<Diagnostic> report, CancellationToken cancellationToken)
             {
-                ControlFlowGraph? graph = ControlFlowGraphs.ForEnclosingBody(anyCall, cancellationToken);
-                if (graph is null)
+                IOperation root = anyCall;
+                while (root.Parent is not null)
                 {
-                    return;
+                    root = root.Parent;
+                }
+
+                // The graph is built only when needed: for a body the structured walk cannot follow, or for a local whose
+                // value the evaluator must trace across assignments.
+                ControlFlowGraph? graph = null;
+                bool graphTried = false;
+                ControlFlowGraph? Graph()
+                {
+                    if (!graphTried)
+                    {
+                        graphTried = true;
+                        graph = ControlFlowGraphs.ForEnclosingBody(anyCall, cancellationToken);
+                    }
+
+                    return graph;
                 }
 
                 TargetOS target = _targets.For(model.SyntaxTree);
                 var scope = new EvaluationScope(MmapConstants.For(target), target, _mmaps.Known, _models);
-                var evaluator = new ValueEvaluator(scope, new LocalValueAnalysis(() => graph, scope));
+                var evaluator = new ValueEvaluator(scope, new LocalValueAnalysis(Graph, scope));
                 INamedTypeSymbol? type = model.GetEnclosingSymbol(anyCall.Syntax.SpanStart, cancellationToken)?.ContainingType;
                 var body = new BodyContext(this, model, evaluator, type, candidates, cancellationToken);
                 var findings = new LifetimeFindings();
-                LifetimeFlow.RunWithNested(graph, body, findings, cancellationToken);
+                if (!LifetimeFlow.TryRunStructured(root, body, findings, cancellationToken))
+                {
+                    if (Graph() is not { } built)
+                    {
+                        return;
+                    }
+
+                    LifetimeFlow.RunWithNested(built, body, findings, cancellationToken);
+                }
 
                 findings.Report(report);
             }
