@@ -46,8 +46,10 @@ public class LifetimeDescriptorTests
     [Fact]
     public void The_argument_analyzer_reports_exactly_MMAP011_to_MMAP013_as_warnings_linked_to_their_pages()
     {
-        var descriptors = new CheckedMmap.Analyzers.Functions.LibcArgumentAnalyzer().SupportedDiagnostics;
-        Assert.Equal(new[] { "MMAP011", "MMAP012", "MMAP013" }, descriptors.Select(d => d.Id).Distinct().OrderBy(x => x, StringComparer.Ordinal));
+        Assert.Equal(new[] { RuleIds.Declaration }, new CheckedMmap.Analyzers.Functions.DeclarationAnalyzer().SupportedDiagnostics.Select(d => d.Id).Distinct());
+        Assert.Equal("MMAP010", RuleIds.Declaration);
+        var descriptors = new CheckedMmap.Analyzers.Functions.LibcArgumentAnalyzer().SupportedDiagnostics.AddRange(new CheckedMmap.Analyzers.Functions.DeclarationAnalyzer().SupportedDiagnostics);
+        Assert.Equal(new[] { "MMAP010", "MMAP011", "MMAP012", "MMAP013" }, descriptors.Select(d => d.Id).Distinct().OrderBy(x => x, StringComparer.Ordinal));
         Assert.Equal(new[] { RuleIds.Mprotect, RuleIds.Madvise, RuleIds.Mremap }, new[] { "MMAP011", "MMAP012", "MMAP013" });
         foreach (DiagnosticDescriptor d in descriptors)
         {
@@ -62,6 +64,7 @@ public class LifetimeDescriptorTests
     [Theory]
     [InlineData("MMAP008")]
     [InlineData("MMAP009")]
+    [InlineData("MMAP010")]
     [InlineData("MMAP011")]
     [InlineData("MMAP012")]
     [InlineData("MMAP013")]

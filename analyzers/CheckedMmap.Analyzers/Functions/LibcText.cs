@@ -93,29 +93,15 @@ namespace CheckedMmap.Analyzers.Functions
             return new LibcText(munmap || mremap, mremap || other, names.ToArray());
         }
 
-        private static readonly char[] M = { 'm', 'M' };
-
-        /// <summary>
-        /// One pass for the four names, any case: each 'm' of the text is compared with them in place (four
-        /// case-insensitive searches of every file cost several times more at a build's compilation start).
-        /// </summary>
+        /// <summary>The four names, any case: one vectorized case-insensitive search each (measured faster than one pass stopping at every 'm').</summary>
         private static void Scan(string source, out bool munmap, out bool mremap, out bool other)
         {
-            munmap = mremap = other = false;
-            for (int at = source.IndexOfAny(M); at >= 0 && at + 6 <= source.Length; at = source.IndexOfAny(M, at + 1))
-            {
-                munmap |= At(source, at, Word);
-                mremap |= At(source, at, MremapWord);
-                other |= At(source, at, MprotectWord) || At(source, at, MadviseWord);
-                if (munmap && mremap && other)
-                {
-                    return;
-                }
-            }
+            munmap = Says(source, Word);
+            mremap = Says(source, MremapWord);
+            other = Says(source, MprotectWord) || Says(source, MadviseWord);
         }
 
-        private static bool At(string source, int at, string word) =>
-            at + word.Length <= source.Length && string.Compare(source, at, word, 0, word.Length, StringComparison.OrdinalIgnoreCase) == 0;
+        private static bool Says(string source, string word) => source.IndexOf(word, StringComparison.OrdinalIgnoreCase) >= 0;
 
         /// <summary>A method or local function's name, when it is not found by the "munmap"/"mmap" text searches already.</summary>
         private static string? NameOf(SyntaxNode declaration)

@@ -55,6 +55,7 @@ namespace CheckedMmap.Contract
         public const string AlwaysEinval = "MMAP007";
         public const string WholeMappingMunmap = "MMAP008";
         public const string FailureCheck = "MMAP009";
+        public const string Declaration = "MMAP010";
         public const string Mprotect = "MMAP011";
         public const string Madvise = "MMAP012";
         public const string Mremap = "MMAP013";
