@@ -39,6 +39,17 @@ public class HermeticAnalyzerTest<TAnalyzer> : CSharpAnalyzerTest<TAnalyzer, Def
         return this;
     }
 
+    /// <summary>Symbols defined for every file, as <c>DefineConstants</c> gives them (<c>CHECKED</c> with -p:CheckedMmap=true).</summary>
+    public HermeticAnalyzerTest<TAnalyzer> WithPreprocessorSymbols(params string[] symbols)
+    {
+        SolutionTransforms.Add((solution, projectId) =>
+        {
+            var options = (Microsoft.CodeAnalysis.CSharp.CSharpParseOptions)solution.GetProject(projectId)!.ParseOptions!;
+            return solution.WithProjectParseOptions(projectId, options.WithPreprocessorSymbols(symbols));
+        });
+        return this;
+    }
+
     public HermeticAnalyzerTest<TAnalyzer> WithMonoPosix()
     {
         TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(MmapAnalyzerTest.BindingPath("Mono.Posix.NETStandard.dll")));
