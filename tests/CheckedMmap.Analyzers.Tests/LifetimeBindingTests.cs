@@ -156,9 +156,9 @@ public class LifetimeBindingTests
 
         static class Pages
         {
-            static IntPtr MapPages(UIntPtr length) => mmap(IntPtr.Zero, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+            static IntPtr MmapPages(UIntPtr length) => mmap(IntPtr.Zero, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
 
-            static IntPtr MapChecked(UIntPtr length)
+            static IntPtr MmapChecked(UIntPtr length)
             {
                 IntPtr p = mmap(IntPtr.Zero, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
                 if (p == new IntPtr(-1)) throw new OutOfMemoryException();
@@ -167,10 +167,10 @@ public class LifetimeBindingTests
 
             static void M()
             {
-                IntPtr p = MapPages((UIntPtr)8192);
+                IntPtr p = MmapPages((UIntPtr)8192);
                 if ({|#0:p == IntPtr.Zero|}) return;
                 {|#1:munmap(p, (UIntPtr)4096)|};
-                IntPtr q = MapChecked((UIntPtr)8192);
+                IntPtr q = MmapChecked((UIntPtr)8192);
                 if (q == IntPtr.Zero) return; // the wrapper checks MAP_FAILED itself
                 munmap(q, (UIntPtr)4096);      // not followed: the wrapper may return another address
             }

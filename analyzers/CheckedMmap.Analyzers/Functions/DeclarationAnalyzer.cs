@@ -25,7 +25,7 @@ namespace CheckedMmap.Analyzers.Functions
         private const string GetLastWin32Error = "GetLastWin32Error";
         private const string GetLastPInvokeError = "GetLastPInvokeError";
 
-        private static readonly string[] Words = { "mmap", LibcText.Word, LibcText.MremapWord, LibcText.MprotectWord, LibcText.MadviseWord };
+        private static readonly string[] Words = { LibcText.Word, LibcText.MremapWord, LibcText.MprotectWord, LibcText.MadviseWord };
         private static readonly string[] ImportAttributes = { "DllImport", "LibraryImport", "GeneratedDllImport" };
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DeclarationRule.Type, DeclarationRule.LastError);
@@ -40,21 +40,14 @@ namespace CheckedMmap.Analyzers.Functions
         private static void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             CandidateNames names = CandidateNames.Of(context.Compilation, context.CancellationToken);
-            bool any = names.AnyCandidateFile;
-            var renamed = new HashSet<string>(StringComparer.Ordinal);
-            foreach (SyntaxTree tree in context.Compilation.SyntaxTrees)
-            {
-                LibcText text = LibcText.Of(tree, context.CancellationToken);
-                any |= text.Mentioned || text.MentionsArgumentRuleFunction;
-                renamed.UnionWith(text.RenamedBindings);
-            }
-
-            if (!any)
+            LibcPresence presence = LibcPresence.Of(context.Compilation, context.CancellationToken);
+            if (!names.AnyCandidateFile && presence.DeclarationTrees.Count == 0 && !presence.MayCallArgumentRuleFunctions)
             {
                 return;
             }
 
-            var session = new Session(context.Compilation, names, renamed);
+            var renamed = new HashSet<string>(presence.RenamedBindings, StringComparer.Ordinal);
+            var session = new Session(context.Compilation, names, renamed, presence.DeclarationTrees);
             context.RegisterSemanticModelAction(session.AnalyzeFile);
         }
 
@@ -65,8 +58,11 @@ namespace CheckedMmap.Analyzers.Functions
             private readonly LibcFunctionResolver _functions;
             private readonly string[] _renamed;
 
-            public Session(Compilation compilation, CandidateNames names, HashSet<string> renamed)
+            private readonly HashSet<SyntaxTree> _declarationTrees;
+
+            public Session(Compilation compilation, CandidateNames names, HashSet<string> renamed, HashSet<SyntaxTree> declarationTrees)
             {
+                _declarationTrees = declarationTrees;
                 _names = names;
                 _mmaps = new MmapCallResolver(compilation);
                 _functions = new LibcFunctionResolver(_mmaps.Known);
@@ -84,9 +80,9 @@ namespace CheckedMmap.Analyzers.Functions
                 }
 
                 string source = text.ToString();
-                List<InvocationExpressionSyntax> calls = _names.CandidateCalls(tree, context.FilterSpan, out _, cancellationToken);
-                LibcText libc = LibcText.Of(tree, cancellationToken);
-                if (calls.Count == 0 && !libc.Mentioned && !libc.MentionsArgumentRuleFunction && !MmapCallResolver.MayBeMmapName(source))
+                bool declares = _declarationTrees.Contains(tree);
+                bool readsErrno = source.IndexOf(GetLastWin32Error, StringComparison.Ordinal) >= 0 || source.IndexOf(GetLastPInvokeError, StringComparison.Ordinal) >= 0;
+                if (!declares && !readsErrno)
                 {
                     return;
                 }
@@ -94,7 +90,7 @@ namespace CheckedMmap.Analyzers.Functions
                 SyntaxNode root = tree.GetRoot(cancellationToken);
                 bool mayHoldGeneratedCode = source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
                 var declarations = new HashSet<SyntaxNode>();
-                foreach (string attribute in ImportAttributes)
+                foreach (string attribute in declares ? ImportAttributes : Array.Empty<string>())
                 {
                     for (int at = source.IndexOf(attribute, StringComparison.Ordinal); at >= 0; at = source.IndexOf(attribute, at + attribute.Length, StringComparison.Ordinal))
                     {
@@ -108,10 +104,20 @@ namespace CheckedMmap.Analyzers.Functions
                     }
                 }
 
-                var seen = new HashSet<InvocationExpressionSyntax>(calls);
-                foreach (string word in Words)
+                if (!readsErrno)
                 {
-                    CallOccurrences.Add(root, source, word, StringComparison.OrdinalIgnoreCase, context.FilterSpan, seen, calls, cancellationToken);
+                    return;
+                }
+
+                List<InvocationExpressionSyntax> calls = _names.CandidateCalls(tree, context.FilterSpan, out _, cancellationToken);
+                var seen = new HashSet<InvocationExpressionSyntax>(calls);
+                LibcText libc = LibcText.Of(tree, cancellationToken);
+                if (libc.Mentioned || libc.MentionsArgumentRuleFunction)
+                {
+                    foreach (string word in Words)
+                    {
+                        CallOccurrences.Add(root, source, word, StringComparison.OrdinalIgnoreCase, context.FilterSpan, seen, calls, cancellationToken);
+                    }
                 }
 
                 foreach (string name in _renamed)

@@ -67,11 +67,7 @@ namespace CheckedMmap.Analyzers.Functions
             }
 
             CandidateNames names = CandidateNames.Of(context.Compilation, context.CancellationToken);
-            var renamed = new HashSet<string>(StringComparer.Ordinal);
-            foreach (SyntaxTree tree in context.Compilation.SyntaxTrees)
-            {
-                renamed.UnionWith(LibcText.Of(tree, context.CancellationToken).RenamedBindings);
-            }
+            var renamed = new HashSet<string>(LibcPresence.Of(context.Compilation, context.CancellationToken).RenamedBindings, StringComparer.Ordinal);
 
             var session = new Session(context.Compilation, names, renamed);
             context.RegisterSemanticModelAction(session.AnalyzeFile);

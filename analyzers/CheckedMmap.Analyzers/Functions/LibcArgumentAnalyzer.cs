@@ -45,20 +45,13 @@ namespace CheckedMmap.Analyzers.Functions
 
         private static void OnCompilationStart(CompilationStartAnalysisContext context)
         {
-            bool any = false;
-            var renamed = new HashSet<string>(StringComparer.Ordinal);
-            foreach (SyntaxTree tree in context.Compilation.SyntaxTrees)
-            {
-                LibcText text = LibcText.Of(tree, context.CancellationToken);
-                any |= text.MentionsArgumentRuleFunction;
-                renamed.UnionWith(text.RenamedBindings);
-            }
-
-            if (!any)
+            LibcPresence presence = LibcPresence.Of(context.Compilation, context.CancellationToken);
+            if (!presence.MayCallArgumentRuleFunctions)
             {
                 return;
             }
 
+            var renamed = new HashSet<string>(presence.RenamedBindings, StringComparer.Ordinal);
             var session = new Session(context.Compilation, new TargetOsResolver(context.Options), renamed);
             context.RegisterSemanticModelAction(session.AnalyzeFile);
         }

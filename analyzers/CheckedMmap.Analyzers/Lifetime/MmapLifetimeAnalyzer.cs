@@ -50,14 +50,16 @@ namespace CheckedMmap.Analyzers.Lifetime
 
         private static void OnCompilationStart(CompilationStartAnalysisContext context)
         {
+            // Two case-insensitive searches per file (munmap, mremap), kept per syntax tree; nothing else is read here.
             CandidateNames names = CandidateNames.Of(context.Compilation, context.CancellationToken);
             bool anyMunmap = false;
-            var renamed = new HashSet<string>(StringComparer.Ordinal);
             foreach (SyntaxTree tree in context.Compilation.SyntaxTrees)
             {
-                LibcText facts = LibcText.Of(tree, context.CancellationToken);
-                anyMunmap |= facts.Mentioned;
-                renamed.UnionWith(facts.RenamedBindings);
+                if (LibcText.Of(tree, context.CancellationToken).Mentioned)
+                {
+                    anyMunmap = true;
+                    break;
+                }
             }
 
             if (!names.AnyCandidateFile && !anyMunmap)
@@ -65,6 +67,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return;
             }
 
+            var renamed = new HashSet<string>(LibcPresence.Of(context.Compilation, context.CancellationToken).RenamedBindings, StringComparer.Ordinal);
             var session = new Session(context.Compilation, names, new TargetOsResolver(context.Options), renamed);
             context.RegisterSemanticModelAction(session.AnalyzeFile);
         }
@@ -99,9 +102,10 @@ namespace CheckedMmap.Analyzers.Lifetime
                 SemanticModel model = context.SemanticModel;
                 CancellationToken cancellationToken = context.CancellationToken;
                 List<InvocationExpressionSyntax> calls = _names.CandidateCalls(model.SyntaxTree, context.FilterSpan, out bool mayHoldGeneratedCode, cancellationToken);
-                if (LibcText.Of(model.SyntaxTree, cancellationToken).Mentioned)
+                bool mentioned = LibcText.Of(model.SyntaxTree, cancellationToken).Mentioned;
+                if (mentioned || (calls.Count > 0 && _renamedMunmaps.Length > 0))
                 {
-                    AddMunmapCalls(model.SyntaxTree, context.FilterSpan, _renamedMunmaps, calls, cancellationToken);
+                    AddMunmapCalls(model.SyntaxTree, context.FilterSpan, mentioned, _renamedMunmaps, calls, cancellationToken);
                 }
 
                 if (calls.Count == 0)
@@ -171,7 +175,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 _munmaps.Resolve(invocation.TargetMethod, model) is not null || _munmaps.IsMremap(invocation.TargetMethod) || _mmaps.Resolve(invocation.TargetMethod) is not null || DirectWrapper(invocation.TargetMethod, model) is not null;
 
             /// <summary>The calls at the text occurrences of "munmap" (any case) and of munmap bindings named otherwise.</summary>
-            private static void AddMunmapCalls(SyntaxTree tree, TextSpan? span, string[] renamed, List<InvocationExpressionSyntax> calls, CancellationToken cancellationToken)
+            private static void AddMunmapCalls(SyntaxTree tree, TextSpan? span, bool mentioned, string[] renamed, List<InvocationExpressionSyntax> calls, CancellationToken cancellationToken)
             {
                 SyntaxNode root = tree.GetRoot(cancellationToken);
                 var seen = new HashSet<InvocationExpressionSyntax>(calls);
@@ -191,8 +195,11 @@ namespace CheckedMmap.Analyzers.Lifetime
                 }
 
                 string source = text.ToString();
-                CallOccurrences.Add(root, source, LibcText.Word, StringComparison.OrdinalIgnoreCase, span, seen, calls, cancellationToken);
-                CallOccurrences.Add(root, source, LibcText.MremapWord, StringComparison.OrdinalIgnoreCase, span, seen, calls, cancellationToken);
+                if (mentioned)
+                {
+                    CallOccurrences.Add(root, source, LibcText.Word, StringComparison.OrdinalIgnoreCase, span, seen, calls, cancellationToken);
+                    CallOccurrences.Add(root, source, LibcText.MremapWord, StringComparison.OrdinalIgnoreCase, span, seen, calls, cancellationToken);
+                }
                 foreach (string name in renamed)
                 {
                     CallOccurrences.Add(root, source, name, StringComparison.Ordinal, span, seen, calls, cancellationToken);

@@ -42,8 +42,10 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return MunmapShape.Binding;
             }
 
+            // A wrapper is a source method declared in a file whose text says munmap (or calls a renamed binding).
             if (method is null || method.IsExtern || method.IsAbstract || method.DeclaringSyntaxReferences.Length != 1
-                || (!MayBeMunmapName(method.Name) && !_otherNames.Contains(method.Name)))
+                || (!MayBeMunmapName(method.Name) && !_otherNames.Contains(method.Name)
+                    && !LibcText.Of(method.DeclaringSyntaxReferences[0].SyntaxTree, System.Threading.CancellationToken.None).Mentioned))
             {
                 return null;
             }

@@ -20,7 +20,7 @@ namespace Seeds.Lifetime
         [DllImport("libc", EntryPoint = "munmap")]
         public static extern int Release(void* addr, nuint length);
 
-        public static IntPtr MapPages(nuint length) => mmap(IntPtr.Zero, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+        public static IntPtr MmapPages(nuint length) => mmap(IntPtr.Zero, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
     }
 
     internal sealed unsafe class Region : IDisposable
@@ -84,7 +84,7 @@ namespace Seeds.Lifetime
 
         public static void Guarded(bool a)
         {
-            IntPtr p = Libc.MapPages(16384);
+            IntPtr p = Libc.MmapPages(16384);
             try
             {
                 if (a) throw new InvalidOperationException();
