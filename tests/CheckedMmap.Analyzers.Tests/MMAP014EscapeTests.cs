@@ -74,3 +74,26 @@ public class MMAP014EscapeTests
         """).WithMonoPosix().WithTmdsLibC().WithCheckedMmapRuntime().WithPreprocessorSymbols("CHECKED")
         .Expect(At(0, "Syscall.munmap", "munmap"), At(1, "LibC.madvise", "madvise")).RunAsync();
 }
+
+/// <summary>MMAP014 also applies to a file that defines CHECKED itself.</summary>
+public class MMAP014DefineTests
+{
+    [Fact]
+    public Task A_file_own_define_counts_and_an_undef_ends_it() => new HermeticAnalyzerTest<EscapeAnalyzer>("""
+        #define CHECKED
+        using System.Runtime.InteropServices;
+
+        static class Libc
+        {
+            [DllImport("libc", SetLastError = true)] public static extern int munmap(nint addr, nuint length);
+            static void M(nint p) => {|#0:munmap(p, 4096)|};
+        }
+        """).WithSource("""
+        #define CHECKED
+        #undef CHECKED
+        static class Other
+        {
+            static void M(nint p) => Libc.munmap(p, 4096);
+        }
+        """).Expect(new DiagnosticResult(EscapeRule.Descriptor).WithLocation(0).WithArguments("Libc.munmap", "munmap")).RunAsync();
+}

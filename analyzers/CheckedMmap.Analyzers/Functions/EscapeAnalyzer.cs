@@ -33,8 +33,35 @@ namespace CheckedMmap.Analyzers.Functions
             context.RegisterCompilationStartAction(OnCompilationStart);
         }
 
-        private static bool DefinesChecked(SyntaxTree tree) =>
-            tree.Options is CSharpParseOptions options && Contains(options.PreprocessorSymbolNames, Checked);
+        /// <summary>CHECKED from the build (DefineConstants), or a file's own <c>#define CHECKED</c> (not undefined again).</summary>
+        private static bool DefinesChecked(SyntaxTree tree)
+        {
+            if (tree.Options is CSharpParseOptions options && Contains(options.PreprocessorSymbolNames, Checked))
+            {
+                return true;
+            }
+
+            if (!tree.TryGetText(out SourceText? text) || text.ToString().IndexOf("#define", StringComparison.Ordinal) < 0)
+            {
+                return false;
+            }
+
+            bool defined = false;
+            for (DirectiveTriviaSyntax? directive = tree.GetRoot().GetFirstDirective(); directive is not null; directive = directive.GetNextDirective())
+            {
+                switch (directive)
+                {
+                    case DefineDirectiveTriviaSyntax define when define.Name.ValueText == Checked:
+                        defined = true;
+                        break;
+                    case UndefDirectiveTriviaSyntax undefine when undefine.Name.ValueText == Checked:
+                        defined = false;
+                        break;
+                }
+            }
+
+            return defined;
+        }
 
         private static bool Contains(IEnumerable<string> names, string name)
         {
