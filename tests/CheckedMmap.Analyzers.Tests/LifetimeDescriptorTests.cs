@@ -48,8 +48,12 @@ public class LifetimeDescriptorTests
     {
         Assert.Equal(new[] { RuleIds.Declaration }, new CheckedMmap.Analyzers.Functions.DeclarationAnalyzer().SupportedDiagnostics.Select(d => d.Id).Distinct());
         Assert.Equal("MMAP010", RuleIds.Declaration);
-        var descriptors = new CheckedMmap.Analyzers.Functions.LibcArgumentAnalyzer().SupportedDiagnostics.AddRange(new CheckedMmap.Analyzers.Functions.DeclarationAnalyzer().SupportedDiagnostics);
-        Assert.Equal(new[] { "MMAP010", "MMAP011", "MMAP012", "MMAP013" }, descriptors.Select(d => d.Id).Distinct().OrderBy(x => x, StringComparer.Ordinal));
+        Assert.Equal(new[] { RuleIds.EscapesCheckedRuntime }, new CheckedMmap.Analyzers.Functions.EscapeAnalyzer().SupportedDiagnostics.Select(d => d.Id).Distinct());
+        Assert.Equal("MMAP014", RuleIds.EscapesCheckedRuntime);
+        var descriptors = new CheckedMmap.Analyzers.Functions.LibcArgumentAnalyzer().SupportedDiagnostics
+            .AddRange(new CheckedMmap.Analyzers.Functions.DeclarationAnalyzer().SupportedDiagnostics)
+            .AddRange(new CheckedMmap.Analyzers.Functions.EscapeAnalyzer().SupportedDiagnostics);
+        Assert.Equal(new[] { "MMAP010", "MMAP011", "MMAP012", "MMAP013", "MMAP014" }, descriptors.Select(d => d.Id).Distinct().OrderBy(x => x, StringComparer.Ordinal));
         Assert.Equal(new[] { RuleIds.Mprotect, RuleIds.Madvise, RuleIds.Mremap }, new[] { "MMAP011", "MMAP012", "MMAP013" });
         foreach (DiagnosticDescriptor d in descriptors)
         {
@@ -68,6 +72,7 @@ public class LifetimeDescriptorTests
     [InlineData("MMAP011")]
     [InlineData("MMAP012")]
     [InlineData("MMAP013")]
+    [InlineData("MMAP014")]
     public void Each_rule_has_a_docs_page_a_readme_row_and_a_release_entry(string id)
     {
         string root = RepositoryRoot();
