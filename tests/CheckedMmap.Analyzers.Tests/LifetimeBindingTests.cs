@@ -255,6 +255,8 @@ public class LifetimeBindingTests
         #line default
 
             static void Written() => {|#0:munmap(IntPtr.Zero, UIntPtr.Zero)|};
+
+            static IntPtr Mapped() => mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
         }
         """).WithSource(Sources.Libc).Expect(At(0, WholeMappingMunmapRule.ZeroLength, "")).RunAsync();
 

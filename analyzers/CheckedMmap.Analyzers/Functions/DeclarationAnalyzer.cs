@@ -26,7 +26,6 @@ namespace CheckedMmap.Analyzers.Functions
         private const string GetLastPInvokeError = "GetLastPInvokeError";
 
         private static readonly string[] Words = { LibcText.Word, LibcText.MremapWord, LibcText.MprotectWord, LibcText.MadviseWord };
-        private static readonly string[] ImportAttributes = { "DllImport", "LibraryImport", "GeneratedDllImport" };
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DeclarationRule.Type, DeclarationRule.LastError);
 
@@ -41,13 +40,26 @@ namespace CheckedMmap.Analyzers.Functions
         {
             CandidateNames names = CandidateNames.Of(context.Compilation, context.CancellationToken);
             LibcPresence presence = LibcPresence.Of(context.Compilation, context.CancellationToken);
-            if (!names.AnyCandidateFile && presence.DeclarationTrees.Count == 0 && !presence.MayCallArgumentRuleFunctions)
+            if (!names.AnyCandidateFile && presence.DeclaredMethods.Count == 0 && !presence.MayCallArgumentRuleFunctions)
             {
                 return;
             }
 
-            var renamed = new HashSet<string>(presence.RenamedBindings, StringComparer.Ordinal);
-            var session = new Session(context.Compilation, names, renamed, presence.DeclarationTrees);
+            var declarations = new Dictionary<SyntaxTree, List<SyntaxNode>>();
+            foreach (IMethodSymbol method in presence.DeclaredMethods)
+            {
+                foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
+                {
+                    if (!declarations.TryGetValue(reference.SyntaxTree, out List<SyntaxNode>? list))
+                    {
+                        declarations[reference.SyntaxTree] = list = new List<SyntaxNode>();
+                    }
+
+                    list.Add(reference.GetSyntax(context.CancellationToken));
+                }
+            }
+
+            var session = new Session(context.Compilation, names, presence.ArgumentRuleNames, declarations);
             context.RegisterSemanticModelAction(session.AnalyzeFile);
         }
 
@@ -58,15 +70,15 @@ namespace CheckedMmap.Analyzers.Functions
             private readonly LibcFunctionResolver _functions;
             private readonly string[] _renamed;
 
-            private readonly HashSet<SyntaxTree> _declarationTrees;
+            private readonly Dictionary<SyntaxTree, List<SyntaxNode>> _declarations;
 
-            public Session(Compilation compilation, CandidateNames names, HashSet<string> renamed, HashSet<SyntaxTree> declarationTrees)
+            public Session(Compilation compilation, CandidateNames names, string[] argumentRuleNames, Dictionary<SyntaxTree, List<SyntaxNode>> declarations)
             {
-                _declarationTrees = declarationTrees;
+                _declarations = declarations;
                 _names = names;
                 _mmaps = new MmapCallResolver(compilation);
                 _functions = new LibcFunctionResolver(_mmaps.Known);
-                _renamed = new List<string>(renamed).ToArray();
+                _renamed = argumentRuleNames;
             }
 
             public void AnalyzeFile(SemanticModelAnalysisContext context)
@@ -80,23 +92,12 @@ namespace CheckedMmap.Analyzers.Functions
                 }
 
                 string source = text.ToString();
-                bool declares = _declarationTrees.Contains(tree);
-                bool readsErrno = source.IndexOf(GetLastWin32Error, StringComparison.Ordinal) >= 0 || source.IndexOf(GetLastPInvokeError, StringComparison.Ordinal) >= 0;
-                if (!declares && !readsErrno)
-                {
-                    return;
-                }
-
-                SyntaxNode root = tree.GetRoot(cancellationToken);
                 bool mayHoldGeneratedCode = source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
-                var declarations = new HashSet<SyntaxNode>();
-                foreach (string attribute in declares ? ImportAttributes : Array.Empty<string>())
+                if (_declarations.TryGetValue(tree, out List<SyntaxNode>? declared))
                 {
-                    for (int at = source.IndexOf(attribute, StringComparison.Ordinal); at >= 0; at = source.IndexOf(attribute, at + attribute.Length, StringComparison.Ordinal))
+                    foreach (SyntaxNode declaration in declared)
                     {
-                        if (root.FindToken(at).Parent?.FirstAncestorOrSelf<AttributeSyntax>()?.Parent?.Parent is { } declaration
-                            && declarations.Add(declaration)
-                            && (context.FilterSpan is not { } span || span.IntersectsWith(declaration.Span))
+                        if ((context.FilterSpan is not { } span || span.IntersectsWith(declaration.Span))
                             && !(mayHoldGeneratedCode && GeneratedCode.Contains(declaration, model, cancellationToken)))
                         {
                             CheckDeclaration(declaration, model, context.ReportDiagnostic, cancellationToken);
@@ -104,20 +105,25 @@ namespace CheckedMmap.Analyzers.Functions
                     }
                 }
 
-                if (!readsErrno)
+                // errno reads: in files that call mmap (or a wrapper), or one of mremap/mprotect/madvise by its declared names.
+                List<InvocationExpressionSyntax> calls = _names.CandidateCalls(tree, context.FilterSpan, out _, cancellationToken);
+                bool argumentRuleCalls = false;
+                foreach (string name in _renamed)
+                {
+                    argumentRuleCalls |= source.IndexOf(name, StringComparison.Ordinal) >= 0;
+                }
+
+                if ((calls.Count == 0 && !argumentRuleCalls)
+                    || (source.IndexOf(GetLastWin32Error, StringComparison.Ordinal) < 0 && source.IndexOf(GetLastPInvokeError, StringComparison.Ordinal) < 0))
                 {
                     return;
                 }
 
-                List<InvocationExpressionSyntax> calls = _names.CandidateCalls(tree, context.FilterSpan, out _, cancellationToken);
+                SyntaxNode root = tree.GetRoot(cancellationToken);
                 var seen = new HashSet<InvocationExpressionSyntax>(calls);
-                LibcText libc = LibcText.Of(tree, cancellationToken);
-                if (libc.Mentioned || libc.MentionsArgumentRuleFunction)
+                foreach (string word in LibcText.Of(tree, cancellationToken).Mentioned ? Words : Array.Empty<string>())
                 {
-                    foreach (string word in Words)
-                    {
-                        CallOccurrences.Add(root, source, word, StringComparison.OrdinalIgnoreCase, context.FilterSpan, seen, calls, cancellationToken);
-                    }
+                    CallOccurrences.Add(root, source, word, StringComparison.OrdinalIgnoreCase, context.FilterSpan, seen, calls, cancellationToken);
                 }
 
                 foreach (string name in _renamed)

@@ -20,14 +20,13 @@ namespace CheckedMmap.Analyzers.Functions
     /// <summary>
     /// MMAP011-MMAP013: the arguments of mprotect, madvise and mremap that Miri and the checked runtime reject. Each
     /// argument is evaluated as MMAP001-MMAP007 evaluate mmap's (constants, enums, properties, locals, "may" for partial
-    /// knowledge, the target OS's numbers). Files whose text names none of these functions (nor a binding of them under
-    /// another name) are never walked or bound.
+    /// knowledge, the target OS's numbers). A compilation that declares none of them and references no binding library
+    /// registers nothing (<see cref="LibcPresence"/>); otherwise each file is searched for the exact names they are
+    /// declared with, and only the calls found there are bound.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class LibcArgumentAnalyzer : DiagnosticAnalyzer
     {
-        private static readonly string[] Words = { LibcText.MremapWord, LibcText.MprotectWord, LibcText.MadviseWord };
-
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
             MprotectRule.Descriptor,
             MadviseRule.Descriptor,
@@ -51,8 +50,7 @@ namespace CheckedMmap.Analyzers.Functions
                 return;
             }
 
-            var renamed = new HashSet<string>(presence.RenamedBindings, StringComparer.Ordinal);
-            var session = new Session(context.Compilation, new TargetOsResolver(context.Options), renamed);
+            var session = new Session(context.Compilation, new TargetOsResolver(context.Options), new HashSet<string>(presence.ArgumentRuleNames, StringComparer.Ordinal));
             context.RegisterSemanticModelAction(session.AnalyzeFile);
         }
 
@@ -83,8 +81,9 @@ namespace CheckedMmap.Analyzers.Functions
                     return; // Trees built without text are not read by this analyzer.
                 }
 
+                // The exact names the compilation calls them by (declared members, the binding libraries', renamed ones).
                 string source = text.ToString();
-                if (!LibcText.Of(tree, cancellationToken).MentionsArgumentRuleFunction && !MentionsAny(source, _renamed))
+                if (!MentionsAny(source, _renamed))
                 {
                     return;
                 }
@@ -92,11 +91,6 @@ namespace CheckedMmap.Analyzers.Functions
                 SyntaxNode root = tree.GetRoot(cancellationToken);
                 var calls = new List<InvocationExpressionSyntax>();
                 var seen = new HashSet<InvocationExpressionSyntax>();
-                foreach (string word in Words)
-                {
-                    CallOccurrences.Add(root, source, word, StringComparison.OrdinalIgnoreCase, context.FilterSpan, seen, calls, cancellationToken);
-                }
-
                 foreach (string name in _renamed)
                 {
                     CallOccurrences.Add(root, source, name, StringComparison.Ordinal, context.FilterSpan, seen, calls, cancellationToken);

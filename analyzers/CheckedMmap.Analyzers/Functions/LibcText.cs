@@ -85,7 +85,7 @@ namespace CheckedMmap.Analyzers.Functions
                 SyntaxToken token = root.FindToken(at);
                 if (token.IsKind(SyntaxKind.IdentifierToken)
                     && token.Parent?.Parent is NameEqualsSyntax { Parent: AttributeArgumentSyntax { Expression: var value, Parent.Parent.Parent.Parent: { } declaration } }
-                    && (value is not LiteralExpressionSyntax literal || LibcFunctionResolver.FromName(literal.Token.ValueText) != LibcFunction.None)
+                    && (value is not LiteralExpressionSyntax literal || LibcFunctionResolver.FromName(literal.Token.ValueText) != LibcFunction.None || MmapCallResolver.IsMmapEntryPoint(literal.Token.ValueText))
                     && NameOf(declaration) is { } found)
                 {
                     names.Add(found);

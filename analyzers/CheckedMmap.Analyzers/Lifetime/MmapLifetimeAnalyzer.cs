@@ -50,19 +50,10 @@ namespace CheckedMmap.Analyzers.Lifetime
 
         private static void OnCompilationStart(CompilationStartAnalysisContext context)
         {
-            // Two case-insensitive searches per file (munmap, mremap), kept per syntax tree; nothing else is read here.
+            // A mapping can be traced only where mmap is called: only files that call mmap (or a wrapper of it) are
+            // followed, so a project's other files cost nothing more than MMAP001-MMAP007's text search.
             CandidateNames names = CandidateNames.Of(context.Compilation, context.CancellationToken);
-            bool anyMunmap = false;
-            foreach (SyntaxTree tree in context.Compilation.SyntaxTrees)
-            {
-                if (LibcText.Of(tree, context.CancellationToken).Mentioned)
-                {
-                    anyMunmap = true;
-                    break;
-                }
-            }
-
-            if (!names.AnyCandidateFile && !anyMunmap)
+            if (!names.AnyCandidateFile)
             {
                 return;
             }
@@ -102,16 +93,12 @@ namespace CheckedMmap.Analyzers.Lifetime
                 SemanticModel model = context.SemanticModel;
                 CancellationToken cancellationToken = context.CancellationToken;
                 List<InvocationExpressionSyntax> calls = _names.CandidateCalls(model.SyntaxTree, context.FilterSpan, out bool mayHoldGeneratedCode, cancellationToken);
-                bool mentioned = LibcText.Of(model.SyntaxTree, cancellationToken).Mentioned;
-                if (mentioned || (calls.Count > 0 && _renamedMunmaps.Length > 0))
-                {
-                    AddMunmapCalls(model.SyntaxTree, context.FilterSpan, mentioned, _renamedMunmaps, calls, cancellationToken);
-                }
-
                 if (calls.Count == 0)
                 {
                     return;
                 }
+
+                AddMunmapCalls(model.SyntaxTree, context.FilterSpan, LibcText.Of(model.SyntaxTree, cancellationToken).Mentioned, _renamedMunmaps, calls, cancellationToken);
 
                 // The bodies worth a flow analysis: those with a real mmap or munmap call.
                 var bodies = new Dictionary<SyntaxNode, IOperation>();
