@@ -9,18 +9,14 @@ using Microsoft.CodeAnalysis.Text;
 namespace CheckedMmap.Analyzers.Functions
 {
     /// <summary>
-    /// Where a compilation can declare or reach munmap, mremap, mprotect and madvise, decided without a case-insensitive
-    /// read of every file (each such read of a large project costs milliseconds): the member names of the compilation's
-    /// declaration table (only the few whose names match are then bound to symbols), the binding libraries among its
-    /// references, and, for bindings renamed through <c>EntryPoint = "munmap"</c>, one ordinal search per file for a
-    /// string literal that starts with <c>"m</c>. Computed once per compilation.
+    /// Where a compilation can declare or reach munmap, mremap, mprotect and madvise, decided without reading every file
+    /// (each extra read of a large project's text costs milliseconds): the usual spellings of their names looked up in the
+    /// compilation's declaration table (only matching declarations are bound to symbols), the binding libraries among its
+    /// references, and bindings renamed through <c>EntryPoint</c> in the files that name mmap. Computed once per compilation.
     /// </summary>
     internal sealed class LibcPresence
     {
-        private const string QuotedM = "\"m";
-
         private static readonly ConditionalWeakTable<Compilation, LibcPresence> ByCompilation = new ConditionalWeakTable<Compilation, LibcPresence>();
-        private static readonly string[] QuotedNames = { "\"munmap\"", "\"mremap\"", "\"mprotect\"", "\"madvise\"", "\"mmap\"", "\"mmap64\"" };
 
         private LibcPresence(bool argumentRuleFunctions, string[] argumentRuleNames, string[] renamed, List<IMethodSymbol> declaredBindings)
         {
@@ -47,23 +43,15 @@ namespace CheckedMmap.Analyzers.Functions
 
         private static LibcPresence Compute(Compilation compilation, CancellationToken cancellationToken)
         {
-            // The declaration table's names (no symbol is created), then symbols for the few matching names only.
+            // Exact spellings are hash look-ups in the declaration table: no name is enumerated, no file is read.
             var names = new HashSet<string>(StringComparer.Ordinal);
-            compilation.ContainsSymbolsWithName(
-                name =>
+            foreach (string name in Spellings)
+            {
+                if (compilation.ContainsSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
                 {
-                    if (IsLibcName(name))
-                    {
-                        lock (names)
-                        {
-                            names.Add(name);
-                        }
-                    }
-
-                    return false;
-                },
-                SymbolFilter.Member,
-                cancellationToken);
+                    names.Add(name);
+                }
+            }
 
             bool argumentRules = false;
             var argumentRuleNames = new HashSet<string>(StringComparer.Ordinal);
@@ -85,30 +73,36 @@ namespace CheckedMmap.Analyzers.Functions
                 }
             }
 
-            var renamed = new HashSet<string>(StringComparer.Ordinal);
-            var renamingTrees = new List<SyntaxTree>();
-            foreach (SyntaxTree tree in compilation.SyntaxTrees)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (!tree.TryGetText(out SourceText? text) || QuotesALibcName(text.ToString()))
-                {
-                    LibcText facts = LibcText.Of(tree, cancellationToken);
-                    if (facts.RenamedBindings.Length > 0)
-                    {
-                        renamingTrees.Add(tree);
-                        renamed.UnionWith(facts.RenamedBindings);
-                        argumentRules |= facts.MentionsArgumentRuleFunction;
-                    }
-                }
-            }
-
-            argumentRuleNames.UnionWith(renamed);
             var methods = new List<IMethodSymbol>();
             foreach (string name in names)
             {
                 AddMethods(compilation, name, methods, cancellationToken);
             }
 
+            // Renamed bindings: declared with EntryPoint in the files that name mmap or declare one of the bindings by its
+            // own name (a project's interop file).
+            var interopTrees = new HashSet<SyntaxTree>(CandidateNames.Of(compilation, cancellationToken).CandidateTrees);
+            foreach (IMethodSymbol method in methods)
+            {
+                foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
+                {
+                    interopTrees.Add(reference.SyntaxTree);
+                }
+            }
+
+            var renamed = new HashSet<string>(StringComparer.Ordinal);
+            foreach (SyntaxTree tree in interopTrees)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                LibcText facts = LibcText.Of(tree, cancellationToken);
+                if (facts.RenamedBindings.Length > 0)
+                {
+                    renamed.UnionWith(facts.RenamedBindings);
+                    argumentRules |= facts.MentionsArgumentRuleFunction;
+                }
+            }
+
+            argumentRuleNames.UnionWith(renamed);
             foreach (string name in renamed)
             {
                 if (!names.Contains(name))
@@ -120,6 +114,16 @@ namespace CheckedMmap.Analyzers.Functions
             return new LibcPresence(argumentRules, new List<string>(argumentRuleNames).ToArray(), new List<string>(renamed).ToArray(), methods);
         }
 
+        /// <summary>How real code spells the bindings' names (any other spelling is found only through EntryPoint).</summary>
+        private static readonly string[] Spellings =
+        {
+            "mmap", "mmap64", "Mmap", "MMap", "Mmap64", "MMap64",
+            "munmap", "Munmap", "MUnmap", "MunMap",
+            "mremap", "Mremap", "MRemap",
+            "mprotect", "Mprotect", "MProtect",
+            "madvise", "Madvise", "MAdvise",
+        };
+
         private static void AddMethods(Compilation compilation, string name, List<IMethodSymbol> methods, CancellationToken cancellationToken)
         {
             foreach (ISymbol symbol in compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
@@ -130,26 +134,6 @@ namespace CheckedMmap.Analyzers.Functions
                 }
             }
         }
-
-        /// <summary>A string literal naming one of the functions ("munmap", "mprotect"…): only such files can rename a binding of them.</summary>
-        private static bool QuotesALibcName(string source)
-        {
-            for (int at = source.IndexOf(QuotedM, StringComparison.Ordinal); at >= 0; at = source.IndexOf(QuotedM, at + 1, StringComparison.Ordinal))
-            {
-                foreach (string quoted in QuotedNames)
-                {
-                    if (string.CompareOrdinal(source, at, quoted, 0, quoted.Length) == 0)
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
-        }
-
-        private static bool IsLibcName(string name) =>
-            MmapCallResolver.MayBeMmapName(name) || Contains(name, LibcText.Word) || IsArgumentRuleName(name);
 
         private static bool IsArgumentRuleName(string name) =>
             Contains(name, LibcText.MremapWord) || Contains(name, LibcText.MprotectWord) || Contains(name, LibcText.MadviseWord);
