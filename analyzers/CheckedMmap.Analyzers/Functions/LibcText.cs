@@ -14,8 +14,9 @@ namespace CheckedMmap.Analyzers.Functions
     /// <summary>
     /// What one file's text says about munmap, mremap, mprotect and madvise, read once per syntax tree: which of their
     /// names it spells (any case), the names of the bindings it declares under another name (<c>[DllImport("libc",
-    /// EntryPoint = "munmap")] static extern int Unmap(...)</c>, from each "EntryPoint" of the text) and of the methods
-    /// that call munmap (one-level wrappers, from each call's text occurrence), all found without walking the file.
+    /// EntryPoint = "munmap")] static extern int Unmap(...)</c>, from each "EntryPoint" of the text), found without
+    /// walking the file. (munmap's wrappers are recognised at their calls: a source method declared in a file that says
+    /// munmap.)
     /// </summary>
     internal sealed class LibcText
     {
@@ -57,7 +58,7 @@ namespace CheckedMmap.Analyzers.Functions
             }
         }
 
-        /// <summary>Names without "munmap" that may be munmap: renamed bindings declared here, and methods here that call munmap (wrappers).</summary>
+        /// <summary>Bindings declared here under another name (<c>EntryPoint = "munmap"</c> on a method named otherwise).</summary>
         public string[] RenamedBindings { get; }
 
         public static LibcText Of(SyntaxTree tree, CancellationToken cancellationToken) =>
@@ -73,14 +74,14 @@ namespace CheckedMmap.Analyzers.Functions
             string source = text.ToString();
             bool munmap = Says(source, Word), mremap = Says(source, MremapWord);
             bool entryPoints = source.IndexOf(EntryPointText, StringComparison.Ordinal) >= 0;
-            if (!munmap && !entryPoints)
+            if (!entryPoints)
             {
-                return new LibcText(mremap, mremap, source, Array.Empty<string>());
+                return new LibcText(munmap || mremap, mremap, source, Array.Empty<string>());
             }
 
             SyntaxNode root = tree.GetRoot(cancellationToken);
             var names = new List<string>();
-            for (int at = entryPoints ? source.IndexOf(EntryPointText, StringComparison.Ordinal) : -1; at >= 0; at = source.IndexOf(EntryPointText, at + EntryPointText.Length, StringComparison.Ordinal))
+            for (int at = source.IndexOf(EntryPointText, StringComparison.Ordinal); at >= 0; at = source.IndexOf(EntryPointText, at + EntryPointText.Length, StringComparison.Ordinal))
             {
                 SyntaxToken token = root.FindToken(at);
                 if (token.IsKind(SyntaxKind.IdentifierToken)
@@ -89,26 +90,6 @@ namespace CheckedMmap.Analyzers.Functions
                     && NameOf(declaration) is { } found)
                 {
                     names.Add(found);
-                }
-            }
-
-            // One-level wrappers: the methods of this file that call munmap or one of its renamed bindings.
-            var wrappers = new List<string>();
-            if (munmap)
-            {
-                AddEnclosingMethods(root, source, Word, StringComparison.OrdinalIgnoreCase, wrappers, cancellationToken);
-            }
-
-            foreach (string renamed in names)
-            {
-                AddEnclosingMethods(root, source, renamed, StringComparison.Ordinal, wrappers, cancellationToken);
-            }
-
-            foreach (string wrapper in wrappers)
-            {
-                if (!names.Contains(wrapper))
-                {
-                    names.Add(wrapper);
                 }
             }
 
@@ -127,26 +108,6 @@ namespace CheckedMmap.Analyzers.Functions
                 _ => default,
             };
             return name.ValueText is { Length: > 0 } found && !MunmapResolver.MayBeMunmapName(found) && !MmapCallResolver.MayBeMmapName(found) && LibcFunctionResolver.FromName(found) == LibcFunction.None ? found : null;
-        }
-
-        private static void AddEnclosingMethods(SyntaxNode root, string source, string needle, StringComparison comparison, List<string> names, CancellationToken cancellationToken)
-        {
-            for (int at = source.IndexOf(needle, comparison); at >= 0; at = source.IndexOf(needle, at + needle.Length, comparison))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                SyntaxToken token = root.FindToken(at);
-                if (!token.IsKind(SyntaxKind.IdentifierToken) || token.Parent is not SimpleNameSyntax invoked
-                    || invoked.FirstAncestorOrSelf<InvocationExpressionSyntax>() is null)
-                {
-                    continue;
-                }
-
-                SyntaxNode? declaration = invoked.FirstAncestorOrSelf<SyntaxNode>(n => n is MethodDeclarationSyntax or LocalFunctionStatementSyntax);
-                if (declaration is not null && NameOf(declaration) is { } name && !names.Contains(name))
-                {
-                    names.Add(name);
-                }
-            }
         }
     }
 }
