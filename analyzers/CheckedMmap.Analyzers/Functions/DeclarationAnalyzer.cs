@@ -23,6 +23,7 @@ namespace CheckedMmap.Analyzers.Functions
     public sealed class DeclarationAnalyzer : DiagnosticAnalyzer
     {
         private const string GetLastWin32Error = "GetLastWin32Error";
+        private const string ImportText = "Import";
         private const string GetLastPInvokeError = "GetLastPInvokeError";
 
         private static readonly string[] Words = { LibcText.Word, LibcText.MremapWord, LibcText.MprotectWord, LibcText.MadviseWord };
@@ -40,26 +41,12 @@ namespace CheckedMmap.Analyzers.Functions
         {
             CandidateNames names = CandidateNames.Of(context.Compilation, context.CancellationToken);
             LibcPresence presence = LibcPresence.Of(context.Compilation, context.CancellationToken);
-            if (!names.AnyCandidateFile && presence.DeclaredMethods.Count == 0 && !presence.MayCallArgumentRuleFunctions)
+            if (presence.InteropTrees.Count == 0)
             {
                 return;
             }
 
-            var declarations = new Dictionary<SyntaxTree, List<SyntaxNode>>();
-            foreach (IMethodSymbol method in presence.DeclaredMethods)
-            {
-                foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
-                {
-                    if (!declarations.TryGetValue(reference.SyntaxTree, out List<SyntaxNode>? list))
-                    {
-                        declarations[reference.SyntaxTree] = list = new List<SyntaxNode>();
-                    }
-
-                    list.Add(reference.GetSyntax(context.CancellationToken));
-                }
-            }
-
-            var session = new Session(context.Compilation, names, presence.ArgumentRuleNames, declarations);
+            var session = new Session(context.Compilation, names, presence.ArgumentRuleNames, presence.InteropTrees);
             context.RegisterSemanticModelAction(session.AnalyzeFile);
         }
 
@@ -70,11 +57,11 @@ namespace CheckedMmap.Analyzers.Functions
             private readonly LibcFunctionResolver _functions;
             private readonly string[] _renamed;
 
-            private readonly Dictionary<SyntaxTree, List<SyntaxNode>> _declarations;
+            private readonly HashSet<SyntaxTree> _interopTrees;
 
-            public Session(Compilation compilation, CandidateNames names, string[] argumentRuleNames, Dictionary<SyntaxTree, List<SyntaxNode>> declarations)
+            public Session(Compilation compilation, CandidateNames names, string[] argumentRuleNames, HashSet<SyntaxTree> interopTrees)
             {
-                _declarations = declarations;
+                _interopTrees = interopTrees;
                 _names = names;
                 _mmaps = new MmapCallResolver(compilation);
                 _functions = new LibcFunctionResolver(_mmaps.Known);
@@ -93,11 +80,17 @@ namespace CheckedMmap.Analyzers.Functions
 
                 string source = text.ToString();
                 bool mayHoldGeneratedCode = source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
-                if (_declarations.TryGetValue(tree, out List<SyntaxNode>? declared))
+                if (_interopTrees.Contains(tree))
                 {
-                    foreach (SyntaxNode declaration in declared)
+                    // Declarations carry an import attribute: found from the text's "Import" occurrences, not by a walk.
+                    SyntaxNode attributesRoot = tree.GetRoot(cancellationToken);
+                    var declarations = new HashSet<SyntaxNode>();
+                    for (int at = source.IndexOf(ImportText, StringComparison.Ordinal); at >= 0; at = source.IndexOf(ImportText, at + ImportText.Length, StringComparison.Ordinal))
                     {
-                        if ((context.FilterSpan is not { } span || span.IntersectsWith(declaration.Span))
+                        if (attributesRoot.FindToken(at).Parent?.FirstAncestorOrSelf<AttributeSyntax>()?.Parent?.Parent is { } declaration
+                            && declaration is MethodDeclarationSyntax or LocalFunctionStatementSyntax
+                            && declarations.Add(declaration)
+                            && (context.FilterSpan is not { } span || span.IntersectsWith(declaration.Span))
                             && !(mayHoldGeneratedCode && GeneratedCode.Contains(declaration, model, cancellationToken)))
                         {
                             CheckDeclaration(declaration, model, context.ReportDiagnostic, cancellationToken);

@@ -18,12 +18,12 @@ namespace CheckedMmap.Analyzers.Functions
     {
         private static readonly ConditionalWeakTable<Compilation, LibcPresence> ByCompilation = new ConditionalWeakTable<Compilation, LibcPresence>();
 
-        private LibcPresence(bool argumentRuleFunctions, string[] argumentRuleNames, string[] renamed, List<IMethodSymbol> declaredBindings)
+        private LibcPresence(bool argumentRuleFunctions, string[] argumentRuleNames, string[] renamed, HashSet<SyntaxTree> interopTrees)
         {
             MayCallArgumentRuleFunctions = argumentRuleFunctions;
             ArgumentRuleNames = argumentRuleNames;
             RenamedBindings = renamed;
-            DeclaredMethods = declaredBindings;
+            InteropTrees = interopTrees;
         }
 
         /// <summary>Whether mremap, mprotect or madvise can be called at all: declared in source, renamed, or from a binding library.</summary>
@@ -35,8 +35,8 @@ namespace CheckedMmap.Analyzers.Functions
         /// <summary>Names of bindings declared under another name (and of munmap's wrappers in their files).</summary>
         public string[] RenamedBindings { get; }
 
-        /// <summary>Source methods whose name is mmap-like or one of the four functions', and those renamed through EntryPoint.</summary>
-        public List<IMethodSymbol> DeclaredMethods { get; }
+        /// <summary>The files that name mmap or declare mremap/mprotect/madvise by name: where bindings are declared.</summary>
+        public HashSet<SyntaxTree> InteropTrees { get; }
 
         public static LibcPresence Of(Compilation compilation, CancellationToken cancellationToken) =>
             ByCompilation.GetOrCompute(compilation, cancellationToken, (c, token) => Compute(c, token));
@@ -73,20 +73,18 @@ namespace CheckedMmap.Analyzers.Functions
                 }
             }
 
-            var methods = new List<IMethodSymbol>();
-            foreach (string name in names)
-            {
-                AddMethods(compilation, name, methods, cancellationToken);
-            }
-
-            // Renamed bindings: declared with EntryPoint in the files that name mmap or declare one of the bindings by its
-            // own name (a project's interop file).
+            // The interop files: those that name mmap, and those that declare mremap/mprotect/madvise by their own names
+            // (symbols are created for these few names only: binding every mmap/munmap declaration of a large project
+            // costs milliseconds).
             var interopTrees = new HashSet<SyntaxTree>(CandidateNames.Of(compilation, cancellationToken).CandidateTrees);
-            foreach (IMethodSymbol method in methods)
+            foreach (string name in argumentRuleNames)
             {
-                foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
+                foreach (ISymbol symbol in compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
                 {
-                    interopTrees.Add(reference.SyntaxTree);
+                    foreach (SyntaxReference reference in symbol.DeclaringSyntaxReferences)
+                    {
+                        interopTrees.Add(reference.SyntaxTree);
+                    }
                 }
             }
 
@@ -103,15 +101,7 @@ namespace CheckedMmap.Analyzers.Functions
             }
 
             argumentRuleNames.UnionWith(renamed);
-            foreach (string name in renamed)
-            {
-                if (!names.Contains(name))
-                {
-                    AddMethods(compilation, name, methods, cancellationToken);
-                }
-            }
-
-            return new LibcPresence(argumentRules, new List<string>(argumentRuleNames).ToArray(), new List<string>(renamed).ToArray(), methods);
+            return new LibcPresence(argumentRules, new List<string>(argumentRuleNames).ToArray(), new List<string>(renamed).ToArray(), interopTrees);
         }
 
         /// <summary>How real code spells the bindings' names (any other spelling is found only through EntryPoint).</summary>
@@ -123,17 +113,6 @@ namespace CheckedMmap.Analyzers.Functions
             "mprotect", "Mprotect", "MProtect",
             "madvise", "Madvise", "MAdvise",
         };
-
-        private static void AddMethods(Compilation compilation, string name, List<IMethodSymbol> methods, CancellationToken cancellationToken)
-        {
-            foreach (ISymbol symbol in compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
-            {
-                if (symbol is IMethodSymbol method && (method.IsExtern || method.IsPartialDefinition))
-                {
-                    methods.Add(method);
-                }
-            }
-        }
 
         private static bool IsArgumentRuleName(string name) =>
             Contains(name, LibcText.MremapWord) || Contains(name, LibcText.MprotectWord) || Contains(name, LibcText.MadviseWord);
