@@ -23,6 +23,7 @@ public class LibcPresenceTests
                     [DllImport("libc")] public static extern int mprotect(IntPtr a, UIntPtr l, int p);
                     [DllImport("libc", EntryPoint = "madvise")] public static extern int Advise(IntPtr a, UIntPtr l, int p);
                     [DllImport("libc")] public static extern int munmap(IntPtr a, UIntPtr l);
+                    [DllImport("libc")] public static extern IntPtr mmap(IntPtr a, UIntPtr l, int p, int f, int fd, IntPtr o);
                 }
                 """),
             CSharpSyntaxTree.ParseText("""

@@ -22,6 +22,10 @@ public class MMAP011To013ArgumentRuleTests
             public const int MADV_NORMAL = 0, MADV_RANDOM = 1, MADV_SEQUENTIAL = 2, MADV_WILLNEED = 3, MADV_DONTNEED = 4, MADV_FREE = 8;
             public const int MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
 
+            // A project's interop file declares mmap too: that is where the other bindings are looked for.
+            [DllImport("libc", SetLastError = true)]
+            public static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
+
             [DllImport("libc", SetLastError = true)]
             public static extern int mprotect(IntPtr addr, UIntPtr len, int prot);
 
@@ -204,6 +208,7 @@ public class MremapMayMoveCodeFixTests
         static class Native
         {
             public const int MREMAP_MAYMOVE = 1, MREMAP_DONTUNMAP = 4;
+            [DllImport("libc")] public static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
             [DllImport("libc")] public static extern IntPtr mremap(IntPtr oldAddress, UIntPtr oldSize, UIntPtr newSize, int flags);
         }
 
@@ -233,6 +238,7 @@ public class MremapMayMoveCodeFixTests
         static class Native
         {
             public const int MREMAP_MAYMOVE = 1, MREMAP_DONTUNMAP = 4;
+            [DllImport("libc")] public static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
             [DllImport("libc")] public static extern IntPtr mremap(IntPtr oldAddress, UIntPtr oldSize, UIntPtr newSize, int flags);
         }
 

@@ -81,19 +81,20 @@ namespace CheckedMmap.Analyzers.Functions
                     return; // Trees built without text are not read by this analyzer.
                 }
 
-                // The exact names the compilation calls them by (declared members, the binding libraries', renamed ones).
+                // The three names in any case, and the renamed bindings by their exact names.
                 string source = text.ToString();
-                if (!MentionsAny(source, _renamed))
-                {
-                    return;
-                }
-
                 SyntaxNode root = tree.GetRoot(cancellationToken);
                 var calls = new List<InvocationExpressionSyntax>();
                 var seen = new HashSet<InvocationExpressionSyntax>();
                 foreach (string name in _renamed)
                 {
-                    CallOccurrences.Add(root, source, name, StringComparison.Ordinal, context.FilterSpan, seen, calls, cancellationToken);
+                    bool word = name is LibcText.MremapWord or LibcText.MprotectWord or LibcText.MadviseWord;
+                    CallOccurrences.Add(root, source, name, word ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal, context.FilterSpan, seen, calls, cancellationToken);
+                }
+
+                if (calls.Count == 0)
+                {
+                    return;
                 }
 
                 bool mayHoldGeneratedCode = source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;

@@ -10,9 +10,9 @@ namespace CheckedMmap.Analyzers.Functions
 {
     /// <summary>
     /// Where a compilation can declare or reach munmap, mremap, mprotect and madvise, decided without reading every file
-    /// (each extra read of a large project's text costs milliseconds): the usual spellings of their names looked up in the
-    /// compilation's declaration table (only matching declarations are bound to symbols), the binding libraries among its
-    /// references, and bindings renamed through <c>EntryPoint</c> in the files that name mmap. Computed once per compilation.
+    /// (each extra read of a large project's text costs milliseconds): the binding libraries among its references, and the
+    /// project's interop files, those that name mmap, with the bindings (renamed ones included) they declare. Computed
+    /// once per compilation.
     /// </summary>
     internal sealed class LibcPresence
     {
@@ -32,10 +32,10 @@ namespace CheckedMmap.Analyzers.Functions
         /// <summary>The exact names calls of mremap/mprotect/madvise are spelled with: declared members and the binding libraries' names.</summary>
         public string[] ArgumentRuleNames { get; }
 
-        /// <summary>Names of bindings declared under another name (and of munmap's wrappers in their files).</summary>
+        /// <summary>Names of bindings declared under another name in the interop files.</summary>
         public string[] RenamedBindings { get; }
 
-        /// <summary>The files that name mmap or declare mremap/mprotect/madvise by name: where bindings are declared.</summary>
+        /// <summary>The files that name mmap: where a project's bindings are declared.</summary>
         public HashSet<SyntaxTree> InteropTrees { get; }
 
         public static LibcPresence Of(Compilation compilation, CancellationToken cancellationToken) =>
@@ -43,76 +43,29 @@ namespace CheckedMmap.Analyzers.Functions
 
         private static LibcPresence Compute(Compilation compilation, CancellationToken cancellationToken)
         {
-            // Exact spellings are hash look-ups in the declaration table: no name is enumerated, no file is read.
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            foreach (string name in Spellings)
-            {
-                if (compilation.ContainsSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
-                {
-                    names.Add(name);
-                }
-            }
-
+            // The interop files are those that name mmap (MMAP001-MMAP007's candidate files, already known): bindings and
+            // renamed bindings of the other functions are looked for there. The declaration table is not asked: its first
+            // name look-up in a compilation costs milliseconds.
             bool argumentRules = false;
-            var argumentRuleNames = new HashSet<string>(StringComparer.Ordinal);
-            foreach (string name in names)
-            {
-                if (IsArgumentRuleName(name))
-                {
-                    argumentRules = true;
-                    argumentRuleNames.Add(name);
-                }
-            }
-
+            var argumentRuleNames = new HashSet<string>(StringComparer.Ordinal) { LibcText.MremapWord, LibcText.MprotectWord, LibcText.MadviseWord };
             foreach (AssemblyIdentity identity in compilation.ReferencedAssemblyNames)
             {
-                if (identity.Name.StartsWith("Mono.Posix", StringComparison.Ordinal) || identity.Name == "Tmds.LibC" || identity.Name == "CheckedMmap")
-                {
-                    argumentRules = true;
-                    argumentRuleNames.UnionWith(new[] { LibcText.MremapWord, LibcText.MprotectWord, LibcText.MadviseWord });
-                }
+                argumentRules |= identity.Name.StartsWith("Mono.Posix", StringComparison.Ordinal) || identity.Name == "Tmds.LibC" || identity.Name == "CheckedMmap";
             }
 
-            // The interop files: those that name mmap, and those that declare mremap/mprotect/madvise by their own names
-            // (symbols are created for these few names only: binding every mmap/munmap declaration of a large project
-            // costs milliseconds).
             var interopTrees = new HashSet<SyntaxTree>(CandidateNames.Of(compilation, cancellationToken).CandidateTrees);
-            foreach (string name in argumentRuleNames)
-            {
-                foreach (ISymbol symbol in compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
-                {
-                    foreach (SyntaxReference reference in symbol.DeclaringSyntaxReferences)
-                    {
-                        interopTrees.Add(reference.SyntaxTree);
-                    }
-                }
-            }
-
             var renamed = new HashSet<string>(StringComparer.Ordinal);
             foreach (SyntaxTree tree in interopTrees)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 LibcText facts = LibcText.Of(tree, cancellationToken);
-                if (facts.RenamedBindings.Length > 0)
-                {
-                    renamed.UnionWith(facts.RenamedBindings);
-                    argumentRules |= facts.MentionsArgumentRuleFunction;
-                }
+                renamed.UnionWith(facts.RenamedBindings);
+                argumentRules |= facts.MentionsArgumentRuleFunction;
             }
 
             argumentRuleNames.UnionWith(renamed);
             return new LibcPresence(argumentRules, new List<string>(argumentRuleNames).ToArray(), new List<string>(renamed).ToArray(), interopTrees);
         }
-
-        /// <summary>How real code spells the bindings' names (any other spelling is found only through EntryPoint).</summary>
-        private static readonly string[] Spellings =
-        {
-            "mmap", "mmap64", "Mmap", "MMap", "Mmap64", "MMap64",
-            "munmap", "Munmap", "MUnmap", "MunMap",
-            "mremap", "Mremap", "MRemap",
-            "mprotect", "Mprotect", "MProtect",
-            "madvise", "Madvise", "MAdvise",
-        };
 
         private static bool IsArgumentRuleName(string name) =>
             Contains(name, LibcText.MremapWord) || Contains(name, LibcText.MprotectWord) || Contains(name, LibcText.MadviseWord);
