@@ -51,6 +51,9 @@ namespace CheckedMmap.Analyzers.Binding
         /// <summary>False when no file can call mmap: then the analyzer registers nothing and binds nothing.</summary>
         public bool AnyCandidateFile => _candidateTrees.Count > 0;
 
+        /// <summary>The files whose text can call mmap (the others are never searched).</summary>
+        public IEnumerable<SyntaxTree> CandidateTrees => _candidateTrees.Keys;
+
         /// <summary>Whether a call through a method of this name, in a file with these local names, may be mmap or a wrapper of it (its symbol decides).</summary>
         private bool Accepts(string name, HashSet<string> locals) => CallNames.MayBeMmapName(name) || _all.Contains(name) || locals.Contains(name);
 

@@ -105,7 +105,7 @@ namespace CheckedMmap.Analyzers.Binding
         }
 
         /// <summary>The native symbol: DllImport's EntryPoint, LibraryImport/GeneratedDllImport's EntryPoint, else the method name.</summary>
-        private static string? GetEntryPoint(IMethodSymbol method)
+        internal static string? GetEntryPoint(IMethodSymbol method)
         {
             DllImportData? dllImport = method.GetDllImportData();
             if (dllImport is not null)

@@ -54,6 +54,26 @@ namespace CheckedMmap.Analyzers.Values
                 }
             }
 
+            // madvise advice and mremap flags (MMAP012, MMAP013).
+            if (table.TryGetAdvice(name, out int advice))
+            {
+                value = advice;
+                return true;
+            }
+
+            switch (name)
+            {
+                case "MREMAP_MAYMOVE":
+                    value = MmapConstants.MREMAP_MAYMOVE;
+                    return true;
+                case "MREMAP_FIXED":
+                    value = MmapConstants.MREMAP_FIXED;
+                    return true;
+                case "MREMAP_DONTUNMAP":
+                    value = MmapConstants.MREMAP_DONTUNMAP;
+                    return true;
+            }
+
             if (table.Target != TargetOS.Linux)
             {
                 return false;

@@ -25,6 +25,7 @@ namespace CheckedMmap.Contract
         public const string EinvalPrivateShared = "exactly one of MAP_PRIVATE and MAP_SHARED must be set";
         public const string EinvalZeroLength = "the length is 0";
         public const string EinvalLengthOverflow = "the length cannot be rounded up to a multiple of the page size without exceeding isize::MAX";
+        public const string EinvalMremapWithoutMayMove = "mremap without MREMAP_MAYMOVE fails with EINVAL under Miri and CheckedMmap, even when shrinking (a mapping is never resized in place)";
 
         // ---- Undefined Behavior (Miri stops; CheckedMmap throws UndefinedBehaviorException) ----
         public const string NullPointer = "pointer not dereferenceable: pointer must point to some allocation, but got null pointer";

@@ -53,6 +53,13 @@ namespace CheckedMmap.Contract
         public const string Flags = "MMAP005";
         public const string Offset = "MMAP006";
         public const string AlwaysEinval = "MMAP007";
+        public const string WholeMappingMunmap = "MMAP008";
+        public const string FailureCheck = "MMAP009";
+        public const string Declaration = "MMAP010";
+        public const string Mprotect = "MMAP011";
+        public const string Madvise = "MMAP012";
+        public const string Mremap = "MMAP013";
+        public const string EscapesCheckedRuntime = "MMAP014";
     }
 
     /// <summary>One row of the table: a check, what failing it does, its text and its compile-time rule.</summary>
@@ -215,6 +222,13 @@ namespace CheckedMmap.Contract
         public static bool HasAnonymous(int flags, MmapConstants target) => (flags & target.MapAnonymous) != 0;
 
         // ---- mremap / mprotect / madvise ----
+
+        /// <summary>mremap's flags as Miri accepts them: MREMAP_MAYMOVE, without MREMAP_FIXED or MREMAP_DONTUNMAP.</summary>
+        public static bool HasMayMove(int flags) => (flags & MmapConstants.MREMAP_MAYMOVE) != 0;
+
+        public static bool HasMremapFixed(int flags) => (flags & MmapConstants.MREMAP_FIXED) != 0;
+
+        public static bool HasMremapDontUnmap(int flags) => (flags & MmapConstants.MREMAP_DONTUNMAP) != 0;
 
         public static bool IsSupportedAdvice(int advice) =>
             advice == MmapConstants.MADV_NORMAL || advice == MmapConstants.MADV_RANDOM ||

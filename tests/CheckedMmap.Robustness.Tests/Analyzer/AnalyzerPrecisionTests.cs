@@ -25,7 +25,11 @@ public sealed class AnalyzerPrecisionTests(ITestOutputHelper output)
     {
         // The checker's own host layer reserves PROT_NONE address space (MMAP004) with MAP_NORESERVE (MMAP005) and
         // commits/quarantines in place with MAP_FIXED (MMAP001): that is how guard pages and the quarantine work.
-        ["runtime/CheckedMmap/Host/HostMemory.cs"] = (["MMAP001", "MMAP004", "MMAP005"], [], "guard pages and quarantine need PROT_NONE, MAP_FIXED, MAP_NORESERVE"),
+        // It also turns pages inaccessible with mprotect(PROT_NONE) (MMAP011) and moves quarantined pages with
+        // mremap(MAYMOVE|FIXED|DONTUNMAP) (MMAP013).
+        ["runtime/CheckedMmap/Host/HostMemory.cs"] = (["MMAP001", "MMAP004", "MMAP005", "MMAP011", "MMAP013"], [], "guard pages and quarantine need PROT_NONE, MAP_FIXED, MAP_NORESERVE, mprotect(PROT_NONE), mremap in place"),
+        // The fault reporter writes a small native signal handler and makes its page executable (MMAP011).
+        ["runtime/CheckedMmap/Host/FaultReporter.cs"] = (["MMAP011"], [], "a native SIGSEGV handler needs an executable page"),
         // The sample allocator's options add MAP_POPULATE / MAP_NORESERVE on a branch: the README's demo shows this
         // "may" warning (MMAP005) on purpose, so this file must keep getting it.
         ["samples/Allocators/Arena.cs"] = (["MMAP005"], ["MMAP005"], "the sample's deliberate MMAP005 (MAP_POPULATE/MAP_NORESERVE options)"),

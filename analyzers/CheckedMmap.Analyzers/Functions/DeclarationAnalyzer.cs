@@ -1,0 +1,334 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using CheckedMmap.Analyzers.Binding;
+using CheckedMmap.Analyzers.Lifetime;
+using CheckedMmap.Analyzers.Rules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
+
+namespace CheckedMmap.Analyzers.Functions
+{
+    /// <summary>
+    /// MMAP010: libc bindings of mmap/mmap64, munmap, mprotect, madvise and mremap declared in source unlike libc's
+    /// prototypes, and errno read after calling a binding declared without SetLastError. Only files whose text names one
+    /// of these functions are read; in them, declarations are found from the text of their import attributes.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class DeclarationAnalyzer : DiagnosticAnalyzer
+    {
+        private const string GetLastWin32Error = "GetLastWin32Error";
+        private const string ImportText = "Import";
+        private const string GetLastPInvokeError = "GetLastPInvokeError";
+
+        private static readonly string[] Words = { LibcText.Word, LibcText.MremapWord, LibcText.MprotectWord, LibcText.MadviseWord };
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DeclarationRule.Type, DeclarationRule.LastError);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
+            context.RegisterCompilationStartAction(OnCompilationStart);
+        }
+
+        private static void OnCompilationStart(CompilationStartAnalysisContext context)
+        {
+            CandidateNames names = CandidateNames.Of(context.Compilation, context.CancellationToken);
+            LibcPresence presence = LibcPresence.Of(context.Compilation, context.CancellationToken);
+            if (presence.InteropTrees.Count == 0)
+            {
+                return;
+            }
+
+            var session = new Session(context.Compilation, names, presence.ArgumentRuleNames, presence.InteropTrees);
+            context.RegisterSemanticModelAction(session.AnalyzeFile);
+        }
+
+        private sealed class Session
+        {
+            private readonly CandidateNames _names;
+            private readonly MmapCallResolver _mmaps;
+            private readonly LibcFunctionResolver _functions;
+            private readonly string[] _renamed;
+
+            private readonly HashSet<SyntaxTree> _interopTrees;
+
+            public Session(Compilation compilation, CandidateNames names, string[] argumentRuleNames, HashSet<SyntaxTree> interopTrees)
+            {
+                _interopTrees = interopTrees;
+                _names = names;
+                _mmaps = new MmapCallResolver(compilation);
+                _functions = new LibcFunctionResolver(_mmaps.Known);
+                _renamed = argumentRuleNames;
+            }
+
+            public void AnalyzeFile(SemanticModelAnalysisContext context)
+            {
+                SemanticModel model = context.SemanticModel;
+                SyntaxTree tree = model.SyntaxTree;
+                CancellationToken cancellationToken = context.CancellationToken;
+                if (!tree.TryGetText(out SourceText? text))
+                {
+                    return;
+                }
+
+                string source = text.ToString();
+                bool mayHoldGeneratedCode = source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
+                if (_interopTrees.Contains(tree))
+                {
+                    // Declarations carry an import attribute: found from the text's "Import" occurrences, not by a walk.
+                    SyntaxNode attributesRoot = tree.GetRoot(cancellationToken);
+                    var declarations = new HashSet<SyntaxNode>();
+                    for (int at = source.IndexOf(ImportText, StringComparison.Ordinal); at >= 0; at = source.IndexOf(ImportText, at + ImportText.Length, StringComparison.Ordinal))
+                    {
+                        if (attributesRoot.FindToken(at).Parent?.FirstAncestorOrSelf<AttributeSyntax>()?.Parent?.Parent is { } declaration
+                            && declaration is MethodDeclarationSyntax or LocalFunctionStatementSyntax
+                            && declarations.Add(declaration)
+                            && (context.FilterSpan is not { } span || span.IntersectsWith(declaration.Span))
+                            && !(mayHoldGeneratedCode && GeneratedCode.Contains(declaration, model, cancellationToken)))
+                        {
+                            CheckDeclaration(declaration, model, context.ReportDiagnostic, cancellationToken);
+                        }
+                    }
+                }
+
+                // errno reads: in files that call mmap (or a wrapper), or one of mremap/mprotect/madvise by its declared names.
+                List<InvocationExpressionSyntax> calls = _names.CandidateCalls(tree, context.FilterSpan, out _, cancellationToken);
+                bool argumentRuleCalls = false;
+                foreach (string name in _renamed)
+                {
+                    argumentRuleCalls |= source.IndexOf(name, StringComparison.Ordinal) >= 0;
+                }
+
+                if ((calls.Count == 0 && !argumentRuleCalls)
+                    || (source.IndexOf(GetLastWin32Error, StringComparison.Ordinal) < 0 && source.IndexOf(GetLastPInvokeError, StringComparison.Ordinal) < 0))
+                {
+                    return;
+                }
+
+                SyntaxNode root = tree.GetRoot(cancellationToken);
+                var seen = new HashSet<InvocationExpressionSyntax>(calls);
+                foreach (string word in LibcText.Of(tree, cancellationToken).Mentioned ? Words : Array.Empty<string>())
+                {
+                    CallOccurrences.Add(root, source, word, StringComparison.OrdinalIgnoreCase, context.FilterSpan, seen, calls, cancellationToken);
+                }
+
+                foreach (string name in _renamed)
+                {
+                    CallOccurrences.Add(root, source, name, StringComparison.Ordinal, context.FilterSpan, seen, calls, cancellationToken);
+                }
+
+                CheckErrnoReads(calls, model, mayHoldGeneratedCode, context.ReportDiagnostic, cancellationToken);
+            }
+
+            // ---- declarations ----
+
+            private void CheckDeclaration(SyntaxNode declaration, SemanticModel model, Action<Diagnostic> report, CancellationToken cancellationToken)
+            {
+                (TypeSyntax? returnType, ParameterListSyntax? parameters) = declaration switch
+                {
+                    MethodDeclarationSyntax declared => (declared.ReturnType, declared.ParameterList),
+                    LocalFunctionStatementSyntax local => (local.ReturnType, local.ParameterList),
+                    _ => ((TypeSyntax?)null, (ParameterListSyntax?)null),
+                };
+                if (returnType is null || parameters is null || model.GetDeclaredSymbol(declaration, cancellationToken) is not IMethodSymbol method)
+                {
+                    return;
+                }
+
+                if (_mmaps.Resolve(method) is { } mmap)
+                {
+                    string function = mmap.EntryPoint;
+                    CheckPointerSized(returnType, method.ReturnType, function, "its result", "void* (pointer-sized)", report);
+                    CheckParameter(parameters, method, 0, function, "the address", "void* (pointer-sized)", CheckPointerSized, report);
+                    CheckParameter(parameters, method, 1, function, "the length", "size_t (pointer-sized)", CheckPointerSized, report);
+                    CheckParameter(parameters, method, 5, function, "the offset", "off_t (64 bits)", Check64Bits, report);
+                    return;
+                }
+
+                LibcFunction libc = _functions.Resolve(method);
+                string entry = FunctionName(libc);
+                switch (libc)
+                {
+                    case LibcFunction.Munmap:
+                    case LibcFunction.Mprotect:
+                    case LibcFunction.Madvise:
+                        if (method.ReturnType.SpecialType != SpecialType.System_Int32)
+                        {
+                            report(Diagnostic.Create(DeclarationRule.Type, returnType.GetLocation(), entry, "its result", Display(method.ReturnType), "int",
+                                "the 0 / -1 result is read from a register whose upper bits are not defined"));
+                        }
+
+                        break;
+                    case LibcFunction.Mremap:
+                        CheckPointerSized(returnType, method.ReturnType, entry, "its result", "void* (pointer-sized)", report);
+                        CheckParameter(parameters, method, 1, entry, "the old size", "size_t (pointer-sized)", CheckPointerSized, report);
+                        CheckParameter(parameters, method, 2, entry, "the new size", "size_t (pointer-sized)", CheckPointerSized, report);
+                        break;
+                }
+            }
+
+            private static string FunctionName(LibcFunction function) => function switch
+            {
+                LibcFunction.Munmap => "munmap",
+                LibcFunction.Mremap => "mremap",
+                LibcFunction.Mprotect => "mprotect",
+                LibcFunction.Madvise => "madvise",
+                _ => "mmap",
+            };
+
+            private delegate void TypeCheck(TypeSyntax syntax, ITypeSymbol type, string function, string what, string libc, Action<Diagnostic> report);
+
+            private static void CheckParameter(ParameterListSyntax parameters, IMethodSymbol method, int ordinal, string function, string what, string libc, TypeCheck check, Action<Diagnostic> report)
+            {
+                if (ordinal < method.Parameters.Length && ordinal < parameters.Parameters.Count && parameters.Parameters[ordinal].Type is { } syntax)
+                {
+                    check(syntax, method.Parameters[ordinal].Type, function, what, libc, report);
+                }
+            }
+
+            private static void CheckPointerSized(TypeSyntax syntax, ITypeSymbol type, string function, string what, string libc, Action<Diagnostic> report)
+            {
+                if (Width(type) is int bits && bits < 64)
+                {
+                    report(Diagnostic.Create(DeclarationRule.Type, syntax.GetLocation(), function, what, Display(type), libc,
+                        "on 64-bit the value is truncated to " + bits.ToString(System.Globalization.CultureInfo.InvariantCulture) + " bits"));
+                }
+            }
+
+            private static void Check64Bits(TypeSyntax syntax, ITypeSymbol type, string function, string what, string libc, Action<Diagnostic> report)
+            {
+                if (Width(type) is int bits && bits < 64)
+                {
+                    report(Diagnostic.Create(DeclarationRule.Type, syntax.GetLocation(), function, what, Display(type), libc,
+                        "offsets at or above 2^" + bits.ToString(System.Globalization.CultureInfo.InvariantCulture) + " are cut, and the upper half of the register is not defined"));
+                }
+            }
+
+            /// <summary>The width of an integer type narrower than 64 bits (enums through their underlying type); null for any other type.</summary>
+            private static int? Width(ITypeSymbol type)
+            {
+                if (type is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } underlying })
+                {
+                    type = underlying;
+                }
+
+                return type.SpecialType switch
+                {
+                    SpecialType.System_Byte or SpecialType.System_SByte or SpecialType.System_Boolean => 8,
+                    SpecialType.System_Int16 or SpecialType.System_UInt16 or SpecialType.System_Char => 16,
+                    SpecialType.System_Int32 or SpecialType.System_UInt32 => 32,
+                    _ => null,
+                };
+            }
+
+            private static string Display(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+
+            // ---- errno reads ----
+
+            /// <summary>
+            /// Each errno read of a body is about the binding call that runs last before it (the closest one before it in
+            /// the text, in the same body); it is reported when that binding does not set the last error.
+            /// </summary>
+            private void CheckErrnoReads(List<InvocationExpressionSyntax> calls, SemanticModel model, bool mayHoldGeneratedCode, Action<Diagnostic> report, CancellationToken cancellationToken)
+            {
+                var bindings = new List<(InvocationExpressionSyntax Call, IMethodSymbol Method, SyntaxNode Body)>();
+                foreach (InvocationExpressionSyntax call in calls)
+                {
+                    if (model.GetOperation(call, cancellationToken) is IInvocationOperation invocation && IsBinding(invocation.TargetMethod)
+                        && EnclosingBody(call) is { } body)
+                    {
+                        bindings.Add((call, invocation.TargetMethod, body));
+                    }
+                }
+
+                var reported = new HashSet<SyntaxNode>();
+                foreach ((InvocationExpressionSyntax call, IMethodSymbol method, SyntaxNode body) in bindings)
+                {
+                    if (SetsLastError(method) || (mayHoldGeneratedCode && GeneratedCode.Contains(call, model, cancellationToken)))
+                    {
+                        continue;
+                    }
+
+                    foreach (SyntaxNode node in body.DescendantNodes())
+                    {
+                        if (node is InvocationExpressionSyntax read && read.SpanStart > call.Span.End
+                            && MmapWrapperResolver.InvokedName(read.Expression) is GetLastWin32Error or GetLastPInvokeError
+                            && EnclosingBody(read) == body
+                            && LastBindingBefore(bindings, read, body) == call
+                            && reported.Add(read)
+                            && model.GetSymbolInfo(read, cancellationToken).Symbol is IMethodSymbol { ContainingType: { Name: "Marshal" } marshal } errno
+                            && marshal.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices")
+                        {
+                            report(Diagnostic.Create(DeclarationRule.LastError, read.GetLocation(), errno.Name, method.Name));
+                        }
+                    }
+                }
+            }
+
+            private static InvocationExpressionSyntax? LastBindingBefore(List<(InvocationExpressionSyntax Call, IMethodSymbol Method, SyntaxNode Body)> bindings, SyntaxNode read, SyntaxNode body)
+            {
+                InvocationExpressionSyntax? last = null;
+                foreach ((InvocationExpressionSyntax call, IMethodSymbol _, SyntaxNode callBody) in bindings)
+                {
+                    if (callBody == body && call.Span.End < read.SpanStart && (last is null || call.SpanStart > last.SpanStart))
+                    {
+                        last = call;
+                    }
+                }
+
+                return last;
+            }
+
+            private static SyntaxNode? EnclosingBody(SyntaxNode node) =>
+                node.FirstAncestorOrSelf<SyntaxNode>(n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax or AnonymousFunctionExpressionSyntax or GlobalStatementSyntax);
+
+            /// <summary>A P/Invoke of mmap or the other functions; Mono.Posix, Tmds.LibC and CheckedMmap.Mman set errno their own way.</summary>
+            private bool IsBinding(IMethodSymbol method)
+            {
+                INamedTypeSymbol? container = method.ContainingType;
+                if (_mmaps.Known.IsMman(container) || _mmaps.Known.IsMonoSyscall(container) || _mmaps.Known.IsTmdsLibC(container))
+                {
+                    return false;
+                }
+
+                return _mmaps.Resolve(method) is not null || _functions.Resolve(method) != LibcFunction.None;
+            }
+
+            private static bool SetsLastError(IMethodSymbol method)
+            {
+                if (method.GetDllImportData() is { } data)
+                {
+                    return data.SetLastError;
+                }
+
+                foreach (IMethodSymbol part in new[] { method, method.PartialDefinitionPart ?? method, method.PartialImplementationPart ?? method })
+                {
+                    foreach (AttributeData attribute in part.GetAttributes())
+                    {
+                        if (attribute.AttributeClass?.Name is "LibraryImportAttribute" or "GeneratedDllImportAttribute")
+                        {
+                            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+                            {
+                                if (named.Key == "SetLastError" && named.Value.Value is true)
+                                {
+                                    return true;
+                                }
+                            }
+
+                            return false;
+                        }
+                    }
+                }
+
+                return true; // Not an import we can read: say nothing.
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using CheckedMmap.Analyzers.Binding;
+using CheckedMmap.Analyzers.Configuration;
+using CheckedMmap.Analyzers.Lifetime;
+using CheckedMmap.Analyzers.Rules;
+using CheckedMmap.Analyzers.Values;
+using CheckedMmap.Contract;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
+
+namespace CheckedMmap.Analyzers.Functions
+{
+    /// <summary>
+    /// MMAP011-MMAP013: the arguments of mprotect, madvise and mremap that Miri and the checked runtime reject. Each
+    /// argument is evaluated as MMAP001-MMAP007 evaluate mmap's (constants, enums, properties, locals, "may" for partial
+    /// knowledge, the target OS's numbers). A compilation that declares none of them and references no binding library
+    /// registers nothing (<see cref="LibcPresence"/>); otherwise each file is searched for the exact names they are
+    /// declared with, and only the calls found there are bound.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class LibcArgumentAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+            MprotectRule.Descriptor,
+            MadviseRule.Descriptor,
+            MremapFlagsRule.Fixed,
+            MremapFlagsRule.DontUnmap,
+            MremapFlagsRule.WithoutMayMove);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            // As MmapAnalyzer: generated files are not analyzed, and generated members are skipped per call.
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
+            context.RegisterCompilationStartAction(OnCompilationStart);
+        }
+
+        private static void OnCompilationStart(CompilationStartAnalysisContext context)
+        {
+            LibcPresence presence = LibcPresence.Of(context.Compilation, context.CancellationToken);
+            if (!presence.MayCallArgumentRuleFunctions)
+            {
+                return;
+            }
+
+            var session = new Session(context.Compilation, new TargetOsResolver(context.Options), new HashSet<string>(presence.ArgumentRuleNames, StringComparer.Ordinal));
+            context.RegisterSemanticModelAction(session.AnalyzeFile);
+        }
+
+        private sealed class Session
+        {
+            private readonly MmapCallResolver _mmaps;
+            private readonly LibcFunctionResolver _functions;
+            private readonly TargetOsResolver _targets;
+            private readonly SemanticModelProvider _models;
+            private readonly string[] _renamed;
+
+            public Session(Compilation compilation, TargetOsResolver targets, HashSet<string> renamed)
+            {
+                _mmaps = new MmapCallResolver(compilation);
+                _functions = new LibcFunctionResolver(_mmaps.Known);
+                _targets = targets;
+                _models = new SemanticModelProvider(compilation);
+                _renamed = new List<string>(renamed).ToArray();
+            }
+
+            public void AnalyzeFile(SemanticModelAnalysisContext context)
+            {
+                SemanticModel model = context.SemanticModel;
+                SyntaxTree tree = model.SyntaxTree;
+                CancellationToken cancellationToken = context.CancellationToken;
+                if (!tree.TryGetText(out SourceText? text))
+                {
+                    return; // Trees built without text are not read by this analyzer.
+                }
+
+                // The three names in any case, and the renamed bindings by their exact names.
+                string source = text.ToString();
+                SyntaxNode root = tree.GetRoot(cancellationToken);
+                var calls = new List<InvocationExpressionSyntax>();
+                var seen = new HashSet<InvocationExpressionSyntax>();
+                foreach (string name in _renamed)
+                {
+                    bool word = name is LibcText.MremapWord or LibcText.MprotectWord or LibcText.MadviseWord;
+                    CallOccurrences.Add(root, source, name, word ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal, context.FilterSpan, seen, calls, cancellationToken);
+                }
+
+                if (calls.Count == 0)
+                {
+                    return;
+                }
+
+                bool mayHoldGeneratedCode = source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
+                foreach (InvocationExpressionSyntax call in calls)
+                {
+                    if (model.GetOperation(call, cancellationToken) is IInvocationOperation invocation
+                        && _functions.Resolve(invocation.TargetMethod) is var function and not LibcFunction.None
+                        && !(mayHoldGeneratedCode && GeneratedCode.Contains(call, model, cancellationToken)))
+                    {
+                        Analyze(invocation, function, context.ReportDiagnostic, cancellationToken);
+                    }
+                }
+            }
+
+            private static bool MentionsAny(string source, string[] names)
+            {
+                foreach (string name in names)
+                {
+                    if (source.IndexOf(name, StringComparison.Ordinal) >= 0)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            private void Analyze(IInvocationOperation invocation, LibcFunction function, Action<Diagnostic> report, CancellationToken cancellationToken)
+            {
+                int ordinal = function switch
+                {
+                    LibcFunction.Mprotect or LibcFunction.Madvise => 2,
+                    LibcFunction.Mremap => 3,
+                    _ => -1,
+                };
+                IArgumentOperation? argument = null;
+                foreach (IArgumentOperation each in invocation.Arguments)
+                {
+                    if (each.Parameter?.Ordinal == ordinal)
+                    {
+                        argument = each;
+                    }
+                }
+
+                if (argument is null)
+                {
+                    return;
+                }
+
+                // Mono.Posix and Tmds.LibC carry Linux numbers whatever the target; a plain P/Invoke the target's.
+                TargetOS target = _targets.For(invocation.Syntax.SyntaxTree);
+                INamedTypeSymbol? container = invocation.TargetMethod.ContainingType;
+                MmapConstants constants = _mmaps.Known.IsMonoSyscall(container) || _mmaps.Known.IsTmdsLibC(container) ? MmapConstants.Linux : MmapConstants.For(target);
+                var scope = new EvaluationScope(constants, target, _mmaps.Known, _models);
+                ControlFlowGraph? graph = null;
+                bool graphTried = false;
+                var evaluator = new ValueEvaluator(scope, new LocalValueAnalysis(
+                    () =>
+                    {
+                        if (!graphTried)
+                        {
+                            graphTried = true;
+                            graph = ControlFlowGraphs.ForEnclosingBody(invocation, cancellationToken);
+                        }
+
+                        return graph;
+                    },
+                    scope));
+                ValueSet values = evaluator.Evaluate(argument.Value);
+                Location location = argument.IsImplicit ? invocation.Syntax.GetLocation() : argument.Syntax.GetLocation();
+                switch (function)
+                {
+                    case LibcFunction.Mprotect:
+                        JudgeProtection(values, location, report);
+                        break;
+                    case LibcFunction.Madvise:
+                        JudgeAdvice(values, constants, location, report);
+                        break;
+                    case LibcFunction.Mremap:
+                        JudgeMremapFlags(values, location, report);
+                        break;
+                }
+            }
+
+            private static void JudgeProtection(ValueSet values, Location location, Action<Diagnostic> report)
+            {
+                Verdict verdict = Verdict.Judge(values, v => !MmapChecks.ReadWriteProtection(MmapCallFacts.AsInt(v)));
+                if (verdict.Reports)
+                {
+                    report(Diagnostic.Create(MprotectRule.Descriptor, location, verdict.Verb("are"), verdict.Describe(v => MmapConstants.FormatProt(MmapCallFacts.AsInt(v))), MmapMessages.Protections));
+                }
+            }
+
+            private static void JudgeAdvice(ValueSet values, MmapConstants constants, Location location, Action<Diagnostic> report)
+            {
+                Verdict verdict = Verdict.Judge(values, v => !MmapChecks.IsSupportedAdvice(MmapCallFacts.AsInt(v)));
+                if (verdict.Reports)
+                {
+                    report(Diagnostic.Create(MadviseRule.Descriptor, location, verdict.Verb("is"), verdict.Describe(v => constants.FormatAdvice(MmapCallFacts.AsInt(v))), MmapMessages.MadviseAdvice));
+                }
+            }
+
+            private static void JudgeMremapFlags(ValueSet values, Location location, Action<Diagnostic> report)
+            {
+                (Func<int, bool> Bad, DiagnosticDescriptor Descriptor, string Message)[] checks =
+                {
+                    (MmapChecks.HasMremapFixed, MremapFlagsRule.Fixed, MmapMessages.MremapFixed),
+                    (MmapChecks.HasMremapDontUnmap, MremapFlagsRule.DontUnmap, MmapMessages.MremapDontUnmap),
+                    (flags => !MmapChecks.HasMayMove(flags), MremapFlagsRule.WithoutMayMove, MmapMessages.EinvalMremapWithoutMayMove),
+                };
+                foreach ((Func<int, bool> bad, DiagnosticDescriptor descriptor, string message) in checks)
+                {
+                    Verdict verdict = Verdict.Judge(values, v => bad(MmapCallFacts.AsInt(v)));
+                    if (verdict.Reports)
+                    {
+                        report(Diagnostic.Create(descriptor, location, verdict.Verb("are"), verdict.Describe(v => MmapConstants.FormatMremapFlags(MmapCallFacts.AsInt(v))), message));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CheckedMmap.Analyzers.Lifetime
+{
+    /// <summary>
+    /// The same flow over the operation tree, without a control flow graph (building one costs more than the rest of the
+    /// analysis): for bodies made of statements, if/else, returns, throws and expressions, whose paths only split and
+    /// join. Both arms of an <c>if</c>, <c>?:</c>, <c>&amp;&amp;</c>, <c>||</c>, <c>??</c> and <c>?.</c> run on copies of the state
+    /// and are joined as the graph would join them; a return or throw ends its path. Bodies with loops, jumps, try,
+    /// switch, lambdas or local functions go to the graph.
+    /// </summary>
+    internal sealed partial class LifetimeFlow
+    {
+        /// <summary>Runs the flow on a body the structured walk can follow; false (nothing recorded) for any other.</summary>
+        public static bool TryRunStructured(IOperation body, ILifetimeContext context, LifetimeFindings findings, CancellationToken cancellationToken)
+        {
+            if (body is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation) || !IsStructured(body))
+            {
+                return false;
+            }
+
+            var flow = new LifetimeFlow(null, context, findings) { _reporting = true };
+            FlowState? state = new FlowState();
+            cancellationToken.ThrowIfCancellationRequested();
+            flow.Execute(body, ref state);
+            return true;
+        }
+
+        private static bool IsStructured(IOperation body)
+        {
+            foreach (IOperation operation in body.Descendants())
+            {
+                switch (operation)
+                {
+                    case ILoopOperation:
+                    case IBranchOperation:
+                    case ILabeledOperation:
+                    case ITryOperation:
+                    case ISwitchOperation:
+                    case ISwitchExpressionOperation:
+                    case ILocalFunctionOperation:
+                    case IAnonymousFunctionOperation:
+                    case IDelegateCreationOperation:
+                    case IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.YieldBreak }:
+                        return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>A statement; <paramref name="state"/> becomes null when the path ends.</summary>
+        private void Execute(IOperation? operation, ref FlowState? state)
+        {
+            if (operation is null || state is null)
+            {
+                return;
+            }
+
+            switch (operation)
+            {
+                case IMethodBodyOperation method:
+                    Execute((IOperation?)method.BlockBody ?? method.ExpressionBody, ref state);
+                    break;
+                case IConstructorBodyOperation constructor:
+                    Execute(constructor.Initializer, ref state);
+                    Execute((IOperation?)constructor.BlockBody ?? constructor.ExpressionBody, ref state);
+                    break;
+                case IBlockOperation block:
+                    foreach (IOperation statement in block.Operations)
+                    {
+                        Execute(statement, ref state);
+                    }
+
+                    break;
+                case IConditionalOperation { IsRef: false } branch when branch.Type is null || operation.Parent is IBlockOperation:
+                    Evaluate(branch.Condition, ref state);
+                    FlowState? whenTrue = state?.Clone();
+                    Execute(branch.WhenTrue, ref whenTrue);
+                    Execute(branch.WhenFalse, ref state);
+                    state = Join(whenTrue, state);
+                    break;
+                case IReturnOperation ret:
+                    Evaluate(ret.ReturnedValue, ref state);
+                    state = null;
+                    break;
+                case IExpressionStatementOperation statement:
+                    Evaluate(statement.Operation, ref state);
+                    break;
+                case IVariableDeclarationGroupOperation group:
+                    Declare(group, ref state);
+                    break;
+                case IUsingOperation usingBlock:
+                    Execute(usingBlock.Resources, ref state);
+                    Execute(usingBlock.Body, ref state);
+                    break;
+                case IUsingDeclarationOperation usingDeclaration:
+                    Declare(usingDeclaration.DeclarationGroup, ref state);
+                    break;
+                case ILockOperation lockBlock:
+                    Evaluate(lockBlock.LockedValue, ref state);
+                    Execute(lockBlock.Body, ref state);
+                    break;
+                case IEmptyOperation:
+                    break;
+                default:
+                    Evaluate(operation, ref state);
+                    break;
+            }
+        }
+
+        private void Declare(IVariableDeclarationGroupOperation group, ref FlowState? state)
+        {
+            foreach (IVariableDeclarationOperation declaration in group.Declarations)
+            {
+                Evaluate(declaration.Initializer?.Value, ref state);
+                foreach (IVariableDeclaratorOperation declarator in declaration.Declarators)
+                {
+                    IVariableInitializerOperation? initializer = declarator.Initializer ?? declaration.Initializer;
+                    Evaluate(declarator.Initializer?.Value, ref state);
+                    if (state is not null && initializer is not null && declarator.Symbol.RefKind == RefKind.None)
+                    {
+                        Set(state, declarator.Symbol, FactOf(initializer.Value, state));
+                    }
+                }
+            }
+        }
+
+        /// <summary>An expression: children first, as they run; the arms of conditional operators on copies.</summary>
+        private void Evaluate(IOperation? operation, ref FlowState? state)
+        {
+            if (operation is null || state is null)
+            {
+                return;
+            }
+
+            switch (operation)
+            {
+                case IConditionalOperation conditional:
+                {
+                    Evaluate(conditional.Condition, ref state);
+                    FlowState? whenTrue = state?.Clone();
+                    Evaluate(conditional.WhenTrue, ref whenTrue);
+                    Evaluate(conditional.WhenFalse, ref state);
+                    state = Join(whenTrue, state);
+                    return;
+                }
+
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr } logical:
+                {
+                    Evaluate(logical.LeftOperand, ref state);
+                    FlowState? right = state?.Clone();
+                    Evaluate(logical.RightOperand, ref right);
+                    state = Join(state, right);
+                    return;
+                }
+
+                case ICoalesceOperation coalesce:
+                {
+                    Evaluate(coalesce.Value, ref state);
+                    FlowState? whenNull = state?.Clone();
+                    Evaluate(coalesce.WhenNull, ref whenNull);
+                    state = Join(state, whenNull);
+                    return;
+                }
+
+                case IConditionalAccessOperation access:
+                {
+                    Evaluate(access.Operation, ref state);
+                    FlowState? whenNotNull = state?.Clone();
+                    Evaluate(access.WhenNotNull, ref whenNotNull);
+                    state = Join(state, whenNotNull);
+                    return;
+                }
+
+                case IThrowOperation thrown:
+                    Evaluate(thrown.Exception, ref state);
+                    state = null;
+                    return;
+            }
+
+            foreach (IOperation child in operation.ChildOperations)
+            {
+                Evaluate(child, ref state);
+                if (state is null)
+                {
+                    return;
+                }
+            }
+
+            Handle(operation, state);
+        }
+
+        private static FlowState? Join(FlowState? a, FlowState? b) => a is null ? b : b is null ? a : a.Merge(b);
+    }
+}

@@ -1,0 +1,842 @@
+using System;
+using System.Collections.Generic;
+using CheckedMmap.Analyzers.Values;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CheckedMmap.Analyzers.Lifetime
+{
+    /// <summary>What the flow needs to know about the body's calls and values (bindings, fields of the type, evaluation).</summary>
+    internal interface ILifetimeContext
+    {
+        /// <summary>The mapping an mmap call (or a wrapper that returns mmap's result) creates; null for any other call.</summary>
+        MappingSite? MappingOf(IInvocationOperation invocation);
+
+        /// <summary>How the call passes munmap's arguments when it is munmap or a wrapper of it; null otherwise.</summary>
+        MunmapShape? MunmapOf(IInvocationOperation invocation);
+
+        /// <summary>Where a field of this type points when the body has not assigned it: every mmap that assigns it in the type.</summary>
+        Provenance? FieldOrigin(IFieldSymbol field);
+
+        /// <summary>True for the sites of <see cref="FieldOrigin"/> (another member's mmap).</summary>
+        bool IsFieldSite(MappingSite site);
+
+        /// <summary>The values of an expression of this body, as MMAP001-007 evaluate arguments.</summary>
+        ValueSet Evaluate(SyntaxNode expression);
+
+        INamedTypeSymbol? ContainingType { get; }
+    }
+
+    /// <summary>
+    /// A forward dataflow over one control flow graph: which variable holds which mapping (and at what offset), which
+    /// mappings may already be unmapped, and which mmap results may not be checked for failure yet. Loops are followed to
+    /// a fixed point (bounded; a body that does not settle is not judged); a final pass records the findings.
+    /// Catch and finally regions start from an unknown state.
+    /// </summary>
+    internal sealed partial class LifetimeFlow
+    {
+        private readonly ControlFlowGraph? _graph;
+        private readonly ILifetimeContext _context;
+        private readonly LifetimeFindings _findings;
+        private bool _reporting;
+        private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new List<IFlowAnonymousFunctionOperation>();
+
+        private LifetimeFlow(ControlFlowGraph? graph, ILifetimeContext context, LifetimeFindings findings)
+        {
+            _graph = graph;
+            _context = context;
+            _findings = findings;
+        }
+
+        /// <summary>
+        /// Runs the flow on the graph, then on the graphs of its local functions and lambdas (each from an unknown state:
+        /// what they capture is not followed). A graph that does not settle within its bound records nothing.
+        /// </summary>
+        public static void RunWithNested(ControlFlowGraph graph, ILifetimeContext context, LifetimeFindings findings, System.Threading.CancellationToken cancellationToken)
+        {
+            var flow = new LifetimeFlow(graph, context, findings);
+            flow.Run(cancellationToken);
+            foreach (IMethodSymbol local in graph.LocalFunctions)
+            {
+                RunWithNested(graph.GetLocalFunctionControlFlowGraph(local, cancellationToken), context, findings, cancellationToken);
+            }
+
+            foreach (IFlowAnonymousFunctionOperation lambda in flow._lambdas)
+            {
+                RunWithNested(graph.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken), context, findings, cancellationToken);
+            }
+        }
+
+        private bool Run(System.Threading.CancellationToken cancellationToken)
+        {
+            ImmutableBlocks blocks = new ImmutableBlocks(_graph!);
+            var entry = new FlowState?[blocks.Count];
+            var work = new Queue<int>();
+            var queued = new bool[blocks.Count];
+            for (int i = 0; i < blocks.Count; i++)
+            {
+                if (i == 0 || blocks[i].Predecessors.IsEmpty)
+                {
+                    entry[i] = new FlowState();
+                    work.Enqueue(i);
+                    queued[i] = true;
+                }
+            }
+
+            int budget = (blocks.Count * 12) + 64;
+            while (work.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (--budget < 0)
+                {
+                    return false;
+                }
+
+                int ordinal = work.Dequeue();
+                queued[ordinal] = false;
+                BasicBlock block = blocks[ordinal];
+                FlowState state = entry[ordinal]!.Clone();
+                Transfer(block, state);
+                Propagate(block.FallThroughSuccessor, state, entry, work, queued);
+                Propagate(block.ConditionalSuccessor, state, entry, work, queued);
+            }
+
+            _reporting = true;
+            for (int i = 0; i < blocks.Count; i++)
+            {
+                if (entry[i] is { } state)
+                {
+                    Transfer(blocks[i], state.Clone());
+                }
+            }
+
+            return true;
+        }
+
+        private static void Propagate(ControlFlowBranch? branch, FlowState state, FlowState?[] entry, Queue<int> work, bool[] queued)
+        {
+            if (branch?.Destination is not { } destination)
+            {
+                return;
+            }
+
+            int target = destination.Ordinal;
+            FlowState? before = entry[target];
+            FlowState after = before is null ? state.Clone() : before.Merge(state);
+            if (before is not null && before.SameAs(after))
+            {
+                return;
+            }
+
+            entry[target] = after;
+            if (!queued[target])
+            {
+                queued[target] = true;
+                work.Enqueue(target);
+            }
+        }
+
+        private void Transfer(BasicBlock block, FlowState state)
+        {
+            foreach (IOperation operation in block.Operations)
+            {
+                Visit(operation, state);
+            }
+
+            if (block.BranchValue is { } branch)
+            {
+                Visit(branch, state);
+            }
+        }
+
+        /// <summary>Children first: the order in which the operations run.</summary>
+        private void Visit(IOperation operation, FlowState state)
+        {
+            if (operation is IFlowAnonymousFunctionOperation lambda)
+            {
+                if (!_reporting && !_lambdas.Contains(lambda))
+                {
+                    _lambdas.Add(lambda);
+                }
+
+                return;
+            }
+
+            foreach (IOperation child in operation.ChildOperations)
+            {
+                Visit(child, state);
+            }
+
+            Handle(operation, state);
+        }
+
+        private void Handle(IOperation operation, FlowState state)
+        {
+            switch (operation)
+            {
+                case IFlowCaptureOperation capture:
+                    Set(state, capture.Id, FactOf(capture.Value, state));
+                    break;
+                case ISimpleAssignmentOperation { IsRef: false } assignment when Variables.KeyOf(assignment.Target) is { } key:
+                    Set(state, key, FactOf(assignment.Value, state));
+                    break;
+                case ISimpleAssignmentOperation { IsRef: true } refAssignment when Variables.KeyOf(refAssignment.Value) is { } aliased:
+                    state.Holders.Remove(aliased);
+                    break;
+                case ICompoundAssignmentOperation compound when Variables.KeyOf(compound.Target) is { } key:
+                    Set(state, key, Step(FactOf(compound.Target, state), compound.Target.Type, compound.Value, compound.OperatorKind));
+                    break;
+                case IIncrementOrDecrementOperation step when Variables.KeyOf(step.Target) is { } key:
+                    Set(state, key, Step(FactOf(step.Target, state), step.Target.Type, null, step.Kind == OperationKind.Increment ? BinaryOperatorKind.Add : BinaryOperatorKind.Subtract));
+                    break;
+                case IInvocationOperation invocation:
+                    HandleInvocation(invocation, state);
+                    break;
+                case IObjectCreationOperation creation:
+                    HandleCreation(creation, state);
+                    break;
+                case IBinaryOperation binary when IsComparison(binary.OperatorKind):
+                    HandleComparison(binary, state);
+                    break;
+                case IIsPatternOperation pattern:
+                    HandlePattern(pattern, state);
+                    break;
+                case IAddressOfOperation addressOf when Variables.KeyOf(addressOf.Reference) is { } taken:
+                    state.Holders.Remove(taken); // Written through the pointer from now on: unknown.
+                    break;
+                case IMemberReferenceOperation { Instance: { Kind: OperationKind.None } instance } member when member.Syntax.IsKind(SyntaxKind.PointerMemberAccessExpression) && FirstChild(instance) is { } target:
+                    Dereference(target, member.Syntax, state); // p->Field
+                    break;
+                default:
+                    if (operation.Kind == OperationKind.None && IsDereference(operation.Syntax) && FirstChild(operation) is { } pointer)
+                    {
+                        Dereference(pointer, operation.Syntax, state);
+                    }
+
+                    break;
+            }
+        }
+
+        private static void Set(FlowState state, object key, AddressFact? fact)
+        {
+            if (fact is null)
+            {
+                state.Holders.Remove(key);
+            }
+            else
+            {
+                state.Holders[key] = fact;
+            }
+        }
+
+        private static bool IsDereference(SyntaxNode syntax) =>
+            syntax.IsKind(SyntaxKind.PointerIndirectionExpression) || syntax.IsKind(SyntaxKind.ElementAccessExpression) || syntax.IsKind(SyntaxKind.PointerMemberAccessExpression);
+
+        private static IOperation? FirstChild(IOperation operation)
+        {
+            foreach (IOperation child in operation.ChildOperations)
+            {
+                return child;
+            }
+
+            return null;
+        }
+
+        private static bool IsComparison(BinaryOperatorKind kind) => kind is BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals
+            or BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual
+            or BinaryOperatorKind.ObjectValueEquals or BinaryOperatorKind.ObjectValueNotEquals;
+
+        // ---- values ----
+
+        /// <summary>What an expression's value holds; null when it is not an address we can trace.</summary>
+        private AddressFact? FactOf(IOperation? value, FlowState state)
+        {
+            IOperation? operation = Strip(value);
+            switch (operation)
+            {
+                case null:
+                    return null;
+                case ISimpleAssignmentOperation { IsRef: false } assignment:
+                    return Variables.KeyOf(assignment.Target) is { } assigned && state.Holders.TryGetValue(assigned, out AddressFact? written) ? written : FactOf(assignment.Value, state);
+                case IInvocationOperation invocation:
+                    return FactOfCall(invocation, state);
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract } arithmetic:
+                    return FactOfArithmetic(arithmetic, state);
+                case IAddressOfOperation:
+                    return Other("the address of a variable (&)");
+                case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
+                    return Either(FactOf(conditional.WhenTrue, state), FactOf(whenFalse, state)); // the graph joins the arms' captures alike
+                case ICoalesceOperation coalesce:
+                    return Either(FactOf(coalesce.Value, state), FactOf(coalesce.WhenNull, state));
+                case { Kind: OperationKind.None } when operation.Syntax.IsKind(SyntaxKind.StackAllocArrayCreationExpression) || operation.Syntax.IsKind(SyntaxKind.ImplicitStackAllocArrayCreationExpression):
+                    return Other("stackalloc");
+            }
+
+            object? key = Variables.KeyOf(operation);
+            if (key is null)
+            {
+                return null;
+            }
+
+            if (state.Holders.TryGetValue(key, out AddressFact? fact))
+            {
+                return fact;
+            }
+
+            switch (key)
+            {
+                case IFieldSymbol field when _context.FieldOrigin(field) is { } origin:
+                    return new AddressFact(origin, System.Collections.Immutable.ImmutableArray<MappingSite>.Empty);
+                case ILocalSymbol { IsFixed: true }:
+                    return Other("a fixed statement (pinned managed memory)");
+                default:
+                    return null;
+            }
+        }
+
+        private static AddressFact? Either(AddressFact? a, AddressFact? b) =>
+            a is null && b is null ? null : (a ?? AddressFact.Unknown).Merge(b ?? AddressFact.Unknown);
+
+        private static AddressFact Other(string what) => new AddressFact(Provenance.Other(what), System.Collections.Immutable.ImmutableArray<MappingSite>.Empty);
+
+        private AddressFact? FactOfCall(IInvocationOperation invocation, FlowState state)
+        {
+            if (_context.MappingOf(invocation) is { } site)
+            {
+                return AddressFact.FromCall(site);
+            }
+
+            IMethodSymbol method = invocation.TargetMethod;
+            switch (TypeName(method))
+            {
+                case "System.Runtime.InteropServices.Marshal" when method.Name is "AllocHGlobal" or "AllocCoTaskMem" or "ReAllocHGlobal":
+                case "System.Runtime.InteropServices.NativeMemory" when method.Name is "Alloc" or "AllocZeroed" or "AlignedAlloc" or "Realloc" or "AlignedRealloc":
+                    return Other(method.ContainingType!.Name + "." + method.Name);
+                case "System.Runtime.InteropServices.GCHandle" when method.Name == "AddrOfPinnedObject":
+                    return Other("GCHandle.AddrOfPinnedObject (pinned managed memory)");
+                case var _ when method.ContainingType?.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr
+                    && method.IsStatic && method.Name is "Add" or "Subtract" && invocation.Arguments.Length == 2:
+                    return Moved(FactOf(invocation.Arguments[0].Value, state), invocation.Arguments[1].Value, new ElementScale(1), method.Name == "Subtract");
+            }
+
+            return null;
+        }
+
+        private AddressFact? FactOfArithmetic(IBinaryOperation arithmetic, FlowState state)
+        {
+            bool subtract = arithmetic.OperatorKind == BinaryOperatorKind.Subtract;
+            if (Scale(arithmetic.LeftOperand.Type) is { } leftScale && FactOf(arithmetic.LeftOperand, state) is { } left)
+            {
+                return Moved(left, arithmetic.RightOperand, leftScale, subtract);
+            }
+
+            if (!subtract && Scale(arithmetic.RightOperand.Type) is { } rightScale && FactOf(arithmetic.RightOperand, state) is { } right)
+            {
+                return Moved(right, arithmetic.LeftOperand, rightScale, false);
+            }
+
+            return null;
+        }
+
+        private AddressFact? Step(AddressFact? fact, ITypeSymbol? type, IOperation? amount, BinaryOperatorKind kind)
+        {
+            if (kind is not (BinaryOperatorKind.Add or BinaryOperatorKind.Subtract) || Scale(type) is not { } scale)
+            {
+                return null;
+            }
+
+            if (amount is null)
+            {
+                // ++/--: one element.
+                long? bytes = scale.Bytes is { } size ? (kind == BinaryOperatorKind.Subtract ? -size : size) : null;
+                return fact?.WithOrigin(fact.Origin?.Moved(bytes, true));
+            }
+
+            return Moved(fact, amount, scale, kind == BinaryOperatorKind.Subtract);
+        }
+
+        private AddressFact? Moved(AddressFact? fact, IOperation amount, ElementScale scale, bool subtract)
+        {
+            if (fact is null)
+            {
+                return null;
+            }
+
+            ValueSet steps = _context.Evaluate(amount.Syntax);
+            if (steps.IsKnown && steps.Values.Count == 1)
+            {
+                long step = steps.Values[0] * (subtract ? -1 : 1);
+                return fact.WithOrigin(scale.Bytes is { } bytes ? fact.Origin?.Moved(step * bytes, true) : step == 0 ? fact.Origin : fact.Origin?.Moved(null, true));
+            }
+
+            bool nonZero = steps.IsKnown && !Contains(steps, 0);
+            return fact.WithOrigin(fact.Origin?.Moved(null, nonZero));
+        }
+
+        private static bool Contains(ValueSet values, long value)
+        {
+            foreach (long v in values.Values)
+            {
+                if (v == value)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Bytes per step of an address type: 1 for nint/IntPtr, the element size for a pointer (null when not a primitive).</summary>
+        private static ElementScale? Scale(ITypeSymbol? type)
+        {
+            if (type is IPointerTypeSymbol pointer)
+            {
+                return new ElementScale(SizeOf(pointer.PointedAtType));
+            }
+
+            return type?.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr ? new ElementScale(1) : null;
+        }
+
+        private static bool IsAddressType(ITypeSymbol? type) => type is IPointerTypeSymbol || type?.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr;
+
+        private static long? SizeOf(ITypeSymbol type) => type.SpecialType switch
+        {
+            SpecialType.System_Byte or SpecialType.System_SByte or SpecialType.System_Boolean or SpecialType.System_Void => 1,
+            SpecialType.System_Int16 or SpecialType.System_UInt16 or SpecialType.System_Char => 2,
+            SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Single => 4,
+            SpecialType.System_Int64 or SpecialType.System_UInt64 or SpecialType.System_Double or SpecialType.System_IntPtr or SpecialType.System_UIntPtr => 8,
+            _ => type.TypeKind == TypeKind.Pointer ? 8 : null,
+        };
+
+        private readonly struct ElementScale
+        {
+            public ElementScale(long? bytes)
+            {
+                Bytes = bytes;
+            }
+
+            public long? Bytes { get; }
+        }
+
+        /// <summary>Casts, parentheses and <c>ToInt64()</c>/<c>ToPointer()</c>-style reads keep the address.</summary>
+        private static IOperation? Strip(IOperation? operation)
+        {
+            while (true)
+            {
+                switch (operation)
+                {
+                    case IConversionOperation { OperatorMethod: null } conversion:
+                        operation = conversion.Operand;
+                        continue;
+                    case IParenthesizedOperation parenthesized:
+                        operation = parenthesized.Operand;
+                        continue;
+                    case IInvocationOperation { Instance: { } instance, Arguments.Length: 0 } read
+                        when read.TargetMethod.Name is "ToInt64" or "ToInt32" or "ToUInt64" or "ToUInt32" or "ToPointer"
+                        && read.TargetMethod.ContainingType?.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr:
+                        operation = instance;
+                        continue;
+                    default:
+                        return operation;
+                }
+            }
+        }
+
+        // ---- calls ----
+
+        private void HandleInvocation(IInvocationOperation invocation, FlowState state)
+        {
+            if (_context.MappingOf(invocation) is { } site)
+            {
+                // A new mapping from this call: not unmapped, not checked yet.
+                state.Unmapped.Remove(site);
+                state.Unchecked.Add(site);
+                return;
+            }
+
+            if (_context.MunmapOf(invocation) is { } munmap)
+            {
+                HandleMunmap(invocation, munmap, state);
+                return;
+            }
+
+            IMethodSymbol method = invocation.TargetMethod;
+            if (DereferencesArguments(method))
+            {
+                foreach (IArgumentOperation argument in invocation.Arguments)
+                {
+                    if (IsAddressType(argument.Value.Type) || IsAddressType(Strip(argument.Value)?.Type))
+                    {
+                        Dereference(argument.Value, invocation.Syntax, state);
+                    }
+                }
+
+                return;
+            }
+
+            HandleEscapes(invocation.Arguments, state);
+
+            // A method of this type may assign or unmap its fields: what the body knew about them is gone.
+            if (_context.ContainingType is { } type && SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, type.OriginalDefinition))
+            {
+                ForgetFields(state);
+            }
+        }
+
+        private void HandleCreation(IObjectCreationOperation creation, FlowState state)
+        {
+            if (creation.Type is INamedTypeSymbol { Name: "Span" or "ReadOnlySpan", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } }
+                && creation.Arguments.Length == 2 && creation.Arguments[0].Value.Type is IPointerTypeSymbol)
+            {
+                Dereference(creation.Arguments[0].Value, creation.Syntax, state);
+                return;
+            }
+
+            HandleEscapes(creation.Arguments, state);
+        }
+
+        /// <summary>
+        /// An address handed to another method may be checked there (a ThrowIfFailed helper) or assigned through ref/out:
+        /// its failure counts as checked, and a variable passed by reference is unknown afterwards.
+        /// </summary>
+        private void HandleEscapes(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, FlowState state)
+        {
+            foreach (IArgumentOperation argument in arguments)
+            {
+                if (argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out && Variables.KeyOf(argument.Value) is { } byReference)
+                {
+                    state.Holders.Remove(byReference);
+                    continue;
+                }
+
+                if (FactOf(argument.Value, state) is { } fact)
+                {
+                    foreach (MappingSite site in fact.Sources)
+                    {
+                        state.Unchecked.Remove(site);
+                    }
+                }
+            }
+        }
+
+        private void ForgetFields(FlowState state)
+        {
+            var fields = new List<object>();
+            foreach (object key in state.Holders.Keys)
+            {
+                if (key is IFieldSymbol)
+                {
+                    fields.Add(key);
+                }
+            }
+
+            foreach (object key in fields)
+            {
+                state.Holders.Remove(key);
+            }
+
+            var sites = new List<MappingSite>();
+            foreach (MappingSite site in state.Unmapped.Keys)
+            {
+                if (_context.IsFieldSite(site))
+                {
+                    sites.Add(site);
+                }
+            }
+
+            foreach (MappingSite site in sites)
+            {
+                state.Unmapped.Remove(site);
+            }
+        }
+
+        /// <summary>
+        /// The full name of the method's type when it is one of the few BCL types whose calls mean something here
+        /// (a simple-name test first: this runs for every call of an analyzed body); empty otherwise.
+        /// </summary>
+        private static string TypeName(IMethodSymbol method) =>
+            method.ContainingType is { Name: "Marshal" or "NativeMemory" or "GCHandle" or "IntPtr" or "UIntPtr" or "Unsafe" or "Buffer" } type
+                ? type.ToDisplayString()
+                : string.Empty;
+
+        /// <summary>APIs that read or write the memory an address argument points to.</summary>
+        private static bool DereferencesArguments(IMethodSymbol method)
+        {
+            string name = method.Name;
+            return TypeName(method) switch
+            {
+                "System.Runtime.CompilerServices.Unsafe" => name.StartsWith("Read", StringComparison.Ordinal) || name.StartsWith("Write", StringComparison.Ordinal)
+                    || name.StartsWith("Copy", StringComparison.Ordinal) || name.StartsWith("InitBlock", StringComparison.Ordinal) || name == "AsRef",
+                "System.Runtime.InteropServices.Marshal" => name.StartsWith("Read", StringComparison.Ordinal) || name.StartsWith("Write", StringComparison.Ordinal)
+                    || name == "Copy" || name == "PtrToStructure" || name == "StructureToPtr" || name.StartsWith("PtrToString", StringComparison.Ordinal),
+                "System.Buffer" => name == "MemoryCopy",
+                "System.Runtime.InteropServices.NativeMemory" => name is "Clear" or "Fill" or "Copy",
+                _ => false,
+            };
+        }
+
+        private void Dereference(IOperation pointer, SyntaxNode use, FlowState state)
+        {
+            if (FactOf(pointer, state) is not { } fact)
+            {
+                return;
+            }
+
+            foreach (MappingSite site in fact.Sources)
+            {
+                if (state.Unchecked.Remove(site) && _reporting)
+                {
+                    _findings.UncheckedUse(site, use);
+                }
+            }
+        }
+
+        // ---- munmap ----
+
+        private void HandleMunmap(IInvocationOperation invocation, MunmapShape shape, FlowState state)
+        {
+            IOperation? address = null, length = null;
+            foreach (IArgumentOperation argument in invocation.Arguments)
+            {
+                if (argument.IsImplicit || argument.Parameter is not { } parameter)
+                {
+                    continue;
+                }
+
+                if (parameter.Ordinal == shape.Address)
+                {
+                    address = argument.Value;
+                }
+                else if (parameter.Ordinal == shape.Length)
+                {
+                    length = argument.Value;
+                }
+            }
+
+            if (address is null)
+            {
+                return;
+            }
+
+            ValueSet unmapLength = length is null ? ValueSet.Unknown : _context.Evaluate(length.Syntax);
+            if (length is not null && unmapLength.IsKnown && unmapLength.Values.Count == 1 && unmapLength.Values[0] == 0)
+            {
+                if (_reporting)
+                {
+                    _findings.Munmap(MunmapProblem.ZeroLength(invocation, length.Syntax, FactOf(address, state)?.Origin?.Site));
+                }
+
+                return; // Fails: nothing is unmapped.
+            }
+
+            Provenance? origin = FactOf(address, state)?.Origin;
+            if (origin is null)
+            {
+                return;
+            }
+
+            if (origin.Site is not { } site)
+            {
+                if (_reporting)
+                {
+                    _findings.Munmap(MunmapProblem.NotMapping(invocation, address.Syntax, origin.NotMapping!));
+                }
+
+                return;
+            }
+
+            if (!origin.IsBase)
+            {
+                if (origin.OffsetNonZero && _reporting)
+                {
+                    _findings.Munmap(MunmapProblem.Interior(invocation, address.Syntax, site, origin.Offset));
+                }
+
+                return;
+            }
+
+            if (state.Unmapped.TryGetValue(site, out SyntaxNode? first))
+            {
+                if (_reporting)
+                {
+                    _findings.Munmap(MunmapProblem.Twice(invocation, site, first));
+                }
+
+                return;
+            }
+
+            state.Unmapped[site] = invocation.Syntax;
+            if (_reporting && length is not null && LengthMismatch(site.Length, unmapLength) is { } lengths)
+            {
+                _findings.Munmap(MunmapProblem.WrongLength(invocation, length.Syntax, site, lengths.Mapped, lengths.Unmapped));
+            }
+        }
+
+        /// <summary>The smallest page of any target: lengths that round alike here round alike on larger pages too.</summary>
+        public const ulong PageSize = 4096;
+
+        /// <summary>A pair of lengths when no length the mapping can have rounds like any length the munmap can pass.</summary>
+        private static (ulong Mapped, ulong Unmapped)? LengthMismatch(ValueSet mapped, ValueSet unmapped)
+        {
+            if (!mapped.IsKnown || !unmapped.IsKnown)
+            {
+                return null;
+            }
+
+            foreach (long m in mapped.Values)
+            {
+                foreach (long u in unmapped.Values)
+                {
+                    if (!Round(unchecked((ulong)m), out ulong rm) || !Round(unchecked((ulong)u), out ulong ru) || rm == ru || m == 0)
+                    {
+                        return null;
+                    }
+                }
+            }
+
+            return (unchecked((ulong)mapped.Values[0]), unchecked((ulong)unmapped.Values[0]));
+        }
+
+        private static bool Round(ulong length, out ulong rounded) =>
+            CheckedMmap.Contract.MmapChecks.TryRoundUpToPageSize(length, PageSize, CheckedMmap.Contract.MmapChecks.IsizeMax64, out rounded);
+
+        // ---- failure checks ----
+
+        private void HandleComparison(IBinaryOperation comparison, FlowState state)
+        {
+            AddressFact? left = FactOf(comparison.LeftOperand, state);
+            AddressFact? right = FactOf(comparison.RightOperand, state);
+            (AddressFact? held, IOperation other) = left is { Sources.IsEmpty: false } ? (left, comparison.RightOperand) : (right, comparison.LeftOperand);
+            if (held is null || held.Sources.IsEmpty)
+            {
+                return;
+            }
+
+            ComparedWith kind = comparison.OperatorKind is BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals
+                or BinaryOperatorKind.ObjectValueEquals or BinaryOperatorKind.ObjectValueNotEquals
+                ? Classify(other)
+                : ComparedWith.Failure; // p < 0, p <= 0: catches -1 too.
+            Checked(held, kind, comparison.Syntax, state);
+        }
+
+        private void HandlePattern(IIsPatternOperation test, FlowState state)
+        {
+            if (FactOf(test.Value, state) is not { Sources.IsEmpty: false } held)
+            {
+                return;
+            }
+
+            ComparedWith kind = ClassifyPattern(test.Pattern);
+            if (kind != ComparedWith.Nothing)
+            {
+                Checked(held, kind, test.Syntax, state);
+            }
+        }
+
+        private void Checked(AddressFact held, ComparedWith kind, SyntaxNode comparison, FlowState state)
+        {
+            foreach (MappingSite site in held.Sources)
+            {
+                state.Unchecked.Remove(site);
+                if (_reporting)
+                {
+                    _findings.Compared(site, kind, comparison);
+                }
+            }
+        }
+
+        private ComparedWith ClassifyPattern(IPatternOperation pattern) => pattern switch
+        {
+            IConstantPatternOperation constant => Classify(constant.Value),
+            IBinaryPatternOperation binary => Combine(ClassifyPattern(binary.LeftPattern), ClassifyPattern(binary.RightPattern)),
+            INegatedPatternOperation negated => ClassifyPattern(negated.Pattern),
+            IRelationalPatternOperation => ComparedWith.Failure,
+            _ => ComparedWith.Nothing,
+        };
+
+        private static ComparedWith Combine(ComparedWith a, ComparedWith b) =>
+            a == ComparedWith.Failure || b == ComparedWith.Failure ? ComparedWith.Failure
+            : a == ComparedWith.Other || b == ComparedWith.Other ? ComparedWith.Other
+            : a == ComparedWith.Null || b == ComparedWith.Null ? ComparedWith.Null
+            : ComparedWith.Nothing;
+
+        /// <summary>NULL in any spelling, MAP_FAILED / -1 in any spelling, or something else.</summary>
+        private ComparedWith Classify(IOperation value)
+        {
+            IOperation? stripped = Strip(value);
+            if (stripped is null)
+            {
+                return ComparedWith.Other;
+            }
+
+            if (stripped.ConstantValue is { HasValue: true } constant)
+            {
+                return constant.Value is null ? ComparedWith.Null : ClassifyNumber(IntegerConversions.FromConstant(constant.Value));
+            }
+
+            switch (stripped)
+            {
+                case IDefaultValueOperation:
+                    return ComparedWith.Null;
+                case IFieldReferenceOperation { Field: { Name: "Zero", ContainingType.SpecialType: SpecialType.System_IntPtr or SpecialType.System_UIntPtr } }:
+                    return ComparedWith.Null;
+                case IFieldReferenceOperation field when NamesFailure(field.Field.Name):
+                    return ComparedWith.Failure;
+                case IPropertyReferenceOperation property when NamesFailure(property.Property.Name):
+                    return ComparedWith.Failure;
+                case ILocalReferenceOperation local when NamesFailure(local.Local.Name):
+                    return ComparedWith.Failure;
+            }
+
+            ValueSet values = _context.Evaluate(stripped.Syntax);
+            if (!values.IsKnown)
+            {
+                return ComparedWith.Other;
+            }
+
+            ComparedWith result = ComparedWith.Nothing;
+            foreach (long v in values.Values)
+            {
+                result = Combine(result, ClassifyNumber(v));
+            }
+
+            return result;
+        }
+
+        private static bool NamesFailure(string name) => name.IndexOf("FAILED", StringComparison.OrdinalIgnoreCase) >= 0;
+
+        private static ComparedWith ClassifyNumber(long? value) => value switch
+        {
+            0 => ComparedWith.Null,
+            -1 or 0xFFFFFFFF => ComparedWith.Failure,
+            null => ComparedWith.Other,
+            _ => ComparedWith.Other,
+        };
+
+        /// <summary>Read-only view of the graph's blocks.</summary>
+        private readonly struct ImmutableBlocks
+        {
+            private readonly System.Collections.Immutable.ImmutableArray<BasicBlock> _blocks;
+
+            public ImmutableBlocks(ControlFlowGraph graph)
+            {
+                _blocks = graph.Blocks;
+            }
+
+            public int Count => _blocks.Length;
+
+            public BasicBlock this[int index] => _blocks[index];
+        }
+    }
+
+    /// <summary>What an mmap result was compared with.</summary>
+    internal enum ComparedWith
+    {
+        Nothing,
+        Null,
+        Failure,
+        Other,
+    }
+}

@@ -1,0 +1,603 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using CheckedMmap.Analyzers.Binding;
+using CheckedMmap.Analyzers.Configuration;
+using CheckedMmap.Analyzers.Functions;
+using CheckedMmap.Analyzers.Rules;
+using CheckedMmap.Analyzers.Values;
+using CheckedMmap.Contract;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
+
+namespace CheckedMmap.Analyzers.Lifetime
+{
+    /// <summary>
+    /// MMAP008 and MMAP009: what happens to a mapping after mmap returns it. A flow analysis (<see cref="LifetimeFlow"/>)
+    /// runs only in bodies that call an mmap binding (or a wrapper returning mmap's result) or munmap; files whose text
+    /// names neither are never walked or bound, as for MMAP001-007.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class MmapLifetimeAnalyzer : DiagnosticAnalyzer
+    {
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+            WholeMappingMunmapRule.WrongLength,
+            WholeMappingMunmapRule.LongerLength,
+            WholeMappingMunmapRule.ZeroLength,
+            WholeMappingMunmapRule.Interior,
+            WholeMappingMunmapRule.NotMapping,
+            WholeMappingMunmapRule.Twice,
+            FailureCheckRule.NullCheck,
+            FailureCheckRule.UncheckedUse);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            // Generated files are not analyzed; ReportDiagnostics spares each report the driver's walk of its file for
+            // generated code (as MmapAnalyzer does): bodies in [GeneratedCode] members or #line hidden regions are skipped here.
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
+            context.RegisterCompilationStartAction(OnCompilationStart);
+        }
+
+        private static void OnCompilationStart(CompilationStartAnalysisContext context)
+        {
+            // A mapping can be traced only where mmap is called: only files that call mmap (or a wrapper of it) are
+            // followed, so a project's other files cost nothing more than MMAP001-MMAP007's text search.
+            CandidateNames names = CandidateNames.Of(context.Compilation, context.CancellationToken);
+            if (!names.AnyCandidateFile)
+            {
+                return;
+            }
+
+            var renamed = new HashSet<string>(LibcPresence.Of(context.Compilation, context.CancellationToken).RenamedBindings, StringComparer.Ordinal);
+            var session = new Session(context.Compilation, names, new TargetOsResolver(context.Options), renamed);
+            context.RegisterSemanticModelAction(session.AnalyzeFile);
+        }
+
+
+        private sealed class Session
+        {
+            private readonly CandidateNames _names;
+            private readonly TargetOsResolver _targets;
+            private readonly MmapCallResolver _mmaps;
+            private readonly MunmapResolver _munmaps;
+            private readonly MmapWrapperResolver _wrappers;
+            private readonly SemanticModelProvider _models;
+            private readonly ConcurrentDictionary<IMethodSymbol, bool> _directWrappers = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+            private readonly ConcurrentDictionary<IFieldSymbol, FieldMapping> _fields = new ConcurrentDictionary<IFieldSymbol, FieldMapping>(SymbolEqualityComparer.Default);
+
+            private readonly string[] _renamedMunmaps;
+
+            public Session(Compilation compilation, CandidateNames names, TargetOsResolver targets, HashSet<string> renamedMunmaps)
+            {
+                _renamedMunmaps = renamedMunmaps.Count == 0 ? Array.Empty<string>() : new List<string>(renamedMunmaps).ToArray();
+                _names = names;
+                _targets = targets;
+                _mmaps = new MmapCallResolver(compilation);
+                _models = new SemanticModelProvider(compilation);
+                _munmaps = new MunmapResolver(_mmaps.Known, renamedMunmaps, _models);
+                _wrappers = new MmapWrapperResolver(_mmaps, _models, names);
+            }
+
+            public void AnalyzeFile(SemanticModelAnalysisContext context)
+            {
+                SemanticModel model = context.SemanticModel;
+                CancellationToken cancellationToken = context.CancellationToken;
+                List<InvocationExpressionSyntax> calls = _names.CandidateCalls(model.SyntaxTree, context.FilterSpan, out bool mayHoldGeneratedCode, cancellationToken);
+                if (calls.Count == 0)
+                {
+                    return;
+                }
+
+                AddMunmapCalls(model.SyntaxTree, context.FilterSpan, LibcText.Of(model.SyntaxTree, cancellationToken).Mentioned, _renamedMunmaps, calls, cancellationToken);
+
+                // The bodies worth a flow analysis: those with a real mmap or munmap call.
+                var bodies = new Dictionary<SyntaxNode, IOperation>();
+                foreach (InvocationExpressionSyntax call in calls)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (model.GetOperation(call, cancellationToken) is not IInvocationOperation invocation || !IsLifetimeCall(invocation, model))
+                    {
+                        continue;
+                    }
+
+                    IOperation root = invocation;
+                    while (root.Parent is not null)
+                    {
+                        root = root.Parent;
+                    }
+
+                    if (!bodies.ContainsKey(root.Syntax))
+                    {
+                        bodies.Add(root.Syntax, invocation);
+                    }
+                }
+
+                if (mayHoldGeneratedCode && MayHoldGeneratedCode(model.SyntaxTree))
+                {
+                    var generated = new List<SyntaxNode>();
+                    foreach (KeyValuePair<SyntaxNode, IOperation> body in bodies)
+                    {
+                        if (GeneratedCode.Contains(body.Value.Syntax, model, cancellationToken))
+                        {
+                            generated.Add(body.Key);
+                        }
+                    }
+
+                    foreach (SyntaxNode body in generated)
+                    {
+                        bodies.Remove(body);
+                    }
+                }
+
+                var candidates = new HashSet<InvocationExpressionSyntax>(calls);
+                foreach (IOperation anyCall in bodies.Values)
+                {
+                    AnalyzeBody(anyCall, model, candidates, context.ReportDiagnostic, cancellationToken);
+                }
+            }
+
+            /// <summary>The candidate search answers for files that name mmap; a file that only names munmap is read here.</summary>
+            private static bool MayHoldGeneratedCode(SyntaxTree tree)
+            {
+                if (!tree.TryGetText(out SourceText? text))
+                {
+                    return true;
+                }
+
+                string source = text.ToString();
+                return source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
+            }
+
+            private bool IsLifetimeCall(IInvocationOperation invocation, SemanticModel model) =>
+                _munmaps.Resolve(invocation.TargetMethod, model) is not null || _munmaps.IsMremap(invocation.TargetMethod) || _mmaps.Resolve(invocation.TargetMethod) is not null || DirectWrapper(invocation.TargetMethod, model) is not null;
+
+            /// <summary>The calls at the text occurrences of "munmap" (any case) and of munmap bindings named otherwise.</summary>
+            private static void AddMunmapCalls(SyntaxTree tree, TextSpan? span, bool mentioned, string[] renamed, List<InvocationExpressionSyntax> calls, CancellationToken cancellationToken)
+            {
+                SyntaxNode root = tree.GetRoot(cancellationToken);
+                var seen = new HashSet<InvocationExpressionSyntax>(calls);
+                if (!tree.TryGetText(out SourceText? text))
+                {
+                    foreach (SyntaxNode node in root.DescendantNodes())
+                    {
+                        if (node is InvocationExpressionSyntax call && MmapWrapperResolver.InvokedName(call.Expression) is { } name
+                            && (MunmapResolver.MayBeMunmapName(name) || MunmapResolver.MayBeMremapName(name) || Array.IndexOf(renamed, name) >= 0)
+                            && (span is not { } filter || filter.Contains(call.Span)) && seen.Add(call))
+                        {
+                            calls.Add(call);
+                        }
+                    }
+
+                    return;
+                }
+
+                string source = text.ToString();
+                if (mentioned)
+                {
+                    CallOccurrences.Add(root, source, LibcText.Word, StringComparison.OrdinalIgnoreCase, span, seen, calls, cancellationToken);
+                    CallOccurrences.Add(root, source, LibcText.MremapWord, StringComparison.OrdinalIgnoreCase, span, seen, calls, cancellationToken);
+                }
+                foreach (string name in renamed)
+                {
+                    CallOccurrences.Add(root, source, name, StringComparison.Ordinal, span, seen, calls, cancellationToken);
+                }
+            }
+
+            private void AnalyzeBody(IOperation anyCall, SemanticModel model, HashSet<InvocationExpressionSyntax> candidates, Action<Diagnostic> report, CancellationToken cancellationToken)
+            {
+                IOperation root = anyCall;
+                while (root.Parent is not null)
+                {
+                    root = root.Parent;
+                }
+
+                // The graph is built only when needed: for a body the structured walk cannot follow, or for a local whose
+                // value the evaluator must trace across assignments.
+                ControlFlowGraph? graph = null;
+                bool graphTried = false;
+                ControlFlowGraph? Graph()
+                {
+                    if (!graphTried)
+                    {
+                        graphTried = true;
+                        graph = ControlFlowGraphs.ForEnclosingBody(anyCall, cancellationToken);
+                    }
+
+                    return graph;
+                }
+
+                TargetOS target = _targets.For(model.SyntaxTree);
+                var scope = new EvaluationScope(MmapConstants.For(target), target, _mmaps.Known, _models);
+                var evaluator = new ValueEvaluator(scope, new LocalValueAnalysis(Graph, scope));
+                INamedTypeSymbol? type = model.GetEnclosingSymbol(anyCall.Syntax.SpanStart, cancellationToken)?.ContainingType;
+                var body = new BodyContext(this, model, evaluator, type, candidates, cancellationToken);
+                var findings = new LifetimeFindings();
+                if (!LifetimeFlow.TryRunStructured(root, body, findings, cancellationToken))
+                {
+                    if (Graph() is not { } built)
+                    {
+                        return;
+                    }
+
+                    LifetimeFlow.RunWithNested(built, body, findings, cancellationToken);
+                }
+
+                findings.Report(report);
+            }
+
+            /// <summary>A one-level wrapper whose every return is mmap's result itself: its result is a mapping, or MAP_FAILED.</summary>
+            public MmapWrapper? DirectWrapper(IMethodSymbol method, SemanticModel model)
+            {
+                if (method.DeclaringSyntaxReferences.Length != 1 || method.IsExtern)
+                {
+                    return null;
+                }
+
+                MmapWrapper? wrapper = _wrappers.Resolve(method, model);
+                if (wrapper is null)
+                {
+                    return null;
+                }
+
+                return _directWrappers.GetOrAdd(method.OriginalDefinition, m => ReturnsCallDirectly(m.DeclaringSyntaxReferences[0].GetSyntax())) ? wrapper : null;
+            }
+
+            private bool ReturnsCallDirectly(SyntaxNode declaration)
+            {
+                ArrowExpressionClauseSyntax? arrow = declaration switch
+                {
+                    MethodDeclarationSyntax method => method.ExpressionBody,
+                    LocalFunctionStatementSyntax local => local.ExpressionBody,
+                    _ => null,
+                };
+                if (arrow is not null)
+                {
+                    return IsMmapCall(arrow.Expression);
+                }
+
+                bool any = false;
+                foreach (SyntaxNode node in declaration.DescendantNodes())
+                {
+                    if (node is ReturnStatementSyntax ret)
+                    {
+                        if (ret.Expression is null || !IsMmapCall(ret.Expression))
+                        {
+                            return false;
+                        }
+
+                        any = true;
+                    }
+                }
+
+                return any;
+            }
+
+            private bool IsMmapCall(ExpressionSyntax expression)
+            {
+                while (true)
+                {
+                    switch (expression)
+                    {
+                        case CastExpressionSyntax cast:
+                            expression = cast.Expression;
+                            continue;
+                        case ParenthesizedExpressionSyntax parenthesized:
+                            expression = parenthesized.Expression;
+                            continue;
+                        case InvocationExpressionSyntax call:
+                            return MmapWrapperResolver.InvokedName(call.Expression) is { } name && _names.MayBeBinding(name);
+                        default:
+                            return false;
+                    }
+                }
+            }
+
+            public MmapCallResolver Mmaps => _mmaps;
+
+            public MunmapResolver Munmaps => _munmaps;
+
+            public SemanticModelProvider Models => _models;
+
+            public TargetOsResolver Targets => _targets;
+
+            public FieldMapping FieldMappingOf(IFieldSymbol field, SemanticModel current, CancellationToken cancellationToken) =>
+                _fields.GetOrAdd(field.OriginalDefinition, f => FieldMapping.Compute(f, this, current, cancellationToken));
+        }
+
+        /// <summary>The flow's view of one body: its bindings, its evaluator, the fields of its type.</summary>
+        private sealed class BodyContext : ILifetimeContext
+        {
+            private readonly Session _session;
+            private readonly SemanticModel _model;
+            private readonly ValueEvaluator _evaluator;
+            private readonly CancellationToken _cancellationToken;
+            private readonly Dictionary<SyntaxNode, MappingSite?> _sites = new Dictionary<SyntaxNode, MappingSite?>();
+
+            private readonly HashSet<InvocationExpressionSyntax> _candidates;
+
+            public BodyContext(Session session, SemanticModel model, ValueEvaluator evaluator, INamedTypeSymbol? type, HashSet<InvocationExpressionSyntax> candidates, CancellationToken cancellationToken)
+            {
+                _candidates = candidates;
+                _session = session;
+                _model = model;
+                _evaluator = evaluator;
+                ContainingType = type;
+                _cancellationToken = cancellationToken;
+            }
+
+            public INamedTypeSymbol? ContainingType { get; }
+
+            public MappingSite? MappingOf(IInvocationOperation invocation)
+            {
+                if (!_sites.TryGetValue(invocation.Syntax, out MappingSite? site))
+                {
+                    site = MappingSites.Of(invocation, _session, _model, syntax => Evaluate(syntax), invocation.Syntax is InvocationExpressionSyntax call && _candidates.Contains(call));
+                    _sites[invocation.Syntax] = site;
+                }
+
+                return site;
+            }
+
+            public MunmapShape? MunmapOf(IInvocationOperation invocation) => _session.Munmaps.Resolve(invocation.TargetMethod, _model);
+
+            public Provenance? FieldOrigin(IFieldSymbol field)
+            {
+                if (field.DeclaringSyntaxReferences.IsEmpty || ContainingType is null
+                    || !SymbolEqualityComparer.Default.Equals(field.ContainingType?.OriginalDefinition, ContainingType.OriginalDefinition))
+                {
+                    return null;
+                }
+
+                return _session.FieldMappingOf(field, _model, _cancellationToken).Origin;
+            }
+
+            public bool IsFieldSite(MappingSite site) => site is FieldSite;
+
+            // The flow asks again on every pass over a loop: each expression is evaluated once.
+            private readonly Dictionary<SyntaxNode, ValueSet> _values = new Dictionary<SyntaxNode, ValueSet>();
+
+            public ValueSet Evaluate(SyntaxNode expression)
+            {
+                if (!_values.TryGetValue(expression, out ValueSet? values))
+                {
+                    values = _model.GetOperation(expression, _cancellationToken) is { } operation ? _evaluator.Evaluate(operation) : ValueSet.Unknown;
+                    _values[expression] = values;
+                }
+
+                return values;
+            }
+        }
+
+        /// <summary>Creates the mapping site of an mmap call or direct wrapper call.</summary>
+        private static class MappingSites
+        {
+            /// <param name="mayBeWrapper">False for a call the candidate search did not let through: then only a binding is a mapping.</param>
+            public static MappingSite? Of(IInvocationOperation invocation, Session session, SemanticModel model, Func<SyntaxNode, ValueSet> evaluate, bool mayBeWrapper = true)
+            {
+                int lengthOrdinal;
+                string function = "mmap";
+                if (session.Mmaps.Resolve(invocation.TargetMethod) is not null)
+                {
+                    lengthOrdinal = (int)MmapParameter.Length;
+                }
+                else if (session.Munmaps.IsMremap(invocation.TargetMethod))
+                {
+                    lengthOrdinal = 2; // mremap(old_address, old_size, new_size, flags): the new mapping's length
+                    function = "mremap";
+                }
+                else if (mayBeWrapper && session.DirectWrapper(invocation.TargetMethod, model) is { } wrapper)
+                {
+                    lengthOrdinal = wrapper.PassedThrough.TryGetValue(MmapParameter.Length, out int ordinal) ? ordinal : -1;
+                }
+                else
+                {
+                    return null;
+                }
+
+                SyntaxNode? length = null;
+                foreach (IArgumentOperation argument in invocation.Arguments)
+                {
+                    if (argument.Parameter?.Ordinal == lengthOrdinal && !argument.IsImplicit && argument.Value.Syntax is { } syntax)
+                    {
+                        length = syntax;
+                    }
+                }
+
+                return new MappingSite(invocation.Syntax, function, () => length is null ? ValueSet.Unknown : evaluate(length), length);
+            }
+        }
+
+        /// <summary>The mapping every mmap assignment of a field (in any member of its type) makes; shared by those assignments.</summary>
+        private sealed class FieldSite : MappingSite
+        {
+            public FieldSite(SyntaxNode call, string function, Func<ValueSet> length, SyntaxNode? lengthSyntax)
+                : base(call, function, length, lengthSyntax)
+            {
+            }
+        }
+
+        /// <summary>
+        /// Where a field points when a body reads it without having assigned it: when every non-null value the type's
+        /// members assign to it is an mmap result (directly, or through a local initialized by mmap and not written again),
+        /// the field holds one of those mappings. Anything else (a ref/out use, another value) leaves it unknown.
+        /// </summary>
+        private sealed class FieldMapping
+        {
+            private FieldMapping(Provenance? origin)
+            {
+                Origin = origin;
+            }
+
+            public Provenance? Origin { get; }
+
+            public static FieldMapping Compute(IFieldSymbol field, Session session, SemanticModel current, CancellationToken cancellationToken)
+            {
+                var calls = new List<(IInvocationOperation Call, SemanticModel Model)>();
+                INamedTypeSymbol type = field.ContainingType;
+                foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+                {
+                    SyntaxNode declaration = reference.GetSyntax(cancellationToken);
+                    SemanticModel? model = session.Models.Get(reference.SyntaxTree, current);
+                    if (model is null)
+                    {
+                        return new FieldMapping(null);
+                    }
+
+                    foreach (SyntaxNode node in declaration.DescendantNodes())
+                    {
+                        if (node is IdentifierNameSyntax name && name.Identifier.ValueText == field.Name && !Collect(name, field, model, session, calls, cancellationToken))
+                        {
+                            return new FieldMapping(null);
+                        }
+
+                        if (node is VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator && declarator.Identifier.ValueText == field.Name
+                            && SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(declarator, cancellationToken), field)
+                            && !Classify(model.GetOperation(initializer, cancellationToken), model, session, calls, cancellationToken))
+                        {
+                            return new FieldMapping(null);
+                        }
+                    }
+                }
+
+                if (calls.Count == 0)
+                {
+                    return new FieldMapping(null);
+                }
+
+                var sites = new List<MappingSite>();
+                foreach ((IInvocationOperation call, SemanticModel model) in calls)
+                {
+                    var scope = new EvaluationScope(MmapConstants.For(session.Targets.For(model.SyntaxTree)), session.Targets.For(model.SyntaxTree), session.Mmaps.Known, session.Models);
+                    var evaluator = new ValueEvaluator(scope, new LocalValueAnalysis(() => ControlFlowGraphs.ForEnclosingBody(call, cancellationToken), scope));
+                    MappingSite? site = MappingSites.Of(call, session, model, syntax => model.GetOperation(syntax, cancellationToken) is { } operation ? evaluator.Evaluate(operation) : ValueSet.Unknown);
+                    if (site is null)
+                    {
+                        return new FieldMapping(null);
+                    }
+
+                    sites.Add(site);
+                }
+
+                var shared = new FieldSite(
+                    sites[0].Call,
+                    sites[0].Function,
+                    () =>
+                    {
+                        ValueSet all = ValueSet.Empty;
+                        foreach (MappingSite site in sites)
+                        {
+                            all = all.Union(site.Length);
+                        }
+
+                        return all;
+                    },
+                    sites.Count == 1 ? sites[0].LengthSyntax : null);
+                return new FieldMapping(Provenance.Mapping(shared));
+            }
+
+            /// <summary>One mention of the field's name: false when it makes the field's provenance unknown.</summary>
+            private static bool Collect(IdentifierNameSyntax name, IFieldSymbol field, SemanticModel model, Session session, List<(IInvocationOperation, SemanticModel)> calls, CancellationToken cancellationToken)
+            {
+                SyntaxNode expression = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
+                switch (expression.Parent)
+                {
+                    case AssignmentExpressionSyntax assignment when assignment.Left == expression:
+                        if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, field))
+                        {
+                            return true;
+                        }
+
+                        return assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+                            && Classify(model.GetOperation(assignment.Right, cancellationToken), model, session, calls, cancellationToken);
+                    case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
+                    case PrefixUnaryExpressionSyntax:
+                    case PostfixUnaryExpressionSyntax:
+                    case RefExpressionSyntax:
+                        return !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, field);
+                    default:
+                        return true;
+                }
+            }
+
+            private static bool Classify(IOperation? value, SemanticModel model, Session session, List<(IInvocationOperation, SemanticModel)> calls, CancellationToken cancellationToken)
+            {
+                while (value is IConversionOperation { OperatorMethod: null } conversion)
+                {
+                    value = conversion.Operand;
+                }
+
+                switch (value)
+                {
+                    case null:
+                        return false;
+                    case { ConstantValue: { HasValue: true } constant } when constant.Value is null || IntegerConversions.FromConstant(constant.Value) == 0:
+                    case IDefaultValueOperation:
+                    case IFieldReferenceOperation { Field: { Name: "Zero", ContainingType.SpecialType: SpecialType.System_IntPtr or SpecialType.System_UIntPtr } }:
+                        return true; // "not mapped" marks
+                    case IInvocationOperation invocation when IsMapping(invocation, session, model):
+                        calls.Add((invocation, model));
+                        return true;
+                    case ILocalReferenceOperation local:
+                        return SingleMmapInitializer(local.Local, model, session, calls, cancellationToken);
+                    default:
+                        return false;
+                }
+            }
+
+            private static bool IsMapping(IInvocationOperation invocation, Session session, SemanticModel model) =>
+                session.Mmaps.Resolve(invocation.TargetMethod) is not null || session.Munmaps.IsMremap(invocation.TargetMethod)
+                || session.DirectWrapper(invocation.TargetMethod, model) is not null;
+
+            /// <summary>A local declared with an mmap call as its initializer and never written again in its member.</summary>
+            private static bool SingleMmapInitializer(ILocalSymbol local, SemanticModel model, Session session, List<(IInvocationOperation, SemanticModel)> calls, CancellationToken cancellationToken)
+            {
+                if (local.DeclaringSyntaxReferences.Length != 1
+                    || local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator)
+                {
+                    return false;
+                }
+
+                SyntaxNode? member = declarator.FirstAncestorOrSelf<MemberDeclarationSyntax>();
+                if (member is null)
+                {
+                    return false;
+                }
+
+                foreach (SyntaxNode node in member.DescendantNodes())
+                {
+                    if (node is IdentifierNameSyntax name && name.Identifier.ValueText == local.Name
+                        && (name.Parent is AssignmentExpressionSyntax assignment && assignment.Left == name
+                            || name.Parent is PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax
+                            || name.Parent is ArgumentSyntax argument && !argument.RefKindKeyword.IsKind(SyntaxKind.None)))
+                    {
+                        return false;
+                    }
+                }
+
+                IOperation? value = model.GetOperation(initializer, cancellationToken);
+                while (value is IConversionOperation { OperatorMethod: null } conversion)
+                {
+                    value = conversion.Operand;
+                }
+
+                if (value is IInvocationOperation invocation && IsMapping(invocation, session, model))
+                {
+                    calls.Add((invocation, model));
+                    return true;
+                }
+
+                return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Rules;
+using CheckedMmap.Contract;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CheckedMmap.CodeFixes
+{
+    /// <summary>
+    /// MMAP008: unmap the mapping's own length. The munmap's length argument becomes the expression the mapping was
+    /// created with, when every name in it means the same thing at the munmap (same symbols, and no local or parameter
+    /// in it is written after its declaration); a cast to the munmap's parameter type is added when needed.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MunmapLengthCodeFix)), Shared]
+    public sealed class MunmapLengthCodeFix : CodeFixProvider
+    {
+        public const string Title = "Unmap the mapping's own length";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.WholeMappingMunmap);
+
+        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            foreach (Diagnostic diagnostic in context.Diagnostics)
+            {
+                if (!diagnostic.Properties.ContainsKey(WholeMappingMunmapRule.MappingLengthKey) || diagnostic.AdditionalLocations.Count < 3)
+                {
+                    continue;
+                }
+
+                if (await ReplacementAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is null)
+                {
+                    continue;
+                }
+
+                context.RegisterCodeFix(
+                    CodeAction.Create(Title, ct => ApplyAsync(context.Document, diagnostic, ct), equivalenceKey: nameof(MunmapLengthCodeFix)),
+                    diagnostic);
+            }
+        }
+
+        private static async Task<Document> ApplyAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            SyntaxNode? root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            ExpressionSyntax? replacement = await ReplacementAsync(document, diagnostic, cancellationToken).ConfigureAwait(false);
+            if (root is null || replacement is null || await LengthArgumentAsync(document, diagnostic, cancellationToken).ConfigureAwait(false) is not { } argument)
+            {
+                return document;
+            }
+
+            return document.WithSyntaxRoot(root.ReplaceNode(argument.Syntax.Expression, replacement.WithTriviaFrom(argument.Syntax.Expression)));
+        }
+
+        /// <summary>The munmap's length argument (the diagnostic's third additional location: a wrapper passes it at its own position).</summary>
+        private static async Task<(ArgumentSyntax Syntax, IArgumentOperation Operation, SemanticModel Model)?> LengthArgumentAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            SyntaxNode? root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            SemanticModel? model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            Location length = diagnostic.AdditionalLocations[2];
+            if (root is null || model is null || length.SourceTree != model.SyntaxTree)
+            {
+                return null;
+            }
+
+            ArgumentSyntax? syntax = root.FindNode(length.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<ArgumentSyntax>();
+            if (syntax is null || model.GetOperation(syntax, cancellationToken) is not IArgumentOperation { Parameter: not null } argument)
+            {
+                return null;
+            }
+
+            return (syntax, argument, model);
+        }
+
+        private static async Task<ExpressionSyntax?> ReplacementAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            if (await LengthArgumentAsync(document, diagnostic, cancellationToken).ConfigureAwait(false) is not { } argument)
+            {
+                return null;
+            }
+
+            Location mappingLength = diagnostic.AdditionalLocations[1];
+            SemanticModel model = argument.Model;
+            if (mappingLength.SourceTree is not { } tree || !model.Compilation.ContainsSyntaxTree(tree))
+            {
+                return null;
+            }
+
+#pragma warning disable RS1030 // A code fix, not an analyzer: the mapping's length may be in another file.
+            SemanticModel original = tree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+            SyntaxNode lengthNode = tree.GetRoot(cancellationToken).FindNode(mappingLength.SourceSpan, getInnermostNodeForTie: true);
+            if (lengthNode is ArgumentSyntax wrapped)
+            {
+                lengthNode = wrapped.Expression;
+            }
+
+            if (lengthNode is not ExpressionSyntax expression || !MeansTheSameAt(expression, original, model, argument.Syntax.SpanStart, cancellationToken))
+            {
+                return null;
+            }
+
+            ExpressionSyntax copy = SyntaxFactory.ParseExpression(expression.ToString());
+            ITypeSymbol parameterType = argument.Operation.Parameter!.Type;
+            ITypeSymbol? type = original.GetTypeInfo(expression, cancellationToken).Type;
+            if (type is null || type.TypeKind == TypeKind.Error)
+            {
+                return null;
+            }
+
+            if (model.Compilation.ClassifyConversion(type, parameterType).IsImplicit)
+            {
+                return copy;
+            }
+
+            string typeName = parameterType.ToMinimalDisplayString(model, argument.Syntax.SpanStart);
+            return SyntaxFactory.CastExpression(SyntaxFactory.ParseTypeName(typeName),
+                copy is IdentifierNameSyntax or MemberAccessExpressionSyntax or LiteralExpressionSyntax or InvocationExpressionSyntax ? copy : SyntaxFactory.ParenthesizedExpression(copy));
+        }
+
+        /// <summary>Every leftmost name of the expression binds to the same symbol at the munmap, and no local or parameter in it is written after its declaration.</summary>
+        private static bool MeansTheSameAt(ExpressionSyntax expression, SemanticModel original, SemanticModel target, int position, CancellationToken cancellationToken)
+        {
+            foreach (IdentifierNameSyntax name in expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+            {
+                if (name.Parent is MemberAccessExpressionSyntax access && access.Name == name)
+                {
+                    continue; // Follows from what its left side means.
+                }
+
+                ISymbol? symbol = original.GetSymbolInfo(name, cancellationToken).Symbol;
+                if (symbol is null)
+                {
+                    return false;
+                }
+
+                ISymbol? there = target.GetSpeculativeSymbolInfo(position, SyntaxFactory.IdentifierName(name.Identifier.ValueText), SpeculativeBindingOption.BindAsExpression).Symbol
+                    ?? target.GetSpeculativeSymbolInfo(position, SyntaxFactory.IdentifierName(name.Identifier.ValueText), SpeculativeBindingOption.BindAsTypeOrNamespace).Symbol;
+                if (!SymbolEqualityComparer.Default.Equals(symbol.OriginalDefinition, there?.OriginalDefinition))
+                {
+                    return false;
+                }
+
+                if (symbol is ILocalSymbol or IParameterSymbol && IsWrittenAfterDeclaration(symbol, cancellationToken))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static bool IsWrittenAfterDeclaration(ISymbol symbol, CancellationToken cancellationToken)
+        {
+            if (symbol is ILocalSymbol { IsConst: true })
+            {
+                return false;
+            }
+
+            SyntaxNode? member = symbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken)
+                .FirstAncestorOrSelf<SyntaxNode>(n => n is MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax);
+            if (member is null)
+            {
+                return true;
+            }
+
+            foreach (IdentifierNameSyntax name in member.DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                if (name.Identifier.ValueText != symbol.Name)
+                {
+                    continue;
+                }
+
+                SyntaxNode parent = name.Parent!;
+                if (parent is AssignmentExpressionSyntax assignment && assignment.Left == name
+                    || parent is PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax
+                    || parent is ArgumentSyntax argument && !argument.RefKindKeyword.IsKind(SyntaxKind.None))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}

@@ -1,0 +1,185 @@
+using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Tests.Infrastructure;
+using CheckedMmap.CodeFixes;
+using Xunit;
+
+namespace CheckedMmap.Analyzers.Tests;
+
+/// <summary>The MMAP008 and MMAP009 code fixes: one fix and Fix All, each leaving code that compiles with no new diagnostic.</summary>
+public class LifetimeCodeFixTests
+{
+    private const string Binding = """
+        using System;
+        using System.Runtime.InteropServices;
+
+        public static unsafe class Native
+        {
+            public static readonly IntPtr MAP_FAILED = new IntPtr(-1);
+
+            [DllImport("libc", SetLastError = true)]
+            public static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
+
+            [DllImport("libc", SetLastError = true)]
+            public static extern int munmap(IntPtr addr, UIntPtr length);
+        }
+        """;
+
+    [Fact]
+    public Task A_wrong_length_becomes_the_mapping_length_in_every_munmap() => new LifetimeCodeFixTest<MunmapLengthCodeFix>("""
+        using System;
+        using static Libc;
+
+        sealed class Ring : IDisposable
+        {
+            private const int Size = 1 << 16;
+            private readonly IntPtr _base;
+
+            public Ring()
+            {
+                _base = mmap(IntPtr.Zero, (UIntPtr)Size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (_base == new IntPtr(-1)) throw new OutOfMemoryException();
+            }
+
+            public void Dispose() => [|munmap(_base, (UIntPtr)4096)|];
+
+            public void Close() => [|munmap(_base, UIntPtr.Zero)|];
+
+            static void Local(nuint n)
+            {
+                const int Length = 8192;
+                IntPtr p = mmap(IntPtr.Zero, Length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                [|munmap(p, (UIntPtr)4096)|];
+            }
+        }
+        """, """
+        using System;
+        using static Libc;
+
+        sealed class Ring : IDisposable
+        {
+            private const int Size = 1 << 16;
+            private readonly IntPtr _base;
+
+            public Ring()
+            {
+                _base = mmap(IntPtr.Zero, (UIntPtr)Size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (_base == new IntPtr(-1)) throw new OutOfMemoryException();
+            }
+
+            public void Dispose() => munmap(_base, (UIntPtr)Size);
+
+            public void Close() => munmap(_base, (UIntPtr)Size);
+
+            static void Local(nuint n)
+            {
+                const int Length = 8192;
+                IntPtr p = mmap(IntPtr.Zero, Length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                munmap(p, (nuint)Length);
+            }
+        }
+        """).WithSource(Sources.Libc).RunAsync();
+
+    [Fact]
+    public Task No_length_fix_when_the_mapping_length_is_out_of_scope_or_written_again() => new LifetimeCodeFixTest<MunmapLengthCodeFix>("""
+        using System;
+        using static Libc;
+
+        static class C
+        {
+            static IntPtr Map()
+            {
+                nuint length = 8192;
+                return mmap(IntPtr.Zero, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+            }
+
+            static void Reused()
+            {
+                nuint length = 8192;
+                IntPtr p = mmap(IntPtr.Zero, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                length = 4096;
+                [|munmap(p, length)|];
+            }
+        }
+        """, """
+        using System;
+        using static Libc;
+
+        static class C
+        {
+            static IntPtr Map()
+            {
+                nuint length = 8192;
+                return mmap(IntPtr.Zero, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+            }
+
+            static void Reused()
+            {
+                nuint length = 8192;
+                IntPtr p = mmap(IntPtr.Zero, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                length = 4096;
+                [|munmap(p, length)|];
+            }
+        }
+        """).WithSource(Sources.Libc).RunAsync();
+
+    [Fact]
+    public Task NULL_comparisons_become_MAP_FAILED_comparisons_in_the_file_own_idiom() => new LifetimeCodeFixTest<FailureCheckCodeFix>("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static unsafe class C
+        {
+            [DllImport("libc")] static extern nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+            [DllImport("libc", EntryPoint = "mmap")] static extern void* mmapP(void* addr, nuint length, int prot, int flags, int fd, long offset);
+
+            static void M()
+            {
+                IntPtr a = Native.mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
+                if ({|MMAP009:a == IntPtr.Zero|}) return;
+                nint b = mmap(0, 4096, 3, 0x22, -1, 0);
+                if ({|MMAP009:b == 0|}) return;
+                nint b2 = mmap(0, 4096, 3, 0x22, -1, 0);
+                if ({|MMAP009:b2.ToInt64() == 0|}) return;
+                byte* c = (byte*)mmap(0, 4096, 3, 0x22, -1, 0);
+                if ({|MMAP009:c == null|}) return;
+                void* d = mmapP(null, 4096, 3, 0x22, -1, 0);
+                if ({|MMAP009:d is null|}) return;
+                void* d2 = mmapP(null, 4096, 3, 0x22, -1, 0);
+                if ({|MMAP009:d2 is not null|}) d2 = null;
+                nint e = mmap(0, 4096, 3, 0x22, -1, 0);
+                if ({|MMAP009:IntPtr.Zero != e|}) e = 0;
+            }
+        }
+        """, """
+        using System;
+        using System.Runtime.InteropServices;
+
+        static unsafe class C
+        {
+            [DllImport("libc")] static extern nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+            [DllImport("libc", EntryPoint = "mmap")] static extern void* mmapP(void* addr, nuint length, int prot, int flags, int fd, long offset);
+
+            static void M()
+            {
+                IntPtr a = Native.mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
+                if (a == Native.MAP_FAILED) return;
+                nint b = mmap(0, 4096, 3, 0x22, -1, 0);
+                if (b == -1) return;
+                nint b2 = mmap(0, 4096, 3, 0x22, -1, 0);
+                if (b2.ToInt64() == -1) return;
+                byte* c = (byte*)mmap(0, 4096, 3, 0x22, -1, 0);
+                if (c == (byte*)(-1)) return;
+                void* d = mmapP(null, 4096, 3, 0x22, -1, 0);
+                if (d == (void*)(-1)) return;
+                void* d2 = mmapP(null, 4096, 3, 0x22, -1, 0);
+                if (d2 != (void*)(-1)) d2 = null;
+                nint e = mmap(0, 4096, 3, 0x22, -1, 0);
+                if (new IntPtr(-1) != e) e = 0;
+            }
+        }
+        """).WithSource(Binding).RunAsync();
+}

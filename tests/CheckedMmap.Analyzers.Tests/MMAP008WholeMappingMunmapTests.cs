@@ -1,0 +1,273 @@
+using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Rules;
+using CheckedMmap.Analyzers.Tests.Infrastructure;
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+using static CheckedMmap.Analyzers.Tests.Infrastructure.LifetimeAnalyzerTest;
+
+namespace CheckedMmap.Analyzers.Tests;
+
+/// <summary>MMAP008: a munmap that cannot release exactly one whole mapping, and the shapes that must stay silent.</summary>
+public class MMAP008WholeMappingMunmapTests
+{
+    private const string Map8192 = "IntPtr p = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);\n";
+
+    private static DiagnosticResult At(int marker, Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, params object[] arguments) =>
+        new DiagnosticResult(descriptor).WithLocation(marker).WithArguments(arguments).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
+
+    // ---- lengths ----
+
+    [Fact]
+    public Task A_shorter_length_is_a_partial_munmap_with_both_lengths_and_the_line() => LibcAsync(
+        Map8192 + """
+                if (p == new IntPtr(-1)) return;
+                {|#0:munmap(p, (UIntPtr)4096)|};
+        """,
+        At(0, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 9"));
+
+    [Fact]
+    public Task A_longer_length_is_reported_too() => LibcAsync(
+        """
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                {|#0:munmap(p, (UIntPtr)(2 * 4096))|};
+        """,
+        At(0, WholeMappingMunmapRule.LongerLength, "8192", "4096", "line 9"));
+
+    [Fact]
+    public Task Lengths_that_round_to_the_same_pages_are_fine() => LibcAsync(
+        """
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)5000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                munmap(p, (UIntPtr)8192);
+                IntPtr q = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                munmap(q, (UIntPtr)8192);
+        """);
+
+    [Fact]
+    public Task Unknown_lengths_are_never_reported() => LibcAsync(
+        """
+                IntPtr p = mmap(IntPtr.Zero, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                munmap(p, (UIntPtr)4096);
+                IntPtr q = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                munmap(q, size);
+        """);
+
+    [Fact]
+    public Task Lengths_held_in_const_locals_and_locals_are_evaluated() => LibcAsync(
+        """
+                const int Mapped = 16384;
+                nuint half = Mapped / 2;
+                IntPtr p = mmap(IntPtr.Zero, Mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                {|#0:munmap(p, half)|};
+        """,
+        At(0, WholeMappingMunmapRule.WrongLength, "8192", "16384", "line 11"));
+
+    [Fact]
+    public Task A_const_field_mapped_in_the_constructor_and_4096_unmapped_in_Dispose() => new LifetimeAnalyzerTest("""
+        using System;
+        using static Libc;
+
+        sealed class Buffer : IDisposable
+        {
+            private const int Size = 1 << 20;
+            private readonly IntPtr _base;
+
+            public Buffer()
+            {
+                _base = mmap(IntPtr.Zero, (UIntPtr)Size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (_base == new IntPtr(-1)) throw new OutOfMemoryException();
+            }
+
+            public void Dispose() => {|#0:munmap(_base, (UIntPtr)4096)|};
+        }
+        """).WithSource(Sources.Libc).Expect(At(0, WholeMappingMunmapRule.WrongLength, "4096", "1048576", "line 11")).RunAsync();
+
+    [Fact]
+    public Task A_field_assigned_from_a_checked_local_counts_as_the_mapping() => new LifetimeAnalyzerTest("""
+        using System;
+        using static Libc;
+
+        sealed class Buffer : IDisposable
+        {
+            private IntPtr _base;
+
+            public void Open()
+            {
+                IntPtr mapped = mmap(IntPtr.Zero, (UIntPtr)65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (mapped == new IntPtr(-1)) throw new OutOfMemoryException();
+                _base = mapped;
+            }
+
+            public void Dispose()
+            {
+                if (_base != IntPtr.Zero)
+                {
+                    {|#0:munmap(_base, (UIntPtr)4096)|};
+                    _base = IntPtr.Zero;
+                }
+            }
+        }
+        """).WithSource(Sources.Libc).Expect(At(0, WholeMappingMunmapRule.WrongLength, "4096", "65536", "line 10")).RunAsync();
+
+    [Fact]
+    public Task A_field_also_assigned_something_else_is_unknown() => new LifetimeAnalyzerTest("""
+        using System;
+        using static Libc;
+
+        sealed class Buffer
+        {
+            private IntPtr _base;
+
+            public void Open() => _base = mmap(IntPtr.Zero, (UIntPtr)65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+
+            public void Adopt(IntPtr other) => _base = other;
+
+            public void Close() => munmap(_base, (UIntPtr)4096);
+        }
+        """).WithSource(Sources.Libc).RunAsync();
+
+    // ---- zero length ----
+
+    [Fact]
+    public Task A_zero_length_is_reported_whatever_the_address() => LibcAsync(
+        Map8192 + """
+                {|#0:munmap(p, UIntPtr.Zero)|};
+                {|#1:munmap(IntPtr.Zero + unknown, (UIntPtr)0)|};
+        """,
+        At(0, WholeMappingMunmapRule.ZeroLength, " of the mapping made at line 9"),
+        At(1, WholeMappingMunmapRule.ZeroLength, ""));
+
+    // ---- interior addresses ----
+
+    [Fact]
+    public Task Base_plus_an_offset_is_reported_with_the_offset() => Libc(
+        Map8192 + """
+                {|#0:munmap(p + 4096, (UIntPtr)4096)|};
+                {|#1:munmap(IntPtr.Add(p, 4096), (UIntPtr)4096)|};
+                byte* cursor = (byte*)p;
+                cursor += 16;
+                {|#2:munmap((IntPtr)cursor, (UIntPtr)8192)|};
+                int* words = (int*)p;
+                words++;
+                {|#3:munmap((IntPtr)words, (UIntPtr)8192)|};
+                Page* page = (Page*)p;
+                page++;
+                {|#4:munmap((IntPtr)page, (UIntPtr)8192)|};
+                munmap(p + unknown, (UIntPtr)8192);
+        """, "struct Page { public fixed byte Bytes[4096]; }").Expect(
+        At(0, WholeMappingMunmapRule.Interior, "4096 bytes", "line 9"),
+        At(1, WholeMappingMunmapRule.Interior, "4096 bytes", "line 9"),
+        At(2, WholeMappingMunmapRule.Interior, "16 bytes", "line 9"),
+        At(3, WholeMappingMunmapRule.Interior, "4 bytes", "line 9"),
+        At(4, WholeMappingMunmapRule.Interior, "an address", "line 9")).RunAsync();
+
+    [Fact]
+    public Task A_pointer_moved_back_to_the_base_is_fine() => LibcAsync(
+        Map8192 + """
+                byte* cursor = (byte*)p;
+                cursor += 16;
+                cursor -= 16;
+                munmap((IntPtr)cursor, (UIntPtr)8192);
+        """);
+
+    // ---- memory that is not a mapping ----
+
+    [Fact]
+    public Task Memory_from_elsewhere_is_reported_with_where_it_came_from() => LibcAsync(
+        // The file maps too: files that never call mmap are not followed (see the rule page's limits).
+        """
+                IntPtr mapped = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                IntPtr h = Marshal.AllocHGlobal(4096);
+                {|#0:munmap(h, (UIntPtr)4096)|};
+                void* n = NativeMemory.Alloc(4096);
+                {|#1:munmap((IntPtr)n, (UIntPtr)4096)|};
+                void* z = NativeMemory.AllocZeroed(4096);
+                {|#2:munmap((IntPtr)z, (UIntPtr)4096)|};
+                void* a = NativeMemory.AlignedAlloc(4096, 4096);
+                {|#3:munmap((IntPtr)a, (UIntPtr)4096)|};
+                byte* s = stackalloc byte[64];
+                {|#4:munmap((IntPtr)s, (UIntPtr)4096)|};
+                int local = 0;
+                {|#5:munmap((IntPtr)(&local), (UIntPtr)4096)|};
+                byte[] array = new byte[4096];
+                fixed (byte* f = array)
+                {
+                    {|#6:munmap((IntPtr)f, (UIntPtr)4096)|};
+                }
+                GCHandle pin = GCHandle.Alloc(array, GCHandleType.Pinned);
+                {|#7:munmap(pin.AddrOfPinnedObject(), (UIntPtr)4096)|};
+        """,
+        At(0, WholeMappingMunmapRule.NotMapping, "Marshal.AllocHGlobal"),
+        At(1, WholeMappingMunmapRule.NotMapping, "NativeMemory.Alloc"),
+        At(2, WholeMappingMunmapRule.NotMapping, "NativeMemory.AllocZeroed"),
+        At(3, WholeMappingMunmapRule.NotMapping, "NativeMemory.AlignedAlloc"),
+        At(4, WholeMappingMunmapRule.NotMapping, "stackalloc"),
+        At(5, WholeMappingMunmapRule.NotMapping, "the address of a variable (&)"),
+        At(6, WholeMappingMunmapRule.NotMapping, "a fixed statement (pinned managed memory)"),
+        At(7, WholeMappingMunmapRule.NotMapping, "GCHandle.AddrOfPinnedObject (pinned managed memory)"));
+
+    // ---- twice ----
+
+    [Fact]
+    public Task The_second_munmap_on_one_path_is_reported() => LibcAsync(
+        Map8192 + """
+                munmap(p, (UIntPtr)8192);
+                if (condition)
+                {
+                    {|#0:munmap(p, (UIntPtr)8192)|};
+                }
+        """,
+        At(0, WholeMappingMunmapRule.Twice, "line 9", "line 10"));
+
+    [Fact]
+    public Task An_alias_of_the_mapping_unmapped_again_is_reported() => LibcAsync(
+        Map8192 + """
+                nint alias = p;
+                munmap(p, (UIntPtr)8192);
+                {|#0:munmap(alias, (UIntPtr)8192)|};
+        """,
+        At(0, WholeMappingMunmapRule.Twice, "line 9", "line 11"));
+
+    [Fact]
+    public Task Unmapping_on_two_branches_is_fine() => LibcAsync(
+        Map8192 + """
+                if (condition)
+                {
+                    munmap(p, (UIntPtr)8192);
+                }
+                else
+                {
+                    munmap(p, (UIntPtr)8192);
+                }
+        """);
+
+    [Fact]
+    public Task A_new_mapping_between_two_munmaps_is_fine() => LibcAsync(
+        Map8192 + """
+                munmap(p, (UIntPtr)8192);
+                p = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                munmap(p, (UIntPtr)8192);
+                for (int i = 0; i < unknown; i++)
+                {
+                    IntPtr chunk = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                    munmap(chunk, (UIntPtr)8192);
+                }
+        """);
+
+    [Fact]
+    public Task A_munmap_in_a_loop_without_a_new_mapping_is_reported() => LibcAsync(
+        Map8192 + """
+                for (int i = 0; i < unknown; i++)
+                {
+                    {|#0:munmap(p, (UIntPtr)8192)|};
+                }
+        """,
+        At(0, WholeMappingMunmapRule.Twice, "line 9", "line 12"));
+
+    [Fact]
+    public Task A_field_reset_between_munmaps_is_fine_and_a_guarded_second_munmap_too() => LibcAsync(
+        Map8192 + """
+                munmap(p, (UIntPtr)8192);
+                p = IntPtr.Zero;
+                if (p != IntPtr.Zero) munmap(p, (UIntPtr)8192);
+        """);
+}

@@ -1,0 +1,109 @@
+using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Functions;
+using CheckedMmap.Analyzers.Rules;
+using CheckedMmap.Analyzers.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+
+namespace CheckedMmap.Analyzers.Tests;
+
+/// <summary>MMAP010: declarations unlike libc's prototypes, and errno read after a binding declared without SetLastError.</summary>
+public class MMAP010DeclarationTests
+{
+    private static DiagnosticResult Type(int marker, string function, string what, string declared, string libc, string why) =>
+        new DiagnosticResult(DeclarationRule.Type).WithLocation(marker).WithArguments(function, what, declared, libc, why);
+
+    private static DiagnosticResult LastError(int marker, string read, string binding) =>
+        new DiagnosticResult(DeclarationRule.LastError).WithLocation(marker).WithArguments(read, binding);
+
+    private const string Truncated32 = "on 64-bit the value is truncated to 32 bits";
+    private const string Offset32 = "offsets at or above 2^32 are cut, and the upper half of the register is not defined";
+    private const string Garbage = "the 0 / -1 result is read from a register whose upper bits are not defined";
+
+    [Fact]
+    public Task Narrow_lengths_offsets_addresses_and_results_are_reported_on_the_type() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static unsafe partial class Bad
+        {
+            [DllImport("libc", SetLastError = true)]
+            static extern IntPtr mmap(IntPtr addr, {|#0:int|} length, int prot, int flags, int fd, {|#1:int|} offset);
+
+            [DllImport("libc", EntryPoint = "mmap64", SetLastError = true)]
+            static extern {|#2:uint|} Map({|#3:uint|} addr, nuint length, int prot, int flags, int fd, {|#4:uint|} offset);
+
+            [DllImport("libc", SetLastError = true)]
+            static extern {|#5:IntPtr|} munmap(IntPtr addr, UIntPtr length);
+
+            [LibraryImport("libc", EntryPoint = "mprotect", SetLastError = true)]
+            private static partial {|#6:long|} {|CS8795:Protect|}(void* addr, nuint length, int prot);
+
+            [DllImport("libc", SetLastError = true)]
+            static extern {|#7:void*|} madvise(void* addr, nuint length, int advice);
+
+            [DllImport("libc", SetLastError = true)]
+            static extern IntPtr mremap(IntPtr old, {|#8:int|} oldSize, {|#9:int|} newSize, int flags);
+        }
+        """).Expect(
+            Type(0, "mmap", "the length", "int", "size_t (pointer-sized)", Truncated32),
+            Type(1, "mmap", "the offset", "int", "off_t (64 bits)", Offset32),
+            Type(2, "mmap64", "its result", "uint", "void* (pointer-sized)", Truncated32),
+            Type(3, "mmap64", "the address", "uint", "void* (pointer-sized)", Truncated32),
+            Type(4, "mmap64", "the offset", "uint", "off_t (64 bits)", Offset32),
+            Type(5, "munmap", "its result", "nint", "int", Garbage),
+            Type(6, "mprotect", "its result", "long", "int", Garbage),
+            Type(7, "madvise", "its result", "void*", "int", Garbage),
+            Type(8, "mremap", "the old size", "int", "size_t (pointer-sized)", Truncated32),
+            Type(9, "mremap", "the new size", "int", "size_t (pointer-sized)", Truncated32)).RunAsync();
+
+    [Fact]
+    public Task Declarations_that_match_libc_are_fine() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        struct size_t { public nuint Value; }
+
+        static unsafe partial class Good
+        {
+            [DllImport("libc", SetLastError = true)] static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
+            [DllImport("libc", EntryPoint = "mmap", SetLastError = true)] static extern void* Map(void* addr, size_t length, int prot, int flags, int fd, long offset);
+            [DllImport("libc", SetLastError = true)] static extern nint mmap64(nint addr, ulong length, int prot, int flags, int fd, ulong offset);
+            [DllImport("libc", SetLastError = true)] static extern int munmap(IntPtr addr, UIntPtr length);
+            [DllImport("libc", SetLastError = true)] static extern int mprotect(IntPtr addr, UIntPtr length, int prot);
+            [LibraryImport("libc", SetLastError = true)] private static partial int {|CS8795:madvise|}(nint addr, nuint length, int advice);
+            [DllImport("libc", SetLastError = true)] static extern IntPtr mremap(IntPtr old, nuint oldSize, nuint newSize, int flags);
+            // Not libc: the PAL shim's own prototypes.
+            [LibraryImport("libSystem.Native", EntryPoint = "SystemNative_MUnmap", SetLastError = true)] private static partial long {|CS8795:MUnmap|}(IntPtr addr, ulong length);
+        }
+        """).RunAsync();
+
+    [Fact]
+    public Task Errno_read_after_a_binding_without_SetLastError_is_reported() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static unsafe partial class Native
+        {
+            [DllImport("libc")] static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
+            [DllImport("libc")] static extern int munmap(IntPtr addr, UIntPtr length);
+            [LibraryImport("libc")] private static partial int {|CS8795:mprotect|}(IntPtr addr, UIntPtr length, int prot);
+            [DllImport("libc", EntryPoint = "munmap", SetLastError = true)] static extern int Release(IntPtr addr, UIntPtr length);
+
+            static void M()
+            {
+                int before = Marshal.GetLastWin32Error();
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) throw new InvalidOperationException("errno " + {|#0:Marshal.GetLastWin32Error()|});
+                if (mprotect(p, (UIntPtr)4096, 3) != 0) throw new InvalidOperationException("errno " + {|#1:Marshal.GetLastPInvokeError()|});
+                if (munmap(p, (UIntPtr)4096) != 0) throw new InvalidOperationException("errno " + Marshal.GetLastSystemError());
+            }
+
+            static void Fine(IntPtr p)
+            {
+                if (Release(p, (UIntPtr)4096) != 0) throw new InvalidOperationException("errno " + Marshal.GetLastPInvokeError());
+            }
+        }
+        """).Expect(LastError(0, "GetLastWin32Error", "mmap"), LastError(1, "GetLastPInvokeError", "mprotect")).RunAsync();
+}
