@@ -56,12 +56,12 @@ namespace CheckedMmap.Analyzers.Binding
             INamedTypeSymbol? container = method.ContainingType;
             if (Known.IsMonoSyscall(container) && method.Name == "mmap")
             {
-                return new MmapBinding(MmapBindingKind.MonoPosix);
+                return new MmapBinding(MmapBindingKind.MonoPosix, "mmap");
             }
 
             if (Known.IsMman(container) && method.Name == "mmap")
             {
-                return new MmapBinding(MmapBindingKind.CheckedMmapRuntime);
+                return new MmapBinding(MmapBindingKind.CheckedMmapRuntime, "mmap");
             }
 
             string? entryPoint = GetEntryPoint(method);
@@ -72,7 +72,7 @@ namespace CheckedMmap.Analyzers.Binding
             }
 
             MmapBindingKind kind = Known.IsTmdsLibC(container) ? MmapBindingKind.TmdsLibC : MmapBindingKind.PInvoke;
-            return new MmapBinding(kind);
+            return new MmapBinding(kind, entryPoint!);
         }
 
         /// <summary>Six parameters, no params array: anything else is not a libc mmap we can read arguments of.</summary>

@@ -259,7 +259,7 @@ namespace CheckedMmap.Analyzers.Functions
                     foreach (SyntaxNode node in body.DescendantNodes())
                     {
                         if (node is InvocationExpressionSyntax read && read.SpanStart > call.Span.End
-                            && MmapWrapperResolver.InvokedName(read.Expression) is GetLastWin32Error or GetLastPInvokeError
+                            && CallNames.InvokedName(read.Expression) is GetLastWin32Error or GetLastPInvokeError
                             && EnclosingBody(read) == body
                             && LastBindingBefore(bindings, read, body) == call
                             && reported.Add(read)

@@ -149,20 +149,9 @@ namespace CheckedMmap.Analyzers.Functions
                 INamedTypeSymbol? container = invocation.TargetMethod.ContainingType;
                 MmapConstants constants = _mmaps.Known.IsMonoSyscall(container) || _mmaps.Known.IsTmdsLibC(container) ? MmapConstants.Linux : MmapConstants.For(target);
                 var scope = new EvaluationScope(constants, target, _mmaps.Known, _models);
-                ControlFlowGraph? graph = null;
-                bool graphTried = false;
-                var evaluator = new ValueEvaluator(scope, new LocalValueAnalysis(
-                    () =>
-                    {
-                        if (!graphTried)
-                        {
-                            graphTried = true;
-                            graph = ControlFlowGraphs.ForEnclosingBody(invocation, cancellationToken);
-                        }
-
-                        return graph;
-                    },
-                    scope));
+                IOperation root = invocation;
+                var body = new BodyFacts(ControlFlowGraphs.EnclosingBodySyntax(root), () => ControlFlowGraphs.ForEnclosingBody(root, cancellationToken));
+                var evaluator = new ValueEvaluator(scope, body.LocalsFor(scope));
                 ValueSet values = evaluator.Evaluate(argument.Value);
                 Location location = argument.IsImplicit ? invocation.Syntax.GetLocation() : argument.Syntax.GetLocation();
                 switch (function)

@@ -86,7 +86,7 @@ namespace CheckedMmap.Analyzers.Functions
                 SyntaxToken token = root.FindToken(at);
                 if (token.IsKind(SyntaxKind.IdentifierToken)
                     && token.Parent?.Parent is NameEqualsSyntax { Parent: AttributeArgumentSyntax { Expression: var value, Parent.Parent.Parent.Parent: { } declaration } }
-                    && (value is not LiteralExpressionSyntax literal || LibcFunctionResolver.FromName(literal.Token.ValueText) != LibcFunction.None || MmapCallResolver.IsMmapEntryPoint(literal.Token.ValueText))
+                    && (value is not LiteralExpressionSyntax literal || LibcFunctionResolver.FromName(literal.Token.ValueText) != LibcFunction.None || CallNames.IsMmapEntryPoint(literal.Token.ValueText))
                     && NameOf(declaration) is { } found)
                 {
                     names.Add(found);
@@ -107,7 +107,7 @@ namespace CheckedMmap.Analyzers.Functions
                 LocalFunctionStatementSyntax local => local.Identifier,
                 _ => default,
             };
-            return name.ValueText is { Length: > 0 } found && !MunmapResolver.MayBeMunmapName(found) && !MmapCallResolver.MayBeMmapName(found) && LibcFunctionResolver.FromName(found) == LibcFunction.None ? found : null;
+            return name.ValueText is { Length: > 0 } found && !MunmapResolver.MayBeMunmapName(found) && !CallNames.MayBeMmapName(found) && LibcFunctionResolver.FromName(found) == LibcFunction.None ? found : null;
         }
     }
 }

@@ -170,7 +170,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 {
                     foreach (SyntaxNode node in root.DescendantNodes())
                     {
-                        if (node is InvocationExpressionSyntax call && MmapWrapperResolver.InvokedName(call.Expression) is { } name
+                        if (node is InvocationExpressionSyntax call && CallNames.InvokedName(call.Expression) is { } name
                             && (MunmapResolver.MayBeMunmapName(name) || MunmapResolver.MayBeMremapName(name) || Array.IndexOf(renamed, name) >= 0)
                             && (span is not { } filter || filter.Contains(call.Span)) && seen.Add(call))
                         {
@@ -218,7 +218,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
                 TargetOS target = _targets.For(model.SyntaxTree);
                 var scope = new EvaluationScope(MmapConstants.For(target), target, _mmaps.Known, _models);
-                var evaluator = new ValueEvaluator(scope, new LocalValueAnalysis(Graph, scope));
+                var evaluator = new ValueEvaluator(scope, new BodyFacts(root.Syntax, Graph).LocalsFor(scope));
                 INamedTypeSymbol? type = model.GetEnclosingSymbol(anyCall.Syntax.SpanStart, cancellationToken)?.ContainingType;
                 var body = new BodyContext(this, model, evaluator, type, candidates, cancellationToken);
                 var findings = new LifetimeFindings();
@@ -295,7 +295,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                             expression = parenthesized.Expression;
                             continue;
                         case InvocationExpressionSyntax call:
-                            return MmapWrapperResolver.InvokedName(call.Expression) is { } name && _names.MayBeBinding(name);
+                            return CallNames.InvokedName(call.Expression) is { } name && _names.MayBeBinding(name);
                         default:
                             return false;
                     }
@@ -478,7 +478,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 foreach ((IInvocationOperation call, SemanticModel model) in calls)
                 {
                     var scope = new EvaluationScope(MmapConstants.For(session.Targets.For(model.SyntaxTree)), session.Targets.For(model.SyntaxTree), session.Mmaps.Known, session.Models);
-                    var evaluator = new ValueEvaluator(scope, new LocalValueAnalysis(() => ControlFlowGraphs.ForEnclosingBody(call, cancellationToken), scope));
+                    var evaluator = new ValueEvaluator(scope, new BodyFacts(ControlFlowGraphs.EnclosingBodySyntax(call), () => ControlFlowGraphs.ForEnclosingBody(call, cancellationToken)).LocalsFor(scope));
                     MappingSite? site = MappingSites.Of(call, session, model, syntax => model.GetOperation(syntax, cancellationToken) is { } operation ? evaluator.Evaluate(operation) : ValueSet.Unknown);
                     if (site is null)
                     {

@@ -64,7 +64,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
             foreach (SyntaxNode node in reference.GetSyntax().DescendantNodes())
             {
-                if (node is not InvocationExpressionSyntax call || MmapWrapperResolver.InvokedName(call.Expression) is not { } name
+                if (node is not InvocationExpressionSyntax call || CallNames.InvokedName(call.Expression) is not { } name
                     || (!MayBeMunmapName(name) && !_otherNames.Contains(name))
                     || model.GetOperation(call) is not IInvocationOperation invocation || !IsMunmap(invocation.TargetMethod))
                 {
