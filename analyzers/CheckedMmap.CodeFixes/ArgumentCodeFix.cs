@@ -38,18 +38,26 @@ namespace CheckedMmap.CodeFixes
                     continue;
                 }
 
-                ExpressionSyntax? replacement = Replacement(argument.Syntax, argument.Operation, argument.Model);
+                // A local or field: fix the value where it is defined, so no assignment is left unused (CS0219).
+                ArgumentFixes.Target? target = ArgumentFixes.TargetOf(argument.Syntax, argument.Operation, argument.Model, context.CancellationToken);
+                if (target is null)
+                {
+                    continue;
+                }
+
+                ExpressionSyntax? replacement = Replacement(target.Expression, target.Value, target.Type, argument.Model);
                 if (replacement is null)
                 {
                     continue;
                 }
 
                 context.RegisterCodeFix(
-                    CodeAction.Create(_title, ct => ArgumentFixes.ReplaceAsync(context.Document, argument.Syntax, replacement, ct), equivalenceKey: _equivalenceKey),
+                    CodeAction.Create(_title, ct => ArgumentFixes.ReplaceAsync(context.Document, target.Expression, replacement, ct), equivalenceKey: _equivalenceKey),
                     diagnostic);
             }
         }
 
-        private protected abstract ExpressionSyntax? Replacement(ArgumentSyntax syntax, IArgumentOperation operation, SemanticModel model);
+        /// <summary>What to write instead of <paramref name="expression"/> (the argument, or the definition of the local or field it reads), of type <paramref name="type"/>.</summary>
+        private protected abstract ExpressionSyntax? Replacement(ExpressionSyntax expression, IOperation value, ITypeSymbol type, SemanticModel model);
     }
 }

@@ -1,6 +1,8 @@
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -40,15 +42,14 @@ namespace CheckedMmap.CodeFixes
         /// a plain number: when the call already writes it that way, or when a number would not convert implicitly
         /// (IntPtr before C# 11's numeric IntPtr).
         /// </summary>
-        public static bool SpellAsIntPtr(ArgumentSyntax argument, IArgumentOperation operation, SemanticModel model)
+        public static bool SpellAsIntPtr(ExpressionSyntax expression, ITypeSymbol type, SemanticModel model)
         {
-            ITypeSymbol type = operation.Parameter!.Type;
             if (type.SpecialType != SpecialType.System_IntPtr && type.SpecialType != SpecialType.System_UIntPtr)
             {
                 return false;
             }
 
-            string text = argument.Expression.ToString();
+            string text = expression.ToString();
             if (text.Contains("IntPtr"))
             {
                 return true;
@@ -72,7 +73,116 @@ namespace CheckedMmap.CodeFixes
             return "System." + name;
         }
 
-        public static async Task<Document> ReplaceAsync(Document document, ArgumentSyntax argument, ExpressionSyntax replacement, CancellationToken cancellationToken)
+        /// <summary>The expression a fix rewrites, its operation and the type it must have.</summary>
+        public sealed class Target
+        {
+            public Target(ExpressionSyntax expression, IOperation value, ITypeSymbol type)
+            {
+                Expression = expression;
+                Value = value;
+                Type = type;
+            }
+
+            public ExpressionSyntax Expression { get; }
+
+            public IOperation Value { get; }
+
+            public ITypeSymbol Type { get; }
+        }
+
+        /// <summary>
+        /// The argument itself; or, when it reads a local (or a readonly or const field of the author's, declared in
+        /// this file), the value that local was last given before the call (its initializer or last plain assignment),
+        /// or the field's initializer. Null when the local is also changed in a way no fix of one value can follow
+        /// (compound assignment, ++/--, ref or out).
+        /// </summary>
+        public static Target? TargetOf(ArgumentSyntax argument, IArgumentOperation operation, SemanticModel model, CancellationToken cancellationToken)
+        {
+            var whole = new Target(argument.Expression, operation.Value, operation.Parameter!.Type);
+            IOperation value = operation.Value;
+            while (value is IConversionOperation { IsImplicit: true } conversion)
+            {
+                value = conversion.Operand;
+            }
+
+            ExpressionSyntax? definition;
+            ITypeSymbol? type;
+            switch (value)
+            {
+                case ILocalReferenceOperation local:
+                    definition = LastValueBefore(local.Local, argument, model, cancellationToken, out bool changedOtherwise);
+                    if (changedOtherwise)
+                    {
+                        return null;
+                    }
+
+                    type = local.Local.Type;
+                    break;
+                case IFieldReferenceOperation field when (field.Field.IsReadOnly || field.Field.IsConst) && !IsBindingConstant(field.Field, operation):
+                    definition = (field.Field.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as VariableDeclaratorSyntax)?.Initializer?.Value;
+                    type = field.Field.Type;
+                    break;
+                default:
+                    return whole;
+            }
+
+            if (definition is null || definition.SyntaxTree != argument.SyntaxTree || model.GetOperation(definition, cancellationToken) is not { } definitionValue)
+            {
+                return whole;
+            }
+
+            return new Target(definition, definitionValue, type);
+        }
+
+        /// <summary>PROT_EXEC and the like: the binding's own constants, which other calls rely on, are never rewritten.</summary>
+        private static bool IsBindingConstant(IFieldSymbol field, IArgumentOperation operation) =>
+            field.Name.StartsWith("PROT_", System.StringComparison.Ordinal) || field.Name.StartsWith("MAP_", System.StringComparison.Ordinal) ||
+            SymbolEqualityComparer.Default.Equals(field.ContainingType, operation.Parameter!.ContainingSymbol.ContainingType);
+
+        private static ExpressionSyntax? LastValueBefore(ILocalSymbol local, ArgumentSyntax argument, SemanticModel model, CancellationToken cancellationToken, out bool changedOtherwise)
+        {
+            changedOtherwise = false;
+            if (local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not VariableDeclaratorSyntax declarator)
+            {
+                return null;
+            }
+
+            SyntaxNode scope = (SyntaxNode?)declarator.FirstAncestorOrSelf<BlockSyntax>() ?? declarator.Parent!;
+            ExpressionSyntax? last = declarator.Initializer?.Value;
+            foreach (IdentifierNameSyntax name in scope.DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                if (name.Identifier.ValueText != local.Name || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local))
+                {
+                    continue;
+                }
+
+                switch (name.Parent)
+                {
+                    case AssignmentExpressionSyntax assignment when assignment.Left == name:
+                        if (!assignment.IsKind(SyntaxKind.SimpleAssignmentExpression))
+                        {
+                            changedOtherwise = true;
+                        }
+                        else if (assignment.SpanStart < argument.SpanStart)
+                        {
+                            last = assignment.Right;
+                        }
+
+                        break;
+                    case PrefixUnaryExpressionSyntax:
+                    case PostfixUnaryExpressionSyntax:
+                        changedOtherwise = true;
+                        break;
+                    case ArgumentSyntax { RefKindKeyword.RawKind: not 0 }:
+                        changedOtherwise = true;
+                        break;
+                }
+            }
+
+            return last;
+        }
+
+        public static async Task<Document> ReplaceAsync(Document document, ExpressionSyntax target, ExpressionSyntax replacement, CancellationToken cancellationToken)
         {
             SyntaxNode? root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
             if (root is null)
@@ -80,8 +190,8 @@ namespace CheckedMmap.CodeFixes
                 return document;
             }
 
-            ExpressionSyntax newExpression = replacement.WithTriviaFrom(argument.Expression);
-            return document.WithSyntaxRoot(root.ReplaceNode(argument.Expression, newExpression));
+            ExpressionSyntax newExpression = replacement.WithTriviaFrom(target);
+            return document.WithSyntaxRoot(root.ReplaceNode(target, newExpression));
         }
     }
 }

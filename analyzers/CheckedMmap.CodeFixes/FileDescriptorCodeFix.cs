@@ -23,9 +23,9 @@ namespace CheckedMmap.CodeFixes
         }
 
         // null for a SafeHandle or struct descriptor: no spelling of -1 we can be sure of.
-        private protected override ExpressionSyntax? Replacement(ArgumentSyntax syntax, IArgumentOperation operation, SemanticModel model) =>
-            MinusOneFor(operation.Parameter!.Type, ArgumentFixes.SpellAsIntPtr(syntax, operation, model),
-                ArgumentFixes.TypeName(model, syntax.SpanStart, "IntPtr"));
+        private protected override ExpressionSyntax? Replacement(ExpressionSyntax expression, IOperation value, ITypeSymbol type, SemanticModel model) =>
+            MinusOneFor(type, ArgumentFixes.SpellAsIntPtr(expression, type, model),
+                ArgumentFixes.TypeName(model, expression.SpanStart, "IntPtr"));
 
         private static ExpressionSyntax? MinusOneFor(ITypeSymbol type, bool spellAsIntPtr, string intPtrName)
         {

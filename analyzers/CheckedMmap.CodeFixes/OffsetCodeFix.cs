@@ -22,8 +22,8 @@ namespace CheckedMmap.CodeFixes
         {
         }
 
-        private protected override ExpressionSyntax? Replacement(ArgumentSyntax syntax, IArgumentOperation operation, SemanticModel model) =>
-            ZeroFor(operation.Parameter!.Type, ArgumentFixes.SpellAsIntPtr(syntax, operation, model), model, syntax.SpanStart);
+        private protected override ExpressionSyntax? Replacement(ExpressionSyntax expression, IOperation value, ITypeSymbol type, SemanticModel model) =>
+            ZeroFor(type, ArgumentFixes.SpellAsIntPtr(expression, type, model), model, expression.SpanStart);
 
         private static ExpressionSyntax ZeroFor(ITypeSymbol type, bool spellAsIntPtr, SemanticModel model, int position)
         {

@@ -27,15 +27,15 @@ namespace CheckedMmap.CodeFixes
         {
         }
 
-        private protected override ExpressionSyntax? Replacement(ArgumentSyntax syntax, IArgumentOperation operation, SemanticModel model) =>
-            ReadWriteInCallStyle(syntax.Expression, operation) is { } text ? SyntaxFactory.ParseExpression(text) : null;
+        private protected override ExpressionSyntax? Replacement(ExpressionSyntax expression, IOperation value, ITypeSymbol type, SemanticModel model) =>
+            ReadWriteInCallStyle(expression, value, type, model) is { } text ? SyntaxFactory.ParseExpression(text) : null;
 
-        private static string? ReadWriteInCallStyle(ExpressionSyntax expression, IArgumentOperation argument)
+        private static string? ReadWriteInCallStyle(ExpressionSyntax expression, IOperation value, ITypeSymbol parameterType, SemanticModel model)
         {
             // Keep an explicit cast the call wrote: (int)MemoryProtection.ReadWriteExecute -> (int)(MemoryProtection.Read | MemoryProtection.Write).
             string? cast = expression is CastExpressionSyntax castSyntax ? castSyntax.Type.ToString() : null;
 
-            ISymbol[] members = argument.Value.DescendantsAndSelf()
+            ISymbol[] members = value.DescendantsAndSelf()
                 .Select(op => op switch
                 {
                     IFieldReferenceOperation f => (ISymbol)f.Field,
@@ -67,15 +67,24 @@ namespace CheckedMmap.CodeFixes
                 }
             }
 
-            // Literals (or nothing we can name): the parameter's own enum if it has one, else the number.
-            ITypeSymbol parameterType = argument.Parameter!.Type;
+            // Literals (or nothing we can name): the parameter's own enum if it has one, else PROT_READ and PROT_WRITE
+            // constants in scope, else the number, in hex when the author wrote hex.
             if (parameterType is INamedTypeSymbol { TypeKind: TypeKind.Enum } enumType)
             {
-                return ReadWriteFrom(enumType, enumType.ToMinimalDisplayString(argument.SemanticModel!, expression.SpanStart) + ".");
+                return ReadWriteFrom(enumType, enumType.ToMinimalDisplayString(model, expression.SpanStart) + ".");
             }
 
-            return cast is null ? "3" : $"({cast})3";
+            if (model.LookupSymbols(expression.SpanStart, name: "PROT_READ").Any(IsConstant) && model.LookupSymbols(expression.SpanStart, name: "PROT_WRITE").Any(IsConstant))
+            {
+                return cast is null ? "PROT_READ | PROT_WRITE" : $"({cast})(PROT_READ | PROT_WRITE)";
+            }
+
+            bool hex = expression.DescendantTokens().Any(t => t.IsKind(SyntaxKind.NumericLiteralToken) && t.Text.StartsWith("0x", System.StringComparison.OrdinalIgnoreCase));
+            string number = hex ? "0x3" : "3";
+            return cast is null ? number : $"({cast}){number}";
         }
+
+        private static bool IsConstant(ISymbol symbol) => symbol is IFieldSymbol { IsConst: true } or ILocalSymbol { IsConst: true };
 
         /// <summary>"Libc." for <c>Libc.PROT_EXEC</c>, "" for a bare <c>PROT_EXEC</c>; null if the member is not written in the expression.</summary>
         private static string? QualifierOf(ExpressionSyntax expression, ISymbol member)

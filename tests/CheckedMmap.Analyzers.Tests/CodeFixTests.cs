@@ -44,6 +44,94 @@ public class CodeFixTests
         """);
 
     [Fact]
+    public Task A_local_is_fixed_where_it_is_defined_or_last_assigned() => MmapCodeFixTest<FileDescriptorCodeFix>.VerifyAsync(Header + """
+        class C
+        {
+            nint M()
+            {
+                int fd = 5;
+                nint first = Libc.mmapN(0, 4096, 3, 0x22, {|MMAP003:fd|}, 0);
+                int other = 0;
+                other = 7;
+                return first + Libc.mmapN(0, 4096, 3, 0x22, {|MMAP003:other|}, 0);
+            }
+        }
+        """, Header + """
+        class C
+        {
+            nint M()
+            {
+                int fd = -1;
+                nint first = Libc.mmapN(0, 4096, 3, 0x22, fd, 0);
+                int other = 0;
+                other = -1;
+                return first + Libc.mmapN(0, 4096, 3, 0x22, other, 0);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_protection_local_keeps_named_constants_and_a_readonly_offset_field_its_initializer() => MmapCodeFixTest<ProtectionCodeFix>.VerifyAsync(Header + """
+        class C
+        {
+            nint M()
+            {
+                int prot = PROT_READ | PROT_EXEC;
+                return Libc.mmapN(0, 4096, {|MMAP004:prot|}, 0x22, -1, 0);
+            }
+        }
+        """, Header + """
+        class C
+        {
+            nint M()
+            {
+                int prot = PROT_READ | PROT_WRITE;
+                return Libc.mmapN(0, 4096, prot, 0x22, -1, 0);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_hex_protection_stays_hex() => MmapCodeFixTest<ProtectionCodeFix>.VerifyAsync("""
+        using System.Runtime.InteropServices;
+        static class L
+        {
+            [DllImport("libc")] static extern nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+            static nint M()
+            {
+                int prot = 0x1 | 0x4;
+                return mmap(0, 4096, {|MMAP004:prot|}, 0x22, -1, 0);
+            }
+        }
+        """, """
+        using System.Runtime.InteropServices;
+        static class L
+        {
+            [DllImport("libc")] static extern nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+            static nint M()
+            {
+                int prot = 0x3;
+                return mmap(0, 4096, prot, 0x22, -1, 0);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_readonly_offset_field_is_fixed_at_its_initializer() => MmapCodeFixTest<OffsetCodeFix>.VerifyAsync(Header + """
+        class C
+        {
+            static readonly long Offset = 8192;
+            nint M() => Libc.mmapN(0, 4096, 3, 0x22, -1, {|MMAP006:Offset|});
+        }
+        """, Header + """
+        class C
+        {
+            static readonly long Offset = 0;
+            nint M() => Libc.mmapN(0, 4096, 3, 0x22, -1, Offset);
+        }
+        """);
+
+    [Fact]
     public Task Fd_of_IntPtr_type_becomes_new_IntPtr_minus_one() => MmapCodeFixTest<FileDescriptorCodeFix>.VerifyAsync("""
         using System;
         using System.Runtime.InteropServices;
@@ -113,7 +201,7 @@ public class CodeFixTests
             {
                 Libc.mmap(IntPtr.Zero, (UIntPtr)4096, Libc.PROT_READ | Libc.PROT_WRITE, 0x22, -1, IntPtr.Zero);
                 mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, 0x22, -1, IntPtr.Zero);
-                mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
+                mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, 0x22, -1, IntPtr.Zero);
             }
         }
         """);

@@ -16,6 +16,8 @@ public sealed class MmapCodeFixTest<TCodeFix> : CSharpCodeFixTest<MmapAnalyzer, 
         ReferenceAssemblies = new ReferenceAssemblies("net8.0");
         MarkupOptions = MarkupOptions.UseFirstDescriptor;
         TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net80.References.All);
+        // Compiler warnings count in the fixed code too, as they would under -warnaserror (CS0219 for a local a fix left unused).
+        CompilerDiagnostics = CompilerDiagnostics.Warnings;
         TestCode = source;
         FixedCode = fixedSource;
         SolutionTransforms.Add((solution, projectId) =>
