@@ -27,6 +27,7 @@ namespace CheckedMmap.Package.Tests
             {
                 "README.md",
                 "analyzers/dotnet/cs/CheckedMmap.Analyzers.dll",
+                "icon.png",
                 "build/CheckedMmap.targets",
                 "buildTransitive/CheckedMmap.targets",
                 "buildTransitive/CheckedMmapTestEntryPoint.cs",
@@ -78,6 +79,7 @@ namespace CheckedMmap.Package.Tests
             Assert.Equal("MIT", Value("license"));
             Assert.Equal("expression", metadata.Element(ns + "license")!.Attribute("type")!.Value);
             Assert.Equal("README.md", Value("readme"));
+            Assert.Equal("icon.png", Value("icon"));
             Assert.Contains("CHECKED", Value("description"));
             Assert.Contains("mmap", Value("tags").Split(' '));
             Assert.Contains("analyzer", Value("tags").Split(' '));
