@@ -43,7 +43,7 @@ namespace CheckedMmap.CodeFixes
                 }
 
                 context.RegisterCodeFix(
-                    CodeAction.Create(Title, ct => ArgumentFixes.ReplaceAsync(context.Document, argument.Syntax, replacement, ct), equivalenceKey: nameof(MremapMayMoveCodeFix)),
+                    CodeAction.Create(Title, ct => ArgumentFixes.ReplaceAsync(context.Document, argument.Syntax.Expression, replacement, ct), equivalenceKey: nameof(MremapMayMoveCodeFix)),
                     diagnostic);
             }
         }

@@ -26,8 +26,8 @@ namespace CheckedMmap
     public enum StackCaptureMode
     {
         /// <summary>
-        /// No stacks (cheapest). Call sites (file:line) of munmap/mremap are still recorded through the caller-info
-        /// parameters, at no cost.
+        /// No stacks (cheapest). Call sites (file:line) of every call (mmap, munmap, mremap, mprotect, madvise) are still
+        /// recorded through the caller-info parameters, at no cost.
         /// </summary>
         None = 0,
 

@@ -133,8 +133,8 @@ namespace CheckedMmap
         public StackTrace? DestructionStackTrace { get; internal set; }
 
         /// <summary>
-        /// Where the creating call was made in source (the caller of <c>mremap</c>; null for <c>mmap</c>, whose libc shape
-        /// has no room for caller-info parameters, and for callers compiled without them).
+        /// Where the creating call (<c>mmap</c> or <c>mremap</c>) was made in source, recorded through the caller-info
+        /// parameters at no cost; null for callers compiled without them (e.g. through a delegate or reflection).
         /// </summary>
         public CallSite? CreationCallSite => CreatedAt.ToCallSite(CreatedBy);
 

@@ -6,7 +6,7 @@ namespace CheckedMmap.Analyzers.Tests;
 
 /// <summary>
 /// Bindings whose method name does not contain "mmap": the entry point alone makes them mmap
-/// (issue 3: "whose entry point (the EntryPoint argument, else the method name) is mmap or mmap64").
+/// (a binding is mmap when its entry point — the EntryPoint argument, else the method name — is mmap or mmap64).
 /// </summary>
 public class RenamedBindingTests
 {

@@ -1,4 +1,4 @@
-// Section 8 of the specification, mmap rows (M1-M24). Linux target, 4 KiB pages (the defaults on a Linux x64 host).
+// The scenario matrix of Miri's mmap semantics (docs/runtime.md), mmap rows (M1-M26). Linux target, 4 KiB pages (the defaults on a Linux x64 host).
 using System;
 using Xunit;
 using static CheckedMmap.Tests.M;

@@ -1,4 +1,4 @@
-// Section 8 of the specification, mremap rows (R1-R15), Linux target.
+// The scenario matrix of Miri's mmap semantics (docs/runtime.md), mremap rows (R1-R15), Linux target.
 using System.Runtime.InteropServices;
 using Xunit;
 using static CheckedMmap.Tests.M;

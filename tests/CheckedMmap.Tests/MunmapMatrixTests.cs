@@ -1,4 +1,4 @@
-// Section 8 of the specification, munmap rows (U1-U15).
+// The scenario matrix of Miri's mmap semantics (docs/runtime.md), munmap rows (U1-U15).
 using System;
 using System.Runtime.InteropServices;
 using Xunit;

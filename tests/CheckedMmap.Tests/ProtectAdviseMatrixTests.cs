@@ -1,4 +1,4 @@
-// Section 8 of the specification, mprotect and madvise rows (P1-P9, A1-A5).
+// The scenario matrix of Miri's mmap semantics (docs/runtime.md), mprotect and madvise rows (P1-P9, A1-A5).
 using System.Runtime.InteropServices;
 using Xunit;
 using static CheckedMmap.Tests.M;

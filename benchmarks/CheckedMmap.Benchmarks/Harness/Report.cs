@@ -6,7 +6,7 @@ using System.Text;
 
 namespace CheckedMmap.Benchmarks.Harness
 {
-    /// <summary>A target of issue 5 and whether this run met it.</summary>
+    /// <summary>A benchmark target and whether this run met it.</summary>
     internal sealed record TargetResult(string Target, string Goal, string Measured, bool? Met, string Note);
 
     /// <summary>Collects the run's tables as markdown, with the targets summarised first.</summary>

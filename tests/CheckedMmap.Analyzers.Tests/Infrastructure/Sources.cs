@@ -33,7 +33,7 @@ public static class Sources
         }
         """;
 
-    /// <summary>A stand-in with the public surface issue 2 gives CheckedMmap.Mman (the runtime is another assembly).</summary>
+    /// <summary>A stand-in with the public surface of CheckedMmap.Mman (the runtime is another assembly).</summary>
     public const string CheckedMmapMman = """
         namespace CheckedMmap
         {

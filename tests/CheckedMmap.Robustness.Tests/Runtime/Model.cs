@@ -15,7 +15,7 @@ internal enum Outcome
     UndefinedBehavior,
 }
 
-/// <summary>What a call must end in, per miri-semantics §3–§8 (written from the spec, not from the runtime's code).</summary>
+/// <summary>What a call must end in, per Miri's semantics as docs/runtime.md states them (written from the semantics, not from the runtime's code).</summary>
 internal sealed record Expected(Outcome Kind, int Errno = 0, string? Message = null, UndefinedBehaviorKind[]? UbKinds = null, bool MayBeEnomem = false)
 {
     public static Expected Ok(bool mayBeEnomem = false) => new(Outcome.Success, MayBeEnomem: mayBeEnomem);
