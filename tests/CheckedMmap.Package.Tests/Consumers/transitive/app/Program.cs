@@ -25,9 +25,9 @@ namespace TransitiveApp
 
     public static class Program
     {
-        // Never called; here for the analyzer.
+        // Never called; here for the analyzer (built with CHECKED, so the direct libc call also escapes the checked runtime).
         public static nint Shared(nuint length) =>
-            Libc.mmap(0, length, Libc.PROT_READ | Libc.PROT_WRITE, /*MMAP002*/Libc.MAP_SHARED | Libc.MAP_ANONYMOUS, -1, 0);
+            /*MMAP014*/Libc.mmap(0, length, Libc.PROT_READ | Libc.PROT_WRITE, /*MMAP002*/Libc.MAP_SHARED | Libc.MAP_ANONYMOUS, -1, 0);
 
         public static int Main()
         {
