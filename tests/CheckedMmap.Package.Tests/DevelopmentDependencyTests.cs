@@ -22,13 +22,6 @@ namespace CheckedMmap.Package.Tests
         public DevelopmentDependencyTests(PackageFixture package) => _package = package;
 
         [Fact]
-        public void The_package_says_it_is_a_development_dependency()
-        {
-            XElement metadata = Nuspec(_package.PackagePath).Elements().Single(e => e.Name.LocalName == "metadata");
-            Assert.Equal("true", metadata.Elements().Single(e => e.Name.LocalName == "developmentDependency").Value);
-        }
-
-        [Fact]
         public void Packing_a_library_that_references_CheckedMmap_adds_no_dependency_on_it()
         {
             string output = Path.Combine(_package.WorkRoot, "library-feed");

@@ -79,6 +79,7 @@ namespace CheckedMmap.Package.Tests
             Assert.Equal("MIT", Value("license"));
             Assert.Equal("expression", metadata.Element(ns + "license")!.Attribute("type")!.Value);
             Assert.Equal("README.md", Value("readme"));
+            Assert.Equal("true", Value("developmentDependency"));
             Assert.Equal("icon.png", Value("icon"));
             Assert.Contains("CHECKED", Value("description"));
             Assert.Contains("mmap", Value("tags").Split(' '));
@@ -104,8 +105,8 @@ namespace CheckedMmap.Package.Tests
             foreach (ZipArchiveEntry entry in zip.Entries)
             {
                 byte[] bytes = Bytes(zip, entry.FullName);
-                Assert.False(Contains(bytes, System.Text.Encoding.UTF8.GetBytes(root)), entry.FullName + " names " + root);
-                Assert.False(Contains(bytes, System.Text.Encoding.Unicode.GetBytes(root)), entry.FullName + " names " + root + " (UTF-16)");
+                Assert.False(bytes.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(root)) >= 0, entry.FullName + " names " + root);
+                Assert.False(bytes.AsSpan().IndexOf(System.Text.Encoding.Unicode.GetBytes(root)) >= 0, entry.FullName + " names " + root + " (UTF-16)");
             }
 
             foreach (string dll in new[] { "lib/net8.0/CheckedMmap.dll", "analyzers/dotnet/cs/CheckedMmap.Analyzers.dll" })
@@ -129,19 +130,6 @@ namespace CheckedMmap.Package.Tests
             Assert.NotEmpty(links);
             Assert.All(links, l => Assert.True(l.StartsWith("https://", StringComparison.Ordinal) || l.StartsWith("#", StringComparison.Ordinal), l));
             Assert.Contains(links, l => l.EndsWith("/blob/main/docs/rules/MMAP001.md", StringComparison.Ordinal));
-        }
-
-        private static bool Contains(byte[] haystack, byte[] needle)
-        {
-            for (int i = 0; i + needle.Length <= haystack.Length; i++)
-            {
-                if (haystack.AsSpan(i, needle.Length).SequenceEqual(needle))
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         private static bool IsContent(string name) =>
