@@ -98,13 +98,22 @@ namespace CheckedMmap.Analyzers.Functions
                 }
 
                 bool mayHoldGeneratedCode = source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
+                // One set of body facts per body, shared by its calls (as MmapAnalyzer does): no graph built per call.
+                BodyFacts? body = null;
                 foreach (InvocationExpressionSyntax call in calls)
                 {
                     if (model.GetOperation(call, cancellationToken) is IInvocationOperation invocation
                         && _functions.Resolve(invocation.TargetMethod) is var function and not LibcFunction.None
                         && !(mayHoldGeneratedCode && GeneratedCode.Contains(call, model, cancellationToken)))
                     {
-                        Analyze(invocation, function, context.ReportDiagnostic, cancellationToken);
+                        SyntaxNode? bodySyntax = ControlFlowGraphs.EnclosingBodySyntax(invocation);
+                        if (body is null || body.Body is null || body.Body != bodySyntax)
+                        {
+                            IOperation first = invocation;
+                            body = new BodyFacts(bodySyntax, () => ControlFlowGraphs.ForEnclosingBody(first, cancellationToken));
+                        }
+
+                        Analyze(invocation, function, body, context.ReportDiagnostic, cancellationToken);
                     }
                 }
             }
@@ -122,7 +131,7 @@ namespace CheckedMmap.Analyzers.Functions
                 return false;
             }
 
-            private void Analyze(IInvocationOperation invocation, LibcFunction function, Action<Diagnostic> report, CancellationToken cancellationToken)
+            private void Analyze(IInvocationOperation invocation, LibcFunction function, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
             {
                 int ordinal = function switch
                 {
@@ -149,8 +158,6 @@ namespace CheckedMmap.Analyzers.Functions
                 INamedTypeSymbol? container = invocation.TargetMethod.ContainingType;
                 MmapConstants constants = _mmaps.Known.IsMonoSyscall(container) || _mmaps.Known.IsTmdsLibC(container) ? MmapConstants.Linux : MmapConstants.For(target);
                 var scope = new EvaluationScope(constants, target, _mmaps.Known, _models);
-                IOperation root = invocation;
-                var body = new BodyFacts(ControlFlowGraphs.EnclosingBodySyntax(root), () => ControlFlowGraphs.ForEnclosingBody(root, cancellationToken));
                 var evaluator = new ValueEvaluator(scope, body.LocalsFor(scope));
                 ValueSet values = evaluator.Evaluate(argument.Value);
                 Location location = argument.IsImplicit ? invocation.Syntax.GetLocation() : argument.Syntax.GetLocation();
