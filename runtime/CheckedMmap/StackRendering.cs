@@ -54,7 +54,7 @@ namespace CheckedMmap
         {
             StackCaptureMode.None => null,
             StackCaptureMode.MethodsWithFileLine => new StackTrace(1, true),
-            _ => LazyStackTrace.Capture(),
+            _ => InternedStacks.Capture(),
         };
 
         /// <summary>

@@ -62,6 +62,9 @@ namespace CheckedMmap.Registry
         private static volatile bool _loaded;
         private static CheckedMmapConfigurationException? _loadError;
 
+        // Loaded without error: the one check every call (and every getpagesize) pays, so it stays a single read.
+        private static volatile bool _ready;
+
         private sealed class Setting
         {
             public Setting(string variable, string description, Action<SettingValues, string> parse)
@@ -113,7 +116,16 @@ namespace CheckedMmap.Registry
             : TargetOS.Linux;
 
         /// <summary>Applies the environment once, at the first call of any entry point; a bad value fails every call.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void EnsureLoaded()
+        {
+            if (!_ready)
+            {
+                LoadOrThrow();
+            }
+        }
+
+        private static void LoadOrThrow()
         {
             if (_loaded)
             {
@@ -139,6 +151,7 @@ namespace CheckedMmap.Registry
                     }
 
                     _loaded = true;
+                    _ready = _loadError == null;
                 }
             }
 
@@ -156,6 +169,7 @@ namespace CheckedMmap.Registry
                 Apply(getVariable);
                 _loaded = true;
                 _loadError = null;
+                _ready = true;
             }
         }
 
