@@ -42,10 +42,13 @@ namespace CheckedMmap.Package.Tests.Infrastructure
     {
         private static readonly Regex Marker = new Regex(@"/\*(?:(?<os>[a-z]+):)?(?<id>MMAP\d{3})\*/", RegexOptions.CultureInvariant);
 
-        public static IReadOnlyList<(string File, int Line, int Column, string Id)> Read(string file, string targetOS = "linux")
+        public static IReadOnlyList<(string File, int Line, int Column, string Id)> Read(string file, string targetOS = "linux") =>
+            FromLines(file, System.IO.File.ReadAllLines(file), targetOS);
+
+        /// <summary>The markers of <paramref name="lines"/>, the text of <paramref name="file"/> as an editor holds it.</summary>
+        public static IReadOnlyList<(string File, int Line, int Column, string Id)> FromLines(string file, string[] lines, string targetOS = "linux")
         {
             var expected = new List<(string File, int Line, int Column, string Id)>();
-            string[] lines = System.IO.File.ReadAllLines(file);
             for (int i = 0; i < lines.Length; i++)
             {
                 foreach (Match marker in Marker.Matches(lines[i]))

@@ -77,6 +77,9 @@ namespace CheckedMmap.Package.Tests.Infrastructure
 
         public string PackagePath { get; }
 
+        /// <summary>The environment every command of the consumers runs with (their own NuGet package folder, no telemetry).</summary>
+        public IReadOnlyDictionary<string, string> ConsumerEnvironment => _environment;
+
         public CommandResult PackResult { get; }
 
         /// <summary>The machine's NuGet package folder (where this repository's own restore put xunit and the test SDK).</summary>
