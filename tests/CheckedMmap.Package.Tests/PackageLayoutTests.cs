@@ -122,6 +122,59 @@ namespace CheckedMmap.Package.Tests
         }
 
         [Fact]
+        public void Every_assembly_links_its_sources_to_the_commit_under_the_project_home_and_embeds_the_generated_ones()
+        {
+            using ZipArchive zip = ZipFile.OpenRead(_package.PackagePath);
+            XDocument nuspec = XDocument.Parse(Read(zip, "CheckedMmap.nuspec"));
+            XElement repository = nuspec.Descendants().Single(e => e.Name.LocalName == "repository");
+            string home = repository.Attribute("url")!.Value;
+            string commit = repository.Attribute("commit")!.Value;
+            Assert.Matches("^[0-9a-f]{40}$", commit);
+            Assert.StartsWith("https://github.com/", home, StringComparison.Ordinal);
+            string expectedTarget = home.Replace("https://github.com/", "https://raw.githubusercontent.com/", StringComparison.Ordinal) + "/" + commit + "/*";
+            var sourceLinkKind = new Guid("CC110556-A091-4D38-9FEC-25AB9A351A6A");
+            var embeddedSourceKind = new Guid("0E8A571B-6926-466E-B4AD-8AB04611F5FE");
+
+            foreach (string dll in new[] { "lib/net8.0/CheckedMmap.dll", "analyzers/dotnet/cs/CheckedMmap.Analyzers.dll", "analyzers/dotnet/cs/CheckedMmap.CodeFixes.dll" })
+            {
+                using var pe = new PEReader(new MemoryStream(Bytes(zip, dll)));
+                DebugDirectoryEntry embedded = pe.ReadDebugDirectory().Single(e => e.Type == DebugDirectoryEntryType.EmbeddedPortablePdb);
+                using MetadataReaderProvider pdb = pe.ReadEmbeddedPortablePdbDebugDirectoryData(embedded);
+                MetadataReader reader = pdb.GetMetadataReader();
+                string? sourceLink = null;
+                var embeddedDocuments = new System.Collections.Generic.HashSet<DocumentHandle>();
+                foreach (CustomDebugInformationHandle h in reader.CustomDebugInformation)
+                {
+                    CustomDebugInformation cdi = reader.GetCustomDebugInformation(h);
+                    Guid kind = reader.GetGuid(cdi.Kind);
+                    if (kind == sourceLinkKind)
+                    {
+                        sourceLink = System.Text.Encoding.UTF8.GetString(reader.GetBlobBytes(cdi.Value));
+                    }
+                    else if (kind == embeddedSourceKind && cdi.Parent.Kind == HandleKind.Document)
+                    {
+                        embeddedDocuments.Add((DocumentHandle)cdi.Parent);
+                    }
+                }
+
+                Assert.True(sourceLink != null, dll + " has no SourceLink map");
+                using var json = System.Text.Json.JsonDocument.Parse(sourceLink!);
+                var map = json.RootElement.GetProperty("documents").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString());
+                Assert.Equal(expectedTarget, Assert.Single(map, kv => kv.Key == "/_/*").Value);
+
+                // Every source file is either one of the commit's files (reachable through the map) or embedded.
+                foreach (DocumentHandle d in reader.Documents)
+                {
+                    string name = reader.GetString(reader.GetDocument(d).Name);
+                    string inRepository = Path.Combine(_package.RepositoryRoot, name.Substring("/_/".Length));
+                    bool generated = name.Contains("/obj/", StringComparison.Ordinal);
+                    Assert.True(generated ? embeddedDocuments.Contains(d) : File.Exists(inRepository) && !embeddedDocuments.Contains(d),
+                        $"{dll}: {name} is {(generated ? "generated but not embedded" : "neither a repository file nor linked alone")}");
+                }
+            }
+        }
+
+        [Fact]
         public void The_packed_README_has_only_absolute_links()
         {
             using ZipArchive zip = ZipFile.OpenRead(_package.PackagePath);
