@@ -7,7 +7,8 @@ namespace CheckedMmap.Tests;
 
 /// <summary>
 /// Every mapping records where it was destroyed (and, when mremap made it, created) through the caller-info parameters,
-/// whatever the capture mode; stacks follow the mode: creation only by default, both with file:line, none when off.
+/// whatever the capture mode; stacks follow the mode: creation and destruction by default (methods only), both with
+/// file:line, none when off.
 /// </summary>
 [Collection(GlobalOptionsCollection.Name)]
 public sealed unsafe class CallSiteTests : IDisposable
