@@ -82,6 +82,46 @@ public class MMAP008WholeMappingMunmapTests
         """).WithSource(Sources.Libc).Expect(At(0, WholeMappingMunmapRule.WrongLength, "4096", "1048576", "line 11")).RunAsync();
 
     [Fact]
+    public Task A_file_that_never_maps_is_judged_too_a_partial_type_mapped_elsewhere_and_memory_that_is_no_mapping()
+    {
+        var test = new LifetimeAnalyzerTest("""
+            using System;
+            using static Libc;
+
+            sealed partial class Buffer
+            {
+                private const int Size = 1 << 20;
+                private readonly IntPtr _base;
+
+                public Buffer()
+                {
+                    _base = mmap(IntPtr.Zero, (UIntPtr)Size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                    if (_base == new IntPtr(-1)) throw new OutOfMemoryException();
+                }
+            }
+            """);
+        test.TestState.Sources.Add(("/Buffer.Dispose.cs", """
+            using System;
+            using System.Runtime.InteropServices;
+            using static Libc;
+
+            sealed partial class Buffer : IDisposable
+            {
+                public void Dispose() => {|#0:munmap(_base, (UIntPtr)4096)|};
+
+                public static void Scratch()
+                {
+                    IntPtr h = Marshal.AllocHGlobal(4096);
+                    {|#1:munmap(h, (UIntPtr)4096)|};
+                }
+            }
+            """));
+        return test.WithSource(Sources.Libc).Expect(
+            At(0, WholeMappingMunmapRule.WrongLength, "4096", "1048576", "Test0.cs line 11"),
+            At(1, WholeMappingMunmapRule.NotMapping, "Marshal.AllocHGlobal")).RunAsync();
+    }
+
+    [Fact]
     public Task A_field_assigned_from_a_checked_local_counts_as_the_mapping() => new LifetimeAnalyzerTest("""
         using System;
         using static Libc;
@@ -173,7 +213,6 @@ public class MMAP008WholeMappingMunmapTests
 
     [Fact]
     public Task Memory_from_elsewhere_is_reported_with_where_it_came_from() => LibcAsync(
-        // The file maps too: files that never call mmap are not followed (see the rule page's limits).
         """
                 IntPtr mapped = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
                 IntPtr h = Marshal.AllocHGlobal(4096);

@@ -14,8 +14,9 @@ public class MMAP010DeclarationTests
     private static DiagnosticResult Type(int marker, string function, string what, string declared, string libc, string why) =>
         new DiagnosticResult(DeclarationRule.Type).WithLocation(marker).WithArguments(function, what, declared, libc, why);
 
-    private static DiagnosticResult LastError(int marker, string read, string binding) =>
-        new DiagnosticResult(DeclarationRule.LastError).WithLocation(marker).WithArguments(read, binding);
+    /// <summary>The errno read, and the binding's import attribute (where the code fix sets SetLastError).</summary>
+    private static DiagnosticResult LastError(int marker, int attribute, string read, string binding) =>
+        new DiagnosticResult(DeclarationRule.LastError).WithLocation(marker).WithLocation(attribute).WithArguments(read, binding);
 
     private const string Truncated32 = "on 64-bit the value is truncated to 32 bits";
     private const string Offset32 = "offsets at or above 2^32 are cut, and the upper half of the register is not defined";
@@ -86,9 +87,9 @@ public class MMAP010DeclarationTests
 
         static unsafe partial class Native
         {
-            [DllImport("libc")] static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
+            [{|#2:DllImport("libc")|}] static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
             [DllImport("libc")] static extern int munmap(IntPtr addr, UIntPtr length);
-            [LibraryImport("libc")] private static partial int {|CS8795:mprotect|}(IntPtr addr, UIntPtr length, int prot);
+            [{|#3:LibraryImport("libc")|}] private static partial int {|CS8795:mprotect|}(IntPtr addr, UIntPtr length, int prot);
             [DllImport("libc", EntryPoint = "munmap", SetLastError = true)] static extern int Release(IntPtr addr, UIntPtr length);
 
             static void M()
@@ -105,5 +106,5 @@ public class MMAP010DeclarationTests
                 if (Release(p, (UIntPtr)4096) != 0) throw new InvalidOperationException("errno " + Marshal.GetLastPInvokeError());
             }
         }
-        """).Expect(LastError(0, "GetLastWin32Error", "mmap"), LastError(1, "GetLastPInvokeError", "mprotect")).RunAsync();
+        """).Expect(LastError(0, 2, "GetLastWin32Error", "mmap"), LastError(1, 3, "GetLastPInvokeError", "mprotect")).RunAsync();
 }

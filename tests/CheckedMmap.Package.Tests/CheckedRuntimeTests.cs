@@ -72,6 +72,37 @@ namespace CheckedMmap.Package.Tests
             Assert.Contains("TransitiveApp.Program.Main", After(run.Output, "was created by mmap on thread"));
         }
 
+        [Fact]
+        public void A_binding_adopted_by_the_code_fix_runs_on_libc_without_CHECKED_and_on_the_checked_runtime_with_it()
+        {
+            // Libc.cs is the adoption fix's output (a test in CheckedMmap.Analyzers.Tests keeps them equal); the call sites
+            // name the binding directly, with no alias and no #if.
+            CommandResult libcBuild = _package.Build("adopted/adopted.csproj");
+            Assert.True(libcBuild.ExitCode == 0, libcBuild.ToString());
+            Assert.Empty(BuildDiagnostic.ParseMmap(libcBuild.Output));
+            CommandResult libcRun = _package.RunProgram("adopted/bin/Debug/net10.0/adopted.dll");
+            Assert.True(libcRun.ExitCode == 0, libcRun.ToString());
+            Assert.Contains("mode=unchecked", libcRun.Output);
+            Assert.Contains("madvise returned 0", libcRun.Output);
+            Assert.Contains("partial munmap returned 0", libcRun.Output);
+            Assert.Contains("went on", libcRun.Output);
+
+            // CHECKED: no call escapes the checked runtime (no MMAP014), and the partial munmap is reported with the
+            // program's own call sites, passed through the forwarders' caller-info parameters.
+            CommandResult checkedBuild = _package.Build("adopted/adopted.csproj", "--no-restore", "-p:CheckedMmap=true");
+            Assert.True(checkedBuild.ExitCode == 0, checkedBuild.ToString());
+            Assert.Empty(BuildDiagnostic.ParseMmap(checkedBuild.Output));
+            CommandResult checkedRun = _package.RunProgram("adopted/bin/Debug/net10.0/adopted.dll");
+            Assert.True(checkedRun.ExitCode == 3, checkedRun.ToString());
+            Assert.Contains("mode=checked", checkedRun.Output);
+            Assert.Contains("madvise returned 0", checkedRun.Output);
+            Assert.Contains("caught CheckedMmap.UndefinedBehaviorException", checkedRun.Output);
+            Assert.Contains("incorrect layout on deallocation", checkedRun.Output);
+            string creation = After(checkedRun.Output, "was created by mmap on thread");
+            Assert.Contains("mmap called at", creation);
+            Assert.Contains("Program.cs:line 16 (in Main)", creation);
+        }
+
         private static string After(string text, string marker)
         {
             int at = text.IndexOf(marker, StringComparison.Ordinal);

@@ -60,19 +60,11 @@ namespace CheckedMmap.Analyzers.Binding
             /// </summary>
             public static Resolved From(Compilation compilation)
             {
-                bool mono = false, tmds = false, mman = false;
-                foreach (AssemblyIdentity identity in compilation.ReferencedAssemblyNames)
-                {
-                    string name = identity.Name;
-                    mono |= name.StartsWith("Mono.Posix", System.StringComparison.Ordinal);
-                    tmds |= name == "Tmds.LibC";
-                    mman |= name == "CheckedMmap";
-                }
-
+                BindingLibraries libraries = BindingLibraries.Of(compilation);
                 return new Resolved(
-                    Lookup(compilation, MonoPosixSyscall, SyscallName, mono),
-                    Lookup(compilation, KnownBindings.TmdsLibC, LibCName, tmds),
-                    Lookup(compilation, CheckedMmapMman, MmanName, mman));
+                    Lookup(compilation, MonoPosixSyscall, SyscallName, libraries.MonoPosix),
+                    Lookup(compilation, KnownBindings.TmdsLibC, LibCName, libraries.TmdsLibC),
+                    Lookup(compilation, CheckedMmapMman, MmanName, libraries.CheckedMmap));
             }
 
             private static INamedTypeSymbol? Lookup(Compilation compilation, string metadataName, string simpleName, bool referenced) =>

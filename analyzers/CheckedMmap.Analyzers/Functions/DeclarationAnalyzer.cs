@@ -145,10 +145,10 @@ namespace CheckedMmap.Analyzers.Functions
                 if (_mmaps.Resolve(method) is { } mmap)
                 {
                     string function = mmap.EntryPoint;
-                    CheckPointerSized(returnType, method.ReturnType, function, "its result", "void* (pointer-sized)", report);
-                    CheckParameter(parameters, method, 0, function, "the address", "void* (pointer-sized)", CheckPointerSized, report);
-                    CheckParameter(parameters, method, 1, function, "the length", "size_t (pointer-sized)", CheckPointerSized, report);
-                    CheckParameter(parameters, method, 5, function, "the offset", "off_t (64 bits)", Check64Bits, report);
+                    CheckPointerSized(returnType, method.ReturnType, function, "its result", "void* (pointer-sized)", DeclarationRule.WidenToNint, report);
+                    CheckParameter(parameters, method, 0, function, "the address", "void* (pointer-sized)", DeclarationRule.WidenToNint, CheckPointerSized, report);
+                    CheckParameter(parameters, method, 1, function, "the length", "size_t (pointer-sized)", DeclarationRule.WidenToNuint, CheckPointerSized, report);
+                    CheckParameter(parameters, method, 5, function, "the offset", "off_t (64 bits)", DeclarationRule.WidenToLong, Check64Bits, report);
                     return;
                 }
 
@@ -161,15 +161,15 @@ namespace CheckedMmap.Analyzers.Functions
                     case LibcFunction.Madvise:
                         if (method.ReturnType.SpecialType != SpecialType.System_Int32)
                         {
-                            report(Diagnostic.Create(DeclarationRule.Type, returnType.GetLocation(), entry, "its result", Display(method.ReturnType), "int",
+                            report(Diagnostic.Create(DeclarationRule.Type, returnType.GetLocation(), WidenTo(method.ReturnType, DeclarationRule.WidenToInt), entry, "its result", Display(method.ReturnType), "int",
                                 "the 0 / -1 result is read from a register whose upper bits are not defined"));
                         }
 
                         break;
                     case LibcFunction.Mremap:
-                        CheckPointerSized(returnType, method.ReturnType, entry, "its result", "void* (pointer-sized)", report);
-                        CheckParameter(parameters, method, 1, entry, "the old size", "size_t (pointer-sized)", CheckPointerSized, report);
-                        CheckParameter(parameters, method, 2, entry, "the new size", "size_t (pointer-sized)", CheckPointerSized, report);
+                        CheckPointerSized(returnType, method.ReturnType, entry, "its result", "void* (pointer-sized)", DeclarationRule.WidenToNint, report);
+                        CheckParameter(parameters, method, 1, entry, "the old size", "size_t (pointer-sized)", DeclarationRule.WidenToNuint, CheckPointerSized, report);
+                        CheckParameter(parameters, method, 2, entry, "the new size", "size_t (pointer-sized)", DeclarationRule.WidenToNuint, CheckPointerSized, report);
                         break;
                 }
             }
@@ -183,30 +183,34 @@ namespace CheckedMmap.Analyzers.Functions
                 _ => "mmap",
             };
 
-            private delegate void TypeCheck(TypeSyntax syntax, ITypeSymbol type, string function, string what, string libc, Action<Diagnostic> report);
+            private delegate void TypeCheck(TypeSyntax syntax, ITypeSymbol type, string function, string what, string libc, string widenTo, Action<Diagnostic> report);
 
-            private static void CheckParameter(ParameterListSyntax parameters, IMethodSymbol method, int ordinal, string function, string what, string libc, TypeCheck check, Action<Diagnostic> report)
+            private static void CheckParameter(ParameterListSyntax parameters, IMethodSymbol method, int ordinal, string function, string what, string libc, string widenTo, TypeCheck check, Action<Diagnostic> report)
             {
                 if (ordinal < method.Parameters.Length && ordinal < parameters.Parameters.Count && parameters.Parameters[ordinal].Type is { } syntax)
                 {
-                    check(syntax, method.Parameters[ordinal].Type, function, what, libc, report);
+                    check(syntax, method.Parameters[ordinal].Type, function, what, libc, widenTo, report);
                 }
             }
 
-            private static void CheckPointerSized(TypeSyntax syntax, ITypeSymbol type, string function, string what, string libc, Action<Diagnostic> report)
+            /// <summary>The type the code fix writes, for a plain integer type; an enum (or anything else) gets no fix.</summary>
+            private static ImmutableDictionary<string, string?>? WidenTo(ITypeSymbol declared, string widenTo) =>
+                declared.TypeKind == TypeKind.Enum ? null : ImmutableDictionary<string, string?>.Empty.Add(DeclarationRule.WidenToProperty, widenTo);
+
+            private static void CheckPointerSized(TypeSyntax syntax, ITypeSymbol type, string function, string what, string libc, string widenTo, Action<Diagnostic> report)
             {
                 if (Width(type) is int bits && bits < 64)
                 {
-                    report(Diagnostic.Create(DeclarationRule.Type, syntax.GetLocation(), function, what, Display(type), libc,
+                    report(Diagnostic.Create(DeclarationRule.Type, syntax.GetLocation(), WidenTo(type, widenTo), function, what, Display(type), libc,
                         "on 64-bit the value is truncated to " + bits.ToString(System.Globalization.CultureInfo.InvariantCulture) + " bits"));
                 }
             }
 
-            private static void Check64Bits(TypeSyntax syntax, ITypeSymbol type, string function, string what, string libc, Action<Diagnostic> report)
+            private static void Check64Bits(TypeSyntax syntax, ITypeSymbol type, string function, string what, string libc, string widenTo, Action<Diagnostic> report)
             {
                 if (Width(type) is int bits && bits < 64)
                 {
-                    report(Diagnostic.Create(DeclarationRule.Type, syntax.GetLocation(), function, what, Display(type), libc,
+                    report(Diagnostic.Create(DeclarationRule.Type, syntax.GetLocation(), WidenTo(type, widenTo), function, what, Display(type), libc,
                         "offsets at or above 2^" + bits.ToString(System.Globalization.CultureInfo.InvariantCulture) + " are cut, and the upper half of the register is not defined"));
                 }
             }
@@ -266,7 +270,9 @@ namespace CheckedMmap.Analyzers.Functions
                             && model.GetSymbolInfo(read, cancellationToken).Symbol is IMethodSymbol { ContainingType: { Name: "Marshal" } marshal } errno
                             && marshal.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices")
                         {
-                            report(Diagnostic.Create(DeclarationRule.LastError, read.GetLocation(), errno.Name, method.Name));
+                            // The binding's declaration in source, where the code fix adds SetLastError = true.
+                            Location[] declaration = ImportDeclaration(method) is { } at ? new[] { at } : Array.Empty<Location>();
+                            report(Diagnostic.Create(DeclarationRule.LastError, read.GetLocation(), declaration, errno.Name, method.Name));
                         }
                     }
                 }
@@ -284,6 +290,22 @@ namespace CheckedMmap.Analyzers.Functions
                 }
 
                 return last;
+            }
+
+            /// <summary>The import attribute of a binding declared in source (the user's part of a LibraryImport partial method).</summary>
+            private static Location? ImportDeclaration(IMethodSymbol method)
+            {
+                IMethodSymbol declared = method.PartialDefinitionPart ?? method;
+                foreach (AttributeData attribute in declared.GetAttributes())
+                {
+                    if (attribute.AttributeClass?.Name is "DllImportAttribute" or "LibraryImportAttribute" or "GeneratedDllImportAttribute"
+                        && attribute.ApplicationSyntaxReference is { } reference)
+                    {
+                        return Location.Create(reference.SyntaxTree, reference.Span);
+                    }
+                }
+
+                return null;
             }
 
             private static SyntaxNode? EnclosingBody(SyntaxNode node) =>

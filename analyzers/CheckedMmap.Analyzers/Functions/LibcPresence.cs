@@ -46,12 +46,8 @@ namespace CheckedMmap.Analyzers.Functions
             // The interop files are those that name mmap (MMAP001-MMAP007's candidate files, already known): bindings and
             // renamed bindings of the other functions are looked for there. The declaration table is not asked: its first
             // name look-up in a compilation costs milliseconds.
-            bool argumentRules = false;
+            bool argumentRules = BindingLibraries.Of(compilation).Any;
             var argumentRuleNames = new HashSet<string>(StringComparer.Ordinal) { LibcText.MremapWord, LibcText.MprotectWord, LibcText.MadviseWord };
-            foreach (AssemblyIdentity identity in compilation.ReferencedAssemblyNames)
-            {
-                argumentRules |= identity.Name.StartsWith("Mono.Posix", StringComparison.Ordinal) || identity.Name == "Tmds.LibC" || identity.Name == "CheckedMmap";
-            }
 
             var interopTrees = new HashSet<SyntaxTree>(CandidateNames.Of(compilation, cancellationToken).CandidateTrees);
             var renamed = new HashSet<string>(StringComparer.Ordinal);

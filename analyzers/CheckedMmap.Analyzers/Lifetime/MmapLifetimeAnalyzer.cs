@@ -95,7 +95,14 @@ namespace CheckedMmap.Analyzers.Lifetime
                 List<InvocationExpressionSyntax> calls = _names.CandidateCalls(model.SyntaxTree, context.FilterSpan, out bool mayHoldGeneratedCode, cancellationToken);
                 if (calls.Count == 0)
                 {
-                    return;
+                    // A file that calls no mmap can still unmap: a field its type maps in another file (a partial type), or
+                    // memory that is not a mapping at all. Only files whose text names munmap or a renamed binding are read.
+                    if (!NamesMunmap(model.SyntaxTree, _renamedMunmaps))
+                    {
+                        return;
+                    }
+
+                    mayHoldGeneratedCode = true; // the candidate search did not read this file: MayHoldGeneratedCode does below
                 }
 
                 AddMunmapCalls(model.SyntaxTree, context.FilterSpan, LibcText.Of(model.SyntaxTree, cancellationToken).Mentioned, _renamedMunmaps, calls, cancellationToken);
@@ -144,6 +151,30 @@ namespace CheckedMmap.Analyzers.Lifetime
                 {
                     AnalyzeBody(anyCall, model, candidates, context.ReportDiagnostic, cancellationToken);
                 }
+            }
+
+            private static bool NamesMunmap(SyntaxTree tree, string[] renamed)
+            {
+                if (!tree.TryGetText(out SourceText? text))
+                {
+                    return true;
+                }
+
+                string source = text.ToString();
+                if (source.IndexOf(LibcText.Word, StringComparison.OrdinalIgnoreCase) >= 0)
+                {
+                    return true;
+                }
+
+                foreach (string name in renamed)
+                {
+                    if (source.IndexOf(name, StringComparison.Ordinal) >= 0)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             }
 
             /// <summary>The candidate search answers for files that name mmap; a file that only names munmap is read here.</summary>

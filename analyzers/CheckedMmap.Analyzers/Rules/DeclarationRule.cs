@@ -10,6 +10,14 @@ namespace CheckedMmap.Analyzers.Rules
     /// </summary>
     internal static class DeclarationRule
     {
+        /// <summary>The diagnostic property naming the type a narrow declaration is widened to by the code fix.</summary>
+        public const string WidenToProperty = "WidenTo";
+
+        public const string WidenToNint = "nint";
+        public const string WidenToNuint = "nuint";
+        public const string WidenToLong = "long";
+        public const string WidenToInt = "int";
+
         private const string Title = "libc binding declared unlike libc, or errno read without SetLastError";
         private const string Description =
             "A P/Invoke declaration must match libc's prototype: on 64-bit, an int length, address or result truncates pointers " +

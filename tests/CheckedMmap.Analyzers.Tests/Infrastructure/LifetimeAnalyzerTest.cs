@@ -107,13 +107,22 @@ public class HermeticCodeFixTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnaly
     where TAnalyzer : Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer, new()
     where TCodeFix : CodeFixProvider, new()
 {
-    public HermeticCodeFixTest(string source, string fixedSource)
+    /// <param name="source">The one test document, or null to add documents (with paths) to TestState and FixedState.</param>
+    public HermeticCodeFixTest(string? source, string? fixedSource)
     {
         ReferenceAssemblies = new ReferenceAssemblies("net8.0");
         MarkupOptions = MarkupOptions.UseFirstDescriptor;
         TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net80.References.All);
-        TestCode = source;
-        FixedCode = fixedSource;
+        if (source is not null)
+        {
+            TestCode = source;
+        }
+
+        if (fixedSource is not null)
+        {
+            FixedCode = fixedSource;
+        }
+
         // The fixed code must compile with no new warning, not only without errors.
         CompilerDiagnostics = CompilerDiagnostics.Warnings;
         SolutionTransforms.Add((solution, projectId) =>
@@ -129,6 +138,23 @@ public class HermeticCodeFixTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnaly
     {
         TestState.Sources.Add(source);
         FixedState.Sources.Add(source);
+        return this;
+    }
+
+    public HermeticCodeFixTest<TAnalyzer, TCodeFix> WithCheckedMmapRuntime()
+    {
+        TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(typeof(CheckedMmap.Mman).Assembly.Location));
+        return this;
+    }
+
+    /// <summary>Symbols defined for every file, as <c>DefineConstants</c> gives them (<c>CHECKED</c> with -p:CheckedMmap=true).</summary>
+    public HermeticCodeFixTest<TAnalyzer, TCodeFix> WithPreprocessorSymbols(params string[] symbols)
+    {
+        SolutionTransforms.Add((solution, projectId) =>
+        {
+            var options = (CSharpParseOptions)solution.GetProject(projectId)!.ParseOptions!;
+            return solution.WithProjectParseOptions(projectId, options.WithPreprocessorSymbols(symbols));
+        });
         return this;
     }
 
