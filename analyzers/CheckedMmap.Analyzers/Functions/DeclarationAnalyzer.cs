@@ -46,7 +46,7 @@ namespace CheckedMmap.Analyzers.Functions
                 return;
             }
 
-            var session = new Session(context.Compilation, names, presence.ArgumentRuleNames, presence.InteropTrees);
+            var session = new Session(context.Compilation, names, presence.MayCallArgumentRuleFunctions ? presence.ArgumentRuleNames : Array.Empty<string>(), presence.InteropTrees);
             context.RegisterSemanticModelAction(session.AnalyzeFile);
         }
 
@@ -73,14 +73,17 @@ namespace CheckedMmap.Analyzers.Functions
                 SemanticModel model = context.SemanticModel;
                 SyntaxTree tree = model.SyntaxTree;
                 CancellationToken cancellationToken = context.CancellationToken;
-                if (!tree.TryGetText(out SourceText? text))
+                bool interop = _interopTrees.Contains(tree);
+                List<InvocationExpressionSyntax> calls = _names.CandidateCalls(tree, context.FilterSpan, out _, cancellationToken);
+                if ((!interop && calls.Count == 0 && _renamed.Length == 0) || !tree.TryGetText(out SourceText? text))
                 {
+                    // Neither declares a binding nor calls one: the text is not read.
                     return;
                 }
 
                 string source = text.ToString();
                 bool mayHoldGeneratedCode = source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
-                if (_interopTrees.Contains(tree))
+                if (interop)
                 {
                     // Declarations carry an import attribute: found from the text's "Import" occurrences, not by a walk.
                     SyntaxNode attributesRoot = tree.GetRoot(cancellationToken);
@@ -99,7 +102,6 @@ namespace CheckedMmap.Analyzers.Functions
                 }
 
                 // errno reads: in files that call mmap (or a wrapper), or one of mremap/mprotect/madvise by its declared names.
-                List<InvocationExpressionSyntax> calls = _names.CandidateCalls(tree, context.FilterSpan, out _, cancellationToken);
                 bool argumentRuleCalls = false;
                 foreach (string name in _renamed)
                 {

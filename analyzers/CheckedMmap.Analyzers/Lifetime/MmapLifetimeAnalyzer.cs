@@ -160,8 +160,11 @@ namespace CheckedMmap.Analyzers.Lifetime
                     return true;
                 }
 
+                // Ordinal searches (vectorised, unlike a case-insensitive one) for the spellings of munmap's tail:
+                // munmap, Munmap, MUnmap, MunMap, MUNMAP.
                 string source = text.ToString();
-                if (source.IndexOf(LibcText.Word, StringComparison.OrdinalIgnoreCase) >= 0)
+                if (source.IndexOf("nmap", StringComparison.Ordinal) >= 0 || source.IndexOf("nMap", StringComparison.Ordinal) >= 0
+                    || source.IndexOf("NMAP", StringComparison.Ordinal) >= 0)
                 {
                     return true;
                 }
