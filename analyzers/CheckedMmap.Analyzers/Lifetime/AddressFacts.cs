@@ -150,67 +150,110 @@ namespace CheckedMmap.Analyzers.Lifetime
         public override int GetHashCode() => (Origin?.GetHashCode() ?? 0) ^ Sources.Length;
     }
 
-    /// <summary>The state between operations: what each variable holds, which mappings may be unmapped, whose failure may be unchecked.</summary>
+    /// <summary>
+    /// The state between operations: what each variable holds, which mappings may be unmapped, whose failure may be
+    /// unchecked. Persistent collections: a branch copies a state in constant time and each change costs log n, so a
+    /// method with n mappings and n branches stays near linear (copying dictionaries at every branch made it quadratic).
+    /// </summary>
     internal sealed class FlowState
     {
+        private static readonly ImmutableDictionary<object, AddressFact> NoHolders = ImmutableDictionary.Create<object, AddressFact>(VariableComparer.Instance);
+
         public FlowState()
         {
         }
 
         private FlowState(FlowState other)
         {
-            Holders = new Dictionary<object, AddressFact>(other.Holders, VariableComparer.Instance);
-            Unmapped = new Dictionary<MappingSite, SyntaxNode>(other.Unmapped);
-            Unchecked = new HashSet<MappingSite>(other.Unchecked);
+            Holders = other.Holders;
+            Unmapped = other.Unmapped;
+            Unchecked = other.Unchecked;
         }
 
-        public Dictionary<object, AddressFact> Holders { get; } = new Dictionary<object, AddressFact>(VariableComparer.Instance);
+        public ImmutableDictionary<object, AddressFact> Holders { get; private set; } = NoHolders;
 
         /// <summary>Mappings that may have been unmapped on some path to here, with the first munmap that did.</summary>
-        public Dictionary<MappingSite, SyntaxNode> Unmapped { get; } = new Dictionary<MappingSite, SyntaxNode>();
+        public ImmutableDictionary<MappingSite, SyntaxNode> Unmapped { get; private set; } = ImmutableDictionary<MappingSite, SyntaxNode>.Empty;
 
         /// <summary>mmap results that may not have been checked for failure on some path to here.</summary>
-        public HashSet<MappingSite> Unchecked { get; } = new HashSet<MappingSite>();
+        public ImmutableHashSet<MappingSite> Unchecked { get; private set; } = ImmutableHashSet<MappingSite>.Empty;
 
         public FlowState Clone() => new FlowState(this);
+
+        public void SetHolder(object key, AddressFact fact) => Holders = Holders.SetItem(key, fact);
+
+        public void RemoveHolder(object key) => Holders = Holders.Remove(key);
+
+        public void SetUnmapped(MappingSite site, SyntaxNode munmap) => Unmapped = Unmapped.SetItem(site, munmap);
+
+        public void RemoveUnmapped(MappingSite site) => Unmapped = Unmapped.Remove(site);
+
+        public void AddUnchecked(MappingSite site) => Unchecked = Unchecked.Add(site);
+
+        /// <summary>Marks a mapping checked; true when it was unchecked until now.</summary>
+        public bool RemoveUnchecked(MappingSite site)
+        {
+            ImmutableHashSet<MappingSite> after = Unchecked.Remove(site);
+            bool removed = !ReferenceEquals(after, Unchecked);
+            Unchecked = after;
+            return removed;
+        }
 
         /// <summary>Joins two paths: a variable known on one path only is unknown, "may" sets are united.</summary>
         public FlowState Merge(FlowState other)
         {
-            var merged = new FlowState();
-            foreach (KeyValuePair<object, AddressFact> pair in Holders)
-            {
-                merged.Holders[pair.Key] = other.Holders.TryGetValue(pair.Key, out AddressFact? theirs) ? pair.Value.Merge(theirs) : pair.Value.Merge(AddressFact.Unknown);
-            }
-
-            foreach (KeyValuePair<object, AddressFact> pair in other.Holders)
-            {
-                if (!Holders.ContainsKey(pair.Key))
-                {
-                    merged.Holders[pair.Key] = pair.Value.Merge(AddressFact.Unknown);
-                }
-            }
-
-            foreach (KeyValuePair<MappingSite, SyntaxNode> pair in Unmapped)
-            {
-                merged.Unmapped[pair.Key] = pair.Value;
-            }
-
-            foreach (KeyValuePair<MappingSite, SyntaxNode> pair in other.Unmapped)
-            {
-                if (!merged.Unmapped.ContainsKey(pair.Key))
-                {
-                    merged.Unmapped[pair.Key] = pair.Value;
-                }
-            }
-
-            merged.Unchecked.UnionWith(Unchecked);
-            merged.Unchecked.UnionWith(other.Unchecked);
+            var merged = new FlowState { Holders = MergeHolders(Holders, other.Holders) };
+            merged.Unmapped = ReferenceEquals(Unmapped, other.Unmapped) ? Unmapped : Union(Unmapped, other.Unmapped);
+            merged.Unchecked = ReferenceEquals(Unchecked, other.Unchecked) ? Unchecked : Unchecked.Union(other.Unchecked);
             return merged;
+        }
+
+        // A branch that touched no holder leaves the very same map on both paths: the join is that map.
+        private static ImmutableDictionary<object, AddressFact> MergeHolders(ImmutableDictionary<object, AddressFact> mine, ImmutableDictionary<object, AddressFact> theirs)
+        {
+            if (ReferenceEquals(mine, theirs))
+            {
+                return mine;
+            }
+
+            ImmutableDictionary<object, AddressFact>.Builder merged = NoHolders.ToBuilder();
+            foreach (KeyValuePair<object, AddressFact> pair in mine)
+            {
+                merged[pair.Key] = theirs.TryGetValue(pair.Key, out AddressFact? other) ? pair.Value.Merge(other) : pair.Value.Merge(AddressFact.Unknown);
+            }
+
+            foreach (KeyValuePair<object, AddressFact> pair in theirs)
+            {
+                if (!mine.ContainsKey(pair.Key))
+                {
+                    merged[pair.Key] = pair.Value.Merge(AddressFact.Unknown);
+                }
+            }
+
+            return merged.ToImmutable();
+        }
+
+        private static ImmutableDictionary<MappingSite, SyntaxNode> Union(ImmutableDictionary<MappingSite, SyntaxNode> mine, ImmutableDictionary<MappingSite, SyntaxNode> theirs)
+        {
+            ImmutableDictionary<MappingSite, SyntaxNode>.Builder merged = mine.ToBuilder();
+            foreach (KeyValuePair<MappingSite, SyntaxNode> pair in theirs)
+            {
+                if (!merged.ContainsKey(pair.Key))
+                {
+                    merged[pair.Key] = pair.Value;
+                }
+            }
+
+            return merged.ToImmutable();
         }
 
         public bool SameAs(FlowState other)
         {
+            if (ReferenceEquals(Holders, other.Holders) && ReferenceEquals(Unmapped, other.Unmapped) && ReferenceEquals(Unchecked, other.Unchecked))
+            {
+                return true;
+            }
+
             if (Holders.Count != other.Holders.Count || Unmapped.Count != other.Unmapped.Count || !Unchecked.SetEquals(other.Unchecked))
             {
                 return false;

@@ -183,7 +183,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                     Set(state, key, FactOf(assignment.Value, state));
                     break;
                 case ISimpleAssignmentOperation { IsRef: true } refAssignment when Variables.KeyOf(refAssignment.Value) is { } aliased:
-                    state.Holders.Remove(aliased);
+                    state.RemoveHolder(aliased);
                     break;
                 case ICompoundAssignmentOperation compound when Variables.KeyOf(compound.Target) is { } key:
                     Set(state, key, Step(FactOf(compound.Target, state), compound.Target.Type, compound.Value, compound.OperatorKind));
@@ -204,7 +204,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                     HandlePattern(pattern, state);
                     break;
                 case IAddressOfOperation addressOf when Variables.KeyOf(addressOf.Reference) is { } taken:
-                    state.Holders.Remove(taken); // Written through the pointer from now on: unknown.
+                    state.RemoveHolder(taken); // Written through the pointer from now on: unknown.
                     break;
                 case IMemberReferenceOperation { Instance: { Kind: OperationKind.None } instance } member when member.Syntax.IsKind(SyntaxKind.PointerMemberAccessExpression) && FirstChild(instance) is { } target:
                     Dereference(target, member.Syntax, state); // p->Field
@@ -223,11 +223,11 @@ namespace CheckedMmap.Analyzers.Lifetime
         {
             if (fact is null)
             {
-                state.Holders.Remove(key);
+                state.RemoveHolder(key);
             }
             else
             {
-                state.Holders[key] = fact;
+                state.SetHolder(key, fact);
             }
         }
 
@@ -451,8 +451,8 @@ namespace CheckedMmap.Analyzers.Lifetime
             if (_context.MappingOf(invocation) is { } site)
             {
                 // A new mapping from this call: not unmapped, not checked yet.
-                state.Unmapped.Remove(site);
-                state.Unchecked.Add(site);
+                state.RemoveUnmapped(site);
+                state.AddUnchecked(site);
                 return;
             }
 
@@ -507,7 +507,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             {
                 if (argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out && Variables.KeyOf(argument.Value) is { } byReference)
                 {
-                    state.Holders.Remove(byReference);
+                    state.RemoveHolder(byReference);
                     continue;
                 }
 
@@ -515,7 +515,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 {
                     foreach (MappingSite site in fact.Sources)
                     {
-                        state.Unchecked.Remove(site);
+                        state.RemoveUnchecked(site);
                     }
                 }
             }
@@ -534,7 +534,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
             foreach (object key in fields)
             {
-                state.Holders.Remove(key);
+                state.RemoveHolder(key);
             }
 
             var sites = new List<MappingSite>();
@@ -548,7 +548,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
             foreach (MappingSite site in sites)
             {
-                state.Unmapped.Remove(site);
+                state.RemoveUnmapped(site);
             }
         }
 
@@ -586,7 +586,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
             foreach (MappingSite site in fact.Sources)
             {
-                if (state.Unchecked.Remove(site) && _reporting)
+                if (state.RemoveUnchecked(site) && _reporting)
                 {
                     _findings.UncheckedUse(site, use);
                 }
@@ -667,7 +667,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return;
             }
 
-            state.Unmapped[site] = invocation.Syntax;
+            state.SetUnmapped(site, invocation.Syntax);
             if (_reporting && length is not null && LengthMismatch(site.Length, unmapLength) is { } lengths)
             {
                 _findings.Munmap(MunmapProblem.WrongLength(invocation, length.Syntax, site, lengths.Mapped, lengths.Unmapped));
@@ -739,7 +739,7 @@ namespace CheckedMmap.Analyzers.Lifetime
         {
             foreach (MappingSite site in held.Sources)
             {
-                state.Unchecked.Remove(site);
+                state.RemoveUnchecked(site);
                 if (_reporting)
                 {
                     _findings.Compared(site, kind, comparison);

@@ -76,10 +76,11 @@ namespace CheckedMmap.Benchmarks.Analyzer
                     Measure(source, set.CheckedMmap, enableAll, repeat, out _); // warm-up
                     var totals = new List<double>();
                     var graphs = new List<double>();
+                    var byAnalyzer = new Dictionary<string, double>();
                     int diagnostics = 0;
                     for (int r = 0; r < rounds; r++)
                     {
-                        totals.Add(Measure(source, set.CheckedMmap, enableAll, repeat, out diagnostics) / repeat);
+                        totals.Add(Measure(source, set.CheckedMmap, enableAll, repeat, out diagnostics, byAnalyzer) / repeat);
                         graphs.Add(shape == Shape.Constants ? 0 : GraphBuild(source));
                     }
 
@@ -100,6 +101,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
                         shape == Shape.Constants ? "not built" : Report.Ms(graph),
                         Report.Ns(perCall * 1e6), double.IsNaN(ratio) ? "—" : ratio.ToString("0.00", CultureInfo.InvariantCulture) + "×",
                         diagnostics.ToString(CultureInfo.InvariantCulture),
+                        string.Join(", ", byAnalyzer.Where(a => a.Value >= 0.005).OrderByDescending(a => a.Value).Select(a => a.Key + " " + Report.Ms(a.Value))),
                     });
                     Console.WriteLine($"scaling[{Name(shape)}] {n}: {total:0.00} ms (graph {graph:0.00} ms, one-call method {fixedMs:0.00} ms), {perCall * 1e6:0} ns per call, {ratio:0.00}x the baseline per-call cost");
                 }
@@ -107,7 +109,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 verdicts.Add($"{Name(shape)}: worst per-call ratio {worst:0.00}×");
             }
 
-            report.Table(new[] { "Shape", "Calls (N)", "Analyzer time for the method", "of which Roslyn builds its control flow graph (once)", "Per call (time − one-call method − graph) / N", "Per call vs the smallest N with a measurable cost", "Diagnostics" }, rows);
+            report.Table(new[] { "Shape", "Calls (N)", "Analyzer time for the method", "of which Roslyn builds its control flow graph (once)", "Per call (time − one-call method − graph) / N", "Per call vs the smallest N with a measurable cost", "Diagnostics", "By analyzer (last round)" }, rows);
             report.Paragraph(string.Join("; ", verdicts) + ". The control flow graph is built once per method by Roslyn's " +
                 "`ControlFlowGraph.Create` (timed separately on the same method); its own cost grows faster than linearly with the " +
                 "number of blocks of one method (`ControlFlowGraphBuilder.PackRegions`), and it is the part of the analyzer's time " +
@@ -135,10 +137,11 @@ namespace CheckedMmap.Benchmarks.Analyzer
             _ => "chained locals",
         };
 
-        private static double Measure(string source, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableDictionary<string, ReportDiagnostic> options, int repeat, out int diagnostics)
+        private static double Measure(string source, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableDictionary<string, ReportDiagnostic> options, int repeat, out int diagnostics, Dictionary<string, double>? byAnalyzer = null)
         {
             double total = 0;
             diagnostics = 0;
+            byAnalyzer?.Clear();
             for (int i = 0; i < repeat; i++)
             {
                 CSharpCompilation compilation = CSharpCompilation.Create(
@@ -154,7 +157,13 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 diagnostics = withAnalyzers.GetAnalyzerDiagnosticsAsync(CancellationToken.None).GetAwaiter().GetResult().Length;
                 foreach (DiagnosticAnalyzer analyzer in analyzers)
                 {
-                    total += withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None).GetAwaiter().GetResult().ExecutionTime.TotalMilliseconds;
+                    double ms = withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None).GetAwaiter().GetResult().ExecutionTime.TotalMilliseconds;
+                    total += ms;
+                    if (byAnalyzer is not null)
+                    {
+                        string name = analyzer.GetType().Name;
+                        byAnalyzer[name] = (byAnalyzer.TryGetValue(name, out double sum) ? sum : 0) + (ms / repeat);
+                    }
                 }
             }
 
