@@ -78,6 +78,37 @@ public class MMAP011To013ArgumentRuleTests
             At(4, MprotectRule.Descriptor, "are", "PROT_READ|PROT_WRITE|PROT_EXEC", MmapMessages.Protections)).RunAsync();
 
     [Fact]
+    public Task Bindings_declared_in_a_file_that_never_names_mmap_are_followed() => new HermeticAnalyzerTest<LibcArgumentAnalyzer>("""
+        using System;
+
+        static class Jit
+        {
+            static void Seal(IntPtr code, UIntPtr size)
+            {
+                PageProtection.mprotect(code, size, {|#0:PageProtection.PROT_READ | PageProtection.PROT_EXEC|});
+                PageProtection.Advise(code, size, {|#1:4|});
+            }
+        }
+        """).WithSource("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        // A JIT's page-protection helpers: no mmap anywhere in the project's text.
+        static class PageProtection
+        {
+            public const int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
+
+            [DllImport("libc", SetLastError = true)]
+            public static extern int mprotect(IntPtr addr, UIntPtr len, int prot);
+
+            [DllImport("libc", EntryPoint = "madvise", SetLastError = true)]
+            public static extern int Advise(IntPtr addr, UIntPtr len, int advice);
+        }
+        """).Expect(
+            At(0, MprotectRule.Descriptor, "are", "PROT_READ|PROT_EXEC", MmapMessages.Protections),
+            At(1, MadviseRule.Descriptor, "is", "MADV_DONTNEED", MmapMessages.MadviseAdvice)).RunAsync();
+
+    [Fact]
     public Task Mprotect_through_Tmds_Mono_and_the_checked_runtime() => new HermeticAnalyzerTest<LibcArgumentAnalyzer>("""
         using System;
         using Mono.Unix.Native;

@@ -11,8 +11,8 @@ namespace CheckedMmap.Analyzers.Functions
     /// <summary>
     /// Where a compilation can declare or reach munmap, mremap, mprotect and madvise, decided without reading every file
     /// (each extra read of a large project's text costs milliseconds): the binding libraries among its references, and the
-    /// project's interop files, those that name mmap, with the bindings (renamed ones included) they declare. Computed
-    /// once per compilation.
+    /// project's interop files (those that name mmap, and those that import mprotect, madvise or mremap), with the
+    /// bindings (renamed ones included) they declare. Computed once per compilation.
     /// </summary>
     internal sealed class LibcPresence
     {
@@ -35,7 +35,7 @@ namespace CheckedMmap.Analyzers.Functions
         /// <summary>Names of bindings declared under another name in the interop files.</summary>
         public string[] RenamedBindings { get; }
 
-        /// <summary>The files that name mmap: where a project's bindings are declared.</summary>
+        /// <summary>The files where a project's bindings are declared: those that name mmap, and those that import mprotect, madvise or mremap.</summary>
         public HashSet<SyntaxTree> InteropTrees { get; }
 
         public static LibcPresence Of(Compilation compilation, CancellationToken cancellationToken) =>
@@ -50,6 +50,18 @@ namespace CheckedMmap.Analyzers.Functions
             var argumentRuleNames = new HashSet<string>(StringComparer.Ordinal) { LibcText.MremapWord, LibcText.MprotectWord, LibcText.MadviseWord };
 
             var interopTrees = new HashSet<SyntaxTree>(CandidateNames.Of(compilation, cancellationToken).CandidateTrees);
+
+            // A file can declare mprotect, madvise or mremap without naming mmap (a JIT's page-protection helpers): its
+            // text says the libc name, in the entry point or the method name. Lower-case ordinal searches keep this to a
+            // fraction of a microsecond per file.
+            foreach (SyntaxTree tree in compilation.SyntaxTrees)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!interopTrees.Contains(tree) && DeclaresArgumentRuleFunction(tree))
+                {
+                    interopTrees.Add(tree);
+                }
+            }
             var renamed = new HashSet<string>(StringComparer.Ordinal);
             foreach (SyntaxTree tree in interopTrees)
             {
@@ -61,6 +73,20 @@ namespace CheckedMmap.Analyzers.Functions
 
             argumentRuleNames.UnionWith(renamed);
             return new LibcPresence(argumentRules, new List<string>(argumentRuleNames).ToArray(), new List<string>(renamed).ToArray(), interopTrees);
+        }
+
+        private static bool DeclaresArgumentRuleFunction(SyntaxTree tree)
+        {
+            if (!tree.TryGetText(out SourceText? text))
+            {
+                return false;
+            }
+
+            string source = text.ToString();
+            return (source.IndexOf(LibcText.MprotectWord, StringComparison.Ordinal) >= 0
+                    || source.IndexOf(LibcText.MadviseWord, StringComparison.Ordinal) >= 0
+                    || source.IndexOf(LibcText.MremapWord, StringComparison.Ordinal) >= 0)
+                && source.IndexOf("Import", StringComparison.Ordinal) >= 0;
         }
 
         private static bool IsArgumentRuleName(string name) =>

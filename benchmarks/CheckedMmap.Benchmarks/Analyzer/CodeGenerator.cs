@@ -8,7 +8,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
     /// Generates the benchmark compilation: <see cref="FileCount"/> files of ordinary application code (a class with
     /// fields, properties and ten methods of varied shapes: loops, LINQ, string building, dictionaries, switch
     /// expressions, async, exceptions, spans, generics, lambdas). In the mmap variant one method in every tenth file
-    /// (1% of all methods) maps and unmaps memory through the bindings real code uses (real-world-shapes.md §3):
+    /// (1% of all methods) maps and unmaps memory through the bindings real code uses:
     /// DllImport and LibraryImport declarations, EntryPoint renames, const library names, const flags, enums, casts,
     /// const locals, locals built with |= on a branch, ternaries, named arguments, using static; half of them clean
     /// and half with a misuse, so the analyzer both passes and reports. Deterministic: same text every run.

@@ -89,7 +89,7 @@ namespace CheckedMmap.Contract
 
     internal static class MmapChecks
     {
-        /// <summary>mmap's checks in Miri's order (miri-semantics §3 / §14).</summary>
+        /// <summary>mmap's checks in the order Miri's shim makes them.</summary>
         public static readonly MmapCheckInfo[] MmapOrder =
         {
             new MmapCheckInfo(MmapCheck.PrivateXorShared, CheckOutcome.Errno, MmapConstants.EINVAL, MmapMessages.EinvalPrivateShared, RuleIds.AlwaysEinval),

@@ -13,7 +13,7 @@ namespace CheckedMmap.Robustness.Tests.Analyzer;
 internal sealed record Seed(string Name, string Text);
 
 /// <summary>
-/// The fuzzer's valid starting points: our own seeds (every shape of real-world-shapes §3), the analyzer tests'
+/// The fuzzer's valid starting points: our own seeds (every way public C# code declares and calls mmap), the analyzer tests'
 /// source strings (markup stripped), the sample's source, and generated "odd place" programs.
 /// </summary>
 internal static class SeedCorpus
