@@ -386,10 +386,13 @@ namespace CheckedMmap.Analyzers.Binding
 
             public bool SameNames(NameMatcher other) => ReferenceEquals(this, other) || _sorted.SequenceEqual(other._sorted, StringComparer.Ordinal);
 
-            public bool AnyIn(string text)
+            public bool AnyIn(string text) => NextIn(text, 0, text.Length) >= 0;
+
+            /// <summary>Where the next identifier that is one of the names starts, from <paramref name="from"/> up to <paramref name="end"/>; -1 when none.</summary>
+            public int NextIn(string text, int from, int end)
             {
-                int i = 0;
-                while (i < text.Length)
+                int i = from;
+                while (i < end)
                 {
                     char c = text[i];
                     if (!IsIdentifierStart(c))
@@ -410,13 +413,13 @@ namespace CheckedMmap.Analyzers.Binding
                         {
                             if (string.CompareOrdinal(text, start, name, 0, name.Length) == 0)
                             {
-                                return true;
+                                return start;
                             }
                         }
                     }
                 }
 
-                return false;
+                return -1;
             }
 
             private static int Key(int length, char first) => (length << 16) ^ first;

@@ -33,6 +33,9 @@ namespace CheckedMmap.Analyzers.Binding
         // and their member wrappers); names with "mmap" are found by the text search for "mmap" itself.
         private readonly HashSet<string> _all;
 
+        // The same names as one identifier scan, when one ordinal search per name would cost more.
+        private readonly NameMatcher? _allMatcher;
+
         // Names without "mmap" callable only inside one file: local-function bindings and local-function wrappers.
         private readonly Dictionary<SyntaxTree, HashSet<string>> _localsByTree;
 
@@ -40,10 +43,14 @@ namespace CheckedMmap.Analyzers.Binding
         // spell a name in an identifier without its letters appearing in the text).
         private readonly Dictionary<SyntaxTree, bool> _candidateTrees;
 
+        private readonly ConcurrentDictionary<SyntaxTree, (InvocationExpressionSyntax[] Calls, bool MayHoldGeneratedCode)> _callsByTree =
+            new ConcurrentDictionary<SyntaxTree, (InvocationExpressionSyntax[] Calls, bool MayHoldGeneratedCode)>();
+
         private CandidateNames(HashSet<string> renamedBindings, HashSet<string> all, Dictionary<SyntaxTree, HashSet<string>> localsByTree, Dictionary<SyntaxTree, bool> candidateTrees)
         {
             _renamedBindings = renamedBindings;
             _all = all;
+            _allMatcher = all.Count > NameMatcher.PerNameSearchLimit ? new NameMatcher(all.ToArray()) : null;
             _localsByTree = localsByTree;
             _candidateTrees = candidateTrees;
         }
@@ -70,6 +77,23 @@ namespace CheckedMmap.Analyzers.Binding
         /// </param>
         public List<InvocationExpressionSyntax> CandidateCalls(SyntaxTree tree, TextSpan? span, out bool mayHoldGeneratedCode, CancellationToken cancellationToken)
         {
+            if (span is not null || !_candidateTrees.ContainsKey(tree))
+            {
+                return FindCandidateCalls(tree, span, out mayHoldGeneratedCode, cancellationToken);
+            }
+
+            // Every analyzer of the package asks for the same whole-file answer: it is searched for once per compilation.
+            (InvocationExpressionSyntax[] Calls, bool MayHoldGeneratedCode) found = _callsByTree.GetOrAdd(tree, t =>
+            {
+                List<InvocationExpressionSyntax> calls = FindCandidateCalls(t, null, out bool generated, cancellationToken);
+                return (calls.ToArray(), generated);
+            });
+            mayHoldGeneratedCode = found.MayHoldGeneratedCode;
+            return new List<InvocationExpressionSyntax>(found.Calls);
+        }
+
+        private List<InvocationExpressionSyntax> FindCandidateCalls(SyntaxTree tree, TextSpan? span, out bool mayHoldGeneratedCode, CancellationToken cancellationToken)
+        {
             var calls = new List<InvocationExpressionSyntax>();
             mayHoldGeneratedCode = true;
             if (!_candidateTrees.TryGetValue(tree, out bool walkAll))
@@ -95,7 +119,13 @@ namespace CheckedMmap.Analyzers.Binding
             string source = text.ToString();
             mayHoldGeneratedCode = source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
             AddCallsAt(root, source, MmapText, StringComparison.OrdinalIgnoreCase, locals, span, calls, cancellationToken);
-            foreach (string name in _all.Concat(locals))
+            if (_allMatcher is not null)
+            {
+                // Many names (a wrapper per mapping method): one scan of the file's identifiers finds them all.
+                AddCallsAt(root, source, _allMatcher, locals, span, calls, cancellationToken);
+            }
+
+            foreach (string name in _allMatcher is null ? _all.Concat(locals) : locals)
             {
                 AddCallsAt(root, source, name, StringComparison.Ordinal, locals, span, calls, cancellationToken);
             }
@@ -110,6 +140,24 @@ namespace CheckedMmap.Analyzers.Binding
 
             calls.Sort((a, b) => a.SpanStart.CompareTo(b.SpanStart));
             return calls;
+        }
+
+        private void AddCallsAt(SyntaxNode root, string source, NameMatcher names, HashSet<string> locals, TextSpan? span, List<InvocationExpressionSyntax> calls, CancellationToken cancellationToken)
+        {
+            int end = span?.End ?? source.Length;
+            int at = names.NextIn(source, span?.Start ?? 0, end);
+            while (at >= 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                SyntaxToken token = root.FindToken(at);
+                bool inToken = token.Span.Contains(at); // not in a comment or other trivia
+                if (inToken && token.IsKind(SyntaxKind.IdentifierToken) && CallNames.InvocationNamedBy(token) is { } call && Admits(call, token.ValueText, locals, span))
+                {
+                    calls.Add(call);
+                }
+
+                at = names.NextIn(source, inToken ? Math.Max(at + 1, token.Span.End) : at + 1, end);
+            }
         }
 
         private void AddCallsAt(SyntaxNode root, string source, string needle, StringComparison comparison, HashSet<string> locals, TextSpan? span, List<InvocationExpressionSyntax> calls, CancellationToken cancellationToken)
