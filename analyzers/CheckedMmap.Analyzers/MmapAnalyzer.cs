@@ -22,7 +22,7 @@ namespace CheckedMmap.Analyzers
     /// (<see cref="ValueEvaluator"/>), then lets every rule judge it.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class MmapAnalyzer : DiagnosticAnalyzer
+    public sealed class MmapAnalyzer : CompilationStartAnalyzer
     {
         private static readonly Action<MmapCallFacts, Action<Diagnostic>>[] Rules =
         {
@@ -50,18 +50,7 @@ namespace CheckedMmap.Analyzers
             AlwaysEinvalRule.ZeroLength,
             AlwaysEinvalRule.LengthOverflow);
 
-        public override void Initialize(AnalysisContext context)
-        {
-            context.EnableConcurrentExecution();
-            // Generated files are not analyzed (no Analyze flag). ReportDiagnostics spares every report the driver's
-            // generated-code check, which walks the whole file on its first report there: our reports are all at call
-            // sites in the hand-written file being analyzed, and the finer cases (#line hidden, [GeneratedCode] members)
-            // are checked here for the few calls that are mmap, in files whose text can hold them (IsGeneratedCall).
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
-            context.RegisterCompilationStartAction(OnCompilationStart);
-        }
-
-        private static void OnCompilationStart(CompilationStartAnalysisContext context)
+        protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             // A compilation whose source text names no candidate anywhere cannot call mmap: that is the common case, and
             // it costs one text search per file; nothing is registered, looked up or bound.
@@ -128,7 +117,7 @@ namespace CheckedMmap.Analyzers
                     }
                 }
 
-                if (mayBeGenerated && IsGeneratedCall(node, model, cancellationToken))
+                if (mayBeGenerated && GeneratedCode.Contains(node, model, cancellationToken))
                 {
                     return;
                 }
@@ -141,29 +130,6 @@ namespace CheckedMmap.Analyzers
                 }
 
                 Analyze(invocation, binding, wrapper, body, report, cancellationToken);
-            }
-
-            /// <summary>Generated code inside a hand-written file: a <c>#line hidden</c> region or a member or type marked [GeneratedCode].</summary>
-            private static bool IsGeneratedCall(SyntaxNode call, SemanticModel model, CancellationToken cancellationToken)
-            {
-                if (call.SyntaxTree.GetLineVisibility(call.SpanStart, cancellationToken) == LineVisibility.Hidden)
-                {
-                    return true;
-                }
-
-                for (ISymbol? symbol = model.GetEnclosingSymbol(call.SpanStart, cancellationToken); symbol is not null and not INamespaceSymbol; symbol = symbol.ContainingSymbol)
-                {
-                    foreach (AttributeData attribute in symbol.GetAttributes())
-                    {
-                        if (attribute.AttributeClass is { Name: "GeneratedCodeAttribute" } type
-                            && type.ContainingNamespace?.ToDisplayString() == "System.CodeDom.Compiler")
-                        {
-                            return true;
-                        }
-                    }
-                }
-
-                return false;
             }
 
             private void Analyze(IInvocationOperation invocation, MmapBinding binding, MmapWrapper? wrapper, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)

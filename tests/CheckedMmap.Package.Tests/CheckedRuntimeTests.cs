@@ -75,7 +75,7 @@ namespace CheckedMmap.Package.Tests
         [Fact]
         public void A_binding_adopted_by_the_code_fix_runs_on_libc_without_CHECKED_and_on_the_checked_runtime_with_it()
         {
-            // Libc.cs is the adoption fix's output (a test in CheckedMmap.Analyzers.Tests keeps them equal); the call sites
+            // Libc.cs is the adoption fix's output (CheckedMmap.Analyzers.Tests compares the fix with this file); the call sites
             // name the binding directly, with no alias and no #if.
             CommandResult libcBuild = _package.Build("adopted/adopted.csproj");
             Assert.True(libcBuild.ExitCode == 0, libcBuild.ToString());

@@ -117,7 +117,7 @@ namespace CheckedMmap.Analyzers.Binding
             }
 
             string source = text.ToString();
-            mayHoldGeneratedCode = source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
+            mayHoldGeneratedCode = GeneratedCode.MayBeIn(source);
             AddCallsAt(root, source, MmapText, StringComparison.OrdinalIgnoreCase, locals, span, calls, cancellationToken);
             if (_allMatcher is not null)
             {

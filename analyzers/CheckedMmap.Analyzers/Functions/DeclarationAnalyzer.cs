@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading;
 using CheckedMmap.Analyzers.Binding;
-using CheckedMmap.Analyzers.Lifetime;
 using CheckedMmap.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -20,7 +19,7 @@ namespace CheckedMmap.Analyzers.Functions
     /// of these functions are read; in them, declarations are found from the text of their import attributes.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class DeclarationAnalyzer : DiagnosticAnalyzer
+    public sealed class DeclarationAnalyzer : CompilationStartAnalyzer
     {
         private const string GetLastWin32Error = "GetLastWin32Error";
         private const string ImportText = "Import";
@@ -30,14 +29,7 @@ namespace CheckedMmap.Analyzers.Functions
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DeclarationRule.Type, DeclarationRule.LastError);
 
-        public override void Initialize(AnalysisContext context)
-        {
-            context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
-            context.RegisterCompilationStartAction(OnCompilationStart);
-        }
-
-        private static void OnCompilationStart(CompilationStartAnalysisContext context)
+        protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             CandidateNames names = CandidateNames.Of(context.Compilation, context.CancellationToken);
             LibcPresence presence = LibcPresence.Of(context.Compilation, context.CancellationToken);
@@ -82,7 +74,7 @@ namespace CheckedMmap.Analyzers.Functions
                 }
 
                 string source = text.ToString();
-                bool mayHoldGeneratedCode = source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
+                bool mayHoldGeneratedCode = GeneratedCode.MayBeIn(source);
                 if (interop)
                 {
                     // Declarations carry an import attribute: found from the text's "Import" occurrences, not by a walk.

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading;
 using CheckedMmap.Analyzers.Binding;
-using CheckedMmap.Analyzers.Lifetime;
 using CheckedMmap.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -19,19 +18,12 @@ namespace CheckedMmap.Analyzers.Functions
     /// through any binding but CheckedMmap.Mman. A compilation none of whose files defines CHECKED registers nothing.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class EscapeAnalyzer : DiagnosticAnalyzer
+    public sealed class EscapeAnalyzer : CompilationStartAnalyzer
     {
         private const string Checked = "CHECKED";
         private static readonly string[] Words = { LibcText.Word, LibcText.MremapWord, LibcText.MprotectWord, LibcText.MadviseWord };
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(EscapeRule.Descriptor);
-
-        public override void Initialize(AnalysisContext context)
-        {
-            context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
-            context.RegisterCompilationStartAction(OnCompilationStart);
-        }
 
         /// <summary>CHECKED from the build (DefineConstants), or a file's own <c>#define CHECKED</c> (not undefined again).</summary>
         private static bool DefinesChecked(SyntaxTree tree)
@@ -76,7 +68,7 @@ namespace CheckedMmap.Analyzers.Functions
             return false;
         }
 
-        private static void OnCompilationStart(CompilationStartAnalysisContext context)
+        protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             bool any = false;
             foreach (SyntaxTree tree in context.Compilation.SyntaxTrees)
@@ -143,7 +135,7 @@ namespace CheckedMmap.Analyzers.Functions
                     CallOccurrences.Add(root, source, name, StringComparison.Ordinal, context.FilterSpan, seen, calls, cancellationToken);
                 }
 
-                bool mayHoldGeneratedCode = source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
+                bool mayHoldGeneratedCode = GeneratedCode.MayBeIn(source);
                 foreach (InvocationExpressionSyntax call in calls)
                 {
                     if (model.GetOperation(call, cancellationToken) is IInvocationOperation invocation

@@ -4,7 +4,6 @@ using System.Collections.Immutable;
 using System.Threading;
 using CheckedMmap.Analyzers.Binding;
 using CheckedMmap.Analyzers.Configuration;
-using CheckedMmap.Analyzers.Lifetime;
 using CheckedMmap.Analyzers.Rules;
 using CheckedMmap.Analyzers.Values;
 using CheckedMmap.Contract;
@@ -25,7 +24,7 @@ namespace CheckedMmap.Analyzers.Functions
     /// declared with, and only the calls found there are bound.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class LibcArgumentAnalyzer : DiagnosticAnalyzer
+    public sealed class LibcArgumentAnalyzer : CompilationStartAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
             MprotectRule.Descriptor,
@@ -34,15 +33,7 @@ namespace CheckedMmap.Analyzers.Functions
             MremapFlagsRule.DontUnmap,
             MremapFlagsRule.WithoutMayMove);
 
-        public override void Initialize(AnalysisContext context)
-        {
-            context.EnableConcurrentExecution();
-            // As MmapAnalyzer: generated files are not analyzed, and generated members are skipped per call.
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
-            context.RegisterCompilationStartAction(OnCompilationStart);
-        }
-
-        private static void OnCompilationStart(CompilationStartAnalysisContext context)
+        protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             LibcPresence presence = LibcPresence.Of(context.Compilation, context.CancellationToken);
             if (!presence.MayCallArgumentRuleFunctions)
@@ -97,7 +88,7 @@ namespace CheckedMmap.Analyzers.Functions
                     return;
                 }
 
-                bool mayHoldGeneratedCode = source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
+                bool mayHoldGeneratedCode = GeneratedCode.MayBeIn(source);
                 // One set of body facts per body, shared by its calls (as MmapAnalyzer does): no graph built per call.
                 BodyFacts? body = null;
                 foreach (InvocationExpressionSyntax call in calls)

@@ -82,11 +82,12 @@ namespace CheckedMmap.Analyzers.Functions
                 return false;
             }
 
+            // "Import" (of DllImport, LibraryImport) is rare in other code: most files end after that one search.
             string source = text.ToString();
-            return (source.IndexOf(LibcText.MprotectWord, StringComparison.Ordinal) >= 0
+            return source.IndexOf("Import", StringComparison.Ordinal) >= 0
+                && (source.IndexOf(LibcText.MprotectWord, StringComparison.Ordinal) >= 0
                     || source.IndexOf(LibcText.MadviseWord, StringComparison.Ordinal) >= 0
-                    || source.IndexOf(LibcText.MremapWord, StringComparison.Ordinal) >= 0)
-                && source.IndexOf("Import", StringComparison.Ordinal) >= 0;
+                    || source.IndexOf(LibcText.MremapWord, StringComparison.Ordinal) >= 0);
         }
 
         private static bool IsArgumentRuleName(string name) =>

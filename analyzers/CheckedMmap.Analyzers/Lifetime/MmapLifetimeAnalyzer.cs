@@ -26,7 +26,7 @@ namespace CheckedMmap.Analyzers.Lifetime
     /// names neither are never walked or bound, as for MMAP001-007.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class MmapLifetimeAnalyzer : DiagnosticAnalyzer
+    public sealed class MmapLifetimeAnalyzer : CompilationStartAnalyzer
     {
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
@@ -39,16 +39,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             FailureCheckRule.NullCheck,
             FailureCheckRule.UncheckedUse);
 
-        public override void Initialize(AnalysisContext context)
-        {
-            context.EnableConcurrentExecution();
-            // Generated files are not analyzed; ReportDiagnostics spares each report the driver's walk of its file for
-            // generated code (as MmapAnalyzer does): bodies in [GeneratedCode] members or #line hidden regions are skipped here.
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
-            context.RegisterCompilationStartAction(OnCompilationStart);
-        }
-
-        private static void OnCompilationStart(CompilationStartAnalysisContext context)
+        protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             // A mapping can be traced only where mmap is called: only files that call mmap (or a wrapper of it) are
             // followed, so a project's other files cost nothing more than MMAP001-MMAP007's text search.
@@ -62,7 +53,6 @@ namespace CheckedMmap.Analyzers.Lifetime
             var session = new Session(context.Compilation, names, new TargetOsResolver(context.Options), renamed);
             context.RegisterSemanticModelAction(session.AnalyzeFile);
         }
-
 
         private sealed class Session
         {
@@ -160,11 +150,10 @@ namespace CheckedMmap.Analyzers.Lifetime
                     return true;
                 }
 
-                // Ordinal searches (vectorised, unlike a case-insensitive one) for the spellings of munmap's tail:
-                // munmap, Munmap, MUnmap, MunMap, MUNMAP.
+                // libc's name, as every binding spells it (Libc.munmap, Syscall.munmap, Mman.munmap); bindings renamed
+                // through EntryPoint are searched by their own names below. One ordinal search per file.
                 string source = text.ToString();
-                if (source.IndexOf("nmap", StringComparison.Ordinal) >= 0 || source.IndexOf("nMap", StringComparison.Ordinal) >= 0
-                    || source.IndexOf("NMAP", StringComparison.Ordinal) >= 0)
+                if (source.IndexOf(LibcText.Word, StringComparison.Ordinal) >= 0)
                 {
                     return true;
                 }
@@ -188,8 +177,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                     return true;
                 }
 
-                string source = text.ToString();
-                return source.IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0 || source.IndexOf("#line", StringComparison.Ordinal) >= 0;
+                return GeneratedCode.MayBeIn(text.ToString());
             }
 
             private bool IsLifetimeCall(IInvocationOperation invocation, SemanticModel model) =>
