@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -22,15 +24,31 @@ namespace CheckedMmap.Analyzers.Values
             return root;
         }
 
+        // One graph per body and compilation, shared by the analyzers of the package: MMAP001-MMAP007 and the lifetime
+        // rules both need the graph of a method that reassigns a local, and building it is the dearest step they take.
+        private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<SyntaxNode, ControlFlowGraph?>> Built =
+            new ConditionalWeakTable<Compilation, ConcurrentDictionary<SyntaxNode, ControlFlowGraph?>>();
+
         public static ControlFlowGraph? ForEnclosingBody(IOperation operation, CancellationToken cancellationToken)
         {
             IOperation root = Root(operation);
-
-            if (root.SemanticModel is null)
+            if (root.SemanticModel is not { } model)
             {
                 return null;
             }
 
+            ConcurrentDictionary<SyntaxNode, ControlFlowGraph?> graphs = Built.GetValue(model.Compilation, _ => new ConcurrentDictionary<SyntaxNode, ControlFlowGraph?>());
+            if (graphs.TryGetValue(root.Syntax, out ControlFlowGraph? known))
+            {
+                return known;
+            }
+
+            ControlFlowGraph? graph = Create(root, cancellationToken);
+            return graphs.GetOrAdd(root.Syntax, graph);
+        }
+
+        private static ControlFlowGraph? Create(IOperation root, CancellationToken cancellationToken)
+        {
             switch (root)
             {
                 case IMethodBodyOperation method:
