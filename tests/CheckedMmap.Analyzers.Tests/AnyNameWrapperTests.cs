@@ -97,7 +97,21 @@ public class AnyNameWrapperTests
         }
         """).WithSource(ManyWrappers()).RunAsync();
 
-    private static string ManyWrappers()
+    [Fact]
+    public Task Many_wrappers_sharing_a_start_are_found_past_identifiers_that_only_begin_or_end_alike() => new MmapAnalyzerTest("""
+        static class Use
+        {
+            static int MapBufferPool, OldMapBuffer_7;
+
+            static void M()
+            {
+                MapBufferPool = OldMapBuffer_7;
+                Many.MapBuffer_7(4096, {|MMAP002:0x01|});
+            }
+        }
+        """).WithSource(ManyWrappers("MapBuffer_")).RunAsync();
+
+    private static string ManyWrappers(string prefix = "Grow")
     {
         var text = new System.Text.StringBuilder("""
             using System;
@@ -111,7 +125,7 @@ public class AnyNameWrapperTests
             """);
         for (int i = 0; i < 12; i++)
         {
-            text.Append("    public static IntPtr Grow").Append(i).Append("(nuint length, int flags) => mmap(IntPtr.Zero, length, 3, flags, -1, 0);\n");
+            text.Append("    public static IntPtr ").Append(prefix).Append(i).Append("(nuint length, int flags) => mmap(IntPtr.Zero, length, 3, flags, -1, 0);\n");
         }
 
         return text.Append("}\n").ToString();

@@ -360,14 +360,22 @@ namespace CheckedMmap.Analyzers.Binding
             }
         }
 
-        /// <summary>Finds any of many names among a text's identifiers in one pass (no substring is allocated).</summary>
+        /// <summary>Finds any of many names among a text's identifiers (no substring is allocated).</summary>
         private sealed class NameMatcher
         {
             /// <summary>Up to this many names, one ordinal search per name is cheaper than a scan of identifiers.</summary>
             public const int PerNameSearchLimit = 8;
 
+            /// <summary>Up to this many distinct prefixes, one vectorized ordinal search per prefix beats a scan of identifiers.</summary>
+            private const int PrefixSearchLimit = 4;
+
+            private const int LongestPrefix = 6;
+
             private readonly string[] _sorted;
             private readonly Dictionary<int, List<string>> _byLengthAndFirst = new Dictionary<int, List<string>>();
+
+            // Names often share their start (MapBuffer1, MapBuffer2, …): then the text is searched for those few starts.
+            private readonly string[]? _prefixes;
 
             public NameMatcher(string[] names)
             {
@@ -382,11 +390,34 @@ namespace CheckedMmap.Analyzers.Binding
 
                     bucket.Add(name);
                 }
+
+                int prefixLength = Math.Min(LongestPrefix, _sorted.Min(n => n.Length));
+                string[] prefixes = _sorted.Select(n => n.Substring(0, prefixLength)).Distinct(StringComparer.Ordinal).ToArray();
+                _prefixes = prefixLength >= 2 && prefixes.Length <= PrefixSearchLimit ? prefixes : null;
             }
 
             public bool SameNames(NameMatcher other) => ReferenceEquals(this, other) || _sorted.SequenceEqual(other._sorted, StringComparer.Ordinal);
 
-            public bool AnyIn(string text) => NextIn(text, 0, text.Length) >= 0;
+            public bool AnyIn(string text)
+            {
+                if (_prefixes is null)
+                {
+                    return NextIn(text, 0, text.Length) >= 0;
+                }
+
+                foreach (string prefix in _prefixes)
+                {
+                    for (int at = text.IndexOf(prefix, StringComparison.Ordinal); at >= 0; at = text.IndexOf(prefix, at + 1, StringComparison.Ordinal))
+                    {
+                        if ((at == 0 || !IsIdentifierPart(text[at - 1])) && IsNameAt(text, at, out _))
+                        {
+                            return true;
+                        }
+                    }
+                }
+
+                return false;
+            }
 
             /// <summary>Where the next identifier that is one of the names starts, from <paramref name="from"/> up to <paramref name="end"/>; -1 when none.</summary>
             public int NextIn(string text, int from, int end)
@@ -394,32 +425,43 @@ namespace CheckedMmap.Analyzers.Binding
                 int i = from;
                 while (i < end)
                 {
-                    char c = text[i];
-                    if (!IsIdentifierStart(c))
+                    if (!IsIdentifierStart(text[i]))
                     {
                         i++;
                         continue;
                     }
 
                     int start = i;
-                    while (i < text.Length && IsIdentifierPart(text[i]))
+                    if (IsNameAt(text, start, out i))
                     {
-                        i++;
-                    }
-
-                    if (_byLengthAndFirst.TryGetValue(Key(i - start, c), out List<string>? bucket))
-                    {
-                        foreach (string name in bucket)
-                        {
-                            if (string.CompareOrdinal(text, start, name, 0, name.Length) == 0)
-                            {
-                                return start;
-                            }
-                        }
+                        return start;
                     }
                 }
 
                 return -1;
+            }
+
+            /// <summary>Whether the identifier starting at <paramref name="start"/> is one of the names; <paramref name="end"/> is where it ends.</summary>
+            private bool IsNameAt(string text, int start, out int end)
+            {
+                end = start;
+                while (end < text.Length && IsIdentifierPart(text[end]))
+                {
+                    end++;
+                }
+
+                if (end > start && _byLengthAndFirst.TryGetValue(Key(end - start, text[start]), out List<string>? bucket))
+                {
+                    foreach (string name in bucket)
+                    {
+                        if (string.CompareOrdinal(text, start, name, 0, name.Length) == 0)
+                        {
+                            return true;
+                        }
+                    }
+                }
+
+                return false;
             }
 
             private static int Key(int length, char first) => (length << 16) ^ first;
