@@ -17,8 +17,7 @@ namespace CheckedMmap.Analyzers.Values
     internal sealed class BodyFacts
     {
         private readonly Func<ControlFlowGraph?> _createGraph;
-        private readonly Dictionary<SyntaxNode, HashSet<string>> _writtenNames = new Dictionary<SyntaxNode, HashSet<string>>();
-        private readonly Dictionary<SyntaxNode, HashSet<string>> _comparedNames = new Dictionary<SyntaxNode, HashSet<string>>();
+        private readonly Dictionary<SyntaxNode, ScopeNames> _names = new Dictionary<SyntaxNode, ScopeNames>();
         private readonly Dictionary<(MmapConstants Constants, TargetOS Target), LocalValueAnalysis> _locals =
             new Dictionary<(MmapConstants, TargetOS), LocalValueAnalysis>();
 
@@ -68,47 +67,67 @@ namespace CheckedMmap.Analyzers.Values
 
         /// <summary>
         /// Whether an identifier of this name appears in a write position anywhere in <paramref name="scope"/> (whatever
-        /// it binds to: conservative). One walk per scope collects every written name.
+        /// it binds to: conservative). One walk per scope collects every written and every compared name.
         /// </summary>
-        public bool IsWrittenIn(SyntaxNode scope, string name)
-        {
-            if (!_writtenNames.TryGetValue(scope, out HashSet<string>? written))
-            {
-                written = new HashSet<string>(StringComparer.Ordinal);
-                foreach (SyntaxNode node in scope.DescendantNodes())
-                {
-                    if (node is IdentifierNameSyntax identifier && IsWritePosition(identifier))
-                    {
-                        written.Add(identifier.Identifier.ValueText);
-                    }
-                }
-
-                _writtenNames.Add(scope, written);
-            }
-
-            return written.Contains(name);
-        }
+        public bool IsWrittenIn(SyntaxNode scope, string name) => NamesIn(scope).Written.Contains(name);
 
         /// <summary>Whether an identifier of this name is compared (==, !=, &lt;, &lt;=, &gt;, &gt;=) anywhere in <paramref name="scope"/>.</summary>
-        public bool IsComparedIn(SyntaxNode scope, string name)
+        public bool IsComparedIn(SyntaxNode scope, string name) => NamesIn(scope).Compared.Contains(name);
+
+        private ScopeNames NamesIn(SyntaxNode scope)
         {
-            if (!_comparedNames.TryGetValue(scope, out HashSet<string>? compared))
+            if (!_names.TryGetValue(scope, out ScopeNames? names))
             {
-                compared = new HashSet<string>(StringComparer.Ordinal);
+                names = new ScopeNames();
                 foreach (SyntaxNode node in scope.DescendantNodes())
                 {
-                    if (node is BinaryExpressionSyntax binary && binary.Kind() is SyntaxKind.EqualsExpression or SyntaxKind.NotEqualsExpression
-                        or SyntaxKind.LessThanExpression or SyntaxKind.LessThanOrEqualExpression or SyntaxKind.GreaterThanExpression or SyntaxKind.GreaterThanOrEqualExpression)
+                    switch (node)
                     {
-                        AddName(binary.Left, compared);
-                        AddName(binary.Right, compared);
+                        case AssignmentExpressionSyntax assignment:
+                            AddIdentifiers(assignment.Left, names.Written);
+                            break;
+                        case PrefixUnaryExpressionSyntax prefix when prefix.IsKind(SyntaxKind.PreIncrementExpression) || prefix.IsKind(SyntaxKind.PreDecrementExpression) || prefix.IsKind(SyntaxKind.AddressOfExpression):
+                            AddIdentifiers(prefix.Operand, names.Written);
+                            break;
+                        case PostfixUnaryExpressionSyntax postfix when postfix.IsKind(SyntaxKind.PostIncrementExpression) || postfix.IsKind(SyntaxKind.PostDecrementExpression):
+                            AddIdentifiers(postfix.Operand, names.Written);
+                            break;
+                        case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
+                            AddIdentifiers(argument.Expression, names.Written);
+                            break;
+                        case RefExpressionSyntax reference:
+                            AddIdentifiers(reference.Expression, names.Written);
+                            break;
+                        case BinaryExpressionSyntax binary when binary.Kind() is SyntaxKind.EqualsExpression or SyntaxKind.NotEqualsExpression
+                            or SyntaxKind.LessThanExpression or SyntaxKind.LessThanOrEqualExpression or SyntaxKind.GreaterThanExpression or SyntaxKind.GreaterThanOrEqualExpression:
+                            AddName(binary.Left, names.Compared);
+                            AddName(binary.Right, names.Compared);
+                            break;
                     }
                 }
 
-                _comparedNames.Add(scope, compared);
+                _names.Add(scope, names);
             }
 
-            return compared.Contains(name);
+            return names;
+        }
+
+        /// <summary>Every identifier inside a written expression counts as written (<c>a.b = x</c> writes through <c>a</c>).</summary>
+        private static void AddIdentifiers(ExpressionSyntax written, HashSet<string> names)
+        {
+            if (written is IdentifierNameSyntax simple)
+            {
+                names.Add(simple.Identifier.ValueText);
+                return;
+            }
+
+            foreach (SyntaxNode node in written.DescendantNodes())
+            {
+                if (node is IdentifierNameSyntax identifier)
+                {
+                    names.Add(identifier.Identifier.ValueText);
+                }
+            }
         }
 
         private static void AddName(ExpressionSyntax operand, HashSet<string> names)
@@ -124,26 +143,11 @@ namespace CheckedMmap.Analyzers.Values
             }
         }
 
-        private static bool IsWritePosition(IdentifierNameSyntax identifier)
+        private sealed class ScopeNames
         {
-            for (SyntaxNode? node = identifier.Parent; node is not null && node is not StatementSyntax && node is not MemberDeclarationSyntax; node = node.Parent)
-            {
-                switch (node)
-                {
-                    case AssignmentExpressionSyntax assignment when assignment.Left.Span.Contains(identifier.Span):
-                        return true;
-                    case PrefixUnaryExpressionSyntax prefix when prefix.IsKind(SyntaxKind.PreIncrementExpression) || prefix.IsKind(SyntaxKind.PreDecrementExpression) || prefix.IsKind(SyntaxKind.AddressOfExpression):
-                        return true;
-                    case PostfixUnaryExpressionSyntax postfix when postfix.IsKind(SyntaxKind.PostIncrementExpression) || postfix.IsKind(SyntaxKind.PostDecrementExpression):
-                        return true;
-                    case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
-                        return true;
-                    case RefExpressionSyntax:
-                        return true;
-                }
-            }
+            public HashSet<string> Written { get; } = new HashSet<string>(StringComparer.Ordinal);
 
-            return false;
+            public HashSet<string> Compared { get; } = new HashSet<string>(StringComparer.Ordinal);
         }
     }
 }
