@@ -1,4 +1,5 @@
 using System.Linq;
+using CheckedMmap.Analyzers.Binding;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -10,7 +11,7 @@ namespace CheckedMmap.Analyzers.Values
     /// Computes what an expression can evaluate to, as a bounded set of integers, from its IOperation tree:
     /// literals, constants, enum members, casts and conversions (user-defined ones looked through), bit operators,
     /// ternaries, IntPtr construction, static readonly fields and expression-bodied properties declared in source,
-    /// the known bindings' named constants, and locals through <see cref="ILocalValueSource"/>.
+    /// the known bindings' named constants, referenced libraries' constant getters (read from their IL), and locals through <see cref="ILocalValueSource"/>.
     /// Anything else is <see cref="ValueSet.Unknown"/>, which no rule reports on.
     /// </summary>
     internal sealed class ValueEvaluator
@@ -152,6 +153,11 @@ namespace CheckedMmap.Analyzers.Values
                 return ValueSet.Combine(Evaluate(instance, depth), bits, (v, b) => (v & b) == b ? 1 : 0);
             }
 
+            if (invocation.Arguments.Length == 0 && invocation.TargetMethod.DeclaringSyntaxReferences.Length == 0)
+            {
+                return FromReferencedIl(invocation.TargetMethod, invocation.TargetMethod.ReturnType);
+            }
+
             // A small method in source (flags converted from an abstract enum, a constant per OS): its body is run on
             // the argument values.
             return HelperMethods.Evaluate(invocation, this, _scope, depth);
@@ -226,8 +232,15 @@ namespace CheckedMmap.Analyzers.Values
                 return known;
             }
 
-            return EvaluateDeclaredInitializer(property, property.Type, current, depth);
+            ValueSet fromSource = EvaluateDeclaredInitializer(property, property.Type, current, depth);
+            return fromSource.IsKnown || property.GetMethod is not { } getter ? fromSource : FromReferencedIl(getter, property.Type);
         }
+
+        /// <summary>A referenced library's constant getter (<c>=&gt; 0x8000000</c>), read from its IL.</summary>
+        private static ValueSet FromReferencedIl(IMethodSymbol method, ITypeSymbol type) =>
+            IntegerConversions.IsTrackable(type) && ReferencedConstants.ValueOf(method) is long v
+                ? ValueSet.Single(IntegerConversions.ConvertTo(v, type) ?? v)
+                : ValueSet.Unknown;
 
         /// <summary>Tmds.LibC's static properties carry Linux numbers; our runtime's carry the target's.</summary>
         private bool TryKnownBindingConstant(INamedTypeSymbol? container, string name, out ValueSet value)

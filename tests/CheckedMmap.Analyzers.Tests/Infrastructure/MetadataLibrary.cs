@@ -9,13 +9,13 @@ namespace CheckedMmap.Analyzers.Tests.Infrastructure;
 /// <summary>Compiles C# into an in-memory assembly, for callees that come from a referenced library (metadata, not source).</summary>
 public static class MetadataLibrary
 {
-    public static MetadataReference Compile(string assemblyName, string source)
+    public static MetadataReference Compile(string assemblyName, string source, OptimizationLevel optimization = OptimizationLevel.Debug)
     {
         var compilation = CSharpCompilation.Create(
             assemblyName,
             new[] { CSharpSyntaxTree.ParseText(source) },
             Basic.Reference.Assemblies.Net80.References.All,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, optimizationLevel: optimization));
         using var stream = new MemoryStream();
         var result = compilation.Emit(stream);
         if (!result.Success)
