@@ -407,16 +407,61 @@ namespace CheckedMmap.Analyzers.Binding
 
                 foreach (string prefix in _prefixes)
                 {
-                    for (int at = text.IndexOf(prefix, StringComparison.Ordinal); at >= 0; at = text.IndexOf(prefix, at + 1, StringComparison.Ordinal))
+                    if (NextWithPrefix(text, prefix, 0, text.Length) >= 0)
                     {
-                        if ((at == 0 || !IsIdentifierPart(text[at - 1])) && IsNameAt(text, at, out _))
-                        {
-                            return true;
-                        }
+                        return true;
                     }
                 }
 
                 return false;
+            }
+
+            /// <summary>
+            /// Where the names start between <paramref name="from"/> and <paramref name="end"/>, in no particular order
+            /// (one search per shared start, or one scan of identifiers).
+            /// </summary>
+            public IEnumerable<int> AllIn(string text, int from, int end)
+            {
+                if (_prefixes is null)
+                {
+                    for (int at = NextIn(text, from, end); at >= 0; at = NextIn(text, SkipIdentifier(text, at), end))
+                    {
+                        yield return at;
+                    }
+
+                    yield break;
+                }
+
+                foreach (string prefix in _prefixes)
+                {
+                    for (int at = NextWithPrefix(text, prefix, from, end); at >= 0; at = NextWithPrefix(text, prefix, at + 1, end))
+                    {
+                        yield return at;
+                    }
+                }
+            }
+
+            private int NextWithPrefix(string text, string prefix, int from, int end)
+            {
+                for (int at = text.IndexOf(prefix, from, end - from, StringComparison.Ordinal); at >= 0; at = text.IndexOf(prefix, at + 1, end - at - 1, StringComparison.Ordinal))
+                {
+                    if ((at == 0 || !IsIdentifierPart(text[at - 1])) && IsNameAt(text, at, out _))
+                    {
+                        return at;
+                    }
+                }
+
+                return -1;
+            }
+
+            private static int SkipIdentifier(string text, int at)
+            {
+                while (at < text.Length && IsIdentifierPart(text[at]))
+                {
+                    at++;
+                }
+
+                return at;
             }
 
             /// <summary>Where the next identifier that is one of the names starts, from <paramref name="from"/> up to <paramref name="end"/>; -1 when none.</summary>

@@ -144,19 +144,14 @@ namespace CheckedMmap.Analyzers.Binding
 
         private void AddCallsAt(SyntaxNode root, string source, NameMatcher names, HashSet<string> locals, TextSpan? span, List<InvocationExpressionSyntax> calls, CancellationToken cancellationToken)
         {
-            int end = span?.End ?? source.Length;
-            int at = names.NextIn(source, span?.Start ?? 0, end);
-            while (at >= 0)
+            foreach (int at in names.AllIn(source, span?.Start ?? 0, span?.End ?? source.Length))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 SyntaxToken token = root.FindToken(at);
-                bool inToken = token.Span.Contains(at); // not in a comment or other trivia
-                if (inToken && token.IsKind(SyntaxKind.IdentifierToken) && CallNames.InvocationNamedBy(token) is { } call && Admits(call, token.ValueText, locals, span))
+                if (token.Span.Contains(at) && token.IsKind(SyntaxKind.IdentifierToken) && CallNames.InvocationNamedBy(token) is { } call && Admits(call, token.ValueText, locals, span))
                 {
                     calls.Add(call);
                 }
-
-                at = names.NextIn(source, inToken ? Math.Max(at + 1, token.Span.End) : at + 1, end);
             }
         }
 

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using CheckedMmap.Analyzers.Binding;
 using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -17,7 +19,9 @@ namespace CheckedMmap.Analyzers.Values
     internal sealed class BodyFacts
     {
         private readonly Func<ControlFlowGraph?> _createGraph;
-        private readonly Dictionary<SyntaxNode, ScopeNames> _names = new Dictionary<SyntaxNode, ScopeNames>();
+        // Syntax never changes, so the names of a scope are computed once and shared by every analyzer of the package
+        // (MMAP001-MMAP007 and the lifetime rules both ask about the same bodies).
+        private static readonly ConditionalWeakTable<SyntaxNode, ScopeNames> Names = new ConditionalWeakTable<SyntaxNode, ScopeNames>();
         private readonly Dictionary<(MmapConstants Constants, TargetOS Target), LocalValueAnalysis> _locals =
             new Dictionary<(MmapConstants, TargetOS), LocalValueAnalysis>();
 
@@ -74,39 +78,36 @@ namespace CheckedMmap.Analyzers.Values
         /// <summary>Whether an identifier of this name is compared (==, !=, &lt;, &lt;=, &gt;, &gt;=) anywhere in <paramref name="scope"/>.</summary>
         public bool IsComparedIn(SyntaxNode scope, string name) => NamesIn(scope).Compared.Contains(name);
 
-        private ScopeNames NamesIn(SyntaxNode scope)
-        {
-            if (!_names.TryGetValue(scope, out ScopeNames? names))
-            {
-                names = new ScopeNames();
-                foreach (SyntaxNode node in scope.DescendantNodes())
-                {
-                    switch (node)
-                    {
-                        case AssignmentExpressionSyntax assignment:
-                            AddIdentifiers(assignment.Left, names.Written);
-                            break;
-                        case PrefixUnaryExpressionSyntax prefix when prefix.IsKind(SyntaxKind.PreIncrementExpression) || prefix.IsKind(SyntaxKind.PreDecrementExpression) || prefix.IsKind(SyntaxKind.AddressOfExpression):
-                            AddIdentifiers(prefix.Operand, names.Written);
-                            break;
-                        case PostfixUnaryExpressionSyntax postfix when postfix.IsKind(SyntaxKind.PostIncrementExpression) || postfix.IsKind(SyntaxKind.PostDecrementExpression):
-                            AddIdentifiers(postfix.Operand, names.Written);
-                            break;
-                        case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
-                            AddIdentifiers(argument.Expression, names.Written);
-                            break;
-                        case RefExpressionSyntax reference:
-                            AddIdentifiers(reference.Expression, names.Written);
-                            break;
-                        case BinaryExpressionSyntax binary when binary.Kind() is SyntaxKind.EqualsExpression or SyntaxKind.NotEqualsExpression
-                            or SyntaxKind.LessThanExpression or SyntaxKind.LessThanOrEqualExpression or SyntaxKind.GreaterThanExpression or SyntaxKind.GreaterThanOrEqualExpression:
-                            AddName(binary.Left, names.Compared);
-                            AddName(binary.Right, names.Compared);
-                            break;
-                    }
-                }
+        private static ScopeNames NamesIn(SyntaxNode scope) => Names.GetOrCompute(scope, 0, (node, _) => Collect(node));
 
-                _names.Add(scope, names);
+        private static ScopeNames Collect(SyntaxNode scope)
+        {
+            var names = new ScopeNames();
+            foreach (SyntaxNode node in scope.DescendantNodes())
+            {
+                switch (node)
+                {
+                    case AssignmentExpressionSyntax assignment:
+                        AddIdentifiers(assignment.Left, names.Written);
+                        break;
+                    case PrefixUnaryExpressionSyntax prefix when prefix.IsKind(SyntaxKind.PreIncrementExpression) || prefix.IsKind(SyntaxKind.PreDecrementExpression) || prefix.IsKind(SyntaxKind.AddressOfExpression):
+                        AddIdentifiers(prefix.Operand, names.Written);
+                        break;
+                    case PostfixUnaryExpressionSyntax postfix when postfix.IsKind(SyntaxKind.PostIncrementExpression) || postfix.IsKind(SyntaxKind.PostDecrementExpression):
+                        AddIdentifiers(postfix.Operand, names.Written);
+                        break;
+                    case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
+                        AddIdentifiers(argument.Expression, names.Written);
+                        break;
+                    case RefExpressionSyntax reference:
+                        AddIdentifiers(reference.Expression, names.Written);
+                        break;
+                    case BinaryExpressionSyntax binary when binary.Kind() is SyntaxKind.EqualsExpression or SyntaxKind.NotEqualsExpression
+                        or SyntaxKind.LessThanExpression or SyntaxKind.LessThanOrEqualExpression or SyntaxKind.GreaterThanExpression or SyntaxKind.GreaterThanOrEqualExpression:
+                        AddName(binary.Left, names.Compared);
+                        AddName(binary.Right, names.Compared);
+                        break;
+                }
             }
 
             return names;
