@@ -4,7 +4,7 @@ using Xunit;
 
 namespace CheckedMmap.Analyzers.Tests;
 
-/// <summary>Section 3.1 of the shapes document: how a call is bound, and which calls are mmap.</summary>
+/// <summary>How real code declares and calls mmap: how a call is bound, and which calls are mmap.</summary>
 public class BindingTests
 {
     [Fact]

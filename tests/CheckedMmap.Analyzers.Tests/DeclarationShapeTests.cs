@@ -4,7 +4,7 @@ using Xunit;
 
 namespace CheckedMmap.Analyzers.Tests;
 
-/// <summary>Section 3.2 of the shapes document: every parameter type seen in real declarations.</summary>
+/// <summary>Every parameter type seen in real declarations of mmap.</summary>
 public class DeclarationShapeTests
 {
     [Fact]

@@ -5,7 +5,7 @@ using static CheckedMmap.Analyzers.Tests.Infrastructure.Verify;
 namespace CheckedMmap.Analyzers.Tests;
 
 /// <summary>
-/// Section 3.4 of the shapes document: the expressions real code wraps its mmap calls in to check the result.
+/// The expressions real code wraps its mmap calls in to check the result.
 /// Whatever the idiom, the call inside it is found and judged: bad arguments are reported, good ones are not.
 /// </summary>
 public class ResultCheckIdiomTests

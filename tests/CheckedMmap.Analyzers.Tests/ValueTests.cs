@@ -6,9 +6,32 @@ using static CheckedMmap.Analyzers.Tests.Infrastructure.Verify;
 
 namespace CheckedMmap.Analyzers.Tests;
 
-/// <summary>Section 3.3 of the shapes document: what an argument can be.</summary>
+/// <summary>What an mmap argument can be, as real code writes it.</summary>
 public class ValueTests
 {
+    [Fact]
+    public async Task Graph_building_time_is_counted_for_the_benchmarks()
+    {
+        long before = CheckedMmap.Analyzers.Values.ControlFlowGraphs.BuildTicks;
+        await new MmapAnalyzerTest("""
+            using System;
+            using System.Runtime.InteropServices;
+
+            static class L
+            {
+                [DllImport("libc")] static extern IntPtr mmap(IntPtr a, nuint l, int p, int f, int fd, long o);
+
+                static void M(bool shared)
+                {
+                    int flags = 0x22;
+                    if (shared) flags = 0x21;
+                    mmap(IntPtr.Zero, 4096, 3, {|MMAP002:flags|}, -1, 0);
+                }
+            }
+            """).RunAsync();
+        Assert.True(CheckedMmap.Analyzers.Values.ControlFlowGraphs.BuildTicks > before);
+    }
+
     [Fact]
     public Task Const_fields_nested_in_another_class() => new MmapAnalyzerTest("""
         using System;

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace CheckedMmap.Analyzers.Tests;
 
-/// <summary>Section 3.1.6: wrappers one level deep. The P/Invoke sees only parameters; the wrapper's call site is judged.</summary>
+/// <summary>Wrappers one level deep. The P/Invoke sees only parameters; the wrapper's call site is judged.</summary>
 public class WrapperTests
 {
     [Fact]

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -155,7 +156,7 @@ namespace CheckedMmap.Analyzers.Values
             {
                 try
                 {
-                    graph = ControlFlowGraph.Create(body);
+                    graph = ControlFlowGraphs.Create(body, CancellationToken.None);
                 }
                 catch (ArgumentException)
                 {
