@@ -47,6 +47,21 @@ namespace CheckedMmap.Package.Tests
         }
 
         [Fact]
+        public void Constants_of_a_binding_package_are_read_from_its_il_by_the_compiler_in_a_build()
+        {
+            // Tmds.LibC declares IORING_OFF_SQES and IORING_OFF_CQ_RING as static getters, not constants: the analyzer
+            // reads them from the package's IL through the compiler that runs it (the SDK's, not the tests' Roslyn).
+            CommandResult build = _package.SharedBuild("iouring/iouring.csproj");
+            Assert.True(build.ExitCode == 0, build.ToString());
+            var expected = ExpectedDiagnostics.Read(_package.ConsumerPath("iouring/Ring.cs"));
+            IReadOnlyList<BuildDiagnostic> reported = BuildDiagnostic.ParseMmap(build.Output);
+            Assert.True(expected.SequenceEqual(reported.Select(d => d.Position).Distinct()), Mismatch(expected, reported, build));
+            Assert.Contains(reported, d => d.Id == "MMAP006" && d.Message.Contains("offset is 0x10000000", StringComparison.Ordinal));
+            Assert.Contains(reported, d => d.Id == "MMAP006" && d.Message.Contains("offset is 0x8000000", StringComparison.Ordinal));
+            Assert.DoesNotContain("AD0001", build.Output);
+        }
+
+        [Fact]
         public void Warnaserror_turns_the_same_diagnostics_into_errors_and_fails_the_build()
         {
             _package.SharedBuild(MisuseProject); // restored

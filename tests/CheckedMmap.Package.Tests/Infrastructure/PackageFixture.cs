@@ -57,6 +57,12 @@ namespace CheckedMmap.Package.Tests.Infrastructure
                 throw new InvalidOperationException("Packing CheckedMmap failed: " + PackResult);
             }
 
+            // Third-party packages the consumers use beside CheckedMmap (a binding library), from the test's own restore.
+            foreach (string package in Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "feed"), "*.nupkg"))
+            {
+                File.Copy(package, Path.Combine(Feed, Path.GetFileName(package)));
+            }
+
             CopyConsumers(Path.Combine(AppContext.BaseDirectory, "Consumers"), Consumers);
         }
 
