@@ -78,6 +78,20 @@ namespace CheckedMmap.Analyzers.Values
         /// <summary>Whether an identifier of this name is compared (==, !=, &lt;, &lt;=, &gt;, &gt;=) anywhere in <paramref name="scope"/>.</summary>
         public bool IsComparedIn(SyntaxNode scope, string name) => NamesIn(scope).Compared.Contains(name);
 
+        /// <summary>
+        /// Whether a local of this name may change where its assignments cannot be followed statement by statement: its
+        /// address or a reference to it is taken (<c>&amp;x</c>, <c>ref x</c>, <c>out x</c>, <c>in x</c>), or it is written
+        /// in a lambda, a local function, a catch or a finally block anywhere in <paramref name="scope"/>.
+        /// </summary>
+        public bool IsAliasedIn(SyntaxNode scope, string name) => NamesIn(scope).Aliased.Contains(name);
+
+        /// <summary>Whether a name is compared, matched by a pattern or switched on anywhere in <paramref name="scope"/> (a test the dataflow narrows on).</summary>
+        public bool IsTestedIn(SyntaxNode scope, string name)
+        {
+            ScopeNames names = NamesIn(scope);
+            return names.Compared.Contains(name) || names.Matched.Contains(name);
+        }
+
         private static ScopeNames NamesIn(SyntaxNode scope) => Names.GetOrCompute(scope, 0, (node, _) => Collect(node));
 
         private static ScopeNames Collect(SyntaxNode scope)
@@ -90,7 +104,11 @@ namespace CheckedMmap.Analyzers.Values
                     case AssignmentExpressionSyntax assignment:
                         AddIdentifiers(assignment.Left, names.Written);
                         break;
-                    case PrefixUnaryExpressionSyntax prefix when prefix.IsKind(SyntaxKind.PreIncrementExpression) || prefix.IsKind(SyntaxKind.PreDecrementExpression) || prefix.IsKind(SyntaxKind.AddressOfExpression):
+                    case PrefixUnaryExpressionSyntax prefix when prefix.IsKind(SyntaxKind.AddressOfExpression):
+                        AddIdentifiers(prefix.Operand, names.Written);
+                        AddIdentifiers(prefix.Operand, names.Aliased);
+                        break;
+                    case PrefixUnaryExpressionSyntax prefix when prefix.IsKind(SyntaxKind.PreIncrementExpression) || prefix.IsKind(SyntaxKind.PreDecrementExpression):
                         AddIdentifiers(prefix.Operand, names.Written);
                         break;
                     case PostfixUnaryExpressionSyntax postfix when postfix.IsKind(SyntaxKind.PostIncrementExpression) || postfix.IsKind(SyntaxKind.PostDecrementExpression):
@@ -98,14 +116,28 @@ namespace CheckedMmap.Analyzers.Values
                         break;
                     case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
                         AddIdentifiers(argument.Expression, names.Written);
+                        AddIdentifiers(argument.Expression, names.Aliased);
                         break;
                     case RefExpressionSyntax reference:
                         AddIdentifiers(reference.Expression, names.Written);
+                        AddIdentifiers(reference.Expression, names.Aliased);
+                        break;
+                    case AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or CatchClauseSyntax or FinallyClauseSyntax when node != scope:
+                        names.Aliased.UnionWith(NamesIn(node).Written);
                         break;
                     case BinaryExpressionSyntax binary when binary.Kind() is SyntaxKind.EqualsExpression or SyntaxKind.NotEqualsExpression
                         or SyntaxKind.LessThanExpression or SyntaxKind.LessThanOrEqualExpression or SyntaxKind.GreaterThanExpression or SyntaxKind.GreaterThanOrEqualExpression:
                         AddName(binary.Left, names.Compared);
                         AddName(binary.Right, names.Compared);
+                        break;
+                    case IsPatternExpressionSyntax pattern:
+                        AddName(pattern.Expression, names.Matched);
+                        break;
+                    case SwitchStatementSyntax statement:
+                        AddName(statement.Expression, names.Matched);
+                        break;
+                    case SwitchExpressionSyntax expression:
+                        AddName(expression.GoverningExpression, names.Matched);
                         break;
                 }
             }
@@ -149,6 +181,10 @@ namespace CheckedMmap.Analyzers.Values
             public HashSet<string> Written { get; } = new HashSet<string>(StringComparer.Ordinal);
 
             public HashSet<string> Compared { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+            public HashSet<string> Aliased { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+            public HashSet<string> Matched { get; } = new HashSet<string>(StringComparer.Ordinal);
         }
     }
 }

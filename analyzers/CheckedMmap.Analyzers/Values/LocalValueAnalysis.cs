@@ -45,7 +45,7 @@ namespace CheckedMmap.Analyzers.Values
                 return single;
             }
 
-            return ValueFromFlow(reference.Syntax, local);
+            return IsLargeBody ? ValueFromStatements(reference) : ValueFromFlow(reference.Syntax, local);
         }
 
         private int _singleDefinitionDepth;
@@ -114,9 +114,9 @@ namespace CheckedMmap.Analyzers.Values
         {
             IParameterSymbol parameter = reference.Parameter;
             if (parameter.RefKind != RefKind.None || reference.Syntax is null || _body.Body is not { } body
-                || !(_body.IsComparedIn(body, parameter.Name) || _body.IsWrittenIn(body, parameter.Name)))
+                || !(_body.IsComparedIn(body, parameter.Name) || _body.IsWrittenIn(body, parameter.Name)) || IsLargeBody)
             {
-                return ValueSet.Unknown;
+                return ValueSet.Unknown; // in a very large body, a tested or written parameter is not followed (no graph)
             }
 
             return ValueFromFlow(reference.Syntax, parameter);
