@@ -70,6 +70,7 @@ public class LargeBodyTests
     [InlineData("unsafe { int* alias = &flags; flags = 0x22; *alias = Native.MAP_SHARED; Native.mmap(IntPtr.Zero, (UIntPtr)4096, 3, flags, -1, IntPtr.Zero); }")]
     [InlineData("flags = count > 0 ? Native.MAP_SHARED : 0x22; if (flags == Native.MAP_SHARED) return; Native.mmap(IntPtr.Zero, (UIntPtr)4096, 3, flags, -1, IntPtr.Zero);")]
     [InlineData("switch (count) { case 1: flags = Native.MAP_SHARED; break; } Native.mmap(IntPtr.Zero, (UIntPtr)4096, 3, flags, -1, IntPtr.Zero);")]
+    [InlineData("int extra = Native.MAP_SHARED, more = (extra = 0x22); Native.mmap(IntPtr.Zero, (UIntPtr)4096, 3, extra, -1, IntPtr.Zero);")]
     [InlineData("try { flags = 0x22; } finally { flags = Native.MAP_SHARED; } Native.mmap(IntPtr.Zero, (UIntPtr)4096, 3, flags, -1, IntPtr.Zero);")]
     public Task What_the_walk_cannot_follow_stays_silent(string probe) => new MmapAnalyzerTest(LargeMethod("        " + probe + "\n")).RunAsync();
 }

@@ -128,9 +128,10 @@ namespace CheckedMmap.Analyzers.Values
                         {
                             if (SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
                             {
+                                // Declared here and not written again in the same statement (another declarator's initializer).
                                 IVariableInitializerOperation? initializer = declarator.Initializer ?? declaration.Initializer;
                                 definition = initializer?.Value;
-                                return definition is not null && !_body.IsWrittenIn(definition.Syntax, local.Name) ? StepResult.Defined : StepResult.Unknown;
+                                return definition is not null && !_body.IsWrittenIn(statement, local.Name) ? StepResult.Defined : StepResult.Unknown;
                             }
                         }
                     }
