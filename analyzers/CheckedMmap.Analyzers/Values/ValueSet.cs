@@ -117,17 +117,34 @@ namespace CheckedMmap.Analyzers.Values
 
         public static ValueSet From(IEnumerable<long> values)
         {
-            var distinct = new SortedSet<long>();
-            foreach (long v in values)
+            // Sorted and deduplicated in one array (no set of nodes): this runs for every operator of every argument.
+            long[] sorted = values is long[] array ? (long[])array.Clone() : values.ToArray();
+            if (sorted.Length <= 1)
             {
-                distinct.Add(v);
-                if (distinct.Count > MaxCount)
+                return sorted.Length == 0 ? Empty : new ValueSet(sorted, isUnknown: false);
+            }
+
+            Array.Sort(sorted);
+            int count = 1;
+            for (int i = 1; i < sorted.Length; i++)
+            {
+                if (sorted[i] != sorted[count - 1])
                 {
-                    return Unknown;
+                    sorted[count++] = sorted[i];
                 }
             }
 
-            return distinct.Count == 0 ? Empty : new ValueSet(distinct.ToArray(), isUnknown: false);
+            if (count > MaxCount)
+            {
+                return Unknown;
+            }
+
+            if (count < sorted.Length)
+            {
+                Array.Resize(ref sorted, count);
+            }
+
+            return new ValueSet(sorted, isUnknown: false);
         }
 
         public ValueSet Union(ValueSet other)
@@ -222,6 +239,11 @@ namespace CheckedMmap.Analyzers.Values
             if (left._values.Length * right._values.Length > MaxCount * MaxCount)
             {
                 return Unknown;
+            }
+
+            if (left._values.Length == 1 && right._values.Length == 1)
+            {
+                return Single(combine(left._values[0], right._values[0]));
             }
 
             var results = new List<long>(left._values.Length * right._values.Length);
