@@ -121,7 +121,7 @@ namespace CheckedMmap.Analyzers.Binding
             AddCallsAt(root, source, MmapText, StringComparison.OrdinalIgnoreCase, locals, span, calls, cancellationToken);
             if (_allMatcher is not null)
             {
-                // Many names (a wrapper per mapping method): one scan of the file's identifiers finds them all.
+                // Many names (a wrapper per mapping method): one search per shared start, or one scan of the file's identifiers.
                 AddCallsAt(root, source, _allMatcher, locals, span, calls, cancellationToken);
             }
 
@@ -147,11 +147,7 @@ namespace CheckedMmap.Analyzers.Binding
             foreach (int at in names.AllIn(source, span?.Start ?? 0, span?.End ?? source.Length))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                SyntaxToken token = root.FindToken(at);
-                if (token.Span.Contains(at) && token.IsKind(SyntaxKind.IdentifierToken) && CallNames.InvocationNamedBy(token) is { } call && Admits(call, token.ValueText, locals, span))
-                {
-                    calls.Add(call);
-                }
+                AddCallAt(root, at, locals, span, calls);
             }
         }
 
@@ -168,19 +164,24 @@ namespace CheckedMmap.Analyzers.Binding
                     return;
                 }
 
-                SyntaxToken token = root.FindToken(found);
-                if (!token.Span.Contains(found))
-                {
-                    start = found + 1; // In a comment or other trivia.
-                    continue;
-                }
-
-                start = Math.Max(found + 1, token.Span.End);
-                if (token.IsKind(SyntaxKind.IdentifierToken) && CallNames.InvocationNamedBy(token) is { } call && Admits(call, token.ValueText, locals, span))
-                {
-                    calls.Add(call);
-                }
+                SyntaxToken token = AddCallAt(root, found, locals, span, calls);
+                start = token.Span.Contains(found) ? Math.Max(found + 1, token.Span.End) : found + 1; // past the token, or past trivia
             }
+        }
+
+        /// <summary>
+        /// Adds the call invoked through the identifier at text position <paramref name="at"/> when it is admitted (not in
+        /// a comment or other trivia); returns the token found there.
+        /// </summary>
+        private SyntaxToken AddCallAt(SyntaxNode root, int at, HashSet<string> locals, TextSpan? span, List<InvocationExpressionSyntax> calls)
+        {
+            SyntaxToken token = root.FindToken(at);
+            if (token.Span.Contains(at) && token.IsKind(SyntaxKind.IdentifierToken) && CallNames.InvocationNamedBy(token) is { } call && Admits(call, token.ValueText, locals, span))
+            {
+                calls.Add(call);
+            }
+
+            return token;
         }
 
         private bool Admits(InvocationExpressionSyntax call, string invokedName, HashSet<string> locals, TextSpan? span) =>
