@@ -153,14 +153,10 @@ namespace CheckedMmap.Analyzers.Values
                 return ValueSet.Combine(Evaluate(instance, depth), bits, (v, b) => (v & b) == b ? 1 : 0);
             }
 
-            if (invocation.Arguments.Length == 0 && invocation.TargetMethod.DeclaringSyntaxReferences.Length == 0)
-            {
-                return FromReferencedIl(invocation.TargetMethod, invocation.TargetMethod.ReturnType);
-            }
-
-            // A small method in source (flags converted from an abstract enum, a constant per OS): its body is run on
-            // the argument values.
-            return HelperMethods.Evaluate(invocation, this, _scope, depth);
+            // A referenced library's parameterless constant method, read from its IL; else a small method in source (flags
+            // converted from an abstract enum, a constant per OS), its body run on the argument values.
+            ValueSet fromIl = FromReferencedIl(invocation.TargetMethod, invocation.TargetMethod.ReturnType);
+            return fromIl.IsKnown ? fromIl : HelperMethods.Evaluate(invocation, this, _scope, depth);
         }
 
         private ValueSet EvaluateLocal(ILocalReferenceOperation reference, int depth)
