@@ -73,23 +73,23 @@ namespace CheckedMmap.Analyzers.Values
         /// Whether an identifier of this name appears in a write position anywhere in <paramref name="scope"/> (whatever
         /// it binds to: conservative). One walk per scope collects every written and every compared name.
         /// </summary>
-        public bool IsWrittenIn(SyntaxNode scope, string name) => NamesIn(scope).Written.Contains(name);
+        public bool IsWrittenIn(SyntaxNode scope, string name) => ScopeNames.Has(NamesIn(scope).Written, name);
 
         /// <summary>Whether an identifier of this name is compared (==, !=, &lt;, &lt;=, &gt;, &gt;=) anywhere in <paramref name="scope"/>.</summary>
-        public bool IsComparedIn(SyntaxNode scope, string name) => NamesIn(scope).Compared.Contains(name);
+        public bool IsComparedIn(SyntaxNode scope, string name) => ScopeNames.Has(NamesIn(scope).Compared, name);
 
         /// <summary>
         /// Whether a local of this name may change where its assignments cannot be followed statement by statement: its
         /// address or a reference to it is taken (<c>&amp;x</c>, <c>ref x</c>, <c>out x</c>, <c>in x</c>), or it is written
         /// in a lambda, a local function, a catch or a finally block anywhere in <paramref name="scope"/>.
         /// </summary>
-        public bool IsAliasedIn(SyntaxNode scope, string name) => NamesIn(scope).Aliased.Contains(name);
+        public bool IsAliasedIn(SyntaxNode scope, string name) => ScopeNames.Has(NamesIn(scope).Aliased, name);
 
         /// <summary>Whether a name is compared, matched by a pattern or switched on anywhere in <paramref name="scope"/> (a test the dataflow narrows on).</summary>
         public bool IsTestedIn(SyntaxNode scope, string name)
         {
             ScopeNames names = NamesIn(scope);
-            return names.Compared.Contains(name) || names.Matched.Contains(name);
+            return ScopeNames.Has(names.Compared, name) || ScopeNames.Has(names.Matched, name);
         }
 
         private static ScopeNames NamesIn(SyntaxNode scope) => Names.GetOrCompute(scope, 0, (node, _) => Collect(node));
@@ -102,42 +102,46 @@ namespace CheckedMmap.Analyzers.Values
                 switch (node)
                 {
                     case AssignmentExpressionSyntax assignment:
-                        AddIdentifiers(assignment.Left, names.Written);
+                        AddIdentifiers(assignment.Left, ref names.Written);
                         break;
                     case PrefixUnaryExpressionSyntax prefix when prefix.IsKind(SyntaxKind.AddressOfExpression):
-                        AddIdentifiers(prefix.Operand, names.Written);
-                        AddIdentifiers(prefix.Operand, names.Aliased);
+                        AddIdentifiers(prefix.Operand, ref names.Written);
+                        AddIdentifiers(prefix.Operand, ref names.Aliased);
                         break;
                     case PrefixUnaryExpressionSyntax prefix when prefix.IsKind(SyntaxKind.PreIncrementExpression) || prefix.IsKind(SyntaxKind.PreDecrementExpression):
-                        AddIdentifiers(prefix.Operand, names.Written);
+                        AddIdentifiers(prefix.Operand, ref names.Written);
                         break;
                     case PostfixUnaryExpressionSyntax postfix when postfix.IsKind(SyntaxKind.PostIncrementExpression) || postfix.IsKind(SyntaxKind.PostDecrementExpression):
-                        AddIdentifiers(postfix.Operand, names.Written);
+                        AddIdentifiers(postfix.Operand, ref names.Written);
                         break;
                     case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
-                        AddIdentifiers(argument.Expression, names.Written);
-                        AddIdentifiers(argument.Expression, names.Aliased);
+                        AddIdentifiers(argument.Expression, ref names.Written);
+                        AddIdentifiers(argument.Expression, ref names.Aliased);
                         break;
                     case RefExpressionSyntax reference:
-                        AddIdentifiers(reference.Expression, names.Written);
-                        AddIdentifiers(reference.Expression, names.Aliased);
+                        AddIdentifiers(reference.Expression, ref names.Written);
+                        AddIdentifiers(reference.Expression, ref names.Aliased);
                         break;
                     case AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or CatchClauseSyntax or FinallyClauseSyntax when node != scope:
-                        names.Aliased.UnionWith(NamesIn(node).Written);
+                        if (NamesIn(node).Written is { } nested)
+                        {
+                            ScopeNames.Set(ref names.Aliased).UnionWith(nested);
+                        }
+
                         break;
                     case BinaryExpressionSyntax binary when binary.Kind() is SyntaxKind.EqualsExpression or SyntaxKind.NotEqualsExpression
                         or SyntaxKind.LessThanExpression or SyntaxKind.LessThanOrEqualExpression or SyntaxKind.GreaterThanExpression or SyntaxKind.GreaterThanOrEqualExpression:
-                        AddName(binary.Left, names.Compared);
-                        AddName(binary.Right, names.Compared);
+                        AddName(binary.Left, ref names.Compared);
+                        AddName(binary.Right, ref names.Compared);
                         break;
                     case IsPatternExpressionSyntax pattern:
-                        AddName(pattern.Expression, names.Matched);
+                        AddName(pattern.Expression, ref names.Matched);
                         break;
                     case SwitchStatementSyntax statement:
-                        AddName(statement.Expression, names.Matched);
+                        AddName(statement.Expression, ref names.Matched);
                         break;
                     case SwitchExpressionSyntax expression:
-                        AddName(expression.GoverningExpression, names.Matched);
+                        AddName(expression.GoverningExpression, ref names.Matched);
                         break;
                 }
             }
@@ -146,11 +150,11 @@ namespace CheckedMmap.Analyzers.Values
         }
 
         /// <summary>Every identifier inside a written expression counts as written (<c>a.b = x</c> writes through <c>a</c>).</summary>
-        private static void AddIdentifiers(ExpressionSyntax written, HashSet<string> names)
+        private static void AddIdentifiers(ExpressionSyntax written, ref HashSet<string>? names)
         {
             if (written is IdentifierNameSyntax simple)
             {
-                names.Add(simple.Identifier.ValueText);
+                ScopeNames.Set(ref names).Add(simple.Identifier.ValueText);
                 return;
             }
 
@@ -158,12 +162,12 @@ namespace CheckedMmap.Analyzers.Values
             {
                 if (node is IdentifierNameSyntax identifier)
                 {
-                    names.Add(identifier.Identifier.ValueText);
+                    ScopeNames.Set(ref names).Add(identifier.Identifier.ValueText);
                 }
             }
         }
 
-        private static void AddName(ExpressionSyntax operand, HashSet<string> names)
+        private static void AddName(ExpressionSyntax operand, ref HashSet<string>? names)
         {
             while (operand is ParenthesizedExpressionSyntax or CastExpressionSyntax)
             {
@@ -172,19 +176,24 @@ namespace CheckedMmap.Analyzers.Values
 
             if (operand is IdentifierNameSyntax identifier)
             {
-                names.Add(identifier.Identifier.ValueText);
+                ScopeNames.Set(ref names).Add(identifier.Identifier.ValueText);
             }
         }
 
+        /// <summary>The names of one scope; a set is made only when a name goes in (most statements write one name and test none).</summary>
         private sealed class ScopeNames
         {
-            public HashSet<string> Written { get; } = new HashSet<string>(StringComparer.Ordinal);
+            public HashSet<string>? Written;
 
-            public HashSet<string> Compared { get; } = new HashSet<string>(StringComparer.Ordinal);
+            public HashSet<string>? Compared;
 
-            public HashSet<string> Aliased { get; } = new HashSet<string>(StringComparer.Ordinal);
+            public HashSet<string>? Aliased;
 
-            public HashSet<string> Matched { get; } = new HashSet<string>(StringComparer.Ordinal);
+            public HashSet<string>? Matched;
+
+            public static bool Has(HashSet<string>? names, string name) => names is not null && names.Contains(name);
+
+            public static HashSet<string> Set(ref HashSet<string>? names) => names ??= new HashSet<string>(StringComparer.Ordinal);
         }
     }
 }
