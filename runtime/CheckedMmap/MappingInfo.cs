@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using CheckedMmap.Contract;
 using CheckedMmap.Registry;
+using CheckedMmap.Reports;
 
 namespace CheckedMmap
 {
@@ -25,7 +26,7 @@ namespace CheckedMmap
     /// </summary>
     public sealed class MappingInfo
     {
-        internal MappingInfo(long id, ulong start, ulong size, ulong alignment, string createdBy, StackTrace? created, in CallerSite createdAt)
+        internal MappingInfo(long id, ulong start, ulong size, ulong alignment, string createdBy, CapturedStack? created, in CallerSite createdAt)
         {
             CreatedAt = createdAt;
             Id = id;
@@ -33,7 +34,7 @@ namespace CheckedMmap
             SizeBytes = size;
             AlignmentBytes = alignment;
             CreatedBy = createdBy;
-            CreationStackTrace = created;
+            CreationCapture = created;
             System.Threading.Thread t = System.Threading.Thread.CurrentThread;
             CreatedThreadId = t.ManagedThreadId;
             CreatedThreadName = t.Name;
@@ -127,10 +128,14 @@ namespace CheckedMmap
         public string? DestroyedThreadName { get; internal set; }
 
         /// <summary>The captured creation stack (null when capture is off).</summary>
-        public StackTrace? CreationStackTrace { get; }
+        public StackTrace? CreationStackTrace => CreationCapture?.Trace;
 
         /// <summary>The captured destruction stack (null while live or when capture is off).</summary>
-        public StackTrace? DestructionStackTrace { get; internal set; }
+        public StackTrace? DestructionStackTrace => DestructionCapture?.Trace;
+
+        internal CapturedStack? CreationCapture { get; }
+
+        internal CapturedStack? DestructionCapture { get; set; }
 
         /// <summary>
         /// Where the creating call (<c>mmap</c> or <c>mremap</c>) was made in source, recorded through the caller-info

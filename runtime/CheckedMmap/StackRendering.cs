@@ -1,4 +1,4 @@
-// Stacks are captured as StackTrace objects (cheap: no strings) and turned into text only for a report. Rendering
+// Stacks are captured as method handles and IL offsets (cheap: no strings, see CapturedStack) and turned into text only for a report. Rendering
 // keeps the user's frames: CheckedMmap's own (but the public Mman entry point), the runtime's reflection, exception
 // dispatch and async/thread start-up plumbing, and test frameworks' frames are left out and counted.
 using System;
@@ -50,18 +50,20 @@ namespace CheckedMmap
         };
 
         /// <summary>The creation stack: taken in every mode but <see cref="StackCaptureMode.None"/> (file:line only with MethodsWithFileLine).</summary>
-        public static StackTrace? CaptureCreation(StackCaptureMode mode) => mode switch
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static CapturedStack? CaptureCreation(StackCaptureMode mode) => mode switch
         {
             StackCaptureMode.None => null,
-            StackCaptureMode.MethodsWithFileLine => new StackTrace(1, true),
-            _ => InternedStacks.Capture(),
+            StackCaptureMode.MethodsWithFileLine => CapturedStack.Of(new StackTrace(1, true)),
+            _ => InternedStacks.Intern(CapturedStack.TakeMethodsOnly()),
         };
 
         /// <summary>
         /// The destruction stack: taken in every mode but <see cref="StackCaptureMode.None"/>, like the creation stack, so
         /// a use after munmap or double munmap names whoever released, not only the allocator's release method.
         /// </summary>
-        public static StackTrace? CaptureDestruction(StackCaptureMode mode) => CaptureCreation(mode);
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static CapturedStack? CaptureDestruction(StackCaptureMode mode) => CaptureCreation(mode);
 
         /// <summary>A history entry: the call site line when known, then the stack or why there is none.</summary>
         public static string Render(CallSite? site, StackTrace? trace)

@@ -121,7 +121,7 @@ namespace CheckedMmap.Benchmarks.Runtime
                     Checked("checked, stacks off", StackCaptureMode.None, size, count),
                     Checked("checked, default (methods)", StackCaptureMode.Methods, size, count),
                     Checked("checked, methods + file:line", StackCaptureMode.MethodsWithFileLine, size, count),
-                    // What the default capture adds per pair, alone: two `new StackTrace(1, false)` at the same depth.
+                    // The public API's price for the default capture's two stacks: two `new StackTrace(1, false)` at the same depth.
                     new("reference: 2 × new StackTrace(1, false) alone", () => TimePerOp(count, TwoCaptures)),
                 };
                 Dictionary<string, List<double>> samples = Interleaved.Run(contenders, 1, rounds);

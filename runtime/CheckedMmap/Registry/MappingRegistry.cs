@@ -9,6 +9,7 @@
 using System.Collections.Generic;
 using System.Diagnostics;
 using CheckedMmap.Host;
+using CheckedMmap.Reports;
 
 namespace CheckedMmap.Registry
 {
@@ -129,7 +130,7 @@ namespace CheckedMmap.Registry
         /// A new live mapping of <paramref name="size"/> bytes, with guard pages of its own while the budget allows;
         /// null when the host refuses (ENOMEM).
         /// </summary>
-        public MappingInfo? Create(ulong size, bool guardPages, ulong alignment, string createdBy, StackTrace? created, in CallerSite site)
+        public MappingInfo? Create(ulong size, bool guardPages, ulong alignment, string createdBy, CapturedStack? created, in CallerSite site)
         {
             bool guarded = guardPages && _budget.HasRoomForGuarded(_slots.Entries, SlotAllocator.WorstCaseNewMappingEntries);
             if (guardPages && !guarded)
@@ -188,7 +189,7 @@ namespace CheckedMmap.Registry
         /// leave, the oldest holes are evicted first, and if that is not enough it is released at once. False when the
         /// host refused (nothing changed).
         /// </summary>
-        public bool Retire(MappingInfo m, string destroyedBy, StackTrace? destroyed, in CallerSite site)
+        public bool Retire(MappingInfo m, string destroyedBy, CapturedStack? destroyed, in CallerSite site)
         {
             bool quarantine = QuarantineMaxCount > 0 && QuarantineMaxBytes > 0;
             int cost = _slots.QuarantineCost(m.Slot);
@@ -336,12 +337,12 @@ namespace CheckedMmap.Registry
             }
         }
 
-        private static void MarkDestroyed(MappingInfo m, string destroyedBy, StackTrace? destroyed, in CallerSite site)
+        private static void MarkDestroyed(MappingInfo m, string destroyedBy, CapturedStack? destroyed, in CallerSite site)
         {
             System.Threading.Thread t = System.Threading.Thread.CurrentThread;
             m.DestroyedAt = site;
             m.DestroyedBy = destroyedBy;
-            m.DestructionStackTrace = destroyed;
+            m.DestructionCapture = destroyed;
             m.DestroyedThreadId = t.ManagedThreadId;
             m.DestroyedThreadName = t.Name;
         }

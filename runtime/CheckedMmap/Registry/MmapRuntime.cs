@@ -9,6 +9,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using CheckedMmap.Contract;
 using CheckedMmap.Host;
+using CheckedMmap.Reports;
 
 namespace CheckedMmap.Registry
 {
@@ -182,7 +183,7 @@ namespace CheckedMmap.Registry
         public static ulong Mmap(ulong addr, ulong length, int prot, int flags, int fd, long offset, in CallerSite site = default)
         {
             RuntimeSettings s = Enter(out SavedErrno saved);
-            StackTrace? created = null;
+            CapturedStack? created = null;
             bool captured = false;
             while (true)
             {
@@ -234,7 +235,7 @@ namespace CheckedMmap.Registry
         public static int Munmap(ulong addr, ulong length, in CallerSite site = default)
         {
             RuntimeSettings s = Enter(out SavedErrno saved);
-            StackTrace? destroyed = null;
+            CapturedStack? destroyed = null;
             bool captured = false;
             while (true)
             {
@@ -287,7 +288,7 @@ namespace CheckedMmap.Registry
         public static unsafe ulong Mremap(ulong oldAddr, ulong oldSize, ulong newSize, int flags, in CallerSite site = default)
         {
             RuntimeSettings s = Enter(out SavedErrno saved);
-            StackTrace? stack = null;
+            CapturedStack? stack = null;
             bool captured = false;
             while (true)
             {
@@ -325,7 +326,7 @@ namespace CheckedMmap.Registry
                     captured = true;
                 }
 
-                StackTrace? oldDestroyed = stack;
+                CapturedStack? oldDestroyed = stack;
                 AfterChecksForTests?.Invoke();
                 lock (Gate)
                 {
@@ -347,7 +348,7 @@ namespace CheckedMmap.Registry
             }
         }
 
-        private static unsafe ulong MremapLocked(ulong oldAddr, ulong oldSize, ulong newSize, int flags, RuntimeSettings s, StackTrace? stack, StackTrace? oldDestroyed, in CallerSite site)
+        private static unsafe ulong MremapLocked(ulong oldAddr, ulong oldSize, ulong newSize, int flags, RuntimeSettings s, CapturedStack? stack, CapturedStack? oldDestroyed, in CallerSite site)
         {
             MappingInfo old = ResolveForDeallocLocked(oldAddr, new CallText("mremap", oldAddr, oldSize, newSize, flags), reallocating: true);
 
