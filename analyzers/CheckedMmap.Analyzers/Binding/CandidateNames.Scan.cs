@@ -348,15 +348,40 @@ namespace CheckedMmap.Analyzers.Binding
 
                 foreach (ArgumentSyntax argument in call.ArgumentList.Arguments)
                 {
-                    foreach (SyntaxNode node in argument.Expression.DescendantNodesAndSelf())
+                    if (NamesAParameter(argument.Expression, parameters.Parameters))
                     {
-                        if (node is IdentifierNameSyntax identifier && parameters.Parameters.Any(p => p.Identifier.ValueText == identifier.Identifier.ValueText))
-                        {
-                            found.Add(new WrapperName(declaration.Name, declaration.IsLocal));
-                            return;
-                        }
+                        found.Add(new WrapperName(declaration.Name, declaration.IsLocal));
+                        return;
                     }
                 }
+            }
+
+            // Runs for every mmap call of a file: a walk over child lists, which allocate nothing (no iterator, no closure).
+            private static bool NamesAParameter(SyntaxNode node, SeparatedSyntaxList<ParameterSyntax> parameters)
+            {
+                if (node is IdentifierNameSyntax identifier)
+                {
+                    string name = identifier.Identifier.ValueText;
+                    foreach (ParameterSyntax parameter in parameters)
+                    {
+                        if (parameter.Identifier.ValueText == name)
+                        {
+                            return true;
+                        }
+                    }
+
+                    return false;
+                }
+
+                foreach (SyntaxNodeOrToken child in node.ChildNodesAndTokens())
+                {
+                    if (child.AsNode() is { } inner && NamesAParameter(inner, parameters))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             }
         }
 

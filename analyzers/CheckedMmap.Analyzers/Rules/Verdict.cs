@@ -32,8 +32,18 @@ namespace CheckedMmap.Analyzers.Rules
                 return default;
             }
 
-            List<long> bad = values.Values.Where(isBad).ToList();
-            return new Verdict(bad, bad.Count == values.Values.Count);
+            // Most arguments are fine: a list is made only once a bad value is found.
+            IReadOnlyList<long> all = values.Values;
+            List<long>? bad = null;
+            for (int i = 0; i < all.Count; i++)
+            {
+                if (isBad(all[i]))
+                {
+                    (bad ??= new List<long>()).Add(all[i]);
+                }
+            }
+
+            return bad is null ? default : new Verdict(bad, bad.Count == all.Count);
         }
 
         public string Describe(Func<long, string> format) => Describe(Bad, format);

@@ -203,13 +203,39 @@ namespace CheckedMmap.Analyzers.Values
                 return holds(-1) ? this : Descriptor;
             }
 
-            long[] kept = _values.Where(holds).ToArray();
+            long[] kept = Filter(_values, holds);
             if (HasDescriptor)
             {
                 return WithDescriptor(kept);
             }
 
             return kept.Length == _values.Length ? this : kept.Length == 0 ? Empty : new ValueSet(kept, isUnknown: false);
+        }
+
+        private static long[] Filter(long[] values, Func<long, bool> holds)
+        {
+            int count = 0;
+            foreach (long v in values)
+            {
+                count += holds(v) ? 1 : 0;
+            }
+
+            if (count == values.Length)
+            {
+                return values;
+            }
+
+            var kept = new long[count];
+            int at = 0;
+            foreach (long v in values)
+            {
+                if (holds(v))
+                {
+                    kept[at++] = v;
+                }
+            }
+
+            return kept;
         }
 
         /// <summary>A conversion of every value: like <see cref="Map"/>, but a file descriptor stays one.</summary>
