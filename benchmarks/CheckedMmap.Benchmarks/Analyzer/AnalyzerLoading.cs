@@ -120,5 +120,35 @@ namespace CheckedMmap.Benchmarks.Analyzer
             context.RegisterSemanticModelAction(_ => { });
         }
     }
+
+    /// <summary>
+    /// Roslyn's own share of analyzing a method: asks for the operation of each file's first invocation, which binds the
+    /// whole enclosing body, as the first request of any operation-based analyzer does, and reads nothing else.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    internal sealed class BindingOnlyAnalyzer : DiagnosticAnalyzer
+    {
+        private static readonly DiagnosticDescriptor s_rule = new(
+            "EMPTY003", "Binding only", "Binding only", "Performance", DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(s_rule);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterSemanticModelAction(c =>
+            {
+                foreach (SyntaxNode node in c.SemanticModel.SyntaxTree.GetRoot(c.CancellationToken).DescendantNodes())
+                {
+                    if (node is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax)
+                    {
+                        _ = c.SemanticModel.GetOperation(node, c.CancellationToken);
+                        return;
+                    }
+                }
+            });
+        }
+    }
 #pragma warning restore RS1012, RS1036, RS1041, RS2008
 }

@@ -24,6 +24,14 @@ namespace CheckedMmap.Benchmarks.Analyzer
     {
         private static readonly int[] Sizes = { 10, 100, 1_000, 10_000 };
 
+        // Every sample analyzes this many calls in all (a small method is analyzed again on fresh compilations), so the
+        // garbage collections that the allocation of a pass brings about are spread over the same work at every size.
+        // One 1,000-call pass fits in the first generation's budget and would run without a collection, a 10,000-call
+        // pass would not: per call, the small method would be timed without the collections that a build pays for it.
+        private const int CallsPerSample = 10_000;
+
+        private static readonly ImmutableArray<DiagnosticAnalyzer> BindingOnly = ImmutableArray.Create<DiagnosticAnalyzer>(new BindingOnlyAnalyzer());
+
         private enum Shape
         {
             /// <summary>Literal arguments: the baseline, no local is read.</summary>
@@ -55,10 +63,16 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 "named-constant arguments. *locals*: per call a fresh `prot` local, a `flags` local reassigned before each call (`|=` " +
                 "under an `if` every tenth call, so the method has joins) and a `MAP_FAILED` check with an early return. *chained locals*: " +
                 "one call whose flags go through a chain of N locals (`f1 = f0 | 0; f2 = f1 | 0; …`, read where the last one is used). " +
-                $"CheckedMmap's execution time from analyzer telemetry, median of {rounds} pass(es) (a size below 1,000 calls is repeated " +
-                "until a pass covers at least 1,000 calls), each on a fresh compilation after a warm-up pass. Per-call cost relative to the " +
-                "smallest method of the same shape whose cost beyond the one-call method is measurable: 1.0× everywhere is linear time. For " +
-                "chained locals N counts the links of the chain, and the per-call column is per link.");
+                $"CheckedMmap's execution time from analyzer telemetry, median of {rounds} sample(s) after a warm-up sample; a sample analyzes " +
+                $"{CallsPerSample:N0} calls in all (a smaller method is analyzed on fresh compilations until it has covered as many), with a full " +
+                "garbage collection before the sample and none forced inside it, so that the collections caused by a sample's allocations weigh " +
+                "the same per call at every size; the GC pause column is the time the runtime paused for collections during a sample, per pass. " +
+                "The first request for an operation of a method makes Roslyn bind the whole body, and that time counts as the asking " +
+                "analyzer's: the binding column times an analyzer that asks for one operation and reads nothing (Roslyn's share, paid by " +
+                "any operation-based analyzer). Per call = (CheckedMmap's time − binding − control flow graph − the same for the one-call " +
+                "method) / N, relative to the smallest method of the same shape whose cost beyond the one-call method is at least a " +
+                "quarter of its time (below that, the difference of two nearly equal medians is noise): 1.0× everywhere is linear time. " +
+                "For chained locals N counts the links of the chain, and the per-call column is per link.");
 
             var rows = new List<IReadOnlyList<string>>();
             var verdicts = new List<string>();
@@ -68,28 +82,39 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 string single = Source(shape, 1);
                 Measure(single, set.CheckedMmap, enableAll, 1_000, out _, out _);
                 double fixedMs = Stats.Median(Enumerable.Range(0, rounds).Select(_ => (Measure(single, set.CheckedMmap, enableAll, 1_000, out _, out double singleGraph) - singleGraph) / 1_000));
+                double fixedBindingMs = Stats.Median(Enumerable.Range(0, rounds).Select(_ => Measure(single, BindingOnly, enableAll, 1_000, out int _, out double _) / 1_000));
                 double? baseline = null;
                 double worst = 0;
                 foreach (int n in sizes)
                 {
                     string source = Source(shape, n);
-                    int repeat = Math.Max(1, 1_000 / n);
+                    int repeat = Math.Max(1, CallsPerSample / n);
                     Measure(source, set.CheckedMmap, enableAll, repeat, out _, out _); // warm-up
                     var totals = new List<double>();
                     var graphs = new List<double>();
+                    var pauses = new List<double>();
+                    var bindings = new List<double>();
+                    Measure(source, BindingOnly, enableAll, repeat, out _, out _); // warm-up
                     var byAnalyzer = new Dictionary<string, double>();
                     int diagnostics = 0;
                     for (int r = 0; r < rounds; r++)
                     {
+                        TimeSpan pausedBefore = GC.GetTotalPauseDuration();
                         totals.Add(Measure(source, set.CheckedMmap, enableAll, repeat, out diagnostics, out double graphMs, byAnalyzer) / repeat);
+                        pauses.Add((GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds / repeat);
                         graphs.Add(graphMs / repeat);
+                        bindings.Add(Measure(source, BindingOnly, enableAll, repeat, out _, out _) / repeat);
                     }
 
                     double total = Stats.Median(totals);
+                    double paused = Stats.Median(pauses);
+                    double binding = Stats.Median(bindings);
                     double graph = Stats.Median(graphs);
-                    double perCall = Math.Max(0, total - fixedMs - graph) / n;
+                    double own = total - binding - graph;
+                    double fixedOwn = fixedMs - fixedBindingMs;
+                    double perCall = Math.Max(0, own - fixedOwn) / n;
                     // The baseline is the smallest N whose cost beyond the one-call method is measurable (a 10-link chain is not).
-                    if (baseline is null && perCall > 0)
+                    if (baseline is null && perCall > 0 && own - fixedOwn >= total / 4)
                     {
                         baseline = perCall;
                     }
@@ -100,17 +125,19 @@ namespace CheckedMmap.Benchmarks.Analyzer
                     {
                         Name(shape), n.ToString("N0", CultureInfo.InvariantCulture), Report.Ms(total),
                         graph == 0 ? "not built" : Report.Ms(graph),
+                        Report.Ms(binding),
+                        Report.Ms(paused),
                         Report.Ns(perCall * 1e6), double.IsNaN(ratio) ? "—" : ratio.ToString("0.00", CultureInfo.InvariantCulture) + "×",
                         diagnostics.ToString(CultureInfo.InvariantCulture),
                         string.Join(", ", byAnalyzer.Where(a => a.Value >= 0.005).OrderByDescending(a => a.Value).Select(a => a.Key + " " + Report.Ms(a.Value))),
                     });
-                    Console.WriteLine($"scaling[{Name(shape)}] {n}: {total:0.00} ms (graph {graph:0.00} ms, one-call method {fixedMs:0.00} ms), {perCall * 1e6:0} ns per call, {ratio:0.00}x the baseline per-call cost");
+                    Console.WriteLine($"scaling[{Name(shape)}] {n}: {total:0.00} ms (graph {graph:0.00} ms, one-call method {fixedMs:0.00} ms, GC pauses {paused:0.00} ms, binding {binding:0.00} ms), {perCall * 1e6:0} ns per call, {ratio:0.00}x the baseline per-call cost");
                 }
 
                 verdicts.Add($"{Name(shape)}: worst per-call ratio {worst:0.00}×");
             }
 
-            report.Table(new[] { "Shape", "Calls (N)", "Analyzer time for the method", "of which Roslyn builds its control flow graph (once)", "Per call (time − one-call method − graph) / N", "Per call vs the smallest N with a measurable cost", "Diagnostics", "By analyzer (last round)" }, rows);
+            report.Table(new[] { "Shape", "Calls (N)", "Analyzer time for the method", "of which Roslyn builds its control flow graph (once)", "Roslyn binds the method (binding-only analyzer)", "GC pauses during the pass (whole process)", "Per call (time − binding − graph − one-call method) / N", "Per call vs the smallest N with a measurable cost", "Diagnostics", "By analyzer (last round)" }, rows);
             report.Paragraph(string.Join("; ", verdicts) + ". The control flow graph is built once per method by Roslyn's " +
                 "`ControlFlowGraph.Create`, timed inside the same pass (the analyzer counts the time it spends there); its own cost " +
                 "grows faster than linearly with the blocks of one method (`ControlFlowGraphBuilder.PackRegions`), so the per-call " +
@@ -134,6 +161,8 @@ namespace CheckedMmap.Benchmarks.Analyzer
             diagnostics = 0;
             long graphTicks = GraphTicks(analyzers);
             byAnalyzer?.Clear();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
             for (int i = 0; i < repeat; i++)
             {
                 CSharpCompilation compilation = CSharpCompilation.Create(
@@ -141,8 +170,6 @@ namespace CheckedMmap.Benchmarks.Analyzer
                     new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.CSharp12), "Scaling.cs") },
                     Basic.Reference.Assemblies.Net80.References.All,
                     new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, concurrentBuild: false, specificDiagnosticOptions: options));
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
                 var withAnalyzers = compilation.WithAnalyzers(
                     analyzers,
                     new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true, reportSuppressedDiagnostics: false));
@@ -166,6 +193,11 @@ namespace CheckedMmap.Benchmarks.Analyzer
         /// <summary>The analyzer's own count of Stopwatch ticks spent building control flow graphs (<c>ControlFlowGraphs.BuildTicks</c>).</summary>
         private static long GraphTicks(ImmutableArray<DiagnosticAnalyzer> analyzers)
         {
+            if (analyzers == BindingOnly)
+            {
+                return 0; // builds no graph
+            }
+
             PropertyInfo? ticks = analyzers[0].GetType().Assembly.GetType("CheckedMmap.Analyzers.Values.ControlFlowGraphs")
                 ?.GetProperty("BuildTicks", BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public);
             return ticks?.GetValue(null) is long value ? value : throw new InvalidOperationException("the analyzer under test does not count its graph time (ControlFlowGraphs.BuildTicks)");
