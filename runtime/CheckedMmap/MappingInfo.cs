@@ -128,6 +128,7 @@ namespace CheckedMmap
         public string? DestroyedThreadName { get; internal set; }
 
         /// <summary>The captured creation stack (null when capture is off).</summary>
+        /// <remarks>A methods-only capture records the runtime's walk; its frames are made on the first read and then kept.</remarks>
         public StackTrace? CreationStackTrace => CreationCapture?.Trace;
 
         /// <summary>The captured destruction stack (null while live or when capture is off).</summary>
