@@ -1,6 +1,7 @@
-// Stacks are captured as method handles and IL offsets (cheap: no strings, see CapturedStack) and turned into text only for a report. Rendering
-// keeps the user's frames: CheckedMmap's own (but the public Mman entry point), the runtime's reflection, exception
-// dispatch and async/thread start-up plumbing, and test frameworks' frames are left out and counted.
+// Stacks are captured as method handles and IL offsets (cheap: no strings, see CapturedStack) and turned into text
+// only for a report. Rendering keeps the user's frames: CheckedMmap's own (but the public Mman entry point), the
+// runtime's reflection, exception dispatch and async/thread start-up plumbing, and test frameworks' frames are left
+// out and counted.
 using System;
 using System.Diagnostics;
 using System.Globalization;

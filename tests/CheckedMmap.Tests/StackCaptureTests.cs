@@ -4,25 +4,18 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using CheckedMmap.Reports;
 using Xunit;
-using static CheckedMmap.Tests.M;
 
 namespace CheckedMmap.Tests;
 
 /// <summary>
 /// Methods-only stacks are taken through the runtime's own walk (method handles and IL offsets) and become StackFrames
-/// only when read; they must read as the StackTrace the same call would have taken, and be shared by call path either way.
+/// only when read; they must read as the StackTrace the same call would have taken (sharing by call path, with and
+/// without the walk, is in StackSharingTests).
 /// </summary>
 [Collection(GlobalOptionsCollection.Name)]
-public sealed class StackCaptureTests : IDisposable
+// In the options collection: StackSharingTests turns the walk off for some of its cases.
+public sealed class StackCaptureTests
 {
-    public StackCaptureTests() => CheckedMmapOptions.ResetToDefaults();
-
-    public void Dispose()
-    {
-        RuntimeStackWalk.DisabledForTests = false;
-        CheckedMmapOptions.ResetToDefaults();
-    }
-
     [Fact]
     public void The_runtime_walk_is_available_on_the_tested_runtime()
     {
@@ -52,38 +45,5 @@ public sealed class StackCaptureTests : IDisposable
         }
 
         Assert.Equal(nameof(TakeBoth), walked.GetFrame(0)!.GetMethod()!.Name);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static MappingInfo MapHere() => MmapTracker.FindMapping(Map(P))!;
-
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Stacks_are_shared_by_call_path_with_and_without_the_runtime_walk(bool stackTraceOnly)
-    {
-        RuntimeStackWalk.DisabledForTests = stackTraceOnly;
-        var maps = new MappingInfo[3];
-        for (int i = 0; i < 2; i++)
-        {
-            maps[i] = MapHere();
-        }
-
-        maps[2] = MmapTracker.FindMapping(Map(P))!; // another call path: this method, another IL offset
-        try
-        {
-            Assert.Same(maps[0].CreationStackTrace, maps[1].CreationStackTrace);
-            Assert.NotSame(maps[0].CreationStackTrace, maps[2].CreationStackTrace);
-            Assert.Contains(nameof(MapHere), maps[1].CreationStack, StringComparison.Ordinal);
-            Assert.DoesNotContain(nameof(MapHere), maps[2].CreationStack, StringComparison.Ordinal);
-            Assert.Contains(nameof(Stacks_are_shared_by_call_path_with_and_without_the_runtime_walk), maps[2].CreationStack, StringComparison.Ordinal);
-        }
-        finally
-        {
-            foreach (MappingInfo m in maps)
-            {
-                Assert.Equal(0, Mman.munmap((nint)m.Start, P));
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using CheckedMmap.Reports;
 using Xunit;
 using static CheckedMmap.Tests.M;
 
@@ -14,7 +15,11 @@ public sealed class StackSharingTests : IDisposable
 {
     public StackSharingTests() => CheckedMmapOptions.ResetToDefaults();
 
-    public void Dispose() => CheckedMmapOptions.ResetToDefaults();
+    public void Dispose()
+    {
+        RuntimeStackWalk.DisabledForTests = false;
+        CheckedMmapOptions.ResetToDefaults();
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static MappingInfo MapFromPathA() => MmapTracker.FindMapping(Map(P))!;
@@ -45,9 +50,13 @@ public sealed class StackSharingTests : IDisposable
         }
     }
 
-    [Fact]
-    public void The_same_path_shares_one_stack_and_other_paths_keep_their_own()
+    // Both ways of taking a methods-only stack: the runtime's walk, and StackTrace where the walk is unavailable.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_same_path_shares_one_stack_and_other_paths_keep_their_own(bool stackTraceOnly)
     {
+        RuntimeStackWalk.DisabledForTests = stackTraceOnly;
         MappingInfo[] a = MapTwiceFromPathA();
         MappingInfo a1 = a[0], a2 = a[1], b = MapFromPathB();
         try

@@ -83,42 +83,53 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 .FirstOrDefault();
     }
 
-    /// <summary>The baseline: registers a compilation-start action and nothing else (as roslyn-analyzers'
-    /// PerformanceTests EmptyAnalyzer). Its cost is the driver's fixed cost per analyzer.</summary>
-    // The meta-rules for shipped analyzers do not apply to this in-process baseline: it is never packaged (RS1036,
-    // RS1041, RS2008) and registering nothing in its start action is its whole point (RS1012).
+    // The meta-rules for shipped analyzers do not apply to these in-process baselines: they are never packaged (RS1036,
+    // RS1041, RS2008) and registering nothing in a start action is the empty baseline's whole point (RS1012).
 #pragma warning disable RS1012, RS1036, RS1041, RS2008
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    internal sealed class EmptyAnalyzer : DiagnosticAnalyzer
+
+    /// <summary>A baseline analyzer: one never-reported rule, concurrent, no generated code, and the one action it times.</summary>
+    internal abstract class BaselineAnalyzer : DiagnosticAnalyzer
     {
-        private static readonly DiagnosticDescriptor s_rule = new(
-            "EMPTY001", "Empty", "Empty", "Performance", DiagnosticSeverity.Warning, isEnabledByDefault: true);
+        private readonly DiagnosticDescriptor _rule;
 
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(s_rule);
+        protected BaselineAnalyzer(string id, string title) =>
+            _rule = new DiagnosticDescriptor(id, title, title, "Performance", DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
-        public override void Initialize(AnalysisContext context)
+        public sealed override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(_rule);
+
+        public sealed override void Initialize(AnalysisContext context)
         {
             context.EnableConcurrentExecution();
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterCompilationStartAction(_ => { });
+            Register(context);
         }
+
+        protected abstract void Register(AnalysisContext context);
+    }
+
+    /// <summary>The baseline: registers a compilation-start action and nothing else (as roslyn-analyzers'
+    /// PerformanceTests EmptyAnalyzer). Its cost is the driver's fixed cost per analyzer.</summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    internal sealed class EmptyAnalyzer : BaselineAnalyzer
+    {
+        public EmptyAnalyzer()
+            : base("EMPTY001", "Empty")
+        {
+        }
+
+        protected override void Register(AnalysisContext context) => context.RegisterCompilationStartAction(_ => { });
     }
 
     /// <summary>The floor of per-file analysis: a semantic-model action that does nothing, called once per file.</summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    internal sealed class EmptyPerFileAnalyzer : DiagnosticAnalyzer
+    internal sealed class EmptyPerFileAnalyzer : BaselineAnalyzer
     {
-        private static readonly DiagnosticDescriptor s_rule = new(
-            "EMPTY002", "Empty per file", "Empty per file", "Performance", DiagnosticSeverity.Warning, isEnabledByDefault: true);
-
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(s_rule);
-
-        public override void Initialize(AnalysisContext context)
+        public EmptyPerFileAnalyzer()
+            : base("EMPTY002", "Empty per file")
         {
-            context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterSemanticModelAction(_ => { });
         }
+
+        protected override void Register(AnalysisContext context) => context.RegisterSemanticModelAction(_ => { });
     }
 
     /// <summary>
@@ -126,29 +137,24 @@ namespace CheckedMmap.Benchmarks.Analyzer
     /// whole enclosing body, as the first request of any operation-based analyzer does, and reads nothing else.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    internal sealed class BindingOnlyAnalyzer : DiagnosticAnalyzer
+    internal sealed class BindingOnlyAnalyzer : BaselineAnalyzer
     {
-        private static readonly DiagnosticDescriptor s_rule = new(
-            "EMPTY003", "Binding only", "Binding only", "Performance", DiagnosticSeverity.Warning, isEnabledByDefault: true);
-
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(s_rule);
-
-        public override void Initialize(AnalysisContext context)
+        public BindingOnlyAnalyzer()
+            : base("EMPTY003", "Binding only")
         {
-            context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterSemanticModelAction(c =>
-            {
-                foreach (SyntaxNode node in c.SemanticModel.SyntaxTree.GetRoot(c.CancellationToken).DescendantNodes())
-                {
-                    if (node is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax)
-                    {
-                        _ = c.SemanticModel.GetOperation(node, c.CancellationToken);
-                        return;
-                    }
-                }
-            });
         }
+
+        protected override void Register(AnalysisContext context) => context.RegisterSemanticModelAction(c =>
+        {
+            foreach (SyntaxNode node in c.SemanticModel.SyntaxTree.GetRoot(c.CancellationToken).DescendantNodes())
+            {
+                if (node is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax)
+                {
+                    _ = c.SemanticModel.GetOperation(node, c.CancellationToken);
+                    return;
+                }
+            }
+        });
     }
 #pragma warning restore RS1012, RS1036, RS1041, RS2008
 }

@@ -113,7 +113,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
                     double own = total - binding - graph;
                     double fixedOwn = fixedMs - fixedBindingMs;
                     double perCall = Math.Max(0, own - fixedOwn) / n;
-                    // The baseline is the smallest N whose cost beyond the one-call method is measurable (a 10-link chain is not).
+                    // The baseline is the smallest N whose cost beyond the one-call method is a quarter of its time (a 10-link chain's is not).
                     if (baseline is null && perCall > 0 && own - fixedOwn >= total / 4)
                     {
                         baseline = perCall;
@@ -141,7 +141,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
             report.Paragraph(string.Join("; ", verdicts) + ". The control flow graph is built once per method by Roslyn's " +
                 "`ControlFlowGraph.Create`, timed inside the same pass (the analyzer counts the time it spends there); its own cost " +
                 "grows faster than linearly with the blocks of one method (`ControlFlowGraphBuilder.PackRegions`), so the per-call " +
-                "column, which leaves it out, is the analyzer's own cost.");
+                "column, which leaves it out with Roslyn's binding, is the analyzer's own cost.");
         }
 
         private static string Name(Shape shape) => shape switch
