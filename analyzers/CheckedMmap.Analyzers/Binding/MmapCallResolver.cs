@@ -40,7 +40,7 @@ namespace CheckedMmap.Analyzers.Binding
                 return null;
             }
 
-            return _cache.GetOrAdd(method, m => Compute(m));
+            return _cache.GetOrCompute(method, this, static (m, resolver) => resolver.Compute(m));
         }
 
         private bool IsKnownContainer(INamedTypeSymbol? type) =>

@@ -36,7 +36,7 @@ namespace CheckedMmap.Analyzers.Binding
                 return null;
             }
 
-            return _cache.GetOrAdd(method.OriginalDefinition, m => Compute(m, current));
+            return _cache.GetOrCompute(method.OriginalDefinition, (Resolver: this, Current: current), static (m, s) => s.Resolver.Compute(m, s.Current));
         }
 
         private MmapWrapper? Compute(IMethodSymbol wrapper, SemanticModel current)

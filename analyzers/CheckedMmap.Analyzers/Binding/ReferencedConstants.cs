@@ -46,7 +46,7 @@ namespace CheckedMmap.Analyzers.Binding
                 }
 
                 ConcurrentDictionary<int, object> known = ByModule.GetValue(metadata, _ => new ConcurrentDictionary<int, object>());
-                object value = known.GetOrAdd(method.MetadataToken, token => Read(metadata, token) is long v ? v : NoValue);
+                object value = known.GetOrCompute(method.MetadataToken, metadata, static (token, m) => Read(m, token) is long v ? v : NoValue);
                 return value is long number ? number : null;
             }
             catch (Exception e) when (e is BadImageFormatException || e is ObjectDisposedException || e is InvalidOperationException || e is ArgumentException || e is TargetInvocationException)

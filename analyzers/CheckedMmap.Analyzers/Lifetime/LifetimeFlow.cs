@@ -450,9 +450,14 @@ namespace CheckedMmap.Analyzers.Lifetime
         {
             if (_context.MappingOf(invocation) is { } site)
             {
-                // A new mapping from this call: not unmapped, not checked yet.
+                // A new mapping from this call: not unmapped, not checked yet. A discarded result can never be used, so
+                // only a kept one is tracked (a method that discards thousands would otherwise carry them all).
                 state.RemoveUnmapped(site);
-                state.AddUnchecked(site);
+                if (invocation.Parent is not IExpressionStatementOperation)
+                {
+                    state.AddUnchecked(site);
+                }
+
                 return;
             }
 

@@ -271,7 +271,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                     return null;
                 }
 
-                return _directWrappers.GetOrAdd(method.OriginalDefinition, m => ReturnsCallDirectly(m.DeclaringSyntaxReferences[0].GetSyntax())) ? wrapper : null;
+                return _directWrappers.GetOrCompute(method.OriginalDefinition, this, static (m, session) => session.ReturnsCallDirectly(m.DeclaringSyntaxReferences[0].GetSyntax())) ? wrapper : null;
             }
 
             private bool ReturnsCallDirectly(SyntaxNode declaration)
@@ -333,7 +333,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             public TargetOsResolver Targets => _targets;
 
             public FieldMapping FieldMappingOf(IFieldSymbol field, SemanticModel current, CancellationToken cancellationToken) =>
-                _fields.GetOrAdd(field.OriginalDefinition, f => FieldMapping.Compute(f, this, current, cancellationToken));
+                _fields.GetOrCompute(field.OriginalDefinition, (Session: this, Current: current, Cancellation: cancellationToken), static (f, s) => FieldMapping.Compute(f, s.Session, s.Current, s.Cancellation));
         }
 
         /// <summary>The flow's view of one body: its bindings, its evaluator, the fields of its type.</summary>

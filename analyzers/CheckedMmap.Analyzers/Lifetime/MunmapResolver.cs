@@ -50,7 +50,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return null;
             }
 
-            return _wrappers.GetOrAdd(method.OriginalDefinition, m => ComputeWrapper(m, current));
+            return _wrappers.GetOrCompute(method.OriginalDefinition, (Resolver: this, Current: current), static (m, s) => s.Resolver.ComputeWrapper(m, s.Current));
         }
 
         private MunmapShape? ComputeWrapper(IMethodSymbol wrapper, SemanticModel current)

@@ -113,15 +113,33 @@ namespace CheckedMmap.Analyzers.Values
 
         public IReadOnlyList<long> Values => _values;
 
-        public static ValueSet Single(long value) => new ValueSet(new[] { value }, isUnknown: false);
+        // Single small values (-1, 0, protections, flag words, page-sized lengths) come up for nearly every argument;
+        // they are shared, made once each, instead of an object and an array per evaluation.
+        private const long SmallestShared = -1, LargestShared = 4096;
+        private static readonly ValueSet?[] SharedSingles = new ValueSet?[LargestShared - SmallestShared + 1];
 
-        public static ValueSet From(IEnumerable<long> values)
+        public static ValueSet Single(long value)
+        {
+            if (value < SmallestShared || value > LargestShared)
+            {
+                return new ValueSet(new[] { value }, isUnknown: false);
+            }
+
+            // A race makes two equal sets, one of which is kept: sets are compared by value, never by identity.
+            ref ValueSet? shared = ref SharedSingles[value - SmallestShared];
+            return shared ??= new ValueSet(new[] { value }, isUnknown: false);
+        }
+
+        public static ValueSet From(IEnumerable<long> values) =>
+            FromOwned(values is long[] array ? (long[])array.Clone() : values.ToArray());
+
+        /// <summary>A set of <paramref name="sorted"/>'s values; the array is the caller's to give (sorted in place, kept).</summary>
+        private static ValueSet FromOwned(long[] sorted)
         {
             // Sorted and deduplicated in one array (no set of nodes): this runs for every operator of every argument.
-            long[] sorted = values is long[] array ? (long[])array.Clone() : values.ToArray();
             if (sorted.Length <= 1)
             {
-                return sorted.Length == 0 ? Empty : new ValueSet(sorted, isUnknown: false);
+                return sorted.Length == 0 ? Empty : Single(sorted[0]);
             }
 
             Array.Sort(sorted);
@@ -240,7 +258,7 @@ namespace CheckedMmap.Analyzers.Values
 
         /// <summary>A conversion of every value: like <see cref="Map"/>, but a file descriptor stays one.</summary>
         public ValueSet Convert(Func<long, long> convert) =>
-            HasDescriptor ? WithDescriptor(_values.Select(convert))
+            HasDescriptor ? WithDescriptor(Mapped(convert))
             : HasBits ? (MayBits >= 0 && MayBits <= int.MaxValue && convert(MayBits) == MayBits && convert(MustBits) == MustBits ? this : Unknown)
             : Map(convert);
 
@@ -251,7 +269,18 @@ namespace CheckedMmap.Analyzers.Values
                 return Unknown;
             }
 
-            return From(_values.Select(map));
+            return FromOwned(Mapped(map));
+        }
+
+        private long[] Mapped(Func<long, long> map)
+        {
+            var mapped = new long[_values.Length];
+            for (int i = 0; i < mapped.Length; i++)
+            {
+                mapped[i] = map(_values[i]);
+            }
+
+            return mapped;
         }
 
         /// <summary>Every combination of a value of each side (the operands are not correlated as far as we know).</summary>
