@@ -2,8 +2,10 @@
 // `new StackTrace(1, false)` also builds a StackFrame and resolves a MethodBase per frame at once, which is half of its
 // cost. This walker calls the walk StackTrace itself uses (CoreCLR's StackFrameHelper, filled by the runtime) and keeps
 // the helper: its arrays of method handles and IL offsets identify the path, and StackFrames are made from it for a
-// report. The members are CoreCLR internals, found by reflection once; where they differ (another runtime version,
-// NativeAOT, a trimmed CoreLib) the walker is unavailable and stacks are taken as StackTrace objects, as before.
+// report. Keeping the helper is what keeps its handles valid: it holds the resolvers of dynamic methods and the
+// loader allocators of collectible assemblies on the stack, as a StackTrace's MethodBase objects would. The members are
+// CoreCLR internals, found by reflection once; where they differ (another runtime version, NativeAOT, a trimmed
+// CoreLib) the walker is unavailable and stacks are taken as StackTrace objects, as before.
 using System;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
