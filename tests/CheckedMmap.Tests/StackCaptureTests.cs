@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Reflection;
+using System.Reflection.Emit;
 using System.Runtime.CompilerServices;
 using CheckedMmap.Reports;
 using Xunit;
@@ -45,5 +46,40 @@ public sealed class StackCaptureTests
         }
 
         Assert.Equal(nameof(TakeBoth), walked.GetFrame(0)!.GetMethod()!.Name);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static MappingInfo MapThroughCollectibleDynamicMethod()
+    {
+        var method = new DynamicMethod("MapThroughDynamicMethod", typeof(nint), Type.EmptyTypes, typeof(StackCaptureTests).Module, skipVisibility: true);
+        ILGenerator il = method.GetILGenerator();
+        il.Emit(OpCodes.Ldc_I4, (int)M.P);
+        il.Emit(OpCodes.Conv_U);
+        il.Emit(OpCodes.Call, typeof(M).GetMethod(nameof(M.Map))!);
+        il.Emit(OpCodes.Ret);
+        nint p = ((Func<nint>)method.CreateDelegate(typeof(Func<nint>)))();
+        return MmapTracker.FindMapping(p)!;
+    }
+
+    [Fact]
+    public void A_stack_through_a_dynamic_method_reads_after_the_method_is_collected()
+    {
+        // The walk keeps the dynamic method's resolver alive, so its handle is still valid when the stack is read.
+        MappingInfo m = MapThroughCollectibleDynamicMethod();
+        try
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+
+            Assert.Contains(nameof(MapThroughCollectibleDynamicMethod), m.CreationStack, StringComparison.Ordinal);
+            Assert.Contains(m.CreationStackTrace!.GetFrames(), f => f.GetMethod()?.Name == "MapThroughDynamicMethod");
+        }
+        finally
+        {
+            M.Unmap((nint)m.Start, M.P);
+        }
     }
 }
