@@ -156,5 +156,53 @@ namespace CheckedMmap.Benchmarks.Analyzer
             }
         });
     }
+
+    /// <summary>
+    /// The least an analyzer of these calls does: asks for the operation of every invocation of each file and reads its
+    /// arguments (through conversions, the constant value of each operand), as CheckedMmap does before judging anything.
+    /// Its cost per call is Roslyn's: binding the body, building the operations, finding each call's in the method's map.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    internal sealed class ArgumentsOnlyAnalyzer : BaselineAnalyzer
+    {
+        public ArgumentsOnlyAnalyzer()
+            : base("EMPTY004", "Arguments only")
+        {
+        }
+
+        /// <summary>Read so that the reads are not optimized away.</summary>
+        public static long ConstantOperands;
+
+        protected override void Register(AnalysisContext context) => context.RegisterSemanticModelAction(c =>
+        {
+            long constants = 0;
+            foreach (SyntaxNode node in c.SemanticModel.SyntaxTree.GetRoot(c.CancellationToken).DescendantNodes())
+            {
+                if (node is not Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax
+                    || c.SemanticModel.GetOperation(node, c.CancellationToken) is not Microsoft.CodeAnalysis.Operations.IInvocationOperation invocation)
+                {
+                    continue;
+                }
+
+                foreach (Microsoft.CodeAnalysis.Operations.IArgumentOperation argument in invocation.Arguments)
+                {
+                    IOperation value = argument.Value;
+                    while (value is Microsoft.CodeAnalysis.Operations.IConversionOperation conversion)
+                    {
+                        value = conversion.Operand;
+                    }
+
+                    if (value is Microsoft.CodeAnalysis.Operations.IBinaryOperation binary)
+                    {
+                        constants += (binary.LeftOperand.ConstantValue.HasValue ? 1 : 0) + (binary.RightOperand.ConstantValue.HasValue ? 1 : 0);
+                    }
+
+                    constants += value.ConstantValue.HasValue ? 1 : 0;
+                }
+            }
+
+            System.Threading.Interlocked.Add(ref ConstantOperands, constants);
+        });
+    }
 #pragma warning restore RS1012, RS1036, RS1041, RS2008
 }

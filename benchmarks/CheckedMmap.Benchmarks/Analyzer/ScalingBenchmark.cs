@@ -32,6 +32,8 @@ namespace CheckedMmap.Benchmarks.Analyzer
 
         private static readonly ImmutableArray<DiagnosticAnalyzer> BindingOnly = ImmutableArray.Create<DiagnosticAnalyzer>(new BindingOnlyAnalyzer());
 
+        private static readonly ImmutableArray<DiagnosticAnalyzer> ArgumentsOnly = ImmutableArray.Create<DiagnosticAnalyzer>(new ArgumentsOnlyAnalyzer());
+
         private enum Shape
         {
             /// <summary>Literal arguments: the baseline, no local is read.</summary>
@@ -72,7 +74,10 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 "any operation-based analyzer). Per call = (CheckedMmap's time − binding − control flow graph − the same for the one-call " +
                 "method) / N, relative to the smallest method of the same shape whose cost beyond the one-call method is at least a " +
                 "quarter of its time (below that, the difference of two nearly equal medians is noise): 1.0× everywhere is linear time. " +
-                "For chained locals N counts the links of the chain, and the per-call column is per link.");
+                "The reference column times an analyzer that reads every call's arguments through IOperation and judges nothing (the least " +
+                "an operation-based analyzer of these calls does); CheckedMmap's time (less the graph) divided by the reference's, relative " +
+                "to the same baseline N, shows whether CheckedMmap grows faster than Roslyn's own cost of the same calls: 1.0× is the same " +
+                "growth. For chained locals N counts the links of the chain, and the per-call column is per link.");
 
             var rows = new List<IReadOnlyList<string>>();
             var verdicts = new List<string>();
@@ -83,8 +88,8 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 Measure(single, set.CheckedMmap, enableAll, 1_000, out _, out _);
                 double fixedMs = Stats.Median(Enumerable.Range(0, rounds).Select(_ => (Measure(single, set.CheckedMmap, enableAll, 1_000, out _, out double singleGraph) - singleGraph) / 1_000));
                 double fixedBindingMs = Stats.Median(Enumerable.Range(0, rounds).Select(_ => Measure(single, BindingOnly, enableAll, 1_000, out int _, out double _) / 1_000));
-                double? baseline = null;
-                double worst = 0;
+                double? baseline = null, baselineAgainstReference = null;
+                double worst = 0, worstAgainstReference = 0;
                 foreach (int n in sizes)
                 {
                     string source = Source(shape, n);
@@ -95,6 +100,8 @@ namespace CheckedMmap.Benchmarks.Analyzer
                     var pauses = new List<double>();
                     var bindings = new List<double>();
                     Measure(source, BindingOnly, enableAll, repeat, out _, out _); // warm-up
+                    Measure(source, ArgumentsOnly, enableAll, repeat, out _, out _); // warm-up
+                    var references = new List<double>();
                     var byAnalyzer = new Dictionary<string, double>();
                     int diagnostics = 0;
                     for (int r = 0; r < rounds; r++)
@@ -104,12 +111,15 @@ namespace CheckedMmap.Benchmarks.Analyzer
                         pauses.Add((GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds / repeat);
                         graphs.Add(graphMs / repeat);
                         bindings.Add(Measure(source, BindingOnly, enableAll, repeat, out _, out _) / repeat);
+                        references.Add(Measure(source, ArgumentsOnly, enableAll, repeat, out _, out _) / repeat);
                     }
 
                     double total = Stats.Median(totals);
                     double paused = Stats.Median(pauses);
                     double binding = Stats.Median(bindings);
                     double graph = Stats.Median(graphs);
+                    double reference = Stats.Median(references);
+                    double againstReference = (total - graph) / reference;
                     double own = total - binding - graph;
                     double fixedOwn = fixedMs - fixedBindingMs;
                     double perCall = Math.Max(0, own - fixedOwn) / n;
@@ -117,10 +127,13 @@ namespace CheckedMmap.Benchmarks.Analyzer
                     if (baseline is null && perCall > 0 && own - fixedOwn >= total / 4)
                     {
                         baseline = perCall;
+                        baselineAgainstReference = againstReference;
                     }
 
                     double ratio = baseline is { } b ? perCall / b : double.NaN;
                     worst = double.IsNaN(ratio) ? worst : Math.Max(worst, ratio);
+                    double growthAgainstReference = baselineAgainstReference is { } br ? againstReference / br : double.NaN;
+                    worstAgainstReference = double.IsNaN(growthAgainstReference) ? worstAgainstReference : Math.Max(worstAgainstReference, growthAgainstReference);
                     rows.Add(new[]
                     {
                         Name(shape), n.ToString("N0", CultureInfo.InvariantCulture), Report.Ms(total),
@@ -128,16 +141,19 @@ namespace CheckedMmap.Benchmarks.Analyzer
                         Report.Ms(binding),
                         Report.Ms(paused),
                         Report.Ns(perCall * 1e6), double.IsNaN(ratio) ? "—" : ratio.ToString("0.00", CultureInfo.InvariantCulture) + "×",
+                        Report.Ms(reference),
+                        againstReference.ToString("0.00", CultureInfo.InvariantCulture) + "×",
+                        double.IsNaN(growthAgainstReference) ? "—" : growthAgainstReference.ToString("0.00", CultureInfo.InvariantCulture) + "×",
                         diagnostics.ToString(CultureInfo.InvariantCulture),
                         string.Join(", ", byAnalyzer.Where(a => a.Value >= 0.005).OrderByDescending(a => a.Value).Select(a => a.Key + " " + Report.Ms(a.Value))),
                     });
-                    Console.WriteLine($"scaling[{Name(shape)}] {n}: {total:0.00} ms (graph {graph:0.00} ms, one-call method {fixedMs:0.00} ms, GC pauses {paused:0.00} ms, binding {binding:0.00} ms), {perCall * 1e6:0} ns per call, {ratio:0.00}x the baseline per-call cost");
+                    Console.WriteLine($"scaling[{Name(shape)}] {n}: {total:0.00} ms (graph {graph:0.00} ms, one-call method {fixedMs:0.00} ms, GC pauses {paused:0.00} ms, binding {binding:0.00} ms), {perCall * 1e6:0} ns per call, {ratio:0.00}x the baseline per-call cost; reference {reference:0.00} ms, {againstReference:0.00}x it, {growthAgainstReference:0.00}x the baseline's");
                 }
 
-                verdicts.Add($"{Name(shape)}: worst per-call ratio {worst:0.00}×");
+                verdicts.Add($"{Name(shape)}: worst per-call ratio {worst:0.00}×, against the reference {worstAgainstReference:0.00}×");
             }
 
-            report.Table(new[] { "Shape", "Calls (N)", "Analyzer time for the method", "of which Roslyn builds its control flow graph (once)", "Roslyn binds the method (binding-only analyzer)", "GC pauses during the pass (whole process)", "Per call (time − binding − graph − one-call method) / N", "Per call vs the smallest N with a measurable cost", "Diagnostics", "By analyzer (last round)" }, rows);
+            report.Table(new[] { "Shape", "Calls (N)", "Analyzer time for the method", "of which Roslyn builds its control flow graph (once)", "Roslyn binds the method (binding-only analyzer)", "GC pauses during the pass (whole process)", "Per call (time − binding − graph − one-call method) / N", "Per call vs the smallest N with a measurable cost", "Reference: reads every call's arguments", "CheckedMmap ÷ reference", "÷ reference vs the same baseline N", "Diagnostics", "By analyzer (last round)" }, rows);
             report.Paragraph(string.Join("; ", verdicts) + ". The control flow graph is built once per method by Roslyn's " +
                 "`ControlFlowGraph.Create`, timed inside the same pass (the analyzer counts the time it spends there); its own cost " +
                 "grows faster than linearly with the blocks of one method (`ControlFlowGraphBuilder.PackRegions`), so the per-call " +
@@ -193,9 +209,9 @@ namespace CheckedMmap.Benchmarks.Analyzer
         /// <summary>The analyzer's own count of Stopwatch ticks spent building control flow graphs (<c>ControlFlowGraphs.BuildTicks</c>).</summary>
         private static long GraphTicks(ImmutableArray<DiagnosticAnalyzer> analyzers)
         {
-            if (analyzers == BindingOnly)
+            if (analyzers == BindingOnly || analyzers == ArgumentsOnly)
             {
-                return 0; // builds no graph
+                return 0; // the references build no graph
             }
 
             PropertyInfo? ticks = analyzers[0].GetType().Assembly.GetType("CheckedMmap.Analyzers.Values.ControlFlowGraphs")
