@@ -65,6 +65,9 @@ namespace CheckedMmap
         /// <summary>CHECKEDMMAP_STACKS: none | methods (default) | fileline.</summary>
         public const string StacksVariable = RuntimeConfiguration.StacksVariable;
 
+        /// <summary>CHECKEDMMAP_STACK_DEPTH: frames recorded per stack below the Mman call, 0 to 4096; 0 records every frame (default 16).</summary>
+        public const string StackDepthVariable = RuntimeConfiguration.StackDepthVariable;
+
         /// <summary>CHECKEDMMAP_QUARANTINE_BYTES: the most address space kept in quarantine (default 1 TiB; suffixes k, m, g, t allowed).</summary>
         public const string QuarantineBytesVariable = RuntimeConfiguration.QuarantineBytesVariable;
 
@@ -100,6 +103,10 @@ namespace CheckedMmap
 
         /// <summary>Default map entries left to the .NET runtime and the program under vm.max_map_count.</summary>
         public const int DefaultMapEntryHeadroom = RuntimeConfiguration.DefaultMapEntryHeadroom;
+
+        /// <summary>Default frames recorded per stack below the Mman call (as AddressSanitizer's malloc_context_size: the
+        /// frames of a test framework under the test method are not worth walking at every mmap).</summary>
+        public const int DefaultStackDepth = RuntimeConfiguration.DefaultStackDepth;
 
         /// <summary>The emulated target OS (its flag numbers, page size and whether mremap exists). Refused while mappings are live.</summary>
         public static TargetOperatingSystem Target
@@ -262,6 +269,32 @@ namespace CheckedMmap
                 }
 
                 MmapRuntime.StackCapture = value;
+            }
+        }
+
+        /// <summary>
+        /// Frames recorded per creation and destruction stack below the <see cref="Mman"/> call (default
+        /// <see cref="DefaultStackDepth"/>; 0 records every frame). The walk costs per frame, so a depth keeps a stack deep in
+        /// a test framework as cheap as one near the thread's start; a report says when a stack goes on below the depth.
+        /// </summary>
+        /// <exception cref="CheckedMmapConfigurationException">The value is negative or above 4096.</exception>
+        public static int StackDepth
+        {
+            get
+            {
+                RuntimeConfiguration.EnsureLoaded();
+                return MmapRuntime.StackDepth;
+            }
+
+            set
+            {
+                RuntimeConfiguration.EnsureLoaded();
+                if (value < 0 || value > RuntimeConfiguration.MaxStackDepth)
+                {
+                    throw RuntimeConfiguration.BadOption(nameof(StackDepth), value, "0 (every frame) to 4096");
+                }
+
+                MmapRuntime.StackDepth = value;
             }
         }
 

@@ -152,13 +152,13 @@ namespace CheckedMmap
         /// CheckedMmap's own, the runtime's plumbing and test frameworks' frames are left out and counted) or a line
         /// saying why there is none.
         /// </summary>
-        public string CreationStack => StackRendering.Render(CreationCallSite, CreationStackTrace);
+        public string CreationStack => StackRendering.Render(CreationCallSite, CreationCapture);
 
         /// <summary>
         /// The destruction history rendered, or null while live: the call site of munmap/mremap with file:line (always
         /// recorded, at no cost), then the destruction stack (taken in every mode but <see cref="StackCaptureMode.None"/>).
         /// </summary>
-        public string? DestructionStack => State == MappingState.Live ? null : StackRendering.Render(DestructionCallSite, DestructionStackTrace);
+        public string? DestructionStack => State == MappingState.Live ? null : StackRendering.Render(DestructionCallSite, DestructionCapture);
 
         /// <summary>"alloc3 [0x7f0000001000, 0x7f0000003000) 8192 bytes, live".</summary>
         public override string ToString() => string.Format(CultureInfo.InvariantCulture, "{0} [{1}, {2}) {3} bytes, {4}",

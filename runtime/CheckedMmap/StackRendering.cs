@@ -50,13 +50,14 @@ namespace CheckedMmap
             "TUnit.",
         };
 
-        /// <summary>The creation stack: taken in every mode but <see cref="StackCaptureMode.None"/> (file:line only with MethodsWithFileLine).</summary>
+        /// <summary>The creation stack, at most <paramref name="depth"/> frames below CheckedMmap's own (0: all): taken
+        /// in every mode but <see cref="StackCaptureMode.None"/> (file:line only with MethodsWithFileLine).</summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static CapturedStack? CaptureCreation(StackCaptureMode mode) => mode switch
+        public static CapturedStack? CaptureCreation(StackCaptureMode mode, int depth) => mode switch
         {
             StackCaptureMode.None => null,
-            StackCaptureMode.MethodsWithFileLine => CapturedStack.Of(new StackTrace(1, true)),
-            _ => InternedStacks.Intern(CapturedStack.TakeMethodsOnly()),
+            StackCaptureMode.MethodsWithFileLine => CapturedStack.Of(new StackTrace(1, true), depth),
+            _ => InternedStacks.Intern(CapturedStack.TakeMethodsOnly(depth)),
         };
 
         /// <summary>
@@ -64,24 +65,30 @@ namespace CheckedMmap
         /// a use after munmap or double munmap names whoever released, not only the allocator's release method.
         /// </summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static CapturedStack? CaptureDestruction(StackCaptureMode mode) => CaptureCreation(mode);
+        public static CapturedStack? CaptureDestruction(StackCaptureMode mode, int depth) => CaptureCreation(mode, depth);
 
         /// <summary>A history entry: the call site line when known, then the stack or why there is none.</summary>
-        public static string Render(CallSite? site, StackTrace? trace)
+        public static string Render(CallSite? site, CapturedStack? stack)
         {
             string head = site == null ? string.Empty : "    " + site.ToString() + Environment.NewLine;
-            if (trace != null)
+            if (stack != null)
             {
-                return head + Render(trace).Text;
+                return head + Render(stack).Text;
             }
 
             return head + "    " + NoStackFileLine + Environment.NewLine;
         }
 
-        /// <summary>"    #0 at Ns.Type.Method(Int32 a) in /src/File.cs:line 12" per user frame, then how many were left out.</summary>
+        /// <summary>A recorded stack rendered, saying where it was cut at the depth.</summary>
+        public static RenderedStack Render(CapturedStack? stack) =>
+            stack == null ? Render((StackTrace?)null) : Render(stack.Trace, stack.Depth, stack.FramesCut);
+
+        /// <summary>"    #0 at Ns.Type.Method(Int32 a) in /src/File.cs:line 12" per user frame, then how many were left out
+        /// (and, for a stack cut at <paramref name="depth"/>, that it goes on: <paramref name="framesCut"/> frames, -1
+        /// when not known).</summary>
         [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026",
             Justification = "Reports only: a trimmed method renders with less detail, never wrongly.")]
-        public static RenderedStack Render(StackTrace? trace)
+        public static RenderedStack Render(StackTrace? trace, int depth = 0, int framesCut = 0)
         {
             if (trace == null)
             {
@@ -154,6 +161,14 @@ namespace CheckedMmap
             {
                 sb.Append("    (").Append(hidden.ToString(CultureInfo.InvariantCulture))
                   .AppendLine(hidden == 1 ? " frame of CheckedMmap, the runtime or a test framework not shown)" : " frames of CheckedMmap, the runtime or a test framework not shown)");
+            }
+
+            if (framesCut != 0)
+            {
+                sb.Append("    (")
+                  .Append(framesCut > 0 ? framesCut.ToString(CultureInfo.InvariantCulture) + (framesCut == 1 ? " more frame" : " more frames") : "more frames")
+                  .Append(" below the ").Append(depth.ToString(CultureInfo.InvariantCulture))
+                  .AppendLine(" recorded; CHECKEDMMAP_STACK_DEPTH=0 records them all)");
             }
 
             return new RenderedStack(sb.ToString(), first);

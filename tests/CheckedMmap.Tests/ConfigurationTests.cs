@@ -188,6 +188,7 @@ public sealed unsafe class ConfigurationTests : IDisposable
             [CheckedMmapOptions.PageSizeVariable] = "8",
             [CheckedMmapOptions.GuardPagesVariable] = "off",
             [CheckedMmapOptions.StacksVariable] = "fileline",
+            [CheckedMmapOptions.StackDepthVariable] = "0",
             [CheckedMmapOptions.QuarantineBytesVariable] = "16m",
             [CheckedMmapOptions.QuarantineCountVariable] = "100",
             [CheckedMmapOptions.LeakCheckAtExitVariable] = "yes",
@@ -198,6 +199,7 @@ public sealed unsafe class ConfigurationTests : IDisposable
         Assert.True(CheckedMmapOptions.IsPageSizeForced);
         Assert.False(CheckedMmapOptions.GuardPages);
         Assert.Equal(StackCaptureMode.MethodsWithFileLine, CheckedMmapOptions.StackCapture);
+        Assert.Equal(0, CheckedMmapOptions.StackDepth);
         Assert.Equal(16UL << 20, CheckedMmapOptions.QuarantineMaxBytes);
         Assert.Equal(100, CheckedMmapOptions.QuarantineMaxCount);
         Assert.True(CheckedMmapOptions.LeakCheckAtExit);
@@ -208,6 +210,7 @@ public sealed unsafe class ConfigurationTests : IDisposable
         Assert.Equal(4096UL, CheckedMmapOptions.PageSize);
         Assert.True(CheckedMmapOptions.GuardPages);
         Assert.Equal(StackCaptureMode.Methods, CheckedMmapOptions.StackCapture);
+        Assert.Equal(CheckedMmapOptions.DefaultStackDepth, CheckedMmapOptions.StackDepth);
         Assert.Equal(CheckedMmapOptions.DefaultQuarantineMaxBytes, CheckedMmapOptions.QuarantineMaxBytes);
         Assert.Equal(CheckedMmapOptions.DefaultQuarantineMaxCount, CheckedMmapOptions.QuarantineMaxCount);
     }
@@ -219,6 +222,8 @@ public sealed unsafe class ConfigurationTests : IDisposable
     [InlineData("CHECKEDMMAP_PAGE_SIZE_KIB", "6", "CHECKEDMMAP_PAGE_SIZE_KIB requires a power of 2: 6")]
     [InlineData("CHECKEDMMAP_GUARD_PAGES", "maybe", "Invalid value 'maybe' for environment variable CHECKEDMMAP_GUARD_PAGES: expected 1 or 0 (true/false, on/off, yes/no).")]
     [InlineData("CHECKEDMMAP_STACKS", "all", "Invalid value 'all' for environment variable CHECKEDMMAP_STACKS: expected none, methods or fileline.")]
+    [InlineData("CHECKEDMMAP_STACK_DEPTH", "4097", "Invalid value '4097' for environment variable CHECKEDMMAP_STACK_DEPTH: expected a non-negative integer up to 4096.")]
+    [InlineData("CHECKEDMMAP_STACK_DEPTH", "-1", "Invalid value '-1' for environment variable CHECKEDMMAP_STACK_DEPTH: expected a non-negative integer up to 4096.")]
     [InlineData("CHECKEDMMAP_QUARANTINE_BYTES", "-1", "Invalid value '-1' for environment variable CHECKEDMMAP_QUARANTINE_BYTES: expected a byte count such as 268435456, 256m, 1g or 1t.")]
     [InlineData("CHECKEDMMAP_QUARANTINE_BYTES", "99999999999999999999g", "Invalid value '99999999999999999999g' for environment variable CHECKEDMMAP_QUARANTINE_BYTES: expected a byte count such as 268435456, 256m, 1g or 1t.")]
     [InlineData("CHECKEDMMAP_PAGE_SIZE_KIB", "2097152", "CHECKEDMMAP_PAGE_SIZE_KIB is out of range: 2097152 KiB; expected a power of two from 1 to 1048576 KiB (1 GiB).")]
@@ -253,8 +258,12 @@ public sealed unsafe class ConfigurationTests : IDisposable
             Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.Target = (TargetOperatingSystem)7).Message);
         Assert.Equal("Invalid value '9' for CheckedMmapOptions.StackCapture: expected None, Methods or MethodsWithFileLine.",
             Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.StackCapture = (StackCaptureMode)9).Message);
+        Assert.Equal("Invalid value '4097' for CheckedMmapOptions.StackDepth: expected 0 (every frame) to 4096.",
+            Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.StackDepth = 4097).Message);
+        Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.StackDepth = -1);
         Assert.Equal(4096UL, CheckedMmapOptions.PageSize);
         Assert.Equal(CheckedMmapOptions.DefaultQuarantineMaxCount, CheckedMmapOptions.QuarantineMaxCount);
+        Assert.Equal(CheckedMmapOptions.DefaultStackDepth, CheckedMmapOptions.StackDepth);
     }
 
     [Fact]
@@ -279,7 +288,7 @@ public sealed unsafe class ConfigurationTests : IDisposable
     public void Every_environment_variable_is_listed()
     {
         Assert.Equal(
-            new[] { "CHECKEDMMAP_EVICTED_HISTORY", "CHECKEDMMAP_FAULT_REPORTS", "CHECKEDMMAP_GUARD_PAGES", "CHECKEDMMAP_LEAK_CHECK_AT_EXIT", "CHECKEDMMAP_MAP_ENTRY_HEADROOM", "CHECKEDMMAP_PAGE_SIZE_KIB", "CHECKEDMMAP_QUARANTINE_BYTES", "CHECKEDMMAP_QUARANTINE_COUNT", "CHECKEDMMAP_REPORT_FILE", "CHECKEDMMAP_STACKS", "CHECKEDMMAP_TARGET" },
+            new[] { "CHECKEDMMAP_EVICTED_HISTORY", "CHECKEDMMAP_FAULT_REPORTS", "CHECKEDMMAP_GUARD_PAGES", "CHECKEDMMAP_LEAK_CHECK_AT_EXIT", "CHECKEDMMAP_MAP_ENTRY_HEADROOM", "CHECKEDMMAP_PAGE_SIZE_KIB", "CHECKEDMMAP_QUARANTINE_BYTES", "CHECKEDMMAP_QUARANTINE_COUNT", "CHECKEDMMAP_REPORT_FILE", "CHECKEDMMAP_STACK_DEPTH", "CHECKEDMMAP_STACKS", "CHECKEDMMAP_TARGET" },
             new SortedSet<string>(CheckedMmapOptions.EnvironmentVariables.Keys));
     }
 

@@ -25,7 +25,7 @@ public sealed class StackCaptureTests
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static (StackTrace Walked, StackTrace Direct) TakeBoth() => (CapturedStack.TakeMethodsOnly().Trace, new StackTrace(0, false));
+    private static (StackTrace Walked, StackTrace Direct) TakeBoth() => (CapturedStack.TakeMethodsOnly(depth: 0).Trace, new StackTrace(0, false));
 
     [Fact]
     public void A_walked_stack_reads_as_the_StackTrace_of_the_same_call()

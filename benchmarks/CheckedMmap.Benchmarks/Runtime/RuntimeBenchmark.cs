@@ -35,6 +35,7 @@ namespace CheckedMmap.Benchmarks.Runtime
 
             var meter = new BusyMeter();
             Pairs(report, quick);
+            DeepPairs(report, quick);
             Scaling(report, quick);
             OtherCalls(report, quick);
             ArenaWorkloadBenchmark.Run(report, quick);
@@ -148,6 +149,60 @@ namespace CheckedMmap.Benchmarks.Runtime
             report.Heading("mmap+munmap pairs");
             report.Paragraph($"{(quick ? 200 : 1000)} pairs per sample, {rounds} rounds after one warm-up round; ns per pair (median).");
             report.Table(new[] { "Size", "Contender", "Per pair", "Ratio to raw (IQR)" }, rows);
+        }
+
+        /// <summary>Runs <paramref name="body"/> <paramref name="frames"/> calls deeper than the caller.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static double AtDepth(int frames, Func<double> body) => frames <= 0 ? body() : AtDepth(frames - 1, body) + 0;
+
+        /// <summary>4 KiB pairs made 80 frames deep, where a test framework's test method calls them (about 60 frames of
+        /// xunit and thread-pool plumbing under the test): the walk costs per frame, so the depth limit is what keeps
+        /// the default capture's price here what it is near the thread's start.</summary>
+        private static void DeepPairs(Report report, bool quick)
+        {
+            const nuint size = 4096;
+            const int depth = 80;
+            int rounds = quick ? 3 : 15;
+            int count = quick ? 200 : 1000;
+            FillQuarantine(size);
+            var contenders = new List<Contender>
+            {
+                new("raw", () => AtDepth(depth, () => TimePerOp(count, n => RawPairs(size, n)))),
+                new("checked, default capture", () =>
+                {
+                    CheckedMmapOptions.StackCapture = StackCaptureMode.Methods;
+                    return AtDepth(depth, () => TimePerOp(count, n => CheckedPairs(size, n)));
+                }),
+                new("checked, default capture, every frame (CHECKEDMMAP_STACK_DEPTH=0)", () =>
+                {
+                    CheckedMmapOptions.StackCapture = StackCaptureMode.Methods;
+                    CheckedMmapOptions.StackDepth = 0;
+                    try
+                    {
+                        return AtDepth(depth, () => TimePerOp(count, n => CheckedPairs(size, n)));
+                    }
+                    finally
+                    {
+                        CheckedMmapOptions.StackDepth = CheckedMmapOptions.DefaultStackDepth;
+                    }
+                }),
+            };
+            Dictionary<string, List<double>> samples = Interleaved.Run(contenders, 1, rounds);
+            var rows = new List<IReadOnlyList<string>>();
+            foreach (Contender c in contenders)
+            {
+                Ratio ratio = Stats.PairedRatio(samples[c.Name], samples["raw"]);
+                rows.Add(new[] { c.Name, Report.Ns(Stats.Median(samples[c.Name])), c.Name == "raw" ? "1" : ratio.ToString() });
+            }
+
+            Ratio dflt = Stats.PairedRatio(samples["checked, default capture"], samples["raw"]);
+            report.Target(new($"mmap+munmap 4 KiB {depth} frames deep, default capture", "≤ 4× raw", dflt.ToString(), dflt.Median <= 4, ""));
+            report.Heading($"mmap+munmap pairs {depth} frames deep");
+            report.Paragraph($"The 4 KiB pairs above, made {depth} calls deeper (a test method under xunit sits about 60 frames above the " +
+                $"thread's start). The default capture records {CheckedMmapOptions.DefaultStackDepth} frames below the Mman call " +
+                "(`CheckedMmapOptions.StackDepth`, `CHECKEDMMAP_STACK_DEPTH`); the last row records every frame. " +
+                $"{count} pairs per sample, {rounds} rounds after one warm-up round.");
+            report.Table(new[] { "Contender", "Per pair", "Ratio to raw (IQR)" }, rows);
         }
 
         private static int MapCount() => File.Exists("/proc/self/maps") ? File.ReadLines("/proc/self/maps").Count() : -1;

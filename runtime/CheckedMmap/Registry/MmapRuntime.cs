@@ -75,6 +75,9 @@ namespace CheckedMmap.Registry
 
         public static StackCaptureMode StackCapture { get; set; } = StackCaptureMode.Methods;
 
+        /// <summary>Frames recorded per stack below CheckedMmap's own (0: all).</summary>
+        public static int StackDepth { get; set; } = RuntimeConfiguration.DefaultStackDepth;
+
         public static bool LeakCheckAtExit { get; set; }
 
         /// <summary>The JSON-lines file every report is appended to; null for none.</summary>
@@ -99,6 +102,7 @@ namespace CheckedMmap.Registry
                 Reconfigure(_ => new RuntimeSettings(v.Target, v.ForcedPageSize, v.GuardPages), "the environment's target, page size or guard pages");
                 Registry.SetBounds(v.QuarantineMaxBytes, v.QuarantineMaxCount, v.EvictedHistory, v.MapEntryHeadroom);
                 StackCapture = v.Stacks;
+                StackDepth = v.StackDepth;
                 LeakCheckAtExit = v.LeakCheckAtExit;
                 ReportFile = v.ReportFile;
             }
@@ -203,7 +207,7 @@ namespace CheckedMmap.Registry
 
                 if (!captured)
                 {
-                    created = StackRendering.CaptureCreation(StackCapture);
+                    created = StackRendering.CaptureCreation(StackCapture, StackDepth);
                     captured = true;
                 }
 
@@ -247,7 +251,7 @@ namespace CheckedMmap.Registry
 
                 if (!captured)
                 {
-                    destroyed = StackRendering.CaptureDestruction(StackCapture);
+                    destroyed = StackRendering.CaptureDestruction(StackCapture, StackDepth);
                     captured = true;
                 }
 
@@ -322,7 +326,7 @@ namespace CheckedMmap.Registry
                 // One walk: the new mapping's creation stack is also the old one's destruction stack (the same call).
                 if (!captured)
                 {
-                    stack = StackRendering.CaptureCreation(StackCapture);
+                    stack = StackRendering.CaptureCreation(StackCapture, StackDepth);
                     captured = true;
                 }
 

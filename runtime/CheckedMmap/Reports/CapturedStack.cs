@@ -1,7 +1,10 @@
 // A recorded call stack. Methods-only stacks keep the runtime's walk (method handles and IL offsets, see
 // RuntimeStackWalk) and become a StackTrace only when a report or the public API reads them; file:line stacks, and
 // every stack where the walk is unavailable, are StackTrace objects from the start. Either way a stack knows its call
-// path's identity (methods and IL offsets), which is what InternedStacks shares stacks by.
+// path's identity (methods and IL offsets), which is what InternedStacks shares stacks by. A stack keeps at most
+// `depth` frames below CheckedMmap's own (CHECKEDMMAP_STACK_DEPTH, like ASan's malloc_context_size): the walk is asked
+// for that many plus the frames CheckedMmap itself spends, so a call deep in a test framework is as cheap to record as
+// one near the thread's start, and the frames past the depth are dropped when the stack is first read.
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -18,37 +21,80 @@ namespace CheckedMmap.Reports
         private readonly IntPtr[] _methodHandles;
         private readonly int[] _ilOffsets;
         private readonly int _frameCount;
+        private readonly int _depth;
+        private readonly bool _walkMayGoOn;
         private StackTrace? _trace;
+        private int _framesCut;
 
-        private CapturedStack(StackTrace trace)
+        private CapturedStack(StackTrace trace, int depth)
         {
-            _trace = trace;
             _methodHandles = Array.Empty<IntPtr>();
             _ilOffsets = Array.Empty<int>();
+            _depth = depth;
+            _trace = depth == 0 ? trace : Cut(new List<StackFrame>(trace.GetFrames()), depth, walkMayGoOn: false, out _framesCut) ?? trace;
         }
 
-        private CapturedStack(object walk, IntPtr[] methodHandles, int[] ilOffsets, int frameCount)
+        private CapturedStack(object walk, IntPtr[] methodHandles, int[] ilOffsets, int frameCount, int depth, bool walkMayGoOn)
         {
             _walk = walk;
             _methodHandles = methodHandles;
             _ilOffsets = ilOffsets;
             _frameCount = frameCount;
+            _depth = depth;
+            _walkMayGoOn = walkMayGoOn;
         }
 
-        /// <summary>A stack taken as a StackTrace.</summary>
-        public static CapturedStack Of(StackTrace trace) => new CapturedStack(trace);
+        /// <summary>Frames the walk spends above the caller's stack in the steady state: the runtime's walk, the walker
+        /// and CheckedMmap's entry point (the capture itself is inlined into it once optimized). A walk asks for this many
+        /// more than the depth; one that finds CheckedMmap spent more (before its code is optimized) walks again.</summary>
+        internal const int OwnFramesAllowance = 6;
 
-        /// <summary>The calling thread's stack, methods only: the runtime's walk when available, else a StackTrace.</summary>
+        /// <summary>A stack taken as a StackTrace, cut to <paramref name="depth"/> frames below CheckedMmap's (0: all).</summary>
+        public static CapturedStack Of(StackTrace trace, int depth) => new CapturedStack(trace, depth);
+
+        /// <summary>The calling thread's stack, methods only, at most <paramref name="depth"/> frames below CheckedMmap's
+        /// own (0: all): the runtime's walk when available, else a StackTrace.</summary>
         /// <remarks>Inlined, like the walker's own entry, so that the walk does not spend frames on the capture itself.</remarks>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static CapturedStack TakeMethodsOnly()
+        public static CapturedStack TakeMethodsOnly(int depth)
         {
-            if (RuntimeStackWalk.TryCapture(out object walk, out IntPtr[] handles, out int[] offsets, out int count))
+            // One frame more than kept tells whether the stack goes on past the depth.
+            int limit = depth == 0 ? 0 : depth + OwnFramesAllowance + 1;
+            if (RuntimeStackWalk.TryCapture(limit, out object walk, out IntPtr[] handles, out int[] offsets, out int count))
             {
-                return new CapturedStack(walk, handles, offsets, count);
+                if (limit != 0 && count >= limit)
+                {
+                    int own = RuntimeStackWalk.CountLeadingOwnFrames(handles, count);
+                    if (own > OwnFramesAllowance)
+                    {
+                        limit = depth + own + 1;
+                        if (!RuntimeStackWalk.TryCapture(limit, out walk, out handles, out offsets, out count))
+                        {
+                            return new CapturedStack(new StackTrace(1, false), depth);
+                        }
+                    }
+
+                    count = Math.Min(count, limit); // a runtime that walked past the limit: the frames of one that stopped
+                }
+
+                return new CapturedStack(walk, handles, offsets, count, depth, walkMayGoOn: limit != 0 && count == limit);
             }
 
-            return new CapturedStack(new StackTrace(1, false));
+            return new CapturedStack(new StackTrace(1, false), depth);
+        }
+
+        /// <summary>The depth the stack was cut to (0: not cut).</summary>
+        public int Depth => _depth;
+
+        /// <summary>How many frames below the depth were not kept, once <see cref="Trace"/> has been read; -1 when the walk
+        /// stopped at its limit, so that how many more frames there were is unknown.</summary>
+        public int FramesCut
+        {
+            get
+            {
+                _ = Trace;
+                return Volatile.Read(ref _framesCut);
+            }
         }
 
         /// <summary>The stack as StackFrames, made once on first read for a walked stack.</summary>
@@ -150,8 +196,43 @@ namespace CheckedMmap.Reports
                 frames.Add(frame);
             }
 
+            StackTrace? cut = Cut(frames, _depth, _walkMayGoOn, out int framesCut);
+            Volatile.Write(ref _framesCut, framesCut);
+            return cut ?? new StackTrace(frames);
+        }
+
+        /// <summary>The frames down to CheckedMmap's outermost own frame and <paramref name="depth"/> frames below it as a
+        /// new StackTrace, or null when nothing is cut. <paramref name="framesCut"/>: frames left out, -1 when unknown
+        /// (the walk stopped at its limit).</summary>
+        private static StackTrace? Cut(List<StackFrame> frames, int depth, bool walkMayGoOn, out int framesCut)
+        {
+            framesCut = 0;
+            if (depth == 0)
+            {
+                return null;
+            }
+
+            int firstBelowOwn = 0;
+            while (firstBelowOwn < frames.Count && IsOwn(frames[firstBelowOwn].GetMethod()))
+            {
+                firstBelowOwn++;
+            }
+
+            int keep = firstBelowOwn + depth;
+            if (frames.Count <= keep)
+            {
+                // All walked frames are kept; a walk that stopped at its limit with fewer (CheckedMmap spent more frames
+                // than allowed for) may still have had more below.
+                framesCut = walkMayGoOn ? -1 : 0;
+                return null;
+            }
+
+            framesCut = walkMayGoOn ? -1 : frames.Count - keep;
+            frames.RemoveRange(keep, frames.Count - keep);
             return new StackTrace(frames);
         }
+
+        private static bool IsOwn(MethodBase? method) => method?.DeclaringType?.Assembly == typeof(CapturedStack).Assembly;
 
         private static bool IsCaptureMachinery(MethodBase? method)
         {

@@ -5,8 +5,10 @@
 // report. Keeping the helper is what keeps its handles valid: it holds the resolvers of dynamic methods and the
 // loader allocators of collectible assemblies on the stack, as a StackTrace's MethodBase objects would. The members are
 // CoreCLR internals, found by reflection once; where they differ (another runtime version, NativeAOT, a trimmed
-// CoreLib) the walker is unavailable and stacks are taken as StackTrace objects, as before.
+// CoreLib) the walker is unavailable and stacks are taken as StackTrace objects, as before. The helper's frame count,
+// set before the walk, is how many frames the runtime walks: a stack deep in a test framework costs what its top costs.
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
@@ -16,8 +18,9 @@ namespace CheckedMmap.Reports
 {
     internal static class RuntimeStackWalk
     {
-        /// <summary>Walks the calling thread's stack; returns the filled helper, its method handles, IL offsets and frame count.</summary>
-        private delegate object Walker(out IntPtr[]? methodHandles, out int[]? ilOffsets, out int frameCount);
+        /// <summary>Walks at most <paramref name="frameLimit"/> frames (0: all) of the calling thread's stack; returns the
+        /// filled helper, its method handles, IL offsets and frame count.</summary>
+        private delegate object Walker(int frameLimit, out IntPtr[]? methodHandles, out int[]? ilOffsets, out int frameCount);
 
         private static readonly Walker? Walk;
         private static readonly ConstructorInfo? FrameFromHelper;
@@ -40,18 +43,22 @@ namespace CheckedMmap.Reports
         /// <summary>Whether stacks are taken through the runtime's walk (else through <see cref="StackTrace"/>).</summary>
         public static bool IsAvailable => Walk != null;
 
+        /// <summary>Whether the walk stops at the frame limit it is given (else it walks the whole stack, and the frames
+        /// past the limit are dropped afterwards).</summary>
+        public static bool HonoursFrameLimit { get; private set; }
+
         /// <summary>Tests only: takes stacks as StackTrace objects, as where the walker is unavailable.</summary>
         internal static volatile bool DisabledForTests;
 
-        /// <summary>The calling thread's frames as method handles and IL offsets, or false when the walker is unavailable
-        /// or the walk gave no frames.</summary>
+        /// <summary>The calling thread's top <paramref name="frameLimit"/> frames (0: all) as method handles and IL offsets,
+        /// or false when the walker is unavailable or the walk gave no frames.</summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static bool TryCapture(out object helper, out IntPtr[] methodHandles, out int[] ilOffsets, out int frameCount)
+        public static bool TryCapture(int frameLimit, out object helper, out IntPtr[] methodHandles, out int[] ilOffsets, out int frameCount)
         {
             Walker? walk = Walk;
             if (walk != null && !DisabledForTests)
             {
-                object h = walk(out IntPtr[]? handles, out int[]? offsets, out int count);
+                object h = walk(frameLimit, out IntPtr[]? handles, out int[]? offsets, out int count);
                 if (handles != null && offsets != null && count > 0 && count <= handles.Length && count <= offsets.Length)
                 {
                     helper = h;
@@ -67,6 +74,79 @@ namespace CheckedMmap.Reports
             ilOffsets = Array.Empty<int>();
             frameCount = 0;
             return false;
+        }
+
+        /// <summary>How many frames at the top of a walk are the walk's own or CheckedMmap's (the frames above the caller's
+        /// stack). Inlining decides how many there are (fewer once methods are optimized), so the capture counts them
+        /// when a walk stopped at its limit, to know whether the caller's frames it asked for were all walked.</summary>
+        public static int CountLeadingOwnFrames(IntPtr[] methodHandles, int frameCount)
+        {
+            HashSet<IntPtr> own = OwnMethodHandles.Value;
+            int n = 0;
+            while (n < frameCount && own.Contains(methodHandles[n]))
+            {
+                n++;
+            }
+
+            return n;
+        }
+
+        // The walk's own frames (the walker, learned from the trial walk; StackTrace's methods) and every method of
+        // CheckedMmap's assembly, built on the first deep stack (reflection over the assembly, once).
+        private static IntPtr[] _walkFrames = Array.Empty<IntPtr>();
+
+        private static readonly Lazy<HashSet<IntPtr>> OwnMethodHandles = new Lazy<HashSet<IntPtr>>(BuildOwnMethodHandles);
+
+        [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "CheckedMmap's own types: a trimmed method is simply not on the stack.")]
+        [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "As above.")]
+        private static HashSet<IntPtr> BuildOwnMethodHandles()
+        {
+            var set = new HashSet<IntPtr>(_walkFrames);
+            const BindingFlags All = BindingFlags.DeclaredOnly | BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic;
+            Type[] types;
+            try
+            {
+                types = typeof(RuntimeStackWalk).Assembly.GetTypes();
+            }
+            catch (ReflectionTypeLoadException e)
+            {
+                types = Array.FindAll(e.Types, t => t != null)!;
+            }
+
+            // The runtime's side of the walk: StackTrace's entry and the interop stub it calls, a frame of its own or
+            // not depending on how the entry was compiled.
+            foreach (MethodBase method in typeof(StackTrace).GetMethods(All))
+            {
+                AddHandle(set, method);
+            }
+
+            foreach (Type type in types)
+            {
+                if (type.ContainsGenericParameters)
+                {
+                    continue; // a shared generic's frames are not told apart by handle: counted as the caller's
+                }
+
+                foreach (MethodBase method in type.GetMethods(All))
+                {
+                    AddHandle(set, method);
+                }
+
+                foreach (MethodBase method in type.GetConstructors(All))
+                {
+                    AddHandle(set, method);
+                }
+            }
+
+            return set;
+        }
+
+        private static void AddHandle(HashSet<IntPtr> set, MethodBase method)
+        {
+            if (!method.ContainsGenericParameters)
+            {
+                set.Add(method.MethodHandle.Value);
+            }
         }
 
         /// <summary>Frame <paramref name="index"/> of a walk, as StackTrace would have made it (method, IL offset).</summary>
@@ -86,6 +166,7 @@ namespace CheckedMmap.Reports
             Justification = "CoreLib internals looked up by name; absent members leave the walker unavailable.")]
         [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "As above.")]
         [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "NativeAOT has no StackFrameHelper: the walker is unavailable there.")]
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] // its trial walk finds its own frame
         private static Walker? BuildWalker(out ConstructorInfo? frameFromHelper, out bool frameTakesFileInfoFlag)
         {
             frameFromHelper = null;
@@ -117,7 +198,7 @@ namespace CheckedMmap.Reports
             }
 
             var method = new DynamicMethod("CheckedMmapStackWalk", typeof(object),
-                new[] { typeof(IntPtr[]).MakeByRefType(), typeof(int[]).MakeByRefType(), typeof(int).MakeByRefType() },
+                new[] { typeof(int), typeof(IntPtr[]).MakeByRefType(), typeof(int[]).MakeByRefType(), typeof(int).MakeByRefType() },
                 typeof(RuntimeStackWalk).Module, skipVisibility: true);
             ILGenerator il = method.GetILGenerator();
             LocalBuilder helper = il.DeclareLocal(helperType);
@@ -133,23 +214,34 @@ namespace CheckedMmap.Reports
 
             il.Emit(OpCodes.Stloc, helper);
             il.Emit(OpCodes.Ldloc, helper);
+            il.Emit(OpCodes.Ldarg_0);   // the frame count the walk stops at (0: the whole stack)
+            il.Emit(OpCodes.Stfld, count);
+            il.Emit(OpCodes.Ldloc, helper);
             il.Emit(OpCodes.Ldc_I4_0); // no file information: methods and IL offsets only
             il.Emit(OpCodes.Ldnull);   // the current thread's stack, not an exception's
             il.Emit(OpCodes.Call, walk);
-            EmitStore(il, helper, handles, OpCodes.Stind_Ref, 0);
-            EmitStore(il, helper, offsets, OpCodes.Stind_Ref, 1);
-            EmitStore(il, helper, count, OpCodes.Stind_I4, 2);
+            EmitStore(il, helper, handles, OpCodes.Stind_Ref, 1);
+            EmitStore(il, helper, offsets, OpCodes.Stind_Ref, 2);
+            EmitStore(il, helper, count, OpCodes.Stind_I4, 3);
             il.Emit(OpCodes.Ldloc, helper);
             il.Emit(OpCodes.Ret);
             var walker = (Walker)method.CreateDelegate(typeof(Walker));
 
-            // One trial walk: a runtime whose walk fills other fields is found here, not at the first mmap.
-            object trial = walker(out IntPtr[]? h, out int[]? o, out int n);
-            if (trial == null || h == null || o == null || n <= 0 || n > h.Length || n > o.Length)
+            // Trial walks: a runtime whose walk fills other fields is found here, not at the first mmap; one that walks
+            // past the limit is still right (the capture drops the frames past it), only not cheaper.
+            object trial = walker(0, out IntPtr[]? h, out int[]? o, out int n);
+            if (trial == null || h == null || o == null || n <= 1 || n > h.Length || n > o.Length)
             {
                 return null;
             }
 
+            walker(1, out _, out _, out int limited);
+            HonoursFrameLimit = limited == 1;
+
+            // The frames above this method in the trial walk are the walk's own (the runtime's entry, the walker).
+            IntPtr self = MethodBase.GetCurrentMethod()!.MethodHandle.Value;
+            int above = Array.IndexOf(h, self, 0, n);
+            _walkFrames = above > 0 ? h.AsSpan(0, above).ToArray() : new[] { walk.MethodHandle.Value };
             return walker;
         }
 
