@@ -50,14 +50,26 @@ namespace CheckedMmap
             "TUnit.",
         };
 
-        /// <summary>The creation stack, at most <paramref name="depth"/> frames below CheckedMmap's own (0: all): taken
-        /// in every mode but <see cref="StackCaptureMode.None"/> (file:line only with MethodsWithFileLine).</summary>
+        // CheckedMmap's frames above the caller's, per capture site (see CapturedStack.OwnFramesAllowance).
+        private static int _creationOwnFrames = CapturedStack.OwnFramesAllowance;
+        private static int _destructionOwnFrames = CapturedStack.OwnFramesAllowance;
+        private static int _moveOwnFrames = CapturedStack.OwnFramesAllowance;
+
+        /// <summary>The creation stack (mmap), at most <paramref name="depth"/> frames below CheckedMmap's own (0: all):
+        /// taken in every mode but <see cref="StackCaptureMode.None"/> (file:line only with MethodsWithFileLine).</summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static CapturedStack? CaptureCreation(StackCaptureMode mode, int depth) => mode switch
+        public static CapturedStack? CaptureCreation(StackCaptureMode mode, int depth) => Capture(mode, depth, ref _creationOwnFrames);
+
+        /// <summary>The stack of an mremap: the new mapping's creation and the old one's destruction.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static CapturedStack? CaptureMove(StackCaptureMode mode, int depth) => Capture(mode, depth, ref _moveOwnFrames);
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static CapturedStack? Capture(StackCaptureMode mode, int depth, ref int ownFrames) => mode switch
         {
             StackCaptureMode.None => null,
             StackCaptureMode.MethodsWithFileLine => CapturedStack.Of(new StackTrace(1, true), depth),
-            _ => InternedStacks.Intern(CapturedStack.TakeMethodsOnly(depth)),
+            _ => InternedStacks.Intern(CapturedStack.TakeMethodsOnly(depth, ref ownFrames)),
         };
 
         /// <summary>
@@ -65,7 +77,7 @@ namespace CheckedMmap
         /// a use after munmap or double munmap names whoever released, not only the allocator's release method.
         /// </summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static CapturedStack? CaptureDestruction(StackCaptureMode mode, int depth) => CaptureCreation(mode, depth);
+        public static CapturedStack? CaptureDestruction(StackCaptureMode mode, int depth) => Capture(mode, depth, ref _destructionOwnFrames);
 
         /// <summary>A history entry: the call site line when known, then the stack or why there is none.</summary>
         public static string Render(CallSite? site, CapturedStack? stack)

@@ -24,8 +24,10 @@ public sealed class StackCaptureTests
         Assert.True(RuntimeStackWalk.IsAvailable, "CoreCLR's StackFrameHelper walk was not found; stacks fall back to StackTrace");
     }
 
+    private static int _ownFrames = CapturedStack.OwnFramesAllowance;
+
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static (StackTrace Walked, StackTrace Direct) TakeBoth() => (CapturedStack.TakeMethodsOnly(depth: 0).Trace, new StackTrace(0, false));
+    private static (StackTrace Walked, StackTrace Direct) TakeBoth() => (CapturedStack.TakeMethodsOnly(depth: 0, ref _ownFrames).Trace, new StackTrace(0, false));
 
     [Fact]
     public void A_walked_stack_reads_as_the_StackTrace_of_the_same_call()

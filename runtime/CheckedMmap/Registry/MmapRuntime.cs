@@ -326,7 +326,7 @@ namespace CheckedMmap.Registry
                 // One walk: the new mapping's creation stack is also the old one's destruction stack (the same call).
                 if (!captured)
                 {
-                    stack = StackRendering.CaptureCreation(StackCapture, StackDepth);
+                    stack = StackRendering.CaptureMove(StackCapture, StackDepth);
                     captured = true;
                 }
 

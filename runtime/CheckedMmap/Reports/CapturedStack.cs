@@ -21,6 +21,10 @@ namespace CheckedMmap.Reports
         private readonly IntPtr[] _methodHandles;
         private readonly int[] _ilOffsets;
         private readonly int _frameCount;
+
+        // Where the call path starts in a walk: CheckedMmap's entry point (shown in reports); the frames above it are the
+        // walk's and CheckedMmap's own, as many as inlining left, and no part of the caller's path.
+        private readonly int _pathStart;
         private readonly int _depth;
         private readonly bool _walkMayGoOn;
         private StackTrace? _trace;
@@ -34,9 +38,10 @@ namespace CheckedMmap.Reports
             _trace = depth == 0 ? trace : Cut(new List<StackFrame>(trace.GetFrames()), depth, walkMayGoOn: false, out _framesCut) ?? trace;
         }
 
-        private CapturedStack(object walk, IntPtr[] methodHandles, int[] ilOffsets, int frameCount, int depth, bool walkMayGoOn)
+        private CapturedStack(object walk, IntPtr[] methodHandles, int[] ilOffsets, int frameCount, int ownFrames, int depth, bool walkMayGoOn)
         {
             _walk = walk;
+            _pathStart = Math.Max(0, ownFrames - 1);
             _methodHandles = methodHandles;
             _ilOffsets = ilOffsets;
             _frameCount = frameCount;
@@ -44,43 +49,56 @@ namespace CheckedMmap.Reports
             _walkMayGoOn = walkMayGoOn;
         }
 
-        /// <summary>Frames the walk spends above the caller's stack in the steady state: the runtime's walk, the walker
-        /// and CheckedMmap's entry point (the capture itself is inlined into it once optimized). A walk asks for this many
-        /// more than the depth; one that finds CheckedMmap spent more (before its code is optimized) walks again.</summary>
+        /// <summary>Frames the walk spends above the caller's stack: the runtime's walk and its interop stub, the walker,
+        /// CheckedMmap's entry point and what is not inlined into it. How many depends on the entry point and on how its
+        /// code was compiled (fewer once optimized), so each capture site keeps the count its last deep walk found,
+        /// starting here.</summary>
         internal const int OwnFramesAllowance = 6;
 
         /// <summary>A stack taken as a StackTrace, cut to <paramref name="depth"/> frames below CheckedMmap's (0: all).</summary>
         public static CapturedStack Of(StackTrace trace, int depth) => new CapturedStack(trace, depth);
 
         /// <summary>The calling thread's stack, methods only, at most <paramref name="depth"/> frames below CheckedMmap's
-        /// own (0: all): the runtime's walk when available, else a StackTrace.</summary>
+        /// own (0: all): the runtime's walk when available, else a StackTrace. <paramref name="ownFrames"/> is the capture
+        /// site's count of CheckedMmap's frames above the caller's (see <see cref="OwnFramesAllowance"/>).</summary>
         /// <remarks>Inlined, like the walker's own entry, so that the walk does not spend frames on the capture itself.</remarks>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static CapturedStack TakeMethodsOnly(int depth)
+        public static CapturedStack TakeMethodsOnly(int depth, ref int ownFrames)
         {
-            // One frame more than kept tells whether the stack goes on past the depth.
-            int limit = depth == 0 ? 0 : depth + OwnFramesAllowance + 1;
+            // Room for CheckedMmap's frames, the depth, and one frame more to tell whether the stack goes on.
+            int limit = depth == 0 ? 0 : depth + ownFrames + 1;
             if (RuntimeStackWalk.TryCapture(limit, out object walk, out IntPtr[] handles, out int[] offsets, out int count))
             {
-                if (limit != 0 && count >= limit)
-                {
-                    int own = RuntimeStackWalk.CountLeadingOwnFrames(handles, count);
-                    if (own > OwnFramesAllowance)
-                    {
-                        limit = depth + own + 1;
-                        if (!RuntimeStackWalk.TryCapture(limit, out walk, out handles, out offsets, out count))
-                        {
-                            return new CapturedStack(new StackTrace(1, false), depth);
-                        }
-                    }
-
-                    count = Math.Min(count, limit); // a runtime that walked past the limit: the frames of one that stopped
-                }
-
-                return new CapturedStack(walk, handles, offsets, count, depth, walkMayGoOn: limit != 0 && count == limit);
+                return FromWalk(walk, handles, offsets, count, depth, limit, ref ownFrames);
             }
 
             return new CapturedStack(new StackTrace(1, false), depth);
+        }
+
+        /// <summary>A walk as a stack. One that stopped at its limit is kept when CheckedMmap's frames left the depth to
+        /// the caller, else taken again with room for them (before CheckedMmap's code is optimized, or on a new path).</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static CapturedStack FromWalk(object walk, IntPtr[] handles, int[] offsets, int count, int depth, int limit, ref int ownFrames)
+        {
+            int own = RuntimeStackWalk.CountLeadingOwnFrames(handles, count);
+            if (limit != 0 && count >= limit)
+            {
+                Volatile.Write(ref ownFrames, own); // fewer once the site's code is optimized: the next walk asks for less
+                if (own > limit - depth - 1)
+                {
+                    limit = depth + own + 2; // this method is one more frame of CheckedMmap's in the new walk
+                    if (!RuntimeStackWalk.TryCapture(limit, out walk, out handles, out offsets, out count))
+                    {
+                        return new CapturedStack(new StackTrace(2, false), depth);
+                    }
+
+                    own = RuntimeStackWalk.CountLeadingOwnFrames(handles, count);
+                }
+
+                count = Math.Min(count, limit); // a runtime that walked past the limit: the frames of one that stopped
+            }
+
+            return new CapturedStack(walk, handles, offsets, count, own, depth, walkMayGoOn: limit != 0 && count == limit);
         }
 
         /// <summary>The depth the stack was cut to (0: not cut).</summary>
@@ -112,19 +130,19 @@ namespace CheckedMmap.Reports
             }
         }
 
-        /// <summary>FNV-1a over (method, IL offset) per frame: the identity of a call path.</summary>
+        /// <summary>FNV-1a over (method, IL offset) per frame from CheckedMmap's entry point: the identity of a call path.</summary>
         public long PathHash()
         {
             ulong h = 14695981039346656037UL;
             if (_walk != null)
             {
-                for (int i = 0; i < _frameCount; i++)
+                for (int i = _pathStart; i < _frameCount; i++)
                 {
                     h = (h ^ (ulong)_methodHandles[i]) * 1099511628211UL;
                     h = (h ^ (uint)_ilOffsets[i]) * 1099511628211UL;
                 }
 
-                return (long)(h ^ (uint)_frameCount);
+                return (long)(h ^ (uint)(_frameCount - _pathStart));
             }
 
             StackTrace trace = _trace!;
@@ -149,9 +167,10 @@ namespace CheckedMmap.Reports
 
             if (_walk != null)
             {
-                return _frameCount == other._frameCount
-                    && _methodHandles.AsSpan(0, _frameCount).SequenceEqual(other._methodHandles.AsSpan(0, _frameCount))
-                    && _ilOffsets.AsSpan(0, _frameCount).SequenceEqual(other._ilOffsets.AsSpan(0, _frameCount));
+                int length = _frameCount - _pathStart;
+                return length == other._frameCount - other._pathStart
+                    && _methodHandles.AsSpan(_pathStart, length).SequenceEqual(other._methodHandles.AsSpan(other._pathStart, length))
+                    && _ilOffsets.AsSpan(_pathStart, length).SequenceEqual(other._ilOffsets.AsSpan(other._pathStart, length));
             }
 
             StackTrace a = _trace!, b = other._trace!;
