@@ -110,12 +110,14 @@ namespace CheckedMmap
             var sb = new StringBuilder();
             int shown = 0;
             int hidden = 0;
+            bool lastHidden = false;
             string? first = null;
             StackFrame[] frames = trace.GetFrames();
             for (int i = 0; i < frames.Length; i++)
             {
                 StackFrame f = frames[i];
                 MethodBase? m = f.GetMethod();
+                lastHidden = true; // until the frame is shown
                 if (m == null)
                 {
                     hidden++;
@@ -162,6 +164,7 @@ namespace CheckedMmap
 
                 sb.Append("    #").Append(shown.ToString(CultureInfo.InvariantCulture)).Append(" at ").Append(line).AppendLine();
                 shown++;
+                lastHidden = false;
             }
 
             if (shown == 0)
@@ -169,13 +172,17 @@ namespace CheckedMmap
                 sb.AppendLine("    (no frames of user code)");
             }
 
+            // A stack cut below a frame the user sees may have lost more of the user's frames: said on a line of its own.
+            // Cut inside the runtime's or a test framework's frames (a test under xunit), it is said with them.
+            bool cutInPlumbing = framesCut != 0 && hidden > 0 && frames.Length > 0 && lastHidden;
             if (hidden > 0)
             {
                 sb.Append("    (").Append(hidden.ToString(CultureInfo.InvariantCulture))
-                  .AppendLine(hidden == 1 ? " frame of CheckedMmap, the runtime or a test framework not shown)" : " frames of CheckedMmap, the runtime or a test framework not shown)");
+                  .Append(hidden == 1 ? " frame of CheckedMmap, the runtime or a test framework not shown" : " frames of CheckedMmap, the runtime or a test framework not shown")
+                  .AppendLine(cutInPlumbing ? ", and more below the " + depth.ToString(CultureInfo.InvariantCulture) + " recorded)" : ")");
             }
 
-            if (framesCut != 0)
+            if (framesCut != 0 && !cutInPlumbing)
             {
                 sb.Append("    (")
                   .Append(framesCut > 0 ? framesCut.ToString(CultureInfo.InvariantCulture) + (framesCut == 1 ? " more frame" : " more frames") : "more frames")
