@@ -175,19 +175,19 @@ namespace CheckedMmap
             // A stack cut below a frame the user sees may have lost more of the user's frames: said on a line of its own.
             // Cut inside the runtime's or a test framework's frames (a test under xunit), it is said with them.
             bool cutInPlumbing = framesCut != 0 && hidden > 0 && frames.Length > 0 && lastHidden;
+            string recorded = depth.ToString(CultureInfo.InvariantCulture) + (depth == 1 ? " frame" : " frames") + " recorded after the Mman call";
             if (hidden > 0)
             {
                 sb.Append("    (").Append(hidden.ToString(CultureInfo.InvariantCulture))
                   .Append(hidden == 1 ? " frame of CheckedMmap, the runtime or a test framework not shown" : " frames of CheckedMmap, the runtime or a test framework not shown")
-                  .AppendLine(cutInPlumbing ? ", and more below the " + depth.ToString(CultureInfo.InvariantCulture) + " recorded)" : ")");
+                  .AppendLine(cutInPlumbing ? "; the stack goes on past the " + recorded + ")" : ")");
             }
 
             if (framesCut != 0 && !cutInPlumbing)
             {
                 sb.Append("    (")
                   .Append(framesCut > 0 ? framesCut.ToString(CultureInfo.InvariantCulture) + (framesCut == 1 ? " more frame" : " more frames") : "more frames")
-                  .Append(" below the ").Append(depth.ToString(CultureInfo.InvariantCulture))
-                  .AppendLine(" recorded; CHECKEDMMAP_STACK_DEPTH=0 records them all)");
+                  .Append(" past the ").Append(recorded).AppendLine("; CHECKEDMMAP_STACK_DEPTH=0 records them all)");
             }
 
             return new RenderedStack(sb.ToString(), first);

@@ -33,6 +33,18 @@ public sealed unsafe class CallSiteTests : IDisposable
         Assert.Equal($"{function} called at {site.FilePath}:line {line} (in {member})", site.ToString());
     }
 
+    [Fact]
+    public void An_exceptions_stack_starts_at_the_Mman_call_the_user_made()
+    {
+        // Test runners show Exception.StackTrace: CheckedMmap's engine frames are hidden from it, the Mman call is not.
+        nint p = Map(P);
+        Unmap(p, P);
+        var e = Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(p, P));
+        string first = e.StackTrace!.Split('\n')[0];
+        Assert.Contains("CheckedMmap.Mman.munmap(", first, StringComparison.Ordinal);
+        Assert.DoesNotContain("MmapRuntime", e.StackTrace, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(StackCaptureMode.None)]
     [InlineData(StackCaptureMode.Methods)]

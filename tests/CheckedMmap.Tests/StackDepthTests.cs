@@ -88,12 +88,12 @@ public sealed class StackDepthTests : IDisposable
         // Cut among the caller's own frames: said on a line of its own. The walk stops at the limit, so how many frames
         // follow is not known; a StackTrace knows and says.
         string expected = walk
-            ? @"\(more frames below the 5 recorded; CHECKEDMMAP_STACK_DEPTH=0 records them all\)"
-            : @"\([0-9]+ more frames below the 5 recorded; CHECKEDMMAP_STACK_DEPTH=0 records them all\)";
+            ? @"\(more frames past the 5 frames recorded after the Mman call; CHECKEDMMAP_STACK_DEPTH=0 records them all\)"
+            : @"\([0-9]+ more frames past the 5 frames recorded after the Mman call; CHECKEDMMAP_STACK_DEPTH=0 records them all\)";
         Assert.Matches(expected, m.CreationStack);
 
         // The munmap was called from this test method, a few frames above xunit's: that stack is cut among them.
-        Assert.Contains("frames of CheckedMmap, the runtime or a test framework not shown, and more below the 5 recorded)", m.DestructionStack!, StringComparison.Ordinal);
+        Assert.Contains("frames of CheckedMmap, the runtime or a test framework not shown; the stack goes on past the 5 frames recorded after the Mman call)", m.DestructionStack!, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -139,7 +139,7 @@ public sealed class StackDepthTests : IDisposable
         Unmap((nint)m.Start, P);
         Assert.Contains(nameof(The_default_depth_holds_a_test_method_under_an_allocator_and_cuts_the_test_framework), m.CreationStack, StringComparison.Ordinal);
         // Cut among xunit's frames, which are not shown anyway: said with them, not on a line of its own.
-        Assert.Contains("frames of CheckedMmap, the runtime or a test framework not shown, and more below the 16 recorded)", m.CreationStack, StringComparison.Ordinal);
+        Assert.Contains("frames of CheckedMmap, the runtime or a test framework not shown; the stack goes on past the 16 frames recorded after the Mman call)", m.CreationStack, StringComparison.Ordinal);
         Assert.DoesNotContain("CHECKEDMMAP_STACK_DEPTH", m.CreationStack, StringComparison.Ordinal);
         Assert.True(Regex.Matches(m.CreationStack, "#[0-9]+ at ").Count <= 1 + 16);
     }

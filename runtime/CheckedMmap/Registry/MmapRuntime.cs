@@ -39,6 +39,7 @@ namespace CheckedMmap.Registry
             Target == other.Target && PageSize == other.PageSize && GuardPages == other.GuardPages;
     }
 
+    [System.Diagnostics.StackTraceHidden] // an exception's stack starts at the Mman call the user made
     internal static class MmapRuntime
     {
         private static readonly object Gate = new object();

@@ -39,7 +39,7 @@ namespace CheckedMmap.Reports
                         text += "    #" + i.ToString(CultureInfo.InvariantCulture) + " " + native.Frames[i] + System.Environment.NewLine;
                     }
 
-                    b.Stack(new RenderedStack(text + "    (then the managed frames that called it)" + System.Environment.NewLine,
+                    b.Stack(new RenderedStack(text + "    (the walk stops at the first managed frame: the managed callers are not shown; under dotnet test, --blame names the test that was running)" + System.Environment.NewLine,
                         native.Frames.Count > 0 ? native.Frames[0] : native.Symbol));
                 }
                 else

@@ -77,8 +77,9 @@ namespace CheckedMmap.Reports
         }
 
         /// <summary>How many frames at the top of a walk are the walk's own or CheckedMmap's (the frames above the caller's
-        /// stack). Inlining decides how many there are (fewer once methods are optimized), so the capture counts them
-        /// when a walk stopped at its limit, to know whether the caller's frames it asked for were all walked.</summary>
+        /// stack). Inlining decides how many there are (fewer once methods are optimized), so the capture counts them:
+        /// to know whether a walk that stopped at its limit holds the caller's frames it asked for, and where the call
+        /// path that stacks are shared by begins.</summary>
         public static int CountLeadingOwnFrames(IntPtr[] methodHandles, int frameCount)
         {
             HashSet<IntPtr> own = OwnMethodHandles.Value;
@@ -92,7 +93,7 @@ namespace CheckedMmap.Reports
         }
 
         // The walk's own frames (the walker, learned from the trial walk; StackTrace's methods) and every method of
-        // CheckedMmap's assembly, built on the first deep stack (reflection over the assembly, once).
+        // CheckedMmap's assembly, built at the first capture (reflection over the assembly, once).
         private static IntPtr[] _walkFrames = Array.Empty<IntPtr>();
 
         private static readonly Lazy<HashSet<IntPtr>> OwnMethodHandles = new Lazy<HashSet<IntPtr>>(BuildOwnMethodHandles);
