@@ -33,7 +33,7 @@ namespace CheckedMmap.CodeFixes
             foreach (Diagnostic diagnostic in context.Diagnostics)
             {
                 var found = await ArgumentFixes.FindAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false);
-                if (found is not { } argument)
+                if (found is not { } argument || !ArgumentFixes.ReachesBindingUnchanged(argument.Operation, argument.Model, context.CancellationToken))
                 {
                     continue;
                 }

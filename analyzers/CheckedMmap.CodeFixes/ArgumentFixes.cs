@@ -1,4 +1,5 @@
 using System.Linq;
+using CheckedMmap.Analyzers.Binding;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
@@ -35,6 +36,62 @@ namespace CheckedMmap.CodeFixes
             }
 
             return (argument, operation, model);
+        }
+
+        /// <summary>
+        /// Whether the argument reaches mmap as it is: passed to the binding itself, or to a wrapper whose body passes
+        /// that parameter straight to the binding (conversions aside). A wrapper that computes mmap's argument from it (a
+        /// switch over an enum of its own, a helper) gives the value another meaning, and no fix can spell mmap's value
+        /// in the wrapper's terms: none is offered.
+        /// </summary>
+        public static bool ReachesBindingUnchanged(IArgumentOperation argument, SemanticModel model, CancellationToken cancellationToken)
+        {
+            if (argument.Parent is not IInvocationOperation call || argument.Parameter is null)
+            {
+                return false;
+            }
+
+            var bindings = new MmapCallResolver(model.Compilation);
+            if (bindings.Resolve(call.TargetMethod) is not null)
+            {
+                return true;
+            }
+
+            IMethodSymbol wrapper = call.TargetMethod.OriginalDefinition;
+            if (wrapper.DeclaringSyntaxReferences.Length != 1)
+            {
+                return false;
+            }
+
+            SyntaxReference reference = wrapper.DeclaringSyntaxReferences[0];
+#pragma warning disable RS1030 // A code fix, not an analyzer: the wrapper may be declared in another file.
+            SemanticModel wrapperModel = reference.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(reference.SyntaxTree);
+#pragma warning restore RS1030
+            int ordinal = argument.Parameter.OriginalDefinition.Ordinal;
+            foreach (InvocationExpressionSyntax inner in reference.GetSyntax(cancellationToken).DescendantNodes().OfType<InvocationExpressionSyntax>())
+            {
+                if (wrapperModel.GetOperation(inner, cancellationToken) is not IInvocationOperation innerCall || bindings.Resolve(innerCall.TargetMethod) is null)
+                {
+                    continue;
+                }
+
+                foreach (IArgumentOperation passed in innerCall.Arguments)
+                {
+                    IOperation value = passed.Value;
+                    while (value is IConversionOperation conversion)
+                    {
+                        value = conversion.Operand;
+                    }
+
+                    if (value is IParameterReferenceOperation { Parameter: var parameter } && parameter.Ordinal == ordinal
+                        && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, wrapper))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
         }
 
         /// <summary>
@@ -94,7 +151,9 @@ namespace CheckedMmap.CodeFixes
         /// The argument itself; or, when it reads a local (or a readonly or const field of the author's, declared in
         /// this file), the value that local was last given before the call (its initializer or last plain assignment),
         /// or the field's initializer. Null when the local is also changed in a way no fix of one value can follow
-        /// (compound assignment, ++/--, ref or out).
+        /// (compound assignment, ++/--, ref or out). A local's value is rewritten only when the call is the local's one
+        /// read and the value does nothing but compute (no call, allocation or assignment): <c>int fd = open(…)</c> read
+        /// again by <c>if (fd &lt; 0)</c> keeps its <c>open</c>, and the argument is rewritten instead.
         /// </summary>
         public static Target? TargetOf(ArgumentSyntax argument, IArgumentOperation operation, SemanticModel model, CancellationToken cancellationToken)
         {
@@ -126,12 +185,46 @@ namespace CheckedMmap.CodeFixes
                     return whole;
             }
 
-            if (definition is null || definition.SyntaxTree != argument.SyntaxTree || model.GetOperation(definition, cancellationToken) is not { } definitionValue)
+            if (definition is null || definition.SyntaxTree != argument.SyntaxTree || model.GetOperation(definition, cancellationToken) is not { } definitionValue
+                || HasEffects(definitionValue)
+                || (value is ILocalReferenceOperation read && IsReadElsewhere(read.Local, argument, model, cancellationToken)))
             {
                 return whole;
             }
 
             return new Target(definition, definitionValue, type);
+        }
+
+        /// <summary>Whether evaluating the value does more than compute: a call, an allocation, an assignment.</summary>
+        private static bool HasEffects(IOperation value) =>
+            value.DescendantsAndSelf().Any(op => op is IInvocationOperation or IObjectCreationOperation or IAssignmentOperation
+                or IIncrementOrDecrementOperation or IDynamicInvocationOperation or IDynamicObjectCreationOperation
+                or IAwaitOperation or IPropertyReferenceOperation { Property.IsIndexer: true });
+
+        /// <summary>Whether the local is read anywhere in its scope but in <paramref name="argument"/>.</summary>
+        private static bool IsReadElsewhere(ILocalSymbol local, ArgumentSyntax argument, SemanticModel model, CancellationToken cancellationToken)
+        {
+            if (local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not VariableDeclaratorSyntax declarator)
+            {
+                return true;
+            }
+
+            SyntaxNode scope = (SyntaxNode?)declarator.FirstAncestorOrSelf<BlockSyntax>() ?? declarator.Parent!;
+            foreach (IdentifierNameSyntax name in scope.DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                if (name.Identifier.ValueText != local.Name || argument.Span.Contains(name.Span)
+                    || name.Parent is AssignmentExpressionSyntax { Left: var left } assignment && left == name && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression))
+                {
+                    continue;
+                }
+
+                if (SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>PROT_EXEC and the like: the binding's own constants, which other calls rely on, are never rewritten.</summary>

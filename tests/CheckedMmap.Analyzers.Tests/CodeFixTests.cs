@@ -43,6 +43,110 @@ public class CodeFixTests
         }
         """);
 
+    private const string OpenHeader = Header + """
+        static class Files
+        {
+            [DllImport("libc")] public static extern int open(string path, int flags, int mode);
+            [DllImport("libc")] public static extern int ftruncate(int fd, long length);
+        }
+
+        """;
+
+    [Fact]
+    public Task A_descriptor_from_open_that_is_read_again_keeps_its_open_and_the_argument_is_fixed() => MmapCodeFixTest<FileDescriptorCodeFix>.VerifyAsync(OpenHeader + """
+        class C
+        {
+            nint M(string path)
+            {
+                int fd = Files.open(path, 2, 0);
+                if (fd < 0) return 0;
+                Files.ftruncate(fd, 4096);
+                return Libc.mmapN(0, 4096, 3, 0x22, {|MMAP003:fd|}, 0);
+            }
+        }
+        """, OpenHeader + """
+        class C
+        {
+            nint M(string path)
+            {
+                int fd = Files.open(path, 2, 0);
+                if (fd < 0) return 0;
+                Files.ftruncate(fd, 4096);
+                return Libc.mmapN(0, 4096, 3, 0x22, -1, 0);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_descriptor_from_a_call_read_only_by_mmap_keeps_the_call() => MmapCodeFixTest<FileDescriptorCodeFix>.VerifyAsync(OpenHeader + """
+        class C
+        {
+            nint M(string path)
+            {
+                int fd = Files.open(path, 2, 0);
+                return Libc.mmapN(0, 4096, 3, 0x22, {|MMAP003:fd|}, 0);
+            }
+        }
+        """, OpenHeader + """
+        class C
+        {
+            nint M(string path)
+            {
+                int fd = Files.open(path, 2, 0);
+                return Libc.mmapN(0, 4096, 3, 0x22, -1, 0);
+            }
+        }
+        """);
+
+    private const string AccessWrapper = Header + """
+        enum Access { None, Read, ReadWrite, ReadWriteExecute }
+
+        static class Memory
+        {
+            public static nint Reserve(nuint size, Access access) => Libc.mmapN(0, size, ToProt(access), 0x22, -1, 0);
+
+            static int ToProt(Access access)
+            {
+                switch (access)
+                {
+                    case Access.None: return PROT_NONE;
+                    case Access.Read: return PROT_READ;
+                    case Access.ReadWrite: return PROT_READ | PROT_WRITE;
+                    default: return PROT_READ | PROT_WRITE | PROT_EXEC;
+                }
+            }
+
+            public static nint Map(nuint size, int prot) => Libc.mmapN(0, size, prot, 0x22, -1, 0);
+        }
+
+        """;
+
+    [Fact]
+    public Task No_protection_fix_through_a_wrapper_that_converts_its_own_enum() => MmapCodeFixTest<ProtectionCodeFix>.VerifyAsync(AccessWrapper + """
+        class C
+        {
+            nint M() => Memory.Reserve(4096, {|MMAP004:Access.None|});
+        }
+        """, AccessWrapper + """
+        class C
+        {
+            nint M() => Memory.Reserve(4096, {|MMAP004:Access.None|});
+        }
+        """);
+
+    [Fact]
+    public Task A_protection_passed_straight_through_a_wrapper_is_fixed() => MmapCodeFixTest<ProtectionCodeFix>.VerifyAsync(AccessWrapper + """
+        class C
+        {
+            nint M() => Memory.Map(4096, {|MMAP004:PROT_READ | PROT_WRITE | PROT_EXEC|});
+        }
+        """, AccessWrapper + """
+        class C
+        {
+            nint M() => Memory.Map(4096, PROT_READ | PROT_WRITE);
+        }
+        """);
+
     [Fact]
     public Task A_local_is_fixed_where_it_is_defined_or_last_assigned() => MmapCodeFixTest<FileDescriptorCodeFix>.VerifyAsync(Header + """
         class C

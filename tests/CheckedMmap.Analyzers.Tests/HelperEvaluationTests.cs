@@ -73,7 +73,6 @@ public class HelperEvaluationTests
             Verify.Diagnostic(MapFixedRule.Descriptor).WithLocation(1).WithArguments("are", "MAP_SHARED|MAP_FIXED", "MAP_FIXED", FixedMessage),
             Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(1).WithArguments("are", "MAP_SHARED|MAP_FIXED", FlagsMessage),
             Verify.Diagnostic(MapFixedRule.Descriptor).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_NORESERVE", "MAP_FIXED", FixedMessage),
-            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_NORESERVE", "MAP_NORESERVE", FlagsMessage),
             Verify.Diagnostic(FlagsRule.MissingAnonymous).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_NORESERVE", FlagsMessage)).RunAsync();
 
     [Fact]

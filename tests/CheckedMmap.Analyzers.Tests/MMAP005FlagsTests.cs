@@ -26,6 +26,24 @@ public class MMAP005FlagsTests
             "mmap flags are MAP_PRIVATE, without MAP_ANONYMOUS; the checked runtime and Miri reject it: " + Quote));
 
     [Fact]
+    public Task Private_without_anonymous_with_an_extra_bit_is_reported_once_as_missing_anonymous() => LibcAsync(
+        Call(flags: "{|#0:0x8002|}"),
+        Diagnostic(FlagsRule.MissingAnonymous).WithLocation(0).WithMessage(
+            "mmap flags are MAP_PRIVATE|MAP_POPULATE, without MAP_ANONYMOUS; the checked runtime and Miri reject it: " + Quote));
+
+    [Fact]
+    public Task Extra_bits_and_a_missing_anonymous_on_different_paths_are_two_may_diagnostics() => LibcAsync(
+        """
+                int flags = condition ? MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE : MAP_PRIVATE;
+
+        """ + Call(flags: "{|#0:flags|}"),
+        Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithMessage(
+            "mmap flags may be MAP_PRIVATE|MAP_ANONYMOUS|MAP_POPULATE, which add MAP_POPULATE to MAP_PRIVATE|MAP_ANONYMOUS; " +
+            "the checked runtime and Miri reject it: " + Quote),
+        Diagnostic(FlagsRule.MissingAnonymous).WithLocation(0).WithMessage(
+            "mmap flags may be MAP_PRIVATE, without MAP_ANONYMOUS; the checked runtime and Miri reject it: " + Quote));
+
+    [Fact]
     public Task Private_file_mapping_reports_the_fd_not_the_missing_anonymous() => LibcAsync(Call(flags: "MAP_PRIVATE", fd: "{|MMAP003:4|}"));
 
     [Fact]

@@ -269,7 +269,7 @@ public class ValueTests
     public Task Os_checks_pick_the_branch_of_the_target() => LibcAsync(
         Call(flags: "OperatingSystem.IsLinux() ? 0x22 : 0x1002")
         + Call(flags: "System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.OSX) ? 0x1002 : MAP_PRIVATE | MAP_ANONYMOUS")
-        + Call(flags: "{|MMAP005:{|MMAP005:!OperatingSystem.IsLinux() ? 0x22 : 0x1002|}|}")
+        + Call(flags: "{|MMAP005:!OperatingSystem.IsLinux() ? 0x22 : 0x1002|}")
         + """
 
                 int flags = MAP_PRIVATE;

@@ -45,8 +45,17 @@ namespace CheckedMmap.Analyzers.Rules
                 return;
             }
 
+            // A private mapping without MAP_ANONYMOUS is reported as such (below) even when it has extra bits too: one
+            // diagnostic per value, and "which add X to MAP_PRIVATE|MAP_ANONYMOUS" would be untrue of it. A file mapping
+            // (MMAP003's) still gets its extra bits named here.
+            bool fileBacked = FileBackedRule.AlwaysFileBacked(call);
+            bool LacksAnonymous(int f) => MmapChecks.PrivateXorShared(f) && !MmapChecks.IsShared(f) && !MmapChecks.HasAnonymous(f, constants);
+
             Verdict extra = Verdict.Judge(flags.Values, v =>
-                MmapChecks.PrivateXorShared(MmapCallFacts.AsInt(v)) && MmapChecks.ExtraFlagBits(MmapCallFacts.AsInt(v), constants) != 0);
+            {
+                int f = MmapCallFacts.AsInt(v);
+                return MmapChecks.PrivateXorShared(f) && MmapChecks.ExtraFlagBits(f, constants) != 0 && (fileBacked || !LacksAnonymous(f));
+            });
             if (extra.Reports)
             {
                 int bits = extra.Bad.Aggregate(0, (acc, v) => acc | MmapChecks.ExtraFlagBits(MmapCallFacts.AsInt(v), constants));
@@ -55,17 +64,13 @@ namespace CheckedMmap.Analyzers.Rules
             }
 
             // A mapping of a real fd lacks MAP_ANONYMOUS by design: MMAP003 already says what is wrong there.
-            if (FileBackedRule.AlwaysFileBacked(call))
+            if (fileBacked)
             {
                 return;
             }
 
             // Only private mappings: a shared one without MAP_ANONYMOUS is a shared file mapping, which MMAP002 reports.
-            Verdict missing = Verdict.Judge(flags.Values, v =>
-            {
-                int f = MmapCallFacts.AsInt(v);
-                return MmapChecks.PrivateXorShared(f) && !MmapChecks.IsShared(f) && !MmapChecks.HasAnonymous(f, constants);
-            });
+            Verdict missing = Verdict.Judge(flags.Values, v => LacksAnonymous(MmapCallFacts.AsInt(v)));
             if (missing.Reports)
             {
                 report(Diagnostic.Create(MissingAnonymous, flags.Location,
