@@ -82,7 +82,8 @@ namespace CheckedMmap.CodeFixes
 
         private static async Task<ExpressionSyntax?> ReplacementAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
-            if (await LengthArgumentAsync(document, diagnostic, cancellationToken).ConfigureAwait(false) is not { } argument)
+            if (await LengthArgumentAsync(document, diagnostic, cancellationToken).ConfigureAwait(false) is not { } argument
+                || UnmapsPartsElsewhere(argument.Operation, argument.Model, cancellationToken))
             {
                 return null;
             }
@@ -116,7 +117,8 @@ namespace CheckedMmap.CodeFixes
                 return null;
             }
 
-            if (model.Compilation.ClassifyConversion(type, parameterType).IsImplicit)
+            // A constant that fits converts implicitly (8192 to nuint): no cast.
+            if (original.ClassifyConversion(expression, parameterType).IsImplicit)
             {
                 return copy;
             }
@@ -124,6 +126,70 @@ namespace CheckedMmap.CodeFixes
             string typeName = parameterType.ToMinimalDisplayString(model, argument.Syntax.SpanStart);
             return SyntaxFactory.CastExpression(SyntaxFactory.ParseTypeName(typeName),
                 copy is IdentifierNameSyntax or MemberAccessExpressionSyntax or LiteralExpressionSyntax or InvocationExpressionSyntax ? copy : SyntaxFactory.ParenthesizedExpression(copy));
+        }
+
+        /// <summary>
+        /// Whether the same body calls the same munmap again on the same mapping (the same local, field or parameter,
+        /// offset or not): pieces unmapped one by one (<c>munmap(p + 4096, 4096); munmap(p, 4096);</c>). Widening one
+        /// of them to the whole length would unmap the other piece twice; which change is right depends on intent.
+        /// </summary>
+        private static bool UnmapsPartsElsewhere(IArgumentOperation length, SemanticModel model, CancellationToken cancellationToken)
+        {
+            if (length.Parent is not IInvocationOperation munmap || munmap.Arguments.Length == 0 || Root(munmap.Arguments[0].Value) is not { } mapping)
+            {
+                return false;
+            }
+
+            SyntaxNode? body = munmap.Syntax.FirstAncestorOrSelf<SyntaxNode>(n => n is MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax);
+            if (body is null)
+            {
+                return false;
+            }
+
+            foreach (InvocationExpressionSyntax call in body.DescendantNodes().OfType<InvocationExpressionSyntax>())
+            {
+                if (call == munmap.Syntax || model.GetOperation(call, cancellationToken) is not IInvocationOperation other
+                    || !SymbolEqualityComparer.Default.Equals(other.TargetMethod.OriginalDefinition, munmap.TargetMethod.OriginalDefinition)
+                    || other.Arguments.Length == 0)
+                {
+                    continue;
+                }
+
+                if (SymbolEqualityComparer.Default.Equals(Root(other.Arguments[0].Value), mapping))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The variable an address is read from, through conversions and pointer arithmetic.</summary>
+        private static ISymbol? Root(IOperation address)
+        {
+            while (true)
+            {
+                switch (address)
+                {
+                    case IConversionOperation conversion:
+                        address = conversion.Operand;
+                        break;
+                    case IBinaryOperation binary:
+                        address = binary.LeftOperand;
+                        break;
+                    case IParenthesizedOperation parenthesized:
+                        address = parenthesized.Operand;
+                        break;
+                    case ILocalReferenceOperation local:
+                        return local.Local;
+                    case IParameterReferenceOperation parameter:
+                        return parameter.Parameter;
+                    case IFieldReferenceOperation field:
+                        return field.Field;
+                    default:
+                        return null;
+                }
+            }
         }
 
         /// <summary>Every leftmost name of the expression binds to the same symbol at the munmap, and no local or parameter in it is written after its declaration.</summary>

@@ -76,7 +76,7 @@ public class LifetimeCodeFixTests
                 const int Length = 8192;
                 IntPtr p = mmap(IntPtr.Zero, Length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
                 if (p == new IntPtr(-1)) return;
-                munmap(p, (nuint)Length);
+                munmap(p, Length);
             }
         }
         """).WithSource(Sources.Libc).RunAsync();
@@ -122,6 +122,37 @@ public class LifetimeCodeFixTests
                 if (p == new IntPtr(-1)) return;
                 length = 4096;
                 [|munmap(p, length)|];
+            }
+        }
+        """).WithSource(Sources.Libc).RunAsync();
+
+    [Fact]
+    public Task No_length_fix_when_the_mapping_is_unmapped_in_pieces() => new LifetimeCodeFixTest<MunmapLengthCodeFix>("""
+        using System;
+        using static Libc;
+
+        static class C
+        {
+            static void Pieces()
+            {
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                [|munmap(p + 4096, (UIntPtr)4096)|];
+                [|munmap(p, (UIntPtr)4096)|];
+            }
+        }
+        """, """
+        using System;
+        using static Libc;
+
+        static class C
+        {
+            static void Pieces()
+            {
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                [|munmap(p + 4096, (UIntPtr)4096)|];
+                [|munmap(p, (UIntPtr)4096)|];
             }
         }
         """).WithSource(Sources.Libc).RunAsync();
