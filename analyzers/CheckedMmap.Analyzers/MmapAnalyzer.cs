@@ -122,6 +122,12 @@ namespace CheckedMmap.Analyzers
                     return;
                 }
 
+                // A call the target OS never runs is judged by another OS's numbers: not at all.
+                if (OsConditions.ExcludedOnTarget(node, model, _targets.For(node.SyntaxTree), _models, cancellationToken))
+                {
+                    return;
+                }
+
                 SyntaxNode? bodySyntax = ControlFlowGraphs.EnclosingBodySyntax(invocation);
                 if (body is null || body.Body is null || body.Body != bodySyntax)
                 {

@@ -152,6 +152,19 @@ public class MMAP011To013ArgumentRuleTests
             At(0, MadviseRule.Descriptor, "is", "MADV_FREE", MmapMessages.MadviseAdvice)).RunAsync();
 
     [Fact]
+    public Task Madvise_under_a_platform_check_the_target_does_not_take_is_not_judged() => Test("""
+                if (OperatingSystem.IsMacOS())
+                {
+                    madvise(p, (UIntPtr)4096, 5);
+                }
+                else
+                {
+                    madvise(p, (UIntPtr)4096, {|#0:MADV_DONTNEED|});
+                }
+        """).WithSource(Binding).Expect(
+            At(0, MadviseRule.Descriptor, "is", "MADV_DONTNEED", MmapMessages.MadviseAdvice)).RunAsync();
+
+    [Fact]
     public Task Madvise_through_Tmds() => new HermeticAnalyzerTest<LibcArgumentAnalyzer>("""
         using static Tmds.Linux.LibC;
 

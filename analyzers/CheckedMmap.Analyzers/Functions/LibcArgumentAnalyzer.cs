@@ -146,6 +146,11 @@ namespace CheckedMmap.Analyzers.Functions
 
                 // Mono.Posix and Tmds.LibC carry Linux numbers whatever the target; a plain P/Invoke the target's.
                 TargetOS target = _targets.For(invocation.Syntax.SyntaxTree);
+                if (invocation.SemanticModel is { } model && OsConditions.ExcludedOnTarget(invocation.Syntax, model, target, _models, cancellationToken))
+                {
+                    return; // a call the target never runs is not judged by the target's numbers
+                }
+
                 INamedTypeSymbol? container = invocation.TargetMethod.ContainingType;
                 MmapConstants constants = _mmaps.Known.IsMonoSyscall(container) || _mmaps.Known.IsTmdsLibC(container) ? MmapConstants.Linux : MmapConstants.For(target);
                 var scope = new EvaluationScope(constants, target, _mmaps.Known, _models);

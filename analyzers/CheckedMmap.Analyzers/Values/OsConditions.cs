@@ -10,7 +10,7 @@ namespace CheckedMmap.Analyzers.Values
     /// Decides platform checks for the target OS, so that <c>OperatingSystem.IsLinux() ? 0x22 : 0x1002</c> is read as
     /// the branch the target runs instead of "may be either".
     /// </summary>
-    internal static class OsConditions
+    internal static partial class OsConditions
     {
         private const int MaxFollowed = 4;
 

@@ -1,0 +1,165 @@
+using System;
+using System.Threading;
+using CheckedMmap.Contract;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace CheckedMmap.Analyzers.Values
+{
+    internal static partial class OsConditions
+    {
+        /// <summary>
+        /// Whether a call cannot run on the target OS, so that judging its arguments by the target's numbers would be
+        /// wrong: it sits in the branch of a platform check the target does not take (<c>if (OperatingSystem.IsMacOS())
+        /// { mmap(…, 0x1002, …) }</c>, the else of <c>IsLinux()</c>, a ternary or <c>&amp;&amp;</c> operand), after a guard
+        /// that leaves on the target (<c>if (!OperatingSystem.IsMacOS()) return;</c>), or in a method or type whose
+        /// <c>[SupportedOSPlatform]</c> attributes exclude the target (or whose <c>[UnsupportedOSPlatform]</c> names it).
+        /// Conditions are read as <see cref="Evaluate(Microsoft.CodeAnalysis.IOperation?, TargetOS, SemanticModelProvider?)"/> reads them; the
+        /// walk stops at a lambda or local function, whose body runs where it is called.
+        /// </summary>
+        public static bool ExcludedOnTarget(SyntaxNode call, SemanticModel model, TargetOS target, SemanticModelProvider? models, CancellationToken cancellationToken)
+        {
+            SyntaxNode child = call;
+            for (SyntaxNode? node = call.Parent; node is not null; child = node, node = node.Parent)
+            {
+                switch (node)
+                {
+                    case IfStatementSyntax ifStatement when child == ifStatement.Statement:
+                        if (Decide(ifStatement.Condition, model, target, models, cancellationToken) == false)
+                        {
+                            return true;
+                        }
+
+                        break;
+                    case ElseClauseSyntax { Parent: IfStatementSyntax owner }:
+                        if (Decide(owner.Condition, model, target, models, cancellationToken) == true)
+                        {
+                            return true;
+                        }
+
+                        break;
+                    case ConditionalExpressionSyntax conditional when child == conditional.WhenTrue || child == conditional.WhenFalse:
+                        if (Decide(conditional.Condition, model, target, models, cancellationToken) == (child == conditional.WhenFalse))
+                        {
+                            return true;
+                        }
+
+                        break;
+                    case BinaryExpressionSyntax binary when child == binary.Right
+                        && (binary.IsKind(SyntaxKind.LogicalAndExpression) || binary.IsKind(SyntaxKind.LogicalOrExpression)):
+                        // a && call: runs only when a is true; a || call: only when a is false.
+                        if (Decide(binary.Left, model, target, models, cancellationToken) == binary.IsKind(SyntaxKind.LogicalOrExpression))
+                        {
+                            return true;
+                        }
+
+                        break;
+                    case BlockSyntax block when child is StatementSyntax statement:
+                        if (LeavesBefore(block, statement, model, target, models, cancellationToken))
+                        {
+                            return true;
+                        }
+
+                        break;
+                    case AnonymousFunctionExpressionSyntax:
+                    case LocalFunctionStatementSyntax:
+                        return false;
+                    case MemberDeclarationSyntax:
+                        return model.GetEnclosingSymbol(call.SpanStart, cancellationToken) is { } symbol && ExcludedByAttributes(symbol, target);
+                }
+            }
+
+            return false;
+        }
+
+        private static bool? Decide(ExpressionSyntax condition, SemanticModel model, TargetOS target, SemanticModelProvider? models, CancellationToken cancellationToken) =>
+            Evaluate(model.GetOperation(condition, cancellationToken), target, models);
+
+        /// <summary>An earlier statement of the block is <c>if (c) return/throw …;</c> with c true on the target.</summary>
+        private static bool LeavesBefore(BlockSyntax block, StatementSyntax statement, SemanticModel model, TargetOS target, SemanticModelProvider? models, CancellationToken cancellationToken)
+        {
+            foreach (StatementSyntax earlier in block.Statements)
+            {
+                if (earlier == statement)
+                {
+                    return false;
+                }
+
+                if (earlier is IfStatementSyntax { Else: null } guard && Leaves(guard.Statement)
+                    && Decide(guard.Condition, model, target, models, cancellationToken) == true)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool Leaves(StatementSyntax statement) => statement switch
+        {
+            ReturnStatementSyntax or ThrowStatementSyntax => true,
+            ExpressionStatementSyntax { Expression: ThrowExpressionSyntax } => true,
+            BlockSyntax { Statements.Count: > 0 } block => Leaves(block.Statements[block.Statements.Count - 1]),
+            _ => false,
+        };
+
+        /// <summary>[SupportedOSPlatform] on the member or its types that names no platform of the target, or
+        /// [UnsupportedOSPlatform] that names it.</summary>
+        private static bool ExcludedByAttributes(ISymbol symbol, TargetOS target)
+        {
+            for (ISymbol? current = symbol; current is not null; current = current.ContainingSymbol)
+            {
+                if (current is INamespaceSymbol)
+                {
+                    break;
+                }
+
+                bool anySupported = false, targetSupported = false;
+                foreach (AttributeData attribute in current.GetAttributes())
+                {
+                    string? name = attribute.AttributeClass?.ToDisplayString();
+                    if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string platform)
+                    {
+                        continue;
+                    }
+
+                    if (name == "System.Runtime.Versioning.SupportedOSPlatformAttribute")
+                    {
+                        anySupported = true;
+                        targetSupported |= Names(platform, target);
+                    }
+                    else if (name == "System.Runtime.Versioning.UnsupportedOSPlatformAttribute" && Names(platform, target)
+                        && !HasVersion(platform))
+                    {
+                        return true;
+                    }
+                }
+
+                if (anySupported && !targetSupported)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Whether a platform name ("linux", "macos14.0", "osx", "freebsd") is the target.</summary>
+        private static bool Names(string platform, TargetOS target)
+        {
+            string name = platform.TrimEnd('.', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9');
+            return target switch
+            {
+                TargetOS.Linux => name.Equals("linux", StringComparison.OrdinalIgnoreCase),
+                TargetOS.MacOS => name.Equals("macos", StringComparison.OrdinalIgnoreCase) || name.Equals("osx", StringComparison.OrdinalIgnoreCase)
+                    || name.Equals("maccatalyst", StringComparison.OrdinalIgnoreCase),
+                TargetOS.FreeBSD => name.Equals("freebsd", StringComparison.OrdinalIgnoreCase),
+                _ => false,
+            };
+        }
+
+        // [UnsupportedOSPlatform("macos14.0")] means "from that version on": the call may still run on earlier ones.
+        private static bool HasVersion(string platform) => platform.Length > 0 && char.IsDigit(platform[platform.Length - 1]);
+    }
+}

@@ -1,0 +1,108 @@
+using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Rules;
+using CheckedMmap.Analyzers.Tests.Infrastructure;
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+
+namespace CheckedMmap.Analyzers.Tests;
+
+/// <summary>
+/// A call the target OS never runs (in the branch of a platform check it does not take, after a guard that leaves on
+/// it, or in a method limited to other platforms) is not judged by the target's numbers; calls it runs still are.
+/// </summary>
+public class OsGuardTests
+{
+    private const string Binding = """
+        using System;
+        using System.Runtime.InteropServices;
+        using System.Runtime.Versioning;
+
+        static class Native
+        {
+            [DllImport("libc", SetLastError = true)]
+            public static extern nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+        }
+        """;
+
+    // 0x1002 is MAP_PRIVATE|MAP_ANON on macOS (MAP_PRIVATE|MAP_EXECUTABLE on Linux); 0x22 the reverse (MAP_RENAME on macOS).
+    private const string Guarded = """
+        using System;
+        using System.Runtime.Versioning;
+
+        static class Use
+        {
+            static nint Branches(nuint size)
+            {
+                if (OperatingSystem.IsMacOS())
+                {
+                    return Native.mmap(0, size, 3, {|#0:0x1002|}, -1, 0);
+                }
+                else
+                {
+                    return Native.mmap(0, size, 3, {|#1:0x22|}, -1, 0);
+                }
+            }
+
+            static nint Guard(nuint size)
+            {
+                if (!OperatingSystem.IsMacOS()) throw new PlatformNotSupportedException();
+                return Native.mmap(0, size, 3, {|#2:0x1002|}, -1, 0);
+            }
+
+            static nint Operand(nuint size) => OperatingSystem.IsLinux() ? Native.mmap(0, size, 3, {|#3:0x22|}, -1, 0) : 0;
+
+            [SupportedOSPlatform("macos")]
+            static nint MacOnly(nuint size) => Native.mmap(0, size, 3, {|#4:0x1002|}, -1, 0);
+
+            [UnsupportedOSPlatform("linux")]
+            static nint NotLinux(nuint size) => Native.mmap(0, size, 3, {|#5:0x1002|}, -1, 0);
+
+            static nint Everywhere(nuint size) => Native.mmap(0, size, 3, {|#6:0x01|}, -1, 0);
+        }
+        """;
+
+    [Fact]
+    public Task On_linux_only_the_calls_linux_runs_are_judged() => new MmapAnalyzerTest(Guarded)
+        .WithSource(Binding)
+        .Expect(
+            new DiagnosticResult(MapSharedRule.Descriptor).WithLocation(6).WithArguments("are", "MAP_SHARED",
+                "CheckedMmap only supports calls to mmap which set the flags argument to MAP_PRIVATE|MAP_ANONYMOUS"))
+        .RunAsync();
+
+    [Fact]
+    public Task On_macos_the_macos_branches_are_judged_and_the_linux_ones_are_not() => new MmapAnalyzerTest(Guarded)
+        .WithSource(Binding)
+        .WithEditorConfig("checkedmmap.target_os = macos")
+        .Expect(
+            new DiagnosticResult(MapSharedRule.Descriptor).WithLocation(6).WithArguments("are", "MAP_SHARED",
+                "CheckedMmap only supports calls to mmap which set the flags argument to MAP_PRIVATE|MAP_ANONYMOUS"))
+        .RunAsync();
+
+    [Fact]
+    public Task A_check_the_target_passes_still_judges_its_calls() => new MmapAnalyzerTest("""
+        using System;
+
+        static class Use
+        {
+            static nint Branch(nuint size)
+            {
+                if (OperatingSystem.IsLinux())
+                {
+                    return Native.mmap(0, size, 3, {|MMAP002:0x21|}, -1, 0);
+                }
+
+                // Linux has left above: this call runs elsewhere only.
+                return Native.mmap(0, size, 3, 0x1002, -1, 0);
+            }
+
+            static nint M(nuint size)
+            {
+                if (!OperatingSystem.IsLinux()) return 0;
+                if (size == 0) return 0;
+                return Native.mmap(0, size, 3, {|MMAP005:0x8022|}, -1, 0);
+            }
+
+            static nint Unknown(nuint size, bool mac) => mac ? Native.mmap(0, size, 3, {|MMAP005:0x1002|}, -1, 0) : 0;
+        }
+        """).WithSource(Binding).RunAsync();
+}
