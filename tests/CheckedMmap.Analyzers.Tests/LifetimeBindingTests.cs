@@ -171,11 +171,17 @@ public class LifetimeBindingTests
                 if ({|#0:p == IntPtr.Zero|}) return;
                 {|#1:munmap(p, (UIntPtr)4096)|};
                 IntPtr q = MmapChecked((UIntPtr)8192);
-                if (q == IntPtr.Zero) return; // the wrapper checks MAP_FAILED itself
-                munmap(q, (UIntPtr)4096);      // not followed: the wrapper may return another address
+                if (q == IntPtr.Zero) return;    // the wrapper checks MAP_FAILED itself: a NULL check is harmless
+                {|#2:munmap(q, (UIntPtr)4096)|}; // it returns a local only mmap assigns: that mapping
+                IntPtr r = MmapChecked((UIntPtr)4096);
+                r.ToString();                    // no check needed
+                munmap(r, (UIntPtr)4096);
             }
         }
-        """).WithSource(Sources.Libc).Expect(At(0, FailureCheckRule.NullCheck, "mmap", "17"), At(1, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 17")).RunAsync();
+        """).WithSource(Sources.Libc).Expect(
+            At(0, FailureCheckRule.NullCheck, "mmap", "17"),
+            At(1, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 17"),
+            At(2, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 20")).RunAsync();
 
     [Fact]
     public Task A_munmap_wrapper_is_judged_at_its_call_sites_on_the_arguments_it_passes_through() => new LifetimeAnalyzerTest("""

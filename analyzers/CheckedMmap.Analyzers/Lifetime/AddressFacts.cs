@@ -16,13 +16,18 @@ namespace CheckedMmap.Analyzers.Lifetime
         private readonly System.Func<ValueSet> _length;
         private ValueSet? _lengthValues;
 
-        public MappingSite(SyntaxNode call, string function, System.Func<ValueSet> length, SyntaxNode? lengthSyntax)
+        public MappingSite(SyntaxNode call, string function, System.Func<ValueSet> length, SyntaxNode? lengthSyntax, bool needsCheck = true)
         {
             Call = call;
             Function = function;
             _length = length;
             LengthSyntax = lengthSyntax;
+            NeedsCheck = needsCheck;
         }
+
+        /// <summary>Whether the result may be MAP_FAILED and its user must check it (MMAP009): mmap's own result, not that of
+        /// a wrapper that returns a local only mmap assigns (such a wrapper handles failure itself).</summary>
+        public bool NeedsCheck { get; }
 
         /// <summary>The mmap call (the first one, for a field assigned by several).</summary>
         public SyntaxNode Call { get; }
@@ -34,6 +39,14 @@ namespace CheckedMmap.Analyzers.Lifetime
         public SyntaxNode? LengthSyntax { get; }
 
         public ValueSet Length => _lengthValues ??= _length();
+    }
+
+    /// <summary>How a wrapper returns its mapping: not at all, mmap's own result, or a local only mmap assigns.</summary>
+    internal enum ReturnedMapping
+    {
+        None,
+        Call,
+        CheckedLocal,
     }
 
     /// <summary>Where an address comes from: an mmap mapping (its base plus an offset) or memory that is not a mapping.</summary>

@@ -144,9 +144,9 @@ namespace CheckedMmap.Analyzers.Lifetime
 
             foreach (KeyValuePair<MappingSite, List<SyntaxNode>> pair in _nullComparisons)
             {
-                if (_failureCompared.Contains(pair.Key))
+                if (_failureCompared.Contains(pair.Key) || !pair.Key.NeedsCheck)
                 {
-                    continue; // A defensive NULL check next to a MAP_FAILED one is fine.
+                    continue; // A defensive NULL check next to a MAP_FAILED one, or of a wrapper that handles failure, is fine.
                 }
 
                 foreach (SyntaxNode comparison in pair.Value)

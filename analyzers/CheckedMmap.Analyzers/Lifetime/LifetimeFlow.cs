@@ -453,7 +453,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 // A new mapping from this call: not unmapped, not checked yet. A discarded result can never be used, so
                 // only a kept one is tracked (a method that discards thousands would otherwise carry them all).
                 state.RemoveUnmapped(site);
-                if (invocation.Parent is not IExpressionStatementOperation)
+                if (invocation.Parent is not IExpressionStatementOperation && site.NeedsCheck)
                 {
                     state.AddUnchecked(site);
                 }

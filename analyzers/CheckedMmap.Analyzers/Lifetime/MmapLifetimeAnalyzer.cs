@@ -62,7 +62,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             private readonly MunmapResolver _munmaps;
             private readonly MmapWrapperResolver _wrappers;
             private readonly SemanticModelProvider _models;
-            private readonly ConcurrentDictionary<IMethodSymbol, bool> _directWrappers = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+            private readonly ConcurrentDictionary<IMethodSymbol, ReturnedMapping> _directWrappers = new ConcurrentDictionary<IMethodSymbol, ReturnedMapping>(SymbolEqualityComparer.Default);
             private readonly ConcurrentDictionary<IFieldSymbol, FieldMapping> _fields = new ConcurrentDictionary<IFieldSymbol, FieldMapping>(SymbolEqualityComparer.Default);
 
             private readonly string[] _renamedMunmaps;
@@ -257,24 +257,26 @@ namespace CheckedMmap.Analyzers.Lifetime
                 findings.Report(report);
             }
 
-            /// <summary>A one-level wrapper whose every return is mmap's result itself: its result is a mapping, or MAP_FAILED.</summary>
-            public MmapWrapper? DirectWrapper(IMethodSymbol method, SemanticModel model)
+            /// <summary>
+            /// A one-level wrapper whose every return is mmap's result: the call itself (<c>return mmap(…);</c>: a mapping or
+            /// MAP_FAILED, which its caller must check), or a local that only mmap calls assign (<c>p = mmap(…); if (p ==
+            /// MAP_FAILED) throw …; return p;</c>: a mapping, whose failure the wrapper handles the way it chooses).
+            /// </summary>
+            public MmapWrapper? DirectWrapper(IMethodSymbol method, SemanticModel model) =>
+                WrapperResult(method, model) != ReturnedMapping.None ? _wrappers.Resolve(method, model) : null;
+
+            /// <summary>How a wrapper returns its mapping (<see cref="DirectWrapper"/>).</summary>
+            public ReturnedMapping WrapperResult(IMethodSymbol method, SemanticModel model)
             {
-                if (method.DeclaringSyntaxReferences.Length != 1 || method.IsExtern)
+                if (method.DeclaringSyntaxReferences.Length != 1 || method.IsExtern || _wrappers.Resolve(method, model) is null)
                 {
-                    return null;
+                    return ReturnedMapping.None;
                 }
 
-                MmapWrapper? wrapper = _wrappers.Resolve(method, model);
-                if (wrapper is null)
-                {
-                    return null;
-                }
-
-                return _directWrappers.GetOrCompute(method.OriginalDefinition, this, static (m, session) => session.ReturnsCallDirectly(m.DeclaringSyntaxReferences[0].GetSyntax())) ? wrapper : null;
+                return _directWrappers.GetOrCompute(method.OriginalDefinition, this, static (m, session) => session.HowItReturns(m.DeclaringSyntaxReferences[0].GetSyntax()));
             }
 
-            private bool ReturnsCallDirectly(SyntaxNode declaration)
+            private ReturnedMapping HowItReturns(SyntaxNode declaration)
             {
                 ArrowExpressionClauseSyntax? arrow = declaration switch
                 {
@@ -284,24 +286,92 @@ namespace CheckedMmap.Analyzers.Lifetime
                 };
                 if (arrow is not null)
                 {
-                    return IsMmapCall(arrow.Expression);
+                    return IsMmapCall(arrow.Expression) ? ReturnedMapping.Call : ReturnedMapping.None;
                 }
 
-                bool any = false;
+                bool throughLocal = false, any = false;
                 foreach (SyntaxNode node in declaration.DescendantNodes())
                 {
                     if (node is ReturnStatementSyntax ret)
                     {
-                        if (ret.Expression is null || !IsMmapCall(ret.Expression))
+                        if (ret.Expression is null)
                         {
-                            return false;
+                            return ReturnedMapping.None;
+                        }
+
+                        if (!IsMmapCall(ret.Expression))
+                        {
+                            if (Unwrap(ret.Expression) is not IdentifierNameSyntax name || !OnlyMmapAssigns(declaration, name.Identifier.ValueText))
+                            {
+                                return ReturnedMapping.None;
+                            }
+
+                            throughLocal = true;
                         }
 
                         any = true;
                     }
                 }
 
-                return any;
+                return !any ? ReturnedMapping.None : throughLocal ? ReturnedMapping.CheckedLocal : ReturnedMapping.Call;
+            }
+
+            /// <summary>A local of the wrapper that is declared once, and whose initializer and every write are mmap calls.</summary>
+            private bool OnlyMmapAssigns(SyntaxNode declaration, string name)
+            {
+                int declared = 0;
+                foreach (SyntaxNode node in declaration.DescendantNodes())
+                {
+                    switch (node)
+                    {
+                        case VariableDeclaratorSyntax declarator when declarator.Identifier.ValueText == name:
+                            declared++;
+                            if (declarator.Initializer is { } initializer && !IsMmapCall(initializer.Value))
+                            {
+                                return false;
+                            }
+
+                            break;
+                        case ParameterSyntax parameter when parameter.Identifier.ValueText == name:
+                            return false;
+                        case IdentifierNameSyntax identifier when identifier.Identifier.ValueText == name:
+                            switch (identifier.Parent)
+                            {
+                                case AssignmentExpressionSyntax assignment when assignment.Left == identifier:
+                                    if (!assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) || !IsMmapCall(assignment.Right))
+                                    {
+                                        return false;
+                                    }
+
+                                    break;
+                                case PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax:
+                                case ArgumentSyntax { RefKindKeyword.RawKind: not 0 }:
+                                    return false;
+                            }
+
+                            break;
+                    }
+                }
+
+                return declared == 1;
+            }
+
+            private static ExpressionSyntax Unwrap(ExpressionSyntax expression)
+            {
+                while (true)
+                {
+                    switch (expression)
+                    {
+                        case CastExpressionSyntax cast:
+                            expression = cast.Expression;
+                            continue;
+                        case ParenthesizedExpressionSyntax parenthesized:
+                            expression = parenthesized.Expression;
+                            continue;
+                        default:
+                            return expression;
+                    }
+                }
             }
 
             private bool IsMmapCall(ExpressionSyntax expression)
@@ -408,6 +478,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             {
                 int lengthOrdinal;
                 string function = "mmap";
+                bool needsCheck = true;
                 if (session.Mmaps.Resolve(invocation.TargetMethod) is not null)
                 {
                     lengthOrdinal = (int)MmapParameter.Length;
@@ -420,6 +491,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 else if (mayBeWrapper && session.DirectWrapper(invocation.TargetMethod, model) is { } wrapper)
                 {
                     lengthOrdinal = wrapper.PassedThrough.TryGetValue(MmapParameter.Length, out int ordinal) ? ordinal : -1;
+                    needsCheck = session.WrapperResult(invocation.TargetMethod, model) == ReturnedMapping.Call;
                 }
                 else
                 {
@@ -435,7 +507,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                     }
                 }
 
-                return new MappingSite(invocation.Syntax, function, () => length is null ? ValueSet.Unknown : evaluate(length), length);
+                return new MappingSite(invocation.Syntax, function, () => length is null ? ValueSet.Unknown : evaluate(length), length, needsCheck);
             }
         }
 
