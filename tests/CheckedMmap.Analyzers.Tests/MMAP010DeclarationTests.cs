@@ -60,6 +60,27 @@ public class MMAP010DeclarationTests
             Type(9, "mremap", "the new size", "int", "size_t (pointer-sized)", Truncated32)).RunAsync();
 
     [Fact]
+    public Task Narrow_addresses_and_lengths_of_munmap_mprotect_and_madvise_are_reported() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static unsafe class Bad
+        {
+            [DllImport("libc", SetLastError = true)]
+            static extern int munmap(IntPtr addr, {|#0:int|} length);
+
+            [DllImport("libc", EntryPoint = "mprotect", SetLastError = true)]
+            static extern int Protect({|#1:uint|} addr, nuint length, int prot);
+
+            [DllImport("libc", SetLastError = true)]
+            static extern int madvise(void* addr, {|#2:uint|} length, int advice);
+        }
+        """).Expect(
+            Type(0, "munmap", "the length", "int", "size_t (pointer-sized)", Truncated32),
+            Type(1, "mprotect", "the address", "uint", "void* (pointer-sized)", Truncated32),
+            Type(2, "madvise", "the length", "uint", "size_t (pointer-sized)", Truncated32)).RunAsync();
+
+    [Fact]
     public Task Declarations_that_match_libc_are_fine() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""
         using System;
         using System.Runtime.InteropServices;

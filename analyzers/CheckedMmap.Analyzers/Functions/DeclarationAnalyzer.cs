@@ -159,6 +159,10 @@ namespace CheckedMmap.Analyzers.Functions
                                 "the 0 / -1 result is read from a register whose upper bits are not defined"));
                         }
 
+                        // munmap(void* addr, size_t length), mprotect and madvise alike: a narrow address or length cuts
+                        // what is unmapped or changed.
+                        CheckParameter(parameters, method, 0, entry, "the address", "void* (pointer-sized)", DeclarationRule.WidenToNint, CheckPointerSized, report);
+                        CheckParameter(parameters, method, 1, entry, "the length", "size_t (pointer-sized)", DeclarationRule.WidenToNuint, CheckPointerSized, report);
                         break;
                     case LibcFunction.Mremap:
                         CheckPointerSized(returnType, method.ReturnType, entry, "its result", "void* (pointer-sized)", DeclarationRule.WidenToNint, report);
