@@ -41,6 +41,49 @@ public class OsHelperTests
     private const string FlagsMessage = "CheckedMmap only supports calls to mmap which set the flags argument to MAP_PRIVATE|MAP_ANONYMOUS";
 
     [Fact]
+    public Task A_switch_on_an_os_check_picks_the_target_case() => new MmapAnalyzerTest("""
+        using System;
+
+        static class Use
+        {
+            static int NoReserve()
+            {
+                int r = 0x22;
+                switch (OperatingSystem.IsMacOS())
+                {
+                    case true:
+                        r |= 0x40;
+                        break;
+                    default:
+                        r |= 0x4000;
+                        break;
+                }
+
+                return r;
+            }
+
+            static void M()
+            {
+                Native.mmap(IntPtr.Zero, 4096, 3, {|#0:NoReserve()|}, -1, 0);
+                int flags = 0x22;
+                switch (OperatingSystem.IsLinux())
+                {
+                    case false:
+                        flags |= 0x40;
+                        break;
+                    case true:
+                        flags |= 0x4000;
+                        break;
+                }
+
+                Native.mmap(IntPtr.Zero, 4096, 3, {|#1:flags|}, -1, 0);
+            }
+        }
+        """).WithSource(Polyfills).Expect(
+            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", FlagsMessage),
+            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(1).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", FlagsMessage)).RunAsync();
+
+    [Fact]
     public Task A_helper_that_wraps_an_os_check_picks_the_target_branch() => new MmapAnalyzerTest("""
         using System;
 

@@ -24,6 +24,9 @@ namespace CheckedMmap.Analyzers.Values
             // The graph captures an assignment's target (flow capture of a local reference) when the right-hand side
             // branches, so "flags = c ? a : b" assigns through a capture: this maps such captures back to their local.
             private readonly Dictionary<CaptureId, ISymbol> _capturedLocals = new Dictionary<CaptureId, ISymbol>();
+
+            // What each capture holds, for platform checks: switch (OperatingSystem.IsMacOS()) compares a capture of it.
+            private readonly Dictionary<CaptureId, IOperation?> _capturedValues = new Dictionary<CaptureId, IOperation?>();
             private readonly State?[] _entry;
             private readonly Cursor?[] _cursors;
             private readonly bool _converged;
@@ -129,6 +132,12 @@ namespace CheckedMmap.Analyzers.Values
                     {
                         foreach (IOperation d in Walk(op))
                         {
+                            if (d is IFlowCaptureOperation valueCapture)
+                            {
+                                // One value per capture, or none: a capture written on two paths is not one expression.
+                                _capturedValues[valueCapture.Id] = _capturedValues.ContainsKey(valueCapture.Id) ? null : valueCapture.Value;
+                            }
+
                             if (d is IFlowCaptureOperation capture && Variable(capture.Value) is { } captured)
                             {
                                 _capturedLocals[capture.Id] = captured;
@@ -320,7 +329,7 @@ namespace CheckedMmap.Analyzers.Values
                         Transfer(block.BranchValue, writer, int.MaxValue);
                         if (block.ConditionKind != ControlFlowConditionKind.None)
                         {
-                            branch = OsConditions.Evaluate(block.BranchValue, _scope.Target, _scope.Models) ?? ConditionValue(block.BranchValue, writer);
+                            branch = OsConditions.Evaluate(block.BranchValue, _scope.Target, _scope.Models, CapturedValue) ?? ConditionValue(block.BranchValue, writer);
                         }
                     }
 
@@ -341,6 +350,8 @@ namespace CheckedMmap.Analyzers.Values
 
                 return true;
             }
+
+            private IOperation? CapturedValue(CaptureId id) => _capturedValues.TryGetValue(id, out IOperation? value) ? value : null;
 
             /// <summary>A condition every value of which agrees (all true or all false) decides the branch.</summary>
             private bool? ConditionValue(IOperation condition, StateWriter state)

@@ -1,7 +1,9 @@
-using CheckedMmap.Contract;
+using System;
 using System.Linq;
+using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace CheckedMmap.Analyzers.Values
@@ -19,27 +21,43 @@ namespace CheckedMmap.Analyzers.Values
         /// <c>RuntimeInformation.IsOSPlatform</c> calls, and the one-line helpers, properties and <c>static readonly bool</c>
         /// fields in source that wrap them (<c>Polyfills.IsLinux()</c>, <c>IsMacOSX</c>); null when it is not.
         /// </summary>
-        public static bool? Evaluate(IOperation? condition, TargetOS target, SemanticModelProvider? models = null) => Evaluate(condition, target, models, 0);
+        /// <remarks><paramref name="captured"/> gives, in a control flow graph, the value a flow capture holds: a
+        /// <c>switch (OperatingSystem.IsMacOS())</c> compares a capture of the check with each case.</remarks>
+        public static bool? Evaluate(IOperation? condition, TargetOS target, SemanticModelProvider? models = null, Func<CaptureId, IOperation?>? captured = null) =>
+            Evaluate(condition, target, models, 0, captured);
 
-        private static bool? Evaluate(IOperation? condition, TargetOS target, SemanticModelProvider? models, int depth)
+        private static bool? Evaluate(IOperation? condition, TargetOS target, SemanticModelProvider? models, int depth, Func<CaptureId, IOperation?>? captured = null)
         {
             switch (condition)
             {
                 case null:
                     return null;
+                case IFlowCaptureReferenceOperation capture when captured is not null && depth < MaxFollowed:
+                    return Evaluate(captured(capture.Id), target, models, depth + 1, captured);
+                case IIsPatternOperation { Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: bool expected } } } isPattern:
+                    return Evaluate(isPattern.Value, target, models, depth, captured) is bool actual ? actual == expected : null;
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals, OperatorMethod: null } comparison
+                    when BoolConstant(comparison.RightOperand) is bool || BoolConstant(comparison.LeftOperand) is bool:
+                    {
+                        bool rightIsConstant = BoolConstant(comparison.RightOperand) is bool;
+                        bool expected = (rightIsConstant ? BoolConstant(comparison.RightOperand) : BoolConstant(comparison.LeftOperand))!.Value;
+                        bool? checkedValue = Evaluate(rightIsConstant ? comparison.LeftOperand : comparison.RightOperand, target, models, depth, captured);
+                        return checkedValue is null ? null : (checkedValue == expected) == (comparison.OperatorKind == BinaryOperatorKind.Equals);
+                    }
+
                 case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not:
-                    return !Evaluate(not.Operand, target, models, depth);
+                    return !Evaluate(not.Operand, target, models, depth, captured);
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd, OperatorMethod: null } and:
                     {
-                        bool? l = Evaluate(and.LeftOperand, target, models, depth);
-                        bool? r = Evaluate(and.RightOperand, target, models, depth);
+                        bool? l = Evaluate(and.LeftOperand, target, models, depth, captured);
+                        bool? r = Evaluate(and.RightOperand, target, models, depth, captured);
                         return l == false || r == false ? false : l == true && r == true ? true : null;
                     }
 
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr, OperatorMethod: null } or:
                     {
-                        bool? l = Evaluate(or.LeftOperand, target, models, depth);
-                        bool? r = Evaluate(or.RightOperand, target, models, depth);
+                        bool? l = Evaluate(or.LeftOperand, target, models, depth, captured);
+                        bool? r = Evaluate(or.RightOperand, target, models, depth, captured);
                         return l == true || r == true ? true : l == false && r == false ? false : null;
                     }
 
@@ -55,6 +73,9 @@ namespace CheckedMmap.Analyzers.Values
                     return condition.ConstantValue.HasValue && condition.ConstantValue.Value is bool b ? b : null;
             }
         }
+
+        private static bool? BoolConstant(IOperation operation) =>
+            operation.ConstantValue.HasValue && operation.ConstantValue.Value is bool b ? b : null;
 
         /// <summary>The one expression a member in source stands for (its arrow body, single return or initializer), evaluated in turn.</summary>
         private static bool? Follow(ISymbol member, IOperation use, TargetOS target, SemanticModelProvider? models, int depth)
