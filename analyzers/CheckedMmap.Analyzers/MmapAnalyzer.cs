@@ -122,17 +122,17 @@ namespace CheckedMmap.Analyzers
                     return;
                 }
 
-                // A call the target OS never runs is judged by another OS's numbers: not at all.
-                if (OsConditions.ExcludedOnTarget(node, model, _targets.For(node.SyntaxTree), _models, cancellationToken))
-                {
-                    return;
-                }
-
                 SyntaxNode? bodySyntax = ControlFlowGraphs.EnclosingBodySyntax(invocation);
                 if (body is null || body.Body is null || body.Body != bodySyntax)
                 {
                     IOperation root = invocation;
                     body = new BodyFacts(bodySyntax, () => ControlFlowGraphs.ForEnclosingBody(root, cancellationToken));
+                }
+
+                // A call the target OS never runs is judged by another OS's numbers: not at all.
+                if (OsConditions.ExcludedOnTarget(node, model, _targets.For(node.SyntaxTree), _models, body.Reachability, cancellationToken))
+                {
+                    return;
                 }
 
                 Analyze(invocation, binding, wrapper, body, report, cancellationToken);

@@ -146,7 +146,7 @@ namespace CheckedMmap.Analyzers.Functions
 
                 // Mono.Posix and Tmds.LibC carry Linux numbers whatever the target; a plain P/Invoke the target's.
                 TargetOS target = _targets.For(invocation.Syntax.SyntaxTree);
-                if (invocation.SemanticModel is { } model && OsConditions.ExcludedOnTarget(invocation.Syntax, model, target, _models, cancellationToken))
+                if (invocation.SemanticModel is { } model && OsConditions.ExcludedOnTarget(invocation.Syntax, model, target, _models, body.Reachability, cancellationToken))
                 {
                     return; // a call the target never runs is not judged by the target's numbers
                 }

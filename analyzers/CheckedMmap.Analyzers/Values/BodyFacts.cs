@@ -38,6 +38,9 @@ namespace CheckedMmap.Analyzers.Values
         /// <summary>The syntax of the body's outermost operation: the calls that share it share these facts.</summary>
         public SyntaxNode? Body { get; }
 
+        /// <summary>Which of the body's calls the target OS runs, as far as learned (see OsConditions.ExcludedOnTarget).</summary>
+        public Reachability Reachability { get; } = new Reachability();
+
         /// <summary>The body's control flow graph, built on the first question that needs it.</summary>
         public ControlFlowGraph? Graph
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
@@ -16,9 +17,12 @@ namespace CheckedMmap.Analyzers.Values
         /// that leaves on the target (<c>if (!OperatingSystem.IsMacOS()) return;</c>), or in a method or type whose
         /// <c>[SupportedOSPlatform]</c> attributes exclude the target (or whose <c>[UnsupportedOSPlatform]</c> names it).
         /// Conditions are read as <see cref="Evaluate(Microsoft.CodeAnalysis.IOperation?, TargetOS, SemanticModelProvider?)"/> reads them; the
-        /// walk stops at a lambda or local function, whose body runs where it is called.
+        /// walk stops at a lambda or local function, whose body runs where it is called. <paramref name="known"/> keeps
+        /// what was learned about the body's blocks and member (the calls of one body share it, so a block of thousands
+        /// of calls and checks is read once, not once per call).
         /// </summary>
-        public static bool ExcludedOnTarget(SyntaxNode call, SemanticModel model, TargetOS target, SemanticModelProvider? models, CancellationToken cancellationToken)
+        public static bool ExcludedOnTarget(SyntaxNode call, SemanticModel model, TargetOS target, SemanticModelProvider? models,
+            Reachability? known, CancellationToken cancellationToken)
         {
             SyntaxNode child = call;
             for (SyntaxNode? node = call.Parent; node is not null; child = node, node = node.Parent)
@@ -56,7 +60,7 @@ namespace CheckedMmap.Analyzers.Values
 
                         break;
                     case BlockSyntax block when child is StatementSyntax statement:
-                        if (LeavesBefore(block, statement, model, target, models, cancellationToken))
+                        if (LeavesBefore(block, statement, model, target, models, known?.LeavingGuards, cancellationToken))
                         {
                             return true;
                         }
@@ -65,8 +69,17 @@ namespace CheckedMmap.Analyzers.Values
                     case AnonymousFunctionExpressionSyntax:
                     case LocalFunctionStatementSyntax:
                         return false;
-                    case MemberDeclarationSyntax:
-                        return model.GetEnclosingSymbol(call.SpanStart, cancellationToken) is { } symbol && ExcludedByAttributes(symbol, target);
+                    case MemberDeclarationSyntax member:
+                        if (known is null || !known.ExcludedMembers.TryGetValue(member, out bool excluded))
+                        {
+                            excluded = model.GetEnclosingSymbol(call.SpanStart, cancellationToken) is { } symbol && ExcludedByAttributes(symbol, target);
+                            if (known is not null)
+                            {
+                                known.ExcludedMembers[member] = excluded;
+                            }
+                        }
+
+                        return excluded;
                 }
             }
 
@@ -77,23 +90,29 @@ namespace CheckedMmap.Analyzers.Values
             Evaluate(model.GetOperation(condition, cancellationToken), target, models);
 
         /// <summary>An earlier statement of the block is <c>if (c) return/throw …;</c> with c true on the target.</summary>
-        private static bool LeavesBefore(BlockSyntax block, StatementSyntax statement, SemanticModel model, TargetOS target, SemanticModelProvider? models, CancellationToken cancellationToken)
+        private static bool LeavesBefore(BlockSyntax block, StatementSyntax statement, SemanticModel model, TargetOS target, SemanticModelProvider? models,
+            Dictionary<BlockSyntax, int>? leavingGuards, CancellationToken cancellationToken)
         {
-            foreach (StatementSyntax earlier in block.Statements)
+            if (leavingGuards is null || !leavingGuards.TryGetValue(block, out int firstGuard))
             {
-                if (earlier == statement)
+                firstGuard = int.MaxValue;
+                foreach (StatementSyntax earlier in block.Statements)
                 {
-                    return false;
+                    if (earlier is IfStatementSyntax { Else: null } guard && Leaves(guard.Statement)
+                        && Decide(guard.Condition, model, target, models, cancellationToken) == true)
+                    {
+                        firstGuard = earlier.SpanStart;
+                        break;
+                    }
                 }
 
-                if (earlier is IfStatementSyntax { Else: null } guard && Leaves(guard.Statement)
-                    && Decide(guard.Condition, model, target, models, cancellationToken) == true)
+                if (leavingGuards is not null)
                 {
-                    return true;
+                    leavingGuards[block] = firstGuard;
                 }
             }
 
-            return false;
+            return statement.SpanStart > firstGuard;
         }
 
         private static bool Leaves(StatementSyntax statement) => statement switch
