@@ -13,7 +13,7 @@ public class DeclarationCodeFixTests
     [Fact]
     public Task Narrow_parameters_and_results_are_widened_and_call_sites_in_other_files_get_the_casts_they_need()
     {
-        var test = new HermeticCodeFixTest<DeclarationAnalyzer, DeclarationTypeCodeFix>(null, null);
+        var test = new HermeticCodeFixTest<DeclarationAnalyzer, DeclarationCodeFix>(null, null);
         test.TestState.Sources.Add(("/Native.cs", """
             using System;
             using System.Runtime.InteropServices;
@@ -79,7 +79,7 @@ public class DeclarationCodeFixTests
 
     [Fact]
     public Task Before_CSharp_9_the_pointer_sized_types_are_spelled_IntPtr_and_UIntPtr_and_a_uint_argument_still_converts() => WithLanguageVersion(
-        new HermeticCodeFixTest<DeclarationAnalyzer, DeclarationTypeCodeFix>("""
+        new HermeticCodeFixTest<DeclarationAnalyzer, DeclarationCodeFix>("""
             using System;
             using System.Runtime.InteropServices;
 
@@ -118,13 +118,13 @@ public class DeclarationCodeFixTests
                 static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, int fd, {|MMAP010:Offset|} offset);
             }
             """;
-        return new HermeticCodeFixTest<DeclarationAnalyzer, DeclarationTypeCodeFix>(source, source).RunAsync();
+        return new HermeticCodeFixTest<DeclarationAnalyzer, DeclarationCodeFix>(source, source).RunAsync();
     }
 
     [Fact]
     public Task SetLastError_is_added_or_turned_on_in_the_binding_declared_in_another_file()
     {
-        var test = new HermeticCodeFixTest<DeclarationAnalyzer, SetLastErrorCodeFix>(null, null);
+        var test = new HermeticCodeFixTest<DeclarationAnalyzer, DeclarationCodeFix>(null, null);
         test.TestState.Sources.Add(("/Native.cs", """
             using System;
             using System.Runtime.InteropServices;
@@ -184,6 +184,66 @@ public class DeclarationCodeFixTests
                     IntPtr q = Native.mmap(IntPtr.Zero, size, 3, 0x22, -1, IntPtr.Zero);
                     if (q == new IntPtr(-1)) throw new Win32Exception(Marshal.GetLastWin32Error());
                     return p;
+                }
+            }
+            """));
+        return test.RunAsync();
+    }
+
+    [Fact]
+    public Task Both_kinds_are_fixed_together_and_a_widening_earlier_in_the_file_does_not_lose_the_attribute()
+    {
+        // One provider for both kinds: Fix All and dotnet format apply the first diagnostic's provider to all of them.
+        var test = new HermeticCodeFixTest<DeclarationAnalyzer, DeclarationCodeFix>(null, null);
+        test.TestState.Sources.Add(("/Native.cs", """
+            using System;
+            using System.Runtime.InteropServices;
+
+            static class Native
+            {
+                [DllImport("libc", SetLastError = true)]
+                public static extern IntPtr mmap(IntPtr addr, {|MMAP010:int|} length, int prot, int flags, int fd, IntPtr offset);
+
+                [DllImport("libc", EntryPoint = "mprotect")]
+                public static extern int Protect(IntPtr addr, UIntPtr length, int prot);
+            }
+            """));
+        test.TestState.Sources.Add(("/Use.cs", """
+            using System;
+            using System.ComponentModel;
+            using System.Runtime.InteropServices;
+
+            static class Use
+            {
+                static void Protect(IntPtr p, UIntPtr size)
+                {
+                    if (Native.Protect(p, size, 3) != 0) throw new Win32Exception({|MMAP010:Marshal.GetLastPInvokeError()|});
+                }
+            }
+            """));
+        test.FixedState.Sources.Add(("/Native.cs", """
+            using System;
+            using System.Runtime.InteropServices;
+
+            static class Native
+            {
+                [DllImport("libc", SetLastError = true)]
+                public static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, IntPtr offset);
+
+                [DllImport("libc", EntryPoint = "mprotect", SetLastError = true)]
+                public static extern int Protect(IntPtr addr, UIntPtr length, int prot);
+            }
+            """));
+        test.FixedState.Sources.Add(("/Use.cs", """
+            using System;
+            using System.ComponentModel;
+            using System.Runtime.InteropServices;
+
+            static class Use
+            {
+                static void Protect(IntPtr p, UIntPtr size)
+                {
+                    if (Native.Protect(p, size, 3) != 0) throw new Win32Exception(Marshal.GetLastPInvokeError());
                 }
             }
             """));

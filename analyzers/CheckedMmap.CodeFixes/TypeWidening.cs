@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Composition;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -22,36 +21,24 @@ namespace CheckedMmap.CodeFixes
     /// MMAP010 (a narrow type in a declaration): declare the parameter or result with libc's width (a length or size as
     /// <c>nuint</c>, an address or a mapping result as <c>nint</c>, an offset as <c>long</c>, munmap/mprotect/madvise's
     /// result as <c>int</c>) and cast at the binding's call sites in the solution where the old argument or use no longer
-    /// converts implicitly, so the code still builds.
+    /// converts implicitly, so the code still builds. Offered by <see cref="DeclarationCodeFix"/>.
     /// </summary>
-    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DeclarationTypeCodeFix)), Shared]
-    public sealed class DeclarationTypeCodeFix : CodeFixProvider
+    internal static class TypeWidening
     {
-        private const string EquivalenceKey = nameof(DeclarationTypeCodeFix);
-
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.Declaration);
-
-        public override FixAllProvider GetFixAllProvider() => new WidenAll();
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        /// <summary>The widening a diagnostic asks for, or null for a diagnostic of the other kind (or an enum type: no fix).</summary>
+        public static Request? RequestFor(Diagnostic diagnostic, Solution solution, SyntaxNode? root)
         {
-            SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            foreach (Diagnostic diagnostic in context.Diagnostics)
+            if (!diagnostic.Properties.TryGetValue(DeclarationRule.WidenToProperty, out string? widenTo) || widenTo is null
+                || solution.GetDocumentId(diagnostic.Location.SourceTree) is not { } document
+                || (root is not null && root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not TypeSyntax))
             {
-                if (!diagnostic.Properties.TryGetValue(DeclarationRule.WidenToProperty, out string? widenTo) || widenTo is null
-                    || root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not TypeSyntax)
-                {
-                    continue;
-                }
-
-                var request = new Request(context.Document.Id, diagnostic.Location.SourceSpan, widenTo);
-                context.RegisterCodeFix(
-                    CodeAction.Create("Declare it as " + widenTo, ct => WidenAsync(context.Document.Project.Solution, new[] { request }, ct), EquivalenceKey),
-                    diagnostic);
+                return null;
             }
+
+            return new Request(document, diagnostic.Location.SourceSpan, widenTo);
         }
 
-        private readonly struct Request
+        public readonly struct Request
         {
             public Request(DocumentId document, TextSpan span, string widenTo)
             {
@@ -67,28 +54,8 @@ namespace CheckedMmap.CodeFixes
             public string WidenTo { get; }
         }
 
-        /// <summary>Every request of the scope in one pass: one editor per document, so casts inside a call and around it compose.</summary>
-        private sealed class WidenAll : FixAllProvider
-        {
-            public override IEnumerable<FixAllScope> GetSupportedFixAllScopes() => new[] { FixAllScope.Document, FixAllScope.Project, FixAllScope.Solution };
-
-            public override async Task<CodeAction?> GetFixAsync(FixAllContext fixAllContext)
-            {
-                var requests = new List<Request>();
-                foreach (Diagnostic diagnostic in await FixAllDiagnostics.GetAsync(fixAllContext).ConfigureAwait(false))
-                {
-                    if (diagnostic.Properties.TryGetValue(DeclarationRule.WidenToProperty, out string? widenTo) && widenTo is not null
-                        && fixAllContext.Solution.GetDocumentId(diagnostic.Location.SourceTree) is { } document)
-                    {
-                        requests.Add(new Request(document, diagnostic.Location.SourceSpan, widenTo));
-                    }
-                }
-
-                return requests.Count == 0 ? null : CodeAction.Create("Declare them as libc does", ct => WidenAsync(fixAllContext.Solution, requests, ct), EquivalenceKey);
-            }
-        }
-
-        private static async Task<Solution> WidenAsync(Solution solution, IReadOnlyList<Request> requests, CancellationToken cancellationToken)
+        /// <summary>Every request in one pass: one editor per document, so casts inside a call and around it compose.</summary>
+        public static async Task<Solution> WidenAsync(Solution solution, IReadOnlyList<Request> requests, CancellationToken cancellationToken)
         {
             var editors = new Dictionary<DocumentId, SyntaxEditor>();
             var done = new HashSet<(DocumentId, TextSpan)>();

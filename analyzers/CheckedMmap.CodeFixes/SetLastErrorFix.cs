@@ -1,9 +1,9 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Composition;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Rules;
 using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -16,59 +16,23 @@ namespace CheckedMmap.CodeFixes
 {
     /// <summary>
     /// MMAP010 (errno read after a binding declared without SetLastError): set <c>SetLastError = true</c> on the binding's
-    /// <c>DllImport</c>/<c>LibraryImport</c> attribute, wherever in the solution it is declared.
+    /// <c>DllImport</c>/<c>LibraryImport</c> attribute, wherever in the solution it is declared. Offered by
+    /// <see cref="DeclarationCodeFix"/>.
     /// </summary>
-    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SetLastErrorCodeFix)), Shared]
-    public sealed class SetLastErrorCodeFix : CodeFixProvider
+    internal static class SetLastErrorFix
     {
         public const string Title = "Declare the binding with SetLastError = true";
         private const string SetLastError = "SetLastError";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.Declaration);
-
-        public override FixAllProvider GetFixAllProvider() => new SetAll();
-
-        public override Task RegisterCodeFixesAsync(CodeFixContext context)
-        {
-            Solution solution = context.Document.Project.Solution;
-            foreach (Diagnostic diagnostic in context.Diagnostics)
-            {
-                if (Attribute(solution, diagnostic) is { } attribute)
-                {
-                    context.RegisterCodeFix(CodeAction.Create(Title, ct => SetAsync(solution, new[] { attribute }, ct), nameof(SetLastErrorCodeFix)), diagnostic);
-                }
-            }
-
-            return Task.CompletedTask;
-        }
-
         /// <summary>The import attribute the diagnostic names as its additional location, when it is in a document of the solution.</summary>
-        private static (DocumentId Document, Microsoft.CodeAnalysis.Text.TextSpan Span)? Attribute(Solution solution, Diagnostic diagnostic) =>
-            diagnostic.AdditionalLocations.Count == 1 && diagnostic.AdditionalLocations[0] is { IsInSource: true } location
+        public static (DocumentId Document, Microsoft.CodeAnalysis.Text.TextSpan Span)? Attribute(Solution solution, Diagnostic diagnostic) =>
+            !diagnostic.Properties.ContainsKey(DeclarationRule.WidenToProperty)
+                && diagnostic.AdditionalLocations.Count == 1 && diagnostic.AdditionalLocations[0] is { IsInSource: true } location
                 && solution.GetDocumentId(location.SourceTree) is { } document
                 ? (document, location.SourceSpan)
                 : null;
 
-        private sealed class SetAll : FixAllProvider
-        {
-            public override IEnumerable<FixAllScope> GetSupportedFixAllScopes() => new[] { FixAllScope.Document, FixAllScope.Project, FixAllScope.Solution };
-
-            public override async Task<CodeAction?> GetFixAsync(FixAllContext fixAllContext)
-            {
-                var attributes = new List<(DocumentId, Microsoft.CodeAnalysis.Text.TextSpan)>();
-                foreach (Diagnostic diagnostic in await FixAllDiagnostics.GetAsync(fixAllContext).ConfigureAwait(false))
-                {
-                    if (Attribute(fixAllContext.Solution, diagnostic) is { } attribute)
-                    {
-                        attributes.Add(attribute);
-                    }
-                }
-
-                return attributes.Count == 0 ? null : CodeAction.Create(Title, ct => SetAsync(fixAllContext.Solution, attributes, ct), nameof(SetLastErrorCodeFix));
-            }
-        }
-
-        private static async Task<Solution> SetAsync(Solution solution, IEnumerable<(DocumentId Document, Microsoft.CodeAnalysis.Text.TextSpan Span)> attributes, CancellationToken cancellationToken)
+        public static async Task<Solution> SetAsync(Solution solution, IEnumerable<(DocumentId Document, Microsoft.CodeAnalysis.Text.TextSpan Span)> attributes, CancellationToken cancellationToken)
         {
             foreach (IGrouping<DocumentId, (DocumentId Document, Microsoft.CodeAnalysis.Text.TextSpan Span)> inDocument in attributes.Distinct().GroupBy(a => a.Document))
             {
