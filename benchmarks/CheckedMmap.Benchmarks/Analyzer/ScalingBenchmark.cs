@@ -53,7 +53,10 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 return;
             }
 
-            int rounds = quick ? 1 : 3;
+            // Small methods cost little per sample and their per-call figure is a difference of nearly equal medians:
+            // more samples there; the 10,000-call method's figure is large and steady.
+            int rounds = quick ? 1 : 7;
+            int largeRounds = quick ? 1 : 3;
             int[] sizes = quick ? Sizes.Take(3).ToArray() : Sizes;
             ImmutableDictionary<string, ReportDiagnostic> enableAll = set.CheckedMmap
                 .SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).Distinct()
@@ -65,7 +68,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 "named-constant arguments. *locals*: per call a fresh `prot` local, a `flags` local reassigned before each call (`|=` " +
                 "under an `if` every tenth call, so the method has joins) and a `MAP_FAILED` check with an early return. *chained locals*: " +
                 "one call whose flags go through a chain of N locals (`f1 = f0 | 0; f2 = f1 | 0; …`, read where the last one is used). " +
-                $"CheckedMmap's execution time from analyzer telemetry, median of {rounds} sample(s) after a warm-up sample; a sample analyzes " +
+                $"CheckedMmap's execution time from analyzer telemetry, median of {rounds} samples ({largeRounds} for 10,000 calls) after a warm-up sample; a sample analyzes " +
                 $"{CallsPerSample:N0} calls in all (a smaller method is analyzed on fresh compilations until it has covered as many), with a full " +
                 "garbage collection before the sample and none forced inside it, so that the collections caused by a sample's allocations weigh " +
                 "the same per call at every size; the GC pause column is the time the runtime paused for collections during a sample, per pass. " +
@@ -105,7 +108,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
                     var references = new List<double>();
                     var byAnalyzer = new Dictionary<string, double>();
                     int diagnostics = 0;
-                    for (int r = 0; r < rounds; r++)
+                    for (int r = 0; r < (n >= 10_000 ? largeRounds : rounds); r++)
                     {
                         TimeSpan pausedBefore = GC.GetTotalPauseDuration();
                         totals.Add(Measure(source, set.CheckedMmap, enableAll, repeat, out diagnostics, out double graphMs, byAnalyzer) / repeat);
