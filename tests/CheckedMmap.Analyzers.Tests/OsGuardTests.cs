@@ -79,6 +79,65 @@ public class OsGuardTests
         .RunAsync();
 
     [Fact]
+    public Task Guards_that_leave_a_loop_a_switch_section_or_an_iterator_and_lambdas_made_after_them_are_understood() => new MmapAnalyzerTest("""
+        using System;
+        using System.Collections.Generic;
+
+        static class Use
+        {
+            static void Loops(nuint size, int n)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    if (!OperatingSystem.IsMacOS()) continue;
+                    Native.mmap(0, size, 3, 0x1002, -1, 0);
+                }
+
+                while (true)
+                {
+                    if (!OperatingSystem.IsMacOS()) break;
+                    Native.mmap(0, size, 3, 0x1002, -1, 0);
+                }
+
+                switch (n)
+                {
+                    case 1:
+                        if (!OperatingSystem.IsMacOS()) break;
+                        Native.mmap(0, size, 3, 0x1002, -1, 0);
+                        break;
+                }
+            }
+
+            static IEnumerable<nint> Iterator(nuint size)
+            {
+                if (!OperatingSystem.IsMacOS()) yield break;
+                yield return Native.mmap(0, size, 3, 0x1002, -1, 0);
+            }
+
+            static Func<nint> Lambda(nuint size)
+            {
+                if (!OperatingSystem.IsMacOS()) return () => Native.mmap(0, size, 3, {|MMAP005:0x8022|}, -1, 0);
+                return () => Native.mmap(0, size, 3, 0x1002, -1, 0);
+            }
+
+            static nint Jumped(nuint size, bool skip)
+            {
+                if (skip) goto mapped;
+                if (!OperatingSystem.IsMacOS()) throw new PlatformNotSupportedException();
+                mapped:
+                return Native.mmap(0, size, 3, {|MMAP005:0x1002|}, -1, 0);
+            }
+
+            static nint LocalFunction(nuint size)
+            {
+                nint Map() => Native.mmap(0, size, 3, {|MMAP005:0x1002|}, -1, 0);
+                if (!OperatingSystem.IsMacOS()) return Map();
+                return 0;
+            }
+        }
+        """).WithSource(Binding).RunAsync();
+
+    [Fact]
     public Task A_check_the_target_passes_still_judges_its_calls() => new MmapAnalyzerTest("""
         using System;
 

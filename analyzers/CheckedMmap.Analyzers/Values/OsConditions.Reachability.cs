@@ -60,15 +60,24 @@ namespace CheckedMmap.Analyzers.Values
 
                         break;
                     case BlockSyntax block when child is StatementSyntax statement:
-                        if (LeavesBefore(block, statement, model, target, models, known?.LeavingGuards, cancellationToken))
+                        if (LeavesBefore(block, block.Statements, statement, model, target, models, known?.Guards, cancellationToken))
+                        {
+                            return true;
+                        }
+
+                        break;
+                    case SwitchSectionSyntax section when child is StatementSyntax statement:
+                        if (LeavesBefore(section, section.Statements, statement, model, target, models, known?.Guards, cancellationToken))
                         {
                             return true;
                         }
 
                         break;
                     case AnonymousFunctionExpressionSyntax:
+                        // A lambda's body runs only if the lambda was made: the conditions around where it is written hold.
+                        break;
                     case LocalFunctionStatementSyntax:
-                        return false;
+                        return false; // callable from anywhere in its method, before or after where it is written
                     case MemberDeclarationSyntax member:
                         if (known is null || !known.ExcludedMembers.TryGetValue(member, out bool excluded))
                         {
@@ -89,35 +98,45 @@ namespace CheckedMmap.Analyzers.Values
         private static bool? Decide(ExpressionSyntax condition, SemanticModel model, TargetOS target, SemanticModelProvider? models, CancellationToken cancellationToken) =>
             Evaluate(model.GetOperation(condition, cancellationToken), target, models);
 
-        /// <summary>An earlier statement of the block is <c>if (c) return/throw …;</c> with c true on the target.</summary>
-        private static bool LeavesBefore(BlockSyntax block, StatementSyntax statement, SemanticModel model, TargetOS target, SemanticModelProvider? models,
-            Dictionary<BlockSyntax, int>? leavingGuards, CancellationToken cancellationToken)
+        /// <summary>
+        /// An earlier statement of the block (or switch section) is a guard that leaves on the target, <c>if (c)
+        /// return/throw/break/continue/yield break/goto …;</c> with c true there, and no label stands between that guard
+        /// and the statement (a <c>goto</c> could reach the statement past the guard).
+        /// </summary>
+        private static bool LeavesBefore(SyntaxNode container, SyntaxList<StatementSyntax> statements, StatementSyntax statement, SemanticModel model,
+            TargetOS target, SemanticModelProvider? models, Dictionary<SyntaxNode, GuardsAndLabels>? known, CancellationToken cancellationToken)
         {
-            if (leavingGuards is null || !leavingGuards.TryGetValue(block, out int firstGuard))
+            if (known is null || !known.TryGetValue(container, out GuardsAndLabels? marks))
             {
-                firstGuard = int.MaxValue;
-                foreach (StatementSyntax earlier in block.Statements)
+                var guards = new List<int>();
+                var labels = new List<int>();
+                foreach (StatementSyntax each in statements)
                 {
-                    if (earlier is IfStatementSyntax { Else: null } guard && Leaves(guard.Statement)
+                    if (each is LabeledStatementSyntax)
+                    {
+                        labels.Add(each.SpanStart);
+                    }
+                    else if (each is IfStatementSyntax { Else: null } guard && Leaves(guard.Statement)
                         && Decide(guard.Condition, model, target, models, cancellationToken) == true)
                     {
-                        firstGuard = earlier.SpanStart;
-                        break;
+                        guards.Add(each.SpanStart);
                     }
                 }
 
-                if (leavingGuards is not null)
+                marks = new GuardsAndLabels(guards.ToArray(), labels.ToArray());
+                if (known is not null)
                 {
-                    leavingGuards[block] = firstGuard;
+                    known[container] = marks;
                 }
             }
 
-            return statement.SpanStart > firstGuard;
+            return marks.GuardReaches(statement.SpanStart);
         }
 
         private static bool Leaves(StatementSyntax statement) => statement switch
         {
-            ReturnStatementSyntax or ThrowStatementSyntax => true,
+            ReturnStatementSyntax or ThrowStatementSyntax or BreakStatementSyntax or ContinueStatementSyntax or GotoStatementSyntax => true,
+            YieldStatementSyntax yield => yield.IsKind(SyntaxKind.YieldBreakStatement),
             ExpressionStatementSyntax { Expression: ThrowExpressionSyntax } => true,
             BlockSyntax { Statements.Count: > 0 } block => Leaves(block.Statements[block.Statements.Count - 1]),
             _ => false,
