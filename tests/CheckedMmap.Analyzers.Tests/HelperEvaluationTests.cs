@@ -95,6 +95,42 @@ public class HelperEvaluationTests
         """).WithSource(Wrapper).RunAsync();
 
     [Fact]
+    public Task A_switch_expression_in_a_helper_takes_the_arm_of_the_argument() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        enum Access { None, Read, ReadWrite, ReadWriteExecute }
+
+        static class Use
+        {
+            [DllImport("libc")]
+            static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+            static int P(int k) => k switch { 0 => 1, 1 => 1 | 2, _ => 7 };
+
+            static int ToProt(Access access) => access switch
+            {
+                Access.None => 0,
+                Access.Read => 1,
+                Access.ReadWrite => 3,
+                not Access.ReadWriteExecute => 1,
+                _ => 7,
+            };
+
+            static IntPtr Map(nuint size, Access access) => mmap(IntPtr.Zero, size, ToProt(access), 0x22, -1, 0);
+
+            static void M(int unknown)
+            {
+                mmap(IntPtr.Zero, 4096, P(1), 0x22, -1, 0);
+                mmap(IntPtr.Zero, 4096, {|MMAP004:P(2)|}, 0x22, -1, 0);
+                mmap(IntPtr.Zero, 4096, P(unknown), 0x22, -1, 0); // an unknown argument: the helper is not run
+                Map(4096, Access.ReadWrite);
+                Map(4096, {|MMAP004:Access.ReadWriteExecute|});
+            }
+        }
+        """).RunAsync();
+
+    [Fact]
     public Task Recursive_and_large_helpers_stay_unknown() => new MmapAnalyzerTest("""
         using System;
         using System.Runtime.InteropServices;

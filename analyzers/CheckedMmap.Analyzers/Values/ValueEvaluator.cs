@@ -85,6 +85,28 @@ namespace CheckedMmap.Analyzers.Values
                         : ValueSet.Unknown;
                 case IParenthesizedOperation parenthesized:
                     return Evaluate(parenthesized.Operand, depth);
+                case IIsPatternOperation isPattern:
+                    return EvaluatePattern(isPattern.Pattern, Evaluate(isPattern.Value, depth));
+                default:
+                    return ValueSet.Unknown;
+            }
+        }
+
+        /// <summary>
+        /// A pattern test (1 or 0 for each value): constant patterns, <c>not</c> and the discard, as a switch expression's
+        /// arms are tested in its control flow graph (<c>k switch { 0 => …, 1 => …, _ => … }</c> with k known takes one arm).
+        /// </summary>
+        private static ValueSet EvaluatePattern(IPatternOperation pattern, ValueSet value)
+        {
+            switch (pattern)
+            {
+                case IDiscardPatternOperation:
+                    return ValueSet.Single(1);
+                case INegatedPatternOperation negated:
+                    return EvaluatePattern(negated.Pattern, value).Map(v => v == 0 ? 1 : 0);
+                case IConstantPatternOperation { Value.ConstantValue: { HasValue: true } constant }
+                    when IntegerConversions.FromConstant(constant.Value) is long expected:
+                    return value.IsKnown ? value.Map(v => v == expected ? 1 : 0) : ValueSet.Unknown;
                 default:
                     return ValueSet.Unknown;
             }
