@@ -135,7 +135,7 @@ namespace CheckedMmap.CodeFixes
         /// </summary>
         private static bool UnmapsPartsElsewhere(IArgumentOperation length, SemanticModel model, CancellationToken cancellationToken)
         {
-            if (length.Parent is not IInvocationOperation munmap || munmap.Arguments.Length == 0 || Root(munmap.Arguments[0].Value) is not { } mapping)
+            if (length.Parent is not IInvocationOperation munmap || munmap.Arguments.Length == 0 || Root(munmap.Arguments[0].Value, model, cancellationToken) is not { } mapping)
             {
                 return false;
             }
@@ -155,7 +155,7 @@ namespace CheckedMmap.CodeFixes
                     continue;
                 }
 
-                if (SymbolEqualityComparer.Default.Equals(Root(other.Arguments[0].Value), mapping))
+                if (SymbolEqualityComparer.Default.Equals(Root(other.Arguments[0].Value, model, cancellationToken), mapping))
                 {
                     return true;
                 }
@@ -164,10 +164,11 @@ namespace CheckedMmap.CodeFixes
             return false;
         }
 
-        /// <summary>The variable an address is read from, through conversions and pointer arithmetic.</summary>
-        private static ISymbol? Root(IOperation address)
+        /// <summary>The variable an address is read from, through conversions, pointer arithmetic and locals initialized
+        /// from it and not written again (<c>IntPtr q = p + 4096;</c> is p's mapping).</summary>
+        private static ISymbol? Root(IOperation address, SemanticModel model, CancellationToken cancellationToken, int depth = 0)
         {
-            while (true)
+            while (depth++ < 16)
             {
                 switch (address)
                 {
@@ -181,6 +182,16 @@ namespace CheckedMmap.CodeFixes
                         address = parenthesized.Operand;
                         break;
                     case ILocalReferenceOperation local:
+                        // A local made from another variable (q = p + 4096) stands for that one; one made by a call is its own.
+                        if (local.Local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } initializer }
+                            && initializer.SyntaxTree == model.SyntaxTree
+                            && !IsWrittenAfterDeclaration(local.Local, cancellationToken)
+                            && model.GetOperation(initializer, cancellationToken) is { } value
+                            && Root(value, model, cancellationToken, depth) is { } from)
+                        {
+                            return from;
+                        }
+
                         return local.Local;
                     case IParameterReferenceOperation parameter:
                         return parameter.Parameter;
@@ -190,6 +201,8 @@ namespace CheckedMmap.CodeFixes
                         return null;
                 }
             }
+
+            return null;
         }
 
         /// <summary>Every leftmost name of the expression binds to the same symbol at the munmap, and no local or parameter in it is written after its declaration.</summary>

@@ -140,6 +140,15 @@ public class LifetimeCodeFixTests
                 [|munmap(p + 4096, (UIntPtr)4096)|];
                 [|munmap(p, (UIntPtr)4096)|];
             }
+
+            static void PiecesThroughALocal()
+            {
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)12288, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                [|munmap(p, (UIntPtr)4096)|];
+                IntPtr q = p + 4096;
+                [|munmap(q, (UIntPtr)8192)|];
+            }
         }
         """, """
         using System;
@@ -153,6 +162,15 @@ public class LifetimeCodeFixTests
                 if (p == new IntPtr(-1)) return;
                 [|munmap(p + 4096, (UIntPtr)4096)|];
                 [|munmap(p, (UIntPtr)4096)|];
+            }
+
+            static void PiecesThroughALocal()
+            {
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)12288, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                [|munmap(p, (UIntPtr)4096)|];
+                IntPtr q = p + 4096;
+                [|munmap(q, (UIntPtr)8192)|];
             }
         }
         """).WithSource(Sources.Libc).RunAsync();
