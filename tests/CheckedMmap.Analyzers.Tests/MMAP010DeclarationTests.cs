@@ -19,7 +19,8 @@ public class MMAP010DeclarationTests
         new DiagnosticResult(DeclarationRule.LastError).WithLocation(marker).WithLocation(attribute).WithArguments(read, binding);
 
     private const string Truncated32 = "on 64-bit the value is truncated to 32 bits";
-    private const string Offset32 = "offsets at or above 2^32 are cut, and the upper half of the register is not defined";
+    private const string Offset31 = "offsets at or above 2^31 cannot be passed, and the upper half of the register is not defined";
+    private const string Offset32 = "offsets at or above 2^32 cannot be passed, and the upper half of the register is not defined";
     private const string Garbage = "the 0 / -1 result is read from a register whose upper bits are not defined";
 
     [Fact]
@@ -49,7 +50,7 @@ public class MMAP010DeclarationTests
         }
         """).Expect(
             Type(0, "mmap", "the length", "int", "size_t (pointer-sized)", Truncated32),
-            Type(1, "mmap", "the offset", "int", "off_t (64 bits)", Offset32),
+            Type(1, "mmap", "the offset", "int", "off_t (64 bits)", Offset31),
             Type(2, "mmap64", "its result", "uint", "void* (pointer-sized)", Truncated32),
             Type(3, "mmap64", "the address", "uint", "void* (pointer-sized)", Truncated32),
             Type(4, "mmap64", "the offset", "uint", "off_t (64 bits)", Offset32),

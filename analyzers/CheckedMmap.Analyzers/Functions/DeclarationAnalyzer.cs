@@ -208,9 +208,21 @@ namespace CheckedMmap.Analyzers.Functions
             {
                 if (Width(type) is int bits && bits < 64)
                 {
+                    // A signed type cannot even hold the top half of its range: an int offset stops at 2^31.
+                    int limit = IsSigned(type) ? bits - 1 : bits;
                     report(Diagnostic.Create(DeclarationRule.Type, syntax.GetLocation(), WidenTo(type, widenTo), function, what, Display(type), libc,
-                        "offsets at or above 2^" + bits.ToString(System.Globalization.CultureInfo.InvariantCulture) + " are cut, and the upper half of the register is not defined"));
+                        "offsets at or above 2^" + limit.ToString(System.Globalization.CultureInfo.InvariantCulture) + " cannot be passed, and the upper half of the register is not defined"));
                 }
+            }
+
+            private static bool IsSigned(ITypeSymbol type)
+            {
+                if (type is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } underlying })
+                {
+                    type = underlying;
+                }
+
+                return type.SpecialType is SpecialType.System_SByte or SpecialType.System_Int16 or SpecialType.System_Int32;
             }
 
             /// <summary>The width of an integer type narrower than 64 bits (enums through their underlying type); null for any other type.</summary>
