@@ -356,6 +356,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return declared == 1;
             }
 
+            /// <summary>The expression under its casts and parentheses.</summary>
             private static ExpressionSyntax Unwrap(ExpressionSyntax expression)
             {
                 while (true)
@@ -374,25 +375,8 @@ namespace CheckedMmap.Analyzers.Lifetime
                 }
             }
 
-            private bool IsMmapCall(ExpressionSyntax expression)
-            {
-                while (true)
-                {
-                    switch (expression)
-                    {
-                        case CastExpressionSyntax cast:
-                            expression = cast.Expression;
-                            continue;
-                        case ParenthesizedExpressionSyntax parenthesized:
-                            expression = parenthesized.Expression;
-                            continue;
-                        case InvocationExpressionSyntax call:
-                            return CallNames.InvokedName(call.Expression) is { } name && _names.MayBeBinding(name);
-                        default:
-                            return false;
-                    }
-                }
-            }
+            private bool IsMmapCall(ExpressionSyntax expression) =>
+                Unwrap(expression) is InvocationExpressionSyntax call && CallNames.InvokedName(call.Expression) is { } name && _names.MayBeBinding(name);
 
             public MmapCallResolver Mmaps => _mmaps;
 
