@@ -41,6 +41,25 @@ public class OsHelperTests
     private const string FlagsMessage = "CheckedMmap only supports calls to mmap which set the flags argument to MAP_PRIVATE|MAP_ANONYMOUS";
 
     [Fact]
+    public Task A_local_that_holds_an_os_check_picks_the_target_branch() => new MmapAnalyzerTest("""
+        using System;
+
+        static class Use
+        {
+            static void M()
+            {
+                bool mac = OperatingSystem.IsMacOS();
+                int flags = 0x02;
+                if (mac) flags |= 0x1000; else flags |= 0x20;
+                Native.mmap(IntPtr.Zero, 4096, 3, flags, -1, 0);
+                bool linux = Polyfills.IsLinux();
+                Native.mmap(IntPtr.Zero, 4096, 3, {|#0:linux ? 0x4022 : 0x1002|}, -1, 0);
+            }
+        }
+        """).WithSource(Polyfills).Expect(
+            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", FlagsMessage)).RunAsync();
+
+    [Fact]
     public Task A_switch_on_an_os_check_picks_the_target_case() => new MmapAnalyzerTest("""
         using System;
 
@@ -133,7 +152,7 @@ public class OsHelperTests
         .RunAsync();
 
     [Fact]
-    public Task Helpers_that_do_more_than_wrap_an_os_check_stay_undecided() => new MmapAnalyzerTest("""
+    public Task A_helper_whose_answer_depends_on_an_unknown_stays_undecided_and_one_that_logs_first_is_run() => new MmapAnalyzerTest("""
         using System;
 
         static class Use
@@ -149,7 +168,7 @@ public class OsHelperTests
             static void M(int unknown)
             {
                 Native.mmap(IntPtr.Zero, 4096, 3, {|MMAP005:Decide(unknown) ? 0x22 : 0x4022|}, -1, 0);
-                Native.mmap(IntPtr.Zero, 4096, 3, {|MMAP005:Busy() ? 0x22 : 0x4022|}, -1, 0);
+                Native.mmap(IntPtr.Zero, 4096, 3, Busy() ? 0x22 : 0x4022, -1, 0); // its body is run: it answers IsLinux()
             }
         }
         """).WithSource(Polyfills).RunAsync();

@@ -167,6 +167,12 @@ namespace CheckedMmap.Analyzers.Values
                 return Evaluate(invocation.Instance, depth);
             }
 
+            // A platform check is a value like any other: bool mac = OperatingSystem.IsMacOS(); if (mac) … follows it.
+            if (invocation.Type?.SpecialType == SpecialType.System_Boolean && OsConditions.Evaluate(invocation, _scope.Target, _scope.Models) is bool onTarget)
+            {
+                return ValueSet.Single(onTarget ? 1 : 0);
+            }
+
             // flags.HasFlag(MmapFlags.Shared): an enum's own test of bits.
             if (invocation.TargetMethod is { Name: "HasFlag", IsStatic: false } hasFlag && invocation.Arguments.Length == 1
                 && hasFlag.ContainingType?.SpecialType == SpecialType.System_Enum && invocation.Instance is { } instance)
@@ -444,7 +450,7 @@ namespace CheckedMmap.Analyzers.Values
 
         private ValueSet EvaluateConditional(IConditionalOperation conditional, int depth)
         {
-            switch (OsConditions.Evaluate(conditional.Condition, _scope.Target, _scope.Models))
+            switch (OsConditions.Evaluate(conditional.Condition, _scope.Target, _scope.Models) ?? Decided(Evaluate(conditional.Condition, depth)))
             {
                 case true:
                     return Evaluate(conditional.WhenTrue, depth);
@@ -454,6 +460,24 @@ namespace CheckedMmap.Analyzers.Values
 
             ValueSet whenTrue = Evaluate(conditional.WhenTrue, depth);
             return whenTrue.IsUnknown && !whenTrue.HasBits && !whenTrue.HasDescriptor ? whenTrue : whenTrue.Union(Evaluate(conditional.WhenFalse, depth));
+        }
+
+        /// <summary>A condition whose every value agrees (a local holding a platform check): true or false; else null.</summary>
+        private static bool? Decided(ValueSet condition)
+        {
+            if (!condition.IsKnown)
+            {
+                return null;
+            }
+
+            bool anyTrue = false, anyFalse = false;
+            foreach (long value in condition.Values)
+            {
+                anyTrue |= value != 0;
+                anyFalse |= value == 0;
+            }
+
+            return anyTrue == anyFalse ? null : anyTrue;
         }
 
         private ValueSet EvaluateCompound(ICompoundAssignmentOperation compound, int depth)
