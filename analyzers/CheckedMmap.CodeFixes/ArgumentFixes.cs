@@ -75,19 +75,9 @@ namespace CheckedMmap.CodeFixes
                     continue;
                 }
 
-                foreach (IArgumentOperation passed in innerCall.Arguments)
+                if (innerCall.Arguments.Any(passed => MmapWrapperResolver.PassedStraightThrough(passed.Value, wrapper)?.Ordinal == ordinal))
                 {
-                    IOperation value = passed.Value;
-                    while (value is IConversionOperation conversion)
-                    {
-                        value = conversion.Operand;
-                    }
-
-                    if (value is IParameterReferenceOperation { Parameter: var parameter } && parameter.Ordinal == ordinal
-                        && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, wrapper))
-                    {
-                        return true;
-                    }
+                    return true;
                 }
             }
 

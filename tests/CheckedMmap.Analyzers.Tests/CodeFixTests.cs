@@ -122,17 +122,16 @@ public class CodeFixTests
         """;
 
     [Fact]
-    public Task No_protection_fix_through_a_wrapper_that_converts_its_own_enum() => MmapCodeFixTest<ProtectionCodeFix>.VerifyAsync(AccessWrapper + """
+    public Task No_protection_fix_through_a_wrapper_that_converts_its_own_enum()
+    {
+        const string Source = AccessWrapper + """
         class C
         {
             nint M() => Memory.Reserve(4096, {|MMAP004:Access.None|});
         }
-        """, AccessWrapper + """
-        class C
-        {
-            nint M() => Memory.Reserve(4096, {|MMAP004:Access.None|});
-        }
-        """);
+        """;
+        return MmapCodeFixTest<ProtectionCodeFix>.VerifyAsync(Source, Source);
+    }
 
     [Fact]
     public Task A_protection_passed_straight_through_a_wrapper_is_fixed() => MmapCodeFixTest<ProtectionCodeFix>.VerifyAsync(AccessWrapper + """

@@ -127,7 +127,9 @@ public class LifetimeCodeFixTests
         """).WithSource(Sources.Libc).RunAsync();
 
     [Fact]
-    public Task No_length_fix_when_the_mapping_is_unmapped_in_pieces() => new LifetimeCodeFixTest<MunmapLengthCodeFix>("""
+    public Task No_length_fix_when_the_mapping_is_unmapped_in_pieces()
+    {
+        const string Source = """
         using System;
         using static Libc;
 
@@ -150,30 +152,9 @@ public class LifetimeCodeFixTests
                 [|munmap(q, (UIntPtr)8192)|];
             }
         }
-        """, """
-        using System;
-        using static Libc;
-
-        static class C
-        {
-            static void Pieces()
-            {
-                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
-                if (p == new IntPtr(-1)) return;
-                [|munmap(p + 4096, (UIntPtr)4096)|];
-                [|munmap(p, (UIntPtr)4096)|];
-            }
-
-            static void PiecesThroughALocal()
-            {
-                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)12288, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
-                if (p == new IntPtr(-1)) return;
-                [|munmap(p, (UIntPtr)4096)|];
-                IntPtr q = p + 4096;
-                [|munmap(q, (UIntPtr)8192)|];
-            }
-        }
-        """).WithSource(Sources.Libc).RunAsync();
+        """;
+        return new LifetimeCodeFixTest<MunmapLengthCodeFix>(Source, Source).WithSource(Sources.Libc).RunAsync();
+    }
 
     [Fact]
     public Task NULL_comparisons_become_MAP_FAILED_comparisons_in_the_file_own_idiom() => new LifetimeCodeFixTest<FailureCheckCodeFix>("""

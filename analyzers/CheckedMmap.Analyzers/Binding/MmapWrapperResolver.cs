@@ -68,11 +68,9 @@ namespace CheckedMmap.Analyzers.Binding
                         continue;
                     }
 
-                    if (StripConversions(argument.Value) is IParameterReferenceOperation p
-                        && SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol, wrapper)
-                        && p.Parameter.RefKind == RefKind.None && !p.Parameter.IsParams)
+                    if (PassedStraightThrough(argument.Value, wrapper) is { } own)
                     {
-                        passed[(MmapParameter)parameter.Ordinal] = p.Parameter.Ordinal;
+                        passed[(MmapParameter)parameter.Ordinal] = own.Ordinal;
                     }
                     else if (ReadsOwnParameter(argument.Value, wrapper))
                     {
@@ -89,6 +87,14 @@ namespace CheckedMmap.Analyzers.Binding
 
             return null;
         }
+
+        /// <summary>The wrapper's own by-value parameter that <paramref name="value"/> (an argument of the binding call in
+        /// its body) is, conversions aside; null when the argument is anything else.</summary>
+        public static IParameterSymbol? PassedStraightThrough(IOperation value, IMethodSymbol wrapper) =>
+            StripConversions(value) is IParameterReferenceOperation { Parameter: { RefKind: RefKind.None, IsParams: false } parameter }
+                && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, wrapper)
+                ? parameter
+                : null;
 
         private static bool ReadsOwnParameter(IOperation value, IMethodSymbol wrapper)
         {

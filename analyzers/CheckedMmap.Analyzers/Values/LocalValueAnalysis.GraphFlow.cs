@@ -354,18 +354,8 @@ namespace CheckedMmap.Analyzers.Values
             private IOperation? CapturedValue(CaptureId id) => _capturedValues.TryGetValue(id, out IOperation? value) ? value : null;
 
             /// <summary>A condition every value of which agrees (all true or all false) decides the branch.</summary>
-            private bool? ConditionValue(IOperation condition, StateWriter state)
-            {
-                ValueSet value = new ValueEvaluator(_scope, new StateSource(this, state)).Evaluate(condition);
-                if (!value.IsKnown)
-                {
-                    return null;
-                }
-
-                bool anyTrue = value.Values.Any(v => v != 0);
-                bool anyFalse = value.Values.Any(v => v == 0);
-                return anyTrue == anyFalse ? null : anyTrue;
-            }
+            private bool? ConditionValue(IOperation condition, StateWriter state) =>
+                new ValueEvaluator(_scope, new StateSource(this, state)).Evaluate(condition).Decided();
 
             /// <summary>What the body returns: the union of every reachable <c>return</c>'s value; Unknown if the flow did not settle.</summary>
             public ValueSet ReturnedValues()

@@ -450,7 +450,7 @@ namespace CheckedMmap.Analyzers.Values
 
         private ValueSet EvaluateConditional(IConditionalOperation conditional, int depth)
         {
-            switch (OsConditions.Evaluate(conditional.Condition, _scope.Target, _scope.Models) ?? Decided(Evaluate(conditional.Condition, depth)))
+            switch (OsConditions.Evaluate(conditional.Condition, _scope.Target, _scope.Models) ?? Evaluate(conditional.Condition, depth).Decided())
             {
                 case true:
                     return Evaluate(conditional.WhenTrue, depth);
@@ -460,24 +460,6 @@ namespace CheckedMmap.Analyzers.Values
 
             ValueSet whenTrue = Evaluate(conditional.WhenTrue, depth);
             return whenTrue.IsUnknown && !whenTrue.HasBits && !whenTrue.HasDescriptor ? whenTrue : whenTrue.Union(Evaluate(conditional.WhenFalse, depth));
-        }
-
-        /// <summary>A condition whose every value agrees (a local holding a platform check): true or false; else null.</summary>
-        private static bool? Decided(ValueSet condition)
-        {
-            if (!condition.IsKnown)
-            {
-                return null;
-            }
-
-            bool anyTrue = false, anyFalse = false;
-            foreach (long value in condition.Values)
-            {
-                anyTrue |= value != 0;
-                anyFalse |= value == 0;
-            }
-
-            return anyTrue == anyFalse ? null : anyTrue;
         }
 
         private ValueSet EvaluateCompound(ICompoundAssignmentOperation compound, int depth)

@@ -113,6 +113,24 @@ namespace CheckedMmap.Analyzers.Values
 
         public IReadOnlyList<long> Values => _values;
 
+        /// <summary>As a condition: true when every value is non-zero, false when every value is zero, else null.</summary>
+        public bool? Decided()
+        {
+            if (!IsKnown)
+            {
+                return null;
+            }
+
+            bool anyTrue = false, anyFalse = false;
+            foreach (long value in _values)
+            {
+                anyTrue |= value != 0;
+                anyFalse |= value == 0;
+            }
+
+            return anyTrue == anyFalse ? null : anyTrue;
+        }
+
         // Single small values (-1, 0, protections, flag words, page-sized lengths) come up for nearly every argument;
         // they are shared, made once each, instead of an object and an array per evaluation.
         private const long SmallestShared = -1, LargestShared = 4096;
