@@ -108,11 +108,20 @@ namespace CheckedMmap
         {
             if (leaked.Count > 0)
             {
-                FinishedReport report = LeakReports.Build(leaked, atExit: false);
+                FinishedReport report = LeakReports.Build(leaked, when: null);
                 ReportSink.Record(report);
                 throw new MmapLeakException(leaked, report.Text);
             }
         }
+
+        /// <summary>
+        /// Runs the leak check that <see cref="CheckedMmapOptions.LeakCheckAtExit"/> makes at process exit now, for a host
+        /// that ends the process without waiting for its exit handlers: the package calls it when a VSTest run ends. Once
+        /// per process: a later call, and the process exit, do nothing. When live mappings remain it prints the leak
+        /// report ("still mapped at the end of the test run") and appends it to the report file, and the process exits with 1.
+        /// </summary>
+        /// <returns>True when it reported leaks; false when it found none, ran before, or the check is off.</returns>
+        public static bool RunExitLeakCheckNow() => MmapRuntime.RunExitLeakCheck(processExit: false);
 
         /// <summary>Evicts the whole quarantine (its address ranges are given back).</summary>
         public static void FlushQuarantine() => MmapRuntime.FlushQuarantine();
@@ -139,7 +148,7 @@ namespace CheckedMmap
                 }
             }
 
-            return LeakReports.Build(list, atExit: false).Text;
+            return LeakReports.Build(list, when: null).Text;
         }
     }
 }

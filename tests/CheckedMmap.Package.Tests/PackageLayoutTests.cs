@@ -31,6 +31,7 @@ namespace CheckedMmap.Package.Tests
                 "build/CheckedMmap.targets",
                 "buildTransitive/CheckedMmap.targets",
                 "buildTransitive/CheckedMmapTestEntryPoint.cs",
+                "buildTransitive/testrun/CheckedMmap.TestRun.dll",
                 "lib/net8.0/CheckedMmap.dll",
                 "lib/net8.0/CheckedMmap.xml",
             }.ToList();

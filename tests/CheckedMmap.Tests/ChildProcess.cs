@@ -242,6 +242,13 @@ public static unsafe partial class ChildScenarios
         Console.WriteLine("leaving a mapping behind");
     }
 
+    public static void LeakThenEndTestRun()
+    {
+        Mman.mmap(null, 12288, RW, PA, -1, 0);
+        Console.WriteLine("first check: " + MmapTracker.RunExitLeakCheckNow());
+        Console.WriteLine("second check: " + MmapTracker.RunExitLeakCheckNow());
+    }
+
     public static void FirstCallWithEnvironment()
     {
         try

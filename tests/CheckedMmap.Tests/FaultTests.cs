@@ -1,6 +1,7 @@
 // Guard-page and quarantine faults, leak-at-exit and environment handling, each in a child process.
 using System;
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using Xunit;
 
 namespace CheckedMmap.Tests;
@@ -225,6 +226,28 @@ public class FaultTests
         Assert.Contains("alloc1 was created by mmap on thread 1 here:", r.Stderr);
         Assert.Contains("ChildScenarios.LeakOneMapping()", r.Stderr);
         Assert.Contains("SUMMARY: CheckedMmap: 12288 bytes leaked in 1 mapping (alloc1), the first created in CheckedMmap.Tests.ChildScenarios.LeakOneMapping() in ", r.Stderr);
+    }
+
+    [Fact]
+    public void The_exit_leak_check_runs_once_when_a_test_run_asks_for_it_early()
+    {
+        // The package's test-run collector calls it when the last test has finished: the report names that moment,
+        // a second call and the process exit report nothing more, and the exit code still says there were leaks.
+        ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.LeakThenEndTestRun), (CheckedMmapOptions.LeakCheckAtExitVariable, "1"));
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Contains("first check: True", r.Stdout);
+        Assert.Contains("second check: False", r.Stdout);
+        Assert.Contains("==CheckedMmap== ERROR: leak: 1 mapping (12288 bytes) still mapped at the end of the test run", r.Stderr);
+        Assert.Single(Regex.Matches(r.Stderr, "ERROR: leak"));
+    }
+
+    [Fact]
+    public void The_exit_leak_check_asked_for_early_does_nothing_when_it_is_off()
+    {
+        ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.LeakThenEndTestRun));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("first check: False", r.Stdout);
+        Assert.DoesNotContain("==CheckedMmap==", r.Stderr);
     }
 
     [Fact]

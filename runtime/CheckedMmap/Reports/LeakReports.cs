@@ -8,7 +8,9 @@ namespace CheckedMmap.Reports
     /// <summary>Leak reports, for <see cref="MmapTracker"/>, leak scopes and the check at process exit.</summary>
     internal static class LeakReports
     {
-        public static FinishedReport Build(IReadOnlyList<MappingInfo> list, bool atExit)
+        /// <summary>A leak report; <paramref name="when"/> ("at process exit") ends the headline, null for none; such a
+        /// report ends the process (no exception carries it).</summary>
+        public static FinishedReport Build(IReadOnlyList<MappingInfo> list, string? when)
         {
             ulong bytes = 0;
             foreach (MappingInfo m in list)
@@ -17,7 +19,7 @@ namespace CheckedMmap.Reports
             }
 
             string counted = string.Format(CultureInfo.InvariantCulture, "{0} {1} ({2} bytes) still mapped{3}",
-                list.Count, list.Count == 1 ? "mapping" : "mappings", bytes, atExit ? " at process exit" : string.Empty);
+                list.Count, list.Count == 1 ? "mapping" : "mappings", bytes, when == null ? string.Empty : " " + when);
             var b = new ReportBuilder(ReportCategory.Leak, "leak", counted, thread: null);
             foreach (MappingInfo m in list)
             {
@@ -26,14 +28,15 @@ namespace CheckedMmap.Reports
 
             // The SUMMARY names where the oldest leaked mapping was created (its first frame of user code).
             string? where = list.Count == 0 ? null : StackRendering.Render(list[0].CreationStackTrace).FirstFrame;
-            return b.Finish(endsProcess: atExit, summary: string.Format(CultureInfo.InvariantCulture,
+            return b.Finish(endsProcess: when != null, summary: string.Format(CultureInfo.InvariantCulture,
                 "{0} bytes leaked in {1} {2}{3}{4}.", bytes, list.Count, list.Count == 1 ? "mapping" : "mappings",
                 list.Count == 0 ? string.Empty : " (" + Names(list) + ")",
                 where == null ? string.Empty : ", the first created in " + where));
         }
 
-        /// <summary>Reports live mappings at process exit (CHECKEDMMAP_LEAK_CHECK_AT_EXIT); true when there were any.</summary>
-        public static bool ReportAtExit()
+        /// <summary>Reports live mappings at process exit or at the end of a test run (CHECKEDMMAP_LEAK_CHECK_AT_EXIT); true
+        /// when there were any.</summary>
+        public static bool ReportAtExit(bool processExit)
         {
             IReadOnlyList<MappingInfo> live = MmapRuntime.Snapshot(liveOnly: true);
             if (live.Count == 0)
@@ -41,7 +44,7 @@ namespace CheckedMmap.Reports
                 return false;
             }
 
-            ReportSink.Print(Build(live, atExit: true));
+            ReportSink.Print(Build(live, processExit ? "at process exit" : "at the end of the test run"));
             return true;
         }
 
