@@ -94,6 +94,26 @@ namespace CheckedMmap.Package.Tests
             Assert.Contains("reports.jsonl", output);
         }
 
+        [Fact]
+        public void A_fault_in_native_code_ends_the_run_with_the_report_naming_the_running_test()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return; // fault reports come from the Linux pre-handler
+            }
+
+            CommandResult run = _package.DotNet("test", _package.ConsumerPath("checkedtests/checkedtests.csproj"),
+                "-p:CheckedMmap=true", "-p:IncludeNativeFaultTest=true", "--filter", "FullyQualifiedName~Memset_past_the_end",
+                "-nodeReuse:false", "-tl:off", "-clp:ForceNoAlign");
+            string output = run.Output;
+            Assert.True(run.ExitCode != 0, output);
+            Assert.Contains("Test host process crashed", output);
+            Assert.Contains("==CheckedMmap== ERROR: buffer overflow: access at 0x", output);
+            Assert.Contains("the access was made by native code at 0x", output);
+            Assert.Contains("the test running then: CheckedTests.NativeTests.Memset_past_the_end", output);
+            Assert.Contains("at CheckedTests.Arena..ctor(UIntPtr size)", Between(output, "was created by mmap on thread", "SUMMARY:"));
+        }
+
         private static string Between(string text, string start, string end)
         {
             int a = text.IndexOf(start, StringComparison.Ordinal);

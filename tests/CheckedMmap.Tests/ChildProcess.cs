@@ -139,6 +139,16 @@ public static unsafe partial class ChildScenarios
         Console.WriteLine("NOT REACHED");
     }
 
+    /// <summary>As <see cref="NativeMemsetPastEnd"/>, while a test platform says two tests run and one has ended.</summary>
+    public static void NativeMemsetPastEndDuringTests()
+    {
+        CheckedMmap.Testing.RunningTests.Started(new Guid(1, 0, 0, new byte[8]), "Suite.Finished");
+        CheckedMmap.Testing.RunningTests.Started(new Guid(2, 0, 0, new byte[8]), "Suite.First");
+        CheckedMmap.Testing.RunningTests.Started(new Guid(3, 0, 0, new byte[8]), "Suite.Second");
+        CheckedMmap.Testing.RunningTests.Ended(new Guid(1, 0, 0, new byte[8]));
+        NativeMemsetPastEnd();
+    }
+
     /// <summary>libc's memset clears a mapping after munmap: a use after munmap in native code.</summary>
     public static void NativeMemsetAfterMunmap()
     {

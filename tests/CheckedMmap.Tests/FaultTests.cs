@@ -119,6 +119,26 @@ public class FaultTests
             "ChildScenarios.NativeMemsetPastEnd()", "a fault in native code is never handed to managed code (SIGSEGV, exit code 139)");
 
     [Fact]
+    public void A_fault_in_native_code_names_the_tests_a_test_platform_says_are_running() =>
+        AssertFaultReport(nameof(ChildScenarios.NativeMemsetPastEndDuringTests), 139, "about to memset past the end",
+            "==CheckedMmap== ERROR: buffer overflow: access at 0x",
+            "\nthe tests running then (one of them made the access): Suite.First, Suite.Second\nalloc1 was created by mmap");
+
+    [Fact]
+    public void A_fault_report_says_nothing_of_tests_where_no_test_platform_reported_any()
+    {
+        if (!ReportsSupported)
+        {
+            return;
+        }
+
+        ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.NativeMemsetPastEnd));
+        Assert.Contains("==CheckedMmap== ERROR: buffer overflow", r.Stderr);
+        Assert.DoesNotContain("running then", r.Stderr);
+        Assert.DoesNotContain("no test was running", r.Stderr);
+    }
+
+    [Fact]
     public void A_fault_in_native_code_after_munmap_prints_both_stacks_before_the_process_ends() =>
         AssertFaultReport(nameof(ChildScenarios.NativeMemsetAfterMunmap), 139, "about to memset freed memory",
             "==CheckedMmap== ERROR: use after munmap: access at 0x", "is located 0 bytes inside the 8192-byte mapping alloc1",

@@ -1,5 +1,6 @@
 // Fault reports: which mapping a faulting address belongs to (inside an unmapped one, or in the guard page before
 // or after one), in the common report shape.
+using System.Collections.Generic;
 using System.Globalization;
 using CheckedMmap.Contract;
 using CheckedMmap.Host;
@@ -39,13 +40,18 @@ namespace CheckedMmap.Reports
                         text += "    #" + i.ToString(CultureInfo.InvariantCulture) + " " + native.Frames[i] + System.Environment.NewLine;
                     }
 
-                    b.Stack(new RenderedStack(text + "    (the walk stops at the first managed frame: the managed callers are not shown; under dotnet test, --blame names the test that was running)" + System.Environment.NewLine,
+                    b.Stack(new RenderedStack(text + "    (the walk stops at the first managed frame: the managed callers are not shown)" + System.Environment.NewLine,
                         native.Frames.Count > 0 ? native.Frames[0] : native.Symbol));
                 }
                 else
                 {
                     b.Line("the access was made by managed code at " + MmapMessages.Hex(native.Pc) + "; the .NET runtime prints its stack below");
                 }
+            }
+
+            if (end != FaultEnd.Exception && RunningTestRegistry.Used)
+            {
+                b.Line(RunningTestsLine());
             }
 
             b.History(m!);
@@ -61,6 +67,19 @@ namespace CheckedMmap.Reports
             }
 
             return b.Finish(endsProcess: end != FaultEnd.Exception);
+        }
+
+        /// <summary>Which tests were running when a fault ends the process (no test result will say), where a test platform
+        /// reports them.</summary>
+        private static string RunningTestsLine()
+        {
+            IReadOnlyList<string> tests = RunningTestRegistry.Names();
+            return tests.Count switch
+            {
+                0 => "no test was running (the access came between tests, or after the last one)",
+                1 => "the test running then: " + tests[0],
+                _ => "the tests running then (one of them made the access): " + string.Join(", ", tests),
+            };
         }
 
         private static bool TryExplain(ulong address, out MappingInfo? mapping, out string kind, out string words)

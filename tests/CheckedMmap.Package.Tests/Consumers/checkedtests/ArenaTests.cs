@@ -45,3 +45,24 @@ namespace CheckedTests
     }
 }
 #endif
+
+#if NATIVE_FAULT_TEST
+namespace CheckedTests
+{
+    /// <summary>Compiled only with -p:IncludeNativeFaultTest=true: libc's memset runs past the end of a mapping, a fault
+    /// in native code that ends the test host.</summary>
+    public unsafe class NativeTests
+    {
+        [System.Runtime.InteropServices.DllImport("libc")]
+        private static extern nint memset(byte* destination, int value, nuint count);
+
+        [Fact]
+        public void Memset_past_the_end()
+        {
+            var arena = new Arena(4096);
+            memset(arena.At(0), 0, 4096 + 64);
+            arena.Release();
+        }
+    }
+}
+#endif
