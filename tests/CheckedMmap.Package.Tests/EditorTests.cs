@@ -39,7 +39,7 @@ namespace CheckedMmap.Package.Tests
             string[] lines = File.ReadAllLines(file);
             using var server = new LanguageServer(
                 PackageFixture.DotNetHost, new[] { "tool", "run", "csharp-ls", "--", "--loglevel", "info" }, tools,
-                _package.ConsumerEnvironment, new JsonObject { ["analyzersEnabled"] = true });
+                ToolEnvironment(), new JsonObject { ["analyzersEnabled"] = true });
 
             string root = new Uri(Path.GetDirectoryName(_package.ConsumerPath(Project))! + Path.DirectorySeparatorChar).AbsoluteUri.TrimEnd('/');
             JsonNode? initialized = server.Request("initialize", new JsonObject
@@ -115,6 +115,14 @@ namespace CheckedMmap.Package.Tests
             Assert.Fail($"squiggles {when}: expected {string.Join("; ", expected)}\nlast answer: {last}\n{server.Transcript}");
         }
 
+        /// <summary>
+        /// The consumers' environment with a .NET CLI home of this run's own: the SDK remembers where a local tool was
+        /// restored (DOTNET_CLI_HOME/.dotnet/toolResolverCache) and keeps that entry when the same version is restored
+        /// elsewhere, so the machine's home would send `dotnet tool run` to the package folder of an earlier run, deleted since.
+        /// </summary>
+        private Dictionary<string, string> ToolEnvironment() =>
+            new Dictionary<string, string>(_package.ConsumerEnvironment) { ["DOTNET_CLI_HOME"] = Path.Combine(_package.WorkRoot, "cli-home") };
+
         /// <summary>csharp-ls as a local tool (a manifest in a folder of its own, from the machine's NuGet source).</summary>
         private string InstallServer()
         {
@@ -123,11 +131,11 @@ namespace CheckedMmap.Package.Tests
             File.Copy(Path.Combine(_package.RepositoryRoot, "nuget.config"), Path.Combine(tools, "nuget.config"), overwrite: true);
             if (!File.Exists(Path.Combine(tools, ".config", "dotnet-tools.json")))
             {
-                CommandResult manifest = Command.Run(PackageFixture.DotNetHost, new[] { "new", "tool-manifest" }, tools, _package.ConsumerEnvironment, Startup);
+                CommandResult manifest = Command.Run(PackageFixture.DotNetHost, new[] { "new", "tool-manifest" }, tools, ToolEnvironment(), Startup);
                 Assert.True(manifest.ExitCode == 0, manifest.ToString());
             }
 
-            CommandResult install = Command.Run(PackageFixture.DotNetHost, new[] { "tool", "install", "csharp-ls", "--version", ServerVersion }, tools, _package.ConsumerEnvironment, SolutionLoad);
+            CommandResult install = Command.Run(PackageFixture.DotNetHost, new[] { "tool", "install", "csharp-ls", "--version", ServerVersion }, tools, ToolEnvironment(), SolutionLoad);
             Assert.True(install.ExitCode == 0, install.ToString());
             return tools;
         }

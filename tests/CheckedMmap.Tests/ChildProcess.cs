@@ -26,7 +26,14 @@ internal static class ChildProcess
     }
 
     /// <summary>Runs <see cref="ChildScenarios"/>'s method <paramref name="scenario"/> in a child process with no CheckedMmap setting but <paramref name="env"/>.</summary>
-    public static Result Run(string scenario, params (string Name, string Value)[] env)
+    /// <summary>How long a scale scenario may run: a million page faults take about 12 s where one costs 12 µs (as on
+    /// some virtual machines), and longer on a loaded one.</summary>
+    public static readonly TimeSpan ScaleTimeout = TimeSpan.FromMinutes(5);
+
+    public static Result Run(string scenario, params (string Name, string Value)[] env) =>
+        Run(scenario, ChildProcessScenario.DefaultTimeout, env);
+
+    public static Result Run(string scenario, TimeSpan timeout, params (string Name, string Value)[] env)
     {
         MethodInfo m = typeof(ChildScenarios).GetMethod(scenario, BindingFlags.Public | BindingFlags.Static)
             ?? throw new ArgumentException("unknown scenario " + scenario, nameof(scenario));
@@ -36,7 +43,7 @@ internal static class ChildProcess
             settings[i] = (env[i].Name, env[i].Value);
         }
 
-        ChildProcessResult r = ChildProcessScenario.Run((Action)m.CreateDelegate(typeof(Action)), settings);
+        ChildProcessResult r = ChildProcessScenario.Run((Action)m.CreateDelegate(typeof(Action)), timeout, settings);
         return new Result(r.ExitCode, r.StandardOutput, r.StandardError);
     }
 }

@@ -21,7 +21,7 @@ public class ScaleTests
             return; // vm.max_map_count is Linux's
         }
 
-        ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.TwoHundredThousandLiveMappings));
+        ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.TwoHundredThousandLiveMappings), ChildProcess.ScaleTimeout);
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("all 200000 mappings hold their byte", r.Stdout);
         Assert.Contains("after: allocated 64 MiB, caught, thread ran, freed all", r.Stdout);
@@ -43,7 +43,7 @@ public class ScaleTests
             return;
         }
 
-        ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.EveryOtherOfEightyThousandUnmapped), ("CHECKEDMMAP_GUARD_PAGES", "0"));
+        ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.EveryOtherOfEightyThousandUnmapped), ChildProcess.ScaleTimeout, ("CHECKEDMMAP_GUARD_PAGES", "0"));
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("40000 holes; survivors intact; process still allocates; freed all", r.Stdout);
     }
@@ -51,7 +51,7 @@ public class ScaleTests
     [Fact]
     public void A_million_map_unmap_cycles()
     {
-        ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.MillionCycles), ("CHECKEDMMAP_STACKS", "none"));
+        ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.MillionCycles), ChildProcess.ScaleTimeout, ("CHECKEDMMAP_STACKS", "none"));
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("1000000 cycles; live 0", r.Stdout);
     }

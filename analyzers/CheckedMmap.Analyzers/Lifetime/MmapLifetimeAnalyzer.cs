@@ -262,18 +262,19 @@ namespace CheckedMmap.Analyzers.Lifetime
             /// MAP_FAILED, which its caller must check), or a local that only mmap calls assign (<c>p = mmap(…); if (p ==
             /// MAP_FAILED) throw …; return p;</c>: a mapping, whose failure the wrapper handles the way it chooses).
             /// </summary>
-            public MmapWrapper? DirectWrapper(IMethodSymbol method, SemanticModel model) =>
-                WrapperResult(method, model) != ReturnedMapping.None ? _wrappers.Resolve(method, model) : null;
+            public MmapWrapper? DirectWrapper(IMethodSymbol method, SemanticModel model) => DirectWrapper(method, model, out _);
 
-            /// <summary>How a wrapper returns its mapping (<see cref="DirectWrapper"/>).</summary>
-            public ReturnedMapping WrapperResult(IMethodSymbol method, SemanticModel model)
+            /// <summary>A direct wrapper (see above) and how it returns its mapping.</summary>
+            public MmapWrapper? DirectWrapper(IMethodSymbol method, SemanticModel model, out ReturnedMapping returned)
             {
-                if (method.DeclaringSyntaxReferences.Length != 1 || method.IsExtern || _wrappers.Resolve(method, model) is null)
+                returned = ReturnedMapping.None;
+                if (method.DeclaringSyntaxReferences.Length != 1 || method.IsExtern || _wrappers.Resolve(method, model) is not { } wrapper)
                 {
-                    return ReturnedMapping.None;
+                    return null;
                 }
 
-                return _directWrappers.GetOrCompute(method.OriginalDefinition, this, static (m, session) => session.HowItReturns(m.DeclaringSyntaxReferences[0].GetSyntax()));
+                returned = _directWrappers.GetOrCompute(method.OriginalDefinition, this, static (m, session) => session.HowItReturns(m.DeclaringSyntaxReferences[0].GetSyntax()));
+                return returned == ReturnedMapping.None ? null : wrapper;
             }
 
             private ReturnedMapping HowItReturns(SyntaxNode declaration)
@@ -472,10 +473,10 @@ namespace CheckedMmap.Analyzers.Lifetime
                     lengthOrdinal = 2; // mremap(old_address, old_size, new_size, flags): the new mapping's length
                     function = "mremap";
                 }
-                else if (mayBeWrapper && session.DirectWrapper(invocation.TargetMethod, model) is { } wrapper)
+                else if (mayBeWrapper && session.DirectWrapper(invocation.TargetMethod, model, out ReturnedMapping returned) is { } wrapper)
                 {
                     lengthOrdinal = wrapper.PassedThrough.TryGetValue(MmapParameter.Length, out int ordinal) ? ordinal : -1;
-                    needsCheck = session.WrapperResult(invocation.TargetMethod, model) == ReturnedMapping.Call;
+                    needsCheck = returned == ReturnedMapping.Call;
                 }
                 else
                 {
