@@ -129,4 +129,27 @@ public class MMAP010DeclarationTests
             }
         }
         """).Expect(LastError(0, 2, "GetLastWin32Error", "mmap"), LastError(1, 3, "GetLastPInvokeError", "mprotect")).RunAsync();
+
+    [Fact]
+    public Task Errno_read_is_judged_by_the_last_binding_call_that_ended_before_it() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static unsafe class Native
+        {
+            [{|#1:DllImport("libc")|}] static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
+            [DllImport("libc")] static extern int munmap(IntPtr addr, UIntPtr length);
+            [DllImport("libc", SetLastError = true)] static extern int mprotect(IntPtr addr, UIntPtr length, int prot);
+
+            static void M()
+            {
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
+                if (mprotect(p, (UIntPtr)4096, 3) != 0) throw new InvalidOperationException("errno " + Marshal.GetLastPInvokeError());
+                // A read inside a binding call's arguments belongs to the call that ended before it (mprotect, which sets it).
+                _ = munmap(p, (UIntPtr)(uint)Marshal.GetLastPInvokeError());
+                IntPtr q = mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
+                int e = {|#0:Marshal.GetLastPInvokeError()|};
+            }
+        }
+        """).Expect(LastError(0, 1, "GetLastPInvokeError", "mmap")).RunAsync();
 }

@@ -262,44 +262,88 @@ namespace CheckedMmap.Analyzers.Functions
                     }
                 }
 
-                var reported = new HashSet<SyntaxNode>();
+                // One walk per body, whatever the number of its binding calls: each errno read is matched to the last binding
+                // call before it by a binary search over the body's calls in text order (a walk of the body per call, and a
+                // scan of every call per read, made a body of n calls and n reads cost n^3).
+                var byBody = new Dictionary<SyntaxNode, List<(InvocationExpressionSyntax Call, IMethodSymbol Method)>>();
                 foreach ((InvocationExpressionSyntax call, IMethodSymbol method, SyntaxNode body) in bindings)
                 {
-                    if (SetsLastError(method) || (mayHoldGeneratedCode && GeneratedCode.Contains(call, model, cancellationToken)))
+                    if (!byBody.TryGetValue(body, out var inBody))
                     {
-                        continue;
+                        byBody[body] = inBody = new List<(InvocationExpressionSyntax, IMethodSymbol)>();
                     }
 
+                    inBody.Add((call, method));
+                }
+
+                foreach (KeyValuePair<SyntaxNode, List<(InvocationExpressionSyntax Call, IMethodSymbol Method)>> pair in byBody)
+                {
+                    SyntaxNode body = pair.Key;
+                    List<(InvocationExpressionSyntax Call, IMethodSymbol Method)> inBody = pair.Value;
+                    if (!inBody.Exists(b => !SetsLastError(b.Method)))
+                    {
+                        continue; // every binding of the body sets the last error: no read of it can be reported
+                    }
+
+                    inBody.Sort((a, b) => a.Call.SpanStart.CompareTo(b.Call.SpanStart));
+                    var judged = new Dictionary<InvocationExpressionSyntax, bool>();
                     foreach (SyntaxNode node in body.DescendantNodes())
                     {
-                        if (node is InvocationExpressionSyntax read && read.SpanStart > call.Span.End
-                            && CallNames.InvokedName(read.Expression) is GetLastWin32Error or GetLastPInvokeError
-                            && EnclosingBody(read) == body
-                            && LastBindingBefore(bindings, read, body) == call
-                            && reported.Add(read)
+                        cancellationToken.ThrowIfCancellationRequested();
+                        if (node is not InvocationExpressionSyntax read || CallNames.InvokedName(read.Expression) is not (GetLastWin32Error or GetLastPInvokeError)
+                            || EnclosingBody(read) != body || LastBindingBefore(inBody, read) is not { } last)
+                        {
+                            continue;
+                        }
+
+                        if (!judged.TryGetValue(last.Call, out bool reports))
+                        {
+                            reports = !SetsLastError(last.Method) && !(mayHoldGeneratedCode && GeneratedCode.Contains(last.Call, model, cancellationToken));
+                            judged[last.Call] = reports;
+                        }
+
+                        if (reports
                             && model.GetSymbolInfo(read, cancellationToken).Symbol is IMethodSymbol { ContainingType: { Name: "Marshal" } marshal } errno
                             && marshal.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices")
                         {
                             // The binding's declaration in source, where the code fix adds SetLastError = true.
-                            Location[] declaration = ImportDeclaration(method) is { } at ? new[] { at } : Array.Empty<Location>();
-                            report(Diagnostic.Create(DeclarationRule.LastError, read.GetLocation(), declaration, errno.Name, method.Name));
+                            Location[] declaration = ImportDeclaration(last.Method) is { } at ? new[] { at } : Array.Empty<Location>();
+                            report(Diagnostic.Create(DeclarationRule.LastError, read.GetLocation(), declaration, errno.Name, last.Method.Name));
                         }
                     }
                 }
             }
 
-            private static InvocationExpressionSyntax? LastBindingBefore(List<(InvocationExpressionSyntax Call, IMethodSymbol Method, SyntaxNode Body)> bindings, SyntaxNode read, SyntaxNode body)
+            /// <summary>
+            /// The binding call of the body that ends last before <paramref name="read"/> starts (the one that starts last
+            /// among those); <paramref name="inBody"/> is in text order. Calls that contain the read (its arguments) are passed.
+            /// </summary>
+            private static (InvocationExpressionSyntax Call, IMethodSymbol Method)? LastBindingBefore(List<(InvocationExpressionSyntax Call, IMethodSymbol Method)> inBody, SyntaxNode read)
             {
-                InvocationExpressionSyntax? last = null;
-                foreach ((InvocationExpressionSyntax call, IMethodSymbol _, SyntaxNode callBody) in bindings)
+                int low = 0, high = inBody.Count - 1, before = -1;
+                while (low <= high)
                 {
-                    if (callBody == body && call.Span.End < read.SpanStart && (last is null || call.SpanStart > last.SpanStart))
+                    int middle = low + ((high - low) / 2);
+                    if (inBody[middle].Call.SpanStart < read.SpanStart)
                     {
-                        last = call;
+                        before = middle;
+                        low = middle + 1;
+                    }
+                    else
+                    {
+                        high = middle - 1;
                     }
                 }
 
-                return last;
+                for (int i = before; i >= 0; i--)
+                {
+                    if (inBody[i].Call.Span.End < read.SpanStart)
+                    {
+                        return inBody[i];
+                    }
+                }
+
+                return null;
             }
 
             /// <summary>The import attribute of a binding declared in source (the user's part of a LibraryImport partial method).</summary>
