@@ -44,6 +44,9 @@ namespace CheckedMmap.Benchmarks.Analyzer
 
             /// <summary>One call whose flags come through a chain of N locals (each the previous one | a bit).</summary>
             ChainedLocals,
+
+            /// <summary>Per call: an mmap through a binding without SetLastError, and a MAP_FAILED check that reads errno (MMAP010 each).</summary>
+            ErrnoChecks,
         }
 
         public static void Run(Report report, AnalyzerSet set, bool quick)
@@ -68,6 +71,8 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 "named-constant arguments. *locals*: per call a fresh `prot` local, a `flags` local reassigned before each call (`|=` " +
                 "under an `if` every tenth call, so the method has joins) and a `MAP_FAILED` check with an early return. *chained locals*: " +
                 "one call whose flags go through a chain of N locals (`f1 = f0 | 0; f2 = f1 | 0; …`, read where the last one is used). " +
+                "*errno checks*: per call an mmap through a binding declared without `SetLastError` and a `MAP_FAILED` check that throws with " +
+                "`Marshal.GetLastPInvokeError()` (an MMAP010 diagnostic each). " +
                 $"CheckedMmap's execution time from analyzer telemetry, median of {rounds} samples ({largeRounds} for 10,000 calls) after a warm-up sample; a sample analyzes " +
                 $"{CallsPerSample:N0} calls in all (a smaller method is analyzed on fresh compilations until it has covered as many), with a full " +
                 "garbage collection before the sample and none forced inside it, so that the collections caused by a sample's allocations weigh " +
@@ -80,17 +85,25 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 "The reference column times an analyzer that reads every call's arguments through IOperation and judges nothing (the least " +
                 "an operation-based analyzer of these calls does); CheckedMmap's time (less the graph) divided by the reference's, relative " +
                 "to the same baseline N, shows whether CheckedMmap grows faster than Roslyn's own cost of the same calls: 1.0× is the same " +
-                "growth. For chained locals N counts the links of the chain, and the per-call column is per link.");
+                "growth. For chained locals N counts the links of the chain, and the per-call column is per link. Allocated per call = " +
+                "(bytes the process allocates in CheckedMmap's pass − bytes it allocates in the binding-only pass of the same source − the " +
+                "same difference for the one-call method) / N: exact (the passes run on one thread), so it follows the analyzer's own work " +
+                "per call without the garbage collector's or the memory system's share of the time.");
 
             var rows = new List<IReadOnlyList<string>>();
             var verdicts = new List<string>();
-            foreach (Shape shape in new[] { Shape.Constants, Shape.Locals, Shape.ChainedLocals })
+            foreach (Shape shape in new[] { Shape.Constants, Shape.Locals, Shape.ChainedLocals, Shape.ErrnoChecks })
             {
                 // The cost of a method with one call (compilation start, binding the method) is paid once whatever N is.
                 string single = Source(shape, 1);
                 Measure(single, set.CheckedMmap, enableAll, 1_000, out _, out _);
                 double fixedMs = Stats.Median(Enumerable.Range(0, rounds).Select(_ => (Measure(single, set.CheckedMmap, enableAll, 1_000, out _, out double singleGraph) - singleGraph) / 1_000));
                 double fixedBindingMs = Stats.Median(Enumerable.Range(0, rounds).Select(_ => Measure(single, BindingOnly, enableAll, 1_000, out int _, out double _) / 1_000));
+                Measure(single, set.CheckedMmap, enableAll, 1_000, out _, out _, out double fixedAllocated);
+                Measure(single, BindingOnly, enableAll, 1_000, out _, out _, out double fixedBindingAllocated);
+                double? allocationBaseline = null;
+                double worstAllocation = 0;
+                int worstAllocationN = 0;
                 double? baseline = null, baselineAgainstReference = null;
                 double worst = 0, worstAgainstReference = 0;
                 int baselineN = 0, worstN = 0;
@@ -106,15 +119,17 @@ namespace CheckedMmap.Benchmarks.Analyzer
                     Measure(source, BindingOnly, enableAll, repeat, out _, out _); // warm-up
                     Measure(source, ArgumentsOnly, enableAll, repeat, out _, out _); // warm-up
                     var references = new List<double>();
+                    var allocations = new List<double>();
                     var byAnalyzer = new Dictionary<string, double>();
                     int diagnostics = 0;
                     for (int r = 0; r < (n >= 10_000 ? largeRounds : rounds); r++)
                     {
                         TimeSpan pausedBefore = GC.GetTotalPauseDuration();
-                        totals.Add(Measure(source, set.CheckedMmap, enableAll, repeat, out diagnostics, out double graphMs, byAnalyzer) / repeat);
+                        totals.Add(Measure(source, set.CheckedMmap, enableAll, repeat, out diagnostics, out double graphMs, out double allocated, byAnalyzer) / repeat);
                         pauses.Add((GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds / repeat);
                         graphs.Add(graphMs / repeat);
-                        bindings.Add(Measure(source, BindingOnly, enableAll, repeat, out _, out _) / repeat);
+                        bindings.Add(Measure(source, BindingOnly, enableAll, repeat, out _, out _, out double bindingAllocated) / repeat);
+                        allocations.Add(allocated - bindingAllocated);
                         references.Add(Measure(source, ArgumentsOnly, enableAll, repeat, out _, out _) / repeat);
                     }
 
@@ -135,6 +150,17 @@ namespace CheckedMmap.Benchmarks.Analyzer
                         baselineN = n;
                     }
 
+                    // Bytes CheckedMmap makes the process allocate per call beyond what binding the method allocates (exact, so
+                    // no noise floor: the baseline is the smallest N).
+                    double allocatedPerCall = Math.Max(0, Stats.Median(allocations) - (fixedAllocated - fixedBindingAllocated)) / n;
+                    allocationBaseline ??= allocatedPerCall > 0 ? allocatedPerCall : null;
+                    double allocationRatio = allocationBaseline is { } ab ? allocatedPerCall / ab : double.NaN;
+                    if (!double.IsNaN(allocationRatio) && allocationRatio >= worstAllocation)
+                    {
+                        worstAllocation = allocationRatio;
+                        worstAllocationN = n;
+                    }
+
                     double ratio = baseline is { } b ? perCall / b : double.NaN;
                     if (!double.IsNaN(ratio) && ratio >= worst)
                     {
@@ -151,6 +177,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
                         Report.Ms(binding),
                         Report.Ms(paused),
                         Report.Ns(perCall * 1e6), double.IsNaN(ratio) ? "—" : ratio.ToString("0.00", CultureInfo.InvariantCulture) + "×",
+                        Bytes(allocatedPerCall), double.IsNaN(allocationRatio) ? "—" : allocationRatio.ToString("0.00", CultureInfo.InvariantCulture) + "×",
                         Report.Ms(reference),
                         againstReference.ToString("0.00", CultureInfo.InvariantCulture) + "×",
                         double.IsNaN(growthAgainstReference) ? "—" : growthAgainstReference.ToString("0.00", CultureInfo.InvariantCulture) + "×",
@@ -160,31 +187,40 @@ namespace CheckedMmap.Benchmarks.Analyzer
                     Console.WriteLine($"scaling[{Name(shape)}] {n}: {total:0.00} ms (graph {graph:0.00} ms, one-call method {fixedMs:0.00} ms, GC pauses {paused:0.00} ms, binding {binding:0.00} ms), {perCall * 1e6:0} ns per call, {ratio:0.00}x the baseline per-call cost; reference {reference:0.00} ms, {againstReference:0.00}x it, {growthAgainstReference:0.00}x the baseline's");
                 }
 
-                verdicts.Add($"{Name(shape)}: worst per-call ratio {worst:0.00}×, against the reference {worstAgainstReference:0.00}×");
+                verdicts.Add($"{Name(shape)}: worst per-call ratio {worst:0.00}×, against the reference {worstAgainstReference:0.00}×, allocations per call {worstAllocation:0.00}× (at N = {worstAllocationN:N0})");
                 report.Target(new($"Analyzer, {Name(shape)}: per call with Roslyn's binding out, worst N vs N = {baselineN:N0}", "flat (≤ 1.25×)",
                     $"{worst:0.00}× at N = {worstN:N0}", worst <= 1.25,
                     worst <= 1.25 ? "" : $"its ratio to the reference analyzer, which only reads the calls, grows {worstAgainstReference:0.00}× at most"));
             }
 
-            report.Table(new[] { "Shape", "Calls (N)", "Analyzer time for the method", "of which Roslyn builds its control flow graph (once)", "Roslyn binds the method (binding-only analyzer)", "GC pauses during the pass (whole process)", "Per call (time − binding − graph − one-call method) / N", "Per call vs the smallest N with a measurable cost", "Reference: reads every call's arguments", "CheckedMmap ÷ reference", "÷ reference vs the same baseline N", "Diagnostics", "By analyzer (last round)" }, rows);
+            report.Table(new[] { "Shape", "Calls (N)", "Analyzer time for the method", "of which Roslyn builds its control flow graph (once)", "Roslyn binds the method (binding-only analyzer)", "GC pauses during the pass (whole process)", "Per call (time − binding − graph − one-call method) / N", "Per call vs the smallest N with a measurable cost", "Allocated per call beyond binding (less the one-call method)", "Allocated per call vs N = 10", "Reference: reads every call's arguments", "CheckedMmap ÷ reference", "÷ reference vs the same baseline N", "Diagnostics", "By analyzer (last round)" }, rows);
             report.Paragraph(string.Join("; ", verdicts) + ". The control flow graph is built once per method by Roslyn's " +
                 "`ControlFlowGraph.Create`, timed inside the same pass (the analyzer counts the time it spends there); its own cost " +
                 "grows faster than linearly with the blocks of one method (`ControlFlowGraphBuilder.PackRegions`), so the per-call " +
                 "column, which leaves it out with Roslyn's binding, is the analyzer's own cost.");
         }
 
+        private static string Bytes(double bytes) => bytes >= 10_000
+            ? (bytes / 1024).ToString("0.0", CultureInfo.InvariantCulture) + " KiB"
+            : bytes.ToString("0", CultureInfo.InvariantCulture) + " B";
+
         private static string Name(Shape shape) => shape switch
         {
             Shape.Constants => "constants",
             Shape.Locals => "locals",
-            _ => "chained locals",
+            Shape.ChainedLocals => "chained locals",
+            _ => "errno checks",
         };
 
         /// <summary>
         /// The analyzers' total time over <paramref name="repeat"/> passes, and in <paramref name="graphMs"/> the part of it
         /// spent in Roslyn's <c>ControlFlowGraph.Create</c>, as the analyzer itself counts it.
         /// </summary>
-        private static double Measure(string source, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableDictionary<string, ReportDiagnostic> options, int repeat, out int diagnostics, out double graphMs, Dictionary<string, double>? byAnalyzer = null)
+        private static double Measure(string source, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableDictionary<string, ReportDiagnostic> options, int repeat, out int diagnostics, out double graphMs, Dictionary<string, double>? byAnalyzer = null) =>
+            Measure(source, analyzers, options, repeat, out diagnostics, out graphMs, out _, byAnalyzer);
+
+        /// <summary>As above; <paramref name="allocatedPerPass"/> is what the whole process allocated per pass (exact: one thread).</summary>
+        private static double Measure(string source, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableDictionary<string, ReportDiagnostic> options, int repeat, out int diagnostics, out double graphMs, out double allocatedPerPass, Dictionary<string, double>? byAnalyzer = null)
         {
             double total = 0;
             diagnostics = 0;
@@ -192,6 +228,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
             byAnalyzer?.Clear();
             GC.Collect();
             GC.WaitForPendingFinalizers();
+            long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             for (int i = 0; i < repeat; i++)
             {
                 CSharpCompilation compilation = CSharpCompilation.Create(
@@ -215,6 +252,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 }
             }
 
+            allocatedPerPass = (double)(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / repeat;
             graphMs = (GraphTicks(analyzers) - graphTicks) * 1000.0 / Stopwatch.Frequency;
             return total;
         }
@@ -239,6 +277,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
             var text = new StringBuilder();
             text.Append("""
                 using System;
+                using System.ComponentModel;
                 using System.Runtime.InteropServices;
 
                 static class Native
@@ -247,7 +286,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
                     public const int MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
                     public static readonly IntPtr MAP_FAILED = new IntPtr(-1);
 
-                    [DllImport("libc", SetLastError = true)]
+                    [DllImport("libc"SETLASTERROR)]
                     public static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
                 }
 
@@ -284,6 +323,14 @@ namespace CheckedMmap.Benchmarks.Analyzer
                     }
 
                     break;
+                case Shape.ErrnoChecks:
+                    for (int i = 0; i < calls; i++)
+                    {
+                        text.Append("        IntPtr p").Append(i).Append(" = Native.mmap(IntPtr.Zero, (UIntPtr)4096, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, -1, IntPtr.Zero);\n");
+                        text.Append("        if (p").Append(i).Append(" == Native.MAP_FAILED) throw new Win32Exception(Marshal.GetLastPInvokeError());\n");
+                    }
+
+                    break;
                 default:
                     text.Append("        int f0 = Native.MAP_PRIVATE | Native.MAP_ANONYMOUS;\n");
                     for (int i = 1; i < calls; i++)
@@ -296,7 +343,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
             }
 
             text.Append("    }\n}\n");
-            return text.ToString();
+            return text.Replace("SETLASTERROR", shape == Shape.ErrnoChecks ? string.Empty : ", SetLastError = true").ToString();
         }
     }
 }
