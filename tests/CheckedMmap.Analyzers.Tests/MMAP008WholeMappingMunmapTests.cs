@@ -165,6 +165,53 @@ public class MMAP008WholeMappingMunmapTests
         }
         """).WithSource(Sources.Libc).RunAsync();
 
+    [Fact]
+    public Task A_field_assigned_from_a_local_written_again_in_its_member_is_unknown() => new LifetimeAnalyzerTest("""
+        using System;
+        using static Libc;
+
+        sealed class Buffer
+        {
+            private IntPtr _base;
+
+            public void Open()
+            {
+                IntPtr first = mmap(IntPtr.Zero, (UIntPtr)65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                _base = first;
+                IntPtr second = mmap(IntPtr.Zero, (UIntPtr)65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                second += 4096;
+                _base = second;
+            }
+
+            public void Close() => munmap(_base, (UIntPtr)4096);
+        }
+        """).WithSource(Sources.Libc).RunAsync();
+
+    [Fact]
+    public Task Fields_assigned_from_many_locals_of_one_member_are_each_judged() => new LifetimeAnalyzerTest("""
+        using System;
+        using static Libc;
+
+        sealed class Buffers
+        {
+            private IntPtr _small, _large;
+
+            public void Open()
+            {
+                IntPtr a = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                _small = a;
+                IntPtr b = mmap(IntPtr.Zero, (UIntPtr)65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                _large = b;
+            }
+
+            public void Close()
+            {
+                munmap(_small, (UIntPtr)4096);
+                {|#0:munmap(_large, (UIntPtr)4096)|};
+            }
+        }
+        """).WithSource(Sources.Libc).Expect(At(0, WholeMappingMunmapRule.WrongLength, "4096", "65536", "line 12")).RunAsync();
+
     // ---- zero length ----
 
     [Fact]

@@ -521,7 +521,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
             public static FieldMapping Compute(IFieldSymbol field, Session session, SemanticModel current, CancellationToken cancellationToken)
             {
-                var calls = new List<(IInvocationOperation Call, SemanticModel Model)>();
+                var scan = new FieldScan(session, cancellationToken);
                 INamedTypeSymbol type = field.ContainingType;
                 foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
                 {
@@ -534,27 +534,27 @@ namespace CheckedMmap.Analyzers.Lifetime
 
                     foreach (SyntaxNode node in declaration.DescendantNodes())
                     {
-                        if (node is IdentifierNameSyntax name && name.Identifier.ValueText == field.Name && !Collect(name, field, model, session, calls, cancellationToken))
+                        if (node is IdentifierNameSyntax name && name.Identifier.ValueText == field.Name && !scan.Collect(name, field, model))
                         {
                             return new FieldMapping(null);
                         }
 
                         if (node is VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator && declarator.Identifier.ValueText == field.Name
                             && SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(declarator, cancellationToken), field)
-                            && !Classify(model.GetOperation(initializer, cancellationToken), model, session, calls, cancellationToken))
+                            && !scan.Classify(model.GetOperation(initializer, cancellationToken), model))
                         {
                             return new FieldMapping(null);
                         }
                     }
                 }
 
-                if (calls.Count == 0)
+                if (scan.Calls.Count == 0)
                 {
                     return new FieldMapping(null);
                 }
 
                 var sites = new List<MappingSite>();
-                foreach ((IInvocationOperation call, SemanticModel model) in calls)
+                foreach ((IInvocationOperation call, SemanticModel model) in scan.Calls)
                 {
                     var scope = new EvaluationScope(MmapConstants.For(session.Targets.For(model.SyntaxTree)), session.Targets.For(model.SyntaxTree), session.Mmaps.Known, session.Models);
                     var evaluator = new ValueEvaluator(scope, new BodyFacts(ControlFlowGraphs.EnclosingBodySyntax(call), () => ControlFlowGraphs.ForEnclosingBody(call, cancellationToken)).LocalsFor(scope));
@@ -584,98 +584,134 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return new FieldMapping(Provenance.Mapping(shared));
             }
 
-            /// <summary>One mention of the field's name: false when it makes the field's provenance unknown.</summary>
-            private static bool Collect(IdentifierNameSyntax name, IFieldSymbol field, SemanticModel model, Session session, List<(IInvocationOperation, SemanticModel)> calls, CancellationToken cancellationToken)
+            /// <summary>The mentions of one field across its type: the mmap calls it may hold, and per member the names that
+            /// are written after their declaration, found in one walk of the member however many locals it assigns to the field.</summary>
+            private sealed class FieldScan
             {
-                SyntaxNode expression = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
-                switch (expression.Parent)
-                {
-                    case AssignmentExpressionSyntax assignment when assignment.Left == expression:
-                        if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, field))
-                        {
-                            return true;
-                        }
+                private readonly Session _session;
+                private readonly CancellationToken _cancellationToken;
+                private readonly Dictionary<SyntaxNode, HashSet<string>> _writtenNames = new Dictionary<SyntaxNode, HashSet<string>>();
 
-                        return assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
-                            && Classify(model.GetOperation(assignment.Right, cancellationToken), model, session, calls, cancellationToken);
-                    case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
-                    case PrefixUnaryExpressionSyntax:
-                    case PostfixUnaryExpressionSyntax:
-                    case RefExpressionSyntax:
-                        return !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, field);
-                    default:
-                        return true;
-                }
-            }
-
-            private static bool Classify(IOperation? value, SemanticModel model, Session session, List<(IInvocationOperation, SemanticModel)> calls, CancellationToken cancellationToken)
-            {
-                while (value is IConversionOperation { OperatorMethod: null } conversion)
+                public FieldScan(Session session, CancellationToken cancellationToken)
                 {
-                    value = conversion.Operand;
+                    _session = session;
+                    _cancellationToken = cancellationToken;
                 }
 
-                switch (value)
-                {
-                    case null:
-                        return false;
-                    case { ConstantValue: { HasValue: true } constant } when constant.Value is null || IntegerConversions.FromConstant(constant.Value) == 0:
-                    case IDefaultValueOperation:
-                    case IFieldReferenceOperation { Field: { Name: "Zero", ContainingType.SpecialType: SpecialType.System_IntPtr or SpecialType.System_UIntPtr } }:
-                        return true; // "not mapped" marks
-                    case IInvocationOperation invocation when IsMapping(invocation, session, model):
-                        calls.Add((invocation, model));
-                        return true;
-                    case ILocalReferenceOperation local:
-                        return SingleMmapInitializer(local.Local, model, session, calls, cancellationToken);
-                    default:
-                        return false;
-                }
-            }
+                /// <summary>The mmap calls whose results the field may hold, with the model of each one's tree.</summary>
+                public List<(IInvocationOperation Call, SemanticModel Model)> Calls { get; } = new List<(IInvocationOperation, SemanticModel)>();
 
-            private static bool IsMapping(IInvocationOperation invocation, Session session, SemanticModel model) =>
-                session.Mmaps.Resolve(invocation.TargetMethod) is not null || session.Munmaps.IsMremap(invocation.TargetMethod)
-                || session.DirectWrapper(invocation.TargetMethod, model) is not null;
-
-            /// <summary>A local declared with an mmap call as its initializer and never written again in its member.</summary>
-            private static bool SingleMmapInitializer(ILocalSymbol local, SemanticModel model, Session session, List<(IInvocationOperation, SemanticModel)> calls, CancellationToken cancellationToken)
-            {
-                if (local.DeclaringSyntaxReferences.Length != 1
-                    || local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator)
+                /// <summary>One mention of the field's name: false when it makes the field's provenance unknown.</summary>
+                public bool Collect(IdentifierNameSyntax name, IFieldSymbol field, SemanticModel model)
                 {
-                    return false;
-                }
-
-                SyntaxNode? member = declarator.FirstAncestorOrSelf<MemberDeclarationSyntax>();
-                if (member is null)
-                {
-                    return false;
-                }
-
-                foreach (SyntaxNode node in member.DescendantNodes())
-                {
-                    if (node is IdentifierNameSyntax name && name.Identifier.ValueText == local.Name
-                        && (name.Parent is AssignmentExpressionSyntax assignment && assignment.Left == name
-                            || name.Parent is PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax
-                            || name.Parent is ArgumentSyntax argument && !argument.RefKindKeyword.IsKind(SyntaxKind.None)))
+                    SyntaxNode expression = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
+                    switch (expression.Parent)
                     {
-                        return false;
+                        case AssignmentExpressionSyntax assignment when assignment.Left == expression:
+                            if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, _cancellationToken).Symbol, field))
+                            {
+                                return true;
+                            }
+
+                            return assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+                                && Classify(model.GetOperation(assignment.Right, _cancellationToken), model);
+                        case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
+                        case PrefixUnaryExpressionSyntax:
+                        case PostfixUnaryExpressionSyntax:
+                        case RefExpressionSyntax:
+                            return !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, _cancellationToken).Symbol, field);
+                        default:
+                            return true;
                     }
                 }
 
-                IOperation? value = model.GetOperation(initializer, cancellationToken);
-                while (value is IConversionOperation { OperatorMethod: null } conversion)
+                public bool Classify(IOperation? value, SemanticModel model)
                 {
-                    value = conversion.Operand;
+                    while (value is IConversionOperation { OperatorMethod: null } conversion)
+                    {
+                        value = conversion.Operand;
+                    }
+
+                    switch (value)
+                    {
+                        case null:
+                            return false;
+                        case { ConstantValue: { HasValue: true } constant } when constant.Value is null || IntegerConversions.FromConstant(constant.Value) == 0:
+                        case IDefaultValueOperation:
+                        case IFieldReferenceOperation { Field: { Name: "Zero", ContainingType.SpecialType: SpecialType.System_IntPtr or SpecialType.System_UIntPtr } }:
+                            return true; // "not mapped" marks
+                        case IInvocationOperation invocation when IsMapping(invocation, _session, model):
+                            Calls.Add((invocation, model));
+                            return true;
+                        case ILocalReferenceOperation local:
+                            return SingleMmapInitializer(local.Local, model);
+                        default:
+                            return false;
+                    }
                 }
 
-                if (value is IInvocationOperation invocation && IsMapping(invocation, session, model))
+                private static bool IsMapping(IInvocationOperation invocation, Session session, SemanticModel model) =>
+                    session.Mmaps.Resolve(invocation.TargetMethod) is not null || session.Munmaps.IsMremap(invocation.TargetMethod)
+                    || session.DirectWrapper(invocation.TargetMethod, model) is not null;
+
+                /// <summary>A local declared with an mmap call as its initializer and never written again in its member.</summary>
+                private bool SingleMmapInitializer(ILocalSymbol local, SemanticModel model)
                 {
-                    calls.Add((invocation, model));
-                    return true;
+                    if (local.DeclaringSyntaxReferences.Length != 1
+                        || local.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator)
+                    {
+                        return false;
+                    }
+
+                    SyntaxNode? member = declarator.FirstAncestorOrSelf<MemberDeclarationSyntax>();
+                    if (member is null)
+                    {
+                        return false;
+                    }
+
+                    if (WrittenNames(member).Contains(local.Name))
+                    {
+                        return false;
+                    }
+
+                    IOperation? value = model.GetOperation(initializer, _cancellationToken);
+                    while (value is IConversionOperation { OperatorMethod: null } conversion)
+                    {
+                        value = conversion.Operand;
+                    }
+
+                    if (value is IInvocationOperation invocation && IsMapping(invocation, _session, model))
+                    {
+                        Calls.Add((invocation, model));
+                        return true;
+                    }
+
+                    return false;
                 }
 
-                return false;
+                /// <summary>The names a member assigns, increments, decrements or passes by reference (a local so named is
+                /// written after its declaration).</summary>
+                private HashSet<string> WrittenNames(SyntaxNode member)
+                {
+                    if (!_writtenNames.TryGetValue(member, out HashSet<string>? names))
+                    {
+                        names = new HashSet<string>(StringComparer.Ordinal);
+                        foreach (SyntaxNode node in member.DescendantNodes())
+                        {
+                            if (node is IdentifierNameSyntax name
+                                && (name.Parent is AssignmentExpressionSyntax assignment && assignment.Left == name
+                                    || name.Parent is PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax
+                                    || name.Parent is ArgumentSyntax argument && !argument.RefKindKeyword.IsKind(SyntaxKind.None)))
+                            {
+                                names.Add(name.Identifier.ValueText);
+                            }
+                        }
+
+                        _writtenNames[member] = names;
+                    }
+
+                    return names;
+                }
             }
         }
     }
