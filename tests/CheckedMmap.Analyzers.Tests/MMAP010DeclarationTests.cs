@@ -152,4 +152,35 @@ public class MMAP010DeclarationTests
             }
         }
         """).Expect(LastError(0, 1, "GetLastPInvokeError", "mmap")).RunAsync();
+
+    [Fact]
+    public Task Errno_read_after_renamed_bindings_without_SetLastError_is_reported_in_the_file_that_calls_them() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Sys
+        {
+            [{|#2:DllImport("libc", EntryPoint = "mmap")|}] public static extern IntPtr Map(IntPtr addr, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
+            [{|#3:DllImport("libc", EntryPoint = "munmap")|}] public static extern int Release(IntPtr addr, UIntPtr length);
+        }
+        """).WithSource("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        sealed class Pool
+        {
+            IntPtr _block;
+
+            public void Open()
+            {
+                _block = Sys.Map(IntPtr.Zero, (UIntPtr)65536, 3, 0x22, -1, IntPtr.Zero);
+                if (_block == new IntPtr(-1)) throw new InvalidOperationException("errno " + {|#0:Marshal.GetLastPInvokeError()|});
+            }
+
+            public void Close()
+            {
+                if (Sys.Release(_block, (UIntPtr)65536) != 0) throw new InvalidOperationException("errno " + {|#1:Marshal.GetLastWin32Error()|});
+            }
+        }
+        """).Expect(LastError(0, 2, "GetLastPInvokeError", "Map"), LastError(1, 3, "GetLastWin32Error", "Release")).RunAsync();
 }

@@ -38,7 +38,10 @@ namespace CheckedMmap.Analyzers.Functions
                 return;
             }
 
-            var session = new Session(context.Compilation, names, presence.MayCallArgumentRuleFunctions ? presence.ArgumentRuleNames : Array.Empty<string>(), presence.InteropTrees);
+            // Calls are found by the names they are spelled with: mmap's candidates, the libc names, and bindings declared
+            // under another name (a renamed munmap is as much a binding as a renamed mprotect).
+            string[] spelledNames = presence.MayCallArgumentRuleFunctions ? presence.ArgumentRuleNames : presence.RenamedBindings;
+            var session = new Session(context.Compilation, names, spelledNames, presence.InteropTrees);
             context.RegisterSemanticModelAction(session.AnalyzeFile);
         }
 
@@ -47,17 +50,17 @@ namespace CheckedMmap.Analyzers.Functions
             private readonly CandidateNames _names;
             private readonly MmapCallResolver _mmaps;
             private readonly LibcFunctionResolver _functions;
-            private readonly string[] _renamed;
+            private readonly string[] _spelledNames;
 
             private readonly HashSet<SyntaxTree> _interopTrees;
 
-            public Session(Compilation compilation, CandidateNames names, string[] argumentRuleNames, HashSet<SyntaxTree> interopTrees)
+            public Session(Compilation compilation, CandidateNames names, string[] spelledNames, HashSet<SyntaxTree> interopTrees)
             {
                 _interopTrees = interopTrees;
                 _names = names;
                 _mmaps = new MmapCallResolver(compilation);
                 _functions = new LibcFunctionResolver(_mmaps.Known);
-                _renamed = argumentRuleNames;
+                _spelledNames = spelledNames;
             }
 
             public void AnalyzeFile(SemanticModelAnalysisContext context)
@@ -67,7 +70,7 @@ namespace CheckedMmap.Analyzers.Functions
                 CancellationToken cancellationToken = context.CancellationToken;
                 bool interop = _interopTrees.Contains(tree);
                 List<InvocationExpressionSyntax> calls = _names.CandidateCalls(tree, context.FilterSpan, out _, cancellationToken);
-                if ((!interop && calls.Count == 0 && _renamed.Length == 0) || !tree.TryGetText(out SourceText? text))
+                if ((!interop && calls.Count == 0 && _spelledNames.Length == 0) || !tree.TryGetText(out SourceText? text))
                 {
                     // Neither declares a binding nor calls one: the text is not read.
                     return;
@@ -93,14 +96,14 @@ namespace CheckedMmap.Analyzers.Functions
                     }
                 }
 
-                // errno reads: in files that call mmap (or a wrapper), or one of mremap/mprotect/madvise by its declared names.
-                bool argumentRuleCalls = false;
-                foreach (string name in _renamed)
+                // errno reads: in files that call mmap (or a wrapper), or a binding by a name it is declared under.
+                bool spelledCalls = false;
+                foreach (string name in _spelledNames)
                 {
-                    argumentRuleCalls |= source.IndexOf(name, StringComparison.Ordinal) >= 0;
+                    spelledCalls |= source.IndexOf(name, StringComparison.Ordinal) >= 0;
                 }
 
-                if ((calls.Count == 0 && !argumentRuleCalls)
+                if ((calls.Count == 0 && !spelledCalls)
                     || (source.IndexOf(GetLastWin32Error, StringComparison.Ordinal) < 0 && source.IndexOf(GetLastPInvokeError, StringComparison.Ordinal) < 0))
                 {
                     return;
@@ -113,7 +116,7 @@ namespace CheckedMmap.Analyzers.Functions
                     CallOccurrences.Add(root, source, word, StringComparison.OrdinalIgnoreCase, context.FilterSpan, seen, calls, cancellationToken);
                 }
 
-                foreach (string name in _renamed)
+                foreach (string name in _spelledNames)
                 {
                     CallOccurrences.Add(root, source, name, StringComparison.Ordinal, context.FilterSpan, seen, calls, cancellationToken);
                 }
