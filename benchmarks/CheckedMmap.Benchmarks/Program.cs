@@ -15,6 +15,14 @@ namespace CheckedMmap.Benchmarks
         {
             string what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
             bool quick = args.Contains("--quick");
+            if (what == RuntimeChildCommand && args.Length >= 2)
+            {
+                var childReport = new Report();
+                Runtime.RuntimeBenchmark.Run(childReport, quick);
+                File.WriteAllText(args[1], childReport.Export());
+                return 0;
+            }
+
             int outIndex = Array.IndexOf(args, "--out");
             if (what is not ("all" or "analyzer" or "runtime" or "profile" or "scaling") || (outIndex >= 0 && outIndex + 1 >= args.Length))
             {
@@ -34,7 +42,7 @@ namespace CheckedMmap.Benchmarks
             // machine, and the file is rewritten after each section so a long run keeps what it has measured.
             if (what is "all" or "runtime")
             {
-                Runtime.RuntimeBenchmark.Run(report, quick);
+                RunRuntimeSection(report, quick);
                 Write(output, report, Header(what, quick, started, machine, loadBefore, meter));
             }
 
@@ -58,6 +66,51 @@ namespace CheckedMmap.Benchmarks
 
             Console.WriteLine($"results written to {output}");
             return 0;
+        }
+
+        private const string RuntimeChildCommand = "runtime-child";
+
+        /// <summary>
+        /// The checked runtime runs in test hosts and applications, under the GC a .NET project gets by default:
+        /// workstation, concurrent. The harness itself runs under the compiler server's GC (server) for the analyzer
+        /// sections, and a GC mode is fixed when a process starts, so the runtime section runs in a child process.
+        /// </summary>
+        private static void RunRuntimeSection(Report report, bool quick)
+        {
+            if (!System.Runtime.GCSettings.IsServerGC)
+            {
+                Runtime.RuntimeBenchmark.Run(report, quick);
+                return;
+            }
+
+            string exported = Path.Combine(Path.GetTempPath(), $"checkedmmap-runtime-section-{Environment.ProcessId}.json");
+            string host = Environment.ProcessPath ?? "dotnet";
+            var start = new System.Diagnostics.ProcessStartInfo(host) { UseShellExecute = false };
+            if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+            {
+                start.ArgumentList.Add(typeof(Program).Assembly.Location);
+            }
+
+            start.ArgumentList.Add(RuntimeChildCommand);
+            start.ArgumentList.Add(exported);
+            if (quick)
+            {
+                start.ArgumentList.Add("--quick");
+            }
+
+            start.Environment["DOTNET_gcServer"] = "0";
+            start.Environment["DOTNET_gcConcurrent"] = "1";
+            using (var child = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("could not start the runtime section's process"))
+            {
+                child.WaitForExit();
+                if (child.ExitCode != 0 || !File.Exists(exported))
+                {
+                    throw new InvalidOperationException($"the runtime section's process exited with {child.ExitCode}");
+                }
+            }
+
+            BusyMeter.AddChildProcessorTime(report.Import(File.ReadAllText(exported)));
+            File.Delete(exported);
         }
 
         private static void Write(string output, Report report, string header)

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using System.Runtime.InteropServices;
 
 namespace CheckedMmap.Benchmarks.Harness
@@ -39,15 +40,21 @@ namespace CheckedMmap.Benchmarks.Harness
     /// (wall time × CPU count). 0% means we had the machine to ourselves.</summary>
     internal sealed class BusyMeter
     {
+        private static long s_childTicks;
         private readonly long _startTotalBusy;
         private readonly TimeSpan _startOwnCpu;
+        private readonly long _startChildTicks;
         private readonly Stopwatch _wall = Stopwatch.StartNew();
 
         public BusyMeter()
         {
             _startTotalBusy = TotalBusyTicks();
             _startOwnCpu = Process.GetCurrentProcess().TotalProcessorTime;
+            _startChildTicks = Interlocked.Read(ref s_childTicks);
         }
+
+        /// <summary>Counts the CPU time of a section's child process as the harness's own, not another process's.</summary>
+        public static void AddChildProcessorTime(TimeSpan time) => Interlocked.Add(ref s_childTicks, time.Ticks);
 
         /// <summary>Share of the machine (0..1) used by other processes since construction; NaN where /proc is absent.</summary>
         public double OthersShare()
@@ -59,7 +66,8 @@ namespace CheckedMmap.Benchmarks.Harness
             }
 
             double busySeconds = busyTicks / 100.0; // USER_HZ is 100 on Linux
-            double ownSeconds = (Process.GetCurrentProcess().TotalProcessorTime - _startOwnCpu).TotalSeconds;
+            double ownSeconds = (Process.GetCurrentProcess().TotalProcessorTime - _startOwnCpu).TotalSeconds
+                + TimeSpan.FromTicks(Interlocked.Read(ref s_childTicks) - _startChildTicks).TotalSeconds;
             double capacity = _wall.Elapsed.TotalSeconds * Environment.ProcessorCount;
             return capacity <= 0 ? double.NaN : Math.Clamp((busySeconds - ownSeconds) / capacity, 0, 1);
         }

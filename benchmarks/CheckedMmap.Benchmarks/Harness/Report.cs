@@ -37,6 +37,23 @@ namespace CheckedMmap.Benchmarks.Harness
             Console.WriteLine($"  target {(result.Met switch { true => "MET   ", false => "MISSED", null => "N/A   " })} {result.Target}: {result.Measured} (goal {result.Goal}) {result.Note}");
         }
 
+        /// <summary>This report's targets and body as JSON, for a section measured in a child process.</summary>
+        public string Export() => System.Text.Json.JsonSerializer.Serialize(
+            new ExportedReport(_targets, _body.ToString(), System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds));
+
+        /// <summary>Appends a report that <see cref="Export"/> wrote: its targets after this report's, its body after this
+        /// body. Returns the CPU time the exporting process had used.</summary>
+        public TimeSpan Import(string json)
+        {
+            ExportedReport exported = System.Text.Json.JsonSerializer.Deserialize<ExportedReport>(json)
+                ?? throw new InvalidOperationException("the child process wrote no report");
+            _targets.AddRange(exported.Targets);
+            _body.Append(exported.Body);
+            return TimeSpan.FromSeconds(exported.ProcessorSeconds);
+        }
+
+        private sealed record ExportedReport(List<TargetResult> Targets, string Body, double ProcessorSeconds);
+
         public string Render(string header)
         {
             var text = new StringBuilder();

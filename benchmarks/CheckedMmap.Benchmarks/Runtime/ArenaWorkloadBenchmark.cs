@@ -14,7 +14,7 @@ namespace CheckedMmap.Benchmarks.Runtime
         {
             int allocations = quick ? 200_000 : 1_000_000;
             const int perArena = 10_000;
-            int rounds = quick ? 3 : 11;
+            int rounds = quick ? 3 : 21;
             int chunks = 0;
             long checkedSum = 0, uncheckedSum = 0;
             var contenders = new List<Contender>

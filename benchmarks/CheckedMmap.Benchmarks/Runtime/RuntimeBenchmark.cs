@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Runtime;
 using CheckedMmap.Benchmarks.Harness;
 
 namespace CheckedMmap.Benchmarks.Runtime
@@ -31,7 +32,11 @@ namespace CheckedMmap.Benchmarks.Runtime
                 "`CheckedMmapOptions.StackCapture` set to `None`, `Methods` (the default) or `MethodsWithFileLine` before each batch; guard pages and " +
                 "quarantine at their defaults (quarantine " + $"{CheckedMmapOptions.QuarantineMaxCount} mappings / {CheckedMmapOptions.QuarantineMaxBytes >> 20} MiB). " +
                 "Each sample is a batch of calls timed with Stopwatch, reported per call (or per pair); contenders are interleaved round by round " +
-                "(rotating order); the ratio is the median of the per-round ratios, with its quartiles in parentheses. Pairs do not touch the memory.");
+                "(rotating order); the ratio is the median of the per-round ratios, with its quartiles in parentheses. Pairs do not touch the memory. " +
+                "The section runs in its own process under the GC a test host or application gets by default, workstation and concurrent " +
+                $"(this run: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, " +
+                $"{(GCSettings.LatencyMode == GCLatencyMode.Batch ? "not concurrent" : "concurrent")}), since the checked runtime runs there; " +
+                "the analyzer sections run under the compiler server's (server GC).");
 
             var meter = new BusyMeter();
             Pairs(report, quick);
