@@ -1,0 +1,111 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text.RegularExpressions;
+using CheckedMmap.Package.Tests.Infrastructure;
+using Xunit;
+
+namespace CheckedMmap.Package.Tests
+{
+    /// <summary>
+    /// The same user's view as <see cref="CheckedTestRunTests"/> on Microsoft.Testing.Platform (an xunit.v3 project whose
+    /// global.json names that runner), which reads no VSTest run settings: the package's platform extension gives the test
+    /// host its environment, fails the run on a leak at its end, and names the running test in a native fault's report.
+    /// </summary>
+    [Collection(PackageCollection.Name)]
+    public class PlatformTestRunTests
+    {
+        private readonly PackageFixture _package;
+
+        public PlatformTestRunTests(PackageFixture package) => _package = package;
+
+        [Fact]
+        public void Faults_fail_their_own_tests_and_a_leak_fails_the_run_at_its_end()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return; // guard-page faults become test failures through the Linux pre-handler
+            }
+
+            CommandResult run = Test("-p:CheckedMmap=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true");
+            string output = run.Output;
+            Assert.True(run.ExitCode != 0, output);
+            Assert.DoesNotContain("Exit code: 134", output);
+            Assert.Matches(new Regex(@"total: 5\s+failed: 3\s+succeeded: 2"), output);
+
+            string doubleRelease = Between(output, "failed CheckedTests.ArenaTests.Double_release", "SUMMARY:");
+            Assert.Contains("CheckedMmap.UndefinedBehaviorException : ==CheckedMmap== ERROR: double munmap: alloc", doubleRelease);
+            Assert.Contains("at CheckedTests.Arena.Release()", Between(doubleRelease, "was destroyed by munmap on thread", "help:"));
+
+            string overrun = Between(output, "failed CheckedTests.ArenaTests.Overrun", "SUMMARY:");
+            Assert.Contains("System.AccessViolationException : ==CheckedMmap== ERROR: buffer overflow: access at 0x", overrun);
+            Assert.Matches(new Regex(@"is located 16 bytes after the 4096-byte mapping alloc\d+"), overrun);
+
+            // The leak check ran when the last test had finished and failed the run as a test of its own.
+            string leak = Between(output, "failed CheckedMmap: leak check at the end of the test run", "SUMMARY:");
+            Assert.Contains("==CheckedMmap== ERROR: leak: ", leak);
+            Assert.Contains("at CheckedTests.LeakTests.Leaves_an_arena()", leak);
+
+            // Every report is in the report file the build chose.
+            string reports = File.ReadAllText(_package.ConsumerPath("platformtests/obj/checkedmmap/net10.0/reports.jsonl"));
+            Assert.Contains("\"kind\":\"double munmap\"", reports);
+            Assert.Contains("\"kind\":\"buffer overflow\"", reports);
+
+            // A child-process scenario runs in the test application before the framework's entry point.
+            CommandResult child = Command.Run(PackageFixture.DotNetHost,
+                new[] { "exec", _package.ConsumerPath("platformtests/bin/Debug/net10.0/platformtests.dll") },
+                _package.ConsumerPath("platformtests"),
+                new Dictionary<string, string>(_package.ConsumerEnvironment) { ["CHECKEDMMAP_SCENARIO"] = "CheckedTests.ArenaTests, platformtests|Overrun", ["DOTNET_DbgEnableMiniDump"] = "0" },
+                TimeSpan.FromMinutes(2));
+            Assert.True(child.ExitCode == 134, child.ToString());
+            Assert.Contains("==CheckedMmap== ERROR: buffer overflow: access at 0x", child.Output);
+        }
+
+        [Fact]
+        public void Built_without_CheckedMmap_the_application_runs_on_libc_without_the_extension()
+        {
+            // The hook registers nothing: no test host controller, no CheckedMmap output, the test runs on libc.
+            CommandResult run = Test("--filter-method", "CheckedTests.ArenaTests.Clean_use");
+            Assert.True(run.ExitCode == 0, run.Output);
+            Assert.Matches(new Regex(@"total: 1\s+failed: 0\s+succeeded: 1"), run.Output);
+            Assert.DoesNotContain("CheckedMmap", run.Output);
+        }
+
+        [Fact]
+        public void A_fault_in_native_code_prints_its_report_naming_the_running_test()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return; // fault reports come from the Linux pre-handler
+            }
+
+            CommandResult run = Test("-p:CheckedMmap=true", "-p:IncludeNativeFaultTest=true", "--filter-class", "CheckedTests.NativeTests");
+            string output = run.Output;
+            Assert.True(run.ExitCode != 0, output);
+            Assert.Contains("==CheckedMmap== ERROR: buffer overflow: access at 0x", output);
+            Assert.Contains("the access was made by native code at 0x", output);
+            Assert.Contains("the test running then: CheckedTests.NativeTests.Memset_past_the_end", Between(output, "the access was made by native code", "SUMMARY:"));
+            // The test host controller, which outlives the host, shows the report that ended it.
+            Assert.Contains("CheckedMmap: the test host ended (exit code 139) on this report; no test result holds it:", output);
+        }
+
+        /// <summary>`dotnet test` in the consumer's folder, where its global.json selects the platform (which hands options
+        /// it does not know to the test application: node reuse is off through the environment).</summary>
+        private CommandResult Test(params string[] options)
+        {
+            var arguments = new List<string> { "test", "--project", _package.ConsumerPath("platformtests/platformtests.csproj") };
+            arguments.AddRange(options);
+            return Command.Run(PackageFixture.DotNetHost, arguments.ToArray(), _package.ConsumerPath("platformtests"),
+                new Dictionary<string, string>(_package.ConsumerEnvironment), TimeSpan.FromMinutes(5));
+        }
+
+        private static string Between(string text, string start, string end)
+        {
+            int a = text.IndexOf(start, StringComparison.Ordinal);
+            Assert.True(a >= 0, $"\"{start}\" not found in:{Environment.NewLine}{text}");
+            int b = text.IndexOf(end, a + start.Length, StringComparison.Ordinal);
+            Assert.True(b >= 0, $"\"{end}\" not found after \"{start}\" in:{Environment.NewLine}{text}");
+            return text.Substring(a, b - a);
+        }
+    }
+}
