@@ -83,7 +83,7 @@ namespace CheckedMmap.Benchmarks
                 return;
             }
 
-            string exported = Path.Combine(Path.GetTempPath(), $"checkedmmap-runtime-section-{Environment.ProcessId}.json");
+            string exported = Path.Combine(Path.GetTempPath(), $"checkedmmap-runtime-section-{Guid.NewGuid():N}.json");
             string host = Environment.ProcessPath ?? "dotnet";
             var start = new System.Diagnostics.ProcessStartInfo(host) { UseShellExecute = false };
             if (Path.GetFileNameWithoutExtension(host) == "dotnet")
@@ -100,17 +100,23 @@ namespace CheckedMmap.Benchmarks
 
             start.Environment["DOTNET_gcServer"] = "0";
             start.Environment["DOTNET_gcConcurrent"] = "1";
-            using (var child = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("could not start the runtime section's process"))
+            try
             {
-                child.WaitForExit();
-                if (child.ExitCode != 0 || !File.Exists(exported))
+                using (var child = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("could not start the runtime section's process"))
                 {
-                    throw new InvalidOperationException($"the runtime section's process exited with {child.ExitCode}");
+                    child.WaitForExit();
+                    if (child.ExitCode != 0 || !File.Exists(exported))
+                    {
+                        throw new InvalidOperationException($"the runtime section's process exited with {child.ExitCode}");
+                    }
                 }
-            }
 
-            BusyMeter.AddChildProcessorTime(report.Import(File.ReadAllText(exported)));
-            File.Delete(exported);
+                BusyMeter.AddChildProcessorTime(report.Import(File.ReadAllText(exported)));
+            }
+            finally
+            {
+                File.Delete(exported);
+            }
         }
 
         private static void Write(string output, Report report, string header)

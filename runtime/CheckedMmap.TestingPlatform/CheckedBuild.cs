@@ -1,12 +1,12 @@
-// The package's MSBuild targets write the test application's CheckedMmap settings into its assembly metadata: the
-// extension is referenced by every build of a test application (a reference that came and went with -p:CheckedMmap
-// would leave a stale deps.json behind), and reads there whether this build is a checked one.
+// The package's MSBuild targets write the test application's CheckedMmap settings into its runtimeconfig.json
+// (RuntimeHostConfigurationOption items): the extension is referenced by every build of a test application (a reference
+// that came and went with -p:CheckedMmap would leave a stale deps.json behind), and reads there whether this build is a
+// checked one. The test host controller and the test host are the same application, so both read the same settings.
 using System;
-using System.Reflection;
 
 namespace CheckedMmap.TestingPlatform
 {
-    /// <summary>The CheckedMmap settings the build wrote into the test application's assembly metadata.</summary>
+    /// <summary>The CheckedMmap settings the build wrote into the test application's runtime configuration.</summary>
     internal sealed class CheckedBuild
     {
         internal const string CheckedKey = "CheckedMmap.Checked";
@@ -23,35 +23,16 @@ namespace CheckedMmap.TestingPlatform
         /// <summary>Whether the application was built with -p:CheckedMmap=true.</summary>
         public bool IsChecked { get; }
 
-        /// <summary>The report file (CHECKEDMMAP_REPORT_FILE) the build chose, or null.</summary>
+        /// <summary>The report file (CHECKEDMMAP_REPORT_FILE) the build chose, as a full path, or null.</summary>
         public string? ReportFile { get; }
 
         /// <summary>Whether the build asked for the leak check at exit (CheckedMmapLeakCheckAtExit).</summary>
         public bool LeakCheckAtExit { get; }
 
-        public static CheckedBuild OfEntryAssembly() => Of(Assembly.GetEntryAssembly());
+        public static CheckedBuild OfApplication() =>
+            new CheckedBuild(IsTrue(Setting(CheckedKey)), Setting(ReportFileKey) is { Length: > 0 } file ? file : null, IsTrue(Setting(LeakCheckAtExitKey)));
 
-        internal static CheckedBuild Of(Assembly? assembly)
-        {
-            string? isChecked = null, reportFile = null, leakCheck = null;
-            foreach (AssemblyMetadataAttribute metadata in assembly?.GetCustomAttributes<AssemblyMetadataAttribute>() ?? Array.Empty<AssemblyMetadataAttribute>())
-            {
-                switch (metadata.Key)
-                {
-                    case CheckedKey:
-                        isChecked = metadata.Value;
-                        break;
-                    case ReportFileKey:
-                        reportFile = metadata.Value;
-                        break;
-                    case LeakCheckAtExitKey:
-                        leakCheck = metadata.Value;
-                        break;
-                }
-            }
-
-            return new CheckedBuild(IsTrue(isChecked), string.IsNullOrEmpty(reportFile) ? null : reportFile, IsTrue(leakCheck));
-        }
+        private static string? Setting(string key) => AppContext.GetData(key)?.ToString();
 
         private static bool IsTrue(string? value) => string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
     }

@@ -50,13 +50,20 @@ namespace CheckedMmap.TestingPlatform
                 return Task.CompletedTask;
             }
 
-            foreach (string line in File.ReadLines(file))
+            try
             {
-                if (EndingReport(line) is { } report)
+                foreach (string line in File.ReadLines(file))
                 {
-                    Console.Error.WriteLine($"CheckedMmap: the test host ended (exit code {testHostProcessInformation.ExitCode}) on this report; no test result holds it:");
-                    Console.Error.WriteLine(report);
+                    if (EndingReport(line) is { } report)
+                    {
+                        Console.Error.WriteLine($"CheckedMmap: the test host ended (exit code {testHostProcessInformation.ExitCode}) on this report; no test result holds it:");
+                        Console.Error.WriteLine(report);
+                    }
                 }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"CheckedMmap: the test host ended (exit code {testHostProcessInformation.ExitCode}); its reports could not be read from {file}: {e.Message}");
             }
 
             return Task.CompletedTask;

@@ -31,6 +31,11 @@ namespace CheckedMmap.TestingPlatform
             string report;
             try
             {
+                if (!CheckedMmapOptions.LeakCheckAtExit)
+                {
+                    return Task.CompletedTask;
+                }
+
                 IReadOnlyList<MappingInfo> live = MmapTracker.LiveMappings();
                 if (!MmapTracker.RunExitLeakCheckNow())
                 {

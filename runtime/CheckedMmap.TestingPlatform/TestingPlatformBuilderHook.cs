@@ -20,7 +20,7 @@ namespace CheckedMmap.TestingPlatform
         public static void AddExtensions(ITestApplicationBuilder builder, string[] arguments)
         {
             System.ArgumentNullException.ThrowIfNull(builder);
-            CheckedBuild build = CheckedBuild.OfEntryAssembly();
+            CheckedBuild build = CheckedBuild.OfApplication();
             if (!build.IsChecked)
             {
                 return;

@@ -30,7 +30,6 @@ namespace CheckedMmap.Package.Tests
                 "icon.png",
                 "build/CheckedMmap.targets",
                 "buildTransitive/CheckedMmap.targets",
-                "buildTransitive/CheckedMmapScenarioInitializer.cs",
                 "buildTransitive/CheckedMmapTestEntryPoint.cs",
                 "buildTransitive/testingplatform/CheckedMmap.TestingPlatform.dll",
                 "buildTransitive/testrun/CheckedMmap.TestRun.dll",

@@ -51,20 +51,28 @@ namespace CheckedMmap.Package.Tests
             Assert.Contains("\"kind\":\"double munmap\"", reports);
             Assert.Contains("\"kind\":\"buffer overflow\"", reports);
 
-            // A child-process scenario runs in the test application before the framework's entry point.
+            // A child-process scenario runs in the test application before the framework's entry point (xunit.v3's own
+            // runner would run every test and fault the same way): here one that first waits for work on another thread.
             CommandResult child = Command.Run(PackageFixture.DotNetHost,
                 new[] { "exec", _package.ConsumerPath("platformtests/bin/Debug/net10.0/platformtests.dll") },
                 _package.ConsumerPath("platformtests"),
-                new Dictionary<string, string>(_package.ConsumerEnvironment) { ["CHECKEDMMAP_SCENARIO"] = "CheckedTests.ArenaTests, platformtests|Overrun", ["DOTNET_DbgEnableMiniDump"] = "0" },
+                new Dictionary<string, string>(_package.ConsumerEnvironment)
+                {
+                    ["CHECKEDMMAP_SCENARIO"] = "CheckedTests.ArenaTests, platformtests|OverrunAfterWorkOnAnotherThread",
+                    ["DOTNET_STARTUP_HOOKS"] = _package.ConsumerPath("platformtests/bin/Debug/net10.0/CheckedMmap.dll"),
+                    ["DOTNET_DbgEnableMiniDump"] = "0",
+                },
                 TimeSpan.FromMinutes(2));
             Assert.True(child.ExitCode == 134, child.ToString());
             Assert.Contains("==CheckedMmap== ERROR: buffer overflow: access at 0x", child.Output);
+            Assert.Contains("at CheckedTests.ArenaTests.OverrunAfterWorkOnAnotherThread()", child.Output);
+            Assert.DoesNotContain("xUnit.net", child.Output);
         }
 
         [Fact]
         public void Built_without_CheckedMmap_the_application_runs_on_libc_without_the_extension()
         {
-            // The hook registers nothing: no test host controller, no CheckedMmap output, the test runs on libc.
+            // The hook registers nothing: no CheckedMmap output, the test runs on libc.
             CommandResult run = Test("--filter-method", "CheckedTests.ArenaTests.Clean_use");
             Assert.True(run.ExitCode == 0, run.Output);
             Assert.Matches(new Regex(@"total: 1\s+failed: 0\s+succeeded: 1"), run.Output);

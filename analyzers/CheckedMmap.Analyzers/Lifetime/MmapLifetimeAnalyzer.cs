@@ -585,7 +585,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             }
 
             /// <summary>The mentions of one field across its type: the mmap calls it may hold, and per member the names that
-            /// are written after their declaration, found in one walk of the member however many locals it assigns to the field.</summary>
+            /// it writes, found in one walk of the member however many locals it assigns to the field.</summary>
             private sealed class FieldScan
             {
                 private readonly Session _session;

@@ -33,7 +33,8 @@ namespace CheckedMmap.Benchmarks.Runtime
                 "quarantine at their defaults (quarantine " + $"{CheckedMmapOptions.QuarantineMaxCount} mappings / {CheckedMmapOptions.QuarantineMaxBytes >> 20} MiB). " +
                 "Each sample is a batch of calls timed with Stopwatch, reported per call (or per pair); contenders are interleaved round by round " +
                 "(rotating order); the ratio is the median of the per-round ratios, with its quartiles in parentheses. Pairs do not touch the memory. " +
-                "The section runs in its own process under the GC a test host or application gets by default, workstation and concurrent " +
+                "The section runs under the GC a test host or application gets by default, workstation and concurrent (in a process of " +
+                "its own when the harness runs under another) " +
                 $"(this run: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, " +
                 $"{(GCSettings.LatencyMode == GCLatencyMode.Batch ? "not concurrent" : "concurrent")}), since the checked runtime runs there; " +
                 "the analyzer sections run under the compiler server's (server GC).");

@@ -19,6 +19,8 @@ namespace CheckedMmap.Testing
         /// <summary>The environment variable naming the scenario for the child: "Namespace.Type, Assembly|Method".</summary>
         public const string ScenarioVariable = "CHECKEDMMAP_SCENARIO";
 
+        private const string StartupHooksVariable = "DOTNET_STARTUP_HOOKS";
+
         /// <summary>Exit code of <see cref="RunRequestedScenario"/> when the scenario cannot be found.</summary>
         public const int ScenarioNotFoundExitCode = 97;
 
@@ -91,6 +93,7 @@ namespace CheckedMmap.Testing
             }
 
             psi.Environment[ScenarioVariable] = type.FullName + ", " + assembly.GetName().Name + "|" + method.Name;
+            psi.Environment[StartupHooksVariable] = typeof(ChildProcessScenario).Assembly.Location; // runs it before any Main (see StartupHook)
             psi.Environment[CheckedMmapOptions.ReportFileVariable] = reports;
             psi.Environment["DOTNET_DbgEnableMiniDump"] = "0";
             psi.Environment["DOTNET_EnableCrashReport"] = "0";
