@@ -96,15 +96,20 @@ namespace CheckedMmap.Analyzers.Functions
                     }
                 }
 
-                // errno reads: in files that call mmap (or a wrapper), or a binding by a name it is declared under.
+                // errno reads: in files that read errno (asked first: most files do not) and call mmap (or a wrapper), or a
+                // binding by a name it is declared under.
+                if (source.IndexOf(GetLastWin32Error, StringComparison.Ordinal) < 0 && source.IndexOf(GetLastPInvokeError, StringComparison.Ordinal) < 0)
+                {
+                    return;
+                }
+
                 bool spelledCalls = false;
                 foreach (string name in _spelledNames)
                 {
                     spelledCalls |= source.IndexOf(name, StringComparison.Ordinal) >= 0;
                 }
 
-                if ((calls.Count == 0 && !spelledCalls)
-                    || (source.IndexOf(GetLastWin32Error, StringComparison.Ordinal) < 0 && source.IndexOf(GetLastPInvokeError, StringComparison.Ordinal) < 0))
+                if (calls.Count == 0 && !spelledCalls)
                 {
                     return;
                 }
