@@ -4,9 +4,9 @@
 // shows (the platform's output device of a controller does not reach it).
 using System;
 using System.IO;
-using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using CheckedMmap.Testing;
 using Microsoft.Testing.Platform.Extensions.TestHostControllers;
 
 namespace CheckedMmap.TestingPlatform
@@ -52,12 +52,12 @@ namespace CheckedMmap.TestingPlatform
 
             try
             {
-                foreach (string line in File.ReadLines(file))
+                foreach (ChildProcessReport report in ChildProcessScenario.ReadReports(file))
                 {
-                    if (EndingReport(line) is { } report)
+                    if (report.EndsProcess)
                     {
                         Console.Error.WriteLine($"CheckedMmap: the test host ended (exit code {testHostProcessInformation.ExitCode}) on this report; no test result holds it:");
-                        Console.Error.WriteLine(report);
+                        Console.Error.WriteLine(report.Text);
                     }
                 }
             }
@@ -67,25 +67,6 @@ namespace CheckedMmap.TestingPlatform
             }
 
             return Task.CompletedTask;
-        }
-
-        /// <summary>The text of a report line that ended its process, or null (another report, or a line cut short when
-        /// the process ended while writing it).</summary>
-        internal static string? EndingReport(string line)
-        {
-            try
-            {
-                using JsonDocument document = JsonDocument.Parse(line);
-                JsonElement root = document.RootElement;
-                return root.TryGetProperty("endsProcess", out JsonElement ends) && ends.ValueKind == JsonValueKind.True
-                    && root.TryGetProperty("report", out JsonElement report) && report.ValueKind == JsonValueKind.String
-                    ? report.GetString()
-                    : null;
-            }
-            catch (JsonException)
-            {
-                return null;
-            }
         }
     }
 }

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using CheckedMmap.Package.Tests.Infrastructure;
+using static CheckedMmap.Package.Tests.Infrastructure.OutputText;
 using Xunit;
 
 namespace CheckedMmap.Package.Tests
@@ -112,15 +113,6 @@ namespace CheckedMmap.Package.Tests
             Assert.Contains("the access was made by native code at 0x", output);
             Assert.Contains("the test running then: CheckedTests.NativeTests.Memset_past_the_end", output);
             Assert.Contains("at CheckedTests.Arena..ctor(UIntPtr size)", Between(output, "was created by mmap on thread", "SUMMARY:"));
-        }
-
-        private static string Between(string text, string start, string end)
-        {
-            int a = text.IndexOf(start, StringComparison.Ordinal);
-            Assert.True(a >= 0, $"\"{start}\" not found in:{Environment.NewLine}{text}");
-            int b = text.IndexOf(end, a + start.Length, StringComparison.Ordinal);
-            Assert.True(b >= 0, $"\"{end}\" not found after \"{start}\" in:{Environment.NewLine}{text}");
-            return text.Substring(a, b - a);
         }
     }
 }

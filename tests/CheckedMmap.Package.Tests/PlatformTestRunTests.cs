@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text.RegularExpressions;
 using CheckedMmap.Package.Tests.Infrastructure;
+using static CheckedMmap.Package.Tests.Infrastructure.OutputText;
 using Xunit;
 
 namespace CheckedMmap.Package.Tests
@@ -105,15 +106,6 @@ namespace CheckedMmap.Package.Tests
             arguments.AddRange(options);
             return Command.Run(PackageFixture.DotNetHost, arguments.ToArray(), _package.ConsumerPath("platformtests"),
                 new Dictionary<string, string>(_package.ConsumerEnvironment), TimeSpan.FromMinutes(5));
-        }
-
-        private static string Between(string text, string start, string end)
-        {
-            int a = text.IndexOf(start, StringComparison.Ordinal);
-            Assert.True(a >= 0, $"\"{start}\" not found in:{Environment.NewLine}{text}");
-            int b = text.IndexOf(end, a + start.Length, StringComparison.Ordinal);
-            Assert.True(b >= 0, $"\"{end}\" not found after \"{start}\" in:{Environment.NewLine}{text}");
-            return text.Substring(a, b - a);
         }
     }
 }

@@ -177,7 +177,9 @@ namespace CheckedMmap.Testing
             return 0;
         }
 
-        private static IReadOnlyList<ChildProcessReport> ReadReports(string path)
+        /// <summary>The reports of a report file (CHECKEDMMAP_REPORT_FILE), one per JSON line; a line cut short when its
+        /// process ended is skipped. Also read by the package's test platform extension.</summary>
+        internal static IReadOnlyList<ChildProcessReport> ReadReports(string path)
         {
             var list = new List<ChildProcessReport>();
             if (!File.Exists(path))
