@@ -52,7 +52,7 @@ namespace CheckedMmap.TestingPlatform
 
             try
             {
-                foreach (ChildProcessReport report in ChildProcessScenario.ReadReports(file))
+                foreach (ReportFileRecord report in ReportFileRecords.Read(file))
                 {
                     if (report.EndsProcess)
                     {

@@ -2,7 +2,6 @@
 // also published as a failed test node, so that the run fails with the report where test results are shown: on some
 // releases of the platform a test host's exit code alone does not fail the run.
 using System;
-using System.Collections.Generic;
 using System.Threading.Tasks;
 using Microsoft.Testing.Platform.Extensions.Messages;
 using Microsoft.Testing.Platform.Extensions.TestHost;
@@ -28,21 +27,14 @@ namespace CheckedMmap.TestingPlatform
 
         public Task OnTestSessionFinishingAsync(ITestSessionContext testSessionContext)
         {
-            string report;
+            string? report;
             try
             {
-                if (!CheckedMmapOptions.LeakCheckAtExit)
+                report = MmapTracker.RunExitLeakCheckNowWithReport();
+                if (report is null)
                 {
                     return Task.CompletedTask;
                 }
-
-                IReadOnlyList<MappingInfo> live = MmapTracker.LiveMappings();
-                if (!MmapTracker.RunExitLeakCheckNow())
-                {
-                    return Task.CompletedTask;
-                }
-
-                report = MmapTracker.FormatLeakReport(live);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

@@ -121,7 +121,11 @@ namespace CheckedMmap
         /// report ("still mapped at the end of the test run") and appends it to the report file, and the process exits with 1.
         /// </summary>
         /// <returns>True when it reported leaks; false when it found none, ran before, or the check is off.</returns>
-        public static bool RunExitLeakCheckNow() => MmapRuntime.RunExitLeakCheck(processExit: false);
+        public static bool RunExitLeakCheckNow() => MmapRuntime.RunExitLeakCheck(processExit: false) != null;
+
+        /// <summary>As <see cref="RunExitLeakCheckNow"/>, for the package's test platform extension: the report it printed,
+        /// or null.</summary>
+        internal static string? RunExitLeakCheckNowWithReport() => MmapRuntime.RunExitLeakCheck(processExit: false);
 
         /// <summary>Evicts the whole quarantine (its address ranges are given back).</summary>
         public static void FlushQuarantine() => MmapRuntime.FlushQuarantine();

@@ -93,6 +93,35 @@ namespace CheckedMmap.Package.Tests
             Assert.Contains("error : CheckedMmap: leak: 1 mapping (12288 bytes) still mapped at the end of the test run. SUMMARY: 12288 bytes leaked in 1 mapping (alloc", output);
             Assert.Contains("the first created in CheckedTests.Arena..ctor(UIntPtr size)", output);
             Assert.Contains("reports.jsonl", output);
+
+            // The package's logger printed the whole report, stacks included.
+            string report = Between(output, "CheckedMmap: 1 report that no test result holds", "SUMMARY:");
+            Assert.Contains("==CheckedMmap== ERROR: leak: 1 mapping (12288 bytes) still mapped at the end of the test run", report);
+            Assert.Contains("at CheckedTests.Arena..ctor(UIntPtr size)", report);
+            Assert.Contains("at CheckedTests.LeakTests.Leaves_an_arena()", report);
+        }
+
+        [Fact]
+        public void A_leak_at_exit_is_shown_in_full_when_tests_fail_too()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return;
+            }
+
+            // MSBuild skips the targets after a failed test run, so the build error of the run above is not made here:
+            // the logger, which VSTest runs whatever the outcome, prints the report.
+            CommandResult run = _package.DotNet("test", _package.ConsumerPath("checkedtests/checkedtests.csproj"),
+                "-p:CheckedMmap=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true", "--filter", "FullyQualifiedName~Double_release|FullyQualifiedName~Leaves_an_arena",
+                "-nodeReuse:false", "-tl:off", "-clp:ForceNoAlign");
+            string output = run.Output;
+            Assert.True(run.ExitCode != 0, output);
+            Assert.Matches(new Regex(@"Failed:\s+1, Passed:\s+1, Skipped:\s+0, Total:\s+2"), output);
+            Assert.Contains("==CheckedMmap== ERROR: double munmap: alloc", output);
+            string report = Between(output, "CheckedMmap: 1 report that no test result holds", "SUMMARY:");
+            Assert.Contains("==CheckedMmap== ERROR: leak: 1 mapping (12288 bytes) still mapped at the end of the test run", report);
+            Assert.Contains("at CheckedTests.Arena..ctor(UIntPtr size)", report);
+            Assert.Contains("at CheckedTests.LeakTests.Leaves_an_arena()", report);
         }
 
         [Fact]

@@ -789,17 +789,19 @@ namespace CheckedMmap.Registry
         /// <summary>
         /// The leak check of <see cref="LeakCheckAtExit"/>, once per process: at process exit, or earlier when the test
         /// platform says the test run is over (it ends the test host about 100 ms later, before a report with file:line
-        /// stacks may be finished). True when this call reported leaks; the process then exits with 1.
+        /// stacks may be finished). The report this call printed, or null (no leaks, the check off or done already); after a
+        /// report the process exits with 1.
         /// </summary>
-        public static bool RunExitLeakCheck(bool processExit)
+        public static string? RunExitLeakCheck(bool processExit)
         {
             if (!LeakCheckAtExit || System.Threading.Interlocked.Exchange(ref _exitLeakCheckDone, 1) != 0)
             {
-                return false;
+                return null;
             }
 
-            _exitLeaksReported = Reports.LeakReports.ReportAtExit(processExit);
-            return _exitLeaksReported;
+            string? report = Reports.LeakReports.ReportAtExit(processExit);
+            _exitLeaksReported = report != null;
+            return report;
         }
 
         private static void OnProcessExit(object? sender, EventArgs e)

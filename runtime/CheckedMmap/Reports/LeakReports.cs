@@ -34,18 +34,19 @@ namespace CheckedMmap.Reports
                 where == null ? string.Empty : ", the first created in " + where));
         }
 
-        /// <summary>Reports live mappings at process exit or at the end of a test run (CHECKEDMMAP_LEAK_CHECK_AT_EXIT); true
-        /// when there were any.</summary>
-        public static bool ReportAtExit(bool processExit)
+        /// <summary>Reports live mappings at process exit or at the end of a test run (CHECKEDMMAP_LEAK_CHECK_AT_EXIT); the
+        /// report's text, or null when there were none.</summary>
+        public static string? ReportAtExit(bool processExit)
         {
             IReadOnlyList<MappingInfo> live = MmapRuntime.Snapshot(liveOnly: true);
             if (live.Count == 0)
             {
-                return false;
+                return null;
             }
 
-            ReportSink.Print(Build(live, processExit ? "at process exit" : "at the end of the test run"));
-            return true;
+            FinishedReport report = Build(live, processExit ? "at process exit" : "at the end of the test run");
+            ReportSink.Print(report);
+            return report.Text;
         }
 
         private static string Names(IReadOnlyList<MappingInfo> list)

@@ -8,7 +8,6 @@ using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Reflection;
-using System.Text.Json;
 using System.Threading.Tasks;
 
 namespace CheckedMmap.Testing
@@ -178,41 +177,9 @@ namespace CheckedMmap.Testing
         }
 
         /// <summary>The reports of a report file (CHECKEDMMAP_REPORT_FILE), one per JSON line; a line cut short when its
-        /// process ended is skipped. Also read by the package's test platform extension.</summary>
-        internal static IReadOnlyList<ChildProcessReport> ReadReports(string path)
-        {
-            var list = new List<ChildProcessReport>();
-            if (!File.Exists(path))
-            {
-                return list;
-            }
-
-            foreach (string line in File.ReadAllLines(path))
-            {
-                if (line.Length == 0)
-                {
-                    continue;
-                }
-
-                try
-                {
-                    using JsonDocument doc = JsonDocument.Parse(line);
-                    JsonElement root = doc.RootElement;
-                    list.Add(new ChildProcessReport(
-                        Text(root, "category"), Text(root, "kind"), Text(root, "summary"), Text(root, "report"),
-                        root.TryGetProperty("endsProcess", out JsonElement ends) && ends.ValueKind == JsonValueKind.True));
-                }
-                catch (JsonException)
-                {
-                    // A line cut short by the process ending: the text is still in the child's standard error.
-                }
-            }
-
-            return list;
-        }
-
-        private static string Text(JsonElement root, string name) =>
-            root.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? string.Empty : string.Empty;
+        /// process ended is skipped.</summary>
+        private static IReadOnlyList<ChildProcessReport> ReadReports(string path) =>
+            ReportFileRecords.Read(path).ConvertAll(r => new ChildProcessReport(r.Category, r.Kind, r.Summary, r.Text, r.EndsProcess));
     }
 
     /// <summary>One report a child process wrote (its JSON-lines record).</summary>
