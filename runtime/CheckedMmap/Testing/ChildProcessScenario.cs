@@ -179,35 +179,30 @@ namespace CheckedMmap.Testing
         /// <summary>The reports of a report file (CHECKEDMMAP_REPORT_FILE), one per JSON line; a line cut short when its
         /// process ended is skipped.</summary>
         private static IReadOnlyList<ChildProcessReport> ReadReports(string path) =>
-            ReportFileRecords.Read(path).ConvertAll(r => new ChildProcessReport(r.Category, r.Kind, r.Summary, r.Text, r.EndsProcess));
+            ReportFileRecords.Read(path).ConvertAll(r => new ChildProcessReport(r));
     }
 
     /// <summary>One report a child process wrote (its JSON-lines record).</summary>
     public sealed class ChildProcessReport
     {
-        internal ChildProcessReport(string category, string kind, string summary, string text, bool endsProcess)
-        {
-            Category = category;
-            Kind = kind;
-            Summary = summary;
-            Text = text;
-            EndsProcess = endsProcess;
-        }
+        private readonly ReportFileRecord _record;
+
+        internal ChildProcessReport(ReportFileRecord record) => _record = record;
 
         /// <summary>"undefined-behavior", "unsupported", "leak" or "fault".</summary>
-        public string Category { get; }
+        public string Category => _record.Category;
 
         /// <summary>"buffer overflow", "use after munmap", "partial munmap", ...</summary>
-        public string Kind { get; }
+        public string Kind => _record.Kind;
 
         /// <summary>The text of the SUMMARY line after "SUMMARY: CheckedMmap: ".</summary>
-        public string Summary { get; }
+        public string Summary => _record.Summary;
 
         /// <summary>The whole report.</summary>
-        public string Text { get; }
+        public string Text => _record.Text;
 
         /// <summary>True when the process ended after this report.</summary>
-        public bool EndsProcess { get; }
+        public bool EndsProcess => _record.EndsProcess;
 
         /// <summary>The report text.</summary>
         public override string ToString() => Text;
