@@ -329,7 +329,13 @@ namespace CheckedMmap
             }
         }
 
-        /// <summary>Where reports and notes printed by CheckedMmap itself go (leaks at exit, the map-entry budget note). Default: standard error.</summary>
+        /// <summary>
+        /// Where reports and notes printed by CheckedMmap itself go (a fault that ends the process, leaks at exit, the
+        /// map-entry budget note). Default: the process's standard error stream (file descriptor 2) itself, not
+        /// <see cref="Console.Error"/>, which test frameworks replace to capture a test's output and lose when the process
+        /// ends on a fault.
+        /// </summary>
+        /// <exception cref="ArgumentNullException">The value set is null.</exception>
         public static TextWriter ReportWriter
         {
             get => MmapRuntime.ReportWriter;

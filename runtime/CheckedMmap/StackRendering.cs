@@ -44,6 +44,7 @@ namespace CheckedMmap
             "Xunit.",
             "xunit.",
             "NUnit.",
+            "Microsoft.VisualStudio.TestTools.",
             "Microsoft.VisualStudio.TestPlatform.",
             "Microsoft.TestPlatform.",
             "Microsoft.Testing.",

@@ -259,6 +259,20 @@ public static unsafe partial class ChildScenarios
         Console.WriteLine("leaving a mapping behind");
     }
 
+    /// <summary>As <see cref="LeakOneMapping"/>, with Console.Error captured as MSTest and NUnit capture it.</summary>
+    public static void LeakOneMappingWithConsoleErrorCaptured()
+    {
+        Console.SetError(new StringWriter());
+        LeakOneMapping();
+    }
+
+    /// <summary>As <see cref="NativeMemsetPastEnd"/>, with Console.Error captured: the captured text dies with the process.</summary>
+    public static void NativeMemsetPastEndWithConsoleErrorCaptured()
+    {
+        Console.SetError(new StringWriter());
+        NativeMemsetPastEnd();
+    }
+
     public static void LeakThenEndTestRun()
     {
         Mman.mmap(null, 12288, RW, PA, -1, 0);

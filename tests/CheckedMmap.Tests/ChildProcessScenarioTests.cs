@@ -77,6 +77,21 @@ public class ChildProcessScenarioTests
     }
 
     [Fact]
+    public void Reports_that_end_the_process_reach_its_standard_error_when_a_framework_captures_Console_Error()
+    {
+        ChildProcessResult leak = ChildProcessScenario.Run(ChildScenarios.LeakOneMappingWithConsoleErrorCaptured, (CheckedMmapOptions.LeakCheckAtExitVariable, "1"));
+        leak.AssertReport(1, "leak", "12288-byte mapping alloc1");
+        Assert.Contains("==CheckedMmap== ERROR: leak", leak.StandardError);
+
+        if (ReportsSupported)
+        {
+            ChildProcessResult fault = ChildProcessScenario.Run(ChildScenarios.NativeMemsetPastEndWithConsoleErrorCaptured);
+            fault.AssertReport(139, "buffer overflow", "0 bytes after the 4096-byte mapping alloc1");
+            Assert.Contains("==CheckedMmap== ERROR: buffer overflow", fault.StandardError);
+        }
+    }
+
+    [Fact]
     public void Scenarios_that_capture_state_are_refused()
     {
         int captured = 3;

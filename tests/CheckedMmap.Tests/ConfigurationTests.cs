@@ -354,9 +354,11 @@ public sealed unsafe class ConfigurationTests : IDisposable
     }
 
     [Fact]
-    public void Report_writer_defaults_to_standard_error_and_can_be_replaced()
+    public void Report_writer_defaults_to_the_process_standard_error_and_can_be_replaced()
     {
-        Assert.Same(Console.Error, CheckedMmapOptions.ReportWriter);
+        // The process's own stream, not Console.Error, which test frameworks replace (see the child-process tests).
+        Assert.NotSame(Console.Error, CheckedMmapOptions.ReportWriter);
+        Assert.Same(CheckedMmapOptions.ReportWriter, CheckedMmapOptions.ReportWriter);
         var w = new StringWriter();
         CheckedMmapOptions.ReportWriter = w;
         Assert.Same(w, CheckedMmapOptions.ReportWriter);

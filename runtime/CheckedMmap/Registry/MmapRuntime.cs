@@ -90,8 +90,8 @@ namespace CheckedMmap.Registry
             set => _reportWriter = value;
         }
 
-        /// <summary>Where CheckedMmap's own reports and notes go (default: standard error).</summary>
-        public static System.IO.TextWriter ReportWriter => _reportWriter ?? Console.Error;
+        /// <summary>Where CheckedMmap's own reports and notes go (default: the process's standard error, not Console.Error).</summary>
+        public static System.IO.TextWriter ReportWriter => _reportWriter ?? Reports.ProcessStandardError.Writer;
 
         // ------------------------------------------------------------------ configuration
 
