@@ -125,6 +125,39 @@ namespace CheckedMmap.Package.Tests
         }
 
         [Fact]
+        public void A_projects_own_run_settings_are_kept_with_the_packages_merged_in()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return;
+            }
+
+            CommandResult run = _package.DotNet("test", _package.ConsumerPath("checkedtests/checkedtests.csproj"),
+                "-p:CheckedMmap=true", "-p:UseOwnRunSettings=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true",
+                "--filter", "FullyQualifiedName~Overrun|FullyQualifiedName~Sees_the_projects|FullyQualifiedName~Leaves_an_arena",
+                "-nodeReuse:false", "-tl:off", "-clp:ForceNoAlign");
+            string output = run.Output;
+            Assert.True(run.ExitCode != 0, output);
+
+            // The project's variable reached the test host, the overrun failed alone, and the leak was printed.
+            Assert.Matches(new Regex(@"Failed:\s+1, Passed:\s+2, Skipped:\s+0, Total:\s+3"), output);
+            Assert.Contains("System.AccessViolationException : ==CheckedMmap== ERROR: buffer overflow", Between(output, "Failed CheckedTests.ArenaTests.Overrun", "Stack Trace:"));
+            Assert.Contains("at CheckedTests.LeakTests.Leaves_an_arena()", Between(output, "CheckedMmap: 1 report that no test result holds", "SUMMARY:"));
+
+            // The copy reads the project's relative results folder from where the project's file is.
+            string merged = File.ReadAllText(_package.ConsumerPath("checkedtests/obj/checkedmmap/net10.0/checkedmmap.runsettings"));
+            Assert.Contains("<ResultsDirectory>" + _package.ConsumerPath("checkedtests/own-results") + "</ResultsDirectory>", merged);
+            Assert.Contains("<CHECKEDTESTS_FROM_PROJECT>yes</CHECKEDTESTS_FROM_PROJECT>", merged);
+
+            // A file given on the command line replaces the package's: the build says so.
+            CommandResult replaced = _package.DotNet("test", _package.ConsumerPath("checkedtests/checkedtests.csproj"),
+                "-p:CheckedMmap=true", "--settings", _package.ConsumerPath("checkedtests/own.runsettings"), "--filter", "FullyQualifiedName~Clean_use",
+                "-nodeReuse:false", "-tl:off", "-clp:ForceNoAlign");
+            Assert.True(replaced.ExitCode == 0, replaced.Output);
+            Assert.Contains("warning : CheckedMmap: the run settings file given to dotnet test (--settings ", replaced.Output);
+        }
+
+        [Fact]
         public void A_fault_in_native_code_ends_the_run_with_the_report_naming_the_running_test()
         {
             if (!OperatingSystem.IsLinux())

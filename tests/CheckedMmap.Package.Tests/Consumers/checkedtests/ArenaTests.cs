@@ -74,3 +74,16 @@ namespace CheckedTests
     }
 }
 #endif
+
+#if OWN_RUN_SETTINGS
+namespace CheckedTests
+{
+    /// <summary>Compiled only with -p:UseOwnRunSettings=true: the project's run settings reach the test host.</summary>
+    public class OwnRunSettingsTests
+    {
+        [Fact]
+        public void Sees_the_projects_run_settings() =>
+            Assert.Equal("yes", System.Environment.GetEnvironmentVariable("CHECKEDTESTS_FROM_PROJECT"));
+    }
+}
+#endif
