@@ -1,8 +1,9 @@
 // Leaks found at the end of a run belong to no test, so no test result can show them. After a run whose tests all
 // passed, the package's MSBuild target prints them as build errors; after a run with failures MSBuild skips that
 // target, and the leaks would be left in the report file. This logger runs in vstest.console (the package's run
-// settings name it) and prints them when the run completes, whatever its outcome, in full. A fault that ended the
-// test host is not printed again: VSTest shows the host's standard error, which holds its report.
+// settings name it) and prints them when the run completes, whatever its outcome, in full. The report of a fault that
+// ended the test host is printed only when no message of the run held it: VSTest's crash message shows the host's
+// standard error, where the runtime wrote the report, unless something else kept it from the console.
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -30,6 +31,7 @@ namespace CheckedMmap.TestRun
         public const string ReportFileParameter = "ReportFile";
 
         private readonly TextWriter _output;
+        private readonly List<string> _messages = new List<string>();
         private string? _reportFile;
 
         /// <summary>A logger that prints to the console.</summary>
@@ -38,7 +40,10 @@ namespace CheckedMmap.TestRun
         {
         }
 
-        internal TestRunLogger(TextWriter output) => _output = output;
+        /// <summary>A logger that prints to <paramref name="output"/>.</summary>
+        /// <param name="output">Where the reports go.</param>
+        /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
+        public TestRunLogger(TextWriter output) => _output = output ?? throw new ArgumentNullException(nameof(output));
 
         /// <summary>Called by VSTest when no parameters are given: the logger then has no report file and prints nothing.</summary>
         /// <param name="events">The run's events.</param>
@@ -63,11 +68,34 @@ namespace CheckedMmap.TestRun
             }
 
             _reportFile = parameters.TryGetValue(ReportFileParameter, out string? file) && !string.IsNullOrWhiteSpace(file) ? file : null;
+            events.TestRunMessage += (_, e) => Heard(e?.Message);
             events.TestRunComplete += (_, _) => PrintEndOfRunReports();
         }
 
+        /// <summary>Keeps a run message that holds a CheckedMmap report (VSTest's crash message quotes the host's output).</summary>
+        private void Heard(string? message)
+        {
+            if (message != null && message.Contains("==CheckedMmap== ERROR: "))
+            {
+                lock (_messages)
+                {
+                    _messages.Add(message);
+                }
+            }
+        }
+
+        /// <summary>Whether a message of the run held the report (its first line is enough: it names the address).</summary>
+        private bool WasShown(ReportFileRecord report)
+        {
+            string first = report.Text.Split('\n')[0].TrimEnd('\r');
+            lock (_messages)
+            {
+                return first.Length > 0 && _messages.Exists(m => m.Contains(first));
+            }
+        }
+
         /// <summary>Prints the reports of the end of the run; returns how many it printed.</summary>
-        internal int PrintEndOfRunReports()
+        private int PrintEndOfRunReports()
         {
             if (_reportFile is not { } file)
             {
@@ -85,7 +113,7 @@ namespace CheckedMmap.TestRun
                 return 0;
             }
 
-            List<ReportFileRecord> shown = reports.FindAll(r => r.EndsProcess && r.Category != "fault");
+            List<ReportFileRecord> shown = reports.FindAll(r => r.EndsProcess && !(r.Category == "fault" && WasShown(r)));
             if (shown.Count == 0)
             {
                 return 0;

@@ -175,6 +175,9 @@ namespace CheckedMmap.Package.Tests
             Assert.Contains("the access was made by native code at 0x", output);
             Assert.Contains("the test running then: CheckedTests.NativeTests.Memset_past_the_end", output);
             Assert.Contains("at CheckedTests.Arena..ctor(UIntPtr size)", Between(output, "was created by mmap on thread", "SUMMARY:"));
+
+            // VSTest's crash message showed it: the package's logger does not print it again.
+            Assert.Single(Regex.Matches(output, Regex.Escape("==CheckedMmap== ERROR: buffer overflow")));
         }
     }
 }

@@ -1,0 +1,92 @@
+// The package's VSTest logger, driven with the events vstest.console raises: it prints the reports no test result
+// holds, once, when the run completes.
+using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.IO;
+using CheckedMmap.TestRun;
+using Microsoft.VisualStudio.TestPlatform.ObjectModel.Client;
+using Microsoft.VisualStudio.TestPlatform.ObjectModel.Logging;
+using Xunit;
+
+namespace CheckedMmap.Tests;
+
+public sealed class TestRunLoggerTests : IDisposable
+{
+    private const string LeakLine = """{"category":"leak","kind":"leak","summary":"s","endsProcess":true,"report":"==CheckedMmap== ERROR: leak: 1 mapping (4096 bytes) still mapped at the end of the test run\nSUMMARY: CheckedMmap: 4096 bytes leaked"}""";
+    private const string FaultLine = """{"category":"fault","kind":"buffer overflow","summary":"s","endsProcess":true,"report":"==CheckedMmap== ERROR: buffer overflow: access at 0x7f0000001000\nSUMMARY: CheckedMmap: buffer overflow"}""";
+    private const string TestFailureLine = """{"category":"undefined-behavior","kind":"double munmap","summary":"s","endsProcess":false,"report":"==CheckedMmap== ERROR: double munmap: alloc1"}""";
+
+    private readonly string _file = Path.Combine(Path.GetTempPath(), "checkedmmap-logger-" + Guid.NewGuid().ToString("N") + ".jsonl");
+
+    public void Dispose() => File.Delete(_file);
+
+    [Fact]
+    public void Prints_leaks_and_a_fault_no_message_showed_and_nothing_a_test_result_holds()
+    {
+        File.WriteAllLines(_file, new[] { TestFailureLine, FaultLine, LeakLine });
+        string output = Run(messages: new[] { "Test host process crashed" });
+
+        Assert.Contains("CheckedMmap: 2 reports that no test result holds (also in " + _file + "):", output);
+        Assert.Contains("==CheckedMmap== ERROR: buffer overflow: access at 0x7f0000001000", output);
+        Assert.Contains("==CheckedMmap== ERROR: leak: 1 mapping (4096 bytes)", output);
+        Assert.DoesNotContain("double munmap", output);
+    }
+
+    [Fact]
+    public void A_fault_the_crash_message_showed_is_not_printed_again()
+    {
+        File.WriteAllLines(_file, new[] { FaultLine });
+        string output = Run(messages: new[] { "Test host process crashed : ==CheckedMmap== ERROR: buffer overflow: access at 0x7f0000001000\n…" });
+        Assert.Equal(string.Empty, output);
+    }
+
+    [Fact]
+    public void Without_a_report_file_or_reports_it_prints_nothing()
+    {
+        Assert.Equal(string.Empty, Run(messages: Array.Empty<string>()));
+        File.WriteAllText(_file, string.Empty);
+        Assert.Equal(string.Empty, Run(messages: Array.Empty<string>()));
+    }
+
+    [Fact]
+    public void Initialize_checks_its_arguments()
+    {
+        var logger = new TestRunLogger(TextWriter.Null);
+        Assert.Throws<ArgumentNullException>(() => logger.Initialize(null!, new Dictionary<string, string?>()));
+        Assert.Throws<ArgumentNullException>(() => logger.Initialize(new Events(), (Dictionary<string, string?>)null!));
+        Assert.Throws<ArgumentNullException>(() => new TestRunLogger(null!));
+    }
+
+    private string Run(IEnumerable<string> messages)
+    {
+        var output = new StringWriter();
+        var events = new Events();
+        new TestRunLogger(output).Initialize(events, new Dictionary<string, string?> { [TestRunLogger.ReportFileParameter] = _file });
+        foreach (string message in messages)
+        {
+            events.Message(message);
+        }
+
+        events.Complete();
+        return output.ToString().Trim();
+    }
+
+    /// <summary>The events vstest.console raises for its loggers.</summary>
+    private sealed class Events : TestLoggerEvents
+    {
+        public override event EventHandler<TestRunMessageEventArgs>? TestRunMessage;
+        public override event EventHandler<TestRunStartEventArgs>? TestRunStart { add { } remove { } }
+        public override event EventHandler<TestResultEventArgs>? TestResult { add { } remove { } }
+        public override event EventHandler<TestRunCompleteEventArgs>? TestRunComplete;
+        public override event EventHandler<DiscoveryStartEventArgs>? DiscoveryStart { add { } remove { } }
+        public override event EventHandler<TestRunMessageEventArgs>? DiscoveryMessage { add { } remove { } }
+        public override event EventHandler<DiscoveredTestsEventArgs>? DiscoveredTests { add { } remove { } }
+        public override event EventHandler<DiscoveryCompleteEventArgs>? DiscoveryComplete { add { } remove { } }
+
+        public void Message(string text) => TestRunMessage?.Invoke(this, new TestRunMessageEventArgs(TestMessageLevel.Error, text));
+
+        public void Complete() =>
+            TestRunComplete?.Invoke(this, new TestRunCompleteEventArgs(null, false, true, null, new Collection<Microsoft.VisualStudio.TestPlatform.ObjectModel.AttachmentSet>(), TimeSpan.Zero));
+    }
+}
