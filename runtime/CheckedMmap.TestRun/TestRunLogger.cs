@@ -7,6 +7,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Text;
 using CheckedMmap.Testing;
 using Microsoft.VisualStudio.TestPlatform.ObjectModel;
 using Microsoft.VisualStudio.TestPlatform.ObjectModel.Client;
@@ -30,9 +31,18 @@ namespace CheckedMmap.TestRun
         /// <summary>The parameter naming the report file (CHECKEDMMAP_REPORT_FILE of the test host).</summary>
         public const string ReportFileParameter = "ReportFile";
 
+        /// <summary>The parameter that says vstest.console's output goes through MSBuild's task for it ("true"): under the
+        /// terminal logger, that task keeps plain output lines out of sight, so the reports are handed to it as warnings.</summary>
+        public const string MSBuildOutputParameter = "MSBuildOutput";
+
+        /// <summary>What every CheckedMmap report's first line starts with.</summary>
+        private const string ReportMarker = "==CheckedMmap== ERROR: ";
+
         private readonly TextWriter _output;
-        private readonly List<string> _messages = new List<string>();
+        private readonly List<string> _messagesHoldingReports = new List<string>();
         private string? _reportFile;
+        private bool _msbuildOutput;
+        private long _reportFileStart;
 
         /// <summary>A logger that prints to the console.</summary>
         public TestRunLogger()
@@ -53,7 +63,8 @@ namespace CheckedMmap.TestRun
 
         /// <summary>Called by VSTest with the logger's configuration from the run settings.</summary>
         /// <param name="events">The run's events.</param>
-        /// <param name="parameters">The configuration; <see cref="ReportFileParameter"/> names the report file.</param>
+        /// <param name="parameters">The configuration: <see cref="ReportFileParameter"/> names the report file,
+        /// <see cref="MSBuildOutputParameter"/> says how vstest.console's output reaches the user.</param>
         /// <exception cref="ArgumentNullException"><paramref name="events"/> or <paramref name="parameters"/> is null.</exception>
         public void Initialize(TestLoggerEvents events, Dictionary<string, string?> parameters)
         {
@@ -68,68 +79,105 @@ namespace CheckedMmap.TestRun
             }
 
             _reportFile = parameters.TryGetValue(ReportFileParameter, out string? file) && !string.IsNullOrWhiteSpace(file) ? file : null;
-            events.TestRunMessage += (_, e) => Heard(e?.Message);
+            _msbuildOutput = parameters.TryGetValue(MSBuildOutputParameter, out string? msbuild) && string.Equals(msbuild, "true", StringComparison.OrdinalIgnoreCase);
+            events.TestRunStart += (_, _) => _reportFileStart = ReportFileLength();
+            events.TestRunMessage += (_, e) => KeepMessageHoldingReport(e?.Message);
             events.TestRunComplete += (_, _) => PrintEndOfRunReports();
         }
 
-        /// <summary>Keeps a run message that holds a CheckedMmap report (VSTest's crash message quotes the host's output).</summary>
-        private void Heard(string? message)
+        /// <summary>Where this run's reports begin: a file that was not cleared before the run (an IDE's run, vstest.console
+        /// started directly) still holds earlier runs' reports.</summary>
+        private long ReportFileLength()
         {
-            if (message != null && message.Contains("==CheckedMmap== ERROR: "))
+            try
             {
-                lock (_messages)
+                return _reportFile is { } file && File.Exists(file) ? new FileInfo(file).Length : 0;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return 0;
+            }
+        }
+
+        /// <summary>Keeps a run message that holds a CheckedMmap report (VSTest's crash message quotes the host's output).</summary>
+        private void KeepMessageHoldingReport(string? message)
+        {
+            if (message != null && message.Contains(ReportMarker))
+            {
+                lock (_messagesHoldingReports)
                 {
-                    _messages.Add(message);
+                    _messagesHoldingReports.Add(message);
                 }
             }
         }
 
-        /// <summary>Whether a message of the run held the report (its first line is enough: it names the address).</summary>
-        private bool WasShown(ReportFileRecord report)
+        /// <summary>Whether a message of the run held the whole report: its last line (SUMMARY) is in one. VSTest quotes
+        /// the start of a crashed host's output, so a report whose end is there was quoted in full.</summary>
+        private bool WasShownInFull(ReportFileRecord report)
         {
-            string first = report.Text.Split('\n')[0].TrimEnd('\r');
-            lock (_messages)
+            string[] lines = report.Text.TrimEnd().Split('\n');
+            string last = lines[lines.Length - 1].TrimEnd('\r');
+            lock (_messagesHoldingReports)
             {
-                return first.Length > 0 && _messages.Exists(m => m.Contains(first));
+                return last.Length > 0 && _messagesHoldingReports.Exists(m => m.Contains(last));
             }
         }
 
-        /// <summary>Prints the reports of the end of the run; returns how many it printed.</summary>
-        private int PrintEndOfRunReports()
+        private void PrintEndOfRunReports()
         {
             if (_reportFile is not { } file)
             {
-                return 0;
+                return;
             }
 
             List<ReportFileRecord> reports;
             try
             {
-                reports = ReportFileRecords.Read(file);
+                reports = ReportFileRecords.Read(file, _reportFileStart, endsProcessOnly: true);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                _output.WriteLine($"CheckedMmap: the reports of this run could not be read from {file}: {e.Message}");
-                return 0;
+                Print($"CheckedMmap: the reports of this run could not be read from {file}: {e.Message}");
+                return;
             }
 
-            List<ReportFileRecord> shown = reports.FindAll(r => r.EndsProcess && !(r.Category == "fault" && WasShown(r)));
-            if (shown.Count == 0)
+            List<ReportFileRecord> toPrint = reports.FindAll(r => !(r.Category == "fault" && WasShownInFull(r)));
+            if (toPrint.Count == 0)
             {
-                return 0;
+                return;
             }
 
-            _output.WriteLine();
-            _output.WriteLine(shown.Count == 1
+            var text = new StringBuilder();
+            text.Append(toPrint.Count == 1
                 ? $"CheckedMmap: 1 report that no test result holds (also in {file}):"
-                : $"CheckedMmap: {shown.Count} reports that no test result holds (also in {file}):");
-            foreach (ReportFileRecord report in shown)
+                : $"CheckedMmap: {toPrint.Count} reports that no test result holds (also in {file}):");
+            foreach (ReportFileRecord report in toPrint)
             {
-                _output.WriteLine(report.Text.TrimEnd());
+                text.Append('\n').Append(report.Text.TrimEnd());
+            }
+
+            if (!_msbuildOutput)
+            {
+                _output.WriteLine();
+            }
+
+            Print(text.ToString());
+        }
+
+        /// <summary>Prints to the console, or, when MSBuild's test task reads vstest.console's output, as one warning line of
+        /// that task's protocol (fields after "||||", line breaks as "!!!!" and "~~~~").</summary>
+        private void Print(string text)
+        {
+            if (_msbuildOutput)
+            {
+                _output.WriteLine("||||output-warning||||" + text.Replace("\r", "~~~~").Replace("\n", "!!!!"));
+            }
+            else
+            {
+                _output.WriteLine(text.Replace("\n", Environment.NewLine));
             }
 
             _output.Flush();
-            return shown.Count;
         }
     }
 }

@@ -99,6 +99,16 @@ namespace CheckedMmap.Package.Tests
             Assert.Contains("==CheckedMmap== ERROR: leak: 1 mapping (12288 bytes) still mapped at the end of the test run", report);
             Assert.Contains("at CheckedTests.Arena..ctor(UIntPtr size)", report);
             Assert.Contains("at CheckedTests.LeakTests.Leaves_an_arena()", report);
+
+            // Under the terminal logger, MSBuild's test task reads vstest.console's output and hides plain lines: the
+            // logger hands the report to it as a warning.
+            CommandResult terminal = _package.DotNet("test", _package.ConsumerPath("checkedtests/checkedtests.csproj"),
+                "-p:CheckedMmap=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true", "--filter", "FullyQualifiedName~Double_release|FullyQualifiedName~Leaves_an_arena",
+                "-nodeReuse:false", "-tl:on");
+            Assert.True(terminal.ExitCode != 0, terminal.Output);
+            string shown = Between(terminal.Output, "CheckedMmap: 1 report that no test result holds", "SUMMARY:");
+            Assert.Contains("==CheckedMmap== ERROR: leak: 1 mapping (12288 bytes) still mapped at the end of the test run", shown);
+            Assert.Contains("at CheckedTests.LeakTests.Leaves_an_arena()", shown);
         }
 
         [Fact]
@@ -122,6 +132,16 @@ namespace CheckedMmap.Package.Tests
             Assert.Contains("==CheckedMmap== ERROR: leak: 1 mapping (12288 bytes) still mapped at the end of the test run", report);
             Assert.Contains("at CheckedTests.Arena..ctor(UIntPtr size)", report);
             Assert.Contains("at CheckedTests.LeakTests.Leaves_an_arena()", report);
+
+            // Under the terminal logger, MSBuild's test task reads vstest.console's output and hides plain lines: the
+            // logger hands the report to it as a warning.
+            CommandResult terminal = _package.DotNet("test", _package.ConsumerPath("checkedtests/checkedtests.csproj"),
+                "-p:CheckedMmap=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true", "--filter", "FullyQualifiedName~Double_release|FullyQualifiedName~Leaves_an_arena",
+                "-nodeReuse:false", "-tl:on");
+            Assert.True(terminal.ExitCode != 0, terminal.Output);
+            string shown = Between(terminal.Output, "CheckedMmap: 1 report that no test result holds", "SUMMARY:");
+            Assert.Contains("==CheckedMmap== ERROR: leak: 1 mapping (12288 bytes) still mapped at the end of the test run", shown);
+            Assert.Contains("at CheckedTests.LeakTests.Leaves_an_arena()", shown);
         }
 
         [Fact]
@@ -154,7 +174,7 @@ namespace CheckedMmap.Package.Tests
                 "-p:CheckedMmap=true", "--settings", _package.ConsumerPath("checkedtests/own.runsettings"), "--filter", "FullyQualifiedName~Clean_use",
                 "-nodeReuse:false", "-tl:off", "-clp:ForceNoAlign");
             Assert.True(replaced.ExitCode == 0, replaced.Output);
-            Assert.Contains("warning : CheckedMmap: the run settings file given to dotnet test (--settings ", replaced.Output);
+            Assert.Contains("warning : CheckedMmap: this test run uses the run settings file " + _package.ConsumerPath("checkedtests/own.runsettings") + " instead of the one the package writes", replaced.Output);
         }
 
         [Fact]

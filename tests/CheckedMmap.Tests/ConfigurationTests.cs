@@ -357,8 +357,8 @@ public sealed unsafe class ConfigurationTests : IDisposable
     public void Report_writer_defaults_to_the_process_standard_error_and_can_be_replaced()
     {
         // The process's own stream, not Console.Error, which test frameworks replace (see the child-process tests).
+        Assert.Same(CheckedMmap.Reports.ProcessStandardError.Writer, CheckedMmapOptions.ReportWriter);
         Assert.NotSame(Console.Error, CheckedMmapOptions.ReportWriter);
-        Assert.Same(CheckedMmapOptions.ReportWriter, CheckedMmapOptions.ReportWriter);
         var w = new StringWriter();
         CheckedMmapOptions.ReportWriter = w;
         Assert.Same(w, CheckedMmapOptions.ReportWriter);

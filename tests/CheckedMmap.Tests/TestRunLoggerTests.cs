@@ -34,11 +34,48 @@ public sealed class TestRunLoggerTests : IDisposable
     }
 
     [Fact]
-    public void A_fault_the_crash_message_showed_is_not_printed_again()
+    public void A_fault_the_crash_message_showed_whole_is_not_printed_again_but_one_it_cut_short_is()
     {
         File.WriteAllLines(_file, new[] { FaultLine });
+        Assert.Equal(string.Empty, Run(messages: new[] { "Test host process crashed : ==CheckedMmap== ERROR: buffer overflow: access at 0x7f0000001000\nSUMMARY: CheckedMmap: buffer overflow" }));
+
         string output = Run(messages: new[] { "Test host process crashed : ==CheckedMmap== ERROR: buffer overflow: access at 0x7f0000001000\n…" });
-        Assert.Equal(string.Empty, output);
+        Assert.Contains("CheckedMmap: 1 report that no test result holds", output);
+        Assert.Contains("SUMMARY: CheckedMmap: buffer overflow", output);
+    }
+
+    [Fact]
+    public void Reports_written_before_the_run_started_are_not_printed()
+    {
+        File.WriteAllLines(_file, new[] { LeakLine });
+        var output = new StringWriter();
+        var events = new Events();
+        new TestRunLogger(output).Initialize(events, new Dictionary<string, string?> { [TestRunLogger.ReportFileParameter] = _file });
+        events.Start();
+        File.AppendAllLines(_file, new[] { FaultLine });
+        events.Complete();
+
+        Assert.Contains("CheckedMmap: 1 report that no test result holds", output.ToString());
+        Assert.Contains("buffer overflow", output.ToString());
+        Assert.DoesNotContain("leak", output.ToString());
+    }
+
+    [Fact]
+    public void Under_MSBuilds_test_task_the_reports_are_one_warning_line_of_its_protocol()
+    {
+        File.WriteAllLines(_file, new[] { LeakLine });
+        var output = new StringWriter();
+        var events = new Events();
+        new TestRunLogger(output).Initialize(events, new Dictionary<string, string?>
+        {
+            [TestRunLogger.ReportFileParameter] = _file,
+            [TestRunLogger.MSBuildOutputParameter] = "true",
+        });
+        events.Complete();
+
+        string line = Assert.Single(output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("||||output-warning||||CheckedMmap: 1 report that no test result holds (also in " + _file + "):!!!!==CheckedMmap== ERROR: leak", line);
+        Assert.EndsWith("!!!!SUMMARY: CheckedMmap: 4096 bytes leaked", line);
     }
 
     [Fact]
@@ -47,6 +84,14 @@ public sealed class TestRunLoggerTests : IDisposable
         Assert.Equal(string.Empty, Run(messages: Array.Empty<string>()));
         File.WriteAllText(_file, string.Empty);
         Assert.Equal(string.Empty, Run(messages: Array.Empty<string>()));
+
+        // No report file named: nothing to read.
+        File.WriteAllLines(_file, new[] { LeakLine });
+        var output = new StringWriter();
+        var events = new Events();
+        new TestRunLogger(output).Initialize(events, "results");
+        events.Complete();
+        Assert.Equal(string.Empty, output.ToString());
     }
 
     [Fact]
@@ -56,6 +101,27 @@ public sealed class TestRunLoggerTests : IDisposable
         Assert.Throws<ArgumentNullException>(() => logger.Initialize(null!, new Dictionary<string, string?>()));
         Assert.Throws<ArgumentNullException>(() => logger.Initialize(new Events(), (Dictionary<string, string?>)null!));
         Assert.Throws<ArgumentNullException>(() => new TestRunLogger(null!));
+    }
+
+    [Fact]
+    public void The_packages_run_settings_name_the_logger_and_collector_as_their_code_does()
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir != null && !File.Exists(Path.Combine(dir, "runtime", "CheckedMmap.Package", "buildTransitive", "CheckedMmap.targets")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        Assert.NotNull(dir);
+        string targets = File.ReadAllText(Path.Combine(dir!, "runtime", "CheckedMmap.Package", "buildTransitive", "CheckedMmap.targets"));
+        Assert.Contains($"friendlyName=&quot;{TestRunLogger.FriendlyName}&quot; uri=&quot;{TestRunLogger.ExtensionUri}&quot;", targets);
+        Assert.Contains($"&lt;{TestRunLogger.ReportFileParameter}&gt;", targets);
+        Assert.Contains($"&lt;{TestRunLogger.MSBuildOutputParameter}&gt;", targets);
+        foreach (Type type in new[] { typeof(TestRunLogger), typeof(TestRunCollector) })
+        {
+            System.Reflection.AssemblyName assembly = type.Assembly.GetName();
+            Assert.Contains($"{type.FullName}, {assembly.Name}, Version={assembly.Version}, Culture=neutral, PublicKeyToken=null", targets);
+        }
     }
 
     private string Run(IEnumerable<string> messages)
@@ -76,13 +142,15 @@ public sealed class TestRunLoggerTests : IDisposable
     private sealed class Events : TestLoggerEvents
     {
         public override event EventHandler<TestRunMessageEventArgs>? TestRunMessage;
-        public override event EventHandler<TestRunStartEventArgs>? TestRunStart { add { } remove { } }
+        public override event EventHandler<TestRunStartEventArgs>? TestRunStart;
         public override event EventHandler<TestResultEventArgs>? TestResult { add { } remove { } }
         public override event EventHandler<TestRunCompleteEventArgs>? TestRunComplete;
         public override event EventHandler<DiscoveryStartEventArgs>? DiscoveryStart { add { } remove { } }
         public override event EventHandler<TestRunMessageEventArgs>? DiscoveryMessage { add { } remove { } }
         public override event EventHandler<DiscoveredTestsEventArgs>? DiscoveredTests { add { } remove { } }
         public override event EventHandler<DiscoveryCompleteEventArgs>? DiscoveryComplete { add { } remove { } }
+
+        public void Start() => TestRunStart?.Invoke(this, new TestRunStartEventArgs(new Microsoft.VisualStudio.TestPlatform.ObjectModel.Client.TestRunCriteria(new[] { "tests.dll" }, 1)));
 
         public void Message(string text) => TestRunMessage?.Invoke(this, new TestRunMessageEventArgs(TestMessageLevel.Error, text));
 

@@ -201,7 +201,8 @@ namespace CheckedMmap.Testing
         /// <summary>The whole report.</summary>
         public string Text => _record.Text;
 
-        /// <summary>True when the process ended after this report.</summary>
+        /// <summary>True when no test result can hold this report: the process ended on it (a fault), or it was made
+        /// when the process's work was over (leaks at exit or at the end of a test run).</summary>
         public bool EndsProcess => _record.EndsProcess;
 
         /// <summary>The report text.</summary>

@@ -2,8 +2,10 @@
 // runtime (a parent reading a child process's reports), the test platform extension, and the VSTest logger, which
 // runs in vstest.console, where CheckedMmap.dll is not loaded. So this file is compiled into the runtime and, as
 // source, into the logger's assembly: one reader for all of them.
+using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Text;
 using System.Text.Json;
 
 namespace CheckedMmap.Testing
@@ -23,6 +25,7 @@ namespace CheckedMmap.Testing
         /// <summary>"undefined-behavior", "unsupported", "leak" or "fault".</summary>
         public string Category { get; }
 
+        /// <summary>"buffer overflow", "use after munmap", "partial munmap", "leak", ...</summary>
         public string Kind { get; }
 
         /// <summary>The text of the SUMMARY line after "SUMMARY: CheckedMmap: ".</summary>
@@ -43,7 +46,14 @@ namespace CheckedMmap.Testing
         /// line that holds no JSON object.</summary>
         /// <exception cref="IOException">The file exists but cannot be read.</exception>
         /// <exception cref="System.UnauthorizedAccessException">The file may not be read.</exception>
-        public static List<ReportFileRecord> Read(string path)
+        public static List<ReportFileRecord> Read(string path) => Read(path, 0, endsProcessOnly: false);
+
+        /// <summary>As <see cref="Read(string)"/>, from byte <paramref name="start"/> on (from the start when the file is
+        /// shorter: it was cleared since), and with <paramref name="endsProcessOnly"/> only the reports no test result
+        /// holds. The file is read while its writers may still hold it open.</summary>
+        /// <exception cref="IOException">The file exists but cannot be read.</exception>
+        /// <exception cref="System.UnauthorizedAccessException">The file may not be read.</exception>
+        public static List<ReportFileRecord> Read(string path, long start, bool endsProcessOnly)
         {
             var list = new List<ReportFileRecord>();
             if (!File.Exists(path))
@@ -51,9 +61,18 @@ namespace CheckedMmap.Testing
                 return list;
             }
 
-            foreach (string line in File.ReadAllLines(path))
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (start > 0 && start <= stream.Length)
             {
-                if (line.Length == 0)
+                stream.Seek(start, SeekOrigin.Begin);
+            }
+
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            string? line;
+            while ((line = reader.ReadLine()) != null)
+            {
+                // The writer puts no space after the colon: lines of reports a test result holds need no parsing here.
+                if (line.Length == 0 || (endsProcessOnly && line.IndexOf("\"endsProcess\":true", StringComparison.Ordinal) < 0))
                 {
                     continue;
                 }
@@ -67,9 +86,13 @@ namespace CheckedMmap.Testing
                         continue; // not a report
                     }
 
-                    list.Add(new ReportFileRecord(
+                    var record = new ReportFileRecord(
                         Text(root, "category"), Text(root, "kind"), Text(root, "summary"), Text(root, "report"),
-                        root.TryGetProperty("endsProcess", out JsonElement ends) && ends.ValueKind == JsonValueKind.True));
+                        root.TryGetProperty("endsProcess", out JsonElement ends) && ends.ValueKind == JsonValueKind.True);
+                    if (!endsProcessOnly || record.EndsProcess)
+                    {
+                        list.Add(record);
+                    }
                 }
                 catch (JsonException)
                 {
