@@ -45,20 +45,17 @@ namespace CheckedMmap.TestingPlatform
         public Task OnTestHostProcessExitedAsync(ITestHostProcessInformation testHostProcessInformation, CancellationToken cancellationToken)
         {
             // A host that ended normally has reported through its test results (a leak at the end of the run included).
-            if (testHostProcessInformation.HasExitedGracefully || _build.ReportFile is not { } file || !File.Exists(file))
+            if (testHostProcessInformation.HasExitedGracefully || _build.ReportFile is not { } file)
             {
                 return Task.CompletedTask;
             }
 
             try
             {
-                foreach (ReportFileRecord report in ReportFileRecords.Read(file))
+                foreach (ReportFileRecord report in ReportFileRecords.Read(file, 0, endsProcessOnly: true))
                 {
-                    if (report.EndsProcess)
-                    {
-                        Console.Error.WriteLine($"CheckedMmap: the test host ended (exit code {testHostProcessInformation.ExitCode}) on this report; no test result holds it:");
-                        Console.Error.WriteLine(report.Text);
-                    }
+                    Console.Error.WriteLine($"CheckedMmap: the test host ended (exit code {testHostProcessInformation.ExitCode}) on this report; no test result holds it:");
+                    Console.Error.WriteLine(report.Text);
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
