@@ -28,8 +28,8 @@ namespace CheckedMmap.Package.Tests
                 return; // guard-page faults become test failures through the Linux pre-handler
             }
 
-            CommandResult run = _package.DotNet("test", _package.ConsumerPath("checkedtests/checkedtests.csproj"),
-                "-p:CheckedMmap=true", "-nodeReuse:false", "-tl:off", "-clp:ForceNoAlign");
+            CommandResult run = _package.Test("checkedtests/checkedtests.csproj",
+                "-p:CheckedMmap=true");
             string output = run.Output;
             Assert.True(run.ExitCode != 0, output);
             Assert.Matches(new Regex(@"Failed:\s+2, Passed:\s+1, Skipped:\s+0, Total:\s+3"), output);
@@ -84,9 +84,8 @@ namespace CheckedMmap.Package.Tests
                 return;
             }
 
-            CommandResult run = _package.DotNet("test", _package.ConsumerPath("checkedtests/checkedtests.csproj"),
-                "-p:CheckedMmap=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true", "--filter", "FullyQualifiedName~Clean_use|FullyQualifiedName~Leaves_an_arena",
-                "-nodeReuse:false", "-tl:off", "-clp:ForceNoAlign");
+            CommandResult run = _package.Test("checkedtests/checkedtests.csproj",
+                "-p:CheckedMmap=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true", "--filter", "FullyQualifiedName~Clean_use|FullyQualifiedName~Leaves_an_arena");
             string output = run.Output;
             Assert.True(run.ExitCode != 0, output);
             Assert.Matches(new Regex(@"Passed!\s+-\s+Failed:\s+0, Passed:\s+2"), output);
@@ -95,20 +94,7 @@ namespace CheckedMmap.Package.Tests
             Assert.Contains("reports.jsonl", output);
 
             // The package's logger printed the whole report, stacks included.
-            string report = Between(output, "CheckedMmap: 1 report that no test result holds", "SUMMARY:");
-            Assert.Contains("==CheckedMmap== ERROR: leak: 1 mapping (12288 bytes) still mapped at the end of the test run", report);
-            Assert.Contains("at CheckedTests.Arena..ctor(UIntPtr size)", report);
-            Assert.Contains("at CheckedTests.LeakTests.Leaves_an_arena()", report);
-
-            // Under the terminal logger, MSBuild's test task reads vstest.console's output and hides plain lines: the
-            // logger hands the report to it as a warning.
-            CommandResult terminal = _package.DotNet("test", _package.ConsumerPath("checkedtests/checkedtests.csproj"),
-                "-p:CheckedMmap=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true", "--filter", "FullyQualifiedName~Double_release|FullyQualifiedName~Leaves_an_arena",
-                "-nodeReuse:false", "-tl:on");
-            Assert.True(terminal.ExitCode != 0, terminal.Output);
-            string shown = Between(terminal.Output, "CheckedMmap: 1 report that no test result holds", "SUMMARY:");
-            Assert.Contains("==CheckedMmap== ERROR: leak: 1 mapping (12288 bytes) still mapped at the end of the test run", shown);
-            Assert.Contains("at CheckedTests.LeakTests.Leaves_an_arena()", shown);
+            AssertLeakReportPrinted(output);
         }
 
         [Fact]
@@ -121,17 +107,13 @@ namespace CheckedMmap.Package.Tests
 
             // MSBuild skips the targets after a failed test run, so the build error of the run above is not made here:
             // the logger, which VSTest runs whatever the outcome, prints the report.
-            CommandResult run = _package.DotNet("test", _package.ConsumerPath("checkedtests/checkedtests.csproj"),
-                "-p:CheckedMmap=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true", "--filter", "FullyQualifiedName~Double_release|FullyQualifiedName~Leaves_an_arena",
-                "-nodeReuse:false", "-tl:off", "-clp:ForceNoAlign");
+            CommandResult run = _package.Test("checkedtests/checkedtests.csproj",
+                "-p:CheckedMmap=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true", "--filter", "FullyQualifiedName~Double_release|FullyQualifiedName~Leaves_an_arena");
             string output = run.Output;
             Assert.True(run.ExitCode != 0, output);
             Assert.Matches(new Regex(@"Failed:\s+1, Passed:\s+1, Skipped:\s+0, Total:\s+2"), output);
             Assert.Contains("==CheckedMmap== ERROR: double munmap: alloc", output);
-            string report = Between(output, "CheckedMmap: 1 report that no test result holds", "SUMMARY:");
-            Assert.Contains("==CheckedMmap== ERROR: leak: 1 mapping (12288 bytes) still mapped at the end of the test run", report);
-            Assert.Contains("at CheckedTests.Arena..ctor(UIntPtr size)", report);
-            Assert.Contains("at CheckedTests.LeakTests.Leaves_an_arena()", report);
+            AssertLeakReportPrinted(output);
 
             // Under the terminal logger, MSBuild's test task reads vstest.console's output and hides plain lines: the
             // logger hands the report to it as a warning.
@@ -139,9 +121,7 @@ namespace CheckedMmap.Package.Tests
                 "-p:CheckedMmap=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true", "--filter", "FullyQualifiedName~Double_release|FullyQualifiedName~Leaves_an_arena",
                 "-nodeReuse:false", "-tl:on");
             Assert.True(terminal.ExitCode != 0, terminal.Output);
-            string shown = Between(terminal.Output, "CheckedMmap: 1 report that no test result holds", "SUMMARY:");
-            Assert.Contains("==CheckedMmap== ERROR: leak: 1 mapping (12288 bytes) still mapped at the end of the test run", shown);
-            Assert.Contains("at CheckedTests.LeakTests.Leaves_an_arena()", shown);
+            AssertLeakReportPrinted(terminal.Output);
         }
 
         [Fact]
@@ -152,10 +132,9 @@ namespace CheckedMmap.Package.Tests
                 return;
             }
 
-            CommandResult run = _package.DotNet("test", _package.ConsumerPath("checkedtests/checkedtests.csproj"),
+            CommandResult run = _package.Test("checkedtests/checkedtests.csproj",
                 "-p:CheckedMmap=true", "-p:UseOwnRunSettings=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true",
-                "--filter", "FullyQualifiedName~Overrun|FullyQualifiedName~Sees_the_projects|FullyQualifiedName~Leaves_an_arena",
-                "-nodeReuse:false", "-tl:off", "-clp:ForceNoAlign");
+                "--filter", "FullyQualifiedName~Overrun|FullyQualifiedName~Sees_the_projects|FullyQualifiedName~Leaves_an_arena");
             string output = run.Output;
             Assert.True(run.ExitCode != 0, output);
 
@@ -170,9 +149,8 @@ namespace CheckedMmap.Package.Tests
             Assert.Contains("<CHECKEDTESTS_FROM_PROJECT>yes</CHECKEDTESTS_FROM_PROJECT>", merged);
 
             // A file given on the command line replaces the package's: the build says so.
-            CommandResult replaced = _package.DotNet("test", _package.ConsumerPath("checkedtests/checkedtests.csproj"),
-                "-p:CheckedMmap=true", "--settings", _package.ConsumerPath("checkedtests/own.runsettings"), "--filter", "FullyQualifiedName~Clean_use",
-                "-nodeReuse:false", "-tl:off", "-clp:ForceNoAlign");
+            CommandResult replaced = _package.Test("checkedtests/checkedtests.csproj",
+                "-p:CheckedMmap=true", "--settings", _package.ConsumerPath("checkedtests/own.runsettings"), "--filter", "FullyQualifiedName~Clean_use");
             Assert.True(replaced.ExitCode == 0, replaced.Output);
             Assert.Contains("warning : CheckedMmap: this test run uses the run settings file " + _package.ConsumerPath("checkedtests/own.runsettings") + " instead of the one the package writes", replaced.Output);
         }
@@ -185,9 +163,8 @@ namespace CheckedMmap.Package.Tests
                 return; // fault reports come from the Linux pre-handler
             }
 
-            CommandResult run = _package.DotNet("test", _package.ConsumerPath("checkedtests/checkedtests.csproj"),
-                "-p:CheckedMmap=true", "-p:IncludeNativeFaultTest=true", "--filter", "FullyQualifiedName~Memset_past_the_end",
-                "-nodeReuse:false", "-tl:off", "-clp:ForceNoAlign");
+            CommandResult run = _package.Test("checkedtests/checkedtests.csproj",
+                "-p:CheckedMmap=true", "-p:IncludeNativeFaultTest=true", "--filter", "FullyQualifiedName~Memset_past_the_end");
             string output = run.Output;
             Assert.True(run.ExitCode != 0, output);
             Assert.Contains("Test host process crashed", output);
@@ -198,6 +175,15 @@ namespace CheckedMmap.Package.Tests
 
             // VSTest's crash message showed it: the package's logger does not print it again.
             Assert.Single(Regex.Matches(output, Regex.Escape("==CheckedMmap== ERROR: buffer overflow")));
+        }
+
+        /// <summary>The package's logger printed the one leak report of LeakTests in full, its creation stack included.</summary>
+        private static void AssertLeakReportPrinted(string output)
+        {
+            string report = Between(output, "CheckedMmap: 1 report that no test result holds", "SUMMARY:");
+            Assert.Contains("==CheckedMmap== ERROR: leak: 1 mapping (12288 bytes) still mapped at the end of the test run", report);
+            Assert.Contains("at CheckedTests.Arena..ctor(UIntPtr size)", report);
+            Assert.Contains("at CheckedTests.LeakTests.Leaves_an_arena()", report);
         }
     }
 }

@@ -26,9 +26,8 @@ namespace CheckedMmap.Package.Tests
                 return;
             }
 
-            CommandResult run = _package.DotNet("test", _package.ConsumerPath("mstests/mstests.csproj"),
-                "-p:CheckedMmap=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true",
-                "-nodeReuse:false", "-tl:off", "-clp:ForceNoAlign");
+            CommandResult run = _package.Test("mstests/mstests.csproj",
+                "-p:CheckedMmap=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true");
             string output = run.Output;
             Assert.True(run.ExitCode != 0, output);
             Assert.Matches(new Regex(@"Failed:\s+1, Passed:\s+2, Skipped:\s+0, Total:\s+3"), output);
@@ -51,9 +50,8 @@ namespace CheckedMmap.Package.Tests
                 return; // fault reports come from the Linux pre-handler
             }
 
-            CommandResult run = _package.DotNet("test", _package.ConsumerPath("mstests/mstests.csproj"),
-                "-p:CheckedMmap=true", "-p:IncludeNativeFaultTest=true", "--filter", "Name=Memset_past_the_end",
-                "-nodeReuse:false", "-tl:off", "-clp:ForceNoAlign");
+            CommandResult run = _package.Test("mstests/mstests.csproj",
+                "-p:CheckedMmap=true", "-p:IncludeNativeFaultTest=true", "--filter", "Name=Memset_past_the_end");
             string output = run.Output;
             Assert.True(run.ExitCode != 0, output);
             // VSTest's crash message quotes the test host's own standard error, where the report went; the package's

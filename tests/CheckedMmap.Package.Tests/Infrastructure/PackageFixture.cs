@@ -132,6 +132,16 @@ namespace CheckedMmap.Package.Tests.Infrastructure
         public CommandResult DotNet(params string[] arguments) =>
             Logged(Command.Run(DotNetHost, arguments, Consumers, _environment, CommandTimeout));
 
+        /// <summary>`dotnet test` of a consumer project on VSTest, its output as the console logger prints it (no terminal
+        /// logger, no alignment), with no build server left behind.</summary>
+        public CommandResult Test(string project, params string[] options)
+        {
+            var arguments = new List<string> { "test", ConsumerPath(project) };
+            arguments.AddRange(options);
+            arguments.AddRange(new[] { "-nodeReuse:false", "-tl:off", "-clp:ForceNoAlign" });
+            return DotNet(arguments.ToArray());
+        }
+
         /// <summary>Every command with its duration, in the work folder (kept with CHECKEDMMAP_E2E_KEEP=1).</summary>
         private CommandResult Logged(CommandResult result)
         {
