@@ -1,11 +1,13 @@
 // A fault in native code ends the test host before any test result can hold its report. The runtime appends every
 // report to the report file; the test host controller, which outlives the host, shows the ones that ended it, as the
 // package's MSBuild target does after a VSTest run. They go to the controller's standard error, which `dotnet test`
-// shows (the platform's output device of a controller does not reach it).
+// shows (the platform's output device of a controller does not reach it). A report the host printed on that same
+// stream (the host inherits it) is already in the output: it gets a line naming it, not a second copy.
 using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using CheckedMmap.Reports;
 using CheckedMmap.Testing;
 using Microsoft.Testing.Platform.Extensions.TestHostControllers;
 
@@ -52,8 +54,15 @@ namespace CheckedMmap.TestingPlatform
 
             try
             {
+                string? ownStandardError = ProcessStandardError.Identity();
                 foreach (ReportFileRecord report in ReportFileRecords.Read(file, 0, endsProcessOnly: true))
                 {
+                    if (report.PrintedTo != null && report.PrintedTo == ownStandardError)
+                    {
+                        Console.Error.WriteLine($"CheckedMmap: the test host ended (exit code {testHostProcessInformation.ExitCode}) on the report above; no test result holds it. SUMMARY: CheckedMmap: {report.Summary}");
+                        continue;
+                    }
+
                     Console.Error.WriteLine($"CheckedMmap: the test host ended (exit code {testHostProcessInformation.ExitCode}) on this report; no test result holds it:");
                     Console.Error.WriteLine(report.Text);
                 }

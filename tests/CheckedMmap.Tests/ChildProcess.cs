@@ -266,6 +266,13 @@ public static unsafe partial class ChildScenarios
         LeakOneMapping();
     }
 
+    /// <summary>As <see cref="LeakOneMapping"/>, with the reports going to a writer the program set.</summary>
+    public static void LeakOneMappingToOwnWriter()
+    {
+        CheckedMmapOptions.ReportWriter = new StringWriter();
+        LeakOneMapping();
+    }
+
     /// <summary>As <see cref="NativeMemsetPastEnd"/>, with Console.Error captured: the captured text dies with the process.</summary>
     public static void NativeMemsetPastEndWithConsoleErrorCaptured()
     {

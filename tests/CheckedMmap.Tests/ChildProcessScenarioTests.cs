@@ -77,11 +77,26 @@ public class ChildProcessScenarioTests
     }
 
     [Fact]
+    public void A_report_printed_on_a_writer_of_the_programs_own_names_no_standard_error()
+    {
+        ChildProcessResult r = ChildProcessScenario.Run(ChildScenarios.LeakOneMappingToOwnWriter, (CheckedMmapOptions.LeakCheckAtExitVariable, "1"));
+        r.AssertReport(1, "leak", "12288-byte mapping alloc1");
+        Assert.Null(r.Report!.PrintedTo);
+        Assert.DoesNotContain("==CheckedMmap== ERROR: leak", r.StandardError);
+    }
+
+    [Fact]
     public void Reports_that_end_the_process_reach_its_standard_error_when_a_framework_captures_Console_Error()
     {
         ChildProcessResult leak = ChildProcessScenario.Run(ChildScenarios.LeakOneMappingWithConsoleErrorCaptured, (CheckedMmapOptions.LeakCheckAtExitVariable, "1"));
         leak.AssertReport(1, "leak", "12288-byte mapping alloc1");
         Assert.Contains("==CheckedMmap== ERROR: leak", leak.StandardError);
+        if (OperatingSystem.IsLinux())
+        {
+            // The parent reads the child's standard error through a pipe: the record names it, so that a process
+            // sharing that pipe knows the report is already in the output.
+            Assert.StartsWith("pipe:[", leak.Report!.PrintedTo);
+        }
 
         if (ReportsSupported)
         {

@@ -1,7 +1,8 @@
 // Reports that no exception carries (a fault that ends the process, leaks at exit, the map-entry budget note) go to
 // the process's standard error itself, file descriptor 2, not to Console.Error: test frameworks replace Console.Error
 // to capture each test's output (MSTest, NUnit), and what they captured is lost when the process ends on a fault.
-// Test hosts show the process's own standard error when it crashes.
+// Test hosts show the process's own standard error when it crashes. A report printed there records where that was
+// (see Identity), so that a process sharing the stream, such as a test host's controller, does not print it again.
 using System;
 using System.IO;
 using System.Text;
@@ -15,6 +16,27 @@ namespace CheckedMmap.Reports
 
         /// <summary>A writer on the process's standard error stream, flushed after every write, safe across threads.</summary>
         public static TextWriter Writer => Volatile.Read(ref _writer) ?? Create();
+
+        /// <summary>What the standard error of the calling process is (on Linux, its /proc link: "pipe:[4026]",
+        /// "/dev/pts/1", a file's path), or null where that cannot be told. Two processes with the same identity write to
+        /// the same stream.</summary>
+        public static string? Identity()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return null;
+            }
+
+            try
+            {
+                string? target = new FileInfo("/proc/self/fd/2").LinkTarget;
+                return string.IsNullOrEmpty(target) ? null : target;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null; // no standard error, or no /proc
+            }
+        }
 
         private static TextWriter Create()
         {

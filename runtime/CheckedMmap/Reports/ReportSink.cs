@@ -14,7 +14,11 @@ namespace CheckedMmap.Reports
         private static readonly object FileGate = new object();
 
         /// <summary>Appends the report to the JSON-lines file, if one is set; never throws.</summary>
-        public static void Record(FinishedReport report)
+        public static void Record(FinishedReport report) => Record(report, printedTo: null);
+
+        /// <summary>As <see cref="Record(FinishedReport)"/>, noting the standard error stream the report was printed on
+        /// (<see cref="ProcessStandardError.Identity"/>).</summary>
+        private static void Record(FinishedReport report, string? printedTo)
         {
             string? path = Registry.MmapRuntime.ReportFile;
             if (string.IsNullOrEmpty(path))
@@ -24,7 +28,7 @@ namespace CheckedMmap.Reports
 
             try
             {
-                string line = ToJson(report) + "\n";
+                string line = ToJson(report, printedTo) + "\n";
                 lock (FileGate)
                 {
                     string? dir = Path.GetDirectoryName(Path.GetFullPath(path!));
@@ -48,21 +52,23 @@ namespace CheckedMmap.Reports
         /// <summary>Writes the report to the report writer (standard error unless overridden) and records it; never throws.</summary>
         public static void Print(FinishedReport report)
         {
+            string? printedTo = null;
             try
             {
                 TextWriter w = Registry.MmapRuntime.ReportWriter;
                 w.Write(report.Text);
                 w.Flush();
+                printedTo = ReferenceEquals(w, ProcessStandardError.Writer) ? ProcessStandardError.Identity() : null;
             }
             catch (Exception)
             {
                 // Printing is best effort on paths that are about to end the process.
             }
 
-            Record(report);
+            Record(report, printedTo);
         }
 
-        public static string ToJson(FinishedReport r)
+        private static string ToJson(FinishedReport r, string? printedTo)
         {
             var sb = new StringBuilder(256 + r.Text.Length);
             sb.Append('{');
@@ -73,6 +79,11 @@ namespace CheckedMmap.Reports
             Field(sb, "headline", r.Headline).Append(',');
             Field(sb, "summary", r.Summary).Append(',');
             Field(sb, "endsProcess", r.EndsProcess ? "true" : "false", quoted: false).Append(',');
+            if (printedTo != null)
+            {
+                Field(sb, "printedTo", printedTo).Append(',');
+            }
+
             if (r.Address is ulong a)
             {
                 Field(sb, "address", MmapMessages.Hex(a)).Append(',');

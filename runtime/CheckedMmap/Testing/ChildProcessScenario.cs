@@ -205,6 +205,9 @@ namespace CheckedMmap.Testing
         /// when the process's work was over (leaks at exit or at the end of a test run).</summary>
         public bool EndsProcess => _record.EndsProcess;
 
+        /// <summary>The standard error stream the child printed the report on, when it did (see ReportFileRecord).</summary>
+        internal string? PrintedTo => _record.PrintedTo;
+
         /// <summary>The report text.</summary>
         public override string ToString() => Text;
     }

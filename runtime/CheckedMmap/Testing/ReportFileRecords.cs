@@ -13,8 +13,9 @@ namespace CheckedMmap.Testing
     /// <summary>One line of a report file.</summary>
     internal sealed class ReportFileRecord
     {
-        public ReportFileRecord(string category, string kind, string summary, string text, bool endsProcess)
+        public ReportFileRecord(string category, string kind, string summary, string text, bool endsProcess, string? printedTo = null)
         {
+            PrintedTo = printedTo;
             Category = category;
             Kind = kind;
             Summary = summary;
@@ -37,6 +38,10 @@ namespace CheckedMmap.Testing
         /// <summary>True when no test result holds the report: the process ended on it (a fault), or it was made at the
         /// end of the run (leaks at exit).</summary>
         public bool EndsProcess { get; }
+
+        /// <summary>The standard error stream the writing process printed the report on (its /proc link on Linux), or
+        /// null when it was not printed there or that cannot be told.</summary>
+        public string? PrintedTo { get; }
     }
 
     internal static class ReportFileRecords
@@ -88,7 +93,8 @@ namespace CheckedMmap.Testing
 
                     var record = new ReportFileRecord(
                         Text(root, "category"), Text(root, "kind"), Text(root, "summary"), Text(root, "report"),
-                        root.TryGetProperty("endsProcess", out JsonElement ends) && ends.ValueKind == JsonValueKind.True);
+                        root.TryGetProperty("endsProcess", out JsonElement ends) && ends.ValueKind == JsonValueKind.True,
+                        root.TryGetProperty("printedTo", out JsonElement printed) && printed.ValueKind == JsonValueKind.String ? printed.GetString() : null);
                     if (!endsProcessOnly || record.EndsProcess)
                     {
                         list.Add(record);
