@@ -44,6 +44,7 @@ namespace CheckedMmap.Analyzers
             ProtectionRule.Executable,
             ProtectionRule.Other,
             FlagsRule.ExtraBits,
+            FlagsRule.ExtraBitsBesidesShared,
             FlagsRule.MissingAnonymous,
             OffsetRule.Descriptor,
             AlwaysEinvalRule.PrivateShared,
@@ -159,7 +160,7 @@ namespace CheckedMmap.Analyzers
                         continue; // Miri ignores the hint; a wrapper's other parameters are not mmap's.
                     }
 
-                    Location location = argument.IsImplicit ? invocation.Syntax.GetLocation() : argument.Syntax.GetLocation();
+                    Location location = ArgumentLocations.Of(argument, invocation);
                     facts.Set(role, new MmapArgument(evaluator.Evaluate(argument.Value), location));
                 }
 

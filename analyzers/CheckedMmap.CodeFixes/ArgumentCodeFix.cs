@@ -32,6 +32,11 @@ namespace CheckedMmap.CodeFixes
         {
             foreach (Diagnostic diagnostic in context.Diagnostics)
             {
+                if (!Applies(diagnostic))
+                {
+                    continue;
+                }
+
                 var found = await ArgumentFixes.FindAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false);
                 if (found is not { } argument || !ArgumentFixes.ReachesBindingUnchanged(argument.Operation, argument.Model, context.CancellationToken))
                 {
@@ -56,6 +61,9 @@ namespace CheckedMmap.CodeFixes
                     diagnostic);
             }
         }
+
+        /// <summary>Whether the fix suits <paramref name="diagnostic"/> at all (default: every one of its rule).</summary>
+        private protected virtual bool Applies(Diagnostic diagnostic) => true;
 
         /// <summary>What to write instead of <paramref name="expression"/> (the argument, or the definition of the local or field it reads), of type <paramref name="type"/>.</summary>
         private protected abstract ExpressionSyntax? Replacement(ExpressionSyntax expression, IOperation value, ITypeSymbol type, SemanticModel model);

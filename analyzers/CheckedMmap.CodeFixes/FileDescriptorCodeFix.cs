@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Composition;
 using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Rules;
 using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -11,7 +12,7 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace CheckedMmap.CodeFixes
 {
-    /// <summary>MMAP003: pass -1 as the file descriptor (an anonymous mapping).</summary>
+    /// <summary>MMAP003: pass -1 as the file descriptor, where the flags already ask for an anonymous mapping.</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FileDescriptorCodeFix)), Shared]
     public sealed class FileDescriptorCodeFix : ArgumentCodeFix
     {
@@ -21,6 +22,10 @@ namespace CheckedMmap.CodeFixes
             : base(RuleIds.FileBacked, Title, nameof(FileDescriptorCodeFix))
         {
         }
+
+        // -1 makes an anonymous mapping only with MAP_ANONYMOUS in the flags; without it the call fails with EBADF.
+        private protected override bool Applies(Diagnostic diagnostic) =>
+            diagnostic.Properties.ContainsKey(FileBackedRule.AnonymousFlagsKey);
 
         // null for a SafeHandle or struct descriptor: no spelling of -1 we can be sure of.
         private protected override ExpressionSyntax? Replacement(ExpressionSyntax expression, IOperation value, ITypeSymbol type, SemanticModel model) =>

@@ -43,6 +43,25 @@ public class CodeFixTests
         }
         """);
 
+    [Fact]
+    public Task No_minus_one_is_offered_where_the_flags_may_lack_map_anonymous()
+    {
+        // Without MAP_ANONYMOUS, fd -1 makes mmap fail with EBADF: the fix would trade a file mapping for a call that
+        // always fails.
+        const string Source = Header + """
+            class C
+            {
+                void M(int flags, bool anonymous)
+                {
+                    Libc.mmap(IntPtr.Zero, (UIntPtr)4096, 3, MAP_PRIVATE, {|MMAP003:7|}, IntPtr.Zero);
+                    Libc.mmap(IntPtr.Zero, (UIntPtr)4096, 3, flags, {|MMAP003:7|}, IntPtr.Zero);
+                    Libc.mmap(IntPtr.Zero, (UIntPtr)4096, 3, anonymous ? 0x22 : 0x02, {|MMAP003:7|}, IntPtr.Zero);
+                }
+            }
+            """;
+        return MmapCodeFixTest<FileDescriptorCodeFix>.VerifyAsync(Source, Source);
+    }
+
     private const string OpenHeader = Header + """
         static class Files
         {

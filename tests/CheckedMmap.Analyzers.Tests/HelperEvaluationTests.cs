@@ -163,4 +163,23 @@ public class ThrowingArgumentTests
     [Fact]
     public Task Unboxing_a_boxed_zero_is_zero() => Verify.LibcAsync(
         Verify.Call(flags: "{|MMAP007:(int)(object)0|}"));
+
+    [Fact]
+    public Task A_checked_conversion_that_overflows_throws_before_the_call_and_is_not_judged() => Verify.LibcAsync("""
+                long minusOne = -1;
+                mmap(IntPtr.Zero, checked((UIntPtr)minusOne), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                uint allBits = 4294967295u;
+                ulong pastLong = (ulong)long.MaxValue + 1;
+                mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, checked((int)allBits), IntPtr.Zero);
+                mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, checked((IntPtr)pastLong));
+        """);
+
+    [Fact]
+    public Task A_checked_conversion_in_range_keeps_its_value() => Verify.LibcAsync("""
+                long minusOne = -1;
+                ulong big = 0xFFFF_FFFF_FFFF_F000;
+                mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, {|MMAP003:checked((int)(minusOne + 4))|}, IntPtr.Zero);
+                mmap(IntPtr.Zero, {|MMAP007:unchecked((UIntPtr)minusOne)|}, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                mmap(IntPtr.Zero, {|MMAP007:checked((UIntPtr)big)|}, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+        """);
 }

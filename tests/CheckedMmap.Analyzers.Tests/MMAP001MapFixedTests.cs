@@ -30,6 +30,10 @@ public class MMAP001MapFixedTests
             "\"CheckedMmap does not support calls to mmap with MAP_FIXED as part of the flags argument\""));
 
     [Fact]
+    public Task An_argument_in_checked_or_unchecked_is_reported_on_that_argument() => LibcAsync(
+        Call(flags: "{|MMAP001:unchecked(MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)|}", fd: "{|MMAP003:checked(3)|}"));
+
+    [Fact]
     public Task Literal_0x32_is_map_fixed_on_linux() => LibcAsync(Call(flags: "{|MMAP001:0x32|}"));
 
     [Fact]

@@ -17,6 +17,14 @@ public class MMAP005FlagsTests
             "the checked runtime and Miri reject it: " + Quote));
 
     [Fact]
+    public Task Extra_bits_of_a_shared_mapping_are_named_without_claiming_a_private_one() => LibcAsync(
+        Call(flags: "{|#0:MAP_SHARED | MAP_POPULATE|}", fd: "{|MMAP003:4|}"),
+        new Microsoft.CodeAnalysis.Testing.DiagnosticResult("MMAP002", Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(0),
+        Diagnostic(FlagsRule.ExtraBitsBesidesShared).WithLocation(0).WithMessage(
+            "mmap flags are MAP_SHARED|MAP_POPULATE, which set MAP_POPULATE besides the mapping type; " +
+            "the checked runtime and Miri reject it: " + Quote));
+
+    [Fact]
     public Task Literal_0x100022_is_populate_plus_fixed_noreplace() => LibcAsync(Call(flags: "{|MMAP001:0x100022|}") + Call(flags: "{|MMAP005:0x8022|}"));
 
     [Fact]

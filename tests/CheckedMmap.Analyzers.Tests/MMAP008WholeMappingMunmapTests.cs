@@ -26,6 +26,37 @@ public class MMAP008WholeMappingMunmapTests
         At(0, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 9"));
 
     [Fact]
+    public Task Lengths_written_in_checked_or_unchecked_are_followed() => LibcAsync(
+        """
+                IntPtr p = mmap(IntPtr.Zero, unchecked((UIntPtr)8192), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                {|#0:munmap(p, checked((UIntPtr)4096))|};
+        """,
+        At(0, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 9"));
+
+    [Fact]
+    public Task Lengths_divided_or_taken_modulo_are_evaluated() => LibcAsync(
+        """
+                nuint total = 1 << 16;
+                IntPtr p = mmap(IntPtr.Zero, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                {|#0:munmap(p, total / 2)|};
+                IntPtr q = mmap(IntPtr.Zero, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (q == new IntPtr(-1)) return;
+                {|#1:munmap(q, total % 40000)|};
+                nuint zero = 0;
+                IntPtr r = mmap(IntPtr.Zero, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (r == new IntPtr(-1)) return;
+                munmap(r, total / zero);
+                long minimum = long.MinValue, minusOne = -1;
+                IntPtr s = mmap(IntPtr.Zero, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (s == new IntPtr(-1)) return;
+                munmap(s, (UIntPtr)(minimum / minusOne));
+        """,
+        At(0, WholeMappingMunmapRule.WrongLength, "32768", "65536", "line 10"),
+        At(1, WholeMappingMunmapRule.WrongLength, "25536", "65536", "line 13"));
+
+    [Fact]
     public Task A_longer_length_is_reported_too() => LibcAsync(
         """
                 IntPtr p = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);

@@ -60,6 +60,32 @@ public class OsHelperTests
             Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", FlagsMessage)).RunAsync();
 
     [Fact]
+    public Task Os_checks_joined_with_and_and_or_pick_the_target_branch() => new MmapAnalyzerTest("""
+        using System;
+
+        static class Use
+        {
+            static bool IsApple => OperatingSystem.IsMacOS() || OperatingSystem.IsIOS();
+
+            static bool IsDesktopLinux() => OperatingSystem.IsLinux() && !OperatingSystem.IsAndroid();
+
+            static IntPtr M(nuint n)
+            {
+                Native.mmap(IntPtr.Zero, 4096, 3, IsApple ? 0x1002 : 0x22, -1, 0);
+                Native.mmap(IntPtr.Zero, 4096, 3, IsDesktopLinux() ? 0x22 : 0x1002, -1, 0);
+                Native.mmap(IntPtr.Zero, 4096, 3, {|#0:IsApple ? 0x1002 : 0x4022|}, -1, 0);
+                if (OperatingSystem.IsMacOS() || OperatingSystem.IsIOS() || OperatingSystem.IsTvOS())
+                {
+                    return Native.mmap(IntPtr.Zero, n, 3, 0x1002, -1, 0);
+                }
+
+                return Native.mmap(IntPtr.Zero, n, 3, 0x22, -1, 0);
+            }
+        }
+        """).WithSource(Polyfills).Expect(
+            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", FlagsMessage)).RunAsync();
+
+    [Fact]
     public Task A_switch_on_an_os_check_picks_the_target_case() => new MmapAnalyzerTest("""
         using System;
 

@@ -156,7 +156,7 @@ namespace CheckedMmap.Analyzers.Functions
                 var scope = new EvaluationScope(constants, target, _mmaps.Known, _models);
                 var evaluator = new ValueEvaluator(scope, body.LocalsFor(scope));
                 ValueSet values = evaluator.Evaluate(argument.Value);
-                Location location = argument.IsImplicit ? invocation.Syntax.GetLocation() : argument.Syntax.GetLocation();
+                Location location = ArgumentLocations.Of(argument, invocation);
                 switch (function)
                 {
                     case LibcFunction.Mprotect:

@@ -605,7 +605,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             IOperation? address = null, length = null;
             foreach (IArgumentOperation argument in invocation.Arguments)
             {
-                if (argument.IsImplicit || argument.Parameter is not { } parameter)
+                if (!ArgumentLocations.IsWritten(argument, invocation) || argument.Parameter is not { } parameter)
                 {
                     continue;
                 }

@@ -486,7 +486,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 SyntaxNode? length = null;
                 foreach (IArgumentOperation argument in invocation.Arguments)
                 {
-                    if (argument.Parameter?.Ordinal == lengthOrdinal && !argument.IsImplicit && argument.Value.Syntax is { } syntax)
+                    if (argument.Parameter?.Ordinal == lengthOrdinal && ArgumentLocations.IsWritten(argument, invocation) && argument.Value.Syntax is { } syntax)
                     {
                         length = syntax;
                     }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
@@ -19,6 +20,14 @@ namespace CheckedMmap.Analyzers.Rules
             description: "Any fd other than -1 makes mmap map a file or device. CheckedMmap and Miri support only anonymous mappings, which take fd -1.",
             helpLinkUri: RuleDescriptors.HelpLink(RuleIds.FileBacked));
 
+        /// <summary>Properties key, present when every value the call's flags can take has MAP_ANONYMOUS: only then does
+        /// passing -1 make the call an anonymous mapping (without it, -1 fails with EBADF), so only then is the code fix
+        /// offered.</summary>
+        public const string AnonymousFlagsKey = "AnonymousFlags";
+
+        private static readonly ImmutableDictionary<string, string?> AnonymousFlags =
+            ImmutableDictionary<string, string?>.Empty.Add(AnonymousFlagsKey, "true");
+
         public static readonly DiagnosticDescriptor ZeroWithAnonymous = new DiagnosticDescriptor(
             RuleIds.FileBacked,
             "mmap of a file descriptor",
@@ -32,12 +41,15 @@ namespace CheckedMmap.Analyzers.Rules
         public static void Analyze(MmapCallFacts call, Action<Diagnostic> report)
         {
             MmapArgument? fd = call.FileDescriptor;
+            bool alwaysAnonymous = call.Flags is { Values.IsKnown: true, Values.HasBits: false } known
+                && known.Values.Values.All(v => MmapChecks.HasAnonymous(MmapCallFacts.AsInt(v), call.Constants));
+            ImmutableDictionary<string, string?>? properties = alwaysAnonymous ? AnonymousFlags : null;
             if (fd is { Values.HasDescriptor: true })
             {
                 // An fd from open()/socket()/a FileStream, or one a guard proved not to be -1 on the way here.
                 bool always = !fd.Values.Values.Contains(-1);
                 IEnumerable<string> named = fd.Values.Values.Where(v => !MmapChecks.AnonymousFd(v)).Select(Verdict.FormatNumber).Concat(new[] { "a real descriptor" });
-                report(Diagnostic.Create(Descriptor, fd.Location, always ? "is" : "may be", string.Join(" or ", named), MmapMessages.FileBacked));
+                report(Diagnostic.Create(Descriptor, fd.Location, properties, always ? "is" : "may be", string.Join(" or ", named), MmapMessages.FileBacked));
                 return;
             }
 
@@ -51,11 +63,11 @@ namespace CheckedMmap.Analyzers.Rules
                 && flags.Values.Values.Any(v => MmapChecks.HasAnonymous(MmapCallFacts.AsInt(v), call.Constants));
             if (anonymous && verdict.Bad.All(v => v == 0))
             {
-                report(Diagnostic.Create(ZeroWithAnonymous, fd!.Location, verdict.Verb("is"), MmapMessages.FileBacked));
+                report(Diagnostic.Create(ZeroWithAnonymous, fd!.Location, properties, verdict.Verb("is"), MmapMessages.FileBacked));
                 return;
             }
 
-            report(Diagnostic.Create(Descriptor, fd!.Location, verdict.Verb("is"), verdict.Describe(Verdict.FormatNumber), MmapMessages.FileBacked));
+            report(Diagnostic.Create(Descriptor, fd!.Location, properties, verdict.Verb("is"), verdict.Describe(Verdict.FormatNumber), MmapMessages.FileBacked));
         }
 
         /// <summary>True when every value of the fd is a real descriptor (a file mapping for sure).</summary>

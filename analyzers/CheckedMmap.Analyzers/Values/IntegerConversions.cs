@@ -23,6 +23,51 @@ namespace CheckedMmap.Analyzers.Values
             return Truncate(value, width, signed);
         }
 
+        /// <summary>The operand values a checked conversion from <paramref name="from"/> to <paramref name="to"/> lets
+        /// through (the others throw OverflowException); null when either is not an integer type (pointers included).</summary>
+        public static CheckedRange? GetCheckedRange(ITypeSymbol? from, ITypeSymbol? to)
+        {
+            if (from is null || to is null || from.TypeKind == TypeKind.Pointer || to.TypeKind == TypeKind.Pointer)
+            {
+                return null;
+            }
+
+            int fromWidth = GetWidth(from, out bool fromSigned);
+            int toWidth = GetWidth(to, out bool toSigned);
+            return fromWidth > 1 && toWidth > 1 ? new CheckedRange(fromSigned, toWidth, toSigned) : null;
+        }
+
+        /// <summary>The range of a checked conversion's target, applied to values as their operand's type holds them.</summary>
+        internal readonly struct CheckedRange
+        {
+            private readonly bool _fromSigned;
+            private readonly int _toWidth;
+            private readonly bool _toSigned;
+
+            public CheckedRange(bool fromSigned, int toWidth, bool toSigned)
+            {
+                _fromSigned = fromSigned;
+                _toWidth = toWidth;
+                _toSigned = toSigned;
+            }
+
+            /// <summary>Whether <paramref name="value"/> (the operand's bit pattern, extended to 64 bits as its type
+            /// holds it) converts without overflow.</summary>
+            public bool Fits(long value)
+            {
+                if (_fromSigned && value < 0)
+                {
+                    return _toSigned && (_toWidth == 64 || value >= -(1L << (_toWidth - 1)));
+                }
+
+                ulong magnitude = unchecked((ulong)value); // an unsigned 64-bit operand's pattern is its value
+                ulong max = _toSigned
+                    ? (_toWidth == 64 ? long.MaxValue : (1UL << (_toWidth - 1)) - 1)
+                    : (_toWidth == 64 ? ulong.MaxValue : (1UL << _toWidth) - 1);
+                return magnitude <= max;
+            }
+        }
+
         public static long Truncate(long value, int width, bool signed)
         {
             switch (width)

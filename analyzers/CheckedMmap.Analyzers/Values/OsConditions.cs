@@ -119,9 +119,15 @@ namespace CheckedMmap.Analyzers.Values
                         return target == TargetOS.MacOS;
                     case "IsFreeBSD":
                         return target == TargetOS.FreeBSD;
+                    // .NET answers one of these per OS, so under a target whose own check holds the others are false:
+                    // Android is not IsLinux(), nor iOS, tvOS or watchOS IsMacOS().
                     case "IsWindows":
                     case "IsBrowser":
                     case "IsWasi":
+                    case "IsAndroid":
+                    case "IsIOS":
+                    case "IsTvOS":
+                    case "IsWatchOS":
                         return false;
                     default:
                         return null;

@@ -152,6 +152,13 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             ITypeSymbol target = conversion.Type!;
+            if (conversion.IsChecked && inner.IsKnown && !inner.HasBits && !inner.HasDescriptor
+                && IntegerConversions.GetCheckedRange(conversion.Operand.Type, target) is { } range)
+            {
+                // checked((nuint)n) with n = -1 throws OverflowException before the call runs: such a value reaches nothing.
+                inner = inner.Where(v => range.Fits(v));
+            }
+
             return inner.Map(v => IntegerConversions.ConvertTo(v, target) ?? v);
         }
 
@@ -397,12 +404,46 @@ namespace CheckedMmap.Analyzers.Values
                 case BinaryOperatorKind.Multiply:
                     result = ValueSet.Combine(left, right, (l, r) => unchecked(l * r));
                     break;
+                case BinaryOperatorKind.Divide:
+                case BinaryOperatorKind.Remainder:
+                    {
+                        if (!right.IsKnown || right.HasBits)
+                        {
+                            return ValueSet.Unknown;
+                        }
+
+                        // Division by zero throws before any value reaches the call, and so does the type's minimum
+                        // divided by -1: neither gives a value.
+                        right = right.Where(r => r != 0);
+                        int width = IntegerConversions.GetWidth(type, out _);
+                        long minimum = width == 64 ? long.MinValue : -(1L << (System.Math.Max(width, 32) - 1));
+                        if (signed && right.Values.Contains(-1) && !left.IsUnknown && left.Values.Contains(minimum))
+                        {
+                            return ValueSet.Unknown;
+                        }
+
+                        bool divide = kind == BinaryOperatorKind.Divide;
+                        result = ValueSet.Combine(left, right, (l, r) =>
+                            !signed ? (long)(divide ? (ulong)l / (ulong)r : (ulong)l % (ulong)r)
+                            : r == -1 ? (divide ? unchecked(-l) : 0) // as C# computes it, without long.MinValue / -1 throwing here
+                            : divide ? l / r : l % r);
+                        break;
+                    }
+
                 case BinaryOperatorKind.LeftShift:
-                    result = ValueSet.Combine(left, right, (l, r) => l << (int)(r & 63));
-                    break;
+                    {
+                        // C# takes the count modulo the width of the shifted type: 31 for int and narrower (promoted), 63 for 64 bits.
+                        long mask = IntegerConversions.GetWidth(type, out _) == 64 ? 63 : 31;
+                        result = ValueSet.Combine(left, right, (l, r) => l << (int)(r & mask));
+                        break;
+                    }
+
                 case BinaryOperatorKind.RightShift:
-                    result = ValueSet.Combine(left, right, (l, r) => signed ? l >> (int)(r & 63) : (long)((ulong)l >> (int)(r & 63)));
-                    break;
+                    {
+                        long mask = IntegerConversions.GetWidth(type, out _) == 64 ? 63 : 31;
+                        result = ValueSet.Combine(left, right, (l, r) => signed ? l >> (int)(r & mask) : (long)((ulong)l >> (int)(r & mask)));
+                        break;
+                    }
                 default:
                     return ValueSet.Unknown;
             }

@@ -36,7 +36,7 @@ namespace CheckedMmap.Analyzers.Values
                 .Where(a => a is not null)
                 .Distinct()
                 .ToArray()!;
-            return sources.Length == 1 && !sources[0].IsImplicit ? sources[0].Syntax.GetLocation() : _call.Syntax.GetLocation();
+            return sources.Length == 1 ? ArgumentLocations.Of(sources[0], _call) : _call.Syntax.GetLocation();
         }
 
         private IArgumentOperation? ArgumentFor(IParameterSymbol parameter)

@@ -1,0 +1,38 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace CheckedMmap.Analyzers
+{
+    /// <summary>Where one argument of a call is written, for diagnostics about it.</summary>
+    internal static class ArgumentLocations
+    {
+        /// <summary>The argument as written, or the call for an argument the source does not write (a default value, a
+        /// params array).</summary>
+        public static Location Of(IArgumentOperation argument, IOperation call) =>
+            (Written(argument, call) ?? call.Syntax).GetLocation();
+
+        /// <summary>Whether the source writes <paramref name="argument"/> in <paramref name="call"/>.</summary>
+        public static bool IsWritten(IArgumentOperation argument, IOperation call) => Written(argument, call) is not null;
+
+        private static SyntaxNode? Written(IArgumentOperation argument, IOperation call)
+        {
+            if (!argument.IsImplicit)
+            {
+                return argument.Syntax;
+            }
+
+            // Roslyn makes an argument written as checked(…) or unchecked(…) implicit, with the expression inside as its
+            // syntax: the argument is still the one written around it.
+            for (SyntaxNode? node = argument.Syntax; node is not null && node != call.Syntax; node = node.Parent)
+            {
+                if (node is ArgumentSyntax written && written.Parent?.Parent == call.Syntax)
+                {
+                    return written;
+                }
+            }
+
+            return null;
+        }
+    }
+}
