@@ -15,7 +15,8 @@ namespace CheckedMmap.Analyzers
         /// <summary>Whether the source writes <paramref name="argument"/> in <paramref name="call"/>.</summary>
         public static bool IsWritten(IArgumentOperation argument, IOperation call) => Written(argument, call) is not null;
 
-        private static SyntaxNode? Written(IArgumentOperation argument, IOperation call)
+        /// <summary>The syntax the source writes <paramref name="argument"/> as, or null for one it does not write.</summary>
+        public static SyntaxNode? Written(IArgumentOperation argument, IOperation call)
         {
             if (!argument.IsImplicit)
             {

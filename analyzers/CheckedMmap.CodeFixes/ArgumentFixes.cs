@@ -1,7 +1,8 @@
 using System.Linq;
-using CheckedMmap.Analyzers.Binding;
 using System.Threading;
 using System.Threading.Tasks;
+using CheckedMmap.Analyzers;
+using CheckedMmap.Analyzers.Binding;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -30,7 +31,12 @@ namespace CheckedMmap.CodeFixes
                 return null;
             }
 
-            if (model.GetOperation(argument, cancellationToken) is not IArgumentOperation operation || operation.Parameter is null)
+            // An argument written as checked(…) or unchecked(…) has no operation of its own: it is its call's.
+            IArgumentOperation? operation = model.GetOperation(argument, cancellationToken) as IArgumentOperation
+                ?? (argument.Parent?.Parent is { } call && model.GetOperation(call, cancellationToken) is IInvocationOperation invocation
+                    ? invocation.Arguments.FirstOrDefault(a => ArgumentLocations.Written(a, invocation) == argument)
+                    : null);
+            if (operation?.Parameter is null)
             {
                 return null;
             }

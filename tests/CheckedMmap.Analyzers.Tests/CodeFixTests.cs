@@ -44,6 +44,27 @@ public class CodeFixTests
         """);
 
     [Fact]
+    public Task An_argument_written_in_checked_or_unchecked_is_fixed_whole() => MmapCodeFixTest<FileDescriptorCodeFix>.VerifyAsync(Header + """
+        class C
+        {
+            void M()
+            {
+                Libc.mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, {|MMAP003:checked(3)|}, IntPtr.Zero);
+                Libc.mmapN(0, 4096, 3, 0x22, {|MMAP003:unchecked((nint)7)|}, 0);
+            }
+        }
+        """, Header + """
+        class C
+        {
+            void M()
+            {
+                Libc.mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
+                Libc.mmapN(0, 4096, 3, 0x22, -1, 0);
+            }
+        }
+        """);
+
+    [Fact]
     public Task No_minus_one_is_offered_where_the_flags_may_lack_map_anonymous()
     {
         // Without MAP_ANONYMOUS, fd -1 makes mmap fail with EBADF: the fix would trade a file mapping for a call that
