@@ -378,7 +378,7 @@ public class MMAP008WholeMappingMunmapTests
                     {|#0:munmap(p, (UIntPtr)8192)|};
                 }
         """,
-        At(0, WholeMappingMunmapRule.Twice, "line 9", "line 12"));
+        At(0, WholeMappingMunmapRule.Twice, "line 9", "this munmap, in an earlier pass of its loop"));
 
     [Fact]
     public Task A_field_reset_between_munmaps_is_fine_and_a_guarded_second_munmap_too() => LibcAsync(

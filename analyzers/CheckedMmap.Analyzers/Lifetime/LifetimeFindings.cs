@@ -45,7 +45,11 @@ namespace CheckedMmap.Analyzers.Lifetime
             });
 
         public static MunmapProblem Twice(IInvocationOperation call, MappingSite site, SyntaxNode first) =>
-            new MunmapProblem(WholeMappingMunmapRule.Twice, call, site, new object[] { Where(site.Call, call.Syntax), Where(first, call.Syntax) });
+            new MunmapProblem(WholeMappingMunmapRule.Twice, call, site, new object[]
+            {
+                Where(site.Call, call.Syntax),
+                first == call.Syntax ? "this munmap, in an earlier pass of its loop" : Where(first, call.Syntax),
+            });
 
         public static MunmapProblem WrongLength(IInvocationOperation call, SyntaxNode length, MappingSite site, ulong mapped, ulong unmapped) =>
             new MunmapProblem(
