@@ -153,6 +153,24 @@ public class HelperEvaluationTests
         """).RunAsync();
 }
 
+/// <summary>Generic helpers run on the call's values like the others; what only T's operators compute stays unknown.</summary>
+public class GenericHelperTests
+{
+    [Fact]
+    public Task A_generic_helper_passes_its_argument_through() => Verify.Libc("""
+                mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, {|MMAP001:Generic.Id(MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)|}, -1, IntPtr.Zero);
+                mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, Generic.Id(MAP_PRIVATE | MAP_ANONYMOUS), -1, IntPtr.Zero);
+                mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, Generic.Larger(MAP_PRIVATE | MAP_ANONYMOUS, MAP_FIXED), -1, IntPtr.Zero);
+        """).WithSource("""
+        static class Generic
+        {
+            public static T Id<T>(T value) => value;
+
+            public static T Larger<T>(T a, T b) where T : System.Numerics.INumber<T> => a > b ? a : b;
+        }
+        """).RunAsync();
+}
+
 /// <summary>Arguments that throw before mmap runs carry no value.</summary>
 public class ThrowingArgumentTests
 {

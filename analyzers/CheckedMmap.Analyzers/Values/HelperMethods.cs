@@ -30,7 +30,7 @@ namespace CheckedMmap.Analyzers.Values
         {
             IMethodSymbol method = invocation.TargetMethod;
             if (t_nesting >= MaxNesting || method.MethodKind != MethodKind.Ordinary || method.IsExtern || method.IsAbstract
-                || method.IsVirtual || method.IsOverride || method.IsPartialDefinition || method.IsGenericMethod
+                || method.IsVirtual || method.IsOverride || method.IsPartialDefinition
                 || method.DeclaringSyntaxReferences.Length != 1 || !IsValueType(method.ReturnType))
             {
                 return ValueSet.Unknown;
@@ -152,7 +152,8 @@ namespace CheckedMmap.Analyzers.Values
             SyntaxReference reference = method.DeclaringSyntaxReferences[0];
             if (reference.Span.Length <= MaxBodyLength && reference.GetSyntax() is MethodDeclarationSyntax declaration
                 && scope.Models.Get(reference.SyntaxTree, current) is { } model
-                && model.GetOperation(declaration) is IMethodBodyOperation body)
+                && model.GetOperation(declaration) is IMethodBodyOperation body
+                && !(method.IsGenericMethod && ComputesWithTypeParameters(body)))
             {
                 try
                 {
@@ -166,6 +167,30 @@ namespace CheckedMmap.Analyzers.Values
 
             return Graphs.GetValue(method, _ => new GraphHolder(graph)).Graph;
         }
+
+        /// <summary>Whether a generic body applies operators to values of its type parameters (<c>a &gt; b</c> under
+        /// <c>INumber&lt;T&gt;</c>): their results are unknown here, and a branch on one would make the helper "may"
+        /// return what it never does. A generic helper that only passes values on is evaluated like any other.</summary>
+        private static bool ComputesWithTypeParameters(IOperation body)
+        {
+            foreach (IOperation operation in body.Descendants())
+            {
+                switch (operation)
+                {
+                    case IBinaryOperation binary when IsTypeParameter(binary.LeftOperand.Type) || IsTypeParameter(binary.RightOperand.Type):
+                    case IUnaryOperation unary when IsTypeParameter(unary.Operand.Type):
+                    case ICompoundAssignmentOperation compound when IsTypeParameter(compound.Target.Type):
+                    case IIncrementOrDecrementOperation step when IsTypeParameter(step.Target.Type):
+                    case IInvocationOperation { Instance: { } instance } when IsTypeParameter(instance.Type):
+                    case IInvocationOperation { TargetMethod: { IsStatic: true, IsAbstract: true } or { IsStatic: true, IsVirtual: true } }:
+                        return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsTypeParameter(ITypeSymbol? type) => type is ITypeParameterSymbol;
 
         private sealed class GraphHolder
         {
