@@ -130,6 +130,19 @@ public sealed class StackDepthTests : IDisposable
         Assert.DoesNotContain("below the", deep.CreationStack, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void The_invoke_stubs_that_run_later_rows_of_a_theory_are_trimmed(int row)
+    {
+        // xunit invokes a test method by reflection, through a stub System.Reflection emits from the second call on.
+        MappingInfo m = MapAtDepth(row);
+        Unmap((nint)m.Start, P);
+        Assert.Contains(nameof(The_invoke_stubs_that_run_later_rows_of_a_theory_are_trimmed), m.CreationStack, StringComparison.Ordinal);
+        Assert.DoesNotContain("InvokeStub_", m.CreationStack, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_default_depth_holds_a_test_method_under_an_allocator_and_cuts_the_test_framework()
     {
