@@ -23,6 +23,13 @@ namespace CheckedMmap.Analyzers
                 return argument.Syntax;
             }
 
+            // An extension method called as one (flags.MapFlags(4096)): its `this` argument is the receiver before the dot.
+            if (call.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access }
+                && argument.Parameter is { Ordinal: 0, ContainingSymbol: IMethodSymbol { IsExtensionMethod: true } })
+            {
+                return access.Expression;
+            }
+
             // Roslyn makes an argument written as checked(…) or unchecked(…) implicit, with the expression inside as its
             // syntax: the argument is still the one written around it.
             for (SyntaxNode? node = argument.Syntax; node is not null && node != call.Syntax; node = node.Parent)

@@ -50,6 +50,27 @@ public class AnyNameWrapperTests
         """).WithSource(Wrappers).RunAsync();
 
     [Fact]
+    public Task An_extension_method_wrapper_is_judged_on_its_receiver() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Pages
+        {
+            [DllImport("libc")]
+            static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+            public static IntPtr MapWith(this int flags, nuint length) => mmap(IntPtr.Zero, length, 3, flags, -1, 0);
+
+            static void Use()
+            {
+                {|MMAP002:(0x01 | 0x20)|}.MapWith(4096);
+                MapWith({|MMAP002:0x01 | 0x20|}, 4096);
+                (0x02 | 0x20).MapWith(4096);
+            }
+        }
+        """).RunAsync();
+
+    [Fact]
     public Task A_local_function_wrapper_of_any_name_is_judged_in_its_member() => new MmapAnalyzerTest("""
         using System;
         using System.Runtime.InteropServices;
