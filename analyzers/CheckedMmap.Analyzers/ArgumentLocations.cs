@@ -25,7 +25,8 @@ namespace CheckedMmap.Analyzers
 
             // An extension method called as one (flags.MapFlags(4096)): its `this` argument is the receiver before the dot.
             if (call.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access }
-                && argument.Parameter is { Ordinal: 0, ContainingSymbol: IMethodSymbol { IsExtensionMethod: true } })
+                && argument.Parameter is { Ordinal: 0, ContainingSymbol: IMethodSymbol { IsExtensionMethod: true } }
+                && access.Expression.Span.Contains(argument.Syntax.Span))
             {
                 return access.Expression;
             }

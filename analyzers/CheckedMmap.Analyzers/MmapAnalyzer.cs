@@ -44,7 +44,7 @@ namespace CheckedMmap.Analyzers
             ProtectionRule.Executable,
             ProtectionRule.Other,
             FlagsRule.ExtraBits,
-            FlagsRule.ExtraBitsBesidesShared,
+            FlagsRule.ExtraBitsBesidesMappingType,
             FlagsRule.MissingAnonymous,
             OffsetRule.Descriptor,
             AlwaysEinvalRule.PrivateShared,

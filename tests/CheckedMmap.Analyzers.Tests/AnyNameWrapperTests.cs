@@ -65,6 +65,7 @@ public class AnyNameWrapperTests
             {
                 {|MMAP002:(0x01 | 0x20)|}.MapWith(4096);
                 MapWith({|MMAP002:0x01 | 0x20|}, 4096);
+                Pages.MapWith({|MMAP002:checked(0x01 | 0x20)|}, 4096);
                 (0x02 | 0x20).MapWith(4096);
             }
         }

@@ -161,12 +161,24 @@ public class GenericHelperTests
                 mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, {|MMAP001:Generic.Id(MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)|}, -1, IntPtr.Zero);
                 mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, Generic.Id(MAP_PRIVATE | MAP_ANONYMOUS), -1, IntPtr.Zero);
                 mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, Generic.Larger(MAP_PRIVATE | MAP_ANONYMOUS, MAP_FIXED), -1, IntPtr.Zero);
+                mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, Generic.Compared(MAP_PRIVATE | MAP_ANONYMOUS, MAP_FIXED), -1, IntPtr.Zero);
+                mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, Numbers<int>.Larger(MAP_PRIVATE | MAP_ANONYMOUS, MAP_FIXED), -1, IntPtr.Zero);
+                mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, {|MMAP001:Numbers<int>.Same(MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)|}, -1, IntPtr.Zero);
         """).WithSource("""
         static class Generic
         {
             public static T Id<T>(T value) => value;
 
             public static T Larger<T>(T a, T b) where T : System.Numerics.INumber<T> => a > b ? a : b;
+
+            public static T Compared<T>(T a, T b) => System.Collections.Generic.Comparer<T>.Default.Compare(a, b) > 0 ? a : b;
+        }
+
+        static class Numbers<T> where T : System.Numerics.INumber<T>
+        {
+            public static T Larger(T a, T b) => a > b ? a : b;
+
+            public static T Same(T a) => a;
         }
         """).RunAsync();
 }
@@ -190,6 +202,14 @@ public class ThrowingArgumentTests
                 ulong pastLong = (ulong)long.MaxValue + 1;
                 mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, checked((int)allBits), IntPtr.Zero);
                 mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, checked((IntPtr)pastLong));
+        """);
+
+    [Fact]
+    public Task A_shift_count_is_taken_modulo_the_width_of_the_shifted_type() => Verify.LibcAsync("""
+                int s = 33;
+                mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, {|MMAP001:MAP_PRIVATE | MAP_ANONYMOUS | (0x08 << s)|}, -1, IntPtr.Zero);
+                long wide = 0x08;
+                mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, (int)(MAP_PRIVATE | MAP_ANONYMOUS | (wide << s)), -1, IntPtr.Zero);
         """);
 
     [Fact]

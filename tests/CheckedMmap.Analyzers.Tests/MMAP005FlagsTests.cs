@@ -20,8 +20,15 @@ public class MMAP005FlagsTests
     public Task Extra_bits_of_a_shared_mapping_are_named_without_claiming_a_private_one() => LibcAsync(
         Call(flags: "{|#0:MAP_SHARED | MAP_POPULATE|}", fd: "{|MMAP003:4|}"),
         new Microsoft.CodeAnalysis.Testing.DiagnosticResult("MMAP002", Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(0),
-        Diagnostic(FlagsRule.ExtraBitsBesidesShared).WithLocation(0).WithMessage(
+        Diagnostic(FlagsRule.ExtraBitsBesidesMappingType).WithLocation(0).WithMessage(
             "mmap flags are MAP_SHARED|MAP_POPULATE, which set MAP_POPULATE besides the mapping type; " +
+            "the checked runtime and Miri reject it: " + Quote));
+
+    [Fact]
+    public Task Extra_bits_of_a_private_file_mapping_are_named_without_claiming_an_anonymous_one() => LibcAsync(
+        Call(flags: "{|#0:MAP_PRIVATE | MAP_POPULATE|}", fd: "{|MMAP003:4|}"),
+        Diagnostic(FlagsRule.ExtraBitsBesidesMappingType).WithLocation(0).WithMessage(
+            "mmap flags are MAP_PRIVATE|MAP_POPULATE, which set MAP_POPULATE besides the mapping type; " +
             "the checked runtime and Miri reject it: " + Quote));
 
     [Fact]

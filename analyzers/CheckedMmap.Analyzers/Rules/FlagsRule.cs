@@ -26,8 +26,9 @@ namespace CheckedMmap.Analyzers.Rules
             description: Description,
             helpLinkUri: RuleDescriptors.HelpLink(RuleIds.Flags));
 
-        /// <summary>Extra bits where a value is shared: "which add … to MAP_PRIVATE|MAP_ANONYMOUS" would be untrue of it.</summary>
-        public static readonly DiagnosticDescriptor ExtraBitsBesidesShared = new DiagnosticDescriptor(
+        /// <summary>Extra bits where a value is shared or a file mapping's: "which add … to MAP_PRIVATE|MAP_ANONYMOUS" would
+        /// be untrue of it.</summary>
+        public static readonly DiagnosticDescriptor ExtraBitsBesidesMappingType = new DiagnosticDescriptor(
             RuleIds.Flags,
             Title,
             "mmap flags {0} {1}, which set {2} besides the mapping type; the checked runtime and Miri reject it: \"{3}\"",
@@ -70,8 +71,8 @@ namespace CheckedMmap.Analyzers.Rules
             if (extra.Reports)
             {
                 int bits = extra.Bad.Aggregate(0, (acc, v) => acc | MmapChecks.ExtraFlagBits(MmapCallFacts.AsInt(v), constants));
-                bool shared = extra.Bad.Any(v => MmapChecks.IsShared(MmapCallFacts.AsInt(v)));
-                report(Diagnostic.Create(shared ? ExtraBitsBesidesShared : ExtraBits, flags.Location,
+                bool notPrivateAnonymous = extra.Bad.Any(v => MmapChecks.IsShared(MmapCallFacts.AsInt(v)) || !MmapChecks.HasAnonymous(MmapCallFacts.AsInt(v), constants));
+                report(Diagnostic.Create(notPrivateAnonymous ? ExtraBitsBesidesMappingType : ExtraBits, flags.Location,
                     extra.Verb("are"), extra.Describe(v => constants.FormatFlags(MmapCallFacts.AsInt(v))), constants.FormatFlags(bits), MmapMessages.Flags));
             }
 

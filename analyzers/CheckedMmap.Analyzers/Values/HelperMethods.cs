@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -153,7 +154,7 @@ namespace CheckedMmap.Analyzers.Values
             if (reference.Span.Length <= MaxBodyLength && reference.GetSyntax() is MethodDeclarationSyntax declaration
                 && scope.Models.Get(reference.SyntaxTree, current) is { } model
                 && model.GetOperation(declaration) is IMethodBodyOperation body
-                && !(method.IsGenericMethod && ComputesWithTypeParameters(body)))
+                && !ComputesWithTypeParameters(body))
             {
                 try
                 {
@@ -168,21 +169,24 @@ namespace CheckedMmap.Analyzers.Values
             return Graphs.GetValue(method, _ => new GraphHolder(graph)).Graph;
         }
 
-        /// <summary>Whether a generic body applies operators to values of its type parameters (<c>a &gt; b</c> under
-        /// <c>INumber&lt;T&gt;</c>): their results are unknown here, and a branch on one would make the helper "may"
-        /// return what it never does. A generic helper that only passes values on is evaluated like any other.</summary>
+        /// <summary>Whether a body computes with values of a type parameter (its own or its type's): <c>a &gt; b</c> under
+        /// <c>INumber&lt;T&gt;</c>, <c>Comparer&lt;T&gt;.Default.Compare(a, b)</c>. Their results are unknown here, and a
+        /// branch on one would make the helper "may" return what it never does. A generic helper that only passes values
+        /// on is evaluated like any other.</summary>
         private static bool ComputesWithTypeParameters(IOperation body)
         {
             foreach (IOperation operation in body.Descendants())
             {
                 switch (operation)
                 {
-                    case IBinaryOperation binary when IsTypeParameter(binary.LeftOperand.Type) || IsTypeParameter(binary.RightOperand.Type):
-                    case IUnaryOperation unary when IsTypeParameter(unary.Operand.Type):
-                    case ICompoundAssignmentOperation compound when IsTypeParameter(compound.Target.Type):
-                    case IIncrementOrDecrementOperation step when IsTypeParameter(step.Target.Type):
-                    case IInvocationOperation { Instance: { } instance } when IsTypeParameter(instance.Type):
-                    case IInvocationOperation { TargetMethod: { IsStatic: true, IsAbstract: true } or { IsStatic: true, IsVirtual: true } }:
+                    case IBinaryOperation binary when MentionsTypeParameter(binary.LeftOperand.Type) || MentionsTypeParameter(binary.RightOperand.Type):
+                    case IUnaryOperation unary when MentionsTypeParameter(unary.Operand.Type):
+                    case ICompoundAssignmentOperation compound when MentionsTypeParameter(compound.Target.Type):
+                    case IIncrementOrDecrementOperation step when MentionsTypeParameter(step.Target.Type):
+                    case IInvocationOperation invocation when MentionsTypeParameter(invocation.TargetMethod.ContainingType)
+                        || MentionsTypeParameter(invocation.Instance?.Type)
+                        || invocation.TargetMethod.TypeArguments.Any(t => MentionsTypeParameter(t))
+                        || invocation.Arguments.Any(a => MentionsTypeParameter(a.Value.Type)):
                         return true;
                 }
             }
@@ -190,7 +194,27 @@ namespace CheckedMmap.Analyzers.Values
             return false;
         }
 
-        private static bool IsTypeParameter(ITypeSymbol? type) => type is ITypeParameterSymbol;
+        /// <summary>Whether <paramref name="type"/> is or is built from a type parameter (<c>T</c>, <c>T?</c>,
+        /// <c>T[]</c>, <c>Comparer&lt;T&gt;</c>, a type nested in a generic one).</summary>
+        private static bool MentionsTypeParameter(ITypeSymbol? type, int depth = 0)
+        {
+            switch (type)
+            {
+                case null:
+                    return false;
+                case ITypeParameterSymbol:
+                    return true;
+                case IArrayTypeSymbol array:
+                    return depth < 8 && MentionsTypeParameter(array.ElementType, depth + 1);
+                case IPointerTypeSymbol pointer:
+                    return depth < 8 && MentionsTypeParameter(pointer.PointedAtType, depth + 1);
+                case INamedTypeSymbol named:
+                    return depth < 8 && (named.TypeArguments.Any(t => MentionsTypeParameter(t, depth + 1))
+                        || MentionsTypeParameter(named.ContainingType, depth + 1));
+                default:
+                    return false;
+            }
+        }
 
         private sealed class GraphHolder
         {

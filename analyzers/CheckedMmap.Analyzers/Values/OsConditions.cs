@@ -119,16 +119,19 @@ namespace CheckedMmap.Analyzers.Values
                         return target == TargetOS.MacOS;
                     case "IsFreeBSD":
                         return target == TargetOS.FreeBSD;
-                    // .NET answers one of these per OS, so under a target whose own check holds the others are false:
-                    // Android is not IsLinux(), nor iOS, tvOS or watchOS IsMacOS().
                     case "IsWindows":
                     case "IsBrowser":
                     case "IsWasi":
+                        return false;
+
+                    // An Android app builds for the Linux target (its runtime identifiers map there), and Mac Catalyst,
+                    // for which IsIOS() holds, for the macOS one: each is undecided there and false under the others.
                     case "IsAndroid":
+                        return target == TargetOS.Linux ? null : false;
                     case "IsIOS":
                     case "IsTvOS":
                     case "IsWatchOS":
-                        return false;
+                        return target == TargetOS.MacOS ? null : false;
                     default:
                         return null;
                 }

@@ -382,7 +382,10 @@ namespace CheckedMmap.Analyzers.Values
                 return ValueSet.Combine(left, right, (l, r) => compare(l, r) ? 1 : 0);
             }
 
-            IntegerConversions.GetWidth(type, out bool signed);
+            int width = IntegerConversions.GetWidth(type, out bool signed);
+
+            // C# takes a shift count modulo the width of the shifted type: 31 for int and narrower (promoted), 63 for 64 bits.
+            long shiftMask = width == 64 ? 63 : 31;
             ValueSet result;
             switch (kind)
             {
@@ -412,10 +415,9 @@ namespace CheckedMmap.Analyzers.Values
                             return ValueSet.Unknown;
                         }
 
-                        // Division by zero throws before any value reaches the call, and so does the type's minimum
-                        // divided by -1: neither gives a value.
+                        // Division by zero throws before any value reaches the call: a zero divisor gives no value. So
+                        // does the type's minimum divided by -1; rather than pair values, such a set is left unknown.
                         right = right.Where(r => r != 0);
-                        int width = IntegerConversions.GetWidth(type, out _);
                         long minimum = width == 64 ? long.MinValue : -(1L << (System.Math.Max(width, 32) - 1));
                         if (signed && right.Values.Contains(-1) && !left.IsUnknown && left.Values.Contains(minimum))
                         {
@@ -425,25 +427,17 @@ namespace CheckedMmap.Analyzers.Values
                         bool divide = kind == BinaryOperatorKind.Divide;
                         result = ValueSet.Combine(left, right, (l, r) =>
                             !signed ? (long)(divide ? (ulong)l / (ulong)r : (ulong)l % (ulong)r)
-                            : r == -1 ? (divide ? unchecked(-l) : 0) // as C# computes it, without long.MinValue / -1 throwing here
+                            : r == -1 ? (divide ? unchecked(-l) : 0) // never the minimum here (see above); keeps the analyzer from throwing
                             : divide ? l / r : l % r);
                         break;
                     }
 
                 case BinaryOperatorKind.LeftShift:
-                    {
-                        // C# takes the count modulo the width of the shifted type: 31 for int and narrower (promoted), 63 for 64 bits.
-                        long mask = IntegerConversions.GetWidth(type, out _) == 64 ? 63 : 31;
-                        result = ValueSet.Combine(left, right, (l, r) => l << (int)(r & mask));
-                        break;
-                    }
-
+                    result = ValueSet.Combine(left, right, (l, r) => l << (int)(r & shiftMask));
+                    break;
                 case BinaryOperatorKind.RightShift:
-                    {
-                        long mask = IntegerConversions.GetWidth(type, out _) == 64 ? 63 : 31;
-                        result = ValueSet.Combine(left, right, (l, r) => signed ? l >> (int)(r & mask) : (long)((ulong)l >> (int)(r & mask)));
-                        break;
-                    }
+                    result = ValueSet.Combine(left, right, (l, r) => signed ? l >> (int)(r & shiftMask) : (long)((ulong)l >> (int)(r & shiftMask)));
+                    break;
                 default:
                     return ValueSet.Unknown;
             }
