@@ -12,10 +12,29 @@ namespace CheckedMmap.Reports
 {
     internal static class ProcessStandardError
     {
-        private static TextWriter? _writer;
+        private sealed class Stream
+        {
+            public Stream(TextWriter writer, string? identity)
+            {
+                Writer = writer;
+                Identity = identity;
+            }
+
+            public TextWriter Writer { get; }
+
+            public string? Identity { get; }
+        }
+
+        private static Stream? _stream;
 
         /// <summary>A writer on the process's standard error stream, flushed after every write, safe across threads.</summary>
-        public static TextWriter Writer => Volatile.Read(ref _writer) ?? Create();
+        public static TextWriter Writer => (Volatile.Read(ref _stream) ?? Create()).Writer;
+
+        /// <summary>What the stream <paramref name="writer"/> writes to is (see <see cref="Identity"/>), when it is this
+        /// class's writer; null for any other writer. Told when the writer was made: the stream the writer holds, even if
+        /// file descriptor 2 was pointed elsewhere since.</summary>
+        public static string? IdentityOf(TextWriter writer) =>
+            Volatile.Read(ref _stream) is { } stream && ReferenceEquals(stream.Writer, writer) ? stream.Identity : null;
 
         /// <summary>What the standard error of the calling process is (on Linux, its /proc link: "pipe:[4026]",
         /// "/dev/pts/1", a file's path), or null where that cannot be told. Two processes with the same identity write to
@@ -38,14 +57,15 @@ namespace CheckedMmap.Reports
             }
         }
 
-        private static TextWriter Create()
+        private static Stream Create()
         {
+            string? identity = Identity();
             var stream = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 4096, leaveOpen: true)
             {
                 AutoFlush = true,
             };
-            TextWriter writer = TextWriter.Synchronized(stream);
-            return Interlocked.CompareExchange(ref _writer, writer, null) ?? writer;
+            var created = new Stream(TextWriter.Synchronized(stream), identity);
+            return Interlocked.CompareExchange(ref _stream, created, null) ?? created;
         }
     }
 }

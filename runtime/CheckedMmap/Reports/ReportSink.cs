@@ -58,7 +58,7 @@ namespace CheckedMmap.Reports
                 TextWriter w = Registry.MmapRuntime.ReportWriter;
                 w.Write(report.Text);
                 w.Flush();
-                printedTo = ReferenceEquals(w, ProcessStandardError.Writer) ? ProcessStandardError.Identity() : null;
+                printedTo = ProcessStandardError.IdentityOf(w);
             }
             catch (Exception)
             {
