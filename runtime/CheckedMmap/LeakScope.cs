@@ -79,6 +79,7 @@ namespace CheckedMmap
     /// tasks and threads that flow starts) and none made by tests running in parallel. Begin it with
     /// <see cref="MmapTracker.BeginLeakScope"/>, end the test with <see cref="AssertNoLeaks"/>.
     /// </summary>
+    [System.Diagnostics.StackTraceHidden] // a leak assertion's exception starts at the test that asserted
     public sealed class MmapLeakScope : IDisposable
     {
         private readonly LeakScope _scope;

@@ -15,6 +15,7 @@ namespace CheckedMmap
     /// <see cref="UnsupportedMmapException"/>; Undefined Behavior throws <see cref="UndefinedBehaviorException"/>.
     /// </summary>
 #pragma warning disable CA1707, IDE1006 // libc's names on purpose
+    [System.Diagnostics.StackTraceHidden] // an exception's stack, and where a test runner places the error, start at the user's call
     public static unsafe class Mman
     {
         // ---------------------------------------------------------------- protections (same on every target)

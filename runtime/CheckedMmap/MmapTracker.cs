@@ -12,6 +12,7 @@ namespace CheckedMmap
     /// The registry seen from outside: live mappings with their creation stacks, leak assertions for the end of a
     /// test, the quarantine's state, and address lookups.
     /// </summary>
+    [System.Diagnostics.StackTraceHidden] // a leak assertion's exception starts at the test that asserted
     public static class MmapTracker
     {
         /// <summary>Live mappings, oldest first (a snapshot).</summary>

@@ -147,6 +147,7 @@ namespace CheckedMmap.Package.Tests
             string merged = File.ReadAllText(_package.ConsumerPath("checkedtests/obj/checkedmmap/net10.0/checkedmmap.runsettings"));
             Assert.Contains("<ResultsDirectory>" + _package.ConsumerPath("checkedtests/own-results") + "</ResultsDirectory>", merged);
             Assert.Contains("<CHECKEDTESTS_FROM_PROJECT>yes</CHECKEDTESTS_FROM_PROJECT>", merged);
+            Assert.Contains("<BatchSize>1</BatchSize>", merged);
 
             // A file given on the command line replaces the package's: the build says so.
             CommandResult replaced = _package.Test("checkedtests/checkedtests.csproj",
@@ -175,6 +176,9 @@ namespace CheckedMmap.Package.Tests
 
             // VSTest's crash message showed it: the package's logger does not print it again.
             Assert.Single(Regex.Matches(output, Regex.Escape("==CheckedMmap== ERROR: buffer overflow")));
+
+            // Results reach vstest.console one by one: those of tests that failed before a crash are not lost with it.
+            Assert.Contains("<BatchSize>1</BatchSize>", File.ReadAllText(_package.ConsumerPath("checkedtests/obj/checkedmmap/net10.0/checkedmmap.runsettings")));
         }
 
         /// <summary>The package's logger printed the one leak report of LeakTests in full, its creation stack included.</summary>

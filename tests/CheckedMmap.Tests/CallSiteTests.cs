@@ -34,15 +34,25 @@ public sealed unsafe class CallSiteTests : IDisposable
     }
 
     [Fact]
-    public void An_exceptions_stack_starts_at_the_Mman_call_the_user_made()
+    public void An_exceptions_stack_starts_at_the_users_call()
     {
-        // Test runners show Exception.StackTrace: CheckedMmap's engine frames are hidden from it, the Mman call is not.
+        // Test runners show Exception.StackTrace, and place the error at its first frame with a file: CheckedMmap's frames
+        // are hidden from it (the report itself still shows the Mman call).
         nint p = Map(P);
         Unmap(p, P);
         var e = Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(p, P));
         string first = e.StackTrace!.Split('\n')[0];
-        Assert.Contains("CheckedMmap.Mman.munmap(", first, StringComparison.Ordinal);
+        Assert.Contains(nameof(CallSiteTests), first, StringComparison.Ordinal);
+        Assert.DoesNotContain("CheckedMmap.Mman", e.StackTrace, StringComparison.Ordinal);
         Assert.DoesNotContain("MmapRuntime", e.StackTrace, StringComparison.Ordinal);
+        Assert.Contains("at CheckedMmap.Mman.munmap(", e.Message, StringComparison.Ordinal);
+
+        using MmapLeakScope scope = MmapTracker.BeginLeakScope();
+        nint leaked = Map(P);
+        var leak = Assert.Throws<MmapLeakException>(() => scope.AssertNoLeaks());
+        Unmap(leaked, P);
+        Assert.Contains(nameof(CallSiteTests), leak.StackTrace!.Split('\n')[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("CheckedMmap.Mmap", leak.StackTrace, StringComparison.Ordinal);
     }
 
     [Theory]

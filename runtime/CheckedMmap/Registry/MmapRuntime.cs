@@ -39,7 +39,7 @@ namespace CheckedMmap.Registry
             Target == other.Target && PageSize == other.PageSize && GuardPages == other.GuardPages;
     }
 
-    [System.Diagnostics.StackTraceHidden] // an exception's stack starts at the Mman call the user made
+    [System.Diagnostics.StackTraceHidden] // an exception's stack starts at the user's call (Mman is hidden too)
     internal static class MmapRuntime
     {
         private static readonly object Gate = new object();
