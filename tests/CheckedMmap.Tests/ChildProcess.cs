@@ -156,6 +156,24 @@ public static unsafe partial class ChildScenarios
         NativeMemsetPastEnd();
     }
 
+    /// <summary>A test method (as a test framework marks one) faults in native code while the platform's list of running
+    /// tests still holds a finished test and the faulting one: the report names the one that made the mapping.</summary>
+    [NUnit.Framework.Test]
+    public static void NativeMemsetPastEndInATest()
+    {
+        CheckedMmap.Testing.RunningTests.Started(new Guid(1, 0, 0, new byte[8]), "Suite.Finished");
+        CheckedMmap.Testing.RunningTests.Started(new Guid(2, 0, 0, new byte[8]), "CheckedMmap.Tests.ChildScenarios.NativeMemsetPastEndInATest");
+        NativeMemsetPastEnd();
+    }
+
+    /// <summary>As <see cref="NativeMemsetPastEndInATest"/>, before the platform has reported the faulting test.</summary>
+    [NUnit.Framework.Test]
+    public static void NativeMemsetPastEndInATestNotYetReported()
+    {
+        CheckedMmap.Testing.RunningTests.Started(new Guid(1, 0, 0, new byte[8]), "Suite.Finished");
+        NativeMemsetPastEnd();
+    }
+
     /// <summary>libc's memset clears a mapping after munmap: a use after munmap in native code.</summary>
     public static void NativeMemsetAfterMunmap()
     {

@@ -122,7 +122,17 @@ public class FaultTests
     public void A_fault_in_native_code_names_the_tests_a_test_platform_says_are_running() =>
         AssertFaultReport(nameof(ChildScenarios.NativeMemsetPastEndDuringTests), 139, "about to memset past the end",
             "==CheckedMmap== ERROR: buffer overflow: access at 0x",
-            "\nthe tests running then (one of them made the access): Suite.First, Suite.Second\nalloc1 was created by mmap");
+            "\nthe test platform had reported these tests running (one of them, or one it had not reported yet, made the access): Suite.First, Suite.Second\nalloc1 was created by mmap");
+
+    [Fact]
+    public void A_fault_in_native_code_names_the_running_test_that_made_the_mapping() =>
+        AssertFaultReport(nameof(ChildScenarios.NativeMemsetPastEndInATest), 139, "about to memset past the end",
+            "\nthe test running then: CheckedMmap.Tests.ChildScenarios.NativeMemsetPastEndInATest (it made alloc1)\nalloc1 was created by mmap");
+
+    [Fact]
+    public void A_fault_in_native_code_names_the_test_that_made_the_mapping_before_the_platform_reports_it() =>
+        AssertFaultReport(nameof(ChildScenarios.NativeMemsetPastEndInATestNotYetReported), 139, "about to memset past the end",
+            "\nalloc1 was made by the test CheckedMmap.Tests.ChildScenarios.NativeMemsetPastEndInATestNotYetReported; the test platform had reported this test running: Suite.Finished\n");
 
     [Fact]
     public void A_fault_report_says_nothing_of_tests_where_no_test_platform_reported_any()

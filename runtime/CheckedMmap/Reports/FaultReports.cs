@@ -51,7 +51,7 @@ namespace CheckedMmap.Reports
 
             if (end != FaultEnd.Exception && RunningTestRegistry.Used)
             {
-                b.Line(RunningTestsLine());
+                b.Line(RunningTestsLine(m!));
             }
 
             b.History(m!);
@@ -59,7 +59,7 @@ namespace CheckedMmap.Reports
             {
                 case FaultEnd.RuntimeFailFast:
                     b.Line("the process ends: the .NET runtime prints the managed stack and fails fast (exit code 134); "
-                        + "with DOTNET_legacyCorruptedStateExceptionsPolicy=1 (set by the package for dotnet test) the fault is an AccessViolationException instead");
+                        + "with DOTNET_legacyCorruptedStateExceptionsPolicy=1 (which the package sets for dotnet test -p:CheckedMmap=true) the fault is an AccessViolationException instead");
                     break;
                 case FaultEnd.NativeCrash:
                     b.Line("the process ends: a fault in native code is never handed to managed code (SIGSEGV, exit code 139)");
@@ -69,17 +69,33 @@ namespace CheckedMmap.Reports
             return b.Finish(endsProcess: end != FaultEnd.Exception);
         }
 
-        /// <summary>Which tests were running when a fault ends the process (no test result will say), where a test platform
-        /// reports them.</summary>
-        private static string RunningTestsLine()
+        /// <summary>Which test made the access, when a fault ends the process (no test result will say). The test
+        /// platform's list of running tests lags behind (it hears of a test's end when its result is sent), so a test
+        /// method on the mapping's creation stack decides among them, and is named even when the list lacks it.</summary>
+        private static string RunningTestsLine(MappingInfo mapping)
         {
-            IReadOnlyList<string> tests = RunningTestRegistry.Names();
-            return tests.Count switch
+            IReadOnlyList<string> running = RunningTestRegistry.Names();
+            List<string> creators = TestMethods.On(mapping.CreationStackTrace);
+            foreach (string creator in creators)
             {
-                0 => "no test was running (the access came between tests, or after the last one)",
-                1 => "the test running then: " + tests[0],
-                _ => "the tests running then (one of them made the access): " + string.Join(", ", tests),
+                foreach (string test in running)
+                {
+                    if (TestMethods.Names(test, creator))
+                    {
+                        return "the test running then: " + test + " (it made " + mapping.Name + ")";
+                    }
+                }
+            }
+
+            string reported = running.Count switch
+            {
+                0 => "the test platform had reported no test running",
+                1 => "the test platform had reported this test running: " + running[0],
+                _ => "the test platform had reported these tests running (one of them, or one it had not reported yet, made the access): " + string.Join(", ", running),
             };
+            return creators.Count > 0
+                ? mapping.Name + " was made by the test " + creators[0] + "; " + reported
+                : running.Count == 0 ? reported + " (the access came between tests, after the last one, or in a test it had not reported yet)" : reported;
         }
 
         private static bool TryExplain(ulong address, out MappingInfo? mapping, out string kind, out string words)

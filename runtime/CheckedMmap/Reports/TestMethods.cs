@@ -1,0 +1,82 @@
+// The test methods on a stack. A fault that ends the process has no managed access stack to name the test that made the
+// access, and a test platform reports test starts and ends late (after results are batched and sent), so its list of
+// running tests can name a test that has finished. The test that made the faulting mapping is on that mapping's
+// creation stack: a method whose attribute is (or derives from) a test framework's test attribute.
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Reflection;
+
+namespace CheckedMmap.Reports
+{
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026",
+        Justification = "A test method trimmed away is not on the stack; a frame without its method names no test.")]
+    internal static class TestMethods
+    {
+        // xunit's Fact and Theory, MSTest's TestMethod and DataTestMethod, NUnit's Test, TestCase and TestCaseSource.
+        private static readonly HashSet<string> TestAttributes = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "Xunit.FactAttribute",
+            "Xunit.TheoryAttribute",
+            "Microsoft.VisualStudio.TestTools.UnitTesting.TestMethodAttribute",
+            "Microsoft.VisualStudio.TestTools.UnitTesting.DataTestMethodAttribute",
+            "NUnit.Framework.TestAttribute",
+            "NUnit.Framework.TestCaseAttribute",
+            "NUnit.Framework.TestCaseSourceAttribute",
+        };
+
+        /// <summary>The test methods on <paramref name="trace"/>, innermost first, as "Namespace.Type.Method".</summary>
+        public static List<string> On(StackTrace? trace)
+        {
+            var found = new List<string>();
+            if (trace == null)
+            {
+                return found;
+            }
+
+            foreach (StackFrame frame in trace.GetFrames())
+            {
+                if (frame.GetMethod() is MethodBase method && IsTest(method) && method.DeclaringType is Type type)
+                {
+                    string name = (type.FullName ?? type.Name).Replace('+', '.') + "." + method.Name;
+                    if (!found.Contains(name))
+                    {
+                        found.Add(name);
+                    }
+                }
+            }
+
+            return found;
+        }
+
+        /// <summary>Whether a test platform's name for a test (its fully qualified name, with a theory's arguments or
+        /// not) is <paramref name="method"/>'s.</summary>
+        public static bool Names(string testName, string method) =>
+            testName.StartsWith(method, StringComparison.Ordinal)
+            && (testName.Length == method.Length || testName[method.Length] == '(' || testName[method.Length] == ' ');
+
+        private static bool IsTest(MethodBase method)
+        {
+            try
+            {
+                foreach (CustomAttributeData attribute in method.GetCustomAttributesData())
+                {
+                    for (Type? t = attribute.AttributeType; t != null && t != typeof(Attribute); t = t.BaseType)
+                    {
+                        if (t.FullName is string name && TestAttributes.Contains(name))
+                        {
+                            return true;
+                        }
+                    }
+                }
+            }
+            catch (Exception e) when (e is TypeLoadException or FileNotFoundException or FileLoadException or NotSupportedException)
+            {
+                // An attribute whose assembly cannot load is no test framework's here.
+            }
+
+            return false;
+        }
+    }
+}
