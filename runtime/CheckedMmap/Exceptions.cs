@@ -182,7 +182,7 @@ namespace CheckedMmap
                     return ("wild " + fn, hex + " was never returned by CheckedMmap's mmap or mremap");
                 case UndefinedBehaviorKind.NotAtBeginning:
                     return (fn + " of an interior pointer", m == null ? hex
-                        : hex + " is " + ReportBuilder.Bytes((ulong)Address - m.Start) + " bytes into the " + ReportBuilder.Bytes(m.SizeBytes) + "-byte " + name);
+                        : hex + " is " + ReportBuilder.ByteCount((ulong)Address - m.Start) + " into the " + ReportBuilder.Bytes(m.SizeBytes) + "-byte " + name);
                 case UndefinedBehaviorKind.Freed:
                     if (m?.DestroyedBy == "mremap")
                     {

@@ -74,8 +74,8 @@ public class FaultTests
     [InlineData(nameof(ChildScenarios.WriteOneByteBeforeStartOnWorkerThread), "thread 4 \"worker\"")]
     public void Underflow_into_the_guard_page_is_reported_with_where_the_mapping_was_created(string scenario, string creator) =>
         AssertFaultReport(scenario, 134, "about to underflow",
-            "==CheckedMmap== ERROR: buffer underflow: access at 0x", "1 bytes before the start of alloc1 on OS thread ",
-            "is located 1 bytes before the 4096-byte mapping alloc1 [0x", "), live",
+            "==CheckedMmap== ERROR: buffer underflow: access at 0x", "1 byte before the start of alloc1 on OS thread ",
+            "is located 1 byte before the 4096-byte mapping alloc1 [0x", "), live",
             "the access was made by managed code at 0x",
             "alloc1 was created by mmap on " + creator + " here:", "ChildScenarios.WriteOneByteBeforeStart()");
 

@@ -139,8 +139,8 @@ namespace CheckedMmap.Reports
             string freed = mapping!.State == MappingState.Live ? string.Empty : " (already " + (mapping.DestroyedBy == "mremap" ? "moved by mremap" : "unmapped by " + mapping.DestroyedBy) + ")";
             kind = overflow ? "buffer overflow" : "buffer underflow";
             words = overflow
-                ? "access at " + hex + ", " + pastEnd.ToString(CultureInfo.InvariantCulture) + " bytes after the end of " + mapping.Name + freed
-                : "access at " + hex + ", " + beforeStart.ToString(CultureInfo.InvariantCulture) + " bytes before the start of " + mapping.Name + freed;
+                ? "access at " + hex + ", " + ReportBuilder.ByteCount(pastEnd) + " after the end of " + mapping.Name + freed
+                : "access at " + hex + ", " + ReportBuilder.ByteCount(beforeStart) + " before the start of " + mapping.Name + freed;
             return true;
         }
     }

@@ -148,6 +148,9 @@ namespace CheckedMmap.Reports
             "thread " + managedId.ToString(CultureInfo.InvariantCulture) + (name == null ? string.Empty : " \"" + name + "\"");
 
         internal static string Bytes(ulong n) => n.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>"1 byte", "16 bytes".</summary>
+        internal static string ByteCount(ulong n) => Bytes(n) + (n == 1 ? " byte" : " bytes");
     }
 
     /// <summary>How a stack was rendered: the text, the first frame shown (for the SUMMARY line).</summary>
@@ -176,15 +179,15 @@ namespace CheckedMmap.Reports
             string where;
             if (address < m.Start)
             {
-                where = ReportBuilder.Bytes(m.Start - address) + " bytes before";
+                where = ReportBuilder.ByteCount(m.Start - address) + " before";
             }
             else if (address >= end)
             {
-                where = ReportBuilder.Bytes(address - end) + " bytes after";
+                where = ReportBuilder.ByteCount(address - end) + " after";
             }
             else
             {
-                where = ReportBuilder.Bytes(address - m.Start) + " bytes inside";
+                where = ReportBuilder.ByteCount(address - m.Start) + " inside";
             }
 
             return MmapMessages.Hex(address) + " is located " + where + " the " + Shape(m) + ", " + State(m);
