@@ -12,9 +12,9 @@ namespace CheckedMmap.Reports
 {
     internal static class ProcessStandardError
     {
-        private sealed class Stream
+        private sealed class OpenedStream
         {
-            public Stream(TextWriter writer, string? identity)
+            public OpenedStream(TextWriter writer, string? identity)
             {
                 Writer = writer;
                 Identity = identity;
@@ -25,7 +25,7 @@ namespace CheckedMmap.Reports
             public string? Identity { get; }
         }
 
-        private static Stream? _stream;
+        private static OpenedStream? _stream;
 
         /// <summary>A writer on the process's standard error stream, flushed after every write, safe across threads.</summary>
         public static TextWriter Writer => (Volatile.Read(ref _stream) ?? Create()).Writer;
@@ -57,14 +57,14 @@ namespace CheckedMmap.Reports
             }
         }
 
-        private static Stream Create()
+        private static OpenedStream Create()
         {
             string? identity = Identity();
             var stream = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 4096, leaveOpen: true)
             {
                 AutoFlush = true,
             };
-            var created = new Stream(TextWriter.Synchronized(stream), identity);
+            var created = new OpenedStream(TextWriter.Synchronized(stream), identity);
             return Interlocked.CompareExchange(ref _stream, created, null) ?? created;
         }
     }
