@@ -41,7 +41,7 @@ namespace CheckedMmap.Analyzers.Rules
         public static void Analyze(MmapCallFacts call, Action<Diagnostic> report)
         {
             MmapArgument? fd = call.FileDescriptor;
-            bool alwaysAnonymous = call.Flags is { Values.IsKnown: true, Values.HasBits: false } known
+            bool alwaysAnonymous = call.Flags is { Values.IsKnown: true } known
                 && known.Values.Values.All(v => MmapChecks.HasAnonymous(MmapCallFacts.AsInt(v), call.Constants));
             ImmutableDictionary<string, string?>? properties = alwaysAnonymous ? AnonymousFlags : null;
             if (fd is { Values.HasDescriptor: true })

@@ -152,7 +152,7 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             ITypeSymbol target = conversion.Type!;
-            if (conversion.IsChecked && inner.IsKnown && !inner.HasBits && !inner.HasDescriptor
+            if (conversion.IsChecked && inner.IsKnown // not bit masks, not a descriptor: those are unknown
                 && IntegerConversions.GetCheckedRange(conversion.Operand.Type, target) is { } range)
             {
                 // checked((nuint)n) with n = -1 throws OverflowException before the call runs: such a value reaches nothing.
@@ -410,7 +410,7 @@ namespace CheckedMmap.Analyzers.Values
                 case BinaryOperatorKind.Divide:
                 case BinaryOperatorKind.Remainder:
                     {
-                        if (!right.IsKnown || right.HasBits)
+                        if (!right.IsKnown)
                         {
                             return ValueSet.Unknown;
                         }

@@ -93,9 +93,12 @@ namespace CheckedMmap.Reports
                 1 => "the test platform had reported this test running: " + running[0],
                 _ => "the test platform had reported these tests running (one of them, or one it had not reported yet, made the access): " + string.Join(", ", running),
             };
-            return creators.Count > 0
-                ? mapping.Name + " was made by the test " + creators[0] + "; " + reported
-                : running.Count == 0 ? reported + " (the access came between tests, after the last one, or in a test it had not reported yet)" : reported;
+            if (creators.Count > 0)
+            {
+                return mapping.Name + " was made by the test " + creators[0] + "; " + reported;
+            }
+
+            return running.Count == 0 ? reported + " (the access came between tests, after the last one, or in a test it had not reported yet)" : reported;
         }
 
         private static bool TryExplain(ulong address, out MappingInfo? mapping, out string kind, out string words)

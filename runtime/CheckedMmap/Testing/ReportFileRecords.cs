@@ -15,12 +15,12 @@ namespace CheckedMmap.Testing
     {
         public ReportFileRecord(string category, string kind, string summary, string text, bool endsProcess, string? printedTo = null)
         {
-            PrintedTo = printedTo;
             Category = category;
             Kind = kind;
             Summary = summary;
             Text = text;
             EndsProcess = endsProcess;
+            PrintedTo = printedTo;
         }
 
         /// <summary>"undefined-behavior", "unsupported", "leak" or "fault".</summary>
