@@ -3,6 +3,7 @@
 // runtime's reflection, exception dispatch and async/thread start-up plumbing, and test frameworks' frames are left
 // out and counted.
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -113,6 +114,7 @@ namespace CheckedMmap
             int hidden = 0;
             bool lastHidden = false;
             string? first = null;
+            List<string>? tests = null;
             StackFrame[] frames = trace.GetFrames();
             for (int i = 0; i < frames.Length; i++)
             {
@@ -163,6 +165,11 @@ namespace CheckedMmap
                     first = line.ToString();
                 }
 
+                if (TestMethods.NameOf(m) is string test && (tests == null || !tests.Contains(test)))
+                {
+                    (tests ??= new List<string>()).Add(test);
+                }
+
                 sb.Append("    #").Append(shown.ToString(CultureInfo.InvariantCulture)).Append(" at ").Append(line).AppendLine();
                 shown++;
                 lastHidden = false;
@@ -191,7 +198,7 @@ namespace CheckedMmap
                   .Append(" past the ").Append(recorded).AppendLine("; CHECKEDMMAP_STACK_DEPTH=0 records them all)");
             }
 
-            return new RenderedStack(sb.ToString(), first);
+            return new RenderedStack(sb.ToString(), first, tests);
         }
 
         private static bool IsLibrary(MethodBase m)

@@ -91,6 +91,7 @@ namespace CheckedMmap.Package.Tests
             Assert.Matches(new Regex(@"Passed!\s+-\s+Failed:\s+0, Passed:\s+2"), output);
             Assert.Contains("error : CheckedMmap: leak: 1 mapping (12288 bytes) still mapped at the end of the test run. SUMMARY: 12288 bytes leaked in 1 mapping (alloc", output);
             Assert.Contains("the first created in CheckedTests.Arena..ctor(UIntPtr size)", output);
+            Assert.Contains(", in the test CheckedTests.LeakTests.Leaves_an_arena. (no test result holds this report", output);
             Assert.Contains("reports.jsonl", output);
 
             // The package's logger printed the whole report, stacks included.

@@ -265,6 +265,10 @@ public static unsafe partial class ChildScenarios
         Mman.munmap(p, 4096);
     }
 
+    /// <summary>A test method (as a test framework marks one) does a partial munmap: the report file names the test.</summary>
+    [NUnit.Framework.Test]
+    public static void UncaughtPartialMunmapInATest() => UncaughtPartialMunmap();
+
     public static void PrintTargetConstants()
     {
         // Read before any call: the environment must already apply.
@@ -276,6 +280,10 @@ public static unsafe partial class ChildScenarios
         Mman.mmap(null, 12288, RW, PA, -1, 0);
         Console.WriteLine("leaving a mapping behind");
     }
+
+    /// <summary>A test method leaves a mapping behind: the leak at exit names the test.</summary>
+    [NUnit.Framework.Test]
+    public static void LeakOneMappingInATest() => LeakOneMapping();
 
     /// <summary>As <see cref="LeakOneMapping"/>, with Console.Error captured as MSTest and NUnit capture it.</summary>
     public static void LeakOneMappingWithConsoleErrorCaptured()

@@ -74,6 +74,27 @@ public class ChildProcessScenarioTests
         ChildProcessResult r = ChildProcessScenario.Run(ChildScenarios.LeakOneMapping, (CheckedMmapOptions.LeakCheckAtExitVariable, "1"));
         r.AssertReport(1, "leak", "12288-byte mapping alloc1");
         Assert.True(r.Report!.EndsProcess);
+        Assert.Empty(r.Report.Tests);
+        Assert.DoesNotContain("in the test", r.Report.Text);
+    }
+
+    [Fact]
+    public void A_leak_at_exit_names_the_test_that_made_the_mapping()
+    {
+        const string Test = "CheckedMmap.Tests.ChildScenarios.LeakOneMappingInATest";
+        ChildProcessResult r = ChildProcessScenario.Run(ChildScenarios.LeakOneMappingInATest, (CheckedMmapOptions.LeakCheckAtExitVariable, "1"));
+        r.AssertReport(1, "leak", "12288-byte mapping alloc1 [0x", "), live, in the test " + Test + "\n");
+        Assert.EndsWith(", in the test " + Test + ".", r.Report!.Summary);
+        Assert.Equal(new[] { Test }, r.Report.Tests);
+    }
+
+    [Fact]
+    public void A_report_records_the_test_on_its_stack()
+    {
+        ChildProcessResult r = ChildProcessScenario.Run(ChildScenarios.UncaughtPartialMunmapInATest);
+        Assert.Equal("partial munmap", r.Report!.Kind);
+        Assert.Equal(new[] { "CheckedMmap.Tests.ChildScenarios.UncaughtPartialMunmapInATest" }, r.Report.Tests);
+        Assert.Empty(ChildProcessScenario.Run(() => ChildScenarios.UncaughtPartialMunmap()).Report!.Tests);
     }
 
     [Fact]

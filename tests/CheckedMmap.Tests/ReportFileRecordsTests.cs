@@ -15,7 +15,7 @@ public class ReportFileRecordsTests
         {
             File.WriteAllLines(path, new[]
             {
-                """{"category":"leak","kind":"leak","summary":"8192 bytes leaked","endsProcess":true,"printedTo":"pipe:[4026]","report":"==CheckedMmap== ERROR: leak\nSUMMARY: x"}""",
+                """{"category":"leak","kind":"leak","summary":"8192 bytes leaked","endsProcess":true,"tests":["Suite.A.First","Suite.A.Second"],"printedTo":"pipe:[4026]","report":"==CheckedMmap== ERROR: leak\nSUMMARY: x"}""",
                 "",
                 """{"category":"undefined-behavior","kind":"double munmap","summary":"s","endsProcess":false,"report":"r"}""",
                 "[1, 2]",
@@ -31,6 +31,8 @@ public class ReportFileRecordsTests
             Assert.Equal("==CheckedMmap== ERROR: leak\nSUMMARY: x", records[0].Text);
             Assert.Equal("pipe:[4026]", records[0].PrintedTo);
             Assert.Null(records[1].PrintedTo);
+            Assert.Equal(new[] { "Suite.A.First", "Suite.A.Second" }, records[0].Tests);
+            Assert.Empty(records[1].Tests);
             Assert.Equal("double munmap", records[1].Kind);
             Assert.False(records[1].EndsProcess);
         }

@@ -23,15 +23,23 @@ namespace CheckedMmap.Reports
             var b = new ReportBuilder(ReportCategory.Leak, "leak", counted, thread: null);
             foreach (MappingInfo m in list)
             {
-                b.Line(MappingDescription.Shape(m) + ", " + MappingDescription.State(m)).History(m);
+                b.Line(MappingDescription.Shape(m) + ", " + MappingDescription.State(m) + InTest(m)).History(m);
             }
 
-            // The SUMMARY names where the oldest leaked mapping was created (its first frame of user code).
+            // The SUMMARY names where the oldest leaked mapping was created (its first frame of user code) and in which
+            // test: at the end of a run, the one line a build error shows has to lead to the test.
             string? where = list.Count == 0 ? null : StackRendering.Render(list[0].CreationStackTrace).FirstFrame;
             return b.Finish(endsProcess: when != null, summary: string.Format(CultureInfo.InvariantCulture,
                 "{0} bytes leaked in {1} {2}{3}{4}.", bytes, list.Count, list.Count == 1 ? "mapping" : "mappings",
                 list.Count == 0 ? string.Empty : " (" + Names(list) + ")",
-                where == null ? string.Empty : ", the first created in " + where));
+                where == null ? string.Empty : ", the first created in " + where + InTest(list[0])));
+        }
+
+        /// <summary>", in the test Ns.Type.Method" for a mapping a test method made (on its creation stack), else "".</summary>
+        private static string InTest(MappingInfo m)
+        {
+            List<string> tests = TestMethods.On(m.CreationStackTrace);
+            return tests.Count == 0 ? string.Empty : ", in the test " + tests[0];
         }
 
         /// <summary>Reports live mappings at process exit or at the end of a test run (CHECKEDMMAP_LEAK_CHECK_AT_EXIT); the

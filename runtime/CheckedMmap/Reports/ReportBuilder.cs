@@ -8,6 +8,7 @@
 //   help: …
 //   SUMMARY: CheckedMmap: <kind> in <first frame>
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using CheckedMmap.Contract;
@@ -26,8 +27,9 @@ namespace CheckedMmap.Reports
     /// <summary>A finished report: its text and the facts the JSON-lines file records.</summary>
     internal sealed class FinishedReport
     {
-        public FinishedReport(ReportCategory category, string kind, string headline, string text, string summary, ulong? address, MappingInfo? mapping, bool endsProcess)
+        public FinishedReport(ReportCategory category, string kind, string headline, string text, string summary, ulong? address, MappingInfo? mapping, bool endsProcess, IReadOnlyList<string> tests)
         {
+            Tests = tests;
             Category = category;
             Kind = kind;
             Headline = headline;
@@ -57,6 +59,10 @@ namespace CheckedMmap.Reports
 
         /// <summary>True when the process ends after this report (a fault the runtime cannot turn into an exception, a leak at exit).</summary>
         public bool EndsProcess { get; }
+
+        /// <summary>The test methods on the report's stacks: its call or access stack first, then the creation and
+        /// destruction stacks of the mappings it describes.</summary>
+        public IReadOnlyList<string> Tests { get; }
     }
 
     /// <summary>Builds one report in the common shape. Each section is optional; the order is fixed by the calls.</summary>
@@ -71,6 +77,7 @@ namespace CheckedMmap.Reports
         private ulong? _address;
         private MappingInfo? _mapping;
         private string? _where;
+        private readonly List<string> _tests = new List<string>();
 
         /// <param name="category">What kind of finding.</param>
         /// <param name="kind">The short kind ("partial munmap").</param>
@@ -102,6 +109,7 @@ namespace CheckedMmap.Reports
         {
             _text.Append(stack.Text);
             _where ??= stack.FirstFrame;
+            AddTests(stack.Tests);
             return this;
         }
 
@@ -127,7 +135,20 @@ namespace CheckedMmap.Reports
         {
             _mapping ??= mapping;
             MappingDescription.AppendHistory(_text, mapping);
+            AddTests(TestMethods.On(mapping.CreationStackTrace));
+            AddTests(TestMethods.On(mapping.DestructionStackTrace));
             return this;
+        }
+
+        private void AddTests(IReadOnlyList<string> tests)
+        {
+            foreach (string test in tests)
+            {
+                if (!_tests.Contains(test))
+                {
+                    _tests.Add(test);
+                }
+            }
         }
 
         public ReportBuilder Help(string help)
@@ -141,7 +162,7 @@ namespace CheckedMmap.Reports
         {
             string s = summary ?? (_where == null ? _headline : _headline + " in " + _where);
             _text.Append("SUMMARY: ").Append(MmapMessages.Tool).Append(": ").AppendLine(s);
-            return new FinishedReport(_category, _kind, _headline, _text.ToString(), s, _address, _mapping, endsProcess);
+            return new FinishedReport(_category, _kind, _headline, _text.ToString(), s, _address, _mapping, endsProcess, _tests.ToArray());
         }
 
         internal static string Thread(int managedId, string? name) =>
@@ -156,15 +177,19 @@ namespace CheckedMmap.Reports
     /// <summary>How a stack was rendered: the text, the first frame shown (for the SUMMARY line).</summary>
     internal readonly struct RenderedStack
     {
-        public RenderedStack(string text, string? firstFrame)
+        public RenderedStack(string text, string? firstFrame, IReadOnlyList<string>? tests = null)
         {
             Text = text;
             FirstFrame = firstFrame;
+            Tests = tests ?? Array.Empty<string>();
         }
 
         public string Text { get; }
 
         public string? FirstFrame { get; }
+
+        /// <summary>The test methods among the frames shown, innermost first ("Namespace.Type.Method").</summary>
+        public IReadOnlyList<string> Tests { get; }
 
         public static RenderedStack Lines(string text) => new RenderedStack(text, null);
     }

@@ -79,6 +79,18 @@ namespace CheckedMmap.Reports
             Field(sb, "headline", r.Headline).Append(',');
             Field(sb, "summary", r.Summary).Append(',');
             Field(sb, "endsProcess", r.EndsProcess ? "true" : "false", quoted: false).Append(',');
+            sb.Append("\"tests\":[");
+            for (int i = 0; i < r.Tests.Count; i++)
+            {
+                if (i > 0)
+                {
+                    sb.Append(',');
+                }
+
+                JsonString(sb, r.Tests[i]);
+            }
+
+            sb.Append("],");
             if (printedTo != null)
             {
                 Field(sb, "printedTo", printedTo).Append(',');
@@ -122,11 +134,11 @@ namespace CheckedMmap.Reports
         private static StringBuilder Field(StringBuilder sb, string name, string value, bool quoted = true)
         {
             sb.Append('"').Append(name).Append("\":");
-            if (!quoted)
-            {
-                return sb.Append(value);
-            }
+            return quoted ? JsonString(sb, value) : sb.Append(value);
+        }
 
+        private static StringBuilder JsonString(StringBuilder sb, string value)
+        {
             sb.Append('"');
             foreach (char c in value)
             {

@@ -37,18 +37,18 @@ namespace CheckedMmap.Reports
 
             foreach (StackFrame frame in trace.GetFrames())
             {
-                if (frame.GetMethod() is MethodBase method && IsTest(method) && method.DeclaringType is Type type)
+                if (frame.GetMethod() is MethodBase method && NameOf(method) is string name && !found.Contains(name))
                 {
-                    string name = (type.FullName ?? type.Name).Replace('+', '.') + "." + method.Name;
-                    if (!found.Contains(name))
-                    {
-                        found.Add(name);
-                    }
+                    found.Add(name);
                 }
             }
 
             return found;
         }
+
+        /// <summary>"Namespace.Type.Method" when <paramref name="method"/> is a test method, else null.</summary>
+        public static string? NameOf(MethodBase method) =>
+            IsTest(method) && method.DeclaringType is Type type ? (type.FullName ?? type.Name).Replace('+', '.') + "." + method.Name : null;
 
         /// <summary>Whether a test platform's name for a test (its fully qualified name, with a theory's arguments or
         /// not) is <paramref name="method"/>'s.</summary>
@@ -58,6 +58,11 @@ namespace CheckedMmap.Reports
 
         private static bool IsTest(MethodBase method)
         {
+            if (method.DeclaringType == null)
+            {
+                return false; // a dynamic method (no attributes to read: it throws NotImplementedException)
+            }
+
             try
             {
                 foreach (CustomAttributeData attribute in method.GetCustomAttributesData())
@@ -71,9 +76,10 @@ namespace CheckedMmap.Reports
                     }
                 }
             }
-            catch (Exception e) when (e is TypeLoadException or FileNotFoundException or FileLoadException or NotSupportedException)
+            catch (Exception e) when (e is TypeLoadException or FileNotFoundException or FileLoadException or NotSupportedException or NotImplementedException)
             {
-                // An attribute whose assembly cannot load is no test framework's here.
+                // An attribute whose assembly cannot load is no test framework's here; nor is a method whose
+                // attributes cannot be read.
             }
 
             return false;

@@ -205,6 +205,10 @@ namespace CheckedMmap.Testing
         /// when the process's work was over (leaks at exit or at the end of a test run).</summary>
         public bool EndsProcess => _record.EndsProcess;
 
+        /// <summary>The test methods on the report's stacks ("Namespace.Type.Method"): its call or access stack first, then
+        /// the creation and destruction stacks of the mappings it describes.</summary>
+        public IReadOnlyList<string> Tests => _record.Tests;
+
         /// <summary>The standard error stream the child printed the report on, when it did (see ReportFileRecord).</summary>
         internal string? PrintedTo => _record.PrintedTo;
 

@@ -13,8 +13,9 @@ namespace CheckedMmap.Testing
     /// <summary>One line of a report file.</summary>
     internal sealed class ReportFileRecord
     {
-        public ReportFileRecord(string category, string kind, string summary, string text, bool endsProcess, string? printedTo = null)
+        public ReportFileRecord(string category, string kind, string summary, string text, bool endsProcess, string? printedTo = null, IReadOnlyList<string>? tests = null)
         {
+            Tests = tests ?? Array.Empty<string>();
             Category = category;
             Kind = kind;
             Summary = summary;
@@ -42,6 +43,10 @@ namespace CheckedMmap.Testing
         /// <summary>The standard error stream the writing process printed the report on (its /proc link on Linux), or
         /// null when it was not printed there or that cannot be told.</summary>
         public string? PrintedTo { get; }
+
+        /// <summary>The test methods on the report's stacks ("Namespace.Type.Method"), its call or access stack first,
+        /// then the creation and destruction stacks of its mappings; none for a report written before the field existed.</summary>
+        public IReadOnlyList<string> Tests { get; }
     }
 
     internal static class ReportFileRecords
@@ -94,7 +99,8 @@ namespace CheckedMmap.Testing
                     var record = new ReportFileRecord(
                         Text(root, "category"), Text(root, "kind"), Text(root, "summary"), Text(root, "report"),
                         root.TryGetProperty("endsProcess", out JsonElement ends) && ends.ValueKind == JsonValueKind.True,
-                        root.TryGetProperty("printedTo", out JsonElement printed) && printed.ValueKind == JsonValueKind.String ? printed.GetString() : null);
+                        root.TryGetProperty("printedTo", out JsonElement printed) && printed.ValueKind == JsonValueKind.String ? printed.GetString() : null,
+                        Texts(root, "tests"));
                     if (!endsProcessOnly || record.EndsProcess)
                     {
                         list.Add(record);
@@ -107,6 +113,23 @@ namespace CheckedMmap.Testing
             }
 
             return list;
+        }
+
+        private static List<string> Texts(JsonElement root, string name)
+        {
+            var texts = new List<string>();
+            if (root.TryGetProperty(name, out JsonElement array) && array.ValueKind == JsonValueKind.Array)
+            {
+                foreach (JsonElement item in array.EnumerateArray())
+                {
+                    if (item.ValueKind == JsonValueKind.String && item.GetString() is string text)
+                    {
+                        texts.Add(text);
+                    }
+                }
+            }
+
+            return texts;
         }
 
         private static string Text(JsonElement root, string name) =>

@@ -173,7 +173,7 @@ namespace CheckedMmap.Package.Tests.Infrastructure
             }
         }
 
-        private static string Metadata(string key) =>
+        internal static string Metadata(string key) =>
             typeof(PackageFixture).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value
             ?? throw new InvalidOperationException("Missing assembly metadata " + key);
 
