@@ -94,7 +94,7 @@ namespace CheckedMmap
 
         /// <summary>Throws <see cref="MmapLeakException"/> (its message is the leak report) when a mapping created in this scope's flow is still live.</summary>
         /// <exception cref="MmapLeakException">Mappings created in the scope are still mapped.</exception>
-        public void AssertNoLeaks() => MmapTracker.ThrowIfLeaked(_scope.LiveMappings());
+        public void AssertNoLeaks() => MmapTracker.ThrowIfLeaked(_scope.LiveMappings(), _scope);
 
         /// <summary>Ends the scope in the current flow (mappings created afterwards no longer belong to it). Does not check for leaks.</summary>
         public void Dispose()

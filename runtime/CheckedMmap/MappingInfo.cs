@@ -85,6 +85,10 @@ namespace CheckedMmap
         /// <summary>The leak scope of the flow of execution that created the mapping (null outside any scope).</summary>
         internal readonly LeakScope? Scope;
 
+        /// <summary>The last Undefined Behavior or fault report whose subject this mapping was, and the leak scope of the
+        /// flow that made it (a leak check of that scope points to the report instead of repeating its stacks).</summary>
+        internal volatile ReportedMark? Reported;
+
         /// <summary>The allocation id, as in Miri's "alloc3".</summary>
         public long Id { get; }
 
@@ -233,5 +237,22 @@ namespace CheckedMmap.Registry
         public bool IsKnown => !string.IsNullOrEmpty(File) && Line > 0;
 
         public CallSite? ToCallSite(string function) => IsKnown ? new CallSite(function, Member ?? string.Empty, File!, Line) : null;
+    }
+}
+
+namespace CheckedMmap.Reports
+{
+    /// <summary>A report made about a mapping: its kind ("buffer overflow") and the leak scope of the flow it was made in.</summary>
+    internal sealed class ReportedMark
+    {
+        public ReportedMark(string kind, LeakScope? scope)
+        {
+            Kind = kind;
+            Scope = scope;
+        }
+
+        public string Kind { get; }
+
+        public LeakScope? Scope { get; }
     }
 }

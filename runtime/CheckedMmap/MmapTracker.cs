@@ -102,14 +102,14 @@ namespace CheckedMmap
                 }
             }
 
-            ThrowIfLeaked(leaked);
+            ThrowIfLeaked(leaked, scope);
         }
 
-        internal static void ThrowIfLeaked(IReadOnlyList<MappingInfo> leaked)
+        internal static void ThrowIfLeaked(IReadOnlyList<MappingInfo> leaked, LeakScope? scope = null)
         {
             if (leaked.Count > 0)
             {
-                FinishedReport report = LeakReports.Build(leaked, when: null);
+                FinishedReport report = LeakReports.Build(leaked, when: null, scope);
                 ReportSink.Record(report);
                 throw new MmapLeakException(leaked, report.Text);
             }

@@ -74,6 +74,37 @@ public class LeakScopeTests
     }
 
     [Fact]
+    public void A_leak_check_points_to_an_earlier_report_of_its_own_flow_about_the_mapping_instead_of_repeating_its_stacks()
+    {
+        nint reportedElsewhere = Map(8192);
+        Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(reportedElsewhere, 4096)); // outside the scope's flow
+        MappingInfo elsewhere = MmapTracker.FindMapping(reportedElsewhere)!;
+
+        nint reported, plain;
+        using (MmapLeakScope scope = MmapTracker.BeginLeakScope())
+        {
+            reported = Map(8192);
+            plain = Map(4096);
+            Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(reported, 4096));
+            MappingInfo mapping = MmapTracker.FindMapping(reported)!;
+
+            var e = Assert.Throws<MmapLeakException>(scope.AssertNoLeaks);
+            Assert.Equal(2, e.Leaked.Count);
+            Assert.Contains("\n" + mapping.Name + " is the mapping of the partial munmap reported earlier in this leak scope's flow; that report shows where it was created (mmap called at ", e.Message);
+            Assert.DoesNotContain(mapping.Name + " was created by", e.Message);
+            Assert.Contains(MmapTracker.FindMapping(plain)!.Name + " was created by mmap on thread ", e.Message);
+
+            // Reported in another flow, or formatted outside a scope's check, a mapping shows its stacks.
+            Assert.Contains(elsewhere.Name + " was created by mmap on thread ", MmapTracker.FormatLeakReport(new[] { elsewhere }));
+            Assert.Contains(mapping.Name + " was created by mmap on thread ", MmapTracker.FormatLeakReport(new[] { mapping }));
+        }
+
+        Unmap(reported, 8192);
+        Unmap(plain, 4096);
+        Unmap(reportedElsewhere, 8192);
+    }
+
+    [Fact]
     public async Task A_mark_from_another_flow_counts_every_mapping_after_it()
     {
         long mark = await Task.Run(MmapTracker.Checkpoint); // the scope lives in that task's flow only

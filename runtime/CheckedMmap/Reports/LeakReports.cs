@@ -9,8 +9,10 @@ namespace CheckedMmap.Reports
     internal static class LeakReports
     {
         /// <summary>A leak report; <paramref name="when"/> ("at process exit") ends the headline, null for none; such a
-        /// report ends the process (no exception carries it).</summary>
-        public static FinishedReport Build(IReadOnlyList<MappingInfo> list, string? when)
+        /// report ends the process (no exception carries it). A mapping that was the subject of an Undefined Behavior or
+        /// fault report made in the flow of <paramref name="scope"/> (the scope being checked) points to that report
+        /// instead of repeating its stacks: a test that faults and then checks its leaks fails with both, side by side.</summary>
+        public static FinishedReport Build(IReadOnlyList<MappingInfo> list, string? when, LeakScope? scope = null)
         {
             ulong bytes = 0;
             foreach (MappingInfo m in list)
@@ -23,7 +25,16 @@ namespace CheckedMmap.Reports
             var b = new ReportBuilder(ReportCategory.Leak, "leak", counted, thread: null);
             foreach (MappingInfo m in list)
             {
-                b.Line(MappingDescription.Shape(m) + ", " + MappingDescription.State(m) + InTest(m)).History(m);
+                b.Line(MappingDescription.Shape(m) + ", " + MappingDescription.State(m) + InTest(m));
+                if (scope != null && m.Reported is ReportedMark reported && scope.Contains(reported.Scope))
+                {
+                    b.Line(m.Name + " is the mapping of the " + reported.Kind + " reported earlier in this leak scope's flow; that report shows where it was created"
+                        + (m.CreationCallSite is CallSite site ? " (" + site + ")" : string.Empty));
+                }
+                else
+                {
+                    b.History(m);
+                }
             }
 
             // The SUMMARY names where the oldest leaked mapping was created (its first frame of user code) and in which

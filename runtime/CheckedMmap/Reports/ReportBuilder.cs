@@ -162,6 +162,11 @@ namespace CheckedMmap.Reports
         {
             string s = summary ?? (_where == null ? _headline : _headline + " in " + _where);
             _text.Append("SUMMARY: ").Append(MmapMessages.Tool).Append(": ").AppendLine(s);
+            if (_mapping != null && _category is ReportCategory.UndefinedBehavior or ReportCategory.Fault)
+            {
+                _mapping.Reported = new ReportedMark(_kind, LeakScope.Current);
+            }
+
             return new FinishedReport(_category, _kind, _headline, _text.ToString(), s, _address, _mapping, endsProcess, _tests.ToArray());
         }
 
