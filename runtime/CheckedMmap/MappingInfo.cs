@@ -243,16 +243,5 @@ namespace CheckedMmap.Registry
 namespace CheckedMmap.Reports
 {
     /// <summary>A report made about a mapping: its kind ("buffer overflow") and the leak scope of the flow it was made in.</summary>
-    internal sealed class ReportedMark
-    {
-        public ReportedMark(string kind, LeakScope? scope)
-        {
-            Kind = kind;
-            Scope = scope;
-        }
-
-        public string Kind { get; }
-
-        public LeakScope? Scope { get; }
-    }
+    internal sealed record ReportedMark(string Kind, LeakScope? Scope);
 }

@@ -28,7 +28,7 @@ namespace CheckedMmap.Reports
                 b.Line(MappingDescription.Shape(m) + ", " + MappingDescription.State(m) + InTest(m));
                 if (scope != null && m.Reported is ReportedMark reported && scope.Contains(reported.Scope))
                 {
-                    b.Line(m.Name + " is the mapping of the " + reported.Kind + " reported earlier in this leak scope's flow; that report shows where it was created"
+                    b.InsteadOfHistory(m, m.Name + " is the mapping of the " + reported.Kind + " reported earlier in this leak scope's flow; that report shows where it was created"
                         + (m.CreationCallSite is CallSite site ? " (" + site + ")" : string.Empty));
                 }
                 else

@@ -29,7 +29,6 @@ namespace CheckedMmap.Reports
     {
         public FinishedReport(ReportCategory category, string kind, string headline, string text, string summary, ulong? address, MappingInfo? mapping, bool endsProcess, IReadOnlyList<string> tests)
         {
-            Tests = tests;
             Category = category;
             Kind = kind;
             Headline = headline;
@@ -38,6 +37,7 @@ namespace CheckedMmap.Reports
             Address = address;
             Mapping = mapping;
             EndsProcess = endsProcess;
+            Tests = tests;
         }
 
         public ReportCategory Category { get; }
@@ -137,6 +137,15 @@ namespace CheckedMmap.Reports
             MappingDescription.AppendHistory(_text, mapping);
             AddTests(TestMethods.On(mapping.CreationStackTrace));
             AddTests(TestMethods.On(mapping.DestructionStackTrace));
+            return this;
+        }
+
+        /// <summary>A line about a mapping whose history another report shows (its tests are still recorded).</summary>
+        public ReportBuilder InsteadOfHistory(MappingInfo mapping, string line)
+        {
+            _mapping ??= mapping;
+            _text.AppendLine(line);
+            AddTests(TestMethods.On(mapping.CreationStackTrace));
             return this;
         }
 
