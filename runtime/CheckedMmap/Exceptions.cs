@@ -229,7 +229,8 @@ namespace CheckedMmap
         /// <summary>The mappings still live, oldest first.</summary>
         public IReadOnlyList<MappingInfo> Leaked { get; }
 
-        /// <summary>The leak report with each mapping's creation stack.</summary>
+        /// <summary>The leak report: each mapping with its creation stack, or, for a mapping an Undefined Behavior or fault
+        /// exception of the checked scope's flow was about, a line naming that exception, whose report shows the stack.</summary>
         public string Report { get; }
     }
 

@@ -242,6 +242,7 @@ namespace CheckedMmap.Registry
 
 namespace CheckedMmap.Reports
 {
-    /// <summary>A report made about a mapping: its kind ("buffer overflow") and the leak scope of the flow it was made in.</summary>
-    internal sealed record ReportedMark(string Kind, LeakScope? Scope);
+    /// <summary>A report made about a mapping and carried by an exception: its kind ("buffer overflow"), the exception's
+    /// type name, and the leak scope of the flow it was made in.</summary>
+    internal sealed record ReportedMark(string Kind, string Exception, LeakScope? Scope);
 }

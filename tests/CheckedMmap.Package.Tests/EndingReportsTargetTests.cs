@@ -26,13 +26,15 @@ namespace CheckedMmap.Package.Tests
                 """{"category":"leak","kind":"leak","headline":"leak: 1 mapping (4096 bytes) still mapped at the end of the test run","summary":"4096 bytes leaked in 1 mapping (alloc1), the first created in A.B.C() in C:\\src\\a \"q\" %41 $(X) @(Y) ;.cs:line 3, in the test T.U.V.","endsProcess":true,"tests":["T.U.V"],"report":"==CheckedMmap== ERROR: leak\n\u00e9"}""",
                 """{"category":"undefined-behavior","kind":"double munmap","headline":"double munmap: alloc2","summary":"s","endsProcess":false,"tests":[],"report":"r"}""",
                 """{"category":"fault","kind":"buffer overflow","headline":"buffer overflow: access at 0x7f0000001000","summary":"buffer overflow: access at 0x7f0000001000 in \u0041.B()","endsProcess":true,"tests":[],"report":"r"}""",
-                """{"category":"fault","kind":"buffer overflow","headline":"cut short","summary":"cut""");
+                """{"category":"fault","kind":"buffer overflow","headline":"cut short","summary":"cut""",
+                """{"category":"fault","kind":"buffer overflow","headline":"native fault","summary":"buffer overflow in libc.so.6+0x16e0ba","endsProcess":true,"tests":[],"report":"==CheckedMmap== ERROR: buffer overfl""");
 
             Assert.True(run.ExitCode != 0, run.Output);
             MatchCollection errors = Regex.Matches(run.Output, "error : CheckedMmap: (.*) \\(no test result holds this report");
-            Assert.Equal(2, errors.Count);
+            Assert.Equal(3, errors.Count);
             Assert.Equal("leak: 1 mapping (4096 bytes) still mapped at the end of the test run. SUMMARY: " + Summary, errors[0].Groups[1].Value);
             Assert.Equal("buffer overflow: access at 0x7f0000001000. SUMMARY: buffer overflow: access at 0x7f0000001000 in A.B()", errors[1].Groups[1].Value);
+            Assert.Equal("native fault. SUMMARY: buffer overflow in libc.so.6+0x16e0ba", errors[2].Groups[1].Value);
             Assert.DoesNotContain("alloc2", run.Output);
             Assert.DoesNotContain("cut short", run.Output);
         }

@@ -83,7 +83,7 @@ public class ChildProcessScenarioTests
     {
         const string Test = "CheckedMmap.Tests.ChildScenarios.LeakOneMappingInATest";
         ChildProcessResult r = ChildProcessScenario.Run(ChildScenarios.LeakOneMappingInATest, (CheckedMmapOptions.LeakCheckAtExitVariable, "1"));
-        r.AssertReport(1, "leak", "12288-byte mapping alloc1 [0x", "), live, in the test " + Test + "\n");
+        r.AssertReport(1, "leak", "12288-byte mapping alloc1 [0x", "), live, in the test " + Test + Environment.NewLine);
         Assert.EndsWith(", in the test " + Test + ".", r.Report!.Summary);
         Assert.Equal(new[] { Test }, r.Report.Tests);
     }

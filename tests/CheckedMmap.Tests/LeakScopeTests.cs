@@ -76,32 +76,57 @@ public class LeakScopeTests
     [Fact]
     public void A_leak_check_points_to_an_earlier_report_of_its_own_flow_about_the_mapping_instead_of_repeating_its_stacks()
     {
-        nint reportedElsewhere = Map(8192);
-        Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(reportedElsewhere, 4096)); // outside the scope's flow
-        MappingInfo elsewhere = MmapTracker.FindMapping(reportedElsewhere)!;
-
-        nint reported, plain;
+        nint reported, plain, reportedElsewhere, reportedInner;
         using (MmapLeakScope scope = MmapTracker.BeginLeakScope())
         {
             reported = Map(8192);
             plain = Map(4096);
+            reportedElsewhere = Map(8192);
             Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(reported, 4096));
-            MappingInfo mapping = MmapTracker.FindMapping(reported)!;
 
+            // Reported from a thread that does not carry this flow's scope: not this scope's report.
+            using (ExecutionContext.SuppressFlow())
+            {
+                var t = new Thread(() => Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(reportedElsewhere, 4096)));
+                t.Start();
+                t.Join();
+            }
+
+            // Reported in an inner scope of this flow: part of this scope's flow.
+            using (MmapTracker.BeginLeakScope())
+            {
+                reportedInner = Map(8192);
+                Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(reportedInner, 4096));
+            }
+
+            string Name(nint p) => MmapTracker.FindMapping(p)!.Name;
             var e = Assert.Throws<MmapLeakException>(scope.AssertNoLeaks);
-            Assert.Equal(2, e.Leaked.Count);
-            Assert.Contains("\n" + mapping.Name + " is the mapping of the partial munmap reported earlier in this leak scope's flow; that report shows where it was created (mmap called at ", e.Message);
-            Assert.DoesNotContain(mapping.Name + " was created by", e.Message);
-            Assert.Contains(MmapTracker.FindMapping(plain)!.Name + " was created by mmap on thread ", e.Message);
+            Assert.Equal(4, e.Leaked.Count);
+            Assert.Contains("\n" + Name(reported) + " is the mapping of the partial munmap reported earlier in this leak scope's flow: the "
+                + "UndefinedBehaviorException raised then carries that report, with where " + Name(reported) + " was created (mmap called at ", e.Message);
+            Assert.DoesNotContain(Name(reported) + " was created by", e.Message);
+            Assert.Contains("\n" + Name(reportedInner) + " is the mapping of the partial munmap reported earlier", e.Message);
+            Assert.Contains(Name(reportedElsewhere) + " was created by mmap on thread ", e.Message);
+            Assert.Contains(Name(plain) + " was created by mmap on thread ", e.Message);
 
-            // Reported in another flow, or formatted outside a scope's check, a mapping shows its stacks.
-            Assert.Contains(elsewhere.Name + " was created by mmap on thread ", MmapTracker.FormatLeakReport(new[] { elsewhere }));
-            Assert.Contains(mapping.Name + " was created by mmap on thread ", MmapTracker.FormatLeakReport(new[] { mapping }));
+            // Outside a scope's check (here a report of the given mappings) every mapping shows its stacks.
+            Assert.Contains(Name(reported) + " was created by mmap on thread ", MmapTracker.FormatLeakReport(new[] { MmapTracker.FindMapping(reported)! }));
         }
 
         Unmap(reported, 8192);
         Unmap(plain, 4096);
         Unmap(reportedElsewhere, 8192);
+        Unmap(reportedInner, 8192);
+    }
+
+    [Fact]
+    public async Task A_leak_report_names_the_async_test_that_made_the_mapping_after_an_await()
+    {
+        await Task.Yield();
+        nint p = Map(4096);
+        string report = MmapTracker.FormatLeakReport(new[] { MmapTracker.FindMapping(p)! });
+        Unmap(p, 4096);
+        Assert.Contains("), live, in the test CheckedMmap.Tests.LeakScopeTests.A_leak_report_names_the_async_test_that_made_the_mapping_after_an_await" + Environment.NewLine, report);
     }
 
     [Fact]

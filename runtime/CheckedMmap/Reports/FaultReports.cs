@@ -80,7 +80,7 @@ namespace CheckedMmap.Reports
             {
                 foreach (string test in running)
                 {
-                    if (TestMethods.Names(test, creator))
+                    if (TestMethods.IsNamed(test, creator))
                     {
                         return "the test running then: " + test + " (it made " + mapping.Name + ")";
                     }

@@ -10,8 +10,9 @@ namespace CheckedMmap.Reports
     {
         /// <summary>A leak report; <paramref name="when"/> ("at process exit") ends the headline, null for none; such a
         /// report ends the process (no exception carries it). A mapping that was the subject of an Undefined Behavior or
-        /// fault report made in the flow of <paramref name="scope"/> (the scope being checked) points to that report
-        /// instead of repeating its stacks: a test that faults and then checks its leaks fails with both, side by side.</summary>
+        /// fault exception raised in the flow of <paramref name="scope"/> (the scope being checked) points to that
+        /// exception's report instead of repeating its stacks: a test that faults and then checks its leaks fails with
+        /// both exceptions, side by side.</summary>
         public static FinishedReport Build(IReadOnlyList<MappingInfo> list, string? when, LeakScope? scope = null)
         {
             ulong bytes = 0;
@@ -28,8 +29,11 @@ namespace CheckedMmap.Reports
                 b.Line(MappingDescription.Shape(m) + ", " + MappingDescription.State(m) + InTest(m));
                 if (scope != null && m.Reported is ReportedMark reported && scope.Contains(reported.Scope))
                 {
-                    b.InsteadOfHistory(m, m.Name + " is the mapping of the " + reported.Kind + " reported earlier in this leak scope's flow; that report shows where it was created"
-                        + (m.CreationCallSite is CallSite site ? " (" + site + ")" : string.Empty));
+                    string? file = MmapRuntime.ReportFile;
+                    b.InsteadOfHistory(m, m.Name + " is the mapping of the " + reported.Kind + " reported earlier in this leak scope's flow: the "
+                        + reported.Exception + " raised then carries that report, with where " + m.Name + " was created"
+                        + (m.CreationCallSite is CallSite site ? " (" + site + ")" : string.Empty)
+                        + (string.IsNullOrEmpty(file) ? string.Empty : "; the report file " + file + " holds it too"));
                 }
                 else
                 {

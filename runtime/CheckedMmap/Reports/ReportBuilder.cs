@@ -171,9 +171,10 @@ namespace CheckedMmap.Reports
         {
             string s = summary ?? (_where == null ? _headline : _headline + " in " + _where);
             _text.Append("SUMMARY: ").Append(MmapMessages.Tool).Append(": ").AppendLine(s);
-            if (_mapping != null && _category is ReportCategory.UndefinedBehavior or ReportCategory.Fault)
+            if (_mapping != null && _category is ReportCategory.UndefinedBehavior or ReportCategory.Fault && !endsProcess)
             {
-                _mapping.Reported = new ReportedMark(_kind, LeakScope.Current);
+                _mapping.Reported = new ReportedMark(_kind,
+                    _category == ReportCategory.UndefinedBehavior ? nameof(UndefinedBehaviorException) : nameof(AccessViolationException), LeakScope.Current);
             }
 
             return new FinishedReport(_category, _kind, _headline, _text.ToString(), s, _address, _mapping, endsProcess, _tests.ToArray());
@@ -191,11 +192,13 @@ namespace CheckedMmap.Reports
     /// <summary>How a stack was rendered: the text, the first frame shown (for the SUMMARY line).</summary>
     internal readonly struct RenderedStack
     {
+        private readonly IReadOnlyList<string>? _tests;
+
         public RenderedStack(string text, string? firstFrame, IReadOnlyList<string>? tests = null)
         {
             Text = text;
             FirstFrame = firstFrame;
-            Tests = tests ?? Array.Empty<string>();
+            _tests = tests;
         }
 
         public string Text { get; }
@@ -203,7 +206,7 @@ namespace CheckedMmap.Reports
         public string? FirstFrame { get; }
 
         /// <summary>The test methods among the frames shown, innermost first ("Namespace.Type.Method").</summary>
-        public IReadOnlyList<string> Tests { get; }
+        public IReadOnlyList<string> Tests => _tests ?? Array.Empty<string>();
 
         public static RenderedStack Lines(string text) => new RenderedStack(text, null);
     }

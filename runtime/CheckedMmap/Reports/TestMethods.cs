@@ -46,13 +46,48 @@ namespace CheckedMmap.Reports
             return found;
         }
 
-        /// <summary>"Namespace.Type.Method" when <paramref name="method"/> is a test method, else null.</summary>
-        public static string? NameOf(MethodBase method) =>
-            IsTest(method) && method.DeclaringType is Type type ? (type.FullName ?? type.Name).Replace('+', '.') + "." + method.Name : null;
+        // Reading a method's attributes is reflection: each method is asked once (reports can be built under the
+        // runtime's lock, and a leak report reads the same creation stacks more than once).
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<MethodBase, string?> Names =
+            new System.Collections.Concurrent.ConcurrentDictionary<MethodBase, string?>();
+
+        /// <summary>"Namespace.Type.Method" when <paramref name="method"/> is a test method, or the state machine of an
+        /// async test method (the frame such a test has after its first await), else null.</summary>
+        public static string? NameOf(MethodBase method) => Names.GetOrAdd(method, m =>
+            AsyncMethodOf(m) is MethodBase async ? NameOf(async) : IsTest(m) && m.DeclaringType is Type type ? (type.FullName ?? type.Name).Replace('+', '.') + "." + m.Name : null);
+
+        /// <summary>The async method whose state machine's MoveNext <paramref name="method"/> is, else null.</summary>
+        private static MethodBase? AsyncMethodOf(MethodBase method)
+        {
+            if (method.Name != "MoveNext" || method.DeclaringType is not Type machine || machine.DeclaringType is not Type owner
+                || !typeof(System.Runtime.CompilerServices.IAsyncStateMachine).IsAssignableFrom(machine))
+            {
+                return null;
+            }
+
+            try
+            {
+                const BindingFlags All = BindingFlags.DeclaredOnly | BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic;
+                foreach (MethodInfo candidate in owner.GetMethods(All))
+                {
+                    if (candidate.GetCustomAttribute<System.Runtime.CompilerServices.AsyncStateMachineAttribute>()?.StateMachineType is Type t
+                        && (t == machine || (t.IsGenericTypeDefinition && machine.IsGenericType && machine.GetGenericTypeDefinition() == t)))
+                    {
+                        return candidate;
+                    }
+                }
+            }
+            catch (Exception e) when (e is TypeLoadException or FileNotFoundException or FileLoadException or NotSupportedException)
+            {
+                // an owner whose methods cannot all be read names no test
+            }
+
+            return null;
+        }
 
         /// <summary>Whether a test platform's name for a test (its fully qualified name, with a theory's arguments or
         /// not) is <paramref name="method"/>'s.</summary>
-        public static bool Names(string testName, string method) =>
+        public static bool IsNamed(string testName, string method) =>
             testName.StartsWith(method, StringComparison.Ordinal)
             && (testName.Length == method.Length || testName[method.Length] == '(' || testName[method.Length] == ' ');
 

@@ -15,13 +15,13 @@ namespace CheckedMmap.Testing
     {
         public ReportFileRecord(string category, string kind, string summary, string text, bool endsProcess, string? printedTo = null, IReadOnlyList<string>? tests = null)
         {
-            Tests = tests ?? Array.Empty<string>();
             Category = category;
             Kind = kind;
             Summary = summary;
             Text = text;
             EndsProcess = endsProcess;
             PrintedTo = printedTo;
+            Tests = tests ?? Array.Empty<string>();
         }
 
         /// <summary>"undefined-behavior", "unsupported", "leak" or "fault".</summary>
