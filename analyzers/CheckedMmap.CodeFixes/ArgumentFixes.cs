@@ -144,9 +144,9 @@ namespace CheckedMmap.CodeFixes
         }
 
         /// <summary>
-        /// The argument itself; or, when it reads a local (or a readonly or const field of the author's, declared in
-        /// this file), the value that local was last given before the call (its initializer or last plain assignment),
-        /// or the field's initializer. Null when the local is also changed in a way no fix of one value can follow
+        /// The argument itself; or, when it reads a local (or a private readonly or const field of the author's, declared
+        /// in this file and read nowhere else), the value that local was last given before the call (its initializer or
+        /// last plain assignment), or the field's initializer. Null when the local is also changed in a way no fix of one value can follow
         /// (compound assignment, ++/--, ref or out). A local's value is rewritten only when the call is the local's one
         /// read and the value does nothing but compute (no call, allocation or assignment): <c>int fd = open(…)</c> read
         /// again by <c>if (fd &lt; 0)</c> keeps its <c>open</c>, and the argument is rewritten instead.
@@ -183,7 +183,8 @@ namespace CheckedMmap.CodeFixes
 
             if (definition is null || definition.SyntaxTree != argument.SyntaxTree || model.GetOperation(definition, cancellationToken) is not { } definitionValue
                 || HasEffects(definitionValue)
-                || (value is ILocalReferenceOperation read && IsReadElsewhere(read.Local, argument, model, cancellationToken)))
+                || (value is ILocalReferenceOperation read && IsReadElsewhere(read.Local, argument, model, cancellationToken))
+                || (value is IFieldReferenceOperation fieldRead && IsReadElsewhere(fieldRead.Field, argument, model, cancellationToken)))
             {
                 return whole;
             }
@@ -217,6 +218,33 @@ namespace CheckedMmap.CodeFixes
                 if (SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local))
                 {
                     return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Whether the field may be read anywhere but in <paramref name="argument"/>: any field other code can see,
+        /// or a private one named elsewhere in its type. Its initializer is then everyone's value, and the fix rewrites the
+        /// argument instead.</summary>
+        private static bool IsReadElsewhere(IFieldSymbol field, ArgumentSyntax argument, SemanticModel model, CancellationToken cancellationToken)
+        {
+            if (field.DeclaredAccessibility != Accessibility.Private)
+            {
+                return true;
+            }
+
+            foreach (SyntaxReference part in field.ContainingType.DeclaringSyntaxReferences)
+            {
+                SyntaxNode type = part.GetSyntax(cancellationToken);
+                SemanticModel partModel = type.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(type.SyntaxTree);
+                foreach (IdentifierNameSyntax name in type.DescendantNodes().OfType<IdentifierNameSyntax>())
+                {
+                    if (name.Identifier.ValueText == field.Name && !argument.Span.Contains(name.Span)
+                        && SymbolEqualityComparer.Default.Equals(partModel.GetSymbolInfo(name, cancellationToken).Symbol, field))
+                    {
+                        return true;
+                    }
                 }
             }
 

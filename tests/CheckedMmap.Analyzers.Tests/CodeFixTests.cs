@@ -274,6 +274,24 @@ public class CodeFixTests
         }
         """);
 
+    [Theory]
+    [InlineData("private const int PageBytes = 4096;", "2 * PageBytes")]
+    [InlineData("private const int PageBytes = 4096; static int Round(int n) => (n + PageBytes - 1) & ~(PageBytes - 1);", "4096")]
+    [InlineData("internal const int PageBytes = 4096;", "4096")]
+    public Task A_field_read_elsewhere_keeps_its_value_and_the_argument_is_fixed(string field, string length) => MmapCodeFixTest<OffsetCodeFix>.VerifyAsync(Header + $$"""
+        class C
+        {
+            {{field}}
+            nint M() => Libc.mmapN(0, {{length}}, 3, 0x22, -1, {|MMAP006:PageBytes|});
+        }
+        """, Header + $$"""
+        class C
+        {
+            {{field}}
+            nint M() => Libc.mmapN(0, {{length}}, 3, 0x22, -1, 0);
+        }
+        """);
+
     [Fact]
     public Task Fd_of_IntPtr_type_becomes_new_IntPtr_minus_one() => MmapCodeFixTest<FileDescriptorCodeFix>.VerifyAsync("""
         using System;

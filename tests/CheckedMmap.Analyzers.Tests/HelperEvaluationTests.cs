@@ -76,6 +76,33 @@ public class HelperEvaluationTests
             Verify.Diagnostic(FlagsRule.MissingAnonymous).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_NORESERVE", FlagsMessage)).RunAsync();
 
     [Fact]
+    public Task A_member_of_the_authors_own_enum_named_Anonymous_is_the_number_it_is_declared_with() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        [Flags] enum Opt { Private = 1, Shared = 2, Anonymous = 4, Populate = 32 }
+
+        static class Use
+        {
+            [DllImport("libc")]
+            static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+            static int ToNative(Opt o)
+            {
+                int f = 0x22;
+                if (o.HasFlag(Opt.Populate)) f |= 0x8000;
+                return f;
+            }
+
+            static void M()
+            {
+                mmap(IntPtr.Zero, 4096, 3, ToNative(Opt.Private | Opt.Anonymous), -1, 0);
+                mmap(IntPtr.Zero, 4096, 3, {|MMAP005:ToNative(Opt.Private | Opt.Populate)|}, -1, 0);
+            }
+        }
+        """).RunAsync();
+
+    [Fact]
     public Task A_switch_in_a_helper_called_directly_is_followed() => new MmapAnalyzerTest("""
         using System;
         using System.Runtime.InteropServices;

@@ -26,6 +26,29 @@ public class MMAP008WholeMappingMunmapTests
         At(0, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 9"));
 
     [Fact]
+    public Task Locals_written_by_a_tuple_assignment_are_not_followed() => LibcAsync(
+        """
+                IntPtr a = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                IntPtr b = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (a == new IntPtr(-1) || b == new IntPtr(-1)) return;
+                (a, b) = (b, a);
+                munmap(a, (UIntPtr)8192);
+                munmap(b, (UIntPtr)4096);
+                UIntPtr length = (UIntPtr)4096;
+                IntPtr c = mmap(IntPtr.Zero, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (c == new IntPtr(-1)) return;
+                munmap(c, length);
+                (c, length) = (mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero), (UIntPtr)8192);
+                if (c == new IntPtr(-1)) return;
+                munmap(c, length);
+                IntPtr d = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (d == new IntPtr(-1)) return;
+                (IntPtr e, int n) = (d, 1);
+                {|#0:munmap(d, (UIntPtr)4096)|};
+        """,
+        At(0, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 22"));
+
+    [Fact]
     public Task Lengths_written_in_checked_or_unchecked_are_followed() => LibcAsync(
         """
                 IntPtr p = mmap(IntPtr.Zero, unchecked((UIntPtr)8192), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);

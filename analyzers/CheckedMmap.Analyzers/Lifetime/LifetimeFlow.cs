@@ -185,6 +185,17 @@ namespace CheckedMmap.Analyzers.Lifetime
                 case ISimpleAssignmentOperation { IsRef: true } refAssignment when Variables.KeyOf(refAssignment.Value) is { } aliased:
                     state.RemoveHolder(aliased);
                     break;
+                case IDeconstructionAssignmentOperation deconstruction:
+                    // (a, b) = (b, a), (p, length) = (Map(n), n): the new values are not followed, so the targets hold nothing known.
+                    foreach (IOperation target in deconstruction.Target.DescendantsAndSelf())
+                    {
+                        if (Variables.KeyOf(target) is { } written)
+                        {
+                            state.RemoveHolder(written);
+                        }
+                    }
+
+                    break;
                 case ICompoundAssignmentOperation compound when Variables.KeyOf(compound.Target) is { } key:
                     Set(state, key, Step(FactOf(compound.Target, state), compound.Target.Type, compound.Value, compound.OperatorKind));
                     break;

@@ -1,5 +1,6 @@
 using System.Linq;
 using CheckedMmap.Analyzers.Binding;
+using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -220,9 +221,11 @@ namespace CheckedMmap.Analyzers.Values
                 return ValueSet.Single(0);
             }
 
-            if (IntegerConversions.IsTrackable(field.Type) && KnownConstantNames.IsAnonymousName(field.Name))
+            if (IntegerConversions.IsTrackable(field.Type) && KnownConstantNames.IsAnonymousName(field.Name) && !IsAbstractSourceEnumMember(field))
             {
-                // Counts as anonymous whatever number this library gave it.
+                // Counts as anonymous whatever number this library gave it (a shim's MAP_ANONYMOUS that native code
+                // converts, another system's number). An "Anonymous" member of the author's own enum numbered like no
+                // system's MAP_ANONYMOUS (4) is that number: such an enum is an abstraction a helper converts.
                 return ValueSet.Single(_scope.Constants.MapAnonymous);
             }
 
@@ -250,6 +253,30 @@ namespace CheckedMmap.Analyzers.Values
 
             return ValueSet.Unknown;
         }
+
+        /// <summary>A member of an enum declared in source, not named as libc names it, whose number is no system's
+        /// MAP_ANONYMOUS: the author's own flag, which a helper turns into libc's numbers.</summary>
+        private static bool IsAbstractSourceEnumMember(IFieldSymbol field)
+        {
+            if (field.ContainingType.TypeKind != TypeKind.Enum || field.DeclaringSyntaxReferences.IsEmpty
+                || field.Name.StartsWith("MAP_", System.StringComparison.OrdinalIgnoreCase)
+                || IntegerConversions.FromConstant(field.ConstantValue) is not long declared)
+            {
+                return false;
+            }
+
+            foreach (TargetOS target in AllTargets)
+            {
+                if (MmapConstants.For(target).MapAnonymous == declared)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static readonly TargetOS[] AllTargets = (TargetOS[])System.Enum.GetValues(typeof(TargetOS));
 
         private ValueSet EvaluateProperty(IPropertySymbol property, SemanticModel? current, int depth)
         {
