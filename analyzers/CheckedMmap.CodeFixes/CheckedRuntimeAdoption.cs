@@ -126,7 +126,12 @@ namespace CheckedMmap.CodeFixes
             }
 
             int start = ownLine ? line.Start : declaration.SpanStart;
-            string original = text.ToString(TextSpan.FromBounds(declaration.SpanStart, declaration.Span.End));
+
+            // A comment after the declaration on its line stays with it, inside #else, not after #endif.
+            TextLine lastLine = text.Lines.GetLineFromPosition(declaration.Span.End);
+            bool commentAfter = text.ToString(TextSpan.FromBounds(declaration.Span.End, lastLine.End)).TrimStart().StartsWith("//", System.StringComparison.Ordinal);
+            int end = commentAfter ? lastLine.End : declaration.Span.End;
+            string original = text.ToString(TextSpan.FromBounds(declaration.SpanStart, end));
 
             var forwarder = new StringBuilder();
             forwarder.Append(ownLine ? string.Empty : newLine).Append("#if CHECKED").Append(newLine).Append(indent);
@@ -159,7 +164,7 @@ namespace CheckedMmap.CodeFixes
 
             forwarder.Append("callerMember: callerMember, callerFile: callerFile, callerLine: callerLine);").Append(newLine);
             forwarder.Append("#else").Append(newLine).Append(indent).Append(original).Append(newLine).Append("#endif");
-            return new TextChange(TextSpan.FromBounds(start, declaration.Span.End), forwarder.ToString());
+            return new TextChange(TextSpan.FromBounds(start, end), forwarder.ToString());
         }
     }
 }

@@ -116,6 +116,19 @@ public class AdoptCheckedRuntimeTests
     }
 
     [Fact]
+    public async Task A_comment_after_a_binding_on_its_line_stays_with_the_binding()
+    {
+        string before = Before.Replace("public static extern int munmap(void* addr, UIntPtr length);",
+            "public static extern int munmap(void* addr, UIntPtr length); // whole mappings only", StringComparison.Ordinal);
+        Document document = Project(Array.Empty<string>()).AddDocument("Libc.cs", before);
+        CodeAction action = Assert.Single(await RefactoringsAt(document, before.IndexOf("extern int munmap", StringComparison.Ordinal)));
+        Solution changed = Assert.IsType<ApplyChangesOperation>(Assert.Single(await action.GetOperationsAsync(CancellationToken.None))).ChangedSolution;
+        string adopted = (await changed.GetDocument(document.Id)!.GetTextAsync()).ToString();
+        Assert.Contains("public static extern int munmap(void* addr, UIntPtr length); // whole mappings only\n#endif\n", adopted.Replace("\r\n", "\n", StringComparison.Ordinal));
+        Assert.DoesNotContain("#endif // whole mappings only", adopted);
+    }
+
+    [Fact]
     public async Task The_refactoring_is_offered_only_on_a_binding_that_is_not_yet_adopted_and_only_when_CheckedMmap_is_referenced()
     {
         string adoptedSource = After;
