@@ -207,21 +207,7 @@ namespace CheckedMmap.CodeFixes
             }
 
             SyntaxNode scope = (SyntaxNode?)declarator.FirstAncestorOrSelf<BlockSyntax>() ?? declarator.Parent!;
-            foreach (IdentifierNameSyntax name in scope.DescendantNodes().OfType<IdentifierNameSyntax>())
-            {
-                if (name.Identifier.ValueText != local.Name || argument.Span.Contains(name.Span)
-                    || name.Parent is AssignmentExpressionSyntax { Left: var left } assignment && left == name && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression))
-                {
-                    continue;
-                }
-
-                if (SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local))
-                {
-                    return true;
-                }
-            }
-
-            return false;
+            return IsNamedElsewhere(local, scope, argument, model, plainWritesToo: false, cancellationToken);
         }
 
         /// <summary>Whether the field may be read anywhere but in <paramref name="argument"/>: any field other code can see,
@@ -238,13 +224,30 @@ namespace CheckedMmap.CodeFixes
             {
                 SyntaxNode type = part.GetSyntax(cancellationToken);
                 SemanticModel partModel = type.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(type.SyntaxTree);
-                foreach (IdentifierNameSyntax name in type.DescendantNodes().OfType<IdentifierNameSyntax>())
+                if (IsNamedElsewhere(field, type, argument, partModel, plainWritesToo: true, cancellationToken))
                 {
-                    if (name.Identifier.ValueText == field.Name && !argument.Span.Contains(name.Span)
-                        && SymbolEqualityComparer.Default.Equals(partModel.GetSymbolInfo(name, cancellationToken).Symbol, field))
-                    {
-                        return true;
-                    }
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Whether <paramref name="symbol"/> is named in <paramref name="scope"/> outside <paramref name="argument"/>;
+        /// a plain assignment to it (<c>x = …</c>) counts only with <paramref name="plainWritesToo"/>.</summary>
+        private static bool IsNamedElsewhere(ISymbol symbol, SyntaxNode scope, ArgumentSyntax argument, SemanticModel model, bool plainWritesToo, CancellationToken cancellationToken)
+        {
+            foreach (IdentifierNameSyntax name in scope.DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                if (name.Identifier.ValueText != symbol.Name || argument.Span.Contains(name.Span)
+                    || (!plainWritesToo && name.Parent is AssignmentExpressionSyntax { Left: var left } assignment && left == name && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)))
+                {
+                    continue;
+                }
+
+                if (SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, symbol))
+                {
+                    return true;
                 }
             }
 

@@ -116,6 +116,7 @@ namespace CheckedMmap
             Mapping = mapping;
             _site = site;
             _report = Build();
+            _report.Mapping?.NoteCarriedBy(_report, nameof(UndefinedBehaviorException));
             ReportSink.Record(_report);
         }
 

@@ -89,6 +89,10 @@ namespace CheckedMmap
         /// flow that made it (a leak check of that scope points to the report instead of repeating its stacks).</summary>
         internal volatile ReportedMark? Reported;
 
+        /// <summary>Notes that an exception of type <paramref name="exception"/> raised in the current flow carries
+        /// <paramref name="report"/>, whose subject this mapping is.</summary>
+        internal void NoteCarriedBy(FinishedReport report, string exception) => Reported = new ReportedMark(report.Kind, exception, LeakScope.Current);
+
         /// <summary>The allocation id, as in Miri's "alloc3".</summary>
         public long Id { get; }
 

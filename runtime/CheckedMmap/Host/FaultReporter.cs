@@ -167,7 +167,12 @@ namespace CheckedMmap.Host
                     return;
                 }
 
-                MessageField?.SetValue(ave, report.Text);
+                if (MessageField != null)
+                {
+                    MessageField.SetValue(ave, report.Text);
+                    report.Mapping?.NoteCarriedBy(report, nameof(AccessViolationException));
+                }
+
                 ReportSink.Record(report);
             }
             catch (Exception)

@@ -171,12 +171,6 @@ namespace CheckedMmap.Reports
         {
             string s = summary ?? (_where == null ? _headline : _headline + " in " + _where);
             _text.Append("SUMMARY: ").Append(MmapMessages.Tool).Append(": ").AppendLine(s);
-            if (_mapping != null && _category is ReportCategory.UndefinedBehavior or ReportCategory.Fault && !endsProcess)
-            {
-                _mapping.Reported = new ReportedMark(_kind,
-                    _category == ReportCategory.UndefinedBehavior ? nameof(UndefinedBehaviorException) : nameof(AccessViolationException), LeakScope.Current);
-            }
-
             return new FinishedReport(_category, _kind, _headline, _text.ToString(), s, _address, _mapping, endsProcess, _tests.ToArray());
         }
 
