@@ -151,4 +151,91 @@ public class FileDescriptorSourceTests
                 int fd = Native.open("/data", 0);
                 mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, {|MMAP003:fd|}, IntPtr.Zero);
         """);
+
+    private const string RingNatives = """
+        using System;
+        using System.IO;
+        using System.Runtime.InteropServices;
+        using Microsoft.Win32.SafeHandles;
+
+        static class Sys
+        {
+            [DllImport("libc", SetLastError = true)] public static extern int io_uring_setup(uint entries, IntPtr p);
+            [DllImport("libc", SetLastError = true)] public static extern int open(string path, int flags);
+            [DllImport("libc", SetLastError = true)] public static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+            [DllImport("libc", EntryPoint = "mmap", SetLastError = true)] public static extern IntPtr MMapHandle(IntPtr addr, nuint length, int prot, int flags, SafeFileHandle fd, long offset);
+        }
+        """;
+
+    [Fact]
+    public Task A_readonly_field_every_constructor_fills_from_a_descriptor_source_is_definite() => new MmapAnalyzerTest(RingNatives + """
+
+        sealed class Ring
+        {
+            private readonly int _ringFd;
+            private readonly int fd;
+            private readonly SafeFileHandle _file = File.OpenHandle("/data");
+
+            public Ring(uint entries)
+            {
+                _ringFd = Sys.io_uring_setup(entries, IntPtr.Zero);
+                if (_ringFd < 0) throw new InvalidOperationException("io_uring_setup failed");
+                int opened = Sys.open("/dev/fb0", 2);
+                if (opened < 0) throw new InvalidOperationException("open failed");
+                this.fd = opened;
+            }
+
+            public Ring(uint entries, int fd) : this(entries)
+            {
+                fd = 5; // the parameter, not the field
+            }
+
+            public IntPtr MapRings() =>
+                Sys.mmap(IntPtr.Zero, 4096, 3, {|MMAP002:0x01|}, {|#0:_ringFd|}, 0);
+
+            public IntPtr MapFrame() =>
+                Sys.mmap(IntPtr.Zero, 4096, 3, {|MMAP002:0x01|}, {|#1:this.fd|}, 0);
+
+            public IntPtr MapFile() =>
+                Sys.MMapHandle(IntPtr.Zero, 4096, 3, {|MMAP002:0x01|}, {|#2:_file|}, 0);
+        }
+        """).Expect(
+            Diagnostic(FileBackedRule.Descriptor).WithLocation(0).WithMessage(Message("is", "a real descriptor")),
+            Diagnostic(FileBackedRule.Descriptor).WithLocation(1).WithMessage(Message("is", "a real descriptor")),
+            Diagnostic(FileBackedRule.Descriptor).WithLocation(2).WithMessage(Message("is", "a real descriptor"))).RunAsync();
+
+    [Fact]
+    public Task A_field_any_write_of_which_is_not_a_descriptor_stays_silent() => new MmapAnalyzerTest(RingNatives + """
+
+        sealed class Buffers
+        {
+            private readonly int _given;
+            private readonly int _either;
+            private readonly int _byOut;
+            private int _mutable = Sys.open("/data", 0);
+
+            public Buffers(int given, bool anonymous)
+            {
+                _given = given;
+                _either = anonymous ? -1 : Sys.open("/data", 0);
+                Fill(out _byOut);
+            }
+
+            public Buffers() : this(3, true)
+            {
+                _either = -1;
+            }
+
+            private static void Fill(out int fd) => fd = Sys.open("/data", 0);
+
+            public void Map()
+            {
+                Sys.mmap(IntPtr.Zero, 4096, 3, 0x22, _given, 0);
+                Sys.mmap(IntPtr.Zero, 4096, 3, 0x22, _byOut, 0);
+                Sys.mmap(IntPtr.Zero, 4096, 3, 0x22, _mutable, 0);
+            }
+
+            public void MapEither() => Sys.mmap(IntPtr.Zero, 4096, 3, 0x22, _either, 0);
+        }
+        """).RunAsync();
 }

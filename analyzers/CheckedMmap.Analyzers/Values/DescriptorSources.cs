@@ -54,6 +54,9 @@ namespace CheckedMmap.Analyzers.Values
             && invocation.TargetMethod.Name == "DangerousGetHandle"
             && InheritsFrom(invocation.TargetMethod.ContainingType, "System.Runtime.InteropServices.SafeHandle");
 
+        /// <summary>A <c>SafeHandle</c> type (<c>SafeFileHandle</c>, a binding's own handle class).</summary>
+        public static bool IsSafeHandle(ITypeSymbol? type) => InheritsFrom(type, "System.Runtime.InteropServices.SafeHandle");
+
         private static bool IsKnownLibrary(INamedTypeSymbol? type)
         {
             string? name = type?.ToDisplayString();

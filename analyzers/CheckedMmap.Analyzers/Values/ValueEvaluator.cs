@@ -212,7 +212,7 @@ namespace CheckedMmap.Analyzers.Values
         {
             if (!IntegerConversions.IsTrackable(field.Type) && !(field.Type is { IsValueType: true } && field.IsStatic))
             {
-                return ValueSet.Unknown;
+                return DescriptorFields.ValueOf(field, _scope, current, depth); // a SafeHandle field
             }
 
             if (field.IsStatic && field.Name == "Zero"
@@ -248,10 +248,14 @@ namespace CheckedMmap.Analyzers.Values
             if (field.IsStatic && field.IsReadOnly && !HasExplicitStaticConstructor(field.ContainingType))
             {
                 // A static constructor may assign the field again (per-platform values): then only run time knows.
-                return EvaluateDeclaredInitializer(field, field.Type, current, depth);
+                ValueSet initialized = EvaluateDeclaredInitializer(field, field.Type, current, depth);
+                if (!initialized.IsUnknown || initialized.HasDescriptor)
+                {
+                    return initialized;
+                }
             }
 
-            return ValueSet.Unknown;
+            return DescriptorFields.ValueOf(field, _scope, current, depth);
         }
 
         /// <summary>A member of an enum declared in source, not named as libc names it, whose number is no system's
