@@ -51,6 +51,13 @@ namespace CheckedMmap.Analyzers.Lifetime
                 first == call.Syntax ? "this munmap, in an earlier pass of its loop" : Where(first, call.Syntax),
             });
 
+        public static MunmapProblem ReleasedByMremap(IInvocationOperation call, MappingSite site, SyntaxNode mremap) =>
+            new MunmapProblem(WholeMappingMunmapRule.ReleasedByMremap, call, site, new object[]
+            {
+                Where(site.Call, call.Syntax),
+                Where(mremap, call.Syntax),
+            });
+
         public static MunmapProblem WrongLength(IInvocationOperation call, SyntaxNode length, MappingSite site, ulong mapped, ulong unmapped) =>
             new MunmapProblem(
                 unmapped < mapped ? WholeMappingMunmapRule.WrongLength : WholeMappingMunmapRule.LongerLength,

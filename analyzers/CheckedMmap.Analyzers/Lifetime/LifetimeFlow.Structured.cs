@@ -77,7 +77,10 @@ namespace CheckedMmap.Analyzers.Lifetime
                     break;
                 case IConditionalOperation { IsRef: false } branch when branch.Type is null || operation.Parent is IBlockOperation:
                     Evaluate(branch.Condition, ref state);
-                    FlowState? whenTrue = state?.Clone();
+                    bool failureWhenTrue = false;
+                    FlowState? failed = state is null ? null : MremapFailureState(branch.Condition, state, out failureWhenTrue);
+                    FlowState? whenTrue = failed is not null && failureWhenTrue ? failed : state?.Clone();
+                    state = failed is not null && !failureWhenTrue ? failed : state;
                     Execute(branch.WhenTrue, ref whenTrue);
                     Execute(branch.WhenFalse, ref state);
                     state = Join(whenTrue, state);

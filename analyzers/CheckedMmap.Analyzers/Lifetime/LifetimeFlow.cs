@@ -43,6 +43,9 @@ namespace CheckedMmap.Analyzers.Lifetime
         private bool _reporting;
         private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new List<IFlowAnonymousFunctionOperation>();
 
+        // The mremap calls that released an old mapping in this graph (the "first unmap" of a later munmap of it).
+        private readonly HashSet<SyntaxNode> _releasedByMremap = new HashSet<SyntaxNode>();
+
         private LifetimeFlow(ControlFlowGraph? graph, ILifetimeContext context, LifetimeFindings findings)
         {
             _graph = graph;
@@ -99,8 +102,11 @@ namespace CheckedMmap.Analyzers.Lifetime
                 BasicBlock block = blocks[ordinal];
                 FlowState state = entry[ordinal]!.Clone();
                 Transfer(block, state);
-                Propagate(block.FallThroughSuccessor, state, entry, work, queued);
-                Propagate(block.ConditionalSuccessor, state, entry, work, queued);
+                bool failureWhenTrue = false;
+                FlowState? failed = block.ConditionKind == ControlFlowConditionKind.None ? null : MremapFailureState(block.BranchValue, state, out failureWhenTrue);
+                bool failureIsConditional = failed is not null && (block.ConditionKind == ControlFlowConditionKind.WhenTrue) == failureWhenTrue;
+                Propagate(block.FallThroughSuccessor, failed is not null && !failureIsConditional ? failed : state, entry, work, queued);
+                Propagate(block.ConditionalSuccessor, failed is not null && failureIsConditional ? failed : state, entry, work, queued);
             }
 
             _reporting = true;
@@ -461,6 +467,11 @@ namespace CheckedMmap.Analyzers.Lifetime
         {
             if (_context.MappingOf(invocation) is { } site)
             {
+                if (site.Function == "mremap")
+                {
+                    ReleaseRemapped(invocation, state);
+                }
+
                 // A new mapping from this call: not unmapped, not checked yet. A discarded result can never be used, so
                 // only a kept one is tracked (a method that discards thousands would otherwise carry them all).
                 state.RemoveUnmapped(site);
@@ -609,6 +620,76 @@ namespace CheckedMmap.Analyzers.Lifetime
             }
         }
 
+        // ---- mremap ----
+
+        /// <summary>
+        /// A successful mremap releases the old mapping: Miri and the checked runtime always move it, and Linux may. The
+        /// old mapping counts as unmapped from the call on; the branch that finds the result to be MAP_FAILED gets it back
+        /// (see <see cref="MremapFailureState"/>), so <c>if (q == MAP_FAILED) { munmap(p, old); return; }</c> is right.
+        /// </summary>
+        private void ReleaseRemapped(IInvocationOperation invocation, FlowState state)
+        {
+            foreach (IArgumentOperation argument in invocation.Arguments)
+            {
+                if (argument.Parameter?.Ordinal != 0)
+                {
+                    continue;
+                }
+
+                if (FactOf(argument.Value, state)?.Origin is { Site: { } old, IsBase: true } && !state.Unmapped.ContainsKey(old))
+                {
+                    state.SetUnmapped(old, invocation.Syntax);
+                    _releasedByMremap.Add(invocation.Syntax);
+                }
+
+                return;
+            }
+        }
+
+        /// <summary>
+        /// The state on the branch where a condition finds an mremap result to be MAP_FAILED (<c>q == MAP_FAILED</c>,
+        /// <c>q != (IntPtr)(-1)</c>): the mappings that mremap released are mapped again there. Null when the condition
+        /// tests no such result; <paramref name="failureWhenTrue"/> tells whether the failure is the condition's true branch.
+        /// </summary>
+        private FlowState? MremapFailureState(IOperation? condition, FlowState state, out bool failureWhenTrue)
+        {
+            failureWhenTrue = false;
+            if (_releasedByMremap.Count == 0 || state.Unmapped.IsEmpty
+                || Strip(condition) is not IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals
+                    or BinaryOperatorKind.ObjectValueEquals or BinaryOperatorKind.ObjectValueNotEquals } comparison)
+            {
+                return null;
+            }
+
+            AddressFact? left = FactOf(comparison.LeftOperand, state);
+            (AddressFact? held, IOperation other) = left is { Sources.IsEmpty: false } ? (left, comparison.RightOperand) : (FactOf(comparison.RightOperand, state), comparison.LeftOperand);
+            if (held is null || held.Sources.IsEmpty || Classify(other) != ComparedWith.Failure)
+            {
+                return null;
+            }
+
+            FlowState? revived = null;
+            foreach (MappingSite site in held.Sources)
+            {
+                if (site.Function != "mremap" || !_releasedByMremap.Contains(site.Call))
+                {
+                    continue;
+                }
+
+                foreach (KeyValuePair<MappingSite, SyntaxNode> unmapped in state.Unmapped)
+                {
+                    if (unmapped.Value == site.Call)
+                    {
+                        revived ??= state.Clone();
+                        revived.RemoveUnmapped(unmapped.Key);
+                    }
+                }
+            }
+
+            failureWhenTrue = comparison.OperatorKind is BinaryOperatorKind.Equals or BinaryOperatorKind.ObjectValueEquals;
+            return revived;
+        }
+
         // ---- munmap ----
 
         private void HandleMunmap(IInvocationOperation invocation, MunmapShape shape, FlowState state)
@@ -677,7 +758,9 @@ namespace CheckedMmap.Analyzers.Lifetime
             {
                 if (_reporting)
                 {
-                    _findings.Munmap(MunmapProblem.Twice(invocation, site, first));
+                    _findings.Munmap(_releasedByMremap.Contains(first)
+                        ? MunmapProblem.ReleasedByMremap(invocation, site, first)
+                        : MunmapProblem.Twice(invocation, site, first));
                 }
 
                 return;

@@ -36,6 +36,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             WholeMappingMunmapRule.Interior,
             WholeMappingMunmapRule.NotMapping,
             WholeMappingMunmapRule.Twice,
+            WholeMappingMunmapRule.ReleasedByMremap,
             FailureCheckRule.NullCheck,
             FailureCheckRule.UncheckedUse);
 

@@ -78,5 +78,15 @@ namespace CheckedMmap.Analyzers.Rules
             isEnabledByDefault: true,
             description: Description,
             helpLinkUri: RuleDescriptors.HelpLink(RuleIds.WholeMappingMunmap));
+
+        public static readonly DiagnosticDescriptor ReleasedByMremap = new DiagnosticDescriptor(
+            RuleIds.WholeMappingMunmap,
+            Title,
+            "the mapping made at {0} was released on this path by the mremap at {1}, which moves it (Miri and the checked runtime always do, Linux may): unmap the address mremap returned; a double munmap is Undefined Behavior",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: Description,
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.WholeMappingMunmap));
     }
 }

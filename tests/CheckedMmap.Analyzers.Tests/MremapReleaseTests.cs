@@ -1,0 +1,140 @@
+using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Lifetime;
+using CheckedMmap.Analyzers.Rules;
+using CheckedMmap.Analyzers.Tests.Infrastructure;
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+
+namespace CheckedMmap.Analyzers.Tests;
+
+/// <summary>
+/// MMAP008 after mremap: a successful mremap releases the old mapping (Miri and the checked runtime always move it), so a
+/// later munmap of the old address on that path frees it twice; the branch that finds mremap's result to be MAP_FAILED
+/// keeps the old mapping. Each shape runs over the operation tree and over the control flow graph (a loop that runs
+/// nothing forces the graph).
+/// </summary>
+public class MremapReleaseTests
+{
+    private static string Source(string body, bool graph) => $$"""
+        using System;
+        using System.Runtime.InteropServices;
+
+        unsafe class C
+        {
+            const int Small = 4096, Big = 4 * 4096, MREMAP_MAYMOVE = 1;
+            static readonly IntPtr MAP_FAILED = new IntPtr(-1);
+            IntPtr _base;
+
+            [DllImport("libc", SetLastError = true)] static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+            [DllImport("libc", SetLastError = true)] static extern int munmap(IntPtr addr, nuint length);
+            [DllImport("libc", SetLastError = true)] static extern IntPtr mremap(IntPtr old, nuint oldSize, nuint newSize, int flags);
+
+            void M(bool condition)
+            {
+                {{(graph ? "for (int spin = 0; spin < 0; spin++) { }" : string.Empty)}}
+                IntPtr p = mmap(IntPtr.Zero, Small, 3, 0x22, -1, 0);
+                if (p == MAP_FAILED) return;
+        {{body}}
+            }
+        }
+        """;
+
+    private static Task RunAsync(string body, bool graph, params DiagnosticResult[] expected) =>
+        new LifetimeAnalyzerTest(Source(body, graph)).Expect(expected).RunAsync();
+
+    private static DiagnosticResult Released(string mremapLine) =>
+        new DiagnosticResult(WholeMappingMunmapRule.ReleasedByMremap).WithLocation(0).WithArguments("line 17", mremapLine)
+            .WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task Unmapping_the_old_address_after_a_successful_mremap_is_reported(bool graph) => RunAsync(
+        """
+                IntPtr q = mremap(p, Small, Big, MREMAP_MAYMOVE);
+                if (q == MAP_FAILED) return;
+                {|#0:munmap(p, Small)|};
+                munmap(q, Big);
+        """,
+        graph,
+        Released("line 19"));
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task The_old_mapping_is_kept_where_mremap_failed(bool graph) => RunAsync(
+        """
+                IntPtr q = mremap(p, Small, Big, MREMAP_MAYMOVE);
+                if (q == MAP_FAILED) { munmap(p, Small); return; }
+                munmap(q, Big);
+                IntPtr r = mmap(IntPtr.Zero, Small, 3, 0x22, -1, 0);
+                if (r == MAP_FAILED) return;
+                IntPtr s = mremap(r, Small, Big, MREMAP_MAYMOVE);
+                if (s != MAP_FAILED) munmap(s, Big); else munmap(r, Small);
+        """,
+        graph);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task The_result_assigned_back_is_the_mapping_to_unmap(bool graph) => RunAsync(
+        """
+                IntPtr q = mremap(p, Small, Big, MREMAP_MAYMOVE);
+                if (q == MAP_FAILED) return;
+                p = q;
+                munmap(p, Big);
+                IntPtr t = mmap(IntPtr.Zero, Small, 3, 0x22, -1, 0);
+                if (t == MAP_FAILED) return;
+                t = mremap(t, Small, Big, MREMAP_MAYMOVE);
+                if (t == MAP_FAILED) throw new InvalidOperationException();
+                munmap(t, Big);
+        """,
+        graph);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task A_failure_that_throws_leaves_the_old_mapping_released_after_it(bool graph) => RunAsync(
+        """
+                IntPtr q = mremap(p, Small, Big, MREMAP_MAYMOVE);
+                if (q == MAP_FAILED) throw new InvalidOperationException("mremap failed");
+                munmap(q, Big);
+                {|#0:munmap(p, Small)|};
+        """,
+        graph,
+        Released("line 19"));
+
+    [Fact]
+    public Task A_field_remapped_and_then_unmapped_by_its_old_value_is_reported() => new LifetimeAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        unsafe class Buffer
+        {
+            const int Small = 4096, Big = 4 * 4096, MREMAP_MAYMOVE = 1;
+            static readonly IntPtr MAP_FAILED = new IntPtr(-1);
+            IntPtr _base = mmap(IntPtr.Zero, Small, 3, 0x22, -1, 0);
+
+            [DllImport("libc", SetLastError = true)] static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+            [DllImport("libc", SetLastError = true)] static extern int munmap(IntPtr addr, nuint length);
+            [DllImport("libc", SetLastError = true)] static extern IntPtr mremap(IntPtr old, nuint oldSize, nuint newSize, int flags);
+
+            IntPtr GrowAndForget()
+            {
+                IntPtr grown = mremap(_base, Small, Big, MREMAP_MAYMOVE);
+                if (grown == MAP_FAILED) return IntPtr.Zero;
+                {|#0:munmap(_base, Small)|};
+                return grown;
+            }
+
+            void Grow()
+            {
+                IntPtr grown = mremap(_base, Small, Big, MREMAP_MAYMOVE);
+                if (grown == MAP_FAILED) return;
+                _base = grown;
+                munmap(_base, Big);
+            }
+        }
+        """).Expect(new DiagnosticResult(WholeMappingMunmapRule.ReleasedByMremap).WithLocation(0).WithArguments("line 8", "line 16")
+            .WithOptions(DiagnosticOptions.IgnoreAdditionalLocations)).RunAsync();
+}
