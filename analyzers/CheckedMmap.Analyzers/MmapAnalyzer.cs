@@ -38,6 +38,7 @@ namespace CheckedMmap.Analyzers
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
             MapFixedRule.Descriptor,
             MapSharedRule.Descriptor,
+            MapSharedRule.WithoutDescriptor,
             FileBackedRule.Descriptor,
             FileBackedRule.ZeroWithAnonymous,
             ProtectionRule.Reservation,
@@ -46,6 +47,7 @@ namespace CheckedMmap.Analyzers
             FlagsRule.ExtraBits,
             FlagsRule.ExtraBitsBesidesMappingType,
             FlagsRule.MissingAnonymous,
+            FlagsRule.MissingAnonymousWithoutDescriptor,
             OffsetRule.Descriptor,
             AlwaysEinvalRule.PrivateShared,
             AlwaysEinvalRule.ZeroLength,

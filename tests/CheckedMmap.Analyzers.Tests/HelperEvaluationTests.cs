@@ -69,11 +69,11 @@ public class HelperEvaluationTests
             }
         }
         """).WithSource(Wrapper).Expect(
-            Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(0).WithArguments("are", "MAP_SHARED", FlagsMessage),
+            Verify.Diagnostic(MapSharedRule.WithoutDescriptor).WithLocation(0).WithArguments("are", "MAP_SHARED", FlagsMessage),
             Verify.Diagnostic(MapFixedRule.Descriptor).WithLocation(1).WithArguments("are", "MAP_SHARED|MAP_FIXED", "MAP_FIXED", FixedMessage),
-            Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(1).WithArguments("are", "MAP_SHARED|MAP_FIXED", FlagsMessage),
+            Verify.Diagnostic(MapSharedRule.WithoutDescriptor).WithLocation(1).WithArguments("are", "MAP_SHARED|MAP_FIXED", FlagsMessage),
             Verify.Diagnostic(MapFixedRule.Descriptor).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_NORESERVE", "MAP_FIXED", FixedMessage),
-            Verify.Diagnostic(FlagsRule.MissingAnonymous).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_NORESERVE", FlagsMessage)).RunAsync();
+            Verify.Diagnostic(FlagsRule.MissingAnonymousWithoutDescriptor).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_NORESERVE", FlagsMessage)).RunAsync();
 
     [Fact]
     public Task A_member_of_the_authors_own_enum_named_Anonymous_is_the_number_it_is_declared_with() => new MmapAnalyzerTest("""

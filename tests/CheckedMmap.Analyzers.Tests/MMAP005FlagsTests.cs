@@ -37,14 +37,29 @@ public class MMAP005FlagsTests
     [Fact]
     public Task Private_without_anonymous_is_reported() => LibcAsync(
         Call(flags: "{|#0:MAP_PRIVATE|}"),
+        Diagnostic(FlagsRule.MissingAnonymousWithoutDescriptor).WithLocation(0).WithMessage(
+            "mmap flags are MAP_PRIVATE, without MAP_ANONYMOUS, and the fd is -1: the call always fails with EBADF; the checked runtime and Miri reject it too: " + Quote));
+
+    [Fact]
+    public Task Without_anonymous_and_an_fd_that_may_not_be_minus_one_libc_is_not_said_to_fail() => LibcAsync(
+        Call(flags: "{|#0:MAP_PRIVATE|}", fd: "unknown") + Call(flags: "{|#1:MAP_SHARED|}", fd: "condition ? -1 : unknown"),
         Diagnostic(FlagsRule.MissingAnonymous).WithLocation(0).WithMessage(
-            "mmap flags are MAP_PRIVATE, without MAP_ANONYMOUS; the checked runtime and Miri reject it: " + Quote));
+            "mmap flags are MAP_PRIVATE, without MAP_ANONYMOUS; the checked runtime and Miri reject it: " + Quote),
+        Diagnostic(MapSharedRule.Descriptor).WithLocation(1).WithMessage(
+            "mmap flags are MAP_SHARED, a shared mapping; the checked runtime and Miri support only private anonymous mappings: " + Quote));
+
+    [Fact]
+    public Task A_shared_mapping_of_no_file_always_fails_with_EBADF() => LibcAsync(
+        Call(flags: "{|#0:MAP_SHARED|}") + Call(flags: "MAP_SHARED | MAP_ANONYMOUS".Insert(0, "{|MMAP002:") + "|}"),
+        Diagnostic(MapSharedRule.WithoutDescriptor).WithLocation(0).WithMessage(
+            "mmap flags are MAP_SHARED, a shared mapping of no file: without MAP_ANONYMOUS and with fd -1, the call always fails with EBADF; " +
+            "the checked runtime and Miri support only private anonymous mappings: " + Quote));
 
     [Fact]
     public Task Private_without_anonymous_with_an_extra_bit_is_reported_once_as_missing_anonymous() => LibcAsync(
         Call(flags: "{|#0:0x8002|}"),
-        Diagnostic(FlagsRule.MissingAnonymous).WithLocation(0).WithMessage(
-            "mmap flags are MAP_PRIVATE|MAP_POPULATE, without MAP_ANONYMOUS; the checked runtime and Miri reject it: " + Quote));
+        Diagnostic(FlagsRule.MissingAnonymousWithoutDescriptor).WithLocation(0).WithMessage(
+            "mmap flags are MAP_PRIVATE|MAP_POPULATE, without MAP_ANONYMOUS, and the fd is -1: the call always fails with EBADF; the checked runtime and Miri reject it too: " + Quote));
 
     [Fact]
     public Task Extra_bits_and_a_missing_anonymous_on_different_paths_are_two_may_diagnostics() => LibcAsync(

@@ -27,12 +27,12 @@ public class TargetOsTests
 
     private static DiagnosticResult[] LinuxVerdict() => new[]
     {
-        new DiagnosticResult(FlagsRule.MissingAnonymous).WithLocation(1).WithArguments("are", "MAP_PRIVATE|MAP_EXECUTABLE", Quote),
+        new DiagnosticResult(FlagsRule.MissingAnonymousWithoutDescriptor).WithLocation(1).WithArguments("are", "MAP_PRIVATE|MAP_EXECUTABLE", Quote),
     };
 
     private static DiagnosticResult[] BsdVerdict() => new[]
     {
-        new DiagnosticResult(FlagsRule.MissingAnonymous).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_RENAME", Quote),
+        new DiagnosticResult(FlagsRule.MissingAnonymousWithoutDescriptor).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_RENAME", Quote),
     };
 
     [Fact]

@@ -48,6 +48,22 @@ namespace CheckedMmap.Analyzers.Rules
             description: Description,
             helpLinkUri: RuleDescriptors.HelpLink(RuleIds.Flags));
 
+        /// <summary>The same where the fd is -1 too: libc refuses such a call (EBADF) before any checker does.</summary>
+        public static readonly DiagnosticDescriptor MissingAnonymousWithoutDescriptor = new DiagnosticDescriptor(
+            RuleIds.Flags,
+            Title,
+            "mmap flags {0} {1}, without MAP_ANONYMOUS, and the fd is -1: the call always fails with EBADF; the checked runtime and Miri reject it too: \"{2}\"",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: Description,
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.Flags));
+
+        /// <summary>Whether every value the fd can take is -1: with flags that lack MAP_ANONYMOUS on every path, such a
+        /// call maps no file and no anonymous memory, and fails with EBADF on every system.</summary>
+        public static bool FdIsAlwaysMinusOne(MmapCallFacts call) =>
+            call.FileDescriptor?.Values is { IsKnown: true, HasDescriptor: false } fd && fd.Values.All(v => v == -1);
+
         public static void Analyze(MmapCallFacts call, Action<Diagnostic> report)
         {
             MmapArgument? flags = call.Flags;
@@ -86,7 +102,7 @@ namespace CheckedMmap.Analyzers.Rules
             Verdict missing = Verdict.Judge(flags.Values, v => LacksAnonymous(MmapCallFacts.AsInt(v)));
             if (missing.Reports)
             {
-                report(Diagnostic.Create(MissingAnonymous, flags.Location,
+                report(Diagnostic.Create(missing.Always && FdIsAlwaysMinusOne(call) ? MissingAnonymousWithoutDescriptor : MissingAnonymous, flags.Location,
                     missing.Verb("are"), missing.Describe(v => constants.FormatFlags(MmapCallFacts.AsInt(v))), MmapMessages.Flags));
             }
         }

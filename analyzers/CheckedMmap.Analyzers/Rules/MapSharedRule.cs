@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
 
@@ -11,6 +12,18 @@ namespace CheckedMmap.Analyzers.Rules
             RuleIds.MapShared,
             "mmap with MAP_SHARED",
             "mmap flags {0} {1}, a shared mapping; the checked runtime and Miri support only private anonymous mappings: \"{2}\"",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "MAP_SHARED makes writes visible to other mappings of the same object (files, devices, other processes). " +
+            "CheckedMmap and Miri accept only MAP_PRIVATE|MAP_ANONYMOUS.",
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.MapShared));
+
+        /// <summary>A shared mapping without MAP_ANONYMOUS whose fd is -1: libc refuses it (EBADF) before any checker does.</summary>
+        public static readonly DiagnosticDescriptor WithoutDescriptor = new DiagnosticDescriptor(
+            RuleIds.MapShared,
+            "mmap with MAP_SHARED",
+            "mmap flags {0} {1}, a shared mapping of no file: without MAP_ANONYMOUS and with fd -1, the call always fails with EBADF; the checked runtime and Miri support only private anonymous mappings: \"{2}\"",
             RuleDescriptors.Category,
             DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
@@ -43,7 +56,8 @@ namespace CheckedMmap.Analyzers.Rules
                 return;
             }
 
-            report(Diagnostic.Create(Descriptor, flags!.Location,
+            bool neverAnonymous = verdict.Always && verdict.Bad.All(v => !MmapChecks.HasAnonymous(MmapCallFacts.AsInt(v), call.Constants));
+            report(Diagnostic.Create(neverAnonymous && FlagsRule.FdIsAlwaysMinusOne(call) ? WithoutDescriptor : Descriptor, flags!.Location,
                 verdict.Verb("are"), verdict.Describe(v => call.Constants.FormatFlags(MmapCallFacts.AsInt(v))), MmapMessages.Flags));
         }
     }
