@@ -30,7 +30,7 @@ namespace CheckedMmap.CodeFixes
         public static List<(MethodDeclarationSyntax Declaration, IMethodSymbol Method, string Function)> Bindings(TypeDeclarationSyntax type, SemanticModel model, CancellationToken cancellationToken)
         {
             var mmaps = new MmapCallResolver(model.Compilation);
-            var functions = new LibcFunctionResolver(mmaps.Known);
+            var functions = new LibcFunctionResolver(mmaps);
             var found = new List<(MethodDeclarationSyntax, IMethodSymbol, string)>();
             foreach (MethodDeclarationSyntax declaration in type.Members.OfType<MethodDeclarationSyntax>())
             {

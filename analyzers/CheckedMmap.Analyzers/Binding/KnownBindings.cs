@@ -32,6 +32,9 @@ namespace CheckedMmap.Analyzers.Binding
 
         public bool IsMman(INamedTypeSymbol? type) => type is { Name: MmanName } && Is(type, Types.Mman);
 
+        /// <summary>Whether the compilation can call the checked runtime (it references it, or declares a type of its name).</summary>
+        public bool HasMman => Types.Mman is not null;
+
         private Resolved Types => LazyInitializer.EnsureInitialized(ref _resolved, () => Resolved.From(_compilation))!;
 
         // Symbol identity only: this runs for every static call in a compilation that references a binding.

@@ -20,9 +20,13 @@ namespace CheckedMmap.Analyzers.Binding
         public MmapCallResolver(Compilation compilation)
         {
             _known = new KnownBindings(compilation);
+            Forwarders = new CheckedForwarders(compilation, _known);
         }
 
         public KnownBindings Known => _known;
+
+        /// <summary>Source methods that forward to the checked runtime, which stand for their libc function.</summary>
+        public CheckedForwarders Forwarders { get; }
 
         public MmapBinding? Resolve(IMethodSymbol? method)
         {
@@ -37,11 +41,14 @@ namespace CheckedMmap.Analyzers.Binding
             if (!method.IsExtern && !method.IsPartialDefinition && method.PartialDefinitionPart is null
                 && !method.DeclaringSyntaxReferences.IsEmpty && !IsKnownContainer(method.ContainingType))
             {
-                return null;
+                // A binding MMAP014's fix turned into a call of the checked runtime is the runtime's mmap.
+                return Forwarders.FunctionOf(method) == "mmap" && HasMmapShape(method) ? CheckedForwarder : null;
             }
 
             return _cache.GetOrCompute(method, this, static (m, resolver) => resolver.Compute(m));
         }
+
+        private static readonly MmapBinding CheckedForwarder = new MmapBinding(MmapBindingKind.CheckedMmapRuntime, "mmap");
 
         private bool IsKnownContainer(INamedTypeSymbol? type) =>
             type is not null && (Known.IsMman(type) || Known.IsMonoSyscall(type) || Known.IsTmdsLibC(type));

@@ -59,7 +59,7 @@ namespace CheckedMmap.Analyzers.Functions
                 _interopTrees = interopTrees;
                 _names = names;
                 _mmaps = new MmapCallResolver(compilation);
-                _functions = new LibcFunctionResolver(_mmaps.Known);
+                _functions = new LibcFunctionResolver(_mmaps);
                 _spelledNames = spelledNames;
             }
 
@@ -139,9 +139,10 @@ namespace CheckedMmap.Analyzers.Functions
                     LocalFunctionStatementSyntax local => (local.ReturnType, local.ParameterList),
                     _ => ((TypeSyntax?)null, (ParameterListSyntax?)null),
                 };
-                if (returnType is null || parameters is null || model.GetDeclaredSymbol(declaration, cancellationToken) is not IMethodSymbol method)
+                if (returnType is null || parameters is null || model.GetDeclaredSymbol(declaration, cancellationToken) is not IMethodSymbol method
+                    || _functions.IsCheckedForwarder(method))
                 {
-                    return;
+                    return; // a forwarder declares what the checked runtime takes, not what libc reads
                 }
 
                 if (_mmaps.Resolve(method) is { } mmap)
@@ -377,7 +378,8 @@ namespace CheckedMmap.Analyzers.Functions
             private bool IsBinding(IMethodSymbol method)
             {
                 INamedTypeSymbol? container = method.ContainingType;
-                if (_mmaps.Known.IsMman(container) || _mmaps.Known.IsMonoSyscall(container) || _mmaps.Known.IsTmdsLibC(container))
+                if (_mmaps.Known.IsMman(container) || _mmaps.Known.IsMonoSyscall(container) || _mmaps.Known.IsTmdsLibC(container)
+                    || _functions.IsCheckedForwarder(method))
                 {
                     return false;
                 }

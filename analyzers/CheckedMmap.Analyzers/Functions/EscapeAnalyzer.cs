@@ -103,7 +103,7 @@ namespace CheckedMmap.Analyzers.Functions
             {
                 _names = names;
                 _mmaps = new MmapCallResolver(compilation);
-                _functions = new LibcFunctionResolver(_mmaps.Known);
+                _functions = new LibcFunctionResolver(_mmaps);
                 _renamed = new List<string>(renamed).ToArray();
             }
 
@@ -154,6 +154,11 @@ namespace CheckedMmap.Analyzers.Functions
             /// <summary>The libc function a call of this method reaches without the checked runtime; null for Mman and anything else.</summary>
             private string? Escapes(IMethodSymbol method)
             {
+                if (_functions.IsCheckedForwarder(method))
+                {
+                    return null; // MMAP014's own fix: a call of the checked runtime
+                }
+
                 if (_mmaps.Resolve(method) is { } mmap)
                 {
                     return mmap.Kind == MmapBindingKind.CheckedMmapRuntime ? null : "mmap";

@@ -56,7 +56,7 @@ namespace CheckedMmap.Analyzers.Functions
             public Session(Compilation compilation, TargetOsResolver targets, HashSet<string> renamed)
             {
                 _mmaps = new MmapCallResolver(compilation);
-                _functions = new LibcFunctionResolver(_mmaps.Known);
+                _functions = new LibcFunctionResolver(_mmaps);
                 _targets = targets;
                 _models = new SemanticModelProvider(compilation);
                 _renamed = new List<string>(renamed).ToArray();

@@ -23,12 +23,19 @@ namespace CheckedMmap.Analyzers.Functions
     internal sealed class LibcFunctionResolver
     {
         private readonly KnownBindings _known;
+        private readonly CheckedForwarders _forwarders;
         private readonly ConcurrentDictionary<IMethodSymbol, LibcFunction> _cache = new ConcurrentDictionary<IMethodSymbol, LibcFunction>(SymbolEqualityComparer.Default);
 
-        public LibcFunctionResolver(KnownBindings known)
+        public LibcFunctionResolver(MmapCallResolver mmaps)
         {
-            _known = known;
+            _known = mmaps.Known;
+            _forwarders = mmaps.Forwarders;
         }
+
+        /// <summary>Whether <paramref name="method"/> is a source method that forwards to the checked runtime (see
+        /// <see cref="CheckedForwarders"/>): it is the function for the rules, but no P/Invoke (it escapes nothing and
+        /// declares nothing libc reads).</summary>
+        public bool IsCheckedForwarder(IMethodSymbol? method) => _forwarders.FunctionOf(method) is not null;
 
         public static LibcFunction FromName(string? name) => name switch
         {
@@ -61,7 +68,7 @@ namespace CheckedMmap.Analyzers.Functions
             if (!method.IsExtern && !method.IsPartialDefinition && method.PartialDefinitionPart is null && !method.DeclaringSyntaxReferences.IsEmpty
                 && !IsKnownContainer(method.ContainingType))
             {
-                return LibcFunction.None;
+                return FromName(_forwarders.FunctionOf(method)); // a binding MMAP014's fix turned into a call of the checked runtime
             }
 
             return _cache.GetOrAdd(method, Compute);

@@ -75,7 +75,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 _targets = targets;
                 _mmaps = new MmapCallResolver(compilation);
                 _models = new SemanticModelProvider(compilation);
-                _munmaps = new MunmapResolver(_mmaps.Known, renamedMunmaps, _models);
+                _munmaps = new MunmapResolver(_mmaps, renamedMunmaps, _models);
                 _wrappers = new MmapWrapperResolver(_mmaps, _models, names);
             }
 

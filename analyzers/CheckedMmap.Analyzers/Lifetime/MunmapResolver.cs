@@ -27,9 +27,9 @@ namespace CheckedMmap.Analyzers.Lifetime
         private readonly SemanticModelProvider _models;
 
         /// <param name="otherNames">Names without "munmap" that may be munmap or a wrapper of it (from the files' text).</param>
-        public MunmapResolver(KnownBindings known, HashSet<string> otherNames, SemanticModelProvider models)
+        public MunmapResolver(MmapCallResolver mmaps, HashSet<string> otherNames, SemanticModelProvider models)
         {
-            _functions = new LibcFunctionResolver(known);
+            _functions = new LibcFunctionResolver(mmaps);
             _otherNames = otherNames;
             _models = models;
         }
