@@ -16,7 +16,7 @@ namespace CheckedMmap.Analyzers.Values
     /// stores a descriptor (what <c>open</c> and its kin return, a local the constructor checked, a .NET file handle),
     /// every read of the field is one. Any other write (a parameter, a number, <c>ref</c>/<c>out</c>, a tuple) leaves
     /// the field unknown, and no rule reports on it. Decided once per field: the type's source is scanned for the
-    /// field's name, and only the writes found are bound.
+    /// written names (one pass per type), and only the writes of the field's name are bound.
     /// </summary>
     internal static class DescriptorFields
     {
@@ -79,44 +79,91 @@ namespace CheckedMmap.Analyzers.Values
                 writes++;
             }
 
-            foreach (SyntaxReference part in field.ContainingType.DeclaringSyntaxReferences)
+            foreach (Write write in WritesIn(field.ContainingType).Named(field.Name))
             {
-                SyntaxNode type = part.GetSyntax();
-                SemanticModel? model = null;
-                foreach (SyntaxToken token in type.DescendantTokens())
+                SemanticModel? model = scope.Models.Get(write.Name.SyntaxTree, current);
+                if (model is null)
                 {
-                    if (!token.IsKind(SyntaxKind.IdentifierToken) || token.ValueText != field.Name || token.Parent is not IdentifierNameSyntax name)
-                    {
-                        continue;
-                    }
-
-                    ExpressionSyntax use = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
-                    if (!IsWrite(use, out ExpressionSyntax? stored))
-                    {
-                        continue; // a read
-                    }
-
-                    model ??= scope.Models.Get(part.SyntaxTree, current);
-                    if (model is null)
-                    {
-                        return false;
-                    }
-
-                    if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name).Symbol?.OriginalDefinition, field.OriginalDefinition))
-                    {
-                        continue; // a local, parameter or other member of the same name
-                    }
-
-                    if (stored is null || !IsDescriptor(stored, scope, model, depth))
-                    {
-                        return false;
-                    }
-
-                    writes++;
+                    return false;
                 }
+
+                if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(write.Name).Symbol?.OriginalDefinition, field.OriginalDefinition))
+                {
+                    continue; // a local, parameter or other member of the same name
+                }
+
+                if (write.Stored is null || !IsDescriptor(write.Stored, scope, model, depth))
+                {
+                    return false;
+                }
+
+                writes++;
             }
 
             return writes > 0;
+        }
+
+        // Every name a type's source writes to, found in one pass over its declarations: a type whose readonly fields are
+        // all asked about is read once, not once per field.
+        private static readonly ConditionalWeakTable<INamedTypeSymbol, TypeWrites> Writes = new ConditionalWeakTable<INamedTypeSymbol, TypeWrites>();
+
+        private static TypeWrites WritesIn(INamedTypeSymbol type) => Writes.GetValue(type, TypeWrites.Scan);
+
+        private readonly struct Write
+        {
+            public Write(IdentifierNameSyntax name, ExpressionSyntax? stored)
+            {
+                Name = name;
+                Stored = stored;
+            }
+
+            /// <summary>The written name (bound to tell a field from a local or parameter of the same name).</summary>
+            public IdentifierNameSyntax Name { get; }
+
+            /// <summary>The value a plain assignment stores; null for any other write.</summary>
+            public ExpressionSyntax? Stored { get; }
+        }
+
+        private sealed class TypeWrites
+        {
+            private readonly System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<Write>> _byName =
+                new System.Collections.Generic.Dictionary<string, System.Collections.Generic.List<Write>>(System.StringComparer.Ordinal);
+
+            public static TypeWrites Scan(INamedTypeSymbol type)
+            {
+                var writes = new TypeWrites();
+                foreach (SyntaxReference part in type.DeclaringSyntaxReferences)
+                {
+                    foreach (SyntaxNode node in part.GetSyntax().DescendantNodes())
+                    {
+                        if (node is IdentifierNameSyntax name)
+                        {
+                            ExpressionSyntax use = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
+                            if (IsWrite(use, out ExpressionSyntax? stored))
+                            {
+                                writes.Add(name, stored);
+                            }
+                        }
+                    }
+                }
+
+                return writes;
+            }
+
+            public System.Collections.Generic.IEnumerable<Write> Named(string name) =>
+                _byName.TryGetValue(name, out System.Collections.Generic.List<Write>? found) ? found : System.Linq.Enumerable.Empty<Write>();
+
+            private void Add(IdentifierNameSyntax name, ExpressionSyntax? stored)
+            {
+                string text = name.Identifier.ValueText;
+                if (!_byName.TryGetValue(text, out System.Collections.Generic.List<Write>? list))
+                {
+                    list = new System.Collections.Generic.List<Write>();
+                    _byName.Add(text, list);
+                }
+
+                list.Add(new Write(name, stored));
+            }
         }
 
         /// <summary>Whether <paramref name="use"/> is written; <paramref name="stored"/> is the value of a plain
