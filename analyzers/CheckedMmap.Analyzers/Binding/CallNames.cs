@@ -23,6 +23,25 @@ namespace CheckedMmap.Analyzers.Binding
         /// <summary>The native symbols the analyzer treats as mmap: glibc's mmap64 is the same function with a 64-bit offset.</summary>
         public static bool IsMmapEntryPoint(string? entryPoint) => entryPoint is "mmap" or "mmap64";
 
+        /// <summary>The expression under its casts and parentheses (<c>(long)offset</c>, <c>(IntPtr)(p)</c>).</summary>
+        public static ExpressionSyntax? WithoutCasts(ExpressionSyntax? expression)
+        {
+            while (true)
+            {
+                switch (expression)
+                {
+                    case CastExpressionSyntax cast:
+                        expression = cast.Expression;
+                        continue;
+                    case ParenthesizedExpressionSyntax parenthesized:
+                        expression = parenthesized.Expression;
+                        continue;
+                    default:
+                        return expression;
+                }
+            }
+        }
+
         public static string? InvokedName(ExpressionSyntax expression) => expression switch
         {
             SimpleNameSyntax simple => simple.Identifier.ValueText,

@@ -46,7 +46,7 @@ namespace CheckedMmap.Analyzers.Binding
         private string? Compute(IMethodSymbol method)
         {
             SyntaxReference reference = method.DeclaringSyntaxReferences[0];
-            if (WithoutCasts(Body(reference.GetSyntax())) is not InvocationExpressionSyntax call || CallNames.InvokedName(call.Expression) is not { } name)
+            if (CallNames.WithoutCasts(Body(reference.GetSyntax())) is not InvocationExpressionSyntax call || CallNames.InvokedName(call.Expression) is not { } name)
             {
                 return null;
             }
@@ -69,7 +69,7 @@ namespace CheckedMmap.Analyzers.Binding
             {
                 ArgumentSyntax argument = arguments[i];
                 if (argument.NameColon is not null || !argument.RefKindKeyword.IsKind(SyntaxKind.None)
-                    || WithoutCasts(argument.Expression) is not IdentifierNameSyntax { Identifier.ValueText: var passed } || passed != method.Parameters[i].Name)
+                    || CallNames.WithoutCasts(argument.Expression) is not IdentifierNameSyntax { Identifier.ValueText: var passed } || passed != method.Parameters[i].Name)
                 {
                     return null;
                 }
@@ -87,26 +87,6 @@ namespace CheckedMmap.Analyzers.Binding
             return model?.GetSymbolInfo(call).Symbol is IMethodSymbol target && target.Name == name && _known.IsMman(target.ContainingType)
                 ? name
                 : null;
-        }
-
-        /// <summary>The fix converts what the runtime's signature needs (<c>(long)offset</c>, an enum's <c>(int)flags</c>, a pointer
-        /// result): the value under such casts and parentheses.</summary>
-        private static ExpressionSyntax? WithoutCasts(ExpressionSyntax? expression)
-        {
-            while (true)
-            {
-                switch (expression)
-                {
-                    case CastExpressionSyntax cast:
-                        expression = cast.Expression;
-                        continue;
-                    case ParenthesizedExpressionSyntax parenthesized:
-                        expression = parenthesized.Expression;
-                        continue;
-                    default:
-                        return expression;
-                }
-            }
         }
 
         /// <summary>The one expression a body consists of: an expression body, or a block of one return or expression statement.</summary>

@@ -303,7 +303,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
                         if (!IsMmapCall(ret.Expression))
                         {
-                            if (Unwrap(ret.Expression) is not IdentifierNameSyntax name || !OnlyMmapAssigns(declaration, name.Identifier.ValueText))
+                            if (CallNames.WithoutCasts(ret.Expression) is not IdentifierNameSyntax name || !OnlyMmapAssigns(declaration, name.Identifier.ValueText))
                             {
                                 return ReturnedMapping.None;
                             }
@@ -358,27 +358,8 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return declared == 1;
             }
 
-            /// <summary>The expression under its casts and parentheses.</summary>
-            private static ExpressionSyntax Unwrap(ExpressionSyntax expression)
-            {
-                while (true)
-                {
-                    switch (expression)
-                    {
-                        case CastExpressionSyntax cast:
-                            expression = cast.Expression;
-                            continue;
-                        case ParenthesizedExpressionSyntax parenthesized:
-                            expression = parenthesized.Expression;
-                            continue;
-                        default:
-                            return expression;
-                    }
-                }
-            }
-
             private bool IsMmapCall(ExpressionSyntax expression) =>
-                Unwrap(expression) is InvocationExpressionSyntax call && CallNames.InvokedName(call.Expression) is { } name && _names.MayBeBinding(name);
+                CallNames.WithoutCasts(expression) is InvocationExpressionSyntax call && CallNames.InvokedName(call.Expression) is { } name && _names.MayBeBinding(name);
 
             public MmapCallResolver Mmaps => _mmaps;
 

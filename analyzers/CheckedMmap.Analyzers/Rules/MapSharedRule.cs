@@ -8,27 +8,29 @@ namespace CheckedMmap.Analyzers.Rules
     /// <summary>MMAP002: MAP_SHARED (without MAP_PRIVATE: both together always fail, which MMAP007 reports).</summary>
     internal static class MapSharedRule
     {
+        private const string Title = "mmap with MAP_SHARED";
+        private const string Description = "MAP_SHARED makes writes visible to other mappings of the same object (files, devices, other processes). " +
+            "CheckedMmap and Miri accept only MAP_PRIVATE|MAP_ANONYMOUS.";
+
         public static readonly DiagnosticDescriptor Descriptor = new DiagnosticDescriptor(
             RuleIds.MapShared,
-            "mmap with MAP_SHARED",
+            Title,
             "mmap flags {0} {1}, a shared mapping; the checked runtime and Miri support only private anonymous mappings: \"{2}\"",
             RuleDescriptors.Category,
             DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
-            description: "MAP_SHARED makes writes visible to other mappings of the same object (files, devices, other processes). " +
-            "CheckedMmap and Miri accept only MAP_PRIVATE|MAP_ANONYMOUS.",
+            description: Description,
             helpLinkUri: RuleDescriptors.HelpLink(RuleIds.MapShared));
 
         /// <summary>A shared mapping without MAP_ANONYMOUS whose fd is -1: libc refuses it (EBADF) before any checker does.</summary>
         public static readonly DiagnosticDescriptor WithoutDescriptor = new DiagnosticDescriptor(
             RuleIds.MapShared,
-            "mmap with MAP_SHARED",
+            Title,
             "mmap flags {0} {1}, a shared mapping of no file: without MAP_ANONYMOUS and with fd -1, the call always fails with EBADF; the checked runtime and Miri support only private anonymous mappings: \"{2}\"",
             RuleDescriptors.Category,
             DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
-            description: "MAP_SHARED makes writes visible to other mappings of the same object (files, devices, other processes). " +
-            "CheckedMmap and Miri accept only MAP_PRIVATE|MAP_ANONYMOUS.",
+            description: Description,
             helpLinkUri: RuleDescriptors.HelpLink(RuleIds.MapShared));
 
         public static void Analyze(MmapCallFacts call, Action<Diagnostic> report)
