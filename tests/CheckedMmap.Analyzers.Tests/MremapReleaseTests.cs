@@ -71,6 +71,11 @@ public class MremapReleaseTests
                 if (r == MAP_FAILED) return;
                 IntPtr s = mremap(r, Small, Big, MREMAP_MAYMOVE);
                 if (s != MAP_FAILED) munmap(s, Big); else munmap(r, Small);
+                nint t = (nint)mmap(IntPtr.Zero, Small, 3, 0x22, -1, 0);
+                if (t == -1) return;
+                nint u = (nint)mremap(t, Small, Big, MREMAP_MAYMOVE);
+                if (u is -1) { munmap(t, Small); return; }
+                if (u is not -1) munmap(u, Big); else munmap(t, Small);
         """,
         graph);
 

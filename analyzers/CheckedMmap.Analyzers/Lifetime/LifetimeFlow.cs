@@ -654,16 +654,37 @@ namespace CheckedMmap.Analyzers.Lifetime
         private FlowState? MremapFailureState(IOperation? condition, FlowState state, out bool failureWhenTrue)
         {
             failureWhenTrue = false;
-            if (_releasedByMremap.Count == 0 || state.Unmapped.IsEmpty
-                || Strip(condition) is not IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals
-                    or BinaryOperatorKind.ObjectValueEquals or BinaryOperatorKind.ObjectValueNotEquals } comparison)
+            if (_releasedByMremap.Count == 0 || state.Unmapped.IsEmpty)
             {
                 return null;
             }
 
-            AddressFact? left = FactOf(comparison.LeftOperand, state);
-            (AddressFact? held, IOperation other) = left is { Sources.IsEmpty: false } ? (left, comparison.RightOperand) : (FactOf(comparison.RightOperand, state), comparison.LeftOperand);
-            if (held is null || held.Sources.IsEmpty || Classify(other) != ComparedWith.Failure)
+            AddressFact? held;
+            switch (Strip(condition))
+            {
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals
+                    or BinaryOperatorKind.ObjectValueEquals or BinaryOperatorKind.ObjectValueNotEquals } comparison:
+                    AddressFact? left = FactOf(comparison.LeftOperand, state);
+                    (held, IOperation other) = left is { Sources.IsEmpty: false } ? (left, comparison.RightOperand) : (FactOf(comparison.RightOperand, state), comparison.LeftOperand);
+                    if (Classify(other) != ComparedWith.Failure)
+                    {
+                        return null;
+                    }
+
+                    failureWhenTrue = comparison.OperatorKind is BinaryOperatorKind.Equals or BinaryOperatorKind.ObjectValueEquals;
+                    break;
+                case IIsPatternOperation { Pattern: IConstantPatternOperation constant } test when Classify(constant.Value) == ComparedWith.Failure:
+                    held = FactOf(test.Value, state); // q is -1
+                    failureWhenTrue = true;
+                    break;
+                case IIsPatternOperation { Pattern: INegatedPatternOperation { Pattern: IConstantPatternOperation constant } } test when Classify(constant.Value) == ComparedWith.Failure:
+                    held = FactOf(test.Value, state); // q is not -1
+                    break;
+                default:
+                    return null;
+            }
+
+            if (held is null || held.Sources.IsEmpty)
             {
                 return null;
             }
@@ -686,7 +707,6 @@ namespace CheckedMmap.Analyzers.Lifetime
                 }
             }
 
-            failureWhenTrue = comparison.OperatorKind is BinaryOperatorKind.Equals or BinaryOperatorKind.ObjectValueEquals;
             return revived;
         }
 
