@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Threading.Tasks;
 using CheckedMmap.Analyzers.Rules;
 using CheckedMmap.Analyzers.Tests.Infrastructure;
@@ -212,6 +213,7 @@ public class FileDescriptorSourceTests
             private readonly int _given;
             private readonly int _either;
             private readonly int _byOut;
+            private readonly int _parenthesized = Sys.open("/data", 0);
             private int _mutable = Sys.open("/data", 0);
 
             public Buffers(int given, bool anonymous)
@@ -224,6 +226,7 @@ public class FileDescriptorSourceTests
             public Buffers() : this(3, true)
             {
                 _either = -1;
+                (_parenthesized) = -1;
             }
 
             private static void Fill(out int fd) => fd = Sys.open("/data", 0);
@@ -233,9 +236,64 @@ public class FileDescriptorSourceTests
                 Sys.mmap(IntPtr.Zero, 4096, 3, 0x22, _given, 0);
                 Sys.mmap(IntPtr.Zero, 4096, 3, 0x22, _byOut, 0);
                 Sys.mmap(IntPtr.Zero, 4096, 3, 0x22, _mutable, 0);
+                Sys.mmap(IntPtr.Zero, 4096, 3, 0x22, _parenthesized, 0);
             }
 
             public void MapEither() => Sys.mmap(IntPtr.Zero, 4096, 3, 0x22, _either, 0);
         }
         """).RunAsync();
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task Fields_written_from_fields_get_one_answer_whichever_is_asked_first(bool innerFirst) => new MmapAnalyzerTest(RingNatives + $$"""
+
+        sealed class Chain
+        {
+            private readonly int _a, _b, _c, _d;
+
+            public Chain()
+            {
+                _d = Sys.open("/dev/fb0", 2);
+                _c = _d;
+                _b = _c;
+                _a = _b;
+            }
+
+            public void Map()
+            {
+                {{(innerFirst ? "Sys.mmap(IntPtr.Zero, 4096, 3, {|MMAP002:0x01|}, {|MMAP003:_c|}, 0);" : string.Empty)}}
+                Sys.mmap(IntPtr.Zero, 4096, 3, {|MMAP002:0x01|}, {|MMAP003:_a|}, 0);
+                {{(innerFirst ? string.Empty : "Sys.mmap(IntPtr.Zero, 4096, 3, {|MMAP002:0x01|}, {|MMAP003:_c|}, 0);")}}
+            }
+        }
+        """).RunAsync();
+
+    [Fact]
+    public Task Fields_written_from_each_other_are_decided_once_each_and_stay_silent()
+    {
+        // Each field is written from all the others: deciding one must not decide the rest once per path to them.
+        const int Count = 12;
+        var fields = new System.Text.StringBuilder();
+        var writes = new System.Text.StringBuilder();
+        for (int i = 0; i < Count; i++)
+        {
+            fields.Append($"    private readonly int _f{i};\n");
+            writes.Append($"        _f{i} = ").Append(string.Join(" | ", Enumerable.Range(0, Count).Where(j => j != i).Select(j => $"_f{j}"))).Append(";\n");
+        }
+
+        return new MmapAnalyzerTest(RingNatives + $$"""
+
+            sealed class Tangle
+            {
+            {{fields}}
+                public Tangle()
+                {
+            {{writes}}
+                }
+
+                public IntPtr Map() => Sys.mmap(IntPtr.Zero, 4096, 3, 0x22, _f0, 0);
+            }
+            """).RunAsync();
+    }
 }

@@ -49,6 +49,12 @@ public class MMAP005FlagsTests
             "mmap flags are MAP_SHARED, a shared mapping; the checked runtime and Miri support only private anonymous mappings: " + Quote));
 
     [Fact]
+    public Task A_call_that_fails_an_earlier_check_first_is_not_said_to_fail_with_EBADF() => LibcAsync(
+        Call(flags: "{|#0:MAP_PRIVATE|}", offset: "{|MMAP006:(IntPtr)1|}"),
+        Diagnostic(FlagsRule.MissingAnonymous).WithLocation(0).WithMessage(
+            "mmap flags are MAP_PRIVATE, without MAP_ANONYMOUS; the checked runtime and Miri reject it: " + Quote));
+
+    [Fact]
     public Task A_shared_mapping_of_no_file_always_fails_with_EBADF() => LibcAsync(
         Call(flags: "{|#0:MAP_SHARED|}") + Call(flags: "MAP_SHARED | MAP_ANONYMOUS".Insert(0, "{|MMAP002:") + "|}"),
         Diagnostic(MapSharedRule.WithoutDescriptor).WithLocation(0).WithMessage(

@@ -79,6 +79,55 @@ public class MremapReleaseTests
         """,
         graph);
 
+    public static TheoryData<string, bool> FailureTests()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (string test in new[]
+        {
+            "q == MAP_FAILED || q == IntPtr.Zero",
+            "(long)q < 0",
+            "q.ToInt64() <= -1",
+            "(nint)q is -1 or 0",
+            "(nint)q is < 0",
+            "!(q != MAP_FAILED)",
+            "q == MAP_FAILED && condition",
+            "!(q != MAP_FAILED && q != IntPtr.Zero)",
+        })
+        {
+            data.Add(test, false);
+            data.Add(test, true);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(FailureTests))]
+    public Task Every_test_that_finds_mremap_failed_keeps_the_old_mapping(string failed, bool graph) => RunAsync(
+        $$"""
+                IntPtr q = mremap(p, Small, Big, MREMAP_MAYMOVE);
+                if ({{failed}}) { munmap(p, Small); return; }
+                munmap(q, Big);
+        """,
+        graph);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task An_mremap_that_cannot_move_or_keeps_the_old_range_releases_nothing(bool graph) => RunAsync(
+        """
+                IntPtr q = mremap(p, Small, Small / 2, 0);
+                if (q == MAP_FAILED) return;
+                munmap(p, Small / 2);
+                IntPtr r = mmap(IntPtr.Zero, Small, 3, 0x22, -1, 0);
+                if (r == MAP_FAILED) return;
+                IntPtr s = mremap(r, Small, Small, MREMAP_MAYMOVE | 4);
+                if (s == MAP_FAILED) return;
+                munmap(s, Small);
+                munmap(r, Small);
+        """,
+        graph);
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -121,4 +121,24 @@ public class TargetOsTests
         }
         """).WithEditorConfig("checkedmmap.target_os = macos")
         .Expect(new DiagnosticResult(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_JIT|MAP_ANONYMOUS", "MAP_JIT", Quote)).RunAsync();
+
+    [Fact]
+    public Task On_freebsd_MAP_STACK_maps_anonymous_memory_so_fd_minus_one_is_no_EBADF() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Posix
+        {
+            [DllImport("libc")] static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+            static void Stacks()
+            {
+                mmap(IntPtr.Zero, 65536, 3, {|#0:0x402|}, -1, 0);
+                mmap(IntPtr.Zero, 65536, 3, {|#1:0x401|}, -1, 0);
+            }
+        }
+        """).WithEditorConfig("checkedmmap.target_os = FreeBSD").Expect(
+            new DiagnosticResult(FlagsRule.MissingAnonymous).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_STACK", Quote),
+            new DiagnosticResult(MapSharedRule.Descriptor).WithLocation(1).WithArguments("are", "MAP_SHARED|MAP_STACK", Quote),
+            new DiagnosticResult(FlagsRule.ExtraBitsBesidesMappingType).WithLocation(1).WithArguments("are", "MAP_SHARED|MAP_STACK", "MAP_STACK", Quote)).RunAsync();
 }

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -77,10 +78,14 @@ namespace CheckedMmap.Analyzers.Lifetime
                     break;
                 case IConditionalOperation { IsRef: false } branch when branch.Type is null || operation.Parent is IBlockOperation:
                     Evaluate(branch.Condition, ref state);
-                    bool failureWhenTrue = false;
-                    FlowState? failed = state is null ? null : MremapFailureState(branch.Condition, state, out failureWhenTrue);
-                    FlowState? whenTrue = failed is not null && failureWhenTrue ? failed : state?.Clone();
-                    state = failed is not null && !failureWhenTrue ? failed : state;
+                    FlowState? whenTrue = state?.Clone();
+                    if (state is not null)
+                    {
+                        (HashSet<SyntaxNode>? failedWhenTrue, HashSet<SyntaxNode>? failedWhenFalse) = FailureBranches(branch.Condition, state);
+                        whenTrue = Revived(state, failedWhenTrue) ?? whenTrue;
+                        state = Revived(state, failedWhenFalse) ?? state;
+                    }
+
                     Execute(branch.WhenTrue, ref whenTrue);
                     Execute(branch.WhenFalse, ref state);
                     state = Join(whenTrue, state);

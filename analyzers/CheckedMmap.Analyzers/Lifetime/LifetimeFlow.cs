@@ -102,11 +102,17 @@ namespace CheckedMmap.Analyzers.Lifetime
                 BasicBlock block = blocks[ordinal];
                 FlowState state = entry[ordinal]!.Clone();
                 Transfer(block, state);
-                bool failureWhenTrue = false;
-                FlowState? failed = block.ConditionKind == ControlFlowConditionKind.None ? null : MremapFailureState(block.BranchValue, state, out failureWhenTrue);
-                bool failureIsConditional = failed is not null && (block.ConditionKind == ControlFlowConditionKind.WhenTrue) == failureWhenTrue;
-                Propagate(block.FallThroughSuccessor, failed is not null && !failureIsConditional ? failed : state, entry, work, queued);
-                Propagate(block.ConditionalSuccessor, failed is not null && failureIsConditional ? failed : state, entry, work, queued);
+                FlowState fallThrough = state, conditional = state;
+                if (block.ConditionKind != ControlFlowConditionKind.None)
+                {
+                    (HashSet<SyntaxNode>? whenTrue, HashSet<SyntaxNode>? whenFalse) = FailureBranches(block.BranchValue, state);
+                    bool onTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
+                    conditional = Revived(state, onTrue ? whenTrue : whenFalse) ?? state;
+                    fallThrough = Revived(state, onTrue ? whenFalse : whenTrue) ?? state;
+                }
+
+                Propagate(block.FallThroughSuccessor, fallThrough, entry, work, queued);
+                Propagate(block.ConditionalSuccessor, conditional, entry, work, queued);
             }
 
             _reporting = true;
@@ -623,87 +629,165 @@ namespace CheckedMmap.Analyzers.Lifetime
         // ---- mremap ----
 
         /// <summary>
-        /// A successful mremap releases the old mapping: Miri and the checked runtime always move it, and Linux may. The
-        /// old mapping counts as unmapped from the call on; the branch that finds the result to be MAP_FAILED gets it back
-        /// (see <see cref="MremapFailureState"/>), so <c>if (q == MAP_FAILED) { munmap(p, old); return; }</c> is right.
+        /// A successful mremap that may move releases the old mapping: Miri and the checked runtime always move it, and
+        /// Linux may. Its flags must have MREMAP_MAYMOVE and not MREMAP_DONTUNMAP on every path (without MAYMOVE Linux
+        /// never moves and the checked runtime fails; with DONTUNMAP the old range stays mapped). The old mapping counts
+        /// as unmapped from the call on; the branch that finds the result to be MAP_FAILED gets it back (see
+        /// <see cref="FailureBranches"/>), so <c>if (q == MAP_FAILED) { munmap(p, old); return; }</c> is right.
         /// </summary>
         private void ReleaseRemapped(IInvocationOperation invocation, FlowState state)
         {
+            IOperation? address = null;
+            ValueSet flags = ValueSet.Unknown;
             foreach (IArgumentOperation argument in invocation.Arguments)
             {
-                if (argument.Parameter?.Ordinal != 0)
+                switch (argument.Parameter?.Ordinal)
                 {
-                    continue;
+                    case 0:
+                        address = argument.Value;
+                        break;
+                    case 3:
+                        flags = _context.Evaluate(argument.Value.Syntax);
+                        break;
                 }
+            }
 
-                if (FactOf(argument.Value, state)?.Origin is { Site: { } old, IsBase: true } && !state.Unmapped.ContainsKey(old))
-                {
-                    state.SetUnmapped(old, invocation.Syntax);
-                    _releasedByMremap.Add(invocation.Syntax);
-                }
-
-                return;
+            bool moves = flags.IsKnown && System.Linq.Enumerable.All(flags.Values, f =>
+                (f & Contract.MmapConstants.MREMAP_MAYMOVE) != 0 && (f & Contract.MmapConstants.MREMAP_DONTUNMAP) == 0);
+            if (moves && FactOf(address, state)?.Origin is { Site: { } old, IsBase: true } && !state.Unmapped.ContainsKey(old))
+            {
+                state.SetUnmapped(old, invocation.Syntax);
+                _releasedByMremap.Add(invocation.Syntax);
             }
         }
 
         /// <summary>
-        /// The state on the branch where a condition finds an mremap result to be MAP_FAILED (<c>q == MAP_FAILED</c>,
-        /// <c>q != (IntPtr)(-1)</c>): the mappings that mremap released are mapped again there. Null when the condition
-        /// tests no such result; <paramref name="failureWhenTrue"/> tells whether the failure is the condition's true branch.
+        /// Which mremap calls a condition proves failed on each of its branches: a comparison of a result with
+        /// MAP_FAILED, -1 or NULL (mremap never returns NULL: a caller's defensive test), by <c>==</c>, <c>!=</c>,
+        /// <c>&lt;</c>, <c>is</c> or <c>is not</c>, through <c>!</c>, <c>&amp;&amp;</c> and <c>||</c>. Null for a branch that proves
+        /// none. Both walks ask it: the graph of a block's branch value, the tree walk of a whole <c>if</c> condition.
         /// </summary>
-        private FlowState? MremapFailureState(IOperation? condition, FlowState state, out bool failureWhenTrue)
+        private (HashSet<SyntaxNode>? WhenTrue, HashSet<SyntaxNode>? WhenFalse) FailureBranches(IOperation? condition, FlowState state)
         {
-            failureWhenTrue = false;
             if (_releasedByMremap.Count == 0 || state.Unmapped.IsEmpty)
+            {
+                return (null, null);
+            }
+
+            switch (Strip(condition))
+            {
+                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
+                    (HashSet<SyntaxNode>? t, HashSet<SyntaxNode>? f) = FailureBranches(not.Operand, state);
+                    return (f, t);
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } and:
+                {
+                    // True: both hold, so either side's proof holds. False: one side failed, so only what both prove.
+                    var (lt, lf) = FailureBranches(and.LeftOperand, state);
+                    var (rt, rf) = FailureBranches(and.RightOperand, state);
+                    return (Union(lt, rt), Intersection(lf, rf));
+                }
+
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } or:
+                {
+                    var (lt, lf) = FailureBranches(or.LeftOperand, state);
+                    var (rt, rf) = FailureBranches(or.RightOperand, state);
+                    return (Intersection(lt, rt), Union(lf, rf));
+                }
+
+                case IBinaryOperation comparison when IsComparison(comparison.OperatorKind):
+                {
+                    AddressFact? left = FactOf(comparison.LeftOperand, state);
+                    bool heldLeft = left is { Sources.IsEmpty: false };
+                    (AddressFact? held, IOperation other) = heldLeft ? (left, comparison.RightOperand) : (FactOf(comparison.RightOperand, state), comparison.LeftOperand);
+                    if (Classify(other) is not (ComparedWith.Failure or ComparedWith.Null))
+                    {
+                        return (null, null);
+                    }
+
+                    bool? failureWhenTrue = comparison.OperatorKind switch
+                    {
+                        BinaryOperatorKind.Equals or BinaryOperatorKind.ObjectValueEquals => true,
+                        BinaryOperatorKind.NotEquals or BinaryOperatorKind.ObjectValueNotEquals => false,
+                        BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual => heldLeft, // q < 0
+                        BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual => !heldLeft, // 0 > q
+                        _ => null,
+                    };
+                    return Proven(held, failureWhenTrue);
+                }
+
+                case IIsPatternOperation test:
+                {
+                    bool negated = test.Pattern is INegatedPatternOperation;
+                    IPatternOperation pattern = test.Pattern is INegatedPatternOperation n ? n.Pattern : test.Pattern;
+                    return ClassifyPattern(pattern) is ComparedWith.Failure or ComparedWith.Null
+                        ? Proven(FactOf(test.Value, state), !negated)
+                        : (null, null);
+                }
+
+                default:
+                    return (null, null);
+            }
+        }
+
+        private (HashSet<SyntaxNode>? WhenTrue, HashSet<SyntaxNode>? WhenFalse) Proven(AddressFact? held, bool? failureWhenTrue)
+        {
+            if (held is null || failureWhenTrue is not { } whenTrue)
+            {
+                return (null, null);
+            }
+
+            HashSet<SyntaxNode>? calls = null;
+            foreach (MappingSite site in held.Sources)
+            {
+                if (site.Function == "mremap" && _releasedByMremap.Contains(site.Call))
+                {
+                    (calls ??= new HashSet<SyntaxNode>()).Add(site.Call);
+                }
+            }
+
+            return whenTrue ? (calls, null) : (null, calls);
+        }
+
+        private static HashSet<SyntaxNode>? Union(HashSet<SyntaxNode>? a, HashSet<SyntaxNode>? b)
+        {
+            if (a is null || b is null)
+            {
+                return a ?? b;
+            }
+
+            var union = new HashSet<SyntaxNode>(a);
+            union.UnionWith(b);
+            return union;
+        }
+
+        private static HashSet<SyntaxNode>? Intersection(HashSet<SyntaxNode>? a, HashSet<SyntaxNode>? b)
+        {
+            if (a is null || b is null)
             {
                 return null;
             }
 
-            AddressFact? held;
-            switch (Strip(condition))
-            {
-                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals
-                    or BinaryOperatorKind.ObjectValueEquals or BinaryOperatorKind.ObjectValueNotEquals } comparison:
-                    AddressFact? left = FactOf(comparison.LeftOperand, state);
-                    (held, IOperation other) = left is { Sources.IsEmpty: false } ? (left, comparison.RightOperand) : (FactOf(comparison.RightOperand, state), comparison.LeftOperand);
-                    if (Classify(other) != ComparedWith.Failure)
-                    {
-                        return null;
-                    }
+            var common = new HashSet<SyntaxNode>(a);
+            common.IntersectWith(b);
+            return common.Count == 0 ? null : common;
+        }
 
-                    failureWhenTrue = comparison.OperatorKind is BinaryOperatorKind.Equals or BinaryOperatorKind.ObjectValueEquals;
-                    break;
-                case IIsPatternOperation { Pattern: IConstantPatternOperation constant } test when Classify(constant.Value) == ComparedWith.Failure:
-                    held = FactOf(test.Value, state); // q is -1
-                    failureWhenTrue = true;
-                    break;
-                case IIsPatternOperation { Pattern: INegatedPatternOperation { Pattern: IConstantPatternOperation constant } } test when Classify(constant.Value) == ComparedWith.Failure:
-                    held = FactOf(test.Value, state); // q is not -1
-                    break;
-                default:
-                    return null;
-            }
-
-            if (held is null || held.Sources.IsEmpty)
+        /// <summary>The state on a branch where the mremap calls in <paramref name="failed"/> failed: the mappings they
+        /// released are mapped again. Null when that changes nothing.</summary>
+        private static FlowState? Revived(FlowState state, HashSet<SyntaxNode>? failed)
+        {
+            if (failed is null)
             {
                 return null;
             }
 
             FlowState? revived = null;
-            foreach (MappingSite site in held.Sources)
+            foreach (KeyValuePair<MappingSite, SyntaxNode> unmapped in state.Unmapped)
             {
-                if (site.Function != "mremap" || !_releasedByMremap.Contains(site.Call))
+                if (failed.Contains(unmapped.Value))
                 {
-                    continue;
-                }
-
-                foreach (KeyValuePair<MappingSite, SyntaxNode> unmapped in state.Unmapped)
-                {
-                    if (unmapped.Value == site.Call)
-                    {
-                        revived ??= state.Clone();
-                        revived.RemoveUnmapped(unmapped.Key);
-                    }
+                    revived ??= state.Clone();
+                    revived.RemoveUnmapped(unmapped.Key);
                 }
             }
 

@@ -59,10 +59,20 @@ namespace CheckedMmap.Analyzers.Rules
             description: Description,
             helpLinkUri: RuleDescriptors.HelpLink(RuleIds.Flags));
 
-        /// <summary>Whether every value the fd can take is -1: with flags that lack MAP_ANONYMOUS on every path, such a
-        /// call maps no file and no anonymous memory, and fails with EBADF on every system.</summary>
-        public static bool FdIsAlwaysMinusOne(MmapCallFacts call) =>
-            call.FileDescriptor?.Values is { IsKnown: true, HasDescriptor: false } fd && fd.Values.All(v => v == -1);
+        /// <summary>
+        /// Whether a call whose flags take <paramref name="bad"/> fails with EBADF whatever else: the fd is -1 on every path
+        /// and no value maps anonymous memory (no MAP_ANONYMOUS, nor a bit that implies it). The checks that come first
+        /// in the kernel must pass where the values are known: a page-aligned offset, a length that is not 0.
+        /// </summary>
+        public static bool AlwaysFailsWithEbadf(MmapCallFacts call, System.Collections.Generic.IEnumerable<long> bad)
+        {
+            MmapConstants constants = call.Constants;
+            int anonymous = constants.MapAnonymous | constants.AnonymousWithoutAnonymousBit;
+            return call.FileDescriptor?.Values is { IsKnown: true, HasDescriptor: false } fd && fd.Values.All(v => v == -1)
+                && !(call.Offset?.Values is { IsKnown: true } offset && offset.Values.Any(v => v % 4096 != 0))
+                && !(call.Length?.Values is { IsKnown: true } length && length.Values.Contains(0))
+                && bad.All(v => (MmapCallFacts.AsInt(v) & anonymous) == 0);
+        }
 
         public static void Analyze(MmapCallFacts call, Action<Diagnostic> report)
         {
@@ -102,7 +112,7 @@ namespace CheckedMmap.Analyzers.Rules
             Verdict missing = Verdict.Judge(flags.Values, v => LacksAnonymous(MmapCallFacts.AsInt(v)));
             if (missing.Reports)
             {
-                report(Diagnostic.Create(missing.Always && FdIsAlwaysMinusOne(call) ? MissingAnonymousWithoutDescriptor : MissingAnonymous, flags.Location,
+                report(Diagnostic.Create(missing.Always && AlwaysFailsWithEbadf(call, missing.Bad) ? MissingAnonymousWithoutDescriptor : MissingAnonymous, flags.Location,
                     missing.Verb("are"), missing.Describe(v => constants.FormatFlags(MmapCallFacts.AsInt(v))), MmapMessages.Flags));
             }
         }

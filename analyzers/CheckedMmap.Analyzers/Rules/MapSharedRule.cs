@@ -1,5 +1,4 @@
 using System;
-using System.Linq;
 using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
 
@@ -58,8 +57,7 @@ namespace CheckedMmap.Analyzers.Rules
                 return;
             }
 
-            bool neverAnonymous = verdict.Always && verdict.Bad.All(v => !MmapChecks.HasAnonymous(MmapCallFacts.AsInt(v), call.Constants));
-            report(Diagnostic.Create(neverAnonymous && FlagsRule.FdIsAlwaysMinusOne(call) ? WithoutDescriptor : Descriptor, flags!.Location,
+            report(Diagnostic.Create(verdict.Always && FlagsRule.AlwaysFailsWithEbadf(call, verdict.Bad) ? WithoutDescriptor : Descriptor, flags!.Location,
                 verdict.Verb("are"), verdict.Describe(v => call.Constants.FormatFlags(MmapCallFacts.AsInt(v))), MmapMessages.Flags));
         }
     }

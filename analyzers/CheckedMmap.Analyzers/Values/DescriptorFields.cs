@@ -27,8 +27,20 @@ namespace CheckedMmap.Analyzers.Values
         private static readonly ConditionalWeakTable<IFieldSymbol, ConcurrentDictionary<(MmapConstants, TargetOS), bool>> Known =
             new ConditionalWeakTable<IFieldSymbol, ConcurrentDictionary<(MmapConstants, TargetOS), bool>>();
 
+        // Fields one question may decide (a field written from fields written from fields…).
+        private const int MaxFieldsPerQuestion = 64;
+
+        // How deep in an evaluation a field is still decided: its writes are evaluated further down the same evaluation,
+        // which leaves them this much room; deeper, the field is not decided (and that answer is not kept).
+        private const int MaxDepth = 12;
+
+        // The fields the question being answered on this thread has decided (null: being decided).
         [System.ThreadStatic]
-        private static int t_nesting;
+        private static System.Collections.Generic.Dictionary<IFieldSymbol, bool?>? t_question;
+
+        // Whether that question met a cycle or the limit (its answers are then not kept).
+        [System.ThreadStatic]
+        private static bool t_cut;
 
         /// <summary><see cref="ValueSet.Descriptor"/> for a readonly field that every write gives a descriptor, else unknown.</summary>
         public static ValueSet ValueOf(IFieldSymbol field, EvaluationScope scope, SemanticModel? current, int depth)
@@ -46,24 +58,43 @@ namespace CheckedMmap.Analyzers.Values
                 return known ? ValueSet.Descriptor : ValueSet.Unknown;
             }
 
-            // A field written from another such field is decided through it; a cycle of them is not decided at all.
-            if (t_nesting >= 3)
-            {
-                return ValueSet.Unknown;
-            }
-
-            t_nesting++;
-            bool holds;
+            // A field written from other such fields is decided through them, each at most once per question (a question
+            // about fields written from fields stays linear in them). A cycle, or more fields than the limit, is not
+            // decided: that answer is not kept, so that asking about the fields in another order gives the same.
+            bool outermost = t_question is null;
+            t_question ??= new System.Collections.Generic.Dictionary<IFieldSymbol, bool?>(SymbolEqualityComparer.Default);
             try
             {
-                holds = EveryWriteIsDescriptor(field, scope, current, depth);
+                if (t_question.TryGetValue(field, out bool? decided))
+                {
+                    t_cut |= decided is null; // a cycle
+                    return decided == true ? ValueSet.Descriptor : ValueSet.Unknown;
+                }
+
+                if (t_question.Count >= MaxFieldsPerQuestion || depth > MaxDepth)
+                {
+                    t_cut = true;
+                    return ValueSet.Unknown;
+                }
+
+                t_question[field] = null;
+                bool holds = EveryWriteIsDescriptor(field, scope, current, depth);
+                t_question[field] = holds;
+                if (!t_cut)
+                {
+                    holds = verdicts.GetOrAdd(key, holds);
+                }
+
+                return holds ? ValueSet.Descriptor : ValueSet.Unknown;
             }
             finally
             {
-                t_nesting--;
+                if (outermost)
+                {
+                    t_question = null;
+                    t_cut = false;
+                }
             }
-
-            return verdicts.GetOrAdd(key, holds) ? ValueSet.Descriptor : ValueSet.Unknown;
         }
 
         private static bool EveryWriteIsDescriptor(IFieldSymbol field, EvaluationScope scope, SemanticModel? current, int depth)
@@ -139,6 +170,11 @@ namespace CheckedMmap.Analyzers.Values
                         if (node is IdentifierNameSyntax name)
                         {
                             ExpressionSyntax use = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
+                            while (use.Parent is ParenthesizedExpressionSyntax parenthesized)
+                            {
+                                use = parenthesized; // (_fd) = -1, (this._fd) = -1
+                            }
+
                             if (IsWrite(use, out ExpressionSyntax? stored))
                             {
                                 writes.Add(name, stored);
@@ -196,16 +232,39 @@ namespace CheckedMmap.Analyzers.Values
                 return false;
             }
 
-            ILocalValueSource? locals = null;
-            if (value.FirstAncestorOrSelf<BaseMethodDeclarationSyntax>() is { } method && method.Span.Length <= MaxConstructorLength)
+            ValueSet values;
+            if (value.FirstAncestorOrSelf<BaseMethodDeclarationSyntax>() is not { } method || method.Span.Length > MaxConstructorLength
+                || ControlFlowGraphs.EnclosingBodySyntax(operation) is not { } body)
             {
+                values = new ValueEvaluator(scope, locals: null).Evaluate(operation, depth + 1);
+            }
+            else
+            {
+                // One local analysis per constructor serves every field it writes. Another thread using it, or this one
+                // further up its stack (a field written from a field of the same constructor), gets one of its own.
                 IOperation root = operation;
-                locals = new BodyFacts(ControlFlowGraphs.EnclosingBodySyntax(operation),
-                    () => ControlFlowGraphs.ForEnclosingBody(root, CancellationToken.None)).LocalsFor(scope);
+                BodyFacts shared = Constructors.GetValue(body, _ => new BodyFacts(body, () => ControlFlowGraphs.ForEnclosingBody(root, CancellationToken.None)));
+                if (!Monitor.IsEntered(shared) && Monitor.TryEnter(shared))
+                {
+                    try
+                    {
+                        values = new ValueEvaluator(scope, shared.LocalsFor(scope)).Evaluate(operation, depth + 1);
+                    }
+                    finally
+                    {
+                        Monitor.Exit(shared);
+                    }
+                }
+                else
+                {
+                    var own = new BodyFacts(body, () => ControlFlowGraphs.ForEnclosingBody(root, CancellationToken.None));
+                    values = new ValueEvaluator(scope, own.LocalsFor(scope)).Evaluate(operation, depth + 1);
+                }
             }
 
-            ValueSet values = new ValueEvaluator(scope, locals).Evaluate(operation, depth);
             return values.HasDescriptor && values.Values.Count == 0;
         }
+
+        private static readonly ConditionalWeakTable<SyntaxNode, BodyFacts> Constructors = new ConditionalWeakTable<SyntaxNode, BodyFacts>();
     }
 }

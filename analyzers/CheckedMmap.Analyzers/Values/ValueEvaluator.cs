@@ -247,12 +247,9 @@ namespace CheckedMmap.Analyzers.Values
 
             if (field.IsStatic && field.IsReadOnly && !HasExplicitStaticConstructor(field.ContainingType))
             {
-                // A static constructor may assign the field again (per-platform values): then only run time knows.
-                ValueSet initialized = EvaluateDeclaredInitializer(field, field.Type, current, depth);
-                if (!initialized.IsUnknown || initialized.HasDescriptor)
-                {
-                    return initialized;
-                }
+                // A static constructor may assign the field again (per-platform values): then only run time knows. Without
+                // one the initializer is the field's only write, descriptor or not.
+                return EvaluateDeclaredInitializer(field, field.Type, current, depth);
             }
 
             return DescriptorFields.ValueOf(field, _scope, current, depth);

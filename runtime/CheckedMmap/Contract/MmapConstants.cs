@@ -189,6 +189,10 @@ namespace CheckedMmap.Contract
         /// <summary>The one flags value Miri accepts: MAP_PRIVATE|MAP_ANONYMOUS.</summary>
         public int MapPrivateAnonymous => MAP_PRIVATE | MapAnonymous;
 
+        /// <summary>Bits that map no file without MAP_ANONYMOUS: FreeBSD's MAP_STACK implies MAP_ANON, and its MAP_GUARD
+        /// maps no memory at all. With one of them, an fd of -1 is not what makes the call fail.</summary>
+        public int AnonymousWithoutAnonymousBit => Target == TargetOS.FreeBSD ? 0x400 | 0x2000 : 0;
+
         /// <summary>Every named flag bit of this target, by value.</summary>
         public NamedBits[] FlagNames { get; }
 
