@@ -100,7 +100,7 @@ namespace CheckedMmap.Analyzers.Values
         private static bool EveryWriteIsDescriptor(IFieldSymbol field, EvaluationScope scope, SemanticModel? current, int depth)
         {
             int writes = 0;
-            if (field.DeclaringSyntaxReferences[0].GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator)
+            if (field.DeclaringSyntaxReferences[0].GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: { } initializer })
             {
                 if (!IsDescriptor(initializer, scope, current, depth))
                 {
