@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CheckedMmap.Analyzers.Functions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -51,14 +52,8 @@ namespace CheckedMmap.Analyzers.Binding
                 return null;
             }
 
-            int count = name switch
-            {
-                "mmap" => 6,
-                "mremap" => 4,
-                "mprotect" or "madvise" => 3,
-                "munmap" => 2,
-                _ => 0,
-            };
+            // libc's parameters, passed first and in order; the rest are the caller-information ones.
+            int count = name == "mmap" ? 6 : LibcFunctionResolver.ParameterCount(LibcFunctionResolver.FromName(name));
             SeparatedSyntaxList<ArgumentSyntax> arguments = call.ArgumentList.Arguments;
             if (count == 0 || method.Parameters.Length < count || arguments.Count < count)
             {

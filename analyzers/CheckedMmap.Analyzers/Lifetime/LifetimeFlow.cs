@@ -696,9 +696,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
                 case IBinaryOperation comparison when IsComparison(comparison.OperatorKind):
                 {
-                    AddressFact? left = FactOf(comparison.LeftOperand, state);
-                    bool heldLeft = left is { Sources.IsEmpty: false };
-                    (AddressFact? held, IOperation other) = heldLeft ? (left, comparison.RightOperand) : (FactOf(comparison.RightOperand, state), comparison.LeftOperand);
+                    (AddressFact? held, IOperation other) = HeldSide(comparison, state, out bool heldLeft);
                     if (Classify(other) is not (ComparedWith.Failure or ComparedWith.Null))
                     {
                         return (null, null);
@@ -909,9 +907,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
         private void HandleComparison(IBinaryOperation comparison, FlowState state)
         {
-            AddressFact? left = FactOf(comparison.LeftOperand, state);
-            AddressFact? right = FactOf(comparison.RightOperand, state);
-            (AddressFact? held, IOperation other) = left is { Sources.IsEmpty: false } ? (left, comparison.RightOperand) : (right, comparison.LeftOperand);
+            (AddressFact? held, IOperation other) = HeldSide(comparison, state, out _);
             if (held is null || held.Sources.IsEmpty)
             {
                 return;
@@ -922,6 +918,14 @@ namespace CheckedMmap.Analyzers.Lifetime
                 ? Classify(other)
                 : ComparedWith.Failure; // p < 0, p <= 0: catches -1 too.
             Checked(held, kind, comparison.Syntax, state);
+        }
+
+        /// <summary>The side of a comparison that holds a mapping (the left one when both may), and the other side.</summary>
+        private (AddressFact? Held, IOperation Other) HeldSide(IBinaryOperation comparison, FlowState state, out bool heldLeft)
+        {
+            AddressFact? left = FactOf(comparison.LeftOperand, state);
+            heldLeft = left is { Sources.IsEmpty: false };
+            return heldLeft ? (left, comparison.RightOperand) : (FactOf(comparison.RightOperand, state), comparison.LeftOperand);
         }
 
         private void HandlePattern(IIsPatternOperation test, FlowState state)

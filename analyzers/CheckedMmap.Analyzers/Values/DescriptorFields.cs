@@ -243,22 +243,19 @@ namespace CheckedMmap.Analyzers.Values
                 // One local analysis per constructor serves every field it writes. Another thread using it, or this one
                 // further up its stack (a field written from a field of the same constructor), gets one of its own.
                 IOperation root = operation;
-                BodyFacts shared = Constructors.GetValue(body, _ => new BodyFacts(body, () => ControlFlowGraphs.ForEnclosingBody(root, CancellationToken.None)));
-                if (!Monitor.IsEntered(shared) && Monitor.TryEnter(shared))
+                BodyFacts NewFacts() => new BodyFacts(body, () => ControlFlowGraphs.ForEnclosingBody(root, CancellationToken.None));
+                BodyFacts shared = Constructors.GetValue(body, _ => NewFacts());
+                bool entered = !Monitor.IsEntered(shared) && Monitor.TryEnter(shared);
+                try
                 {
-                    try
-                    {
-                        values = new ValueEvaluator(scope, shared.LocalsFor(scope)).Evaluate(operation, depth + 1);
-                    }
-                    finally
+                    values = new ValueEvaluator(scope, (entered ? shared : NewFacts()).LocalsFor(scope)).Evaluate(operation, depth + 1);
+                }
+                finally
+                {
+                    if (entered)
                     {
                         Monitor.Exit(shared);
                     }
-                }
-                else
-                {
-                    var own = new BodyFacts(body, () => ControlFlowGraphs.ForEnclosingBody(root, CancellationToken.None));
-                    values = new ValueEvaluator(scope, own.LocalsFor(scope)).Evaluate(operation, depth + 1);
                 }
             }
 

@@ -52,7 +52,7 @@ namespace CheckedMmap.Analyzers.Values
         public static bool IsDangerousGetHandle(IInvocationOperation invocation) =>
             invocation.Instance is not null && invocation.Arguments.Length == 0
             && invocation.TargetMethod.Name == "DangerousGetHandle"
-            && InheritsFrom(invocation.TargetMethod.ContainingType, "System.Runtime.InteropServices.SafeHandle");
+            && IsSafeHandle(invocation.TargetMethod.ContainingType);
 
         /// <summary>A <c>SafeHandle</c> type (<c>SafeFileHandle</c>, a binding's own handle class).</summary>
         public static bool IsSafeHandle(ITypeSymbol? type) => InheritsFrom(type, "System.Runtime.InteropServices.SafeHandle");
