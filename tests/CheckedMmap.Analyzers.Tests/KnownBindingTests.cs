@@ -5,7 +5,7 @@ using Xunit;
 
 namespace CheckedMmap.Analyzers.Tests;
 
-/// <summary>The bindings known by name: Mono.Posix (real package), Tmds.LibC (real package), CheckedMmap.Mman, and the PAL shim that must never be read as libc.</summary>
+/// <summary>The bindings known by name: Mono.Posix and its successor Mono.Unix (real packages), Tmds.LibC (real package), CheckedMmap.Mman, and the PAL shim that must never be read as libc.</summary>
 public class KnownBindingTests
 {
     [Fact]
@@ -24,6 +24,22 @@ public class KnownBindingTests
             }
         }
         """).WithMonoPosix().RunAsync();
+
+    [Fact]
+    public Task Mono_unix_package_is_the_same_binding() => new MmapAnalyzerTest("""
+        using System;
+        using Mono.Unix.Native;
+
+        class C
+        {
+            void M(int fd)
+            {
+                Syscall.mmap(IntPtr.Zero, 4096, MmapProts.PROT_READ | MmapProts.PROT_WRITE, MmapFlags.MAP_PRIVATE | MmapFlags.MAP_ANONYMOUS, -1, 0);
+                Syscall.mmap(IntPtr.Zero, 4096, MmapProts.PROT_READ | MmapProts.PROT_WRITE, {|MMAP002:MmapFlags.MAP_SHARED | MmapFlags.MAP_ANONYMOUS|}, -1, 0);
+                Syscall.mmap(IntPtr.Zero, 4096, {|MMAP004:MmapProts.PROT_READ | MmapProts.PROT_EXEC|}, MmapFlags.MAP_PRIVATE | MmapFlags.MAP_ANONYMOUS, -1, {|MMAP006:4096|});
+            }
+        }
+        """).WithMonoUnix().RunAsync();
 
     [Fact]
     public Task Mono_posix_stays_linux_when_the_target_is_macos() => new MmapAnalyzerTest("""

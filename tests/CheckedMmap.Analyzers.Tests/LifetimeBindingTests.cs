@@ -108,8 +108,10 @@ public class LifetimeBindingTests
         }
         """).WithTmdsLibC().Expect(At(0, FailureCheckRule.NullCheck, "mmap", "7"), At(1, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 7")).RunAsync();
 
-    [Fact]
-    public Task Mono_posix_syscall() => new LifetimeAnalyzerTest("""
+    [Theory]
+    [InlineData("Mono.Posix.NETStandard")]
+    [InlineData("Mono.Unix")]
+    public Task Mono_posix_syscall(string package) => WithMonoPackage(new LifetimeAnalyzerTest("""
         using System;
         using Mono.Unix.Native;
 
@@ -129,7 +131,10 @@ public class LifetimeBindingTests
                 Syscall.munmap(p, 8192);
             }
         }
-        """).WithMonoPosix().Expect(At(0, FailureCheckRule.NullCheck, "mmap", "8"), At(1, WholeMappingMunmapRule.ZeroLength, " of the mapping made at line 8")).RunAsync();
+        """), package).Expect(At(0, FailureCheckRule.NullCheck, "mmap", "8"), At(1, WholeMappingMunmapRule.ZeroLength, " of the mapping made at line 8")).RunAsync();
+
+    private static HermeticAnalyzerTest<CheckedMmap.Analyzers.Lifetime.MmapLifetimeAnalyzer> WithMonoPackage(LifetimeAnalyzerTest test, string package) =>
+        package == "Mono.Unix" ? test.WithMonoUnix() : test.WithMonoPosix();
 
     [Fact]
     public Task The_checked_runtime_Mman() => new LifetimeAnalyzerTest("""

@@ -4,7 +4,7 @@ using Microsoft.CodeAnalysis;
 namespace CheckedMmap.Analyzers.Binding
 {
     /// <summary>
-    /// Which binding libraries a compilation references (Mono.Posix, Tmds.LibC, CheckedMmap), read from the references'
+    /// Which binding libraries a compilation references (Mono.Posix or Mono.Unix, Tmds.LibC, CheckedMmap), read from the references'
     /// file names and project references' assembly names. Asking the compilation for its referenced assembly names instead
     /// binds every reference to an assembly symbol: several milliseconds, charged to whichever analyzer asks first, in
     /// projects that never call mmap.
@@ -42,7 +42,9 @@ namespace CheckedMmap.Analyzers.Binding
                     continue;
                 }
 
-                mono |= name.StartsWith("Mono.Posix", StringComparison.OrdinalIgnoreCase);
+                // Mono.Posix.NETStandard (Mono.Posix.NETStandard.dll) and its successor, the Mono.Unix package (Mono.Unix.dll),
+                // declare the same Mono.Unix.Native.Syscall.
+                mono |= name.StartsWith("Mono.Posix", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "Mono.Unix", StringComparison.OrdinalIgnoreCase);
                 tmds |= string.Equals(name, "Tmds.LibC", StringComparison.OrdinalIgnoreCase);
                 mman |= string.Equals(name, "CheckedMmap", StringComparison.OrdinalIgnoreCase);
             }

@@ -56,6 +56,12 @@ public class HermeticAnalyzerTest<TAnalyzer> : CSharpAnalyzerTest<TAnalyzer, Def
         return this;
     }
 
+    public HermeticAnalyzerTest<TAnalyzer> WithMonoUnix()
+    {
+        TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(MmapAnalyzerTest.BindingPath("Mono.Unix.dll")));
+        return this;
+    }
+
     public HermeticAnalyzerTest<TAnalyzer> WithTmdsLibC()
     {
         TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(MmapAnalyzerTest.BindingPath("Tmds.LibC.dll")));

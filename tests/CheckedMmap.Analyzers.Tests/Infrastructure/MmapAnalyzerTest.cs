@@ -37,6 +37,13 @@ public sealed class MmapAnalyzerTest : CSharpAnalyzerTest<MmapAnalyzer, DefaultV
         return this;
     }
 
+    /// <summary>The Mono.Unix package, Mono.Posix.NETStandard's successor: the same Mono.Unix.Native.Syscall in Mono.Unix.dll.</summary>
+    public MmapAnalyzerTest WithMonoUnix()
+    {
+        TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(BindingPath("Mono.Unix.dll")));
+        return this;
+    }
+
     public MmapAnalyzerTest WithTmdsLibC()
     {
         TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(BindingPath("Tmds.LibC.dll")));
