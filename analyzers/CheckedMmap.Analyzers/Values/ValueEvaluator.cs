@@ -74,6 +74,8 @@ namespace CheckedMmap.Analyzers.Values
                     return EvaluateUnary(unary, depth);
                 case IConditionalOperation { WhenFalse: not null } conditional:
                     return EvaluateConditional(conditional, depth);
+                case ISwitchExpressionOperation switchExpression:
+                    return EvaluateSwitch(switchExpression, depth);
                 case ICompoundAssignmentOperation compound:
                     return EvaluateCompound(compound, depth);
                 case ISimpleAssignmentOperation { IsRef: false } assignment:
@@ -523,6 +525,42 @@ namespace CheckedMmap.Analyzers.Values
 
             ValueSet whenTrue = Evaluate(conditional.WhenTrue, depth);
             return whenTrue.IsUnknown && !whenTrue.HasBits && !whenTrue.HasDescriptor ? whenTrue : whenTrue.Union(Evaluate(conditional.WhenFalse, depth));
+        }
+
+        /// <summary>
+        /// The arms a switch expression may take, as a conditional's branches: with its governing value known, the arms
+        /// whose pattern may match it, up to the first that surely does; else every arm. An arm whose guard is known to be
+        /// false is never taken; no arm taken (the expression throws) leaves no value.
+        /// </summary>
+        private ValueSet EvaluateSwitch(ISwitchExpressionOperation switchExpression, int depth)
+        {
+            ValueSet governing = Evaluate(switchExpression.Value, depth);
+            ValueSet result = ValueSet.Empty;
+            foreach (ISwitchExpressionArmOperation arm in switchExpression.Arms)
+            {
+                bool? matches = EvaluatePattern(arm.Pattern, governing).Decided();
+                bool? guard = arm.Guard is null
+                    ? true
+                    : OsConditions.Evaluate(arm.Guard, _scope.Target, _scope.Models) ?? Evaluate(arm.Guard, depth).Decided();
+                if (matches == false || guard == false)
+                {
+                    continue;
+                }
+
+                ValueSet value = Evaluate(arm.Value, depth);
+                if (value.IsUnknown && !value.HasBits && !value.HasDescriptor)
+                {
+                    return value;
+                }
+
+                result = result.Union(value);
+                if (matches == true && guard == true)
+                {
+                    break;
+                }
+            }
+
+            return result;
         }
 
         private ValueSet EvaluateCompound(ICompoundAssignmentOperation compound, int depth)
