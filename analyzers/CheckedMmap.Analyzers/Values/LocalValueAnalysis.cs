@@ -51,7 +51,8 @@ namespace CheckedMmap.Analyzers.Values
         private int _singleDefinitionDepth;
 
         /// <summary>
-        /// The common case without a control flow graph: a local declared with an initializer and never written again
+        /// The common case without a control flow graph: a local declared with an initializer (or deconstructed from a
+        /// tuple literal in its declaration) and never written again
         /// anywhere in its member (no assignment, ++/--, ref/out/in argument, ref or address taken, also not in lambdas
         /// and local functions) holds its initializer's value wherever it is read. Anything else goes to the dataflow.
         /// The value is kept per local: every later read of it costs a lookup.
@@ -67,14 +68,13 @@ namespace CheckedMmap.Analyzers.Values
 
             value = ValueSet.Unknown;
             if (_singleDefinitionDepth > 8 || local.DeclaringSyntaxReferences.Length != 1 || reference.SemanticModel is null
-                || local.DeclaringSyntaxReferences[0].GetSyntax() is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator
-                || declarator.Parent?.Parent is not LocalDeclarationStatementSyntax
-                || declarator.SyntaxTree != reference.Syntax.SyntaxTree)
+                || InitialValue(local.DeclaringSyntaxReferences[0].GetSyntax()) is not { } initializer
+                || initializer.SyntaxTree != reference.Syntax.SyntaxTree)
             {
                 return false;
             }
 
-            SyntaxNode? scope = declarator.FirstAncestorOrSelf<MemberDeclarationSyntax>();
+            SyntaxNode? scope = initializer.FirstAncestorOrSelf<MemberDeclarationSyntax>();
             if (scope is GlobalStatementSyntax)
             {
                 scope = scope.Parent; // top-level statements share their locals across statements
@@ -104,6 +104,46 @@ namespace CheckedMmap.Analyzers.Values
             {
                 _singleDefinitionDepth--;
             }
+        }
+
+        /// <summary>
+        /// The expression a local declaration statement gives the local: its initializer (<c>int flags = …;</c>), or its
+        /// element of a tuple literal it is deconstructed from (<c>var (prot, flags) = (…, …);</c>,
+        /// <c>(int prot, int flags) = (…, …);</c>, one level deep). Null for any other declaration.
+        /// </summary>
+        private static ExpressionSyntax? InitialValue(SyntaxNode declaration)
+        {
+            if (declaration is VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator)
+            {
+                return declarator.Parent?.Parent is LocalDeclarationStatementSyntax ? initializer : null;
+            }
+
+            if (declaration is not SingleVariableDesignationSyntax designation)
+            {
+                return null;
+            }
+
+            // var (a, b) = (x, y);
+            if (designation.Parent is ParenthesizedVariableDesignationSyntax { Parent: DeclarationExpressionSyntax { Parent: AssignmentExpressionSyntax outer } } names
+                && outer.Left == names.Parent)
+            {
+                return Element(outer, names.Variables.IndexOf(designation));
+            }
+
+            // (int a, int b) = (x, y);
+            if (designation.Parent is DeclarationExpressionSyntax { Parent: ArgumentSyntax { Parent: TupleExpressionSyntax { Parent: AssignmentExpressionSyntax assignment } targets } argument }
+                && assignment.Left == targets)
+            {
+                return Element(assignment, targets.Arguments.IndexOf(argument));
+            }
+
+            return null;
+
+            static ExpressionSyntax? Element(AssignmentExpressionSyntax assignment, int index) =>
+                assignment.Parent is ExpressionStatementSyntax && assignment.Right is TupleExpressionSyntax values
+                    && index >= 0 && index < values.Arguments.Count && values.Arguments[index].NameColon is null
+                    ? values.Arguments[index].Expression
+                    : null;
         }
 
         /// <summary>
