@@ -17,6 +17,18 @@ namespace CheckedMmap.Analyzers.Values
         private const int MaxFollowed = 4;
 
         /// <summary>
+        /// What <c>Environment.OSVersion.Platform</c> is on every target OS: <c>PlatformID.Unix</c> (4). .NET reports Unix
+        /// on Linux, macOS and FreeBSD alike (never <c>MacOSX</c>), so the old idiom
+        /// <c>Platform == PlatformID.MacOSX ? … : …</c> takes its other branch everywhere.
+        /// </summary>
+        public const long PlatformIdOnTarget = 4;
+
+        /// <summary>Whether <paramref name="property"/> reads <c>Environment.OSVersion.Platform</c>.</summary>
+        public static bool IsPlatformId(IPropertyReferenceOperation property) =>
+            property.Property is { Name: "Platform", ContainingType: { Name: "OperatingSystem", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } }
+            && property.Instance is IPropertyReferenceOperation { Property: { Name: "OSVersion", IsStatic: true, ContainingType: { Name: "Environment", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } } };
+
+        /// <summary>
         /// True/false when the condition is decided by the target OS: direct <c>OperatingSystem.IsX()</c> and
         /// <c>RuntimeInformation.IsOSPlatform</c> calls, and the one-line helpers, properties and <c>static readonly bool</c>
         /// fields in source that wrap them (<c>Polyfills.IsLinux()</c>, <c>IsMacOSX</c>); null when it is not.

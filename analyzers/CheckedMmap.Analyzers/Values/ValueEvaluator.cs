@@ -58,6 +58,8 @@ namespace CheckedMmap.Analyzers.Values
                     return EvaluateField(field.Field, operation.SemanticModel, depth);
                 case IPropertyReferenceOperation { Arguments.Length: 0 } property when property.Property.IsStatic:
                     return EvaluateProperty(property.Property, operation.SemanticModel, depth);
+                case IPropertyReferenceOperation property when OsConditions.IsPlatformId(property):
+                    return ValueSet.Single(OsConditions.PlatformIdOnTarget);
                 case IPropertyReferenceOperation property when DescriptorSources.IsStreamHandle(property):
                     return ValueSet.Descriptor;
                 case IInvocationOperation invocation:

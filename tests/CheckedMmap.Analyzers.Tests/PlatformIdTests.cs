@@ -1,0 +1,63 @@
+using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Tests.Infrastructure;
+using Xunit;
+
+namespace CheckedMmap.Analyzers.Tests;
+
+/// <summary><c>Environment.OSVersion.Platform</c> is <c>PlatformID.Unix</c> on every target (.NET reports Unix on macOS
+/// too), so the branches of the old idiom that only Windows or <c>MacOSX</c> would take are dropped.</summary>
+public class PlatformIdTests
+{
+    private const string Native = """
+        static class Native
+        {
+            public const int PROT_READ = 1, PROT_WRITE = 2;
+
+            [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+            public static extern nint mmap(nint addr, nuint length, int prot, int flags, int fd, nint offset);
+        }
+        """;
+
+    [Fact]
+    public Task Branches_other_platforms_take_are_dropped() => new MmapAnalyzerTest("""
+        using System;
+
+        static class C
+        {
+            static void Ternary()
+            {
+                int anon = Environment.OSVersion.Platform == PlatformID.MacOSX ? 0x1000 : 0x20;
+                int flags = Environment.OSVersion.Platform != PlatformID.Unix ? 0x99 : 2 | anon;
+                Native.mmap(0, 4096, Native.PROT_READ | Native.PROT_WRITE, flags, -1, 0);
+            }
+
+            static void Switch()
+            {
+                int flags;
+                switch (Environment.OSVersion.Platform)
+                {
+                    case PlatformID.Unix: flags = 0x32; break;
+                    default: flags = 0x22; break;
+                }
+
+                Native.mmap(0, 4096, Native.PROT_READ | Native.PROT_WRITE, {|#0:flags|}, -1, 0);
+            }
+        }
+        """ + Native).Expect(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(CheckedMmap.Analyzers.Rules.MapFixedRule.Descriptor).WithLocation(0).WithArguments(
+            "are", "MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS", "MAP_FIXED", "CheckedMmap does not support calls to mmap with MAP_FIXED as part of the flags argument")).RunAsync();
+
+    // .NET reports Unix on macOS too: the idiom's Unix branch runs there, and 0x20 is not macOS's MAP_ANON.
+    [Fact]
+    public Task On_macos_the_unix_branch_is_taken() => new MmapAnalyzerTest("""
+        using System;
+
+        static class C
+        {
+            static void Ternary()
+            {
+                int flags = Environment.OSVersion.Platform == PlatformID.MacOSX ? 0x1002 : 0x22;
+                Native.mmap(0, 4096, Native.PROT_READ | Native.PROT_WRITE, {|MMAP005:flags|}, -1, 0);
+            }
+        }
+        """ + Native).WithEditorConfig("checkedmmap.target_os = macos").RunAsync();
+}
