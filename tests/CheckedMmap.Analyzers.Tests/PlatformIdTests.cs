@@ -8,16 +8,6 @@ namespace CheckedMmap.Analyzers.Tests;
 /// too), so the branches of the old idiom that only Windows or <c>MacOSX</c> would take are dropped.</summary>
 public class PlatformIdTests
 {
-    private const string Native = """
-        static class Native
-        {
-            public const int PROT_READ = 1, PROT_WRITE = 2;
-
-            [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
-            public static extern nint mmap(nint addr, nuint length, int prot, int flags, int fd, nint offset);
-        }
-        """;
-
     [Fact]
     public Task Branches_other_platforms_take_are_dropped() => new MmapAnalyzerTest("""
         using System;
@@ -28,7 +18,7 @@ public class PlatformIdTests
             {
                 int anon = Environment.OSVersion.Platform == PlatformID.MacOSX ? 0x1000 : 0x20;
                 int flags = Environment.OSVersion.Platform != PlatformID.Unix ? 0x99 : 2 | anon;
-                Native.mmap(0, 4096, Native.PROT_READ | Native.PROT_WRITE, flags, -1, 0);
+                Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, flags, -1, 0);
             }
 
             static void Switch()
@@ -40,10 +30,10 @@ public class PlatformIdTests
                     default: flags = 0x22; break;
                 }
 
-                Native.mmap(0, 4096, Native.PROT_READ | Native.PROT_WRITE, {|#0:flags|}, -1, 0);
+                Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, {|#0:flags|}, -1, 0);
             }
         }
-        """ + Native).Expect(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(CheckedMmap.Analyzers.Rules.MapFixedRule.Descriptor).WithLocation(0).WithArguments(
+        """).WithSource(Sources.Libc).Expect(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(CheckedMmap.Analyzers.Rules.MapFixedRule.Descriptor).WithLocation(0).WithArguments(
             "are", "MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS", "MAP_FIXED", "CheckedMmap does not support calls to mmap with MAP_FIXED as part of the flags argument")).RunAsync();
 
     // .NET reports Unix on macOS too: the idiom's Unix branch runs there, and 0x20 is not macOS's MAP_ANON.
@@ -56,8 +46,8 @@ public class PlatformIdTests
             static void Ternary()
             {
                 int flags = Environment.OSVersion.Platform == PlatformID.MacOSX ? 0x1002 : 0x22;
-                Native.mmap(0, 4096, Native.PROT_READ | Native.PROT_WRITE, {|MMAP005:flags|}, -1, 0);
+                Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, {|MMAP005:flags|}, -1, 0);
             }
         }
-        """ + Native).WithEditorConfig("checkedmmap.target_os = macos").RunAsync();
+        """).WithSource(Sources.Libc).WithEditorConfig("checkedmmap.target_os = macos").RunAsync();
 }

@@ -10,17 +10,6 @@ namespace CheckedMmap.Analyzers.Tests;
 /// of the arms that may be taken, and a known governing value takes its arm alone.</summary>
 public class SwitchExpressionTests
 {
-    private const string Native = """
-        static class Native
-        {
-            public const int PROT_READ = 1, PROT_WRITE = 2;
-            public const int MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20;
-
-            [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
-            public static extern nint mmap(nint addr, nuint length, int prot, int flags, int fd, nint offset);
-        }
-        """;
-
     [Fact]
     public Task A_local_set_by_a_switch_expression_may_be_any_arm() => new MmapAnalyzerTest("""
         using System;
@@ -29,21 +18,21 @@ public class SwitchExpressionTests
         {
             static void Bool()
             {
-                var flags = Environment.Is64BitProcess switch { true => Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, false => Native.MAP_SHARED | Native.MAP_ANONYMOUS };
-                Native.mmap(0, 4096, Native.PROT_READ | Native.PROT_WRITE, {|MMAP002:flags|}, -1, 0);
+                var flags = Environment.Is64BitProcess switch { true => Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, false => Libc.MAP_SHARED | Libc.MAP_ANONYMOUS };
+                Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, {|MMAP002:flags|}, -1, 0);
             }
 
             static void Int()
             {
                 int k = Environment.ProcessorCount;
-                var flags = k switch { 1 => Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, _ => Native.MAP_SHARED | Native.MAP_ANONYMOUS };
-                Native.mmap(0, 4096, Native.PROT_READ | Native.PROT_WRITE, {|MMAP002:flags|}, -1, 0);
+                var flags = k switch { 1 => Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, _ => Libc.MAP_SHARED | Libc.MAP_ANONYMOUS };
+                Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, {|MMAP002:flags|}, -1, 0);
             }
 
             static void Argument() =>
-                Native.mmap(0, 4096, Native.PROT_READ | Native.PROT_WRITE, {|MMAP002:Environment.ProcessorCount switch { 1 => Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, _ => Native.MAP_SHARED | Native.MAP_ANONYMOUS }|}, -1, 0);
+                Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, {|MMAP002:Environment.ProcessorCount switch { 1 => Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, _ => Libc.MAP_SHARED | Libc.MAP_ANONYMOUS }|}, -1, 0);
         }
-        """ + Native).RunAsync();
+        """).WithSource(Sources.Libc).RunAsync();
 
     [Fact]
     public Task Every_arm_malloc_like_is_silent() => new MmapAnalyzerTest("""
@@ -53,29 +42,29 @@ public class SwitchExpressionTests
         {
             static void Arms(int n)
             {
-                var flags = n switch { 0 => Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, > 4 when n < 9 => 0x22, _ => Native.MAP_ANONYMOUS | Native.MAP_PRIVATE };
-                Native.mmap(0, 4096, Native.PROT_READ | Native.PROT_WRITE, flags, -1, 0);
+                var flags = n switch { 0 => Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, > 4 when n < 9 => 0x22, _ => Libc.MAP_ANONYMOUS | Libc.MAP_PRIVATE };
+                Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, flags, -1, 0);
             }
 
             // The governing value is known: only its arm is taken, the others never reach mmap.
             static void Known()
             {
                 const int mode = 1;
-                Native.mmap(0, 4096, Native.PROT_READ | Native.PROT_WRITE, mode switch { 0 => Native.MAP_SHARED, 1 => 0x22, _ => 0x11 }, -1, 0);
+                Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, mode switch { 0 => Libc.MAP_SHARED, 1 => 0x22, _ => 0x11 }, -1, 0);
             }
 
             // On a Linux target the macOS arm (0x1002 is MAP_PRIVATE|MAP_ANON there) is never taken.
             static void PerOs() =>
-                Native.mmap(0, 4096, Native.PROT_READ | Native.PROT_WRITE, OperatingSystem.IsMacOS() switch { true => 0x1002, false => 0x22 }, -1, 0);
+                Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, OperatingSystem.IsMacOS() switch { true => 0x1002, false => 0x22 }, -1, 0);
 
             static void FalseGuard() =>
-                Native.mmap(0, 4096, Native.PROT_READ | Native.PROT_WRITE, Environment.ProcessorCount switch { _ when OperatingSystem.IsWindows() => Native.MAP_SHARED, _ => 0x22 }, -1, 0);
+                Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, Environment.ProcessorCount switch { _ when OperatingSystem.IsWindows() => Libc.MAP_SHARED, _ => 0x22 }, -1, 0);
 
             // An arm of unknown value leaves the whole expression unknown: nothing is claimed.
             static void UnknownArm(int other) =>
-                Native.mmap(0, 4096, Native.PROT_READ | Native.PROT_WRITE, Environment.ProcessorCount switch { 1 => Native.MAP_SHARED, _ => other }, -1, 0);
+                Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, Environment.ProcessorCount switch { 1 => Libc.MAP_SHARED, _ => other }, -1, 0);
         }
-        """ + Native).RunAsync();
+        """).WithSource(Sources.Libc).RunAsync();
 
     [Fact]
     public Task A_known_governing_value_makes_the_verdict_definite() => new MmapAnalyzerTest("""
@@ -84,13 +73,13 @@ public class SwitchExpressionTests
             static void Known()
             {
                 const int mode = 0;
-                Native.mmap(0, 4096, Native.PROT_READ | Native.PROT_WRITE, {|#0:mode switch { 0 => Native.MAP_SHARED | Native.MAP_ANONYMOUS, _ => 0x22 }|}, -1, 0);
+                Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, {|#0:mode switch { 0 => Libc.MAP_SHARED | Libc.MAP_ANONYMOUS, _ => 0x22 }|}, -1, 0);
             }
 
             static void Unknown(int mode) =>
-                Native.mmap(0, 4096, Native.PROT_READ | Native.PROT_WRITE, {|#1:mode switch { 0 => Native.MAP_SHARED | Native.MAP_ANONYMOUS, _ => 0x22 }|}, -1, 0);
+                Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, {|#1:mode switch { 0 => Libc.MAP_SHARED | Libc.MAP_ANONYMOUS, _ => 0x22 }|}, -1, 0);
         }
-        """ + Native).Expect(
+        """).WithSource(Sources.Libc).Expect(
             Shared(0, "are"), Shared(1, "may be")).RunAsync();
 
     private static DiagnosticResult Shared(int location, string verb) =>
