@@ -164,4 +164,24 @@ public class OsGuardTests
             static nint Unknown(nuint size, bool mac) => mac ? Native.mmap(0, size, 3, {|MMAP005:0x1002|}, -1, 0) : 0;
         }
         """).WithSource(Binding).RunAsync();
+
+    // A test's data attribute passes its values as one array argument (params object[]), which has no single Value.
+    [Fact]
+    public Task Attributes_with_array_arguments_are_read_without_failing() => new MmapAnalyzerTest("""
+        using System;
+
+        [AttributeUsage(AttributeTargets.Method | AttributeTargets.Class, AllowMultiple = true)]
+        sealed class DataAttribute : Attribute
+        {
+            public DataAttribute(params object[] data) { }
+        }
+
+        [Data("linux", 1)]
+        static class C
+        {
+            [Data(1L << 30)]
+            [Data]
+            static nint Map(long bytes) => Native.mmap(0, (nuint)bytes, {|MMAP004:1|}, 0x22, -1, 0);
+        }
+        """).WithSource(Binding).RunAsync();
 }

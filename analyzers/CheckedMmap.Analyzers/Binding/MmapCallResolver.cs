@@ -147,7 +147,7 @@ namespace CheckedMmap.Analyzers.Binding
 
                 foreach (var named in attribute.NamedArguments)
                 {
-                    if (named.Key == "EntryPoint" && named.Value.Value is string entryPoint)
+                    if (named.Key == "EntryPoint" && named.Value.Kind != TypedConstantKind.Array && named.Value.Value is string entryPoint)
                     {
                         return entryPoint;
                     }

@@ -402,7 +402,7 @@ namespace CheckedMmap.Analyzers.Functions
                         {
                             foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
                             {
-                                if (named.Key == "SetLastError" && named.Value.Value is true)
+                                if (named.Key == "SetLastError" && named.Value.Kind != TypedConstantKind.Array && named.Value.Value is true)
                                 {
                                     return true;
                                 }

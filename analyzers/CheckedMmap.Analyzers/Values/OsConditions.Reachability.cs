@@ -156,8 +156,10 @@ namespace CheckedMmap.Analyzers.Values
                 bool anySupported = false, targetSupported = false;
                 foreach (AttributeData attribute in current.GetAttributes())
                 {
+                    // An array argument (params object[] of a test's data attribute) has no Value: TypedConstant throws.
                     string? name = attribute.AttributeClass?.ToDisplayString();
-                    if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string platform)
+                    if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Kind == TypedConstantKind.Array
+                        || attribute.ConstructorArguments[0].Value is not string platform)
                     {
                         continue;
                     }
