@@ -76,23 +76,30 @@ namespace CheckedMmap.Package.Tests
             Assert.Contains("at CheckedTests.Arena..ctor(UIntPtr size)", child.Output);
         }
 
-        [Fact]
-        public void A_leak_at_exit_fails_dotnet_test_with_the_report_named()
+        // A report file given on the command line, relative, is read from the project's folder by every part of the run
+        // (the test host runs in bin/): the leak still fails the run.
+        [Theory]
+        [InlineData("")]
+        [InlineData("reports/leak.jsonl")]
+        public void A_leak_at_exit_fails_dotnet_test_with_the_report_named(string reportFile)
         {
             if (!OperatingSystem.IsLinux())
             {
                 return;
             }
 
-            CommandResult run = _package.Test("checkedtests/checkedtests.csproj",
-                "-p:CheckedMmap=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true", "--filter", "FullyQualifiedName~Clean_use|FullyQualifiedName~Leaves_an_arena");
+            string[] fileOption = reportFile.Length == 0 ? Array.Empty<string>() : new[] { "-p:CheckedMmapReportFile=" + reportFile };
+            CommandResult run = _package.Test("checkedtests/checkedtests.csproj", new[]
+            {
+                "-p:CheckedMmap=true", "-p:CheckedMmapLeakCheckAtExit=true", "-p:IncludeLeakTest=true", "--filter", "FullyQualifiedName~Clean_use|FullyQualifiedName~Leaves_an_arena",
+            }.Concat(fileOption).ToArray());
             string output = run.Output;
             Assert.True(run.ExitCode != 0, output);
             Assert.Matches(new Regex(@"Passed!\s+-\s+Failed:\s+0, Passed:\s+2"), output);
             Assert.Contains("error : CheckedMmap: leak: 1 mapping (12288 bytes) still mapped at the end of the test run. SUMMARY: 12288 bytes leaked in 1 mapping (alloc", output);
             Assert.Contains("the first created in CheckedTests.Arena..ctor(UIntPtr size)", output);
             Assert.Contains(", in the test CheckedTests.LeakTests.Leaves_an_arena. (no test result holds this report", output);
-            Assert.Contains("reports.jsonl", output);
+            Assert.Contains(reportFile.Length == 0 ? "reports.jsonl" : "leak.jsonl", output);
 
             // The package's logger printed the whole report, stacks included.
             AssertLeakReportPrinted(output);
