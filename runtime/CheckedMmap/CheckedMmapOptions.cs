@@ -230,7 +230,7 @@ namespace CheckedMmap
         /// Past its budget the checker gives new mappings no guard pages of their own and releases the quarantine's
         /// oldest ranges first, instead of failing; <see cref="MmapTracker.Statistics"/> counts both.
         /// </summary>
-        /// <exception cref="CheckedMmapConfigurationException">Negative.</exception>
+        /// <exception cref="CheckedMmapConfigurationException">Negative, or not less than the host's vm.max_map_count.</exception>
         public static int MapEntryHeadroom
         {
             get
@@ -242,9 +242,9 @@ namespace CheckedMmap
             set
             {
                 RuntimeConfiguration.EnsureLoaded();
-                if (value < 0)
+                if (value < 0 || value > RuntimeConfiguration.MaxMapEntryHeadroom)
                 {
-                    throw RuntimeConfiguration.BadOption(nameof(MapEntryHeadroom), value, "0 to 2147483647");
+                    throw RuntimeConfiguration.BadOption(nameof(MapEntryHeadroom), value, RuntimeConfiguration.MapEntryHeadroomRange);
                 }
 
                 MmapRuntime.SetQuarantineBounds(mapEntryHeadroom: value);

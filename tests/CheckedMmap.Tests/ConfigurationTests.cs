@@ -242,6 +242,38 @@ public sealed unsafe class ConfigurationTests : IDisposable
         Assert.Equal(StackCaptureMode.None, CheckedMmapOptions.StackCapture);
     }
 
+    /// <summary>The headroom this host accepts: less than vm.max_map_count, which the checker would otherwise not get
+    /// a single entry of (every guard page and quarantined range would silently go).</summary>
+    private static string HeadroomRange()
+    {
+        int limit = MmapTracker.Statistics.MapEntryLimit;
+        return limit == int.MaxValue
+            ? "0 to 2147483647"
+            : $"0 to {limit - 1} (less than vm.max_map_count, {limit})";
+    }
+
+    [Fact]
+    public void A_headroom_of_the_whole_map_entry_limit_is_refused()
+    {
+        int limit = MmapTracker.Statistics.MapEntryLimit;
+        if (limit == int.MaxValue)
+        {
+            return; // no kernel limit on this host: every non-negative headroom is accepted
+        }
+
+        string tooMany = (limit + 34_470).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var fromEnvironment = Assert.Throws<CheckedMmapConfigurationException>(() =>
+            CheckedMmapOptions.ApplyEnvironment(n => n == CheckedMmapOptions.MapEntryHeadroomVariable ? tooMany : null));
+        Assert.Equal($"Invalid value '{tooMany}' for environment variable CHECKEDMMAP_MAP_ENTRY_HEADROOM: expected {HeadroomRange()}.", fromEnvironment.Message);
+        var fromOption = Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.MapEntryHeadroom = limit);
+        Assert.Equal($"Invalid value '{limit}' for CheckedMmapOptions.MapEntryHeadroom: expected {HeadroomRange()}.", fromOption.Message);
+        Assert.Equal(CheckedMmapOptions.DefaultMapEntryHeadroom, CheckedMmapOptions.MapEntryHeadroom);
+
+        CheckedMmapOptions.MapEntryHeadroom = limit - 1; // the largest accepted
+        Assert.Equal(limit - 1, CheckedMmapOptions.MapEntryHeadroom);
+        CheckedMmapOptions.MapEntryHeadroom = CheckedMmapOptions.DefaultMapEntryHeadroom;
+    }
+
     [Fact]
     public void Bad_option_values_are_refused_naming_the_option_and_the_range()
     {
@@ -252,7 +284,7 @@ public sealed unsafe class ConfigurationTests : IDisposable
             Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.QuarantineMaxCount = -1).Message);
         Assert.Equal("Invalid value '1048577' for CheckedMmapOptions.EvictedHistory: expected 0 to 1048576.",
             Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.EvictedHistory = 1048577).Message);
-        Assert.Equal("Invalid value '-1' for CheckedMmapOptions.MapEntryHeadroom: expected 0 to 2147483647.",
+        Assert.Equal("Invalid value '-1' for CheckedMmapOptions.MapEntryHeadroom: expected " + HeadroomRange() + ".",
             Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.MapEntryHeadroom = -1).Message);
         Assert.Equal("Invalid value '7' for CheckedMmapOptions.Target: expected Linux, MacOS or FreeBSD.",
             Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.Target = (TargetOperatingSystem)7).Message);

@@ -49,8 +49,8 @@ namespace CheckedMmap.Registry
         /// <summary>Entries used by everything but the checker, at the last count.</summary>
         public int OtherEntries { get; private set; }
 
-        /// <summary>The most entries the checker may use now.</summary>
-        public long CheckerLimit => Limit == int.MaxValue ? int.MaxValue : (long)Limit - Headroom - OtherEntries;
+        /// <summary>The most entries the checker may use now (0 when the headroom and the rest of the process take all).</summary>
+        public long CheckerLimit => Limit == int.MaxValue ? int.MaxValue : System.Math.Max(0, (long)Limit - Headroom - OtherEntries);
 
         public bool IsLimited => Limit != int.MaxValue;
 

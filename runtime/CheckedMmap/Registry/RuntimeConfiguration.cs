@@ -110,7 +110,9 @@ namespace CheckedMmap.Registry
             new Setting(EvictedHistoryVariable, "evicted mappings remembered for reports, 0 to 1048576 (default 4096)",
                 (v, text) => v.EvictedHistory = ParseCount(EvictedHistoryVariable, text, MaxEvictedHistory)),
             new Setting(MapEntryHeadroomVariable, "map entries (vm.max_map_count) left to the runtime and the program (default 8192)",
-                (v, text) => v.MapEntryHeadroom = ParseCount(MapEntryHeadroomVariable, text, int.MaxValue)),
+                (v, text) => v.MapEntryHeadroom = ParseCount(MapEntryHeadroomVariable, text, int.MaxValue) is var n && n <= MaxMapEntryHeadroom
+                    ? n
+                    : throw Bad(MapEntryHeadroomVariable, text, "expected " + MapEntryHeadroomRange)),
             new Setting(LeakCheckAtExitVariable, "1 | 0: report live mappings at exit and exit with 1 (default 0)",
                 (v, text) => v.LeakCheckAtExit = ParseBool(LeakCheckAtExitVariable, text)),
             new Setting(FaultReportsVariable, "1 | 0: report guard-page/quarantine faults, naming the mapping (default 1; Linux x64 and arm64)",
@@ -202,6 +204,18 @@ namespace CheckedMmap.Registry
         }
 
         /// <summary>The error for a bad option value: names the option and the accepted range.</summary>
+        /// <summary>
+        /// The largest map-entry headroom this host accepts: one less than vm.max_map_count, since a headroom of the whole
+        /// limit or more leaves the checker nothing at all (int.MaxValue where the host has no limit).
+        /// </summary>
+        public static int MaxMapEntryHeadroom =>
+            Host.HostMemory.Instance.MapEntryLimit == int.MaxValue ? int.MaxValue : Math.Max(0, Host.HostMemory.Instance.MapEntryLimit - 1);
+
+        /// <summary>The accepted headroom, as an error message says it.</summary>
+        public static string MapEntryHeadroomRange => Host.HostMemory.Instance.MapEntryLimit == int.MaxValue
+            ? "0 to 2147483647"
+            : string.Format(CultureInfo.InvariantCulture, "0 to {0} (less than vm.max_map_count, {1})", MaxMapEntryHeadroom, Host.HostMemory.Instance.MapEntryLimit);
+
         public static CheckedMmapConfigurationException BadOption(string option, object value, string expected) =>
             new CheckedMmapConfigurationException(string.Format(CultureInfo.InvariantCulture,
                 "Invalid value '{0}' for CheckedMmapOptions.{1}: expected {2}.", value, option, expected));
