@@ -51,6 +51,7 @@ namespace CheckedMmap.Package.Tests
         {
             CommandResult build = _package.Build("transitive/app/app.csproj", "-p:CheckedMmap=true");
             Assert.True(build.ExitCode == 0, build.ToString());
+            Assert.DoesNotContain("is not: its #if CHECKED branch is not compiled", build.Output);
 
             // The analyzer runs on the app's own code.
             var expected = ExpectedDiagnostics.Read(_package.ConsumerPath("transitive/app/Program.cs"));
@@ -70,6 +71,17 @@ namespace CheckedMmap.Package.Tests
             Assert.Contains("caught CheckedMmap.UndefinedBehaviorException", run.Output);
             Assert.Contains("incorrect layout on deallocation", run.Output);
             Assert.Contains("TransitiveApp.Program.Main", After(run.Output, "was created by mmap on thread"));
+        }
+
+        [Fact]
+        public void CheckedMmap_set_in_one_project_only_warns_about_the_referenced_library_it_leaves_unchecked()
+        {
+            // Up to the references only: compiling the app here would leave the other tests' build of it up to date, and
+            // its analyzer diagnostics unprinted.
+            CommandResult build = _package.Build("transitive/app/app.csproj", "-p:CheckedMmapInAppOnly=true", "-t:ResolveProjectReferences");
+            Assert.True(build.ExitCode == 0, build.ToString());
+            Assert.Contains("warning : CheckedMmap: app is built with CheckedMmap=true, but the project it references, ", build.Output);
+            Assert.Contains("lib.csproj, is not: its #if CHECKED branch is not compiled and its mmap calls go to libc, unchecked.", build.Output);
         }
 
         [Fact]
