@@ -110,6 +110,25 @@ public class ScaleTests
         Assert.Contains("System.AccessViolationException", r.Stderr);
     }
 
+    [Fact]
+    public void A_stale_write_to_an_evicted_300_MiB_mapping_is_reported_with_its_history()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.StaleWriteToEvictedLargeMapping));
+        Assert.True(r.ExitCode == 134, r.ToString());
+        Assert.Contains("about to write evicted 300 MiB", r.Stdout);
+        Assert.DoesNotContain("NOT REACHED", r.Stdout);
+        Assert.Contains("==CheckedMmap== ERROR: use after munmap: access at ", r.Stderr);
+        Assert.Contains("inside alloc1", r.Stderr);
+        Assert.Contains("unmapped by munmap (released)", r.Stderr);
+        Assert.Contains("alloc1 was created by mmap on thread", r.Stderr);
+        Assert.Contains("alloc1 was destroyed by munmap on thread", r.Stderr);
+    }
+
     private static int Field(string text, string label)
     {
         int i = text.IndexOf(label, StringComparison.Ordinal);
@@ -270,10 +289,10 @@ public static unsafe partial class ChildScenarios
     }
 
     [DllImport("libc", EntryPoint = "mmap", SetLastError = true)]
-    private static extern nint LibcMmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+    internal static extern nint LibcMmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
 
     [DllImport("libc", EntryPoint = "munmap", SetLastError = true)]
-    private static extern int LibcMunmap(nint addr, nuint length);
+    internal static extern int LibcMunmap(nint addr, nuint length);
 
     private static string Outcome(nint p) => p == -1 ? (Marshal.GetLastPInvokeError() == Mman.ENOMEM ? "ENOMEM" : "errno " + Marshal.GetLastPInvokeError()) : "accepts";
 
@@ -340,6 +359,19 @@ public static unsafe partial class ChildScenarios
             Console.WriteLine("after eviction: " + e.Kind + ": " + e.MiriMessage);
             Console.WriteLine(e.Mapping?.Describe());
         }
+    }
+
+    public static void StaleWriteToEvictedLargeMapping()
+    {
+        const nuint size = 300u << 20;
+        nint p = Mman.mmap(0, size, RW, PA, -1, 0);
+        Poke((byte*)p, 1);
+        Mman.munmap(p, size);
+        MmapTracker.FlushQuarantine(); // evicted: its own reservation goes back to the system, its history stays
+        Console.WriteLine("about to write evicted 300 MiB");
+        Console.Out.Flush();
+        Poke((byte*)p + (size / 2), 1);
+        Console.WriteLine("NOT REACHED");
     }
 
     public static void StaleWriteToLargeMapping()

@@ -40,6 +40,10 @@ namespace CheckedMmap.Host
         /// <summary>The map entries this process uses now, or -1 where the host cannot say.</summary>
         public virtual int CountMapEntries() => -1;
 
+        /// <summary>Whether any mapping of the process covers the page of <paramref name="address"/> now (true where the
+        /// host cannot say).</summary>
+        public virtual bool IsMapped(ulong address) => true;
+
         /// <summary>
         /// Moves the pages of [from, from+size) to [to, to+size) (both read/write, page-aligned, not overlapping) without
         /// copying them, leaving [from, from+size) mapped, read/write and empty. False when the host cannot (then nothing
@@ -220,6 +224,17 @@ namespace CheckedMmap.Host
 
             return false;
         }
+
+        // msync of one page fails with ENOMEM exactly when no mapping covers it (MS_ASYNC is 1 on Linux, macOS and FreeBSD).
+        public override bool IsMapped(ulong address)
+        {
+            const int MS_ASYNC = 1;
+            ulong page = address & ~(PageSize - 1);
+            return msync((nint)page, (nuint)PageSize, MS_ASYNC) == 0 || Marshal.GetLastPInvokeError() != MmapConstants.ENOMEM;
+        }
+
+        [DllImport("libc", EntryPoint = "msync", SetLastError = true)]
+        private static extern int msync(nint addr, nuint length, int flags);
 
         [DllImport("libc", EntryPoint = "mremap", SetLastError = true)]
         private static extern nint mremap(nint oldAddress, nuint oldSize, nuint newSize, int flags, nint newAddress);

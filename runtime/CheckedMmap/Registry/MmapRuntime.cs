@@ -544,7 +544,16 @@ namespace CheckedMmap.Registry
         {
             lock (Gate)
             {
-                return Registry.FindIncludingEvicted(address, onlyStillReserved: true);
+                MappingInfo? m = Registry.FindIncludingEvicted(address, onlyStillReserved: true);
+                if (m != null)
+                {
+                    return m;
+                }
+
+                // An evicted mapping whose range went back to the system: a fault there is a use of it only while nothing
+                // else maps that address now (a thread stack's or the GC's reservation there is not ours to explain).
+                m = Registry.FindIncludingEvicted(address);
+                return m is { State: MappingState.Released } && !HostMemory.Instance.IsMapped(address) ? m : null;
             }
         }
 
