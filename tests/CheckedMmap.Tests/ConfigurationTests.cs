@@ -117,7 +117,7 @@ public sealed unsafe class ConfigurationTests : IDisposable
     public void Forced_page_size_must_be_a_nonzero_power_of_two(ulong kib)
     {
         var e = Assert.Throws<CheckedMmapConfigurationException>(() => CheckedMmapOptions.ForcePageSizeKiB(kib));
-        Assert.Equal($"ForcePageSizeKiB requires a power of 2: {kib}", e.Message);
+        Assert.Equal($"ForcePageSizeKiB requires a power of 2: {kib}; expected a power of two from 1 to 1048576 KiB (1 GiB)", e.Message);
         Assert.Equal(4096UL, CheckedMmapOptions.PageSize);
     }
 
@@ -217,9 +217,9 @@ public sealed unsafe class ConfigurationTests : IDisposable
 
     [Theory]
     [InlineData("CHECKEDMMAP_TARGET", "windows", "Invalid value 'windows' for environment variable CHECKEDMMAP_TARGET: expected linux, macos or freebsd.")]
-    [InlineData("CHECKEDMMAP_PAGE_SIZE_KIB", "4k", "CHECKEDMMAP_PAGE_SIZE_KIB requires a `u64` (a page size in KiB): '4k'")]
-    [InlineData("CHECKEDMMAP_PAGE_SIZE_KIB", "0", "CHECKEDMMAP_PAGE_SIZE_KIB requires a power of 2: 0")]
-    [InlineData("CHECKEDMMAP_PAGE_SIZE_KIB", "6", "CHECKEDMMAP_PAGE_SIZE_KIB requires a power of 2: 6")]
+    [InlineData("CHECKEDMMAP_PAGE_SIZE_KIB", "4k", "CHECKEDMMAP_PAGE_SIZE_KIB requires a `u64` (a page size in KiB): '4k'; expected a power of two from 1 to 1048576 KiB (1 GiB)")]
+    [InlineData("CHECKEDMMAP_PAGE_SIZE_KIB", "0", "CHECKEDMMAP_PAGE_SIZE_KIB requires a power of 2: 0; expected a power of two from 1 to 1048576 KiB (1 GiB)")]
+    [InlineData("CHECKEDMMAP_PAGE_SIZE_KIB", "6", "CHECKEDMMAP_PAGE_SIZE_KIB requires a power of 2: 6; expected a power of two from 1 to 1048576 KiB (1 GiB)")]
     [InlineData("CHECKEDMMAP_GUARD_PAGES", "maybe", "Invalid value 'maybe' for environment variable CHECKEDMMAP_GUARD_PAGES: expected 1 or 0 (true/false, on/off, yes/no).")]
     [InlineData("CHECKEDMMAP_STACKS", "all", "Invalid value 'all' for environment variable CHECKEDMMAP_STACKS: expected none, methods or fileline.")]
     [InlineData("CHECKEDMMAP_STACK_DEPTH", "4097", "Invalid value '4097' for environment variable CHECKEDMMAP_STACK_DEPTH: expected a non-negative integer up to 4096.")]

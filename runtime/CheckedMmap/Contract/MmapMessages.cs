@@ -65,11 +65,16 @@ namespace CheckedMmap.Contract
         /// <summary>A flag or advice name the emulated target's libc does not define ("MAP_POPULATE" on macOS).</summary>
         public static string NameNotOnTarget(string name, string target) => name + " is not defined on the emulated target (" + target + ")";
 
-        /// <summary>Miri's -Zmiri-force-page-size errors; <paramref name="setting"/> names where the value came from.</summary>
-        public static string ForcePageSizeNotNumber(string setting, string value) => setting + " requires a `u64` (a page size in KiB): '" + value + "'";
+        /// <summary>Miri's -Zmiri-force-page-size errors, then the accepted range; <paramref name="setting"/> names where the
+        /// value came from.</summary>
+        public static string ForcePageSizeNotNumber(string setting, string value) =>
+            setting + " requires a `u64` (a page size in KiB): '" + value + "'; " + ForcePageSizeRange;
 
         public static string ForcePageSizeNotPowerOfTwo(string setting, ulong kib) =>
-            setting + " requires a power of 2: " + kib.ToString(CultureInfo.InvariantCulture);
+            setting + " requires a power of 2: " + kib.ToString(CultureInfo.InvariantCulture) + "; " + ForcePageSizeRange;
+
+        /// <summary>The page sizes the emulation accepts, as its errors say it.</summary>
+        public const string ForcePageSizeRange = "expected a power of two from 1 to 1048576 KiB (1 GiB)";
 
         /// <summary>Text of the Miri outcome class, used as the first line of runtime reports.</summary>
         public const string UnsupportedHeader = "unsupported operation: ";

@@ -197,7 +197,7 @@ namespace CheckedMmap.Registry
             if (kib > MaxPageSizeKiB)
             {
                 throw new CheckedMmapConfigurationException(string.Format(CultureInfo.InvariantCulture,
-                    "{0} is out of range: {1} KiB; expected a power of two from 1 to {2} KiB (1 GiB).", setting, kib, MaxPageSizeKiB));
+                    "{0} is out of range: {1} KiB; {2}.", setting, kib, MmapMessages.ForcePageSizeRange));
             }
 
             return kib * 1024;
