@@ -27,6 +27,7 @@ namespace CheckedMmap
             "System.Reflection.",
             "System.RuntimeMethodHandle",
             "System.Threading.ExecutionContext",
+            "System.StartupHookProvider", // a startup hook's entry (the child-process scenarios run through one)
             "System.Threading.Thread",
             "System.Threading.ThreadPool",
             "System.Threading.PortableThreadPool",
