@@ -83,7 +83,10 @@ namespace CheckedMmap
             "live {0} ({1} guarded, {2} unguarded); quarantined {3} ({4} bytes of address space); evictions {5} ({6} for map entries); " +
             "released without quarantine {7}; unguarded by budget {8}; evicted history {9}; map entries: checker {10} of {11}, process {12}, limit {13}, headroom {14}; budget reached: {15}",
             LiveMappings, GuardedLiveMappings, UnguardedLiveMappings, QuarantinedMappings, QuarantinedAddressSpace, Evictions, EvictionsForMapEntries,
-            ReleasedWithoutQuarantine, UnguardedByBudget, EvictedHistoryCount, CheckerMapEntries, CheckerMapEntryLimit, ProcessMapEntries, MapEntryLimit,
+            ReleasedWithoutQuarantine, UnguardedByBudget, EvictedHistoryCount, CheckerMapEntries,
+            CheckerMapEntryLimit < 0 ? "unlimited" : CheckerMapEntryLimit.ToString(CultureInfo.InvariantCulture),
+            ProcessMapEntries < 0 ? "not counted yet" : ProcessMapEntries.ToString(CultureInfo.InvariantCulture),
+            MapEntryLimit == int.MaxValue ? "none" : MapEntryLimit.ToString(CultureInfo.InvariantCulture),
             MapEntryHeadroom, BudgetReached);
     }
 }

@@ -55,6 +55,15 @@ public sealed unsafe class MapEntryBudgetTests : IDisposable
     }
 
     [Fact]
+    public void Statistics_say_in_words_what_is_not_counted_or_not_limited()
+    {
+        var fresh = new MmapStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, int.MaxValue, 8192, 0, -1, -1, false);
+        Assert.Contains("map entries: checker 0 of unlimited, process not counted yet, limit none, headroom 8192;", fresh.ToString());
+        var counted = new MmapStatistics(1, 1, 0, 0, 0, 0, 0, 0, 0, 65530, 8192, 3, 56000, 450, false);
+        Assert.Contains("map entries: checker 3 of 56000, process 450, limit 65530, headroom 8192;", counted.ToString());
+    }
+
+    [Fact]
     public void Statistics_name_the_budget()
     {
         MmapStatistics s = MmapTracker.Statistics;
