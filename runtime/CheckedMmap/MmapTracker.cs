@@ -124,9 +124,10 @@ namespace CheckedMmap
         /// <returns>True when it reported leaks; false when it found none, ran before, or the check is off.</returns>
         public static bool RunExitLeakCheckNow() => MmapRuntime.RunExitLeakCheck(processExit: false) != null;
 
-        /// <summary>As <see cref="RunExitLeakCheckNow"/>, for the package's test platform extension: the report it printed,
-        /// or null.</summary>
-        internal static string? RunExitLeakCheckNowWithReport() => MmapRuntime.RunExitLeakCheck(processExit: false);
+        /// <summary>As <see cref="RunExitLeakCheckNow"/>, for the package's test platform extension, which fails the run with
+        /// the report as a test result: the report (appended to the report file, not printed: the test platform shows the
+        /// process's standard error again when the run fails), or null.</summary>
+        internal static string? RunExitLeakCheckNowWithReport() => MmapRuntime.RunExitLeakCheck(processExit: false, print: false);
 
         /// <summary>Evicts the whole quarantine (its address ranges are given back).</summary>
         public static void FlushQuarantine() => MmapRuntime.FlushQuarantine();

@@ -801,14 +801,16 @@ namespace CheckedMmap.Registry
         /// stacks may be finished). The report this call printed, or null (no leaks, the check off or done already); after a
         /// report the process exits with 1.
         /// </summary>
-        public static string? RunExitLeakCheck(bool processExit)
+        /// <summary>The leak check at exit, once per process; <paramref name="print"/> false when the caller delivers the
+        /// report itself (as a test result) and it goes to the report file only.</summary>
+        public static string? RunExitLeakCheck(bool processExit, bool print = true)
         {
             if (!LeakCheckAtExit || System.Threading.Interlocked.Exchange(ref _exitLeakCheckDone, 1) != 0)
             {
                 return null;
             }
 
-            string? report = Reports.LeakReports.ReportAtExit(processExit);
+            string? report = Reports.LeakReports.ReportAtExit(processExit, print);
             _exitLeaksReported = report != null;
             return report;
         }

@@ -59,7 +59,7 @@ namespace CheckedMmap.Reports
 
         /// <summary>Reports live mappings at process exit or at the end of a test run (CHECKEDMMAP_LEAK_CHECK_AT_EXIT); the
         /// report's text, or null when there were none.</summary>
-        public static string? ReportAtExit(bool processExit)
+        public static string? ReportAtExit(bool processExit, bool print = true)
         {
             IReadOnlyList<MappingInfo> live = MmapRuntime.Snapshot(liveOnly: true);
             if (live.Count == 0)
@@ -68,7 +68,15 @@ namespace CheckedMmap.Reports
             }
 
             FinishedReport report = Build(live, processExit ? "at process exit" : "at the end of the test run");
-            ReportSink.Print(report);
+            if (print)
+            {
+                ReportSink.Print(report);
+            }
+            else
+            {
+                ReportSink.Record(report);
+            }
+
             return report.Text;
         }
 
