@@ -356,11 +356,17 @@ namespace CheckedMmap.Analyzers.Binding
                 }
             }
 
-            // Runs for every mmap call of a file: a walk over child lists, which allocate nothing (no iterator, no closure).
+            // Runs for every mmap call of a file. Roslyn's descendant walk keeps its own stack, so an argument of thousands
+            // of terms (generated code) costs no call depth.
             private static bool NamesAParameter(SyntaxNode node, SeparatedSyntaxList<ParameterSyntax> parameters)
             {
-                if (node is IdentifierNameSyntax identifier)
+                foreach (SyntaxNode descendant in node.DescendantNodesAndSelf())
                 {
+                    if (descendant is not IdentifierNameSyntax identifier)
+                    {
+                        continue;
+                    }
+
                     string name = identifier.Identifier.ValueText;
                     foreach (ParameterSyntax parameter in parameters)
                     {
@@ -368,16 +374,6 @@ namespace CheckedMmap.Analyzers.Binding
                         {
                             return true;
                         }
-                    }
-
-                    return false;
-                }
-
-                foreach (SyntaxNodeOrToken child in node.ChildNodesAndTokens())
-                {
-                    if (child.AsNode() is { } inner && NamesAParameter(inner, parameters))
-                    {
-                        return true;
                     }
                 }
 

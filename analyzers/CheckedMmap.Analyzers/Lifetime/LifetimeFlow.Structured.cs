@@ -156,14 +156,9 @@ namespace CheckedMmap.Analyzers.Lifetime
                     return;
                 }
 
-                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr } logical:
-                {
-                    Evaluate(logical.LeftOperand, ref state);
-                    FlowState? right = state?.Clone();
-                    Evaluate(logical.RightOperand, ref right);
-                    state = Join(state, right);
+                case IBinaryOperation binary:
+                    EvaluateBinaryChain(binary, ref state);
                     return;
-                }
 
                 case ICoalesceOperation coalesce:
                 {
@@ -199,6 +194,42 @@ namespace CheckedMmap.Analyzers.Lifetime
             }
 
             Handle(operation, state);
+        }
+
+        /// <summary>
+        /// A binary operator and the binary operators down its left operand (generated code writes sums of thousands of
+        /// terms) in a loop instead of one call per term: innermost left operand first, then each right operand and
+        /// operator outward. The right operand of &amp;&amp; and || runs on a copy, joined with the path that skips it.
+        /// </summary>
+        private void EvaluateBinaryChain(IBinaryOperation outermost, ref FlowState? state)
+        {
+            var chain = new Stack<IBinaryOperation>();
+            IOperation current = outermost;
+            while (current is IBinaryOperation binary)
+            {
+                chain.Push(binary);
+                current = binary.LeftOperand;
+            }
+
+            Evaluate(current, ref state);
+            while (chain.Count > 0 && state is not null)
+            {
+                IBinaryOperation binary = chain.Pop();
+                if (binary.OperatorKind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr)
+                {
+                    FlowState? right = state.Clone();
+                    Evaluate(binary.RightOperand, ref right);
+                    state = Join(state, right);
+                }
+                else
+                {
+                    Evaluate(binary.RightOperand, ref state);
+                    if (state is not null)
+                    {
+                        Handle(binary, state);
+                    }
+                }
+            }
         }
 
         private static FlowState? Join(FlowState? a, FlowState? b) => a is null ? b : b is null ? a : a.Merge(b);

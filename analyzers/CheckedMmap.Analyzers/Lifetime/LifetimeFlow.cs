@@ -24,7 +24,7 @@ namespace CheckedMmap.Analyzers.Lifetime
         bool IsFieldSite(MappingSite site);
 
         /// <summary>The values of an expression of this body, as MMAP001-007 evaluate arguments.</summary>
-        ValueSet Evaluate(SyntaxNode expression);
+        ValueSet Evaluate(IOperation expression);
 
         INamedTypeSymbol? ContainingType { get; }
     }
@@ -347,10 +347,35 @@ namespace CheckedMmap.Analyzers.Lifetime
             return null;
         }
 
+        /// <summary>
+        /// <c>p + a - b + …</c>: the additions down the left operand run in a loop, innermost first, so that a sum of
+        /// thousands of terms needs no deeper stack than one of two.
+        /// </summary>
         private AddressFact? FactOfArithmetic(IBinaryOperation arithmetic, FlowState state)
         {
+            var outer = new Stack<IBinaryOperation>();
+            IBinaryOperation innermost = arithmetic;
+            while (Scale(innermost.LeftOperand.Type) is not null
+                && Strip(innermost.LeftOperand) is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract } inner)
+            {
+                outer.Push(innermost);
+                innermost = inner;
+            }
+
+            AddressFact? fact = FactOfArithmetic(innermost, Scale(innermost.LeftOperand.Type) is null ? null : FactOf(innermost.LeftOperand, state), state);
+            while (outer.Count > 0)
+            {
+                fact = FactOfArithmetic(outer.Pop(), fact, state);
+            }
+
+            return fact;
+        }
+
+        /// <summary>One addition or subtraction, its left operand's fact known.</summary>
+        private AddressFact? FactOfArithmetic(IBinaryOperation arithmetic, AddressFact? left, FlowState state)
+        {
             bool subtract = arithmetic.OperatorKind == BinaryOperatorKind.Subtract;
-            if (Scale(arithmetic.LeftOperand.Type) is { } leftScale && FactOf(arithmetic.LeftOperand, state) is { } left)
+            if (Scale(arithmetic.LeftOperand.Type) is { } leftScale && left is not null)
             {
                 return Moved(left, arithmetic.RightOperand, leftScale, subtract);
             }
@@ -387,7 +412,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return null;
             }
 
-            ValueSet steps = _context.Evaluate(amount.Syntax);
+            ValueSet steps = _context.Evaluate(amount);
             if (steps.IsKnown && steps.Values.Count == 1)
             {
                 long step = steps.Values[0] * (subtract ? -1 : 1);
@@ -647,7 +672,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                         address = argument.Value;
                         break;
                     case 3:
-                        flags = _context.Evaluate(argument.Value.Syntax);
+                        flags = _context.Evaluate(argument.Value);
                         break;
                 }
             }
@@ -819,7 +844,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return;
             }
 
-            ValueSet unmapLength = length is null ? ValueSet.Unknown : _context.Evaluate(length.Syntax);
+            ValueSet unmapLength = length is null ? ValueSet.Unknown : _context.Evaluate(length);
             if (length is not null && unmapLength.IsKnown && unmapLength.Values.Count == 1 && unmapLength.Values[0] == 0)
             {
                 if (_reporting)
@@ -997,7 +1022,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                     return ComparedWith.Failure;
             }
 
-            ValueSet values = _context.Evaluate(stripped.Syntax);
+            ValueSet values = _context.Evaluate(stripped);
             if (!values.IsKnown)
             {
                 return ComparedWith.Other;

@@ -425,15 +425,42 @@ namespace CheckedMmap.Analyzers.Lifetime
             // The flow asks again on every pass over a loop: each expression is evaluated once.
             private readonly Dictionary<SyntaxNode, ValueSet> _values = new Dictionary<SyntaxNode, ValueSet>();
 
-            public ValueSet Evaluate(SyntaxNode expression)
+            public ValueSet Evaluate(IOperation expression) => Evaluate(expression.Syntax, expression);
+
+            private ValueSet Evaluate(SyntaxNode syntax, IOperation? expression = null)
             {
-                if (!_values.TryGetValue(expression, out ValueSet? values))
+                if (!_values.TryGetValue(syntax, out ValueSet? values))
                 {
-                    values = _model.GetOperation(expression, _cancellationToken) is { } operation ? _evaluator.Evaluate(operation) : ValueSet.Unknown;
-                    _values[expression] = values;
+                    IOperation? operation = (expression is null ? null : OutermostExplicit(expression)) ?? _model.GetOperation(syntax, _cancellationToken);
+                    values = operation is null ? ValueSet.Unknown : _evaluator.Evaluate(operation);
+                    _values[syntax] = values;
                 }
 
                 return values;
+            }
+
+            /// <summary>
+            /// The operation <see cref="SemanticModel.GetOperation"/> returns for the syntax of a tree operation (the outermost
+            /// explicit one with that syntax), found by walking up rather than by the model's search down its statement, which
+            /// would cost the statement's size on every call. Null for the rewritten operations of a control flow graph.
+            /// </summary>
+            private static IOperation? OutermostExplicit(IOperation expression)
+            {
+                if (expression.SemanticModel is null)
+                {
+                    return null;
+                }
+
+                IOperation? outermost = expression.IsImplicit ? null : expression;
+                for (IOperation? parent = expression.Parent; parent is not null && parent.Syntax == expression.Syntax; parent = parent.Parent)
+                {
+                    if (!parent.IsImplicit)
+                    {
+                        outermost = parent;
+                    }
+                }
+
+                return outermost;
             }
         }
 

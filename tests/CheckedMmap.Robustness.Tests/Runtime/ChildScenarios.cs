@@ -16,6 +16,7 @@ internal static unsafe class ChildScenarios
         ["mremap-size-wrap"] = MremapSizeWrap,
         ["guard-after-churn"] = () => AfterChurn(m => ((byte*)m.Address)[(long)m.Size] = 1),
         ["use-after-munmap-after-churn"] = UseAfterMunmapAfterChurn,
+        ["analyzer-long-expressions"] = Analyzer.LongExpressions.Run,
     };
 
     public static IEnumerable<string> Names => s_scenarios.Keys;
