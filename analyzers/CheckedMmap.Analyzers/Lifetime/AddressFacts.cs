@@ -39,6 +39,9 @@ namespace CheckedMmap.Analyzers.Lifetime
         public SyntaxNode? LengthSyntax { get; }
 
         public ValueSet Length => _lengthValues ??= _length();
+
+        /// <summary>True for the mapping a field holds when the body reads it unassigned (another member's mmap).</summary>
+        public virtual bool OfField => false;
     }
 
     /// <summary>How a wrapper returns its mapping: not at all, mmap's own result, or a local only mmap assigns.</summary>
@@ -176,12 +179,21 @@ namespace CheckedMmap.Analyzers.Lifetime
         {
         }
 
+        private static readonly ImmutableHashSet<object> NoFields = ImmutableHashSet.Create<object>(VariableComparer.Instance);
+
         private FlowState(FlowState other)
         {
             Holders = other.Holders;
             Unmapped = other.Unmapped;
             Unchecked = other.Unchecked;
+            _fieldHolders = other._fieldHolders;
+            _unmappedFieldSites = other._unmappedFieldSites;
         }
+
+        // What a call of another method of the type forgets, kept aside so that forgetting costs the fields, not every
+        // variable of the body: the field keys of Holders and the field mappings of Unmapped (both may hold more).
+        private ImmutableHashSet<object> _fieldHolders = NoFields;
+        private ImmutableHashSet<MappingSite> _unmappedFieldSites = ImmutableHashSet<MappingSite>.Empty;
 
         public ImmutableDictionary<object, AddressFact> Holders { get; private set; } = NoHolders;
 
@@ -193,11 +205,41 @@ namespace CheckedMmap.Analyzers.Lifetime
 
         public FlowState Clone() => new FlowState(this);
 
-        public void SetHolder(object key, AddressFact fact) => Holders = Holders.SetItem(key, fact);
+        public void SetHolder(object key, AddressFact fact)
+        {
+            Holders = Holders.SetItem(key, fact);
+            if (key is IFieldSymbol)
+            {
+                _fieldHolders = _fieldHolders.Add(key);
+            }
+        }
 
         public void RemoveHolder(object key) => Holders = Holders.Remove(key);
 
-        public void SetUnmapped(MappingSite site, SyntaxNode munmap) => Unmapped = Unmapped.SetItem(site, munmap);
+        public void SetUnmapped(MappingSite site, SyntaxNode munmap)
+        {
+            Unmapped = Unmapped.SetItem(site, munmap);
+            if (site.OfField)
+            {
+                _unmappedFieldSites = _unmappedFieldSites.Add(site);
+            }
+        }
+
+        /// <summary>What another method of the type may change: the fields' holders and whether their mappings are unmapped.</summary>
+        public void ForgetFields()
+        {
+            if (!_fieldHolders.IsEmpty)
+            {
+                Holders = Holders.RemoveRange(_fieldHolders);
+                _fieldHolders = NoFields;
+            }
+
+            if (!_unmappedFieldSites.IsEmpty)
+            {
+                Unmapped = Unmapped.RemoveRange(_unmappedFieldSites);
+                _unmappedFieldSites = _unmappedFieldSites.Clear();
+            }
+        }
 
         public void RemoveUnmapped(MappingSite site) => Unmapped = Unmapped.Remove(site);
 
@@ -215,7 +257,12 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// <summary>Joins two paths: a variable known on one path only is unknown, "may" sets are united.</summary>
         public FlowState Merge(FlowState other)
         {
-            var merged = new FlowState { Holders = MergeHolders(Holders, other.Holders) };
+            var merged = new FlowState
+            {
+                Holders = MergeHolders(Holders, other.Holders),
+                _fieldHolders = ReferenceEquals(_fieldHolders, other._fieldHolders) ? _fieldHolders : _fieldHolders.Union(other._fieldHolders),
+                _unmappedFieldSites = ReferenceEquals(_unmappedFieldSites, other._unmappedFieldSites) ? _unmappedFieldSites : _unmappedFieldSites.Union(other._unmappedFieldSites),
+            };
             merged.Unmapped = ReferenceEquals(Unmapped, other.Unmapped) ? Unmapped : Union(Unmapped, other.Unmapped);
             merged.Unchecked = ReferenceEquals(Unchecked, other.Unchecked) ? Unchecked : Unchecked.Union(other.Unchecked);
             return merged;
@@ -260,9 +307,13 @@ namespace CheckedMmap.Analyzers.Lifetime
             return merged.ToImmutable();
         }
 
+        /// <summary>True when both states hold the very same collections (a constant-time form of <see cref="SameAs"/>).</summary>
+        public bool IsSameInstanceAs(FlowState other) =>
+            ReferenceEquals(Holders, other.Holders) && ReferenceEquals(Unmapped, other.Unmapped) && ReferenceEquals(Unchecked, other.Unchecked);
+
         public bool SameAs(FlowState other)
         {
-            if (ReferenceEquals(Holders, other.Holders) && ReferenceEquals(Unmapped, other.Unmapped) && ReferenceEquals(Unchecked, other.Unchecked))
+            if (IsSameInstanceAs(other))
             {
                 return true;
             }

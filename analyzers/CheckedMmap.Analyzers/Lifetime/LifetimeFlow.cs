@@ -20,9 +20,6 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// <summary>Where a field of this type points when the body has not assigned it: every mmap that assigns it in the type.</summary>
         Provenance? FieldOrigin(IFieldSymbol field);
 
-        /// <summary>True for the sites of <see cref="FieldOrigin"/> (another member's mmap).</summary>
-        bool IsFieldSite(MappingSite site);
-
         /// <summary>The values of an expression of this body, as MMAP001-007 evaluate arguments.</summary>
         ValueSet Evaluate(IOperation expression);
 
@@ -74,22 +71,18 @@ namespace CheckedMmap.Analyzers.Lifetime
 
         private bool Run(System.Threading.CancellationToken cancellationToken)
         {
-            ImmutableBlocks blocks = new ImmutableBlocks(_graph!);
-            var entry = new FlowState?[blocks.Count];
-            var work = new Queue<int>();
-            var queued = new bool[blocks.Count];
-            for (int i = 0; i < blocks.Count; i++)
+            System.Collections.Immutable.ImmutableArray<BasicBlock> blocks = _graph!.Blocks;
+            var flow = new BlockWorklist<FlowState>(blocks, (a, b) => a.Merge(b), (a, b) => a.SameAs(b), (a, b) => a.IsSameInstanceAs(b));
+            for (int i = 0; i < blocks.Length; i++)
             {
                 if (i == 0 || blocks[i].Predecessors.IsEmpty)
                 {
-                    entry[i] = new FlowState();
-                    work.Enqueue(i);
-                    queued[i] = true;
+                    flow.Start(i, new FlowState());
                 }
             }
 
-            int budget = (blocks.Count * 12) + 64;
-            while (work.Count > 0)
+            int budget = (blocks.Length * 12) + 64;
+            while (flow.TryNext(out int ordinal, out FlowState entry))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (--budget < 0)
@@ -97,10 +90,8 @@ namespace CheckedMmap.Analyzers.Lifetime
                     return false;
                 }
 
-                int ordinal = work.Dequeue();
-                queued[ordinal] = false;
                 BasicBlock block = blocks[ordinal];
-                FlowState state = entry[ordinal]!.Clone();
+                FlowState state = entry.Clone();
                 Transfer(block, state);
                 FlowState fallThrough = state, conditional = state;
                 if (block.ConditionKind != ControlFlowConditionKind.None)
@@ -111,43 +102,20 @@ namespace CheckedMmap.Analyzers.Lifetime
                     fallThrough = Revived(state, onTrue ? whenFalse : whenTrue) ?? state;
                 }
 
-                Propagate(block.FallThroughSuccessor, fallThrough, entry, work, queued);
-                Propagate(block.ConditionalSuccessor, conditional, entry, work, queued);
+                flow.Send(block.FallThroughSuccessor, fallThrough);
+                flow.Send(block.ConditionalSuccessor, conditional);
             }
 
             _reporting = true;
-            for (int i = 0; i < blocks.Count; i++)
+            for (int i = 0; i < blocks.Length; i++)
             {
-                if (entry[i] is { } state)
+                if (flow.Entry[i] is { } state)
                 {
                     Transfer(blocks[i], state.Clone());
                 }
             }
 
             return true;
-        }
-
-        private static void Propagate(ControlFlowBranch? branch, FlowState state, FlowState?[] entry, Queue<int> work, bool[] queued)
-        {
-            if (branch?.Destination is not { } destination)
-            {
-                return;
-            }
-
-            int target = destination.Ordinal;
-            FlowState? before = entry[target];
-            FlowState after = before is null ? state.Clone() : before.Merge(state);
-            if (before is not null && before.SameAs(after))
-            {
-                return;
-            }
-
-            entry[target] = after;
-            if (!queued[target])
-            {
-                queued[target] = true;
-                work.Enqueue(target);
-            }
         }
 
         private void Transfer(BasicBlock block, FlowState state)
@@ -539,7 +507,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             // A method of this type may assign or unmap its fields: what the body knew about them is gone.
             if (_context.ContainingType is { } type && SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, type.OriginalDefinition))
             {
-                ForgetFields(state);
+                state.ForgetFields();
             }
         }
 
@@ -576,37 +544,6 @@ namespace CheckedMmap.Analyzers.Lifetime
                         state.RemoveUnchecked(site);
                     }
                 }
-            }
-        }
-
-        private void ForgetFields(FlowState state)
-        {
-            var fields = new List<object>();
-            foreach (object key in state.Holders.Keys)
-            {
-                if (key is IFieldSymbol)
-                {
-                    fields.Add(key);
-                }
-            }
-
-            foreach (object key in fields)
-            {
-                state.RemoveHolder(key);
-            }
-
-            var sites = new List<MappingSite>();
-            foreach (MappingSite site in state.Unmapped.Keys)
-            {
-                if (_context.IsFieldSite(site))
-                {
-                    sites.Add(site);
-                }
-            }
-
-            foreach (MappingSite site in sites)
-            {
-                state.RemoveUnmapped(site);
             }
         }
 
@@ -1046,21 +983,6 @@ namespace CheckedMmap.Analyzers.Lifetime
             null => ComparedWith.Other,
             _ => ComparedWith.Other,
         };
-
-        /// <summary>Read-only view of the graph's blocks.</summary>
-        private readonly struct ImmutableBlocks
-        {
-            private readonly System.Collections.Immutable.ImmutableArray<BasicBlock> _blocks;
-
-            public ImmutableBlocks(ControlFlowGraph graph)
-            {
-                _blocks = graph.Blocks;
-            }
-
-            public int Count => _blocks.Length;
-
-            public BasicBlock this[int index] => _blocks[index];
-        }
     }
 
     /// <summary>What an mmap result was compared with.</summary>

@@ -420,8 +420,6 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return _session.FieldMappingOf(field, _model, _cancellationToken).Origin;
             }
 
-            public bool IsFieldSite(MappingSite site) => site is FieldSite;
-
             // The flow asks again on every pass over a loop: each expression is evaluated once.
             private readonly Dictionary<SyntaxNode, ValueSet> _values = new Dictionary<SyntaxNode, ValueSet>();
 
@@ -512,6 +510,8 @@ namespace CheckedMmap.Analyzers.Lifetime
                 : base(call, function, length, lengthSyntax)
             {
             }
+
+            public override bool OfField => true;
         }
 
         /// <summary>

@@ -52,9 +52,8 @@ namespace CheckedMmap.Analyzers.Values
                 CollectDeclared(graph.Root);
                 CollectCapturedLocals();
                 CollectTainted();
-                _entry = new State?[graph.Blocks.Length];
                 _cursors = new Cursor?[graph.Blocks.Length];
-                _converged = Solve();
+                _converged = Solve(out _entry);
             }
 
             public ValueSet ValueAt(int blockOrdinal, int operationIndex, int referenceStart, ISymbol local)
@@ -298,26 +297,22 @@ namespace CheckedMmap.Analyzers.Values
                 return false;
             }
 
-            private bool Solve()
+            private bool Solve(out State?[] entries)
             {
                 ImmutableArray<BasicBlock> blocks = _graph.Blocks;
-                _entry[0] = _initial;
-                var work = new Queue<int>();
-                var queued = new bool[blocks.Length];
-                work.Enqueue(0);
-                queued[0] = true;
+                var flow = new BlockWorklist<State>(blocks, (a, b) => a.Merge(b), ReferenceEquals, ReferenceEquals);
+                entries = flow.Entry;
+                flow.Start(0, _initial);
                 int budget = 64 * (blocks.Length + 1);
-                while (work.Count > 0)
+                while (flow.TryNext(out int ordinal, out State entry))
                 {
                     if (--budget < 0)
                     {
                         return false;
                     }
 
-                    int ordinal = work.Dequeue();
-                    queued[ordinal] = false;
                     BasicBlock block = blocks[ordinal];
-                    var writer = new StateWriter(_entry[ordinal]!);
+                    var writer = new StateWriter(entry);
                     foreach (IOperation op in block.Operations)
                     {
                         Transfer(op, writer, int.MaxValue);
@@ -333,18 +328,20 @@ namespace CheckedMmap.Analyzers.Values
                         }
                     }
 
+                    // Nothing reads a local in the exit block, and every return would join into it.
                     State exit = writer.Snapshot();
                     bool jumpOnTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
-                    if (block.ConditionalSuccessor?.Destination is { } conditional && (branch is null || branch == jumpOnTrue))
+                    bool conditionalTaken = branch is null || branch == jumpOnTrue;
+                    if (block.ConditionalSuccessor is { Destination.Kind: not BasicBlockKind.Exit } conditional)
                     {
-                        Propagate(conditional, Refine(exit, block, whenConditionIs: jumpOnTrue), work, queued);
+                        flow.Send(conditional, conditionalTaken ? Refine(exit, block, whenConditionIs: jumpOnTrue) : null);
                     }
 
                     bool fallThroughTaken = block.ConditionKind == ControlFlowConditionKind.None || branch is null || branch != jumpOnTrue;
-                    if (block.FallThroughSuccessor?.Destination is { } next && fallThroughTaken)
+                    if (block.FallThroughSuccessor is { Destination.Kind: not BasicBlockKind.Exit } next)
                     {
-                        State state = block.ConditionKind == ControlFlowConditionKind.None ? exit : Refine(exit, block, whenConditionIs: !jumpOnTrue);
-                        Propagate(next, state, work, queued);
+                        State? state = !fallThroughTaken ? null : block.ConditionKind == ControlFlowConditionKind.None ? exit : Refine(exit, block, whenConditionIs: !jumpOnTrue);
+                        flow.Send(next, state);
                     }
                 }
 
@@ -410,26 +407,6 @@ namespace CheckedMmap.Analyzers.Values
 
                 writer.Set(variable, after);
                 return writer.Snapshot();
-            }
-
-            private void Propagate(BasicBlock target, State state, Queue<int> work, bool[] queued)
-            {
-                if (target.Kind == BasicBlockKind.Exit)
-                {
-                    return; // nothing reads a local there; every return would merge into it
-                }
-
-                State? existing = _entry[target.Ordinal];
-                State merged = existing is null ? state : existing.Merge(state);
-                if (!ReferenceEquals(merged, existing))
-                {
-                    _entry[target.Ordinal] = merged;
-                    if (!queued[target.Ordinal])
-                    {
-                        queued[target.Ordinal] = true;
-                        work.Enqueue(target.Ordinal);
-                    }
-                }
             }
 
             /// <summary>Applies the writes of one operation in evaluation order (children first); only those ending before <paramref name="limit"/>.</summary>

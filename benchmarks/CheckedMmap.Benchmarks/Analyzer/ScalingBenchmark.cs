@@ -47,6 +47,9 @@ namespace CheckedMmap.Benchmarks.Analyzer
 
             /// <summary>Per call: an mmap through a binding without SetLastError, and a MAP_FAILED check that reads errno (MMAP010 each).</summary>
             ErrnoChecks,
+
+            /// <summary>All calls inside one loop, each result checked (a join) and unmapped, the flags local changed on failure.</summary>
+            LoopBody,
         }
 
         public static void Run(Report report, AnalyzerSet set, bool quick)
@@ -72,7 +75,9 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 "under an `if` every tenth call, so the method has joins) and a `MAP_FAILED` check with an early return. *chained locals*: " +
                 "one call whose flags go through a chain of N locals (`f1 = f0 | 0; f2 = f1 | 0; …`, read where the last one is used). " +
                 "*errno checks*: per call an mmap through a binding declared without `SetLastError` and a `MAP_FAILED` check that throws with " +
-                "`Marshal.GetLastPInvokeError()` (an MMAP010 diagnostic each). " +
+                "`Marshal.GetLastPInvokeError()` (an MMAP010 diagnostic each). *loop body*: all N calls inside one `for` loop, each result " +
+                "compared with `MAP_FAILED` (on failure a counter and, under an `if`, the loop's `flags` local change; otherwise a `munmap`), so " +
+                "every call is a join and the dataflow goes round the loop until it settles. " +
                 $"CheckedMmap's execution time from analyzer telemetry, median of {rounds} samples ({largeRounds} for 10,000 calls) after a warm-up sample; a sample analyzes " +
                 $"{CallsPerSample:N0} calls in all (a smaller method is analyzed on fresh compilations until it has covered as many), with a full " +
                 "garbage collection before the sample and none forced inside it, so that the collections caused by a sample's allocations weigh " +
@@ -95,7 +100,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
 
             var rows = new List<IReadOnlyList<string>>();
             var verdicts = new List<string>();
-            foreach (Shape shape in new[] { Shape.Constants, Shape.Locals, Shape.ChainedLocals, Shape.ErrnoChecks })
+            foreach (Shape shape in new[] { Shape.Constants, Shape.Locals, Shape.ChainedLocals, Shape.ErrnoChecks, Shape.LoopBody })
             {
                 // The cost of a method with one call (compilation start, binding the method) is paid once whatever N is.
                 string single = Source(shape, 1);
@@ -244,7 +249,8 @@ namespace CheckedMmap.Benchmarks.Analyzer
             Shape.Constants => "constants",
             Shape.Locals => "locals",
             Shape.ChainedLocals => "chained locals",
-            _ => "errno checks",
+            Shape.ErrnoChecks => "errno checks",
+            _ => "loop body",
         };
 
         /// <summary>
@@ -323,6 +329,9 @@ namespace CheckedMmap.Benchmarks.Analyzer
 
                     [DllImport("libc"SETLASTERROR)]
                     public static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
+
+                    [DllImport("libc"SETLASTERROR)]
+                    public static extern int munmap(IntPtr addr, UIntPtr length);
                 }
 
                 static class Mapper
@@ -365,6 +374,16 @@ namespace CheckedMmap.Benchmarks.Analyzer
                         text.Append("        if (p").Append(i).Append(" == Native.MAP_FAILED) throw new Win32Exception(Marshal.GetLastPInvokeError());\n");
                     }
 
+                    break;
+                case Shape.LoopBody:
+                    text.Append("        int flags = Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, failures = 0;\n        for (int round = 0; round < 2; round++)\n        {\n");
+                    for (int i = 0; i < calls; i++)
+                    {
+                        text.Append("            IntPtr p").Append(i).Append(" = Native.mmap(IntPtr.Zero, (UIntPtr)4096, Native.PROT_READ | Native.PROT_WRITE, flags, -1, IntPtr.Zero);\n");
+                        text.Append("            if (p").Append(i).Append(" == Native.MAP_FAILED) { failures++; if (huge) flags |= Native.MAP_NORESERVE; } else Native.munmap(p").Append(i).Append(", (UIntPtr)4096);\n");
+                    }
+
+                    text.Append("        }\n");
                     break;
                 default:
                     text.Append("        int f0 = Native.MAP_PRIVATE | Native.MAP_ANONYMOUS;\n");
