@@ -18,7 +18,23 @@ public class MMAP007AlwaysEinvalTests
     public Task Both_private_and_shared_always_fail() => LibcAsync(
         Call(flags: "{|#0:MAP_SHARED | MAP_PRIVATE | MAP_ANONYMOUS|}"),
         Diagnostic(AlwaysEinvalRule.PrivateShared).WithLocation(0).WithMessage(
-            "mmap always fails with EINVAL: exactly one of MAP_PRIVATE and MAP_SHARED must be set (flags are MAP_SHARED|MAP_PRIVATE|MAP_ANONYMOUS)"));
+            "mmap always fails with EINVAL: exactly one of MAP_PRIVATE and MAP_SHARED must be set (flags are MAP_SHARED_VALIDATE|MAP_ANONYMOUS)"));
+
+    /// <summary>Linux's MAP_SHARED_VALIDATE maps a file (DAX with MAP_SYNC, or any file): only Miri and the checked runtime refuse it.</summary>
+    [Fact]
+    public Task Shared_validate_on_a_file_fails_under_the_checked_runtime_and_Miri_only() => LibcAsync(
+        Call(flags: "{|#0:MAP_SHARED | MAP_PRIVATE | 0x80000|}", fd: "{|MMAP003:7|}"),
+        Diagnostic(AlwaysEinvalRule.PrivateShared).WithLocation(0).WithMessage(
+            "mmap fails under the checked runtime and Miri with EINVAL: exactly one of MAP_PRIVATE and MAP_SHARED must be set " +
+            "(flags are MAP_SHARED_VALIDATE|MAP_SYNC, a shared file mapping on Linux)"));
+
+    [Fact]
+    public Task Both_mapping_type_bits_on_macOS_are_not_named_shared_validate() =>
+        Libc(Call(flags: "{|#0:MAP_SHARED | MAP_PRIVATE|}", fd: "{|MMAP003:7|}"))
+        .WithGlobalConfig("checkedmmap.target_os = macos")
+        .Expect(Diagnostic(AlwaysEinvalRule.PrivateShared).WithLocation(0).WithMessage(
+            "mmap always fails with EINVAL: exactly one of MAP_PRIVATE and MAP_SHARED must be set (flags are MAP_SHARED|MAP_PRIVATE)"))
+        .RunAsync();
 
     [Fact]
     public Task Zero_length_always_fails() => LibcAsync(

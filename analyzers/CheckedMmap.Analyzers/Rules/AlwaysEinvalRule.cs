@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
 
@@ -55,9 +56,12 @@ namespace CheckedMmap.Analyzers.Rules
                 Verdict kind = Verdict.Judge(flags.Values, v => !MmapChecks.PrivateXorShared(MmapCallFacts.AsInt(v)));
                 if (kind.Reports)
                 {
+                    // Linux maps a file with MAP_SHARED_VALIDATE: there only Miri and the checked runtime fail the call.
+                    bool linuxMapsIt = kind.Bad.All(v => call.Constants.IsSharedValidateFileMapping(MmapCallFacts.AsInt(v)));
                     report(Diagnostic.Create(PrivateShared, flags.Location,
-                        Fails(kind), MmapMessages.EinvalPrivateShared, kind.Verb("are"),
-                        kind.Describe(v => call.Constants.FormatFlags(MmapCallFacts.AsInt(v)))));
+                        linuxMapsIt ? (kind.Always ? "fails" : "may fail") + " under the checked runtime and Miri" : Fails(kind),
+                        MmapMessages.EinvalPrivateShared, kind.Verb("are"),
+                        kind.Describe(v => call.Constants.FormatFlags(MmapCallFacts.AsInt(v))) + (linuxMapsIt ? ", a shared file mapping on Linux" : string.Empty)));
                 }
             }
 

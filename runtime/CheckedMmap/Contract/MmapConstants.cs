@@ -263,8 +263,33 @@ namespace CheckedMmap.Contract
         /// <summary>Miri's default page size: 16 KiB on Apple arm64, 4 KiB everywhere else it runs mmap.</summary>
         public static ulong DefaultPageSize(TargetOS target, bool arm64) => target == TargetOS.MacOS && arm64 ? 16384UL : 4096UL;
 
-        /// <summary>"MAP_SHARED|MAP_POPULATE"; unnamed bits print as hex ("MAP_PRIVATE|0x80000000"); 0 prints as "0".</summary>
-        public string FormatFlags(int flags) => FormatBits(flags, FlagNames, zeroName: "0");
+        /// <summary>
+        /// "MAP_SHARED|MAP_POPULATE"; unnamed bits print as hex ("MAP_PRIVATE|0x80000000"); 0 prints as "0". On Linux both
+        /// mapping-type bits print as MAP_SHARED_VALIDATE, the name they have there.
+        /// </summary>
+        public string FormatFlags(int flags)
+        {
+            if (MapSharedValidate != 0 && (flags & MapSharedValidate) == MapSharedValidate)
+            {
+                int rest = flags & ~MapSharedValidate;
+                return rest == 0 ? "MAP_SHARED_VALIDATE" : "MAP_SHARED_VALIDATE|" + FormatBits(rest, FlagNames, zeroName: "0");
+            }
+
+            return FormatBits(flags, FlagNames, zeroName: "0");
+        }
+
+        /// <summary>
+        /// Linux's MAP_SHARED_VALIDATE (MAP_SHARED|MAP_PRIVATE): a shared file mapping whose unknown flags fail the call.
+        /// Miri and the checked runtime take it as both mapping types (EINVAL). 0 where the target has none.
+        /// </summary>
+        public int MapSharedValidate => Target == TargetOS.Linux ? MAP_SHARED | MAP_PRIVATE : 0;
+
+        /// <summary>
+        /// True for flags that fail only under Miri and the checked runtime: MAP_SHARED_VALIDATE without MAP_ANONYMOUS,
+        /// a shared file mapping Linux makes.
+        /// </summary>
+        public bool IsSharedValidateFileMapping(int flags) =>
+            MapSharedValidate != 0 && (flags & MapSharedValidate) == MapSharedValidate && (flags & MapAnonymous) == 0;
 
         /// <summary>"PROT_READ|PROT_EXEC"; 0 prints as "PROT_NONE".</summary>
         public static string FormatProt(int prot) => FormatBits(prot, ProtNames, zeroName: "PROT_NONE");
