@@ -217,6 +217,22 @@ public class ThrowingArgumentTests
     public Task Unboxing_null_throws_before_the_call_and_is_not_judged() => Verify.LibcAsync(
         Verify.Call(flags: "(int)(object)null"));
 
+    [Theory]
+    [InlineData("(int)(long?)null")]
+    [InlineData("(int)(object)default(int?)")]
+    [InlineData("(int)(object)(int?)null")]
+    [InlineData("(int)(int?)null")]
+    public Task A_null_nullable_throws_before_the_call_and_is_not_judged(string flags) => Verify.LibcAsync(
+        Verify.Call(flags: flags));
+
+    [Fact]
+    public Task A_nullable_with_a_value_is_that_value() => Verify.LibcAsync(
+        Verify.Call(flags: "{|MMAP007:(int)(int?)0|}") + Verify.Call(flags: "{|MMAP002:(int)(long?)0x21|}"));
+
+    [Fact]
+    public Task Null_into_a_pointer_is_zero() => Verify.LibcAsync(
+        Verify.Call(length: "{|MMAP007:(UIntPtr)(void*)null|}"));
+
     [Fact]
     public Task Unboxing_a_boxed_zero_is_zero() => Verify.LibcAsync(
         Verify.Call(flags: "{|MMAP007:(int)(object)0|}"));

@@ -84,6 +84,8 @@ namespace CheckedMmap.Analyzers.Values
                     return Evaluate(assignment.Value, depth);
                 case IObjectCreationOperation creation:
                     return EvaluateCreation(creation, depth);
+                case IDefaultValueOperation defaultValue when IsNullable(defaultValue.Type):
+                    return ValueSet.Empty; // null: no number
                 case IDefaultValueOperation defaultValue:
                     return defaultValue.Type is { IsValueType: true } || IntegerConversions.IsTrackable(defaultValue.Type)
                         ? ValueSet.Single(0)
@@ -143,11 +145,9 @@ namespace CheckedMmap.Analyzers.Values
 
             if (conversion.Operand.ConstantValue.HasValue && conversion.Operand.ConstantValue.Value is null)
             {
-                // (int)(object)null throws NullReferenceException before the call runs: no value reaches mmap.
-                // null -> void* (or IntPtr through a pointer) is 0.
-                bool unboxing = conversion.Operand.Type is { IsReferenceType: true }
-                    && conversion.Type is { IsValueType: true } unboxedTo && unboxedTo.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T;
-                return unboxing ? ValueSet.Empty : ValueSet.Single(0);
+                // null -> void* (or a function pointer) is 0. Anything else is no number: a null reference or Nullable<T>,
+                // or a call that throws before it runs ((int)(object)null, (int)(long?)null).
+                return conversion.Type?.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer ? ValueSet.Single(0) : ValueSet.Empty;
             }
 
             ValueSet inner = Evaluate(conversion.Operand, depth);
@@ -166,6 +166,8 @@ namespace CheckedMmap.Analyzers.Values
 
             return inner.Map(v => IntegerConversions.ConvertTo(v, target) ?? v);
         }
+
+        private static bool IsNullable(ITypeSymbol? type) => type?.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
 
         private ValueSet EvaluateInvocation(IInvocationOperation invocation, int depth)
         {
