@@ -36,6 +36,11 @@ namespace CheckedMmap.CodeFixes
             {
                 if (TypeWidening.RequestFor(diagnostic, solution, root) is { } request)
                 {
+                    if (!await TypeWidening.CanWidenAsync(solution, request, context.CancellationToken).ConfigureAwait(false))
+                    {
+                        continue;
+                    }
+
                     context.RegisterCodeFix(
                         CodeAction.Create("Declare it as " + request.WidenTo, ct => TypeWidening.WidenAsync(solution, new[] { request }, ct), EquivalenceKey),
                         diagnostic);

@@ -54,6 +54,60 @@ namespace CheckedMmap.CodeFixes
             public string WidenTo { get; }
         }
 
+        /// <summary>
+        /// False when the binding is used other than by calling it or naming it (a delegate made from its method group, a
+        /// function pointer): such a use needs the old signature, and no cast at a call site can keep it building.
+        /// </summary>
+        public static async Task<bool> CanWidenAsync(Solution solution, Request request, CancellationToken cancellationToken)
+        {
+            if (solution.GetDocument(request.Document) is not { } document
+                || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root
+                || await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is not { } model
+                || root.FindNode(request.Span, getInnermostNodeForTie: true) is not TypeSyntax typeSyntax
+                || Declared(typeSyntax, model, cancellationToken) is not { } declared)
+            {
+                return false;
+            }
+
+            return !await UsedOtherThanCalledAsync(declared.Method, solution, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static async Task<bool> UsedOtherThanCalledAsync(IMethodSymbol method, Solution solution, CancellationToken cancellationToken)
+        {
+            foreach (ReferencedSymbol referenced in await SymbolFinder.FindReferencesAsync(method, solution, cancellationToken).ConfigureAwait(false))
+            {
+                foreach (ReferenceLocation location in referenced.Locations)
+                {
+                    if (location.IsImplicit || location.Location.SourceTree is not { } tree)
+                    {
+                        continue;
+                    }
+
+                    SyntaxNode root = await tree.GetRootAsync(cancellationToken).ConfigureAwait(false);
+                    SyntaxNode node = root.FindNode(location.Location.SourceSpan, findInsideTrivia: true, getInnermostNodeForTie: true);
+                    if (node.IsPartOfStructuredTrivia())
+                    {
+                        continue; // <see cref="…"/>
+                    }
+
+                    while (node.Parent is MemberAccessExpressionSyntax access && access.Name == node
+                        || node.Parent is MemberBindingExpressionSyntax binding && binding.Name == node)
+                    {
+                        node = node.Parent;
+                    }
+
+                    bool called = node.Parent is InvocationExpressionSyntax invocation && invocation.Expression == node;
+                    bool named = node.FirstAncestorOrSelf<InvocationExpressionSyntax>(i => i.Expression is IdentifierNameSyntax { Identifier.ValueText: "nameof" }) is not null;
+                    if (!called && !named)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>Every request in one pass: one editor per document, so casts inside a call and around it compose.</summary>
         public static async Task<Solution> WidenAsync(Solution solution, IReadOnlyList<Request> requests, CancellationToken cancellationToken)
         {
@@ -67,7 +121,8 @@ namespace CheckedMmap.CodeFixes
                     || root.FindNode(request.Span, getInnermostNodeForTie: true) is not TypeSyntax typeSyntax
                     || Declared(typeSyntax, model, cancellationToken) is not { } declared
                     || model.GetTypeInfo(typeSyntax, cancellationToken).Type is not { } oldType
-                    || NewType(model.Compilation, request.WidenTo) is not { } newType)
+                    || NewType(model.Compilation, request.WidenTo) is not { } newType
+                    || await UsedOtherThanCalledAsync(declared.Method, solution, cancellationToken).ConfigureAwait(false))
                 {
                     continue;
                 }

@@ -121,6 +121,72 @@ public class DeclarationCodeFixTests
         return new HermeticCodeFixTest<DeclarationAnalyzer, DeclarationCodeFix>(source, source).RunAsync();
     }
 
+    /// <summary>
+    /// A delegate made from the binding's method group, or a function pointer to it, needs the old signature: no cast at
+    /// a call site keeps that building, so the widening is not offered (one at a time or all at once). Calls, nameof and
+    /// cref alone do not stop it.
+    /// </summary>
+    [Theory]
+    [InlineData("private static readonly Func<IntPtr, int, int> Release = Native.munmap;")]
+    [InlineData("public static void Use(Func<IntPtr, int, int> release) { } public static void M() => Use(Native.munmap);")]
+    [InlineData("public static unsafe delegate*<IntPtr, int, int> Release() => &Native.munmap;")]
+    public Task A_binding_used_as_a_method_group_is_reported_but_not_rewritten(string use)
+    {
+        string source = $$"""
+            using System;
+            using System.Runtime.InteropServices;
+
+            static class Native
+            {
+                [DllImport("libc", SetLastError = true)]
+                public static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+                [DllImport("libc", SetLastError = true)]
+                public static extern int munmap(IntPtr addr, {|MMAP010:int|} length);
+            }
+
+            static class Pool
+            {
+                {{use}}
+                public static int Free(IntPtr p) => Native.munmap(p, 4096);
+            }
+            """;
+        return new HermeticCodeFixTest<DeclarationAnalyzer, DeclarationCodeFix>(source, source).RunAsync();
+    }
+
+    [Fact]
+    public Task A_binding_only_called_and_named_is_widened() => new HermeticCodeFixTest<DeclarationAnalyzer, DeclarationCodeFix>("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Native
+        {
+            [DllImport("libc", SetLastError = true)]
+            public static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+            [DllImport("libc", SetLastError = true)]
+            public static extern int munmap(IntPtr addr, {|MMAP010:int|} length);
+
+            /// <summary>Calls <see cref="munmap"/>.</summary>
+            public static int Free(IntPtr p, int n) => munmap(p, n) + nameof(munmap).Length * 0;
+        }
+        """, """
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Native
+        {
+            [DllImport("libc", SetLastError = true)]
+            public static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+            [DllImport("libc", SetLastError = true)]
+            public static extern int munmap(IntPtr addr, nuint length);
+
+            /// <summary>Calls <see cref="munmap"/>.</summary>
+            public static int Free(IntPtr p, int n) => munmap(p, (nuint)n) + nameof(munmap).Length * 0;
+        }
+        """).RunAsync();
+
     [Fact]
     public Task SetLastError_is_added_or_turned_on_in_the_binding_declared_in_another_file()
     {
