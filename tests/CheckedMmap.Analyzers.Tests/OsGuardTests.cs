@@ -165,6 +165,36 @@ public class OsGuardTests
         }
         """).WithSource(Binding).RunAsync();
 
+    [Fact]
+    public Task A_switch_section_the_target_does_not_take_is_not_judged() => new MmapAnalyzerTest("""
+        using System;
+
+        static class Use
+        {
+            static nint M(nuint size)
+            {
+                switch (OperatingSystem.IsMacOS())
+                {
+                    case true:
+                        return Native.mmap(0, size, 3, 0x1002, -1, 0);
+                    case false:
+                        return Native.mmap(0, size, 3, {|MMAP002:0x21|}, -1, 0);
+                }
+            }
+
+            static nint Default(nuint size)
+            {
+                switch (OperatingSystem.IsLinux())
+                {
+                    case false:
+                        return Native.mmap(0, size, 3, 0x1002, -1, 0);
+                    default:
+                        return Native.mmap(0, size, 3, {|MMAP002:0x21|}, -1, 0);
+                }
+            }
+        }
+        """).WithSource(Binding).RunAsync();
+
     // A test's data attribute passes its values as one array argument (params object[]), which has no single Value.
     [Fact]
     public Task Attributes_with_array_arguments_are_read_without_failing() => new MmapAnalyzerTest("""

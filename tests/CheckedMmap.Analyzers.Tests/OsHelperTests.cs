@@ -200,4 +200,39 @@ public class OsHelperTests
             }
         }
         """).WithSource(Polyfills).RunAsync();
+
+    [Fact]
+    public Task A_static_get_only_auto_property_and_a_created_os_platform_are_followed() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Platform
+        {
+            public static bool IsDarwin { get; } = OperatingSystem.IsMacOS();
+
+            public static bool IsBsd { get; } = RuntimeInformation.IsOSPlatform(OSPlatform.Create("FREEBSD"));
+
+            public static readonly OSPlatform Mac = OSPlatform.Create("OSX");
+        }
+
+        static class Reassigned
+        {
+            static Reassigned() => IsDarwin = !OperatingSystem.IsMacOS();
+
+            public static bool IsDarwin { get; } = OperatingSystem.IsMacOS();
+        }
+
+        static class Use
+        {
+            static void M()
+            {
+                Native.mmap(IntPtr.Zero, 4096, 3, Platform.IsDarwin ? 0x1002 : 0x22, -1, 0);
+                Native.mmap(IntPtr.Zero, 4096, 3, Platform.IsBsd ? 0x1002 : 0x22, -1, 0);
+                Native.mmap(IntPtr.Zero, 4096, 3, RuntimeInformation.IsOSPlatform(OSPlatform.Create("osx")) ? 0x1002 : 0x22, -1, 0);
+                Native.mmap(IntPtr.Zero, 4096, 3, RuntimeInformation.IsOSPlatform(Platform.Mac) ? 0x1002 : 0x22, -1, 0);
+                Native.mmap(IntPtr.Zero, 4096, 3, {|MMAP005:RuntimeInformation.IsOSPlatform(OSPlatform.Create("LINUX")) ? 0x1002 : 0x22|}, -1, 0);
+                Native.mmap(IntPtr.Zero, 4096, 3, {|MMAP005:Reassigned.IsDarwin ? 0x1002 : 0x22|}, -1, 0); // a static constructor may assign it
+            }
+        }
+        """).WithSource(Polyfills).RunAsync();
 }

@@ -50,4 +50,30 @@ public class PlatformIdTests
             }
         }
         """).WithSource(Sources.Libc).WithEditorConfig("checkedmmap.target_os = macos").RunAsync();
+
+    [Fact]
+    public Task A_comparison_with_the_platform_id_decides_ifs_and_ternaries() => new MmapAnalyzerTest("""
+        using System;
+
+        static class C
+        {
+            static void M()
+            {
+                if (Environment.OSVersion.Platform == PlatformID.MacOSX)
+                {
+                    Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, 0x1002, -1, 0);
+                }
+
+                if (Environment.OSVersion.Platform == PlatformID.Unix)
+                {
+                    Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, {|MMAP005:0x1002|}, -1, 0);
+                }
+
+                if (PlatformID.Win32NT != Environment.OSVersion.Platform)
+                {
+                    Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, {|MMAP002:0x21|}, -1, 0);
+                }
+            }
+        }
+        """).WithSource(Sources.Libc).RunAsync();
 }

@@ -73,6 +73,15 @@ namespace CheckedMmap.Analyzers.Values
                         }
 
                         break;
+                    case SwitchStatementSyntax switchStatement when child is SwitchSectionSyntax section:
+                        // switch (OperatingSystem.IsMacOS()) { case true: … }: a section whose cases are all the other value.
+                        if (Decide(switchStatement.Expression, model, target, models, cancellationToken) is bool value
+                            && OnlyOtherCases(section, value, model, cancellationToken))
+                        {
+                            return true;
+                        }
+
+                        break;
                     case AnonymousFunctionExpressionSyntax:
                         // A lambda's body runs only if the lambda was made: the conditions around where it is written hold.
                         break;
@@ -93,6 +102,21 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             return false;
+        }
+
+        /// <summary>True when every label of the section is a <c>case</c> of a bool constant other than <paramref name="value"/>.</summary>
+        private static bool OnlyOtherCases(SwitchSectionSyntax section, bool value, SemanticModel model, CancellationToken cancellationToken)
+        {
+            foreach (SwitchLabelSyntax label in section.Labels)
+            {
+                if (label is not CaseSwitchLabelSyntax { Value: { } constant }
+                    || model.GetConstantValue(constant, cancellationToken) is not { HasValue: true, Value: bool matched } || matched == value)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private static bool? Decide(ExpressionSyntax condition, SemanticModel model, TargetOS target, SemanticModelProvider? models, CancellationToken cancellationToken) =>

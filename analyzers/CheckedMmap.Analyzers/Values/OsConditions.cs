@@ -57,6 +57,10 @@ namespace CheckedMmap.Analyzers.Values
                         return checkedValue is null ? null : (checkedValue == expected) == (comparison.OperatorKind == BinaryOperatorKind.Equals);
                     }
 
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals, OperatorMethod: null } comparison
+                    when PlatformIdComparedWith(comparison) is long platformId:
+                    // Environment.OSVersion.Platform == PlatformID.MacOSX: Unix on every target.
+                    return (platformId == PlatformIdOnTarget) == (comparison.OperatorKind == BinaryOperatorKind.Equals);
                 case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not:
                     return !Evaluate(not.Operand, target, models, depth, captured);
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd, OperatorMethod: null } and:
@@ -74,9 +78,10 @@ namespace CheckedMmap.Analyzers.Values
                     }
 
                 case IInvocationOperation invocation:
-                    return EvaluateInvocation(invocation, target)
+                    return EvaluateInvocation(invocation, target, models)
                         ?? (invocation.Arguments.Length == 0 && invocation.Instance is null ? Follow(invocation.TargetMethod, condition, target, models, depth) : null);
-                case IPropertyReferenceOperation { Property: { IsStatic: true, Parameters.Length: 0 } property }:
+                case IPropertyReferenceOperation { Property: { IsStatic: true, Parameters.Length: 0 } property }
+                    when !(HasExplicitStaticConstructor(property.ContainingType) && ValueEvaluator.IsAutoProperty(property)):
                     return Follow(property, condition, target, models, depth);
                 case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true, Type.SpecialType: SpecialType.System_Boolean } field }
                     when !HasExplicitStaticConstructor(field.ContainingType):
@@ -84,6 +89,20 @@ namespace CheckedMmap.Analyzers.Values
                 default:
                     return condition.ConstantValue.HasValue && condition.ConstantValue.Value is bool b ? b : null;
             }
+        }
+
+        /// <summary>The constant an <c>Environment.OSVersion.Platform</c> read is compared with; null for any other comparison.</summary>
+        private static long? PlatformIdComparedWith(IBinaryOperation comparison)
+        {
+            static IOperation Unconverted(IOperation operation) =>
+                operation is IConversionOperation { OperatorMethod: null } conversion ? Unconverted(conversion.Operand) : operation;
+
+            IOperation left = Unconverted(comparison.LeftOperand), right = Unconverted(comparison.RightOperand);
+            (IOperation platform, IOperation other) = left is IPropertyReferenceOperation ? (left, comparison.RightOperand) : (right, comparison.LeftOperand);
+            return platform is IPropertyReferenceOperation property && IsPlatformId(property)
+                && other.ConstantValue is { HasValue: true } constant && IntegerConversions.FromConstant(constant.Value) is long value
+                ? value
+                : null;
         }
 
         private static bool? BoolConstant(IOperation operation) =>
@@ -113,10 +132,46 @@ namespace CheckedMmap.Analyzers.Values
             return model?.GetOperation(expression!) is { } operation ? Evaluate(operation, target, models, depth + 1) : null;
         }
 
+        /// <summary>
+        /// The name an <c>OSPlatform</c> stands for, upper case as the runtime compares it: <c>OSPlatform.OSX</c>,
+        /// <c>OSPlatform.Create("FREEBSD")</c> (how netstandard2.0 code names FreeBSD), or a <c>static readonly</c> field
+        /// holding either; null for anything else.
+        /// </summary>
+        private static string? PlatformName(IOperation value, SemanticModelProvider? models, int depth)
+        {
+            switch (value)
+            {
+                case IPropertyReferenceOperation { Property: { IsStatic: true } platform } when IsOSPlatformType(platform.ContainingType):
+                    return platform.Name.ToUpperInvariant();
+                case IInvocationOperation { TargetMethod: { Name: "Create", IsStatic: true } create, Arguments.Length: 1 } call
+                    when IsOSPlatformType(create.ContainingType) && call.Arguments[0].Value.ConstantValue is { HasValue: true, Value: string name }:
+                    return name.ToUpperInvariant();
+                case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } field }
+                    when depth < MaxFollowed && IsOSPlatformType(field.Type) && !HasExplicitStaticConstructor(field.ContainingType)
+                        && field.DeclaringSyntaxReferences.Length == 1:
+                {
+                    SyntaxReference reference = field.DeclaringSyntaxReferences[0];
+                    ExpressionSyntax? initializer = ValueEvaluator.GetInitializerExpression(reference.GetSyntax());
+                    SemanticModel? model = initializer is null ? null
+                        : value.SemanticModel?.SyntaxTree == reference.SyntaxTree ? value.SemanticModel
+                        : models?.Get(reference.SyntaxTree, value.SemanticModel);
+                    return model?.GetOperation(initializer!) is { } operation ? PlatformName(operation, models, depth + 1) : null;
+                }
+
+                case IConversionOperation { OperatorMethod: null } conversion:
+                    return PlatformName(conversion.Operand, models, depth);
+                default:
+                    return null;
+            }
+        }
+
+        private static bool IsOSPlatformType(ITypeSymbol? type) =>
+            type is { Name: "OSPlatform", ContainingNamespace: { Name: "InteropServices", ContainingNamespace: { Name: "Runtime", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } } };
+
         private static bool HasExplicitStaticConstructor(INamedTypeSymbol? type) =>
             type is not null && type.StaticConstructors.Any(c => !c.IsImplicitlyDeclared);
 
-        private static bool? EvaluateInvocation(IInvocationOperation invocation, TargetOS target)
+        private static bool? EvaluateInvocation(IInvocationOperation invocation, TargetOS target, SemanticModelProvider? models)
         {
             IMethodSymbol method = invocation.TargetMethod;
             string? container = method.ContainingType?.ToDisplayString();
@@ -150,19 +205,18 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             if (container == "System.Runtime.InteropServices.RuntimeInformation" && method.Name == "IsOSPlatform"
-                && invocation.Arguments.Length == 1
-                && invocation.Arguments[0].Value is IPropertyReferenceOperation { Property: { IsStatic: true } platform }
-                && platform.ContainingType?.ToDisplayString() == "System.Runtime.InteropServices.OSPlatform")
+                && invocation.Arguments.Length == 1)
             {
-                switch (platform.Name)
+                switch (PlatformName(invocation.Arguments[0].Value, models, 0))
                 {
-                    case "Linux":
+                    case "LINUX":
                         return target == TargetOS.Linux;
                     case "OSX":
+                    case "MACOS":
                         return target == TargetOS.MacOS;
-                    case "FreeBSD":
+                    case "FREEBSD":
                         return target == TargetOS.FreeBSD;
-                    case "Windows":
+                    case "WINDOWS":
                         return false;
                 }
             }

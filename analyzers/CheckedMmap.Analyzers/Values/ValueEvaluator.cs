@@ -297,7 +297,9 @@ namespace CheckedMmap.Analyzers.Values
                 return known;
             }
 
-            ValueSet fromSource = EvaluateDeclaredInitializer(property, property.Type, current, depth);
+            ValueSet fromSource = HasExplicitStaticConstructor(property.ContainingType) && IsAutoProperty(property)
+                ? ValueSet.Unknown
+                : EvaluateDeclaredInitializer(property, property.Type, current, depth);
             return fromSource.IsKnown || property.GetMethod is not { } getter ? fromSource : FromReferencedIl(getter, property.Type);
         }
 
@@ -379,6 +381,14 @@ namespace CheckedMmap.Analyzers.Values
                     if (getter.ExpressionBody is { } getterArrow)
                     {
                         return getterArrow.Expression;
+                    }
+
+                    // A static get-only auto-property holds its initializer (callers rule out a static constructor,
+                    // which could assign it again).
+                    if (getter.Body is null && property.Initializer is { } initializer
+                        && property.Modifiers.Any(m => m.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.StaticKeyword)))
+                    {
+                        return initializer.Value;
                     }
 
                     return getter.Body is { Statements.Count: 1 } body && body.Statements[0] is ReturnStatementSyntax ret ? ret.Expression : null;
@@ -607,6 +617,10 @@ namespace CheckedMmap.Analyzers.Values
 
             return ValueSet.Unknown;
         }
+
+        /// <summary>A property whose value lives in a compiler-made field (<c>{ get; } = …</c>).</summary>
+        internal static bool IsAutoProperty(IPropertySymbol property) =>
+            property.ContainingType?.GetMembers().Any(m => m is IFieldSymbol { AssociatedSymbol: { } owner } && SymbolEqualityComparer.Default.Equals(owner, property)) == true;
 
         private static bool HasExplicitStaticConstructor(INamedTypeSymbol? type)
         {
