@@ -410,4 +410,48 @@ public class MMAP008WholeMappingMunmapTests
                 p = IntPtr.Zero;
                 if (p != IntPtr.Zero) munmap(p, (UIntPtr)8192);
         """);
+
+    // ---- paths that correlate through a bool ----
+
+    [Fact]
+    public Task A_flag_set_where_the_mapping_is_unmapped_guards_the_second_munmap() => LibcAsync(
+        Map8192 + """
+                bool freed = false;
+                if (condition) { munmap(p, (UIntPtr)8192); freed = true; }
+                if (!freed) munmap(p, (UIntPtr)8192);
+        """);
+
+    [Fact]
+    public Task The_same_bool_tested_twice_takes_one_branch_or_the_other() => LibcAsync(
+        Map8192 + """
+                if (condition) munmap(p, (UIntPtr)8192);
+                Console.WriteLine("work");
+                if (condition == false) munmap(p, (UIntPtr)8192);
+        """);
+
+    [Fact]
+    public Task A_flag_in_a_loop_body_guards_too() => LibcAsync("""
+                for (int i = 0; i < unknown; i++)
+                {
+                    IntPtr p = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                    if (p == (IntPtr)(-1)) return;
+                    bool freed = false;
+                    if (condition) { munmap(p, (UIntPtr)8192); freed = true; }
+                    if (freed is false) munmap(p, (UIntPtr)8192);
+                }
+        """);
+
+    [Fact]
+    public Task A_flag_written_again_no_longer_guards() => LibcAsync(
+        Map8192 + """
+                bool freed = false;
+                if (condition) { munmap(p, (UIntPtr)8192); freed = true; }
+                freed = unknown > 0;
+                if (!freed) {|#0:munmap(p, (UIntPtr)8192)|};
+                bool again = false;
+                if (condition) again = true;
+                if (again) {|#1:munmap(p, (UIntPtr)8192)|};
+        """,
+        At(0, WholeMappingMunmapRule.Twice, "line 9", "line 11"),
+        At(1, WholeMappingMunmapRule.Twice, "line 9", "line 11"));
 }

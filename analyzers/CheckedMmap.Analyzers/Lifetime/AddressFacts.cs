@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using CheckedMmap.Analyzers.Values;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -185,9 +186,95 @@ namespace CheckedMmap.Analyzers.Lifetime
         {
             Holders = other.Holders;
             Unmapped = other.Unmapped;
+            DescendFrom(other);
             Unchecked = other.Unchecked;
             _fieldHolders = other._fieldHolders;
             _unmappedFieldSites = other._unmappedFieldSites;
+            Bools = other.Bools;
+            _unmappedWhen = other._unmappedWhen;
+        }
+
+        // Joining the unmapped mappings of two arms compares only what the arms changed, as a log: the state this one is a
+        // clone of (with how long its log was then) and the mappings this one added to or removed from Unmapped since.
+        // A loop body with thousands of munmaps on branches would otherwise compare every mapping at every join.
+        private FlowState? _cloneOf;
+        private int _cloneMark;
+        private List<MappingSite>? _unmappedLog;
+
+        /// <summary>How far up the clones two joined states look for the state they came from.</summary>
+        private const int AncestorSearchDepth = 32;
+
+        private int _lineLength;
+
+        // A line longer than the search goes is cut, so that a long flow does not keep every state it ever made.
+        private void DescendFrom(FlowState origin)
+        {
+            if (origin._lineLength >= 2 * AncestorSearchDepth)
+            {
+                return;
+            }
+
+            _cloneOf = origin;
+            _cloneMark = origin._unmappedLog?.Count ?? 0;
+            _lineLength = origin._lineLength + 1;
+        }
+
+        private void LogUnmapped(MappingSite site) => (_unmappedLog ??= new List<MappingSite>()).Add(site);
+
+        private static readonly ImmutableDictionary<object, bool> NoBools = ImmutableDictionary.Create<object, bool>(VariableComparer.Instance);
+
+        /// <summary>The bool locals and parameters whose value is known on every path to here (<c>freed = true</c>, the arm of <c>if (freed)</c>).</summary>
+        public ImmutableDictionary<object, bool> Bools { get; private set; } = NoBools;
+
+        // For a mapping in Unmapped: the bools known on every path on which it is unmapped. An edge whose condition
+        // contradicts them is a path on which it is still mapped: `if (error) { munmap(p); freed = true; } if (!freed) munmap(p);`
+        // unmaps once on every path.
+        private ImmutableDictionary<MappingSite, ImmutableDictionary<object, bool>> _unmappedWhen = ImmutableDictionary<MappingSite, ImmutableDictionary<object, bool>>.Empty;
+
+        /// <summary>Beyond this many unmapped mappings, the bools are not kept with each (a bool write visits them all).</summary>
+        private const int MaxCorrelatedMappings = 64;
+
+        /// <summary>A bool variable is written: its value from now on, or null when not a constant.</summary>
+        public void AssignBool(object key, bool? value)
+        {
+            Bools = value is bool known ? Bools.SetItem(key, known) : Bools.Remove(key);
+            if (_unmappedWhen.IsEmpty)
+            {
+                return;
+            }
+
+            // Every mapping unmapped on this path sees the write.
+            ImmutableDictionary<MappingSite, ImmutableDictionary<object, bool>>.Builder updated = _unmappedWhen.ToBuilder();
+            foreach (KeyValuePair<MappingSite, ImmutableDictionary<object, bool>> entry in _unmappedWhen)
+            {
+                updated[entry.Key] = value is bool b ? entry.Value.SetItem(key, b) : entry.Value.Remove(key);
+            }
+
+            _unmappedWhen = updated.ToImmutable();
+        }
+
+        /// <summary>
+        /// The state on a branch where the bool variable is <paramref name="value"/>: null when this state knows the
+        /// opposite (no path takes the branch); the mappings unmapped only on paths where it is the opposite are mapped here.
+        /// </summary>
+        public FlowState? Assume(object key, bool value)
+        {
+            if (Bools.TryGetValue(key, out bool known))
+            {
+                return known == value ? this : null;
+            }
+
+            FlowState assumed = Clone();
+            assumed.Bools = Bools.SetItem(key, value);
+            foreach (KeyValuePair<MappingSite, ImmutableDictionary<object, bool>> entry in _unmappedWhen)
+            {
+                if (entry.Value.TryGetValue(key, out bool when) && when != value)
+                {
+                    assumed.RemoveUnmapped(entry.Key);
+                }
+            }
+
+            return assumed;
         }
 
         // What a call of another method of the type forgets, kept aside so that forgetting costs the fields, not every
@@ -219,6 +306,8 @@ namespace CheckedMmap.Analyzers.Lifetime
         public void SetUnmapped(MappingSite site, SyntaxNode munmap)
         {
             Unmapped = Unmapped.SetItem(site, munmap);
+            LogUnmapped(site);
+            _unmappedWhen = Bools.IsEmpty || Unmapped.Count > MaxCorrelatedMappings ? _unmappedWhen.Remove(site) : _unmappedWhen.SetItem(site, Bools);
             if (site.OfField)
             {
                 _unmappedFieldSites = _unmappedFieldSites.Add(site);
@@ -237,11 +326,22 @@ namespace CheckedMmap.Analyzers.Lifetime
             if (!_unmappedFieldSites.IsEmpty)
             {
                 Unmapped = Unmapped.RemoveRange(_unmappedFieldSites);
+                foreach (MappingSite site in _unmappedFieldSites)
+                {
+                    LogUnmapped(site);
+                }
+
+                _unmappedWhen = _unmappedWhen.RemoveRange(_unmappedFieldSites);
                 _unmappedFieldSites = _unmappedFieldSites.Clear();
             }
         }
 
-        public void RemoveUnmapped(MappingSite site) => Unmapped = Unmapped.Remove(site);
+        public void RemoveUnmapped(MappingSite site)
+        {
+            Unmapped = Unmapped.Remove(site);
+            LogUnmapped(site);
+            _unmappedWhen = _unmappedWhen.Remove(site);
+        }
 
         public void AddUnchecked(MappingSite site) => Unchecked = Unchecked.Add(site);
 
@@ -263,7 +363,18 @@ namespace CheckedMmap.Analyzers.Lifetime
                 _fieldHolders = ReferenceEquals(_fieldHolders, other._fieldHolders) ? _fieldHolders : _fieldHolders.Union(other._fieldHolders),
                 _unmappedFieldSites = ReferenceEquals(_unmappedFieldSites, other._unmappedFieldSites) ? _unmappedFieldSites : _unmappedFieldSites.Union(other._unmappedFieldSites),
             };
-            merged.Unmapped = ReferenceEquals(Unmapped, other.Unmapped) ? Unmapped : Union(Unmapped, other.Unmapped);
+            // The join is this state plus the mappings the other adds, logged: later joins can trace it back to this one.
+            merged.DescendFrom(this);
+            if (ReferenceEquals(Unmapped, other.Unmapped))
+            {
+                merged.Unmapped = Unmapped;
+            }
+            else
+            {
+                (merged.Unmapped, merged._unmappedLog) = UnionOfChanges(this, other) ?? Union(Unmapped, other.Unmapped);
+            }
+            merged.Bools = ReferenceEquals(Bools, other.Bools) ? Bools : Agreeing(Bools, other.Bools);
+            merged._unmappedWhen = ReferenceEquals(_unmappedWhen, other._unmappedWhen) ? _unmappedWhen : UnmappedWhen(this, other);
             merged.Unchecked = ReferenceEquals(Unchecked, other.Unchecked) ? Unchecked : Unchecked.Union(other.Unchecked);
             return merged;
         }
@@ -293,23 +404,157 @@ namespace CheckedMmap.Analyzers.Lifetime
             return merged.ToImmutable();
         }
 
-        private static ImmutableDictionary<MappingSite, SyntaxNode> Union(ImmutableDictionary<MappingSite, SyntaxNode> mine, ImmutableDictionary<MappingSite, SyntaxNode> theirs)
+        /// <summary>
+        /// The union of two states' Unmapped from the mappings changed since the state they both come from (found up their
+        /// clones): every other mapping is in both or in neither. Null when they share no origin near enough.
+        /// </summary>
+        private static (ImmutableDictionary<MappingSite, SyntaxNode> Union, List<MappingSite>? Added)? UnionOfChanges(FlowState a, FlowState b)
         {
-            ImmutableDictionary<MappingSite, SyntaxNode>.Builder merged = mine.ToBuilder();
-            foreach (KeyValuePair<MappingSite, SyntaxNode> pair in theirs)
+            // a's line: each state, and the log length of the one above it when the state below was cloned from it.
+            var line = new Dictionary<FlowState, int>(ReferenceComparer.Instance);
+            int depth = 0;
+            int below = int.MaxValue;
+            for (FlowState? s = a; s is not null && depth < AncestorSearchDepth; below = s._cloneMark, s = s._cloneOf, depth++)
             {
-                if (!merged.ContainsKey(pair.Key))
+                line[s] = below == int.MaxValue ? s._unmappedLog?.Count ?? 0 : below;
+            }
+
+            var changed = new List<IEnumerable<MappingSite>>();
+            below = int.MaxValue;
+            depth = 0;
+            for (FlowState? s = b; s is not null && depth < AncestorSearchDepth; below = s._cloneMark, s = s._cloneOf, depth++)
+            {
+                if (line.TryGetValue(s, out int aMark))
                 {
-                    merged[pair.Key] = pair.Value;
+                    // The origin: its changes between the two lines' departures, and every change on a's line below it.
+                    int bMark = below == int.MaxValue ? s._unmappedLog?.Count ?? 0 : below;
+                    if (s._unmappedLog is { } log)
+                    {
+                        int from = System.Math.Min(aMark, bMark), to = System.Math.Min(log.Count, System.Math.Max(aMark, bMark));
+                        changed.Add(log.Skip(from).Take(to - from));
+                    }
+
+                    for (FlowState? t = a; t is not null && !ReferenceEquals(t, s); t = t._cloneOf)
+                    {
+                        if (t._unmappedLog is { } tLog)
+                        {
+                            changed.Add(tLog);
+                        }
+                    }
+
+                    return AddMissing(a.Unmapped, b.Unmapped, changed);
+                }
+
+                if (s._unmappedLog is { } sLog)
+                {
+                    changed.Add(sLog);
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary><paramref name="mine"/> with the mappings of <paramref name="theirs"/> it lacks, looked for among the changed ones.</summary>
+        private static (ImmutableDictionary<MappingSite, SyntaxNode> Union, List<MappingSite>? Added) AddMissing(ImmutableDictionary<MappingSite, SyntaxNode> mine,
+            ImmutableDictionary<MappingSite, SyntaxNode> theirs, List<IEnumerable<MappingSite>> changed)
+        {
+            ImmutableDictionary<MappingSite, SyntaxNode> union = mine;
+            List<MappingSite>? added = null;
+            foreach (IEnumerable<MappingSite> sites in changed)
+            {
+                foreach (MappingSite site in sites)
+                {
+                    if (!union.ContainsKey(site) && theirs.TryGetValue(site, out SyntaxNode? first))
+                    {
+                        union = union.SetItem(site, first);
+                        (added ??= new List<MappingSite>()).Add(site);
+                    }
+                }
+            }
+
+            return (union, added);
+        }
+
+        private sealed class ReferenceComparer : IEqualityComparer<FlowState>
+        {
+            public static readonly ReferenceComparer Instance = new ReferenceComparer();
+
+            public bool Equals(FlowState? x, FlowState? y) => ReferenceEquals(x, y);
+
+            public int GetHashCode(FlowState obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
+        }
+
+        /// <summary>The bools both maps know with the same value.</summary>
+        private static ImmutableDictionary<object, bool> Agreeing(ImmutableDictionary<object, bool> mine, ImmutableDictionary<object, bool> theirs)
+        {
+            if (mine.IsEmpty || theirs.IsEmpty)
+            {
+                return NoBools;
+            }
+
+            ImmutableDictionary<object, bool> agreeing = mine;
+            foreach (KeyValuePair<object, bool> pair in mine)
+            {
+                if (!theirs.TryGetValue(pair.Key, out bool other) || other != pair.Value)
+                {
+                    agreeing = agreeing.Remove(pair.Key);
+                }
+            }
+
+            return agreeing;
+        }
+
+        /// <summary>A mapping unmapped on both sides keeps the bools both sides knew it by; on one side, that side's.</summary>
+        private static ImmutableDictionary<MappingSite, ImmutableDictionary<object, bool>> UnmappedWhen(FlowState a, FlowState b)
+        {
+            ImmutableDictionary<MappingSite, ImmutableDictionary<object, bool>>.Builder merged = ImmutableDictionary.CreateBuilder<MappingSite, ImmutableDictionary<object, bool>>();
+            foreach (KeyValuePair<MappingSite, ImmutableDictionary<object, bool>> entry in a._unmappedWhen)
+            {
+                if (!b.Unmapped.ContainsKey(entry.Key))
+                {
+                    merged[entry.Key] = entry.Value;
+                }
+                else if (b._unmappedWhen.TryGetValue(entry.Key, out ImmutableDictionary<object, bool>? theirs))
+                {
+                    ImmutableDictionary<object, bool> both = Agreeing(entry.Value, theirs);
+                    if (!both.IsEmpty)
+                    {
+                        merged[entry.Key] = both;
+                    }
+                }
+            }
+
+            foreach (KeyValuePair<MappingSite, ImmutableDictionary<object, bool>> entry in b._unmappedWhen)
+            {
+                if (!a.Unmapped.ContainsKey(entry.Key))
+                {
+                    merged[entry.Key] = entry.Value;
                 }
             }
 
             return merged.ToImmutable();
         }
 
+        private static (ImmutableDictionary<MappingSite, SyntaxNode> Union, List<MappingSite>? Added) Union(ImmutableDictionary<MappingSite, SyntaxNode> mine, ImmutableDictionary<MappingSite, SyntaxNode> theirs)
+        {
+            ImmutableDictionary<MappingSite, SyntaxNode>.Builder merged = mine.ToBuilder();
+            List<MappingSite>? added = null;
+            foreach (KeyValuePair<MappingSite, SyntaxNode> pair in theirs)
+            {
+                if (!merged.ContainsKey(pair.Key))
+                {
+                    merged[pair.Key] = pair.Value;
+                    (added ??= new List<MappingSite>()).Add(pair.Key);
+                }
+            }
+
+            return (merged.ToImmutable(), added);
+        }
+
         /// <summary>True when both states hold the very same collections (a constant-time form of <see cref="SameAs"/>).</summary>
         public bool IsSameInstanceAs(FlowState other) =>
-            ReferenceEquals(Holders, other.Holders) && ReferenceEquals(Unmapped, other.Unmapped) && ReferenceEquals(Unchecked, other.Unchecked);
+            ReferenceEquals(Holders, other.Holders) && ReferenceEquals(Unmapped, other.Unmapped) && ReferenceEquals(Unchecked, other.Unchecked)
+            && ReferenceEquals(Bools, other.Bools) && ReferenceEquals(_unmappedWhen, other._unmappedWhen);
 
         public bool SameAs(FlowState other)
         {
@@ -318,9 +563,19 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return true;
             }
 
-            if (Holders.Count != other.Holders.Count || Unmapped.Count != other.Unmapped.Count || !Unchecked.SetEquals(other.Unchecked))
+            if (Holders.Count != other.Holders.Count || Unmapped.Count != other.Unmapped.Count || !Unchecked.SetEquals(other.Unchecked)
+                || Bools.Count != other.Bools.Count || _unmappedWhen.Count != other._unmappedWhen.Count)
             {
                 return false;
+            }
+
+            // Joins only drop bools (from the state and from each unmapped mapping): equal counts are equal maps.
+            foreach (KeyValuePair<MappingSite, ImmutableDictionary<object, bool>> entry in _unmappedWhen)
+            {
+                if (!other._unmappedWhen.TryGetValue(entry.Key, out ImmutableDictionary<object, bool>? theirs) || theirs.Count != entry.Value.Count)
+                {
+                    return false;
+                }
             }
 
             foreach (KeyValuePair<object, AddressFact> pair in Holders)

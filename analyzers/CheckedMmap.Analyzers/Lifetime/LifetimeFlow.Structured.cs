@@ -86,6 +86,8 @@ namespace CheckedMmap.Analyzers.Lifetime
                         state = Revived(state, failedWhenFalse) ?? state;
                     }
 
+                    whenTrue = OnBranch(whenTrue, branch.Condition, true);
+                    state = OnBranch(state, branch.Condition, false);
                     Execute(branch.WhenTrue, ref whenTrue);
                     Execute(branch.WhenFalse, ref state);
                     state = Join(whenTrue, state);
@@ -131,6 +133,10 @@ namespace CheckedMmap.Analyzers.Lifetime
                     if (state is not null && initializer is not null && declarator.Symbol.RefKind == RefKind.None)
                     {
                         Set(state, declarator.Symbol, FactOf(initializer.Value, state));
+                        if (IsBoolVariable(declarator.Symbol))
+                        {
+                            state.AssignBool(declarator.Symbol, BoolConstant(initializer.Value));
+                        }
                     }
                 }
             }

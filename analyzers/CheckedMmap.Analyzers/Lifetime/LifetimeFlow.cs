@@ -93,13 +93,13 @@ namespace CheckedMmap.Analyzers.Lifetime
                 BasicBlock block = blocks[ordinal];
                 FlowState state = entry.Clone();
                 Transfer(block, state);
-                FlowState fallThrough = state, conditional = state;
+                FlowState? fallThrough = state, conditional = state;
                 if (block.ConditionKind != ControlFlowConditionKind.None)
                 {
                     (HashSet<SyntaxNode>? whenTrue, HashSet<SyntaxNode>? whenFalse) = FailureBranches(block.BranchValue, state);
                     bool onTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
-                    conditional = Revived(state, onTrue ? whenTrue : whenFalse) ?? state;
-                    fallThrough = Revived(state, onTrue ? whenFalse : whenTrue) ?? state;
+                    conditional = OnBranch(Revived(state, onTrue ? whenTrue : whenFalse) ?? state, block.BranchValue, onTrue);
+                    fallThrough = OnBranch(Revived(state, onTrue ? whenFalse : whenTrue) ?? state, block.BranchValue, !onTrue);
                 }
 
                 flow.Send(block.FallThroughSuccessor, fallThrough);
@@ -161,9 +161,14 @@ namespace CheckedMmap.Analyzers.Lifetime
                     break;
                 case ISimpleAssignmentOperation { IsRef: false } assignment when Variables.KeyOf(assignment.Target) is { } key:
                     Set(state, key, FactOf(assignment.Value, state));
+                    if (IsBoolVariable(key))
+                    {
+                        state.AssignBool(key, BoolConstant(assignment.Value));
+                    }
+
                     break;
                 case ISimpleAssignmentOperation { IsRef: true } refAssignment when Variables.KeyOf(refAssignment.Value) is { } aliased:
-                    state.RemoveHolder(aliased);
+                    Forget(state, aliased);
                     break;
                 case IDeconstructionAssignmentOperation deconstruction:
                     // (a, b) = (b, a), (p, length) = (Map(n), n): the new values are not followed, so the targets hold nothing known.
@@ -171,10 +176,13 @@ namespace CheckedMmap.Analyzers.Lifetime
                     {
                         if (Variables.KeyOf(target) is { } written)
                         {
-                            state.RemoveHolder(written);
+                            Forget(state, written);
                         }
                     }
 
+                    break;
+                case ICompoundAssignmentOperation compound when Variables.KeyOf(compound.Target) is { } key && IsBoolVariable(key):
+                    Forget(state, key); // done &= ok: not a constant any more
                     break;
                 case ICompoundAssignmentOperation compound when Variables.KeyOf(compound.Target) is { } key:
                     Set(state, key, Step(FactOf(compound.Target, state), compound.Target.Type, compound.Value, compound.OperatorKind));
@@ -195,7 +203,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                     HandlePattern(pattern, state);
                     break;
                 case IAddressOfOperation addressOf when Variables.KeyOf(addressOf.Reference) is { } taken:
-                    state.RemoveHolder(taken); // Written through the pointer from now on: unknown.
+                    Forget(state, taken); // Written through the pointer from now on: unknown.
                     break;
                 case IMemberReferenceOperation { Instance: { Kind: OperationKind.None } instance } member when member.Syntax.IsKind(SyntaxKind.PointerMemberAccessExpression) && FirstChild(instance) is { } target:
                     Dereference(target, member.Syntax, state); // p->Field
@@ -221,6 +229,63 @@ namespace CheckedMmap.Analyzers.Lifetime
                 state.SetHolder(key, fact);
             }
         }
+
+        /// <summary>A write the flow does not follow: the variable holds nothing known from now on.</summary>
+        private static void Forget(FlowState state, object key)
+        {
+            state.RemoveHolder(key);
+            if (IsBoolVariable(key))
+            {
+                state.AssignBool(key, null);
+            }
+        }
+
+        /// <summary>A bool local or parameter: what a call cannot change behind the body's back.</summary>
+        private static bool IsBoolVariable(object key) =>
+            key is ILocalSymbol { Type.SpecialType: SpecialType.System_Boolean, RefKind: RefKind.None }
+            || key is IParameterSymbol { Type.SpecialType: SpecialType.System_Boolean, RefKind: RefKind.None };
+
+        private static bool? BoolConstant(IOperation? value) =>
+            value?.ConstantValue is { HasValue: true, Value: bool constant } ? constant : null;
+
+        /// <summary>
+        /// The bool variable a branch condition tests and the value it has where the condition is true: <c>freed</c>,
+        /// <c>!freed</c>, <c>freed == false</c>, <c>freed is true</c>; null for any other condition.
+        /// </summary>
+        private static (object Key, bool WhenTrue)? BoolTest(IOperation? condition)
+        {
+            switch (condition)
+            {
+                case IParenthesizedOperation parenthesized:
+                    return BoolTest(parenthesized.Operand);
+                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not:
+                    return BoolTest(not.Operand) is { } negated ? (negated.Key, !negated.WhenTrue) : null;
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals, OperatorMethod: null } comparison:
+                {
+                    bool? right = BoolConstant(comparison.RightOperand);
+                    bool? constant = right ?? BoolConstant(comparison.LeftOperand);
+                    if (constant is not bool c || BoolTest(right is null ? comparison.RightOperand : comparison.LeftOperand) is not { } tested)
+                    {
+                        return null;
+                    }
+
+                    bool whenEqual = c ? tested.WhenTrue : !tested.WhenTrue;
+                    return (tested.Key, comparison.OperatorKind == BinaryOperatorKind.Equals ? whenEqual : !whenEqual);
+                }
+
+                case IIsPatternOperation { Pattern: IConstantPatternOperation { Value: { } constantValue } } test
+                    when BoolConstant(constantValue) is bool c && BoolTest(test.Value) is { } tested:
+                    return (tested.Key, c ? tested.WhenTrue : !tested.WhenTrue);
+                case ILocalReferenceOperation or IParameterReferenceOperation when Variables.KeyOf(condition) is { } key && IsBoolVariable(key):
+                    return (key, true);
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>The state on the branch where the condition is <paramref name="conditionValue"/>; null when no path takes it.</summary>
+        private static FlowState? OnBranch(FlowState? state, IOperation? condition, bool conditionValue) =>
+            state is not null && BoolTest(condition) is { } test ? state.Assume(test.Key, test.WhenTrue == conditionValue) : state;
 
         private static bool IsDereference(SyntaxNode syntax) =>
             syntax.IsKind(SyntaxKind.PointerIndirectionExpression) || syntax.IsKind(SyntaxKind.ElementAccessExpression) || syntax.IsKind(SyntaxKind.PointerMemberAccessExpression);
@@ -533,7 +598,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             {
                 if (argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out && Variables.KeyOf(argument.Value) is { } byReference)
                 {
-                    state.RemoveHolder(byReference);
+                    Forget(state, byReference);
                     continue;
                 }
 
