@@ -235,4 +235,30 @@ public class OsHelperTests
             }
         }
         """).WithSource(Polyfills).RunAsync();
+
+    [Fact]
+    public Task A_lazily_cached_os_check_is_followed_when_nothing_else_writes_the_cache() => new MmapAnalyzerTest("""
+        using System;
+
+        static class Platform
+        {
+            private static bool? s_mac;
+            private static bool? s_reset;
+
+            public static bool IsMac => s_mac ??= OperatingSystem.IsMacOS();
+
+            public static bool IsMacReset => s_reset ??= OperatingSystem.IsMacOS();
+
+            public static void Reset() => s_reset = null;
+        }
+
+        static class Use
+        {
+            static void M()
+            {
+                Native.mmap(IntPtr.Zero, 4096, 3, Platform.IsMac ? 0x1002 : 0x22, -1, 0);
+                Native.mmap(IntPtr.Zero, 4096, 3, {|MMAP005:Platform.IsMacReset ? 0x1002 : 0x22|}, -1, 0); // written elsewhere: undecided
+            }
+        }
+        """).WithSource(Polyfills).RunAsync();
 }

@@ -83,6 +83,9 @@ namespace CheckedMmap.Analyzers.Values
                 case IPropertyReferenceOperation { Property: { IsStatic: true, Parameters.Length: 0 } property }
                     when !(HasExplicitStaticConstructor(property.ContainingType) && ValueEvaluator.IsAutoProperty(property)):
                     return Follow(property, condition, target, models, depth);
+                case ICoalesceAssignmentOperation { Target: IFieldReferenceOperation { Field: { } cache } } cached when IsOnlyWrittenBy(cache, cached):
+                    // s_mac ??= OperatingSystem.IsMacOS(): the cache only ever holds the check.
+                    return Evaluate(cached.Value, target, models, depth, captured);
                 case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true, Type.SpecialType: SpecialType.System_Boolean } field }
                     when !HasExplicitStaticConstructor(field.ContainingType):
                     return Follow(field, condition, target, models, depth);
@@ -103,6 +106,47 @@ namespace CheckedMmap.Analyzers.Values
                 && other.ConstantValue is { HasValue: true } constant && IntegerConversions.FromConstant(constant.Value) is long value
                 ? value
                 : null;
+        }
+
+        /// <summary>
+        /// Whether a private field with no initializer is written nowhere but by <paramref name="write"/> (no other assignment,
+        /// no <c>ref</c>/<c>out</c>/<c>&amp;</c> use in its type's source).
+        /// </summary>
+        private static bool IsOnlyWrittenBy(IFieldSymbol field, ICoalesceAssignmentOperation write)
+        {
+            if (field.DeclaredAccessibility != Accessibility.Private || field.ContainingType is not { } type
+                || field.DeclaringSyntaxReferences.Length != 1 || field.DeclaringSyntaxReferences[0].GetSyntax() is VariableDeclaratorSyntax { Initializer: not null })
+            {
+                return false;
+            }
+
+            foreach (SyntaxReference declaration in type.DeclaringSyntaxReferences)
+            {
+                foreach (SyntaxNode node in declaration.GetSyntax().DescendantNodes())
+                {
+                    if (node is not IdentifierNameSyntax { Identifier.ValueText: { } name } identifier || name != field.Name)
+                    {
+                        continue;
+                    }
+
+                    SyntaxNode use = identifier.Parent is MemberAccessExpressionSyntax access && access.Name == identifier ? access : identifier;
+                    bool written = use.Parent switch
+                    {
+                        AssignmentExpressionSyntax assignment => assignment.Left == use && assignment != write.Syntax,
+                        ArgumentSyntax argument => !argument.RefKindKeyword.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.None),
+                        PrefixUnaryExpressionSyntax prefix => prefix.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.AddressOfExpression)
+                            || prefix.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PreIncrementExpression) || prefix.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PreDecrementExpression),
+                        PostfixUnaryExpressionSyntax => true,
+                        _ => false,
+                    };
+                    if (written)
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
         }
 
         private static bool? BoolConstant(IOperation operation) =>
