@@ -190,8 +190,15 @@ namespace CheckedMmap.Package.Tests
             }
 
             // The explicit MSBuild override, made visible to the analyzer by the package.
-            AssertReports(_package.Build(OsDependentProject, "--no-restore", "--no-incremental", "-p:CheckedMmapTargetOS=macos"), onMacOS);
+            CommandResult macOS = _package.Build(OsDependentProject, "--no-restore", "--no-incremental", "-p:CheckedMmapTargetOS=macos");
+            AssertReports(macOS, onMacOS);
+            Assert.DoesNotContain("CheckedMmapTargetOS is", macOS.Output, StringComparison.Ordinal);
             Assert.Contains("build_property.CheckedMmapTargetOS = macos", GeneratedEditorConfig("osdep/obj/Debug/net10.0"));
+
+            // A name the analyzer does not know is ignored, and the build says so.
+            CommandResult unknown = _package.Build(OsDependentProject, "--no-restore", "--no-incremental", "-p:CheckedMmapTargetOS=mac");
+            AssertReports(unknown, Array.Empty<(string, int, int, string)>());
+            Assert.Contains("CheckedMmap: CheckedMmapTargetOS is 'mac', which is no target OS the analyzer knows", unknown.Output, StringComparison.Ordinal);
 
             // The project's RuntimeIdentifier, made visible by the package; and the override beats it.
             AssertReports(_package.Build(OsDependentProject, "--no-incremental", "-p:RuntimeIdentifier=osx-arm64"), onMacOS);
