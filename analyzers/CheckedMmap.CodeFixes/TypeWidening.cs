@@ -58,7 +58,13 @@ namespace CheckedMmap.CodeFixes
         /// False when the binding is used other than by calling it or naming it (a delegate made from its method group, a
         /// function pointer): such a use needs the old signature, and no cast at a call site can keep it building.
         /// </summary>
-        public static async Task<bool> CanWidenAsync(Solution solution, Request request, CancellationToken cancellationToken)
+        public static async Task<bool> CanWidenAsync(Solution solution, Request request, CancellationToken cancellationToken) =>
+            await ResolveAsync(solution, request, cancellationToken).ConfigureAwait(false) is { } resolved
+            && !await UsedOtherThanCalledAsync(resolved.References, cancellationToken).ConfigureAwait(false);
+
+        /// <summary>The declaration a request rewrites: its document, model and type syntax, the binding, and every reference to it.</summary>
+        private static async Task<(Document Document, SemanticModel Model, TypeSyntax Type, (IMethodSymbol Method, int? Ordinal) Declared, IEnumerable<ReferencedSymbol> References)?> ResolveAsync(
+            Solution solution, Request request, CancellationToken cancellationToken)
         {
             if (solution.GetDocument(request.Document) is not { } document
                 || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root
@@ -66,15 +72,16 @@ namespace CheckedMmap.CodeFixes
                 || root.FindNode(request.Span, getInnermostNodeForTie: true) is not TypeSyntax typeSyntax
                 || Declared(typeSyntax, model, cancellationToken) is not { } declared)
             {
-                return false;
+                return null;
             }
 
-            return !await UsedOtherThanCalledAsync(declared.Method, solution, cancellationToken).ConfigureAwait(false);
+            IEnumerable<ReferencedSymbol> references = await SymbolFinder.FindReferencesAsync(declared.Method, solution, cancellationToken).ConfigureAwait(false);
+            return (document, model, typeSyntax, declared, references);
         }
 
-        private static async Task<bool> UsedOtherThanCalledAsync(IMethodSymbol method, Solution solution, CancellationToken cancellationToken)
+        private static async Task<bool> UsedOtherThanCalledAsync(IEnumerable<ReferencedSymbol> references, CancellationToken cancellationToken)
         {
-            foreach (ReferencedSymbol referenced in await SymbolFinder.FindReferencesAsync(method, solution, cancellationToken).ConfigureAwait(false))
+            foreach (ReferencedSymbol referenced in references)
             {
                 foreach (ReferenceLocation location in referenced.Locations)
                 {
@@ -115,14 +122,11 @@ namespace CheckedMmap.CodeFixes
             var done = new HashSet<(DocumentId, TextSpan)>();
             foreach (Request request in requests)
             {
-                if (!done.Add((request.Document, request.Span)) || solution.GetDocument(request.Document) is not { } document
-                    || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root
-                    || await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is not { } model
-                    || root.FindNode(request.Span, getInnermostNodeForTie: true) is not TypeSyntax typeSyntax
-                    || Declared(typeSyntax, model, cancellationToken) is not { } declared
+                if (!done.Add((request.Document, request.Span))
+                    || await ResolveAsync(solution, request, cancellationToken).ConfigureAwait(false) is not ({ } document, { } model, { } typeSyntax, var declared, { } references)
                     || model.GetTypeInfo(typeSyntax, cancellationToken).Type is not { } oldType
                     || NewType(model.Compilation, request.WidenTo) is not { } newType
-                    || await UsedOtherThanCalledAsync(declared.Method, solution, cancellationToken).ConfigureAwait(false))
+                    || await UsedOtherThanCalledAsync(references, cancellationToken).ConfigureAwait(false))
                 {
                     continue;
                 }
@@ -130,7 +134,7 @@ namespace CheckedMmap.CodeFixes
                 SyntaxEditor editor = await EditorAsync(editors, document, cancellationToken).ConfigureAwait(false);
                 editor.ReplaceNode(typeSyntax, TypeSyntaxOf(request.WidenTo, typeSyntax).WithTriviaFrom(typeSyntax));
 
-                foreach (ReferencedSymbol referenced in await SymbolFinder.FindReferencesAsync(declared.Method, solution, cancellationToken).ConfigureAwait(false))
+                foreach (ReferencedSymbol referenced in references)
                 {
                     foreach (ReferenceLocation location in referenced.Locations)
                     {
