@@ -1,5 +1,4 @@
 using System;
-using System.Linq;
 using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -81,13 +80,13 @@ namespace CheckedMmap.Analyzers.Values
                     return EvaluateInvocation(invocation, target, models)
                         ?? (invocation.Arguments.Length == 0 && invocation.Instance is null ? Follow(invocation.TargetMethod, condition, target, models, depth) : null);
                 case IPropertyReferenceOperation { Property: { IsStatic: true, Parameters.Length: 0 } property }
-                    when !(HasExplicitStaticConstructor(property.ContainingType) && ValueEvaluator.IsAutoProperty(property)):
+                    when !ValueEvaluator.MayBeAssignedByStaticConstructor(property):
                     return Follow(property, condition, target, models, depth);
                 case ICoalesceAssignmentOperation { Target: IFieldReferenceOperation { Field: { } cache } } cached when IsOnlyWrittenBy(cache, cached):
                     // s_mac ??= OperatingSystem.IsMacOS(): the cache only ever holds the check.
                     return Evaluate(cached.Value, target, models, depth, captured);
                 case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true, Type.SpecialType: SpecialType.System_Boolean } field }
-                    when !HasExplicitStaticConstructor(field.ContainingType):
+                    when !ValueEvaluator.HasExplicitStaticConstructor(field.ContainingType):
                     return Follow(field, condition, target, models, depth);
                 default:
                     return condition.ConstantValue.HasValue && condition.ConstantValue.Value is bool b ? b : null;
@@ -170,10 +169,16 @@ namespace CheckedMmap.Analyzers.Values
                 _ => null,
             };
 
+            return OperationOf(expression, reference, use, models) is { } operation ? Evaluate(operation, target, models, depth + 1) : null;
+        }
+
+        /// <summary>The operation of an expression declared at <paramref name="reference"/>, read where <paramref name="use"/> is.</summary>
+        private static IOperation? OperationOf(ExpressionSyntax? expression, SyntaxReference reference, IOperation use, SemanticModelProvider? models)
+        {
             SemanticModel? model = expression is null ? null
                 : use.SemanticModel?.SyntaxTree == reference.SyntaxTree ? use.SemanticModel
                 : models?.Get(reference.SyntaxTree, use.SemanticModel);
-            return model?.GetOperation(expression!) is { } operation ? Evaluate(operation, target, models, depth + 1) : null;
+            return model?.GetOperation(expression!);
         }
 
         /// <summary>
@@ -191,15 +196,12 @@ namespace CheckedMmap.Analyzers.Values
                     when IsOSPlatformType(create.ContainingType) && call.Arguments[0].Value.ConstantValue is { HasValue: true, Value: string name }:
                     return name.ToUpperInvariant();
                 case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } field }
-                    when depth < MaxFollowed && IsOSPlatformType(field.Type) && !HasExplicitStaticConstructor(field.ContainingType)
+                    when depth < MaxFollowed && IsOSPlatformType(field.Type) && !ValueEvaluator.HasExplicitStaticConstructor(field.ContainingType)
                         && field.DeclaringSyntaxReferences.Length == 1:
                 {
                     SyntaxReference reference = field.DeclaringSyntaxReferences[0];
                     ExpressionSyntax? initializer = ValueEvaluator.GetInitializerExpression(reference.GetSyntax());
-                    SemanticModel? model = initializer is null ? null
-                        : value.SemanticModel?.SyntaxTree == reference.SyntaxTree ? value.SemanticModel
-                        : models?.Get(reference.SyntaxTree, value.SemanticModel);
-                    return model?.GetOperation(initializer!) is { } operation ? PlatformName(operation, models, depth + 1) : null;
+                    return OperationOf(initializer, reference, value, models) is { } operation ? PlatformName(operation, models, depth + 1) : null;
                 }
 
                 case IConversionOperation { OperatorMethod: null } conversion:
@@ -211,9 +213,6 @@ namespace CheckedMmap.Analyzers.Values
 
         private static bool IsOSPlatformType(ITypeSymbol? type) =>
             type is { Name: "OSPlatform", ContainingNamespace: { Name: "InteropServices", ContainingNamespace: { Name: "Runtime", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } } };
-
-        private static bool HasExplicitStaticConstructor(INamedTypeSymbol? type) =>
-            type is not null && type.StaticConstructors.Any(c => !c.IsImplicitlyDeclared);
 
         private static bool? EvaluateInvocation(IInvocationOperation invocation, TargetOS target, SemanticModelProvider? models)
         {

@@ -297,7 +297,7 @@ namespace CheckedMmap.Analyzers.Values
                 return known;
             }
 
-            ValueSet fromSource = HasExplicitStaticConstructor(property.ContainingType) && IsAutoProperty(property)
+            ValueSet fromSource = MayBeAssignedByStaticConstructor(property)
                 ? ValueSet.Unknown
                 : EvaluateDeclaredInitializer(property, property.Type, current, depth);
             return fromSource.IsKnown || property.GetMethod is not { } getter ? fromSource : FromReferencedIl(getter, property.Type);
@@ -618,11 +618,16 @@ namespace CheckedMmap.Analyzers.Values
             return ValueSet.Unknown;
         }
 
-        /// <summary>A property whose value lives in a compiler-made field (<c>{ get; } = …</c>).</summary>
-        internal static bool IsAutoProperty(IPropertySymbol property) =>
-            property.ContainingType?.GetMembers().Any(m => m is IFieldSymbol { AssociatedSymbol: { } owner } && SymbolEqualityComparer.Default.Equals(owner, property)) == true;
+        /// <summary>
+        /// An auto-property (<c>{ get; } = …</c>, whose value lives in a compiler-made field) of a type with a static
+        /// constructor, which may assign it after its initializer.
+        /// </summary>
+        internal static bool MayBeAssignedByStaticConstructor(IPropertySymbol property) =>
+            HasExplicitStaticConstructor(property.ContainingType)
+            && property.ContainingType!.GetMembers().Any(m => m is IFieldSymbol { AssociatedSymbol: { } owner } && SymbolEqualityComparer.Default.Equals(owner, property));
 
-        private static bool HasExplicitStaticConstructor(INamedTypeSymbol? type)
+        /// <summary>A static constructor in source, which may assign a static readonly field or get-only auto-property again.</summary>
+        internal static bool HasExplicitStaticConstructor(INamedTypeSymbol? type)
         {
             if (type is null)
             {
