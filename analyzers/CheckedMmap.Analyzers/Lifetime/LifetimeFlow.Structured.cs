@@ -132,11 +132,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                     Evaluate(declarator.Initializer?.Value, ref state);
                     if (state is not null && initializer is not null && declarator.Symbol.RefKind == RefKind.None)
                     {
-                        Set(state, declarator.Symbol, FactOf(initializer.Value, state));
-                        if (IsBoolVariable(declarator.Symbol))
-                        {
-                            state.AssignBool(declarator.Symbol, BoolConstant(initializer.Value));
-                        }
+                        Assign(state, declarator.Symbol, initializer.Value);
                     }
                 }
             }

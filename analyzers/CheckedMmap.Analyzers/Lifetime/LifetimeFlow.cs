@@ -160,12 +160,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                     Set(state, capture.Id, FactOf(capture.Value, state));
                     break;
                 case ISimpleAssignmentOperation { IsRef: false } assignment when Variables.KeyOf(assignment.Target) is { } key:
-                    Set(state, key, FactOf(assignment.Value, state));
-                    if (IsBoolVariable(key))
-                    {
-                        state.AssignBool(key, BoolConstant(assignment.Value));
-                    }
-
+                    Assign(state, key, assignment.Value);
                     break;
                 case ISimpleAssignmentOperation { IsRef: true } refAssignment when Variables.KeyOf(refAssignment.Value) is { } aliased:
                     Forget(state, aliased);
@@ -227,6 +222,16 @@ namespace CheckedMmap.Analyzers.Lifetime
             else
             {
                 state.SetHolder(key, fact);
+            }
+        }
+
+        /// <summary>A variable gets a value (an assignment, an initialized declaration): the address it holds, and a bool's constant.</summary>
+        private void Assign(FlowState state, object key, IOperation value)
+        {
+            Set(state, key, FactOf(value, state));
+            if (IsBoolVariable(key))
+            {
+                state.AssignBool(key, BoolConstant(value));
             }
         }
 
