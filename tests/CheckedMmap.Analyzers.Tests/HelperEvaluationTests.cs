@@ -122,6 +122,100 @@ public class HelperEvaluationTests
         """).WithSource(Wrapper).RunAsync();
 
     [Fact]
+    public Task A_loop_in_a_helper_runs_as_often_as_it_does_at_run_time() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        [Flags] enum Opt { Private = 1, Shared = 2, Fixed = 4, Anonymous = 16 }
+
+        static class Use
+        {
+            [DllImport("libc")]
+            static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+            // One bit per flag, over an array literal.
+            static int OverArray(Opt flags)
+            {
+                int r = 0;
+                foreach (var f in new[] { Opt.Private, Opt.Shared, Opt.Fixed, Opt.Anonymous })
+                {
+                    if ((flags & f) == 0) continue;
+                    r |= f switch { Opt.Private => 0x02, Opt.Shared => 0x01, Opt.Fixed => 0x10, Opt.Anonymous => 0x20, _ => 0 };
+                }
+
+                return r;
+            }
+
+            // The same over the enum's members.
+            static int OverMembers(Opt flags)
+            {
+                int r = 0;
+                foreach (Opt f in Enum.GetValues(typeof(Opt)))
+                {
+                    if (flags.HasFlag(f))
+                    {
+                        r |= f == Opt.Private ? 0x02 : f == Opt.Shared ? 0x01 : f == Opt.Fixed ? 0x10 : 0x20;
+                    }
+                }
+
+                return r;
+            }
+
+            // A counted loop that always runs.
+            static int Repeat(int f)
+            {
+                int r = 0;
+                for (int i = 0; i < 3; i++) r |= f;
+                return r;
+            }
+
+            static void M(Opt unknown)
+            {
+                mmap(IntPtr.Zero, 4096, 3, OverArray(Opt.Private | Opt.Anonymous), -1, 0);
+                mmap(IntPtr.Zero, 4096, 3, {|MMAP002:OverArray(Opt.Shared | Opt.Anonymous)|}, -1, 0);
+                mmap(IntPtr.Zero, 4096, 3, {|MMAP001:OverArray(Opt.Private | Opt.Anonymous | Opt.Fixed)|}, -1, 0);
+                mmap(IntPtr.Zero, 4096, 3, OverMembers(Opt.Private | Opt.Anonymous), -1, 0);
+                mmap(IntPtr.Zero, 4096, 3, {|MMAP005:OverMembers(Opt.Private)|}, -1, 0);
+                mmap(IntPtr.Zero, 4096, 3, Repeat(0x02) | 0x20, -1, 0);
+                mmap(IntPtr.Zero, 4096, 3, {|MMAP002:Repeat(0x01) | 0x20|}, -1, 0);
+                mmap(IntPtr.Zero, 4096, 3, OverArray(unknown), -1, 0);
+            }
+        }
+        """).RunAsync();
+
+    [Fact]
+    public Task A_helper_loop_that_runs_too_long_or_cannot_be_decided_keeps_the_join_of_its_paths() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Use
+        {
+            [DllImport("libc")]
+            static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+            static int Long(int f)
+            {
+                int r = 0;
+                for (int i = 0; i < 100000; i++) r |= f;
+                return r;
+            }
+
+            static int Caught(int f)
+            {
+                try { return f | Environment.ProcessorCount; }
+                catch (InvalidOperationException) { return 0x01; }
+            }
+
+            static void M()
+            {
+                // Too long to run: the dataflow's join says the loop may not run (flags 0).
+                mmap(IntPtr.Zero, 4096, 3, {|MMAP007:Long(0x22)|}, -1, 0);
+                mmap(IntPtr.Zero, 4096, 3, Caught(0x22), -1, 0);
+            }
+        }
+        """).RunAsync();
+
+    [Fact]
     public Task A_switch_expression_in_a_helper_takes_the_arm_of_the_argument() => new MmapAnalyzerTest("""
         using System;
         using System.Runtime.InteropServices;

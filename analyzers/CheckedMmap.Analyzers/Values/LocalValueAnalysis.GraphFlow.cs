@@ -14,7 +14,7 @@ namespace CheckedMmap.Analyzers.Values
     internal sealed partial class LocalValueAnalysis
     {
         /// <summary>The fixpoint for one graph: the state (value of every tracked local and capture) entering each block.</summary>
-        private sealed class GraphFlow
+        private sealed partial class GraphFlow
         {
             private readonly ControlFlowGraph _graph;
             private readonly EvaluationScope _scope;
@@ -33,7 +33,7 @@ namespace CheckedMmap.Analyzers.Values
 
             private readonly State _initial;
 
-            public GraphFlow(ControlFlowGraph graph, EvaluationScope scope, IReadOnlyDictionary<IParameterSymbol, ValueSet>? parameters = null)
+            public GraphFlow(ControlFlowGraph graph, EvaluationScope scope, IReadOnlyDictionary<IParameterSymbol, ValueSet>? parameters = null, bool solve = true)
             {
                 _graph = graph;
                 _scope = scope;
@@ -53,7 +53,8 @@ namespace CheckedMmap.Analyzers.Values
                 CollectCapturedLocals();
                 CollectTainted();
                 _cursors = new Cursor?[graph.Blocks.Length];
-                _converged = Solve(out _entry);
+                _entry = Array.Empty<State?>();
+                _converged = solve && Solve(out _entry); // without the fixpoint, only a run (GraphRun) reads the body
             }
 
             public ValueSet ValueAt(int blockOrdinal, int operationIndex, int referenceStart, ISymbol local)
