@@ -114,6 +114,44 @@ public class MremapReleaseTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public Task A_bool_that_holds_the_test_keeps_the_old_mapping_where_it_says_mremap_failed(bool graph) => RunAsync(
+        """
+                IntPtr q = mremap(p, Small, Big, MREMAP_MAYMOVE);
+                bool moved = q != MAP_FAILED;
+                if (!moved) { munmap(p, Small); return; }
+                munmap(q, Big);
+                IntPtr r = mmap(IntPtr.Zero, Small, 3, 0x22, -1, 0);
+                if (r == MAP_FAILED) return;
+                IntPtr s = mremap(r, Small, Big, MREMAP_MAYMOVE);
+                bool failed = s == MAP_FAILED;
+                Console.WriteLine("grown");
+                if (failed) munmap(r, Small); else munmap(s, Big);
+        """,
+        graph);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task A_bool_that_says_mremap_succeeded_or_was_written_again_proves_nothing(bool graph) => RunAsync(
+        """
+                IntPtr q = mremap(p, Small, Big, MREMAP_MAYMOVE);
+                bool moved = q != MAP_FAILED;
+                if (moved) { {|#0:munmap(p, Small)|}; return; }
+                IntPtr r = mmap(IntPtr.Zero, Small, 3, 0x22, -1, 0);
+                if (r == MAP_FAILED) return;
+                IntPtr s = mremap(r, Small, Big, MREMAP_MAYMOVE);
+                bool failed = s == MAP_FAILED;
+                failed = condition;
+                if (failed) {|#1:munmap(r, Small)|};
+        """,
+        graph,
+        Released("line 19"),
+        new DiagnosticResult(WholeMappingMunmapRule.ReleasedByMremap).WithLocation(1).WithArguments("line 22", "line 24")
+            .WithOptions(DiagnosticOptions.IgnoreAdditionalLocations));
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public Task An_mremap_that_cannot_move_or_keeps_the_old_range_releases_nothing(bool graph) => RunAsync(
         """
                 IntPtr q = mremap(p, Small, Small / 2, 0);

@@ -172,6 +172,22 @@ namespace CheckedMmap.Analyzers.Lifetime
     /// unchecked. Persistent collections: a branch copies a state in constant time and each change costs log n, so a
     /// method with n mappings and n branches stays near linear (copying dictionaries at every branch made it quadratic).
     /// </summary>
+    /// <summary>Which mremap calls a condition proves failed where it is true and where it is false (null: none).</summary>
+    internal sealed class MremapOutcome
+    {
+        public MremapOutcome(HashSet<SyntaxNode>? failedWhenTrue, HashSet<SyntaxNode>? failedWhenFalse)
+        {
+            FailedWhenTrue = failedWhenTrue;
+            FailedWhenFalse = failedWhenFalse;
+        }
+
+        public HashSet<SyntaxNode>? FailedWhenTrue { get; }
+
+        public HashSet<SyntaxNode>? FailedWhenFalse { get; }
+
+        public bool Mentions(SyntaxNode call) => FailedWhenTrue?.Contains(call) == true || FailedWhenFalse?.Contains(call) == true;
+    }
+
     internal sealed class FlowState
     {
         private static readonly ImmutableDictionary<object, AddressFact> NoHolders = ImmutableDictionary.Create<object, AddressFact>(VariableComparer.Instance);
@@ -192,6 +208,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             _unmappedFieldSites = other._unmappedFieldSites;
             Bools = other.Bools;
             _unmappedWhen = other._unmappedWhen;
+            BoolFailures = other.BoolFailures;
         }
 
         // Joining the unmapped mappings of two arms compares only what the arms changed, as a log: the state this one is a
@@ -230,6 +247,28 @@ namespace CheckedMmap.Analyzers.Lifetime
         // contradicts them is a path on which it is still mapped: `if (error) { munmap(p); freed = true; } if (!freed) munmap(p);`
         // unmaps once on every path.
         private ImmutableDictionary<MappingSite, ImmutableDictionary<object, bool>> _unmappedWhen = ImmutableDictionary<MappingSite, ImmutableDictionary<object, bool>>.Empty;
+
+        private static readonly ImmutableDictionary<object, MremapOutcome> NoBoolFailures = ImmutableDictionary.Create<object, MremapOutcome>(VariableComparer.Instance);
+
+        /// <summary>The bool variables that hold a test of mremap results (<c>bool moved = q != MAP_FAILED;</c>): which
+        /// calls failed where the bool is true and where it is false, as the test proved when the bool was assigned.</summary>
+        public ImmutableDictionary<object, MremapOutcome> BoolFailures { get; private set; } = NoBoolFailures;
+
+        /// <summary>A bool variable is assigned a test of mremap results (null: anything else).</summary>
+        public void AssignBoolFailures(object key, MremapOutcome? outcome) =>
+            BoolFailures = outcome is null ? BoolFailures.Remove(key) : BoolFailures.SetItem(key, outcome);
+
+        /// <summary>An mremap call runs again: what bools proved of its earlier result no longer holds.</summary>
+        public void ForgetBoolFailuresOf(SyntaxNode call)
+        {
+            foreach (KeyValuePair<object, MremapOutcome> pair in BoolFailures)
+            {
+                if (pair.Value.Mentions(call))
+                {
+                    BoolFailures = BoolFailures.Remove(pair.Key);
+                }
+            }
+        }
 
         /// <summary>Beyond this many unmapped mappings, the bools are not kept with each (a bool write visits them all).</summary>
         private const int MaxCorrelatedMappings = 64;
@@ -375,6 +414,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             }
             merged.Bools = ReferenceEquals(Bools, other.Bools) ? Bools : Agreeing(Bools, other.Bools);
             merged._unmappedWhen = ReferenceEquals(_unmappedWhen, other._unmappedWhen) ? _unmappedWhen : UnmappedWhen(this, other);
+            merged.BoolFailures = ReferenceEquals(BoolFailures, other.BoolFailures) ? BoolFailures : SameOutcomes(BoolFailures, other.BoolFailures);
             merged.Unchecked = ReferenceEquals(Unchecked, other.Unchecked) ? Unchecked : Unchecked.Union(other.Unchecked);
             return merged;
         }
@@ -504,6 +544,21 @@ namespace CheckedMmap.Analyzers.Lifetime
             return agreeing;
         }
 
+        /// <summary>The bool tests both sides got from the same assignment.</summary>
+        private static ImmutableDictionary<object, MremapOutcome> SameOutcomes(ImmutableDictionary<object, MremapOutcome> mine, ImmutableDictionary<object, MremapOutcome> theirs)
+        {
+            ImmutableDictionary<object, MremapOutcome> same = mine;
+            foreach (KeyValuePair<object, MremapOutcome> pair in mine)
+            {
+                if (!theirs.TryGetValue(pair.Key, out MremapOutcome? other) || !ReferenceEquals(other, pair.Value))
+                {
+                    same = same.Remove(pair.Key);
+                }
+            }
+
+            return same;
+        }
+
         /// <summary>A mapping unmapped on both sides keeps the bools both sides knew it by; on one side, that side's.</summary>
         private static ImmutableDictionary<MappingSite, ImmutableDictionary<object, bool>> UnmappedWhen(FlowState a, FlowState b)
         {
@@ -554,7 +609,8 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// <summary>True when both states hold the very same collections (a constant-time form of <see cref="SameAs"/>).</summary>
         public bool IsSameInstanceAs(FlowState other) =>
             ReferenceEquals(Holders, other.Holders) && ReferenceEquals(Unmapped, other.Unmapped) && ReferenceEquals(Unchecked, other.Unchecked)
-            && ReferenceEquals(Bools, other.Bools) && ReferenceEquals(_unmappedWhen, other._unmappedWhen);
+            && ReferenceEquals(Bools, other.Bools) && ReferenceEquals(_unmappedWhen, other._unmappedWhen)
+            && ReferenceEquals(BoolFailures, other.BoolFailures);
 
         public bool SameAs(FlowState other)
         {
@@ -564,12 +620,13 @@ namespace CheckedMmap.Analyzers.Lifetime
             }
 
             if (Holders.Count != other.Holders.Count || Unmapped.Count != other.Unmapped.Count || !Unchecked.SetEquals(other.Unchecked)
-                || Bools.Count != other.Bools.Count || _unmappedWhen.Count != other._unmappedWhen.Count)
+                || Bools.Count != other.Bools.Count || _unmappedWhen.Count != other._unmappedWhen.Count
+                || BoolFailures.Count != other.BoolFailures.Count)
             {
                 return false;
             }
 
-            // Joins only drop bools (from the state and from each unmapped mapping): equal counts are equal maps.
+            // Joins only drop bools (from the state, from each unmapped mapping, and their mremap tests): equal counts are equal maps.
             foreach (KeyValuePair<MappingSite, ImmutableDictionary<object, bool>> entry in _unmappedWhen)
             {
                 if (!other._unmappedWhen.TryGetValue(entry.Key, out ImmutableDictionary<object, bool>? theirs) || theirs.Count != entry.Value.Count)

@@ -232,6 +232,8 @@ namespace CheckedMmap.Analyzers.Lifetime
             if (IsBoolVariable(key))
             {
                 state.AssignBool(key, BoolConstant(value));
+                (HashSet<SyntaxNode>? whenTrue, HashSet<SyntaxNode>? whenFalse) = FailureBranches(value, state);
+                state.AssignBoolFailures(key, whenTrue is null && whenFalse is null ? null : new MremapOutcome(whenTrue, whenFalse));
             }
         }
 
@@ -242,6 +244,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             if (IsBoolVariable(key))
             {
                 state.AssignBool(key, null);
+                state.AssignBoolFailures(key, null);
             }
         }
 
@@ -686,6 +689,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
             bool moves = flags.IsKnown && System.Linq.Enumerable.All(flags.Values, f =>
                 (f & Contract.MmapConstants.MREMAP_MAYMOVE) != 0 && (f & Contract.MmapConstants.MREMAP_DONTUNMAP) == 0);
+            state.ForgetBoolFailuresOf(invocation.Syntax);
             if (moves && FactOf(address, state)?.Origin is { Site: { } old, IsBase: true } && !state.Unmapped.ContainsKey(old))
             {
                 state.SetUnmapped(old, invocation.Syntax);
@@ -745,6 +749,9 @@ namespace CheckedMmap.Analyzers.Lifetime
                     return Proven(held, failureWhenTrue);
                 }
 
+                case ILocalReferenceOperation or IParameterReferenceOperation when Variables.KeyOf(Strip(condition)!) is { } key
+                    && state.BoolFailures.TryGetValue(key, out MremapOutcome? outcome):
+                    return (outcome.FailedWhenTrue, outcome.FailedWhenFalse); // bool moved = q != MAP_FAILED; if (!moved) …
                 case IIsPatternOperation test:
                 {
                     bool negated = test.Pattern is INegatedPatternOperation;
