@@ -51,7 +51,11 @@ namespace CheckedMmap.Analyzers.Rules
 
         public static void Analyze(MmapCallFacts call, Action<Diagnostic> report)
         {
-            if (call.Flags is { } flags)
+            if (call.Flags is { Values.HasBits: true } many)
+            {
+                AnalyzeMasks(call, many, report);
+            }
+            else if (call.Flags is { } flags)
             {
                 Verdict kind = Verdict.Judge(flags.Values, v => !MmapChecks.PrivateXorShared(MmapCallFacts.AsInt(v)));
                 if (kind.Reports)
@@ -82,6 +86,32 @@ namespace CheckedMmap.Analyzers.Rules
                         overflow.Describe(v => "0x" + unchecked((ulong)v).ToString("x", System.Globalization.CultureInfo.InvariantCulture))));
                 }
             }
+        }
+
+        /// <summary>
+        /// Too many flag values to list: the bits every value has (must) and some value has (may) decide. Neither bit in
+        /// any value, or both in every value, always fails; a bit some value lacks while no value has the other, or a bit
+        /// some value has while every value has the other, may fail.
+        /// </summary>
+        private static void AnalyzeMasks(MmapCallFacts call, MmapArgument flags, Action<Diagnostic> report)
+        {
+            const int Private = MmapConstants.MAP_PRIVATE, Shared = MmapConstants.MAP_SHARED;
+            int must = MmapCallFacts.AsInt(flags.Values.MustBits), may = MmapCallFacts.AsInt(flags.Values.MayBits);
+            bool always = (may & (Private | Shared)) == 0 || (must & (Private | Shared)) == (Private | Shared);
+            bool sometimes = ((may & Shared) == 0 && (must & Private) == 0) || ((may & Private) == 0 && (must & Shared) == 0)
+                || ((must & Private) != 0 && (may & Shared) != 0) || ((must & Shared) != 0 && (may & Private) != 0);
+            if (!always && !sometimes)
+            {
+                return;
+            }
+
+            // Both bits in every value without MAP_ANONYMOUS in any: MAP_SHARED_VALIDATE, which Linux maps.
+            bool linuxMapsIt = always && call.Constants.IsSharedValidateFileMapping(must) && (may & call.Constants.MapAnonymous) == 0;
+            string fails = always ? "always fails" : "may fail";
+            report(Diagnostic.Create(PrivateShared, flags.Location,
+                linuxMapsIt ? "fails under the checked runtime and Miri" : fails,
+                MmapMessages.EinvalPrivateShared, always ? "are" : "may be",
+                Verdict.DescribeBits(must, may, call.Constants) + (linuxMapsIt ? ", a shared file mapping on Linux" : string.Empty)));
         }
 
         private static string Fails(Verdict verdict) => verdict.Always ? "always fails" : "may fail";

@@ -74,12 +74,59 @@ namespace CheckedMmap.Analyzers.Rules
                 && bad.All(v => (MmapCallFacts.AsInt(v) & anonymous) == 0);
         }
 
+        /// <summary>
+        /// Too many values to list (six optional bits make 64): the bits every value has and the bits some value has
+        /// decide, where the mapping type is the same in every value (all private, or all shared; else MMAP007's).
+        /// A bit missing from the must mask is missing from some value; a bit in the may mask is in some value.
+        /// </summary>
+        private static void AnalyzeMasks(MmapCallFacts call, MmapArgument flags, Action<Diagnostic> report)
+        {
+            MmapConstants constants = call.Constants;
+            int must = MmapCallFacts.AsInt(flags.Values.MustBits), may = MmapCallFacts.AsInt(flags.Values.MayBits);
+            bool allPrivate = (must & MmapConstants.MAP_PRIVATE) != 0 && (may & MmapConstants.MAP_SHARED) == 0;
+            bool allShared = (must & MmapConstants.MAP_SHARED) != 0 && (may & MmapConstants.MAP_PRIVATE) == 0;
+            if (!allPrivate && !allShared)
+            {
+                return;
+            }
+
+            bool fileBacked = FileBackedRule.AlwaysFileBacked(call);
+            string described = Verdict.DescribeBits(must, may, constants);
+
+            // Extra bits: among private mappings only those with MAP_ANONYMOUS count (the others are reported below), so
+            // only when every value has it is "some value adds a bit" a claim about such a value.
+            bool everyValueCounts = allShared || fileBacked || MmapChecks.HasAnonymous(must, constants);
+            int extraMay = MmapChecks.ExtraFlagBits(may, constants);
+            if (everyValueCounts && extraMay != 0)
+            {
+                bool always = MmapChecks.ExtraFlagBits(must, constants) != 0;
+                bool besidesType = allShared || !MmapChecks.HasAnonymous(must, constants);
+                report(Diagnostic.Create(besidesType ? ExtraBitsBesidesMappingType : ExtraBits, flags.Location,
+                    always ? "are" : "may be", described, constants.FormatFlags(extraMay), MmapMessages.Flags));
+            }
+
+            if (fileBacked || !allPrivate || MmapChecks.HasAnonymous(must, constants))
+            {
+                return;
+            }
+
+            bool neverAnonymous = !MmapChecks.HasAnonymous(may, constants);
+            report(Diagnostic.Create(neverAnonymous && AlwaysFailsWithEbadf(call, new long[] { may }) ? MissingAnonymousWithoutDescriptor : MissingAnonymous,
+                flags.Location, neverAnonymous ? "are" : "may be", described, MmapMessages.Flags));
+        }
+
         public static void Analyze(MmapCallFacts call, Action<Diagnostic> report)
         {
             MmapArgument? flags = call.Flags;
             MmapConstants constants = call.Constants;
             if (flags is null)
             {
+                return;
+            }
+
+            if (flags.Values.HasBits)
+            {
+                AnalyzeMasks(call, flags, report);
                 return;
             }
 
