@@ -167,11 +167,6 @@ namespace CheckedMmap.Analyzers.Lifetime
         public override int GetHashCode() => (Origin?.GetHashCode() ?? 0) ^ Sources.Length;
     }
 
-    /// <summary>
-    /// The state between operations: what each variable holds, which mappings may be unmapped, whose failure may be
-    /// unchecked. Persistent collections: a branch copies a state in constant time and each change costs log n, so a
-    /// method with n mappings and n branches stays near linear (copying dictionaries at every branch made it quadratic).
-    /// </summary>
     /// <summary>Which mremap calls a condition proves failed where it is true and where it is false (null: none).</summary>
     internal sealed class MremapOutcome
     {
@@ -188,6 +183,11 @@ namespace CheckedMmap.Analyzers.Lifetime
         public bool Mentions(SyntaxNode call) => FailedWhenTrue?.Contains(call) == true || FailedWhenFalse?.Contains(call) == true;
     }
 
+    /// <summary>
+    /// The state between operations: what each variable holds, which mappings may be unmapped, whose failure may be
+    /// unchecked. Persistent collections: a branch copies a state in constant time and each change costs log n, so a
+    /// method with n mappings and n branches stays near linear (copying dictionaries at every branch made it quadratic).
+    /// </summary>
     internal sealed class FlowState
     {
         private static readonly ImmutableDictionary<object, AddressFact> NoHolders = ImmutableDictionary.Create<object, AddressFact>(VariableComparer.Instance);

@@ -636,10 +636,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
                 public bool Classify(IOperation? value, SemanticModel model)
                 {
-                    while (value is IConversionOperation { OperatorMethod: null } conversion)
-                    {
-                        value = conversion.Operand;
-                    }
+                    value = OperationWalk.Unconverted(value);
 
                     switch (value)
                     {
@@ -683,11 +680,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                         return false;
                     }
 
-                    IOperation? value = model.GetOperation(initializer, _cancellationToken);
-                    while (value is IConversionOperation { OperatorMethod: null } conversion)
-                    {
-                        value = conversion.Operand;
-                    }
+                    IOperation? value = OperationWalk.Unconverted(model.GetOperation(initializer, _cancellationToken));
 
                     if (value is IInvocationOperation invocation && IsMapping(invocation, _session, model))
                     {

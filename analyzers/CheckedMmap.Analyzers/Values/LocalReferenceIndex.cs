@@ -117,6 +117,25 @@ namespace CheckedMmap.Analyzers.Values
     /// <summary>Walks of operation trees shared by the dataflow and its index.</summary>
     internal static class OperationWalk
     {
+        /// <summary>The operand under built-in conversions and parentheses (<c>(object)x</c>, <c>(int)e</c>): the value itself.</summary>
+        public static IOperation? Unconverted(IOperation? operation)
+        {
+            while (true)
+            {
+                switch (operation)
+                {
+                    case IConversionOperation { OperatorMethod: null } conversion:
+                        operation = conversion.Operand;
+                        break;
+                    case IParenthesizedOperation parenthesized:
+                        operation = parenthesized.Operand;
+                        break;
+                    default:
+                        return operation;
+                }
+            }
+        }
+
         /// <summary>Pre-order walk that does not enter nested functions (their bodies have their own graphs).</summary>
         public static IEnumerable<IOperation> WithoutNestedFunctions(IOperation root)
         {

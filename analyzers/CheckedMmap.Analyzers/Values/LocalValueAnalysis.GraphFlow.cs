@@ -27,12 +27,15 @@ namespace CheckedMmap.Analyzers.Values
 
             // What each capture holds, for platform checks: switch (OperatingSystem.IsMacOS()) compares a capture of it.
             private readonly Dictionary<CaptureId, IOperation?> _capturedValues = new Dictionary<CaptureId, IOperation?>();
-            private readonly State?[] _entry;
+            private State?[] _entry;
             private readonly Cursor?[] _cursors;
-            private readonly bool _converged;
+            private bool _converged;
+            private bool _solved;
 
             private readonly State _initial;
 
+            /// <summary>The flow of one graph; <paramref name="solve"/> false leaves the fixpoint to the first
+            /// <see cref="ReturnedValues"/>, so that a helper run on its one path (<see cref="TryRun"/>) never computes it.</summary>
             public GraphFlow(ControlFlowGraph graph, EvaluationScope scope, IReadOnlyDictionary<IParameterSymbol, ValueSet>? parameters = null, bool solve = true)
             {
                 _graph = graph;
@@ -54,7 +57,10 @@ namespace CheckedMmap.Analyzers.Values
                 CollectTainted();
                 _cursors = new Cursor?[graph.Blocks.Length];
                 _entry = Array.Empty<State?>();
-                _converged = solve && Solve(out _entry); // without the fixpoint, only a run (GraphRun) reads the body
+                if (solve)
+                {
+                    EnsureSolved();
+                }
             }
 
             public ValueSet ValueAt(int blockOrdinal, int operationIndex, int referenceStart, ISymbol local)
@@ -298,6 +304,15 @@ namespace CheckedMmap.Analyzers.Values
                 return false;
             }
 
+            private void EnsureSolved()
+            {
+                if (!_solved)
+                {
+                    _solved = true;
+                    _converged = Solve(out _entry);
+                }
+            }
+
             private bool Solve(out State?[] entries)
             {
                 ImmutableArray<BasicBlock> blocks = _graph.Blocks;
@@ -325,7 +340,7 @@ namespace CheckedMmap.Analyzers.Values
                         Transfer(block.BranchValue, writer, int.MaxValue);
                         if (block.ConditionKind != ControlFlowConditionKind.None)
                         {
-                            branch = OsConditions.Evaluate(block.BranchValue, _scope.Target, _scope.Models, CapturedValue) ?? ConditionValue(block.BranchValue, writer);
+                            branch = Decided(block.BranchValue, writer);
                         }
                     }
 
@@ -351,6 +366,11 @@ namespace CheckedMmap.Analyzers.Values
 
             private IOperation? CapturedValue(CaptureId id) => _capturedValues.TryGetValue(id, out IOperation? value) ? value : null;
 
+            /// <summary>A branch condition's outcome on every path with this state: a platform check, or a condition every value
+            /// of which agrees; null when undecided.</summary>
+            private bool? Decided(IOperation condition, StateWriter state) =>
+                OsConditions.Evaluate(condition, _scope.Target, _scope.Models, CapturedValue) ?? ConditionValue(condition, state);
+
             /// <summary>A condition every value of which agrees (all true or all false) decides the branch.</summary>
             private bool? ConditionValue(IOperation condition, StateWriter state) =>
                 new ValueEvaluator(_scope, new StateSource(this, state)).Evaluate(condition).Decided();
@@ -358,6 +378,7 @@ namespace CheckedMmap.Analyzers.Values
             /// <summary>What the body returns: the union of every reachable <c>return</c>'s value; Unknown if the flow did not settle.</summary>
             public ValueSet ReturnedValues()
             {
+                EnsureSolved();
                 if (!_converged)
                 {
                     return ValueSet.Unknown;

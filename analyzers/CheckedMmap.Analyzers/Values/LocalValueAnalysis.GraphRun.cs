@@ -15,7 +15,8 @@ namespace CheckedMmap.Analyzers.Values
             private const int MaxRunBlocks = 4096;
 
             /// <summary>
-            /// Runs the body as the program would, on one path: every parameter holds one value, so every condition that
+            /// Runs the body as the program would, on one path: every parameter holds one value (the flow is made with
+            /// them), so every condition that
             /// depends only on them and on constants is decided, and a loop (<c>for (i = 0; i &lt; 3; i++)</c>,
             /// <c>foreach</c> over an array literal or <c>Enum.GetValues</c>) goes round exactly as often as it does at run
             /// time. The dataflow joins a loop's iterations, so a helper that ORs in a bit per flag set "may" return any
@@ -23,16 +24,10 @@ namespace CheckedMmap.Analyzers.Values
             /// blocks it can follow (a catch, a finally that writes a local) or goes on too long: then the dataflow answers.
             /// A path that throws returns nothing (the call never happens with these values).
             /// </summary>
-            public static bool TryRun(ControlFlowGraph graph, EvaluationScope scope, IReadOnlyDictionary<IParameterSymbol, ValueSet> parameters, out ValueSet returned)
+            public bool TryRun(out ValueSet returned)
             {
                 returned = ValueSet.Unknown;
-                if (!CanRun(graph))
-                {
-                    return false;
-                }
-
-                var flow = new GraphFlow(graph, scope, parameters, solve: false);
-                return flow.Run(out returned);
+                return CanRun(_graph) && Run(out returned);
             }
 
             /// <summary>Whether a run can follow every path the body may take: no exception handlers (a run does not
@@ -81,18 +76,10 @@ namespace CheckedMmap.Analyzers.Values
                             return returned.IsKnown;
                         }
 
-                        if (next?.Semantics is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow)
-                        {
-                            returned = ValueSet.Empty;
-                            return true;
-                        }
-
                         Transfer(block.BranchValue, state, int.MaxValue);
                         if (block.ConditionKind != ControlFlowConditionKind.None)
                         {
-                            bool? condition = MoveNext(block.BranchValue, sequences)
-                                ?? OsConditions.Evaluate(block.BranchValue, _scope.Target, _scope.Models, CapturedValue)
-                                ?? ConditionValue(block.BranchValue, state);
+                            bool? condition = MoveNext(block.BranchValue, sequences) ?? Decided(block.BranchValue, state);
                             if (condition is not bool taken)
                             {
                                 return false;
@@ -105,13 +92,13 @@ namespace CheckedMmap.Analyzers.Values
                         }
                     }
 
-                    if (next is null || next.Semantics is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow)
+                    if (next?.Semantics is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow)
                     {
-                        returned = ValueSet.Empty; // a throw of no value, or the end of a void body: no value returned
-                        return next is not null;
+                        returned = ValueSet.Empty; // the call never completes with these values
+                        return true;
                     }
 
-                    if (next.Semantics != ControlFlowBranchSemantics.Regular || next.Destination is not { } destination)
+                    if (next is not { Semantics: ControlFlowBranchSemantics.Regular, Destination: { } destination })
                     {
                         return false;
                     }
@@ -145,7 +132,7 @@ namespace CheckedMmap.Analyzers.Values
             {
                 if (op is IFlowCaptureOperation { Value: IInvocationOperation { TargetMethod.Name: "GetEnumerator", Instance: { } collection } } capture)
                 {
-                    IReadOnlyList<ValueSet>? elements = Elements(Unwrap(collection), state);
+                    IReadOnlyList<ValueSet>? elements = Elements(OperationWalk.Unconverted(collection), state);
                     if (elements is not null)
                     {
                         sequences[capture.Id] = new Sequence(elements);
@@ -156,8 +143,8 @@ namespace CheckedMmap.Analyzers.Values
                     }
                 }
                 else if (op is ISimpleAssignmentOperation { Target: ILocalReferenceOperation { Local: { } local } } assignment
-                    && Unwrap(assignment.Value) is IPropertyReferenceOperation { Property.Name: "Current", Instance: { } instance }
-                    && Unwrap(instance) is IFlowCaptureReferenceOperation enumerator
+                    && OperationWalk.Unconverted(assignment.Value) is IPropertyReferenceOperation { Property.Name: "Current", Instance: { } instance }
+                    && OperationWalk.Unconverted(instance) is IFlowCaptureReferenceOperation enumerator
                     && sequences.TryGetValue(enumerator.Id, out Sequence? sequence)
                     && sequence.Position >= 0 && sequence.Position < sequence.Elements.Count)
                 {
@@ -168,8 +155,8 @@ namespace CheckedMmap.Analyzers.Values
 
             private static bool? MoveNext(IOperation condition, Dictionary<CaptureId, Sequence> sequences)
             {
-                if (Unwrap(condition) is not IInvocationOperation { TargetMethod.Name: "MoveNext", Arguments.Length: 0, Instance: { } instance }
-                    || Unwrap(instance) is not IFlowCaptureReferenceOperation enumerator
+                if (OperationWalk.Unconverted(condition) is not IInvocationOperation { TargetMethod.Name: "MoveNext", Arguments.Length: 0, Instance: { } instance }
+                    || OperationWalk.Unconverted(instance) is not IFlowCaptureReferenceOperation enumerator
                     || !sequences.TryGetValue(enumerator.Id, out Sequence? sequence))
                 {
                     return null;
@@ -184,7 +171,7 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             /// <summary>Each element's value, every one of them known and single; null otherwise.</summary>
-            private IReadOnlyList<ValueSet>? Elements(IOperation collection, StateWriter state)
+            private IReadOnlyList<ValueSet>? Elements(IOperation? collection, StateWriter state)
             {
                 switch (collection)
                 {
@@ -210,7 +197,7 @@ namespace CheckedMmap.Analyzers.Values
                         when getValues.ContainingType?.SpecialType == SpecialType.System_Enum:
                         {
                             ITypeSymbol? type = getValues.TypeArguments.Length == 1 ? getValues.TypeArguments[0]
-                                : invocation.Arguments.Length == 1 && Unwrap(invocation.Arguments[0].Value) is ITypeOfOperation typeOf ? typeOf.TypeOperand
+                                : invocation.Arguments.Length == 1 && OperationWalk.Unconverted(invocation.Arguments[0].Value) is ITypeOfOperation typeOf ? typeOf.TypeOperand
                                 : null;
                             return type is INamedTypeSymbol { TypeKind: TypeKind.Enum } enumType ? EnumValues(enumType) : null;
                         }
@@ -241,24 +228,6 @@ namespace CheckedMmap.Analyzers.Values
 
                 values.Sort((a, b) => ((ulong)a).CompareTo((ulong)b));
                 return values.Select(ValueSet.Single).ToList();
-            }
-
-            private static IOperation Unwrap(IOperation operation)
-            {
-                while (true)
-                {
-                    switch (operation)
-                    {
-                        case IConversionOperation { OperatorMethod: null } conversion:
-                            operation = conversion.Operand;
-                            break;
-                        case IParenthesizedOperation parenthesized:
-                            operation = parenthesized.Operand;
-                            break;
-                        default:
-                            return operation;
-                    }
-                }
             }
         }
     }

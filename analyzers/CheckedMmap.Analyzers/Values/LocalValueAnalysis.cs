@@ -182,10 +182,11 @@ namespace CheckedMmap.Analyzers.Values
         /// <summary>What a method body returns when its parameters hold these values (a helper evaluated for one call).</summary>
         /// <remarks>With one value per parameter the body is run on its one path (see GraphFlow.TryRun), else, or when
         /// the run cannot follow it, the dataflow joins every path it may take.</remarks>
-        internal static ValueSet Returned(ControlFlowGraph body, EvaluationScope scope, IReadOnlyDictionary<IParameterSymbol, ValueSet> parameters) =>
-            parameters.Values.All(v => v.IsKnown && v.Values.Count == 1) && GraphFlow.TryRun(body, scope, parameters, out ValueSet ran)
-                ? ran
-                : new GraphFlow(body, scope, parameters).ReturnedValues();
+        internal static ValueSet Returned(ControlFlowGraph body, EvaluationScope scope, IReadOnlyDictionary<IParameterSymbol, ValueSet> parameters)
+        {
+            var flow = new GraphFlow(body, scope, parameters, solve: false);
+            return parameters.Values.All(v => v.IsKnown && v.Values.Count == 1) && flow.TryRun(out ValueSet ran) ? ran : flow.ReturnedValues();
+        }
 
         // At the call site, captures belong to the original tree: there are none.
         public ValueSet ValueOf(IFlowCaptureReferenceOperation capture) => ValueSet.Unknown;

@@ -96,10 +96,7 @@ namespace CheckedMmap.Analyzers.Values
         /// <summary>The constant an <c>Environment.OSVersion.Platform</c> read is compared with; null for any other comparison.</summary>
         private static long? PlatformIdComparedWith(IBinaryOperation comparison)
         {
-            static IOperation Unconverted(IOperation operation) =>
-                operation is IConversionOperation { OperatorMethod: null } conversion ? Unconverted(conversion.Operand) : operation;
-
-            IOperation left = Unconverted(comparison.LeftOperand), right = Unconverted(comparison.RightOperand);
+            IOperation left = OperationWalk.Unconverted(comparison.LeftOperand)!, right = OperationWalk.Unconverted(comparison.RightOperand)!;
             (IOperation platform, IOperation other) = left is IPropertyReferenceOperation ? (left, comparison.RightOperand) : (right, comparison.LeftOperand);
             return platform is IPropertyReferenceOperation property && IsPlatformId(property)
                 && other.ConstantValue is { HasValue: true } constant && IntegerConversions.FromConstant(constant.Value) is long value
