@@ -9,12 +9,13 @@ using static CheckedMmap.Analyzers.Tests.Infrastructure.LifetimeAnalyzerTest;
 namespace CheckedMmap.Analyzers.Tests;
 
 /// <summary>
-/// The flow runs over the operation tree for bodies without loops, jumps, try or lambdas, and over the control flow
-/// graph for the others: the same code must get the same diagnostics either way (a loop that runs nothing forces the graph).
+/// The flow runs over the operation tree for bodies without goto, labels, try, switch or lambdas, and over the control
+/// flow graph for the others: the same code must get the same diagnostics either way (a goto to the next statement
+/// forces the graph).
 /// </summary>
 public class LifetimeFlowParityTests
 {
-    private const string ForceGraph = "for (int spin = 0; spin < 0; spin++) { }\n";
+    private const string ForceGraph = "goto start; start: ;\n";
 
     private static DiagnosticResult At(int marker, DiagnosticDescriptor descriptor, params object[] arguments) =>
         new DiagnosticResult(descriptor).WithLocation(marker).WithArguments(arguments).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
@@ -56,5 +57,91 @@ public class LifetimeFlowParityTests
             At(4, FailureCheckRule.NullCheck, "mmap", (first + 1).ToString()),
         };
         return Libc((graph ? ForceGraph : string.Empty) + Body).Expect(expected).RunAsync();
+    }
+
+    private const string Loops = """
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                for (int i = 0; i < unknown; i++)
+                {
+                    if (i == 3) continue;
+                    {|#0:munmap(p, (UIntPtr)8192)|};
+                }
+
+                IntPtr q;
+                while (true)
+                {
+                    q = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                    if (q != new IntPtr(-1)) break;
+                }
+
+                *(byte*)q = 1;
+                {|#1:munmap(q, (UIntPtr)8192)|};
+                IntPtr r = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                do
+                {
+                    {|#2:*(byte*)r|} = 2;
+                }
+                while (condition);
+
+                if (r == new IntPtr(-1)) return;
+                foreach (int item in new[] { unknown, 1 })
+                {
+                    if (item == 0) break;
+                    munmap(r, (UIntPtr)4096);
+                    r = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                    if (r == new IntPtr(-1)) return;
+                }
+
+                munmap(r, (UIntPtr)4096);
+                IntPtr s = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (s == new IntPtr(-1)) return;
+                for (int j = 0; j < unknown; j++)
+                {
+                    if (j == unknown - 1)
+                    {
+                        munmap(s, (UIntPtr)4096);
+                        break;
+                    }
+                }
+
+                {|#3:munmap(s, (UIntPtr)4096)|};
+        """;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task Loops_agree_in_both_walks(bool graph)
+    {
+        int first = graph ? 10 : 9;
+        var expected = new[]
+        {
+            At(0, WholeMappingMunmapRule.Twice, "line " + first, "this munmap, in an earlier pass of its loop"),
+            At(1, WholeMappingMunmapRule.LongerLength, "8192", "4096", "line " + (first + 11)),
+            At(2, FailureCheckRule.UncheckedUse, "mmap", (first + 17).ToString()),
+            At(3, WholeMappingMunmapRule.Twice, "line " + (first + 34), "line " + (first + 40)),
+        };
+        return Libc((graph ? ForceGraph : string.Empty) + Loops).Expect(expected).RunAsync();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task A_cursor_advanced_in_a_loop_settles_in_both_walks(bool graph)
+    {
+        int first = graph ? 10 : 9;
+        return Libc((graph ? ForceGraph : string.Empty) + """
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                IntPtr cursor = p;
+                for (int i = 0; i < unknown; i++)
+                {
+                    cursor = cursor + 4096;
+                }
+
+                munmap(cursor, (UIntPtr)8192);
+                munmap(p, (UIntPtr)8192);
+                {|#0:munmap(p, (UIntPtr)8192)|};
+        """).Expect(At(0, WholeMappingMunmapRule.Twice, "line " + first, "line " + (first + 9))).RunAsync();
     }
 }

@@ -9,12 +9,16 @@ namespace CheckedMmap.Analyzers.Lifetime
     /// The same flow over the operation tree, without a control flow graph (building one costs more than the rest of the
     /// analysis): for bodies made of statements, if/else, returns, throws and expressions, whose paths only split and
     /// join. Both arms of an <c>if</c>, <c>?:</c>, <c>&amp;&amp;</c>, <c>||</c>, <c>??</c> and <c>?.</c> run on copies of the state
-    /// and are joined as the graph would join them; a return or throw ends its path. Bodies with loops, jumps, try,
-    /// switch, lambdas or local functions go to the graph.
+    /// and are joined as the graph would join them; a return or throw ends its path; loops go round until the state at
+    /// their head settles (<see cref="ExecuteLoop"/>). Bodies with goto, labels, try, switch, lambdas or local functions
+    /// go to the graph.
     /// </summary>
     internal sealed partial class LifetimeFlow
     {
-        /// <summary>Runs the flow on a body the structured walk can follow; false (nothing recorded) for any other.</summary>
+        /// <summary>
+        /// Runs the flow on a body the structured walk can follow; false for any other, and for a body with a loop that
+        /// does not settle (then <paramref name="findings"/> may hold part of the body's findings: the caller drops them).
+        /// </summary>
         public static bool TryRunStructured(IOperation body, ILifetimeContext context, LifetimeFindings findings, CancellationToken cancellationToken)
         {
             if (body is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation) || !IsStructured(body))
@@ -22,11 +26,11 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return false;
             }
 
-            var flow = new LifetimeFlow(null, context, findings) { _reporting = true };
+            var flow = new LifetimeFlow(null, context, findings) { _reporting = true, _cancellationToken = cancellationToken };
             FlowState? state = new FlowState();
             cancellationToken.ThrowIfCancellationRequested();
             flow.Execute(body, ref state);
-            return true;
+            return !flow._unsettled;
         }
 
         private static bool IsStructured(IOperation body)
@@ -35,8 +39,8 @@ namespace CheckedMmap.Analyzers.Lifetime
             {
                 switch (operation)
                 {
-                    case ILoopOperation:
-                    case IBranchOperation:
+                    case ILoopOperation loop when !IsStructuredLoop(loop):
+                    case IBranchOperation { BranchKind: not (BranchKind.Break or BranchKind.Continue) }:
                     case ILabeledOperation:
                     case ITryOperation:
                     case ISwitchOperation:
@@ -77,20 +81,19 @@ namespace CheckedMmap.Analyzers.Lifetime
 
                     break;
                 case IConditionalOperation { IsRef: false } branch when branch.Type is null || operation.Parent is IBlockOperation:
-                    Evaluate(branch.Condition, ref state);
-                    FlowState? whenTrue = state?.Clone();
-                    if (state is not null)
-                    {
-                        (HashSet<SyntaxNode>? failedWhenTrue, HashSet<SyntaxNode>? failedWhenFalse) = FailureBranches(branch.Condition, state);
-                        whenTrue = Revived(state, failedWhenTrue) ?? whenTrue;
-                        state = Revived(state, failedWhenFalse) ?? state;
-                    }
-
-                    whenTrue = OnBranch(whenTrue, branch.Condition, true);
-                    state = OnBranch(state, branch.Condition, false);
+                {
+                    FlowState? whenTrue = Test(branch.Condition, ref state);
                     Execute(branch.WhenTrue, ref whenTrue);
                     Execute(branch.WhenFalse, ref state);
                     state = Join(whenTrue, state);
+                    break;
+                }
+
+                case ILoopOperation loop:
+                    ExecuteLoop(loop, ref state);
+                    break;
+                case IBranchOperation jump:
+                    LeaveIteration(jump, ref state);
                     break;
                 case IReturnOperation ret:
                     Evaluate(ret.ReturnedValue, ref state);

@@ -100,6 +100,18 @@ namespace CheckedMmap.Analyzers.Lifetime
                     bool onTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
                     conditional = OnBranch(Revived(state, onTrue ? whenTrue : whenFalse) ?? state, block.BranchValue, onTrue);
                     fallThrough = OnBranch(Revived(state, onTrue ? whenFalse : whenTrue) ?? state, block.BranchValue, !onTrue);
+                    if (block.BranchValue?.ConstantValue is { HasValue: true, Value: bool constant })
+                    {
+                        // while (true): the graph keeps the test, but no path leaves the loop through it.
+                        if (constant == onTrue)
+                        {
+                            fallThrough = null;
+                        }
+                        else
+                        {
+                            conditional = null;
+                        }
+                    }
                 }
 
                 flow.Send(block.FallThroughSuccessor, fallThrough);

@@ -252,6 +252,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                         return;
                     }
 
+                    findings = new LifetimeFindings();
                     LifetimeFlow.RunWithNested(built, body, findings, cancellationToken);
                 }
 
