@@ -112,7 +112,7 @@ namespace CheckedMmap.Analyzers
                 if (binding is null)
                 {
                     // Not mmap itself: maybe a wrapper that hands some of its parameters to mmap.
-                    wrapper = _wrappers.Resolve(invocation.TargetMethod, model);
+                    wrapper = _wrappers.Resolve(invocation.TargetMethod, model) is { PassesArguments: true } passing ? passing : null;
                     binding = wrapper?.Inner;
                     if (binding is null)
                     {
@@ -170,6 +170,7 @@ namespace CheckedMmap.Analyzers
                 {
                     var callSite = new WrapperCallSite(invocation, evaluator);
                     var inWrapper = new ValueEvaluator(scope, callSite);
+                    callSite.InWrapper = inWrapper;
                     foreach (var computed in wrapper.Computed)
                     {
                         if (computed.Key != MmapParameter.Address)

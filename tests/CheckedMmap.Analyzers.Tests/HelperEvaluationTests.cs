@@ -272,9 +272,58 @@ public class HelperEvaluationTests
             }
         }
         """).RunAsync();
+
+    private const string WrapperThroughLocals = """
+        using System;
+        using System.Runtime.InteropServices;
+
+        public static class Native
+        {
+            [DllImport("libc", SetLastError = true)]
+            private static extern IntPtr mmap(IntPtr address, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
+
+            // The converted flags and the length sit in locals before the call.
+            public static IntPtr Reserve(ulong size, MapFlags flags)
+            {
+                int native = Memory.Switched(flags);
+                int withAnonymous = native | 0x20;
+                var length = (UIntPtr)size;
+                return mmap(IntPtr.Zero, length, 3, withAnonymous, -1, IntPtr.Zero);
+            }
+
+            // A local written again after its declaration holds more than its initializer: not followed.
+            public static IntPtr Rewritten(MapFlags flags, bool shared)
+            {
+                int native = Memory.Switched(flags);
+                if (shared)
+                {
+                    native = 0x22;
+                }
+
+                return mmap(IntPtr.Zero, (UIntPtr)4096, 3, native, -1, IntPtr.Zero);
+            }
+        }
+        """;
+
+    [Fact]
+    public Task A_wrapper_that_converts_its_arguments_into_locals_first_is_judged_at_its_call_sites() => new MmapAnalyzerTest("""
+        using System;
+
+        static class Use
+        {
+            static void M()
+            {
+                Native.Reserve(4096, {|#0:MapFlags.Shared|});
+                Native.Reserve({|#1:0|}, MapFlags.Private);
+                Native.Reserve(4096, MapFlags.Private);
+                Native.Rewritten(MapFlags.Shared, true);
+            }
+        }
+        """).WithSource(Wrapper).WithSource(WrapperThroughLocals).Expect(
+            Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(0).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", FlagsMessage),
+            Verify.Diagnostic(AlwaysEinvalRule.ZeroLength).WithLocation(1).WithArguments("always fails", "the length is 0")).RunAsync();
 }
 
-/// <summary>Generic helpers run on the call's values like the others; what only T's operators compute stays unknown.</summary>
 public class GenericHelperTests
 {
     [Fact]

@@ -189,6 +189,42 @@ public class LifetimeBindingTests
             At(2, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 20")).RunAsync();
 
     [Fact]
+    public Task A_wrapper_without_parameters_is_a_mapping_of_the_length_it_maps() => new LifetimeAnalyzerTest("""
+        using System;
+        using static Libc;
+
+        static unsafe class Pages
+        {
+            static IntPtr MapPage() => mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+
+            static IntPtr MapConfigured() => mmap(IntPtr.Zero, (UIntPtr)Environment.ProcessorCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+
+            static IntPtr Describe() => new IntPtr(MapPage().ToInt64() + 16); // returns no mapping: not a source
+
+            static void M()
+            {
+                IntPtr p = MapPage();
+                if (p == new IntPtr(-1)) return;
+                {|#0:munmap(p, (UIntPtr)8192)|};
+                {|#1:munmap(p, (UIntPtr)4096)|};
+                IntPtr q = MapPage();
+                {|#2:*(byte*)q|} = 1;
+                IntPtr r = MapConfigured();
+                if (r == new IntPtr(-1)) return;
+                munmap(r, (UIntPtr)8192);        // its length is not known here
+                {|#3:munmap(r, (UIntPtr)8192)|};
+                IntPtr s = Describe();
+                munmap(s, (UIntPtr)4096);
+                munmap(s, (UIntPtr)4096);
+            }
+        }
+        """).WithSource(Sources.Libc).Expect(
+            At(0, WholeMappingMunmapRule.LongerLength, "8192", "4096", "line 14"),
+            At(1, WholeMappingMunmapRule.Twice, "line 14", "line 16"),
+            At(2, FailureCheckRule.UncheckedUse, "mmap", "18"),
+            At(3, WholeMappingMunmapRule.Twice, "line 20", "line 22")).RunAsync();
+
+    [Fact]
     public Task A_munmap_wrapper_is_judged_at_its_call_sites_on_the_arguments_it_passes_through() => new LifetimeAnalyzerTest("""
         using System;
 

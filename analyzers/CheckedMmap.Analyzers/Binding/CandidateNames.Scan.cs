@@ -338,17 +338,33 @@ namespace CheckedMmap.Analyzers.Binding
                 return found.Count == 0 ? Array.Empty<WrapperName>() : found.ToArray();
             }
 
+            /// <summary>
+            /// A method is a wrapper candidate when an argument of its mmap call names one of its parameters, directly or
+            /// through the initializers of its locals (<c>int native = ToNative(flags);</c>), or when it returns or stores
+            /// the call's result (<c>MapPage() =&gt; mmap(…)</c>, a mapping source for the lifetime rules).
+            /// </summary>
             private static void AddIfWrapper(InvocationExpressionSyntax call, HashSet<WrapperName> found)
             {
-                if (CallNames.EnclosingDeclaration(call) is not { } declaration || CallNames.MayBeMmapName(declaration.Name)
-                    || declaration.Parameters is not { Parameters.Count: > 0 } parameters)
+                if (CallNames.EnclosingDeclaration(call) is not { } declaration || CallNames.MayBeMmapName(declaration.Name))
                 {
                     return;
                 }
 
+                if (ResultIsKept(call))
+                {
+                    found.Add(new WrapperName(declaration.Name, declaration.IsLocal));
+                    return;
+                }
+
+                if (declaration.Parameters is not { Parameters.Count: > 0 } parameters)
+                {
+                    return;
+                }
+
+                Dictionary<string, ExpressionSyntax>? initializers = null;
                 foreach (ArgumentSyntax argument in call.ArgumentList.Arguments)
                 {
-                    if (NamesAParameter(argument.Expression, parameters.Parameters))
+                    if (NamesAParameter(argument.Expression, parameters, ref initializers, depth: 0))
                     {
                         found.Add(new WrapperName(declaration.Name, declaration.IsLocal));
                         return;
@@ -356,9 +372,22 @@ namespace CheckedMmap.Analyzers.Binding
                 }
             }
 
+            /// <summary>Whether the call's value is returned, or stored in a variable (which the method may return).</summary>
+            private static bool ResultIsKept(InvocationExpressionSyntax call)
+            {
+                SyntaxNode node = call;
+                while (node.Parent is CastExpressionSyntax or ParenthesizedExpressionSyntax)
+                {
+                    node = node.Parent;
+                }
+
+                return node.Parent is ReturnStatementSyntax or ArrowExpressionClauseSyntax or EqualsValueClauseSyntax
+                    || (node.Parent is AssignmentExpressionSyntax assignment && assignment.Right == node);
+            }
+
             // Runs for every mmap call of a file. Roslyn's descendant walk keeps its own stack, so an argument of thousands
-            // of terms (generated code) costs no call depth.
-            private static bool NamesAParameter(SyntaxNode node, SeparatedSyntaxList<ParameterSyntax> parameters)
+            // of terms (generated code) costs no call depth; locals are followed eight deep.
+            private static bool NamesAParameter(SyntaxNode node, ParameterListSyntax parameters, ref Dictionary<string, ExpressionSyntax>? initializers, int depth)
             {
                 foreach (SyntaxNode descendant in node.DescendantNodesAndSelf())
                 {
@@ -368,9 +397,18 @@ namespace CheckedMmap.Analyzers.Binding
                     }
 
                     string name = identifier.Identifier.ValueText;
-                    foreach (ParameterSyntax parameter in parameters)
+                    foreach (ParameterSyntax parameter in parameters.Parameters)
                     {
                         if (parameter.Identifier.ValueText == name)
+                        {
+                            return true;
+                        }
+                    }
+
+                    if (depth < 8)
+                    {
+                        initializers ??= LocalInitializers(parameters.Parent!);
+                        if (initializers.TryGetValue(name, out ExpressionSyntax? initializer) && NamesAParameter(initializer, parameters, ref initializers, depth + 1))
                         {
                             return true;
                         }
@@ -378,6 +416,21 @@ namespace CheckedMmap.Analyzers.Binding
                 }
 
                 return false;
+            }
+
+            /// <summary>The initializers of the locals a method declares (the resolver checks from symbols that they are the only writes).</summary>
+            private static Dictionary<string, ExpressionSyntax> LocalInitializers(SyntaxNode declaration)
+            {
+                var initializers = new Dictionary<string, ExpressionSyntax>(StringComparer.Ordinal);
+                foreach (SyntaxNode node in declaration.DescendantNodes())
+                {
+                    if (node is VariableDeclaratorSyntax { Initializer.Value: { } value } declarator)
+                    {
+                        initializers[declarator.Identifier.ValueText] = value;
+                    }
+                }
+
+                return initializers;
             }
         }
 

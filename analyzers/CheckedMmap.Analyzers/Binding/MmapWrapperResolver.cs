@@ -10,8 +10,10 @@ namespace CheckedMmap.Analyzers.Binding
 {
     /// <summary>
     /// One level of wrappers: a source method (Ryujinx's <c>Mmap</c>, RavenDB's <c>mmap64</c>) whose body calls an mmap
-    /// binding and passes some of its own parameters straight through as mmap's arguments. Its call sites are judged
-    /// on those arguments. Only methods whose calls <see cref="CandidateNames"/> lets through are looked at, once each.
+    /// binding and passes some of its own parameters straight through as mmap's arguments (or computes them from its
+    /// parameters). Its call sites are judged on those arguments. A method that calls mmap with none of its parameters
+    /// is a wrapper that passes nothing (<see cref="MmapWrapper.PassesArguments"/>): only its result matters, to the
+    /// lifetime rules. Only methods whose calls <see cref="CandidateNames"/> lets through are looked at, once each.
     /// </summary>
     internal sealed class MmapWrapperResolver
     {
@@ -49,6 +51,7 @@ namespace CheckedMmap.Analyzers.Binding
                 return null;
             }
 
+            MmapWrapper? first = null;
             foreach (InvocationExpressionSyntax call in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
                 string? name = CallNames.InvokedName(call.Expression);
@@ -68,14 +71,15 @@ namespace CheckedMmap.Analyzers.Binding
                         continue;
                     }
 
-                    if (PassedStraightThrough(argument.Value, wrapper) is { } own)
+                    IOperation value = WrapperLocals.ValueOf(argument.Value, model, declaration);
+                    if (PassedStraightThrough(value, wrapper) is { } own)
                     {
                         passed[(MmapParameter)parameter.Ordinal] = own.Ordinal;
                     }
-                    else if (ReadsOwnParameter(argument.Value, wrapper))
+                    else if (ReadsOwnParameter(value, wrapper))
                     {
                         // MmapFlagsToSystemFlags(flags), flags | MAP_ANONYMOUS: evaluated at each call site with its values.
-                        computed[(MmapParameter)parameter.Ordinal] = argument.Value;
+                        computed[(MmapParameter)parameter.Ordinal] = value;
                     }
                 }
 
@@ -83,9 +87,12 @@ namespace CheckedMmap.Analyzers.Binding
                 {
                     return new MmapWrapper(binding, passed.ToImmutable(), computed.ToImmutable());
                 }
+
+                // MapPage() => mmap(…, 4096, …): no argument of its callers reaches mmap, but what it returns may be mmap's result.
+                first ??= new MmapWrapper(binding, ImmutableDictionary<MmapParameter, int>.Empty, ImmutableDictionary<MmapParameter, IOperation>.Empty, ConstantLength(invocation));
             }
 
-            return null;
+            return first;
         }
 
         /// <summary>The wrapper's own by-value parameter that <paramref name="value"/> (an argument of the binding call in
@@ -96,14 +103,40 @@ namespace CheckedMmap.Analyzers.Binding
                 ? parameter
                 : null;
 
-        private static bool ReadsOwnParameter(IOperation value, IMethodSymbol wrapper)
+        private static long? ConstantLength(IInvocationOperation call)
+        {
+            foreach (IArgumentOperation argument in call.Arguments)
+            {
+                if (argument.Parameter?.Ordinal == (int)MmapParameter.Length && argument.Value.ConstantValue is { HasValue: true, Value: { } value })
+                {
+                    return value switch
+                    {
+                        int i when i >= 0 => i,
+                        uint u => u,
+                        long l when l >= 0 => l,
+                        ulong u when u <= long.MaxValue => (long)u,
+                        _ => null,
+                    };
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>Whether the expression reads a by-value parameter of the wrapper, directly or through locals whose only write is their initializer.</summary>
+        private static bool ReadsOwnParameter(IOperation value, IMethodSymbol wrapper, int depth = 0)
         {
             foreach (IOperation operation in value.DescendantsAndSelf())
             {
-                if (operation is IParameterReferenceOperation { Parameter: { RefKind: RefKind.None } parameter }
-                    && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, wrapper))
+                switch (operation)
                 {
-                    return true;
+                    case IParameterReferenceOperation { Parameter: { RefKind: RefKind.None } parameter }
+                        when SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, wrapper):
+                        return true;
+                    case ILocalReferenceOperation local when depth < WrapperLocals.MaxChain
+                        && WrapperLocals.InitializerOf(local.Local, local) is { } initializer
+                        && ReadsOwnParameter(initializer, wrapper, depth + 1):
+                        return true;
                 }
             }
 

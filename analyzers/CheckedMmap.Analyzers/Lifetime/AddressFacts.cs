@@ -223,17 +223,25 @@ namespace CheckedMmap.Analyzers.Lifetime
 
         private int _lineLength;
 
-        // A line longer than the search goes is cut, so that a long flow does not keep every state it ever made.
+        // A line twice as long as the search goes is cut where the search from here stops, so that a long flow does not
+        // keep every state it ever made, while every new state still finds its recent ancestors (a line cut at its new
+        // end would leave each later join to compare every mapping).
         private void DescendFrom(FlowState origin)
         {
-            if (origin._lineLength >= 2 * AncestorSearchDepth)
-            {
-                return;
-            }
-
             _cloneOf = origin;
             _cloneMark = origin._unmappedLog?.Count ?? 0;
             _lineLength = origin._lineLength + 1;
+            if (_lineLength >= 2 * AncestorSearchDepth)
+            {
+                FlowState last = this;
+                for (int depth = 1; depth < AncestorSearchDepth && last._cloneOf is { } above; depth++)
+                {
+                    last = above;
+                }
+
+                last._cloneOf = null;
+                _lineLength = AncestorSearchDepth;
+            }
         }
 
         private void LogUnmapped(MappingSite site) => (_unmappedLog ??= new List<MappingSite>()).Add(site);

@@ -472,6 +472,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 int lengthOrdinal;
                 string function = "mmap";
                 bool needsCheck = true;
+                long? constantLength = null;
                 if (session.Mmaps.Resolve(invocation.TargetMethod) is not null)
                 {
                     lengthOrdinal = (int)MmapParameter.Length;
@@ -485,10 +486,16 @@ namespace CheckedMmap.Analyzers.Lifetime
                 {
                     lengthOrdinal = wrapper.PassedThrough.TryGetValue(MmapParameter.Length, out int ordinal) ? ordinal : -1;
                     needsCheck = returned == ReturnedMapping.Call;
+                    constantLength = wrapper.ConstantLength;
                 }
                 else
                 {
                     return null;
+                }
+
+                if (lengthOrdinal < 0 && constantLength is { } constant)
+                {
+                    return new MappingSite(invocation.Syntax, function, () => ValueSet.Single(constant), null, needsCheck);
                 }
 
                 SyntaxNode? length = null;

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -7,7 +8,8 @@ namespace CheckedMmap.Analyzers.Values
 {
     /// <summary>
     /// A wrapper's parameters as one call site binds them: reading an expression of the wrapper's body
-    /// (<c>MmapFlagsToSystemFlags(flags)</c>) with <c>flags</c> = what this call passes. The wrapper's locals stay unknown.
+    /// (<c>MmapFlagsToSystemFlags(flags)</c>) with <c>flags</c> = what this call passes. A local of the wrapper holds what
+    /// its initializer computes when that is its only write; any other local is unknown.
     /// </summary>
     internal sealed class WrapperCallSite : ILocalValueSource
     {
@@ -23,20 +25,62 @@ namespace CheckedMmap.Analyzers.Values
         public ValueSet ValueOf(IParameterReferenceOperation reference) =>
             ArgumentFor(reference.Parameter) is { } argument ? _callerValues.Evaluate(argument.Value) : ValueSet.Unknown;
 
-        public ValueSet ValueOf(ILocalReferenceOperation reference) => ValueSet.Unknown;
+        /// <summary>The evaluator of the wrapper's expressions that reads through this call site (set once it exists).</summary>
+        public ValueEvaluator? InWrapper { get; set; }
+
+        // How many locals deep the current read is: a chain of initializers is followed this far.
+        private int _localDepth;
+
+        /// <summary>A local of the wrapper whose only write is its initializer holds what that computes from this call's values; any other is unknown.</summary>
+        public ValueSet ValueOf(ILocalReferenceOperation reference)
+        {
+            if (InWrapper is null || _localDepth >= Binding.WrapperLocals.MaxChain || Binding.WrapperLocals.InitializerOf(reference.Local, reference) is not { } initializer)
+            {
+                return ValueSet.Unknown;
+            }
+
+            _localDepth++;
+            try
+            {
+                return InWrapper.Evaluate(initializer);
+            }
+            finally
+            {
+                _localDepth--;
+            }
+        }
 
         public ValueSet ValueOf(IFlowCaptureReferenceOperation capture) => ValueSet.Unknown;
 
         /// <summary>Where to report on a computed argument: the call's argument when one parameter feeds it, else the call.</summary>
         public Location LocationOf(IOperation computed)
         {
-            IArgumentOperation[] sources = computed.DescendantsAndSelf()
-                .OfType<IParameterReferenceOperation>()
+            IArgumentOperation[] sources = ParametersRead(computed, 0)
                 .Select(p => ArgumentFor(p.Parameter))
                 .Where(a => a is not null)
                 .Distinct()
                 .ToArray()!;
             return sources.Length == 1 ? ArgumentLocations.Of(sources[0], _call) : _call.Syntax.GetLocation();
+        }
+
+        // The parameters an expression reads, directly or through the locals it reads (as ValueOf follows them).
+        private static IEnumerable<IParameterReferenceOperation> ParametersRead(IOperation expression, int depth)
+        {
+            foreach (IOperation operation in expression.DescendantsAndSelf())
+            {
+                if (operation is IParameterReferenceOperation parameter)
+                {
+                    yield return parameter;
+                }
+                else if (operation is ILocalReferenceOperation local && depth < Binding.WrapperLocals.MaxChain
+                    && Binding.WrapperLocals.InitializerOf(local.Local, local) is { } initializer)
+                {
+                    foreach (IParameterReferenceOperation read in ParametersRead(initializer, depth + 1))
+                    {
+                        yield return read;
+                    }
+                }
+            }
         }
 
         private IArgumentOperation? ArgumentFor(IParameterSymbol parameter)
