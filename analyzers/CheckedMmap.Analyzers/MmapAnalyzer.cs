@@ -41,6 +41,7 @@ namespace CheckedMmap.Analyzers
             MapSharedRule.WithoutDescriptor,
             FileBackedRule.Descriptor,
             FileBackedRule.ZeroWithAnonymous,
+            FileBackedRule.Negative,
             ProtectionRule.Reservation,
             ProtectionRule.Executable,
             ProtectionRule.Other,

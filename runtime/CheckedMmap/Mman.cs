@@ -72,7 +72,7 @@ namespace CheckedMmap
         /// <summary>Linux only (0x2000).</summary>
         public static int MAP_LOCKED => Flag("MAP_LOCKED");
 
-        /// <summary>Linux x86-64 0x40, FreeBSD 0x80000; not on macOS.</summary>
+        /// <summary>Linux x86-64 0x40, macOS 0x8000, FreeBSD 0x80000.</summary>
         public static int MAP_32BIT => Flag("MAP_32BIT");
 
         /// <summary>macOS only (0x800).</summary>

@@ -23,6 +23,19 @@ public class MMAP003FileBackedTests
             "the checked runtime and Miri reject it: \"CheckedMmap does not support file-backed memory mappings\""));
 
     [Fact]
+    public Task A_negative_descriptor_other_than_minus_one_is_no_file() => LibcAsync(
+        Call(fd: "{|#0:-2|}"),
+        Diagnostic(FileBackedRule.Negative).WithLocation(0).WithMessage(
+            "mmap file descriptor is -2, not -1: a negative descriptor names no file (without MAP_ANONYMOUS mmap fails with EBADF; " +
+            "with it, Linux ignores the descriptor); the checked runtime and Miri accept only -1: " +
+            "\"CheckedMmap does not support file-backed memory mappings\""));
+
+    [Fact]
+    public Task A_negative_descriptor_beside_a_real_one_is_a_file() => LibcAsync(
+        Call(fd: "{|#0:condition ? -2 : 3|}"),
+        Diagnostic(FileBackedRule.Descriptor).WithLocation(0).WithArguments("is", "-2 or 3", "CheckedMmap does not support file-backed memory mappings"));
+
+    [Fact]
     public Task A_descriptor_on_one_branch_says_may() => LibcAsync(
         Call(flags: "{|#1:MAP_PRIVATE | (condition ? MAP_ANONYMOUS : 0)|}", fd: "{|#0:condition ? -1 : 4|}"),
         Diagnostic(FileBackedRule.Descriptor).WithLocation(0).WithMessage(

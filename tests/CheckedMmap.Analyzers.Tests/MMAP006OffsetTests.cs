@@ -15,6 +15,12 @@ public class MMAP006OffsetTests
             "mmap offset is 0x1000, not 0; the checked runtime and Miri reject it: \"CheckedMmap does not support non-zero offsets to mmap\""));
 
     [Fact]
+    public Task Negative_offsets_print_with_a_minus_sign() => LibcAsync(
+        Call(offset: "{|#0:(IntPtr)(-8192)|}"),
+        Diagnostic(OffsetRule.Descriptor).WithLocation(0).WithMessage(
+            "mmap offset is -0x2000, not 0; the checked runtime and Miri reject it: \"CheckedMmap does not support non-zero offsets to mmap\""));
+
+    [Fact]
     public Task Small_offsets_print_in_decimal_and_may_on_a_branch() => LibcAsync(
         Call(offset: "{|#0:new IntPtr(condition ? 0 : 512)|}"),
         Diagnostic(OffsetRule.Descriptor).WithLocation(0).WithMessage(

@@ -110,6 +110,22 @@ public class TargetOsTests
         }
         """).WithEditorConfig("checkedmmap.target_os = macos").RunAsync();
 
+    [Theory]
+    [InlineData("0x3002", "MAP_RESILIENT_CODESIGN")]
+    [InlineData("0x5002", "MAP_RESILIENT_MEDIA")]
+    [InlineData("0x9002", "MAP_32BIT")]
+    [InlineData("0x21002", "MAP_TRANSLATED_ALLOW_EXECUTE")]
+    public Task Darwin_flags_above_map_anon_have_their_macos_names(string flags, string name) => new MmapAnalyzerTest($$"""
+        using System;
+        using System.Runtime.InteropServices;
+        static class Posix
+        {
+            [DllImport("libc")] static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+            static void Map() => mmap(IntPtr.Zero, 16384, 3, {|#0:{{flags}}|}, -1, 0);
+        }
+        """).WithEditorConfig("checkedmmap.target_os = macos")
+        .Expect(new DiagnosticResult(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|" + name, name, Quote)).RunAsync();
+
     [Fact]
     public Task Macos_only_flags_are_named_on_macos() => new MmapAnalyzerTest("""
         using System;

@@ -312,13 +312,14 @@ namespace CheckedMmap.Analyzers.Binding
             private static WrapperName[] FindMmapWrappers(SyntaxNode root, string? source, CancellationToken cancellationToken)
             {
                 var found = new HashSet<WrapperName>();
+                var initializers = new Dictionary<SyntaxNode, Dictionary<string, ExpressionSyntax>>();
                 if (source is null || CallNames.HasUnicodeEscape(source))
                 {
                     foreach (SyntaxNode node in root.DescendantNodes())
                     {
                         if (node is InvocationExpressionSyntax call && CallNames.InvokedName(call.Expression) is { } name && CallNames.MayBeMmapName(name))
                         {
-                            AddIfWrapper(call, found);
+                            AddIfWrapper(call, found, initializers);
                         }
                     }
                 }
@@ -330,7 +331,7 @@ namespace CheckedMmap.Analyzers.Binding
                         SyntaxToken token = root.FindToken(at);
                         if (token.IsKind(SyntaxKind.IdentifierToken) && token.Span.Contains(at) && CallNames.InvocationNamedBy(token) is { } call)
                         {
-                            AddIfWrapper(call, found);
+                            AddIfWrapper(call, found, initializers);
                         }
                     }
                 }
@@ -343,9 +344,11 @@ namespace CheckedMmap.Analyzers.Binding
             /// through the initializers of its locals (<c>int native = ToNative(flags);</c>), or when it returns or stores
             /// the call's result (<c>MapPage() =&gt; mmap(…)</c>, a mapping source for the lifetime rules).
             /// </summary>
-            private static void AddIfWrapper(InvocationExpressionSyntax call, HashSet<WrapperName> found)
+            /// <param name="initializers">Each method's local initializers, read once per method for all its mmap calls.</param>
+            private static void AddIfWrapper(InvocationExpressionSyntax call, HashSet<WrapperName> found, Dictionary<SyntaxNode, Dictionary<string, ExpressionSyntax>> initializers)
             {
-                if (CallNames.EnclosingDeclaration(call) is not { } declaration || CallNames.MayBeMmapName(declaration.Name))
+                if (CallNames.EnclosingDeclaration(call) is not { } declaration || CallNames.MayBeMmapName(declaration.Name)
+                    || found.Contains(new WrapperName(declaration.Name, declaration.IsLocal)))
                 {
                     return;
                 }
@@ -361,10 +364,17 @@ namespace CheckedMmap.Analyzers.Binding
                     return;
                 }
 
-                Dictionary<string, ExpressionSyntax>? initializers = null;
+                SyntaxNode method = parameters.Parent!;
+                initializers.TryGetValue(method, out Dictionary<string, ExpressionSyntax>? locals);
                 foreach (ArgumentSyntax argument in call.ArgumentList.Arguments)
                 {
-                    if (NamesAParameter(argument.Expression, parameters, ref initializers, depth: 0))
+                    bool names = NamesAParameter(argument.Expression, parameters, ref locals, depth: 0);
+                    if (locals is not null)
+                    {
+                        initializers[method] = locals;
+                    }
+
+                    if (names)
                     {
                         found.Add(new WrapperName(declaration.Name, declaration.IsLocal));
                         return;

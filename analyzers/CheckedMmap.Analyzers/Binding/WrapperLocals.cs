@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -39,9 +39,10 @@ namespace CheckedMmap.Analyzers.Binding
             return value;
         }
 
-        // Per wrapper body: each local's only initializer (null: written elsewhere too), found once for all call sites.
-        private static readonly ConditionalWeakTable<IOperation, ConcurrentDictionary<ILocalSymbol, IOperation?>> Initializers =
-            new ConditionalWeakTable<IOperation, ConcurrentDictionary<ILocalSymbol, IOperation?>>();
+        // Per wrapper body: each local's only initializer (null: written elsewhere too, or declared without one), found in
+        // one pass over the body for all its locals and all call sites.
+        private static readonly ConditionalWeakTable<IOperation, Dictionary<ILocalSymbol, IOperation?>> Initializers =
+            new ConditionalWeakTable<IOperation, Dictionary<ILocalSymbol, IOperation?>>();
 
         /// <summary>What the wrapper's local holds wherever it is read: its initializer when that is its only write, else null.</summary>
         /// <param name="local">A local of the wrapper.</param>
@@ -59,31 +60,33 @@ namespace CheckedMmap.Analyzers.Binding
                 body = parent;
             }
 
-            ConcurrentDictionary<ILocalSymbol, IOperation?> locals = Initializers.GetValue(body, static _ => new ConcurrentDictionary<ILocalSymbol, IOperation?>(SymbolEqualityComparer.Default));
-            return locals.GetOrAdd(local, l => OnlyInitializer(l, body));
+            Dictionary<ILocalSymbol, IOperation?> locals = Initializers.GetValue(body, static b => OnlyInitializers(b));
+            return locals.TryGetValue(local, out IOperation? initializer) ? initializer : null;
         }
 
-        private static IOperation? OnlyInitializer(ILocalSymbol local, IOperation body)
+        private static Dictionary<ILocalSymbol, IOperation?> OnlyInitializers(IOperation body)
         {
-            IOperation? initializer = null;
+            var initializers = new Dictionary<ILocalSymbol, IOperation?>(SymbolEqualityComparer.Default);
+            var written = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
             foreach (IOperation operation in body.Descendants())
             {
                 switch (operation)
                 {
-                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
-                        initializer = (declarator.Initializer ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer)?.Value;
-                        if (initializer is null)
-                        {
-                            return null;
-                        }
-
+                    case IVariableDeclaratorOperation declarator:
+                        initializers[declarator.Symbol] = (declarator.Initializer ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer)?.Value;
                         break;
-                    case ILocalReferenceOperation reference when SymbolEqualityComparer.Default.Equals(reference.Local, local) && IsWrite(reference):
-                        return null;
+                    case ILocalReferenceOperation reference when IsWrite(reference):
+                        written.Add(reference.Local);
+                        break;
                 }
             }
 
-            return initializer;
+            foreach (ILocalSymbol local in written)
+            {
+                initializers[local] = null;
+            }
+
+            return initializers;
         }
 
         // Assignments of every kind, ++/--, deconstruction targets, out/ref arguments, and any reference taken to it.

@@ -7,7 +7,8 @@ using Microsoft.CodeAnalysis;
 
 namespace CheckedMmap.Analyzers.Rules
 {
-    /// <summary>MMAP003: a file descriptor other than -1 (a file-backed mapping), with its own wording for fd 0 + MAP_ANONYMOUS.</summary>
+    /// <summary>MMAP003: a file descriptor other than -1 (a file-backed mapping), with its own wording for fd 0 +
+    /// MAP_ANONYMOUS and for negative descriptors (no file at all).</summary>
     internal static class FileBackedRule
     {
         public static readonly DiagnosticDescriptor Descriptor = new DiagnosticDescriptor(
@@ -32,6 +33,16 @@ namespace CheckedMmap.Analyzers.Rules
             RuleIds.FileBacked,
             "mmap of a file descriptor",
             "mmap file descriptor {0} 0 with MAP_ANONYMOUS: anonymous mappings take fd -1, and 0 is standard input (a classic bug); the checked runtime and Miri reject it: \"{1}\"",
+            RuleDescriptors.Category,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Any fd other than -1 makes mmap map a file or device. CheckedMmap and Miri support only anonymous mappings, which take fd -1.",
+            helpLinkUri: RuleDescriptors.HelpLink(RuleIds.FileBacked));
+
+        public static readonly DiagnosticDescriptor Negative = new DiagnosticDescriptor(
+            RuleIds.FileBacked,
+            "mmap of a file descriptor",
+            "mmap file descriptor {0} {1}, not -1: a negative descriptor names no file (without MAP_ANONYMOUS mmap fails with EBADF; with it, Linux ignores the descriptor); the checked runtime and Miri accept only -1: \"{2}\"",
             RuleDescriptors.Category,
             DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
@@ -67,7 +78,8 @@ namespace CheckedMmap.Analyzers.Rules
                 return;
             }
 
-            report(Diagnostic.Create(Descriptor, fd!.Location, properties, verdict.Verb("is"), verdict.Describe(Verdict.FormatNumber), MmapMessages.FileBacked));
+            DiagnosticDescriptor descriptor = verdict.Bad.All(v => v < 0) ? Negative : Descriptor;
+            report(Diagnostic.Create(descriptor, fd!.Location, properties, verdict.Verb("is"), verdict.Describe(Verdict.FormatNumber), MmapMessages.FileBacked));
         }
 
         /// <summary>True when every value of the fd is a real descriptor (a file mapping for sure).</summary>

@@ -64,10 +64,17 @@ namespace CheckedMmap.Analyzers.Rules
             return optional == 0 ? always : always + " with any of " + constants.FormatFlags(optional);
         }
 
-        /// <summary>Numbers as people write them: small ones in decimal, larger ones in hex.</summary>
-        public static string FormatNumber(long value) =>
-            value >= 0 && value < 4096
-                ? value.ToString(CultureInfo.InvariantCulture)
-                : value < 0 && value > -4096 ? value.ToString(CultureInfo.InvariantCulture) : "0x" + value.ToString("x", CultureInfo.InvariantCulture);
+        /// <summary>Numbers as people write them: small ones in decimal, larger ones in hex, negative ones with a minus sign (-0x2000).</summary>
+        public static string FormatNumber(long value)
+        {
+            if (value > -4096 && value < 4096)
+            {
+                return value.ToString(CultureInfo.InvariantCulture);
+            }
+
+            return value < 0
+                ? "-0x" + unchecked(0UL - (ulong)value).ToString("x", CultureInfo.InvariantCulture)
+                : "0x" + value.ToString("x", CultureInfo.InvariantCulture);
+        }
     }
 }

@@ -101,6 +101,12 @@ namespace CheckedMmap.Contract
                 new NamedBits("MAP_HASSEMAPHORE", 0x200),
                 new NamedBits("MAP_NOCACHE", 0x400),
                 new NamedBits("MAP_JIT", 0x800),
+                new NamedBits("MAP_RESILIENT_CODESIGN", 0x2000),
+                new NamedBits("MAP_RESILIENT_MEDIA", 0x4000),
+                new NamedBits("MAP_32BIT", 0x8000),
+                new NamedBits("MAP_TRANSLATED_ALLOW_EXECUTE", 0x20000),
+                new NamedBits("MAP_UNIX03", 0x40000),
+                new NamedBits("MAP_TPRO", 0x80000),
             },
             otherMadvise: new[]
             {
