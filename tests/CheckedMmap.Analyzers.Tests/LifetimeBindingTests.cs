@@ -225,6 +225,24 @@ public class LifetimeBindingTests
             At(3, WholeMappingMunmapRule.Twice, "line 20", "line 22")).RunAsync();
 
     [Fact]
+    public Task A_wrapper_that_passes_flags_maps_the_constant_length_it_gives_mmap() => new LifetimeAnalyzerTest("""
+        using System;
+        using static Libc;
+
+        static class Pages
+        {
+            static IntPtr MapWith(int flags) => mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, flags, -1, IntPtr.Zero);
+
+            static void M()
+            {
+                IntPtr p = MapWith(MAP_PRIVATE | MAP_ANONYMOUS);
+                if (p == new IntPtr(-1)) return;
+                {|#0:munmap(p, (UIntPtr)8192)|};
+            }
+        }
+        """).WithSource(Sources.Libc).Expect(At(0, WholeMappingMunmapRule.LongerLength, "8192", "4096", "line 10")).RunAsync();
+
+    [Fact]
     public Task A_munmap_wrapper_is_judged_at_its_call_sites_on_the_arguments_it_passes_through() => new LifetimeAnalyzerTest("""
         using System;
 

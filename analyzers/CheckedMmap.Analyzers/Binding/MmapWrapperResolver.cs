@@ -85,7 +85,7 @@ namespace CheckedMmap.Analyzers.Binding
 
                 if (passed.Count > 0 || computed.Count > 0)
                 {
-                    return new MmapWrapper(binding, passed.ToImmutable(), computed.ToImmutable());
+                    return new MmapWrapper(binding, passed.ToImmutable(), computed.ToImmutable(), ConstantLength(invocation));
                 }
 
                 // MapPage() => mmap(…, 4096, …): no argument of its callers reaches mmap, but what it returns may be mmap's result.
