@@ -144,4 +144,23 @@ public class LifetimeFlowParityTests
                 {|#0:munmap(p, (UIntPtr)8192)|};
         """).Expect(At(0, WholeMappingMunmapRule.Twice, "line " + first, "line " + (first + 9))).RunAsync();
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task A_for_without_a_condition_leaves_only_through_its_break(bool graph)
+    {
+        int first = graph ? 13 : 12;
+        return Libc((graph ? ForceGraph : string.Empty) + """
+                IntPtr q;
+                for (;;)
+                {
+                    q = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                    if (q != new IntPtr(-1)) break;
+                }
+
+                *(byte*)q = 1;
+                {|#0:munmap(q, (UIntPtr)8192)|};
+        """).Expect(At(0, WholeMappingMunmapRule.LongerLength, "8192", "4096", "line " + first)).RunAsync();
+    }
 }

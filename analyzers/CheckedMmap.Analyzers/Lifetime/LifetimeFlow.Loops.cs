@@ -143,30 +143,31 @@ namespace CheckedMmap.Analyzers.Lifetime
                     back = Test(doWhile.Condition, ref state);
                     exit = state;
                     break;
-                case IWhileLoopOperation whileLoop:
-                    back = Test(whileLoop.Condition, ref state);
-                    exit = state;
-                    Execute(whileLoop.Body, ref back);
-                    back = Join(back, paths.Continued);
-                    break;
-                case IForLoopOperation forLoop:
-                    back = Test(forLoop.Condition, ref state);
-                    exit = state;
-                    Execute(forLoop.Body, ref back);
-                    back = Join(back, paths.Continued);
-                    foreach (IOperation step in forLoop.AtLoopBottom)
+                default:
+                    // Tested at the top: the condition (none for a foreach, which leaves when the collection ends, or a
+                    // for without one, which never leaves through it), the body, every continue, then a for's steps.
+                    if (loop is IForEachLoopOperation forEach)
                     {
-                        Execute(step, ref back);
+                        exit = state.Clone();
+                        back = state;
+                        ForgetLoopVariables(forEach, back);
+                    }
+                    else
+                    {
+                        back = Test((loop as IWhileLoopOperation)?.Condition ?? (loop as IForLoopOperation)?.Condition, ref state);
+                        exit = state;
                     }
 
-                    break;
-                default:
-                    var forEach = (IForEachLoopOperation)loop;
-                    exit = state.Clone();
-                    back = state;
-                    ForgetLoopVariables(forEach, back);
-                    Execute(forEach.Body, ref back);
+                    Execute(loop.Body, ref back);
                     back = Join(back, paths.Continued);
+                    if (loop is IForLoopOperation forLoop)
+                    {
+                        foreach (IOperation step in forLoop.AtLoopBottom)
+                        {
+                            Execute(step, ref back);
+                        }
+                    }
+
                     break;
             }
 
