@@ -70,6 +70,10 @@ namespace CheckedMmap.Analyzers
             // One callback per file, not one per invocation: files whose text names no candidate return at once, and in
             // the others only the calls found at those names are bound to operations.
             context.RegisterSemanticModelAction(session.AnalyzeFile);
+            if (names.AnyConstructorWrapper)
+            {
+                context.RegisterOperationAction(session.AnalyzeCreation, OperationKind.ObjectCreation);
+            }
         }
 
         private sealed class CompilationSession
@@ -142,7 +146,36 @@ namespace CheckedMmap.Analyzers
                 Analyze(invocation, binding, wrapper, body, report, cancellationToken);
             }
 
-            private void Analyze(IInvocationOperation invocation, MmapBinding binding, MmapWrapper? wrapper, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
+            /// <summary>
+            /// A creation of a type whose constructor hands its parameters to mmap (<c>new MappedRegion(size, flags)</c>):
+            /// judged on the arguments it passes, like a call of a wrapper method.
+            /// </summary>
+            public void AnalyzeCreation(OperationAnalysisContext context)
+            {
+                var creation = (IObjectCreationOperation)context.Operation;
+                if (creation.Constructor is not { } constructor || !_names.MayBeConstructorWrapper(constructor.ContainingType.Name)
+                    || creation.SemanticModel is not { } model
+                    || _wrappers.Resolve(constructor, model) is not { PassesArguments: true } wrapper
+                    || GeneratedCode.Contains(creation.Syntax, model, context.CancellationToken))
+                {
+                    return;
+                }
+
+                IOperation root = creation;
+                CancellationToken cancellationToken = context.CancellationToken;
+                var body = new BodyFacts(ControlFlowGraphs.EnclosingBodySyntax(creation), () => ControlFlowGraphs.ForEnclosingBody(root, cancellationToken));
+                if (OsConditions.ExcludedOnTarget(creation.Syntax, model, _targets.For(creation.Syntax.SyntaxTree), _models, body.Reachability, cancellationToken))
+                {
+                    return;
+                }
+
+                Analyze(creation, constructor, creation.Arguments, wrapper.Inner, wrapper, body, context.ReportDiagnostic, cancellationToken);
+            }
+
+            private void Analyze(IInvocationOperation invocation, MmapBinding binding, MmapWrapper? wrapper, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken) =>
+                Analyze(invocation, invocation.TargetMethod, invocation.Arguments, binding, wrapper, body, report, cancellationToken);
+
+            private void Analyze(IOperation invocation, IMethodSymbol callee, ImmutableArray<IArgumentOperation> arguments, MmapBinding binding, MmapWrapper? wrapper, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
             {
                 TargetOS target = _targets.For(invocation.Syntax.SyntaxTree);
                 MmapConstants constants = binding.ConstantsFor(target);
@@ -150,7 +183,7 @@ namespace CheckedMmap.Analyzers
                 var evaluator = new ValueEvaluator(scope, body.LocalsFor(scope));
 
                 var facts = new MmapCallFacts(constants);
-                foreach (IArgumentOperation argument in invocation.Arguments)
+                foreach (IArgumentOperation argument in arguments)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     if (argument.Parameter is not { } parameter || argument.ArgumentKind == ArgumentKind.ParamArray)
@@ -169,7 +202,7 @@ namespace CheckedMmap.Analyzers
 
                 if (wrapper is { Computed.Count: > 0 })
                 {
-                    var callSite = new WrapperCallSite(invocation, evaluator);
+                    var callSite = new WrapperCallSite(invocation, callee, arguments, evaluator);
                     var inWrapper = new ValueEvaluator(scope, callSite);
                     callSite.InWrapper = inWrapper;
                     foreach (var computed in wrapper.Computed)

@@ -49,12 +49,17 @@ namespace CheckedMmap.Analyzers.Binding
             // Wrappers of bindings named like mmap, whatever their own name: members may be called from any file, local
             // functions only in their own.
             var wrapperMembers = new HashSet<string>(StringComparer.Ordinal);
+            var constructorTypes = new HashSet<string>(StringComparer.Ordinal);
             Dictionary<SyntaxTree, HashSet<string>>? wrapperLocals = null;
             foreach (SyntaxTree tree in candidateTrees.Keys)
             {
                 foreach (WrapperName wrapper in TreeFacts.Of(tree, cancellationToken).MmapWrappers)
                 {
-                    if (!wrapper.IsLocal)
+                    if (wrapper.IsConstructor)
+                    {
+                        constructorTypes.Add(wrapper.Name);
+                    }
+                    else if (!wrapper.IsLocal)
                     {
                         wrapperMembers.Add(wrapper.Name);
                     }
@@ -136,7 +141,7 @@ namespace CheckedMmap.Analyzers.Binding
                 }
             }
 
-            return new CandidateNames(renamed.Count > 0 ? renamed : NoNames, all.Count > 0 ? all : NoNames, localsByTree, candidateTrees);
+            return new CandidateNames(renamed.Count > 0 ? renamed : NoNames, all.Count > 0 ? all : NoNames, localsByTree, candidateTrees, constructorTypes);
         }
 
         /// <summary>A call of a local-function binding: same name, inside the member that declares the local function.</summary>
@@ -347,6 +352,18 @@ namespace CheckedMmap.Analyzers.Binding
             /// <param name="initializers">Each method's local initializers, read once per method for all its mmap calls.</param>
             private static void AddIfWrapper(InvocationExpressionSyntax call, HashSet<WrapperName> found, Dictionary<SyntaxNode, Dictionary<string, ExpressionSyntax>> initializers)
             {
+                if (EnclosingConstructor(call) is { } constructor)
+                {
+                    // new MappedRegion(size, flags): a constructor that hands its parameters to mmap, judged at each creation.
+                    var type = new WrapperName(constructor.Identifier.ValueText, isLocal: false, isConstructor: true);
+                    if (!found.Contains(type) && ArgumentsNameParameters(call, constructor.ParameterList, initializers))
+                    {
+                        found.Add(type);
+                    }
+
+                    return;
+                }
+
                 if (CallNames.EnclosingDeclaration(call) is not { } declaration || CallNames.MayBeMmapName(declaration.Name)
                     || found.Contains(new WrapperName(declaration.Name, declaration.IsLocal)))
                 {
@@ -364,6 +381,20 @@ namespace CheckedMmap.Analyzers.Binding
                     return;
                 }
 
+                if (ArgumentsNameParameters(call, parameters, initializers))
+                {
+                    found.Add(new WrapperName(declaration.Name, declaration.IsLocal));
+                }
+            }
+
+            /// <summary>Whether an argument of the call names a parameter, directly or through the method's local initializers.</summary>
+            private static bool ArgumentsNameParameters(InvocationExpressionSyntax call, ParameterListSyntax parameters, Dictionary<SyntaxNode, Dictionary<string, ExpressionSyntax>> initializers)
+            {
+                if (parameters.Parameters.Count == 0)
+                {
+                    return false;
+                }
+
                 SyntaxNode method = parameters.Parent!;
                 initializers.TryGetValue(method, out Dictionary<string, ExpressionSyntax>? locals);
                 foreach (ArgumentSyntax argument in call.ArgumentList.Arguments)
@@ -376,10 +407,28 @@ namespace CheckedMmap.Analyzers.Binding
 
                     if (names)
                     {
-                        found.Add(new WrapperName(declaration.Name, declaration.IsLocal));
-                        return;
+                        return true;
                     }
                 }
+
+                return false;
+            }
+
+            /// <summary>The instance constructor whose own body (not a lambda or local function in it) makes the call.</summary>
+            private static ConstructorDeclarationSyntax? EnclosingConstructor(SyntaxNode node)
+            {
+                for (SyntaxNode? current = node.Parent; current is not null; current = current.Parent)
+                {
+                    switch (current)
+                    {
+                        case ConstructorDeclarationSyntax constructor:
+                            return constructor.Modifiers.Any(SyntaxKind.StaticKeyword) ? null : constructor;
+                        case LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or MemberDeclarationSyntax:
+                            return null;
+                    }
+                }
+
+                return null;
             }
 
             /// <summary>Whether the call's value is returned, or stored in a variable (which the method may return).</summary>
@@ -600,24 +649,27 @@ namespace CheckedMmap.Analyzers.Binding
             private static bool IsIdentifierPart(char c) => IsIdentifierStart(c) || (c >= '0' && c <= '9') || (c > 127 && char.IsLetterOrDigit(c));
         }
 
-        /// <summary>A method or local function that hands its parameters to a call named like mmap.</summary>
+        /// <summary>A method, local function or constructor (named by its type) that hands its parameters to a call named like mmap.</summary>
         private readonly struct WrapperName : IEquatable<WrapperName>
         {
-            public WrapperName(string name, bool isLocal)
+            public WrapperName(string name, bool isLocal, bool isConstructor = false)
             {
                 Name = name;
                 IsLocal = isLocal;
+                IsConstructor = isConstructor;
             }
 
             public string Name { get; }
 
             public bool IsLocal { get; }
 
-            public bool Equals(WrapperName other) => Name == other.Name && IsLocal == other.IsLocal;
+            public bool IsConstructor { get; }
+
+            public bool Equals(WrapperName other) => Name == other.Name && IsLocal == other.IsLocal && IsConstructor == other.IsConstructor;
 
             public override bool Equals(object? obj) => obj is WrapperName other && Equals(other);
 
-            public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Name) ^ (IsLocal ? 1 : 0);
+            public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Name) ^ (IsLocal ? 1 : 0) ^ (IsConstructor ? 2 : 0);
         }
 
         /// <summary>A local-function binding and where the member that declares it starts (its scope).</summary>

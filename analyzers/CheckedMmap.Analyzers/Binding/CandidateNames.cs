@@ -46,8 +46,11 @@ namespace CheckedMmap.Analyzers.Binding
         private readonly ConcurrentDictionary<SyntaxTree, (InvocationExpressionSyntax[] Calls, bool MayHoldGeneratedCode)> _callsByTree =
             new ConcurrentDictionary<SyntaxTree, (InvocationExpressionSyntax[] Calls, bool MayHoldGeneratedCode)>();
 
-        private CandidateNames(HashSet<string> renamedBindings, HashSet<string> all, Dictionary<SyntaxTree, HashSet<string>> localsByTree, Dictionary<SyntaxTree, bool> candidateTrees)
+        private readonly HashSet<string> _constructorWrapperTypes;
+
+        private CandidateNames(HashSet<string> renamedBindings, HashSet<string> all, Dictionary<SyntaxTree, HashSet<string>> localsByTree, Dictionary<SyntaxTree, bool> candidateTrees, HashSet<string> constructorWrapperTypes)
         {
+            _constructorWrapperTypes = constructorWrapperTypes;
             _renamedBindings = renamedBindings;
             _all = all;
             _allMatcher = all.Count > NameMatcher.PerNameSearchLimit ? new NameMatcher(all.ToArray()) : null;
@@ -57,6 +60,12 @@ namespace CheckedMmap.Analyzers.Binding
 
         /// <summary>False when no file can call mmap: then the analyzer registers nothing and binds nothing.</summary>
         public bool AnyCandidateFile => _candidateTrees.Count > 0;
+
+        /// <summary>Whether some type's constructor hands its parameters to mmap (then object creations are worth a look).</summary>
+        public bool AnyConstructorWrapper => _constructorWrapperTypes.Count > 0;
+
+        /// <summary>Whether a creation of a type of this name may run a constructor that hands its parameters to mmap (its symbol decides).</summary>
+        public bool MayBeConstructorWrapper(string typeName) => _constructorWrapperTypes.Contains(typeName);
 
         /// <summary>The files whose text can call mmap (the others are never searched).</summary>
         public IEnumerable<SyntaxTree> CandidateTrees => _candidateTrees.Keys;

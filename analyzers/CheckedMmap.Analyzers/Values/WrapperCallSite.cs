@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -13,12 +14,20 @@ namespace CheckedMmap.Analyzers.Values
     /// </summary>
     internal sealed class WrapperCallSite : ILocalValueSource
     {
-        private readonly IInvocationOperation _call;
+        private readonly IOperation _call;
+        private readonly IMethodSymbol _wrapper;
+        private readonly ImmutableArray<IArgumentOperation> _arguments;
         private readonly ValueEvaluator _callerValues;
 
-        public WrapperCallSite(IInvocationOperation call, ValueEvaluator callerValues)
+        /// <param name="call">The call of the wrapper method, or the creation that runs the wrapper constructor.</param>
+        /// <param name="wrapper">The method or constructor called.</param>
+        /// <param name="arguments">The call's arguments.</param>
+        /// <param name="callerValues">Evaluates the arguments where the call is.</param>
+        public WrapperCallSite(IOperation call, IMethodSymbol wrapper, ImmutableArray<IArgumentOperation> arguments, ValueEvaluator callerValues)
         {
             _call = call;
+            _wrapper = wrapper;
+            _arguments = arguments;
             _callerValues = callerValues;
         }
 
@@ -85,12 +94,12 @@ namespace CheckedMmap.Analyzers.Values
 
         private IArgumentOperation? ArgumentFor(IParameterSymbol parameter)
         {
-            if (parameter.RefKind != RefKind.None || !SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _call.TargetMethod.OriginalDefinition))
+            if (parameter.RefKind != RefKind.None || !SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _wrapper.OriginalDefinition))
             {
                 return null;
             }
 
-            return _call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Ordinal && a.ArgumentKind != ArgumentKind.ParamArray);
+            return _arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Ordinal && a.ArgumentKind != ArgumentKind.ParamArray);
         }
     }
 }
