@@ -38,6 +38,12 @@ public class MMAP004ProtectionTests
             "mmap protection may be PROT_READ|PROT_EXEC, executable memory; the checked runtime and Miri accept only PROT_READ|PROT_WRITE: " + Quote));
 
     [Fact]
+    public Task A_reservation_beside_executable_memory_is_not_called_executable() => LibcAsync(
+        Call(prot: "{|#0:condition ? PROT_NONE : PROT_READ | PROT_EXEC|}"),
+        Diagnostic(ProtectionRule.Executable).WithLocation(0).WithMessage(
+            "mmap protection may be PROT_READ|PROT_EXEC, executable memory; the checked runtime and Miri accept only PROT_READ|PROT_WRITE: " + Quote));
+
+    [Fact]
     public Task Enum_cast_to_int_is_understood() => new MmapAnalyzerTest("""
         using System;
         using System.Runtime.InteropServices;

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
@@ -53,9 +54,13 @@ namespace CheckedMmap.Analyzers.Rules
             }
 
             string described = verdict.Describe(v => MmapConstants.FormatProt(MmapCallFacts.AsInt(v)));
-            if (verdict.Bad.Any(v => (MmapCallFacts.AsInt(v) & MmapConstants.PROT_EXEC) != 0))
+            List<long> executable = verdict.Bad.Where(v => (MmapCallFacts.AsInt(v) & MmapConstants.PROT_EXEC) != 0).ToList();
+            if (executable.Count > 0)
             {
-                report(Diagnostic.Create(Executable, prot!.Location, verdict.Verb("is"), described, MmapMessages.Protections));
+                // Only the executable values are named "executable memory" (not a PROT_NONE beside them); any other value
+                // makes the executable one a "may".
+                bool always = verdict.Always && executable.Count == verdict.Bad.Count;
+                report(Diagnostic.Create(Executable, prot!.Location, always ? "is" : "may be", Verdict.Describe(executable, v => MmapConstants.FormatProt(MmapCallFacts.AsInt(v))), MmapMessages.Protections));
             }
             else if (verdict.Bad.All(v => MmapCallFacts.AsInt(v) == MmapConstants.PROT_NONE))
             {
