@@ -200,6 +200,11 @@ namespace CheckedMmap.Analyzers
                     facts.Set(role, new MmapArgument(evaluator.Evaluate(argument.Value), location));
                 }
 
+                if (wrapper is not null && facts.Flags is null && wrapper.Constants.TryGetValue(MmapParameter.Flags, out long innerFlags))
+                {
+                    facts.FlagsInWrapper = ValueSet.Single(innerFlags);
+                }
+
                 if (wrapper is { Computed.Count: > 0 })
                 {
                     var callSite = new WrapperCallSite(invocation, callee, arguments, evaluator);

@@ -93,4 +93,27 @@ public class WrapperTests
             }
         }
         """).RunAsync();
+
+    [Fact]
+    public Task Fd_zero_through_a_wrapper_with_anonymous_flags_of_its_own_is_the_classic_bug() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Pages
+        {
+            [DllImport("libc", SetLastError = true)]
+            private static extern IntPtr mmap(IntPtr address, nuint length, int prot, int flags, int fd, long offset);
+
+            public static IntPtr Map(nuint size, int fd) => mmap(IntPtr.Zero, size, 3, 0x22, fd, 0);
+
+            static void Use()
+            {
+                Map(4096, {|#0:0|});
+                Map(4096, {|#1:5|});
+                Map(4096, -1);
+            }
+        }
+        """).Expect(
+            Verify.Diagnostic(CheckedMmap.Analyzers.Rules.FileBackedRule.ZeroWithAnonymous).WithLocation(0).WithArguments("is", "CheckedMmap does not support file-backed memory mappings"),
+            Verify.Diagnostic(CheckedMmap.Analyzers.Rules.FileBackedRule.Descriptor).WithLocation(1).WithArguments("is", "5", "CheckedMmap does not support file-backed memory mappings")).RunAsync();
 }

@@ -85,11 +85,11 @@ namespace CheckedMmap.Analyzers.Binding
 
                 if (passed.Count > 0 || computed.Count > 0)
                 {
-                    return new MmapWrapper(binding, passed.ToImmutable(), computed.ToImmutable(), ConstantLength(invocation));
+                    return new MmapWrapper(binding, passed.ToImmutable(), computed.ToImmutable(), ConstantArguments(invocation));
                 }
 
                 // MapPage() => mmap(…, 4096, …): no argument of its callers reaches mmap, but what it returns may be mmap's result.
-                first ??= new MmapWrapper(binding, ImmutableDictionary<MmapParameter, int>.Empty, ImmutableDictionary<MmapParameter, IOperation>.Empty, ConstantLength(invocation));
+                first ??= new MmapWrapper(binding, ImmutableDictionary<MmapParameter, int>.Empty, ImmutableDictionary<MmapParameter, IOperation>.Empty, ConstantArguments(invocation));
             }
 
             return first;
@@ -103,25 +103,33 @@ namespace CheckedMmap.Analyzers.Binding
                 ? parameter
                 : null;
 
-        private static long? ConstantLength(IInvocationOperation call)
+        /// <summary>The arguments of the wrapper's mmap call that are compile-time numbers, by mmap parameter.</summary>
+        private static ImmutableDictionary<MmapParameter, long> ConstantArguments(IInvocationOperation call)
         {
+            ImmutableDictionary<MmapParameter, long>.Builder? constants = null;
             foreach (IArgumentOperation argument in call.Arguments)
             {
-                if (argument.Parameter?.Ordinal == (int)MmapParameter.Length && argument.Value.ConstantValue is { HasValue: true, Value: { } value })
+                if (argument.Parameter is { Ordinal: > (int)MmapParameter.Address and <= (int)MmapParameter.Offset } parameter
+                    && argument.Value.ConstantValue is { HasValue: true, Value: { } value }
+                    && AsLong(value) is { } number)
                 {
-                    return value switch
-                    {
-                        int i when i >= 0 => i,
-                        uint u => u,
-                        long l when l >= 0 => l,
-                        ulong u when u <= long.MaxValue => (long)u,
-                        _ => null,
-                    };
+                    (constants ??= ImmutableDictionary.CreateBuilder<MmapParameter, long>())[(MmapParameter)parameter.Ordinal] = number;
                 }
             }
 
-            return null;
+            return constants?.ToImmutable() ?? ImmutableDictionary<MmapParameter, long>.Empty;
         }
+
+        private static long? AsLong(object value) => value switch
+        {
+            int i => i,
+            uint u => u,
+            long l => l,
+            ulong u when u <= long.MaxValue => (long)u,
+            short h => h,
+            ushort h => h,
+            _ => null,
+        };
 
         /// <summary>Whether the expression reads a by-value parameter of the wrapper, directly or through locals whose only write is their initializer.</summary>
         private static bool ReadsOwnParameter(IOperation value, IMethodSymbol wrapper, int depth = 0)

@@ -52,8 +52,8 @@ namespace CheckedMmap.Analyzers.Rules
         public static void Analyze(MmapCallFacts call, Action<Diagnostic> report)
         {
             MmapArgument? fd = call.FileDescriptor;
-            bool alwaysAnonymous = call.Flags is { Values.IsKnown: true } known
-                && known.Values.Values.All(v => MmapChecks.HasAnonymous(MmapCallFacts.AsInt(v), call.Constants));
+            bool alwaysAnonymous = call.FlagValues is { IsKnown: true } known
+                && known.Values.All(v => MmapChecks.HasAnonymous(MmapCallFacts.AsInt(v), call.Constants));
             ImmutableDictionary<string, string?>? properties = alwaysAnonymous ? AnonymousFlags : null;
             if (fd is { Values.HasDescriptor: true })
             {
@@ -70,8 +70,8 @@ namespace CheckedMmap.Analyzers.Rules
                 return;
             }
 
-            bool anonymous = call.Flags is { Values.IsKnown: true } flags
-                && flags.Values.Values.Any(v => MmapChecks.HasAnonymous(MmapCallFacts.AsInt(v), call.Constants));
+            bool anonymous = call.FlagValues is { IsKnown: true } flags
+                && flags.Values.Any(v => MmapChecks.HasAnonymous(MmapCallFacts.AsInt(v), call.Constants));
             if (anonymous && verdict.Bad.All(v => v == 0))
             {
                 report(Diagnostic.Create(ZeroWithAnonymous, fd!.Location, properties, verdict.Verb("is"), MmapMessages.FileBacked));

@@ -44,6 +44,15 @@ namespace CheckedMmap.Analyzers.Rules
 
         public void Set(MmapParameter parameter, MmapArgument argument) => _arguments[(int)parameter] = argument;
 
+        /// <summary>
+        /// At a call of a wrapper: the flags the wrapper passes mmap itself (a constant in its body), context for rules
+        /// on the arguments the call does pass (fd 0 with MAP_ANONYMOUS). Never reported here: the wrapper's own mmap call is.
+        /// </summary>
+        public ValueSet? FlagsInWrapper { get; set; }
+
+        /// <summary>The flags' values, from the call or, failing that, from inside the wrapper it calls.</summary>
+        public ValueSet? FlagValues => Flags?.Values ?? FlagsInWrapper;
+
         /// <summary>The flags argument's values as the native int, when known.</summary>
         public static int AsInt(long value) => unchecked((int)value);
     }
