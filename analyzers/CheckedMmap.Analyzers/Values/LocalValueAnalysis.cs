@@ -92,6 +92,12 @@ namespace CheckedMmap.Analyzers.Values
                 return false;
             }
 
+            // The initializer as the local receives it: `int? flags = null` is a null int? (no number), not a null pointer.
+            if (operation.Parent is IConversionOperation { IsImplicit: true } received && received.Operand == operation)
+            {
+                operation = received;
+            }
+
             _singleDefinitionDepth++;
             try
             {

@@ -58,6 +58,12 @@ namespace CheckedMmap.Analyzers.Values
                     return EvaluateField(field.Field, operation.SemanticModel, depth);
                 case IPropertyReferenceOperation { Arguments.Length: 0 } property when property.Property.IsStatic:
                     return EvaluateProperty(property.Property, operation.SemanticModel, depth);
+                case IPropertyReferenceOperation { Property.Name: "Value", Instance: { } nullable } when IsNullable(nullable.Type):
+                    return Evaluate(nullable, depth); // x.Value: its numbers (a null throws)
+                case IInvocationOperation { TargetMethod.Name: "GetValueOrDefault", Instance: { } nullable } getValue when IsNullable(nullable.Type):
+                    return OrWhenNull(Evaluate(nullable, depth), getValue.Arguments.Length == 1 ? Evaluate(getValue.Arguments[0].Value, depth) : ValueSet.Single(0));
+                case ICoalesceOperation coalesce:
+                    return OrWhenNull(Evaluate(coalesce.Value, depth), Evaluate(coalesce.WhenNull, depth));
                 case IPropertyReferenceOperation property when OsConditions.IsPlatformId(property):
                     return ValueSet.Single(OsConditions.PlatformIdOnTarget);
                 case IPropertyReferenceOperation property when DescriptorSources.IsStreamHandle(property):
@@ -129,7 +135,8 @@ namespace CheckedMmap.Analyzers.Values
             object? value = operation.ConstantValue.Value;
             if (value is null)
             {
-                return ValueSet.Single(0); // null into a pointer or IntPtr-like parameter
+                // null into a pointer or IntPtr-like parameter is 0; a null int? holds no number.
+                return IsNullable(operation.Type) ? ValueSet.Empty : ValueSet.Single(0);
             }
 
             return IntegerConversions.FromConstant(value) is long v ? ValueSet.Single(v) : ValueSet.Unknown;
@@ -166,6 +173,13 @@ namespace CheckedMmap.Analyzers.Values
 
             return inner.Map(v => IntegerConversions.ConvertTo(v, target) ?? v);
         }
+
+        /// <summary>
+        /// <c>x ?? y</c>, <c>x.GetValueOrDefault(y)</c>: x's numbers, and y's where x may be null. A null adds no number to a
+        /// set, so a set cannot say whether x may be null: y counts unless x is only ever null (an empty set).
+        /// </summary>
+        private static ValueSet OrWhenNull(ValueSet value, ValueSet whenNull) =>
+            value.IsUnknown ? ValueSet.Unknown : value.IsKnown && value.Values.Count == 0 ? whenNull : value.Union(whenNull);
 
         private static bool IsNullable(ITypeSymbol? type) => type?.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
 
