@@ -163,4 +163,25 @@ public class LifetimeFlowParityTests
                 {|#0:munmap(q, (UIntPtr)8192)|};
         """).Expect(At(0, WholeMappingMunmapRule.LongerLength, "8192", "4096", "line " + first)).RunAsync();
     }
+
+    [Fact]
+    public Task Loops_nested_beyond_the_walks_budget_go_to_the_graph_and_report_once()
+    {
+        // Ten nested loops: their passes multiply past the tree walk's bound, which drops what it found and lets the
+        // graph decide; each finding is still reported once.
+        var body = new System.Text.StringBuilder();
+        body.AppendLine("IntPtr p = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);");
+        body.AppendLine("if (p == new IntPtr(-1)) return;");
+        for (int i = 0; i < 10; i++)
+        {
+            body.AppendLine($"for (int i{i} = 0; i{i} < unknown; i{i}++) {{");
+        }
+
+        body.AppendLine("if (condition) { {|#0:munmap(p, (UIntPtr)8192)|}; }");
+        body.AppendLine(new string('}', 10));
+        body.AppendLine("{|#1:munmap(p, (UIntPtr)8192)|};");
+        return Libc(body.ToString()).Expect(
+            At(0, WholeMappingMunmapRule.Twice, "line 9", "this munmap, in an earlier pass of its loop"),
+            At(1, WholeMappingMunmapRule.Twice, "line 9", "line 21")).RunAsync();
+    }
 }

@@ -23,6 +23,14 @@ namespace CheckedMmap.Analyzers.Lifetime
         // The loops the walk is inside, innermost last: where a break or continue sends its state.
         private readonly List<LoopPaths> _loops = new List<LoopPaths>();
         private bool _unsettled;
+
+        /// <summary>
+        /// Statements the walk may run per operation of the body: each loop runs its body a few times, and nested loops
+        /// multiply their passes, so a body of deeply nested loops gives up to the graph instead of running for ever.
+        /// </summary>
+        private const int StatementRunsPerOperation = 12;
+
+        private int _statementBudget = int.MaxValue;
         private CancellationToken _cancellationToken;
 
         private sealed class LoopPaths

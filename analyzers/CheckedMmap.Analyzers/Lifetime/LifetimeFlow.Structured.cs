@@ -21,22 +21,29 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// </summary>
         public static bool TryRunStructured(IOperation body, ILifetimeContext context, LifetimeFindings findings, CancellationToken cancellationToken)
         {
-            if (body is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation) || !IsStructured(body))
+            if (body is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation) || !IsStructured(body, out int operations))
             {
                 return false;
             }
 
-            var flow = new LifetimeFlow(null, context, findings) { _reporting = true, _cancellationToken = cancellationToken };
+            var flow = new LifetimeFlow(null, context, findings)
+            {
+                _reporting = true,
+                _cancellationToken = cancellationToken,
+                _statementBudget = (StatementRunsPerOperation * operations) + 64,
+            };
             FlowState? state = new FlowState();
             cancellationToken.ThrowIfCancellationRequested();
             flow.Execute(body, ref state);
             return !flow._unsettled;
         }
 
-        private static bool IsStructured(IOperation body)
+        private static bool IsStructured(IOperation body, out int operations)
         {
+            operations = 0;
             foreach (IOperation operation in body.Descendants())
             {
+                operations++;
                 switch (operation)
                 {
                     case ILoopOperation loop when !IsStructuredLoop(loop):
@@ -61,6 +68,14 @@ namespace CheckedMmap.Analyzers.Lifetime
         {
             if (operation is null || state is null)
             {
+                return;
+            }
+
+            if (--_statementBudget < 0)
+            {
+                // Loops nested so deep that their passes multiply beyond the bound: the graph's fixpoint decides.
+                _unsettled = true;
+                state = null;
                 return;
             }
 
