@@ -306,6 +306,36 @@ public class HelperEvaluationTests
         """;
 
     [Fact]
+    public Task Locals_of_a_wrapper_that_read_earlier_ones_are_evaluated_once_each_in_declaration_order()
+    {
+        // Thirty locals, each reading the two before it: followed read by read, a chain this long doubles at every
+        // local; evaluated once each, in declaration order, the last one is known.
+        var locals = new System.Text.StringBuilder("        int f0 = flags;\n        int f1 = flags;\n");
+        for (int i = 2; i < 30; i++)
+        {
+            locals.Append("        int f").Append(i).Append(" = flags | f").Append(i - 1).Append(" | f").Append(i - 2).Append(";\n");
+        }
+
+        return new MmapAnalyzerTest($$"""
+            using System;
+            using System.Runtime.InteropServices;
+
+            static class Woven
+            {
+                [DllImport("libc")] static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+                static IntPtr Map(int flags)
+                {
+            {{locals}}
+                    return mmap(IntPtr.Zero, 4096, 3, f29 | 0x20, -1, 0);
+                }
+
+                static void Use() => Map({|#0:0x01|});
+            }
+            """).Expect(Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(0).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", FlagsMessage)).RunAsync();
+    }
+
+    [Fact]
     public Task A_wrapper_that_converts_its_arguments_into_locals_first_is_judged_at_its_call_sites() => new MmapAnalyzerTest("""
         using System;
 

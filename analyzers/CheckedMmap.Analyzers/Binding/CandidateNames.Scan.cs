@@ -397,9 +397,10 @@ namespace CheckedMmap.Analyzers.Binding
 
                 SyntaxNode method = parameters.Parent!;
                 initializers.TryGetValue(method, out Dictionary<string, ExpressionSyntax>? locals);
+                HashSet<string>? followed = null;
                 foreach (ArgumentSyntax argument in call.ArgumentList.Arguments)
                 {
-                    bool names = NamesAParameter(argument.Expression, parameters, ref locals, depth: 0);
+                    bool names = NamesAParameter(argument.Expression, parameters, ref locals, depth: 0, ref followed);
                     if (locals is not null)
                     {
                         initializers[method] = locals;
@@ -446,7 +447,8 @@ namespace CheckedMmap.Analyzers.Binding
 
             // Runs for every mmap call of a file. Roslyn's descendant walk keeps its own stack, so an argument of thousands
             // of terms (generated code) costs no call depth; locals are followed eight deep.
-            private static bool NamesAParameter(SyntaxNode node, ParameterListSyntax parameters, ref Dictionary<string, ExpressionSyntax>? initializers, int depth)
+            /// <param name="followed">The locals whose initializers were already searched for this call (each once).</param>
+            private static bool NamesAParameter(SyntaxNode node, ParameterListSyntax parameters, ref Dictionary<string, ExpressionSyntax>? initializers, int depth, ref HashSet<string>? followed)
             {
                 foreach (SyntaxNode descendant in node.DescendantNodesAndSelf())
                 {
@@ -467,7 +469,8 @@ namespace CheckedMmap.Analyzers.Binding
                     if (depth < 8)
                     {
                         initializers ??= LocalInitializers(parameters.Parent!);
-                        if (initializers.TryGetValue(name, out ExpressionSyntax? initializer) && NamesAParameter(initializer, parameters, ref initializers, depth + 1))
+                        if (initializers.TryGetValue(name, out ExpressionSyntax? initializer) && (followed ??= new HashSet<string>(StringComparer.Ordinal)).Add(name)
+                            && NamesAParameter(initializer, parameters, ref initializers, depth + 1, ref followed))
                         {
                             return true;
                         }

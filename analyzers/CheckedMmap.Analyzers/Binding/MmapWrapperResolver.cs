@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Linq;
 using System.Collections.Immutable;
 using CheckedMmap.Analyzers.Values;
@@ -132,7 +133,10 @@ namespace CheckedMmap.Analyzers.Binding
         };
 
         /// <summary>Whether the expression reads a by-value parameter of the wrapper, directly or through locals whose only write is their initializer.</summary>
-        private static bool ReadsOwnParameter(IOperation value, IMethodSymbol wrapper, int depth = 0)
+        private static bool ReadsOwnParameter(IOperation value, IMethodSymbol wrapper) => ReadsOwnParameter(value, wrapper, 0, null);
+
+        // Each local's initializer is searched once per argument, however many initializers read it.
+        private static bool ReadsOwnParameter(IOperation value, IMethodSymbol wrapper, int depth, HashSet<ILocalSymbol>? followed)
         {
             foreach (IOperation operation in value.DescendantsAndSelf())
             {
@@ -143,7 +147,8 @@ namespace CheckedMmap.Analyzers.Binding
                         return true;
                     case ILocalReferenceOperation local when depth < WrapperLocals.MaxChain
                         && WrapperLocals.InitializerOf(local.Local, local) is { } initializer
-                        && ReadsOwnParameter(initializer, wrapper, depth + 1):
+                        && (followed ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(local.Local)
+                        && ReadsOwnParameter(initializer, wrapper, depth + 1, followed):
                         return true;
                 }
             }

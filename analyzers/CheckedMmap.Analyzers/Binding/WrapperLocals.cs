@@ -39,54 +39,63 @@ namespace CheckedMmap.Analyzers.Binding
             return value;
         }
 
-        // Per wrapper body: each local's only initializer (null: written elsewhere too, or declared without one), found in
-        // one pass over the body for all its locals and all call sites.
-        private static readonly ConditionalWeakTable<IOperation, Dictionary<ILocalSymbol, IOperation?>> Initializers =
-            new ConditionalWeakTable<IOperation, Dictionary<ILocalSymbol, IOperation?>>();
+        // Per wrapper body: its locals in declaration order with their only initializers (null: written elsewhere too, or
+        // declared without one), found in one pass over the body for all its locals and all call sites.
+        private static readonly ConditionalWeakTable<IOperation, BodyLocals> Bodies = new ConditionalWeakTable<IOperation, BodyLocals>();
 
         /// <summary>What the wrapper's local holds wherever it is read: its initializer when that is its only write, else null.</summary>
         /// <param name="local">A local of the wrapper.</param>
         /// <param name="inBody">Any operation of the wrapper's body.</param>
-        public static IOperation? InitializerOf(ILocalSymbol local, IOperation inBody)
-        {
-            if (local.RefKind != RefKind.None)
-            {
-                return null;
-            }
+        public static IOperation? InitializerOf(ILocalSymbol local, IOperation inBody) =>
+            local.RefKind == RefKind.None && LocalsOf(inBody).Index.TryGetValue(local, out int index) ? LocalsOf(inBody).Ordered[index].Initializer : null;
 
+        /// <summary>The locals of the body <paramref name="inBody"/> belongs to, in declaration order.</summary>
+        public static BodyLocals LocalsOf(IOperation inBody)
+        {
             IOperation body = inBody;
             while (body.Parent is { } parent)
             {
                 body = parent;
             }
 
-            Dictionary<ILocalSymbol, IOperation?> locals = Initializers.GetValue(body, static b => OnlyInitializers(b));
-            return locals.TryGetValue(local, out IOperation? initializer) ? initializer : null;
+            return Bodies.GetValue(body, static b => new BodyLocals(b));
         }
 
-        private static Dictionary<ILocalSymbol, IOperation?> OnlyInitializers(IOperation body)
+        /// <summary>
+        /// A body's locals in declaration order, each with its only initializer. An initializer reads only locals declared
+        /// before it (C# allows no use before declaration), so evaluating them in this order needs no recursion.
+        /// </summary>
+        internal sealed class BodyLocals
         {
-            var initializers = new Dictionary<ILocalSymbol, IOperation?>(SymbolEqualityComparer.Default);
-            var written = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
-            foreach (IOperation operation in body.Descendants())
+            public BodyLocals(IOperation body)
             {
-                switch (operation)
+                var written = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+                foreach (IOperation operation in body.Descendants())
                 {
-                    case IVariableDeclaratorOperation declarator:
-                        initializers[declarator.Symbol] = (declarator.Initializer ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer)?.Value;
-                        break;
-                    case ILocalReferenceOperation reference when IsWrite(reference):
-                        written.Add(reference.Local);
-                        break;
+                    switch (operation)
+                    {
+                        case IVariableDeclaratorOperation declarator when !Index.ContainsKey(declarator.Symbol):
+                            Index[declarator.Symbol] = Ordered.Count;
+                            Ordered.Add((declarator.Symbol, (declarator.Initializer ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer)?.Value));
+                            break;
+                        case ILocalReferenceOperation reference when IsWrite(reference):
+                            written.Add(reference.Local);
+                            break;
+                    }
+                }
+
+                foreach (ILocalSymbol local in written)
+                {
+                    if (Index.TryGetValue(local, out int index))
+                    {
+                        Ordered[index] = (local, null);
+                    }
                 }
             }
 
-            foreach (ILocalSymbol local in written)
-            {
-                initializers[local] = null;
-            }
+            public List<(ILocalSymbol Local, IOperation? Initializer)> Ordered { get; } = new List<(ILocalSymbol Local, IOperation? Initializer)>();
 
-            return initializers;
+            public Dictionary<ILocalSymbol, int> Index { get; } = new Dictionary<ILocalSymbol, int>(SymbolEqualityComparer.Default);
         }
 
         // Assignments of every kind, ++/--, deconstruction targets, out/ref arguments, and any reference taken to it.

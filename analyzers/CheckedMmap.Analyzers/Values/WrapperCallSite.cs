@@ -37,26 +37,51 @@ namespace CheckedMmap.Analyzers.Values
         /// <summary>The evaluator of the wrapper's expressions that reads through this call site (set once it exists).</summary>
         public ValueEvaluator? InWrapper { get; set; }
 
-        // How many locals deep the current read is: a chain of initializers is followed this far.
-        private int _localDepth;
+        // The wrapper's locals evaluated so far (the first _evaluatedLocals in declaration order); true while evaluating them.
+        private int _evaluatedLocals;
+        private bool _evaluating;
+
+        private readonly Dictionary<ILocalSymbol, ValueSet> _locals = new Dictionary<ILocalSymbol, ValueSet>(SymbolEqualityComparer.Default);
 
         /// <summary>A local of the wrapper whose only write is its initializer holds what that computes from this call's values; any other is unknown.</summary>
         public ValueSet ValueOf(ILocalReferenceOperation reference)
         {
-            if (InWrapper is null || _localDepth >= Binding.WrapperLocals.MaxChain || Binding.WrapperLocals.InitializerOf(reference.Local, reference) is not { } initializer)
+            if (InWrapper is null || reference.Local.RefKind != RefKind.None)
             {
                 return ValueSet.Unknown;
             }
 
-            _localDepth++;
+            if (_locals.TryGetValue(reference.Local, out ValueSet? known))
+            {
+                return known;
+            }
+
+            Binding.WrapperLocals.BodyLocals body = Binding.WrapperLocals.LocalsOf(reference);
+            if (!body.Index.TryGetValue(reference.Local, out int index) || body.Ordered[index].Initializer is null || _evaluating)
+            {
+                // Not a local with one initializer, or (never in C#) one read by an initializer declared before it.
+                return ValueSet.Unknown;
+            }
+
+            // Every local up to this one, in declaration order, once per call site: an initializer reads only earlier
+            // locals, which are known by then, so no chain of them costs recursion or repeats.
+            _evaluating = true;
             try
             {
-                return InWrapper.Evaluate(initializer);
+                for (int k = _evaluatedLocals; k <= index; k++)
+                {
+                    (ILocalSymbol local, IOperation? initializer) = body.Ordered[k];
+                    _locals[local] = initializer is null ? ValueSet.Unknown : InWrapper.Evaluate(initializer);
+                }
+
+                _evaluatedLocals = System.Math.Max(_evaluatedLocals, index + 1);
             }
             finally
             {
-                _localDepth--;
+                _evaluating = false;
             }
+
+            return _locals[reference.Local];
         }
 
         public ValueSet ValueOf(IFlowCaptureReferenceOperation capture) => ValueSet.Unknown;
@@ -64,7 +89,7 @@ namespace CheckedMmap.Analyzers.Values
         /// <summary>Where to report on a computed argument: the call's argument when one parameter feeds it, else the call.</summary>
         public Location LocationOf(IOperation computed)
         {
-            IArgumentOperation[] sources = ParametersRead(computed, 0)
+            IArgumentOperation[] sources = ParametersRead(computed, 0, new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default))
                 .Select(p => ArgumentFor(p.Parameter))
                 .Where(a => a is not null)
                 .Distinct()
@@ -72,8 +97,9 @@ namespace CheckedMmap.Analyzers.Values
             return sources.Length == 1 ? ArgumentLocations.Of(sources[0], _call) : _call.Syntax.GetLocation();
         }
 
-        // The parameters an expression reads, directly or through the locals it reads (as ValueOf follows them).
-        private static IEnumerable<IParameterReferenceOperation> ParametersRead(IOperation expression, int depth)
+        // The parameters an expression reads, directly or through the locals it reads (as ValueOf follows them), each
+        // local's initializer once.
+        private static IEnumerable<IParameterReferenceOperation> ParametersRead(IOperation expression, int depth, HashSet<ILocalSymbol> followed)
         {
             foreach (IOperation operation in expression.DescendantsAndSelf())
             {
@@ -82,9 +108,9 @@ namespace CheckedMmap.Analyzers.Values
                     yield return parameter;
                 }
                 else if (operation is ILocalReferenceOperation local && depth < Binding.WrapperLocals.MaxChain
-                    && Binding.WrapperLocals.InitializerOf(local.Local, local) is { } initializer)
+                    && Binding.WrapperLocals.InitializerOf(local.Local, local) is { } initializer && followed.Add(local.Local))
                 {
-                    foreach (IParameterReferenceOperation read in ParametersRead(initializer, depth + 1))
+                    foreach (IParameterReferenceOperation read in ParametersRead(initializer, depth + 1, followed))
                     {
                         yield return read;
                     }
