@@ -130,20 +130,7 @@ namespace CheckedMmap.Analyzers
                     return;
                 }
 
-                SyntaxNode? bodySyntax = ControlFlowGraphs.EnclosingBodySyntax(invocation);
-                if (body is null || body.Body is null || body.Body != bodySyntax)
-                {
-                    IOperation root = invocation;
-                    body = new BodyFacts(bodySyntax, () => ControlFlowGraphs.ForEnclosingBody(root, cancellationToken));
-                }
-
-                // A call the target OS never runs is judged by another OS's numbers: not at all.
-                if (OsConditions.ExcludedOnTarget(node, model, _targets.For(node.SyntaxTree), _models, body.Reachability, cancellationToken))
-                {
-                    return;
-                }
-
-                Analyze(invocation, binding, wrapper, body, report, cancellationToken);
+                AnalyzeInBody(invocation, invocation.TargetMethod, invocation.Arguments, binding, wrapper, model, ref body, report, cancellationToken);
             }
 
             /// <summary>
@@ -161,19 +148,31 @@ namespace CheckedMmap.Analyzers
                     return;
                 }
 
-                IOperation root = creation;
-                CancellationToken cancellationToken = context.CancellationToken;
-                var body = new BodyFacts(ControlFlowGraphs.EnclosingBodySyntax(creation), () => ControlFlowGraphs.ForEnclosingBody(root, cancellationToken));
-                if (OsConditions.ExcludedOnTarget(creation.Syntax, model, _targets.For(creation.Syntax.SyntaxTree), _models, body.Reachability, cancellationToken))
+                BodyFacts? body = null;
+                AnalyzeInBody(creation, constructor, creation.Arguments, wrapper.Inner, wrapper, model, ref body, context.ReportDiagnostic, context.CancellationToken);
+            }
+
+            /// <summary>
+            /// Judges a call of mmap or of a wrapper (<paramref name="callee"/>, with <paramref name="arguments"/>) with the
+            /// facts of its body, which <paramref name="body"/> keeps for the next call of the same body.
+            /// </summary>
+            private void AnalyzeInBody(IOperation call, IMethodSymbol callee, ImmutableArray<IArgumentOperation> arguments, MmapBinding binding, MmapWrapper? wrapper, SemanticModel model, ref BodyFacts? body, Action<Diagnostic> report, CancellationToken cancellationToken)
+            {
+                SyntaxNode? bodySyntax = ControlFlowGraphs.EnclosingBodySyntax(call);
+                if (body is null || body.Body is null || body.Body != bodySyntax)
+                {
+                    IOperation root = call;
+                    body = new BodyFacts(bodySyntax, () => ControlFlowGraphs.ForEnclosingBody(root, cancellationToken));
+                }
+
+                // A call the target OS never runs is judged by another OS's numbers: not at all.
+                if (OsConditions.ExcludedOnTarget(call.Syntax, model, _targets.For(call.Syntax.SyntaxTree), _models, body.Reachability, cancellationToken))
                 {
                     return;
                 }
 
-                Analyze(creation, constructor, creation.Arguments, wrapper.Inner, wrapper, body, context.ReportDiagnostic, cancellationToken);
+                Analyze(call, callee, arguments, binding, wrapper, body, report, cancellationToken);
             }
-
-            private void Analyze(IInvocationOperation invocation, MmapBinding binding, MmapWrapper? wrapper, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken) =>
-                Analyze(invocation, invocation.TargetMethod, invocation.Arguments, binding, wrapper, body, report, cancellationToken);
 
             private void Analyze(IOperation invocation, IMethodSymbol callee, ImmutableArray<IArgumentOperation> arguments, MmapBinding binding, MmapWrapper? wrapper, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
             {

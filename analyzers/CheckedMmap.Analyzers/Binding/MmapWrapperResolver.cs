@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Generic;
 using System.Linq;
 using System.Collections.Immutable;
 using CheckedMmap.Analyzers.Values;
@@ -99,7 +98,7 @@ namespace CheckedMmap.Analyzers.Binding
         /// <summary>The wrapper's own by-value parameter that <paramref name="value"/> (an argument of the binding call in
         /// its body) is, conversions aside; null when the argument is anything else.</summary>
         public static IParameterSymbol? PassedStraightThrough(IOperation value, IMethodSymbol wrapper) =>
-            StripConversions(value) is IParameterReferenceOperation { Parameter: { RefKind: RefKind.None, IsParams: false } parameter }
+            WrapperLocals.Unconverted(value) is IParameterReferenceOperation { Parameter: { RefKind: RefKind.None, IsParams: false } parameter }
                 && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, wrapper)
                 ? parameter
                 : null;
@@ -112,7 +111,7 @@ namespace CheckedMmap.Analyzers.Binding
             {
                 if (argument.Parameter is { Ordinal: > (int)MmapParameter.Address and <= (int)MmapParameter.Offset } parameter
                     && argument.Value.ConstantValue is { HasValue: true, Value: { } value }
-                    && AsLong(value) is { } number)
+                    && IntegerConversions.FromConstant(value) is { } number)
                 {
                     (constants ??= ImmutableDictionary.CreateBuilder<MmapParameter, long>())[(MmapParameter)parameter.Ordinal] = number;
                 }
@@ -121,49 +120,8 @@ namespace CheckedMmap.Analyzers.Binding
             return constants?.ToImmutable() ?? ImmutableDictionary<MmapParameter, long>.Empty;
         }
 
-        private static long? AsLong(object value) => value switch
-        {
-            int i => i,
-            uint u => u,
-            long l => l,
-            ulong u when u <= long.MaxValue => (long)u,
-            short h => h,
-            ushort h => h,
-            _ => null,
-        };
-
         /// <summary>Whether the expression reads a by-value parameter of the wrapper, directly or through locals whose only write is their initializer.</summary>
-        private static bool ReadsOwnParameter(IOperation value, IMethodSymbol wrapper) => ReadsOwnParameter(value, wrapper, 0, null);
-
-        // Each local's initializer is searched once per argument, however many initializers read it.
-        private static bool ReadsOwnParameter(IOperation value, IMethodSymbol wrapper, int depth, HashSet<ILocalSymbol>? followed)
-        {
-            foreach (IOperation operation in value.DescendantsAndSelf())
-            {
-                switch (operation)
-                {
-                    case IParameterReferenceOperation { Parameter: { RefKind: RefKind.None } parameter }
-                        when SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, wrapper):
-                        return true;
-                    case ILocalReferenceOperation local when depth < WrapperLocals.MaxChain
-                        && WrapperLocals.InitializerOf(local.Local, local) is { } initializer
-                        && (followed ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(local.Local)
-                        && ReadsOwnParameter(initializer, wrapper, depth + 1, followed):
-                        return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static IOperation StripConversions(IOperation operation)
-        {
-            while (operation is IConversionOperation conversion)
-            {
-                operation = conversion.Operand;
-            }
-
-            return operation;
-        }
+        private static bool ReadsOwnParameter(IOperation value, IMethodSymbol wrapper) =>
+            WrapperLocals.ParametersRead(value).Any(read => read.Parameter.RefKind == RefKind.None && SymbolEqualityComparer.Default.Equals(read.Parameter.ContainingSymbol, wrapper));
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
+using CheckedMmap.Analyzers.Values;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Operations;
@@ -46,8 +47,42 @@ namespace CheckedMmap.Analyzers.Binding
         /// <summary>What the wrapper's local holds wherever it is read: its initializer when that is its only write, else null.</summary>
         /// <param name="local">A local of the wrapper.</param>
         /// <param name="inBody">Any operation of the wrapper's body.</param>
-        public static IOperation? InitializerOf(ILocalSymbol local, IOperation inBody) =>
-            local.RefKind == RefKind.None && LocalsOf(inBody).Index.TryGetValue(local, out int index) ? LocalsOf(inBody).Ordered[index].Initializer : null;
+        public static IOperation? InitializerOf(ILocalSymbol local, IOperation inBody)
+        {
+            if (local.RefKind != RefKind.None)
+            {
+                return null;
+            }
+
+            BodyLocals locals = LocalsOf(inBody);
+            return locals.Index.TryGetValue(local, out int index) ? locals.Ordered[index].Initializer : null;
+        }
+
+        /// <summary>
+        /// The parameter references an expression of the wrapper reads, directly or through locals whose only write is
+        /// their initializer (up to <see cref="MaxChain"/> deep, each local's initializer once), in the order they stand.
+        /// </summary>
+        public static IEnumerable<IParameterReferenceOperation> ParametersRead(IOperation expression) =>
+            ParametersRead(expression, 0, new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default));
+
+        private static IEnumerable<IParameterReferenceOperation> ParametersRead(IOperation expression, int depth, HashSet<ILocalSymbol> followed)
+        {
+            foreach (IOperation operation in expression.DescendantsAndSelf())
+            {
+                if (operation is IParameterReferenceOperation parameter)
+                {
+                    yield return parameter;
+                }
+                else if (operation is ILocalReferenceOperation local && depth < MaxChain
+                    && InitializerOf(local.Local, local) is { } initializer && followed.Add(local.Local))
+                {
+                    foreach (IParameterReferenceOperation read in ParametersRead(initializer, depth + 1, followed))
+                    {
+                        yield return read;
+                    }
+                }
+            }
+        }
 
         /// <summary>The locals of the body <paramref name="inBody"/> belongs to, in declaration order.</summary>
         public static BodyLocals LocalsOf(IOperation inBody)
@@ -98,18 +133,12 @@ namespace CheckedMmap.Analyzers.Binding
             public Dictionary<ILocalSymbol, int> Index { get; } = new Dictionary<ILocalSymbol, int>(SymbolEqualityComparer.Default);
         }
 
-        // Assignments of every kind, ++/--, deconstruction targets, out/ref arguments, and any reference taken to it.
-        private static bool IsWrite(ILocalReferenceOperation reference) => reference.Parent switch
-        {
-            IAssignmentOperation assignment => assignment.Target == reference,
-            IIncrementOrDecrementOperation => true,
-            IAddressOfOperation => true,
-            IArgumentOperation argument => argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out,
-            ITupleOperation or IDeclarationExpressionOperation => true,
-            _ => reference.Syntax.Parent?.IsKind(SyntaxKind.RefExpression) == true,
-        };
+        // A write the flow knows (OperationWalk.IsWrite), a deconstruction target, or any reference taken to it.
+        private static bool IsWrite(ILocalReferenceOperation reference) =>
+            OperationWalk.IsWrite(reference) || reference.Parent is ITupleOperation || reference.Syntax.Parent?.IsKind(SyntaxKind.RefExpression) == true;
 
-        private static IOperation Unconverted(IOperation operation)
+        /// <summary>The operand under every conversion, user-defined ones included (a struct carries its operand's value).</summary>
+        internal static IOperation Unconverted(IOperation operation)
         {
             while (operation is IConversionOperation conversion)
             {

@@ -53,14 +53,14 @@ namespace CheckedMmap.Analyzers.Rules
                 return;
             }
 
-            string described = verdict.Describe(v => MmapConstants.FormatProt(MmapCallFacts.AsInt(v)));
+            static string Name(long value) => MmapConstants.FormatProt(MmapCallFacts.AsInt(value));
             List<long> executable = verdict.Bad.Where(v => (MmapCallFacts.AsInt(v) & MmapConstants.PROT_EXEC) != 0).ToList();
             if (executable.Count > 0)
             {
                 // Only the executable values are named "executable memory" (not a PROT_NONE beside them); any other value
                 // makes the executable one a "may".
                 bool always = verdict.Always && executable.Count == verdict.Bad.Count;
-                report(Diagnostic.Create(Executable, prot!.Location, always ? "is" : "may be", Verdict.Describe(executable, v => MmapConstants.FormatProt(MmapCallFacts.AsInt(v))), MmapMessages.Protections));
+                report(Diagnostic.Create(Executable, prot!.Location, always ? "is" : "may be", Verdict.Describe(executable, Name), MmapMessages.Protections));
             }
             else if (verdict.Bad.All(v => MmapCallFacts.AsInt(v) == MmapConstants.PROT_NONE))
             {
@@ -68,7 +68,7 @@ namespace CheckedMmap.Analyzers.Rules
             }
             else
             {
-                report(Diagnostic.Create(Other, prot!.Location, verdict.Verb("is"), described, MmapMessages.Protections));
+                report(Diagnostic.Create(Other, prot!.Location, verdict.Verb("is"), verdict.Describe(Name), MmapMessages.Protections));
             }
         }
     }

@@ -136,6 +136,29 @@ namespace CheckedMmap.Analyzers.Values
             }
         }
 
+        /// <summary>
+        /// Whether a variable reference is written where it stands: an assignment's target (any kind), <c>++</c>/<c>--</c>,
+        /// its address taken, an <c>out</c>/<c>ref</c> argument, or an <c>out var</c> declaration.
+        /// </summary>
+        public static bool IsWrite(IOperation reference)
+        {
+            IOperation? parent = reference.Parent;
+            switch (parent)
+            {
+                case IAssignmentOperation assignment when assignment.Target == reference:
+                    return true;
+                case IIncrementOrDecrementOperation:
+                case IAddressOfOperation:
+                    return true;
+                case IArgumentOperation argument:
+                    return argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out;
+                case IDeclarationExpressionOperation:
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
         /// <summary>Pre-order walk that does not enter nested functions (their bodies have their own graphs).</summary>
         public static IEnumerable<IOperation> WithoutNestedFunctions(IOperation root)
         {

@@ -259,24 +259,7 @@ namespace CheckedMmap.Analyzers.Values
                     || (parent is IArgumentOperation { Parameter: null });
             }
 
-            private static bool IsWrite(IOperation reference)
-            {
-                IOperation? parent = reference.Parent;
-                switch (parent)
-                {
-                    case IAssignmentOperation assignment when assignment.Target == reference:
-                        return true;
-                    case IIncrementOrDecrementOperation:
-                    case IAddressOfOperation:
-                        return true;
-                    case IArgumentOperation argument:
-                        return argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out;
-                    case IDeclarationExpressionOperation:
-                        return true;
-                    default:
-                        return false;
-                }
-            }
+            private static bool IsWrite(IOperation reference) => OperationWalk.IsWrite(reference);
 
             private bool IsInsideNestedFunction(IOperation op)
             {

@@ -176,10 +176,10 @@ namespace CheckedMmap.Analyzers.Values
 
         /// <summary>
         /// <c>x ?? y</c>, <c>x.GetValueOrDefault(y)</c>: x's numbers, and y's where x may be null. A null adds no number to a
-        /// set, so a set cannot say whether x may be null: y counts unless x is only ever null (an empty set).
+        /// set, so a set cannot say whether x may be null: y always counts (x only ever null is the empty set, so y alone).
         /// </summary>
         private static ValueSet OrWhenNull(ValueSet value, ValueSet whenNull) =>
-            value.IsUnknown ? ValueSet.Unknown : value.IsKnown && value.Values.Count == 0 ? whenNull : value.Union(whenNull);
+            value.IsUnknown ? ValueSet.Unknown : value.Union(whenNull);
 
         private static bool IsNullable(ITypeSymbol? type) => type?.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
 

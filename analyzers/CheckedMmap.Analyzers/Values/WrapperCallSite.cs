@@ -89,33 +89,12 @@ namespace CheckedMmap.Analyzers.Values
         /// <summary>Where to report on a computed argument: the call's argument when one parameter feeds it, else the call.</summary>
         public Location LocationOf(IOperation computed)
         {
-            IArgumentOperation[] sources = ParametersRead(computed, 0, new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default))
+            IArgumentOperation[] sources = Binding.WrapperLocals.ParametersRead(computed)
                 .Select(p => ArgumentFor(p.Parameter))
                 .Where(a => a is not null)
                 .Distinct()
                 .ToArray()!;
             return sources.Length == 1 ? ArgumentLocations.Of(sources[0], _call) : _call.Syntax.GetLocation();
-        }
-
-        // The parameters an expression reads, directly or through the locals it reads (as ValueOf follows them), each
-        // local's initializer once.
-        private static IEnumerable<IParameterReferenceOperation> ParametersRead(IOperation expression, int depth, HashSet<ILocalSymbol> followed)
-        {
-            foreach (IOperation operation in expression.DescendantsAndSelf())
-            {
-                if (operation is IParameterReferenceOperation parameter)
-                {
-                    yield return parameter;
-                }
-                else if (operation is ILocalReferenceOperation local && depth < Binding.WrapperLocals.MaxChain
-                    && Binding.WrapperLocals.InitializerOf(local.Local, local) is { } initializer && followed.Add(local.Local))
-                {
-                    foreach (IParameterReferenceOperation read in ParametersRead(initializer, depth + 1, followed))
-                    {
-                        yield return read;
-                    }
-                }
-            }
         }
 
         private IArgumentOperation? ArgumentFor(IParameterSymbol parameter)
