@@ -8,9 +8,6 @@ namespace CheckedMmap.Analyzers.Tests;
 /// <summary>A constructor that hands its parameters to mmap is judged at each creation of its type.</summary>
 public class ConstructorWrapperTests
 {
-    private const string FlagsMessage = "CheckedMmap only supports calls to mmap which set the flags argument to MAP_PRIVATE|MAP_ANONYMOUS";
-    private const string FixedMessage = "CheckedMmap does not support calls to mmap with MAP_FIXED as part of the flags argument";
-
     private const string Region = """
         using System;
         using System.Runtime.InteropServices;
@@ -51,7 +48,7 @@ public class ConstructorWrapperTests
             }
         }
         """).WithSource(Region).Expect(
-            Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(0).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", FlagsMessage),
+            Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(0).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", ExpectedQuotes.Flags),
             Verify.Diagnostic(AlwaysEinvalRule.ZeroLength).WithLocation(1).WithArguments("always fails", "the length is 0"),
-            Verify.Diagnostic(MapFixedRule.Descriptor).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS", "MAP_FIXED", FixedMessage)).RunAsync();
+            Verify.Diagnostic(MapFixedRule.Descriptor).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS", "MAP_FIXED", ExpectedQuotes.MapFixed)).RunAsync();
 }

@@ -8,9 +8,6 @@ namespace CheckedMmap.Analyzers.Tests;
 /// <summary>Flags converted by a helper method in source: the helper's body is run on each call site's values.</summary>
 public class HelperEvaluationTests
 {
-    private const string FlagsMessage = "CheckedMmap only supports calls to mmap which set the flags argument to MAP_PRIVATE|MAP_ANONYMOUS";
-    private const string FixedMessage = "CheckedMmap does not support calls to mmap with MAP_FIXED as part of the flags argument";
-
     private const string Wrapper = """
         using System;
         using System.Runtime.InteropServices;
@@ -69,11 +66,11 @@ public class HelperEvaluationTests
             }
         }
         """).WithSource(Wrapper).Expect(
-            Verify.Diagnostic(MapSharedRule.WithoutDescriptor).WithLocation(0).WithArguments("are", "MAP_SHARED", FlagsMessage),
-            Verify.Diagnostic(MapFixedRule.Descriptor).WithLocation(1).WithArguments("are", "MAP_SHARED|MAP_FIXED", "MAP_FIXED", FixedMessage),
-            Verify.Diagnostic(MapSharedRule.WithoutDescriptor).WithLocation(1).WithArguments("are", "MAP_SHARED|MAP_FIXED", FlagsMessage),
-            Verify.Diagnostic(MapFixedRule.Descriptor).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_NORESERVE", "MAP_FIXED", FixedMessage),
-            Verify.Diagnostic(FlagsRule.MissingAnonymousWithoutDescriptor).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_NORESERVE", FlagsMessage)).RunAsync();
+            Verify.Diagnostic(MapSharedRule.WithoutDescriptor).WithLocation(0).WithArguments("are", "MAP_SHARED", ExpectedQuotes.Flags),
+            Verify.Diagnostic(MapFixedRule.Descriptor).WithLocation(1).WithArguments("are", "MAP_SHARED|MAP_FIXED", "MAP_FIXED", ExpectedQuotes.MapFixed),
+            Verify.Diagnostic(MapSharedRule.WithoutDescriptor).WithLocation(1).WithArguments("are", "MAP_SHARED|MAP_FIXED", ExpectedQuotes.Flags),
+            Verify.Diagnostic(MapFixedRule.Descriptor).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_NORESERVE", "MAP_FIXED", ExpectedQuotes.MapFixed),
+            Verify.Diagnostic(FlagsRule.MissingAnonymousWithoutDescriptor).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_NORESERVE", ExpectedQuotes.Flags)).RunAsync();
 
     [Fact]
     public Task A_member_of_the_authors_own_enum_named_Anonymous_is_the_number_it_is_declared_with() => new MmapAnalyzerTest("""
@@ -332,7 +329,7 @@ public class HelperEvaluationTests
 
                 static void Use() => Map({|#0:0x01|});
             }
-            """).Expect(Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(0).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", FlagsMessage)).RunAsync();
+            """).Expect(Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(0).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", ExpectedQuotes.Flags)).RunAsync();
     }
 
     [Fact]
@@ -350,7 +347,7 @@ public class HelperEvaluationTests
             }
         }
         """).WithSource(Wrapper).WithSource(WrapperThroughLocals).Expect(
-            Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(0).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", FlagsMessage),
+            Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(0).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", ExpectedQuotes.Flags),
             Verify.Diagnostic(AlwaysEinvalRule.ZeroLength).WithLocation(1).WithArguments("always fails", "the length is 0")).RunAsync();
 }
 

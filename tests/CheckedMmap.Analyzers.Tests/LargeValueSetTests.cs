@@ -9,8 +9,6 @@ namespace CheckedMmap.Analyzers.Tests;
 /// <summary>Flags that can take more values than a set keeps (six optional bits: 64 values) are judged by their bit masks.</summary>
 public class LargeValueSetTests
 {
-    private const string FlagsMessage = "CheckedMmap only supports calls to mmap which set the flags argument to MAP_PRIVATE|MAP_ANONYMOUS";
-
     private const string SixOptionalBits = """
                 if (unknown > 1) flags |= MAP_NORESERVE;
                 if (unknown > 2) flags |= MAP_POPULATE;
@@ -29,7 +27,7 @@ public class LargeValueSetTests
             "CheckedMmap does not support calls to mmap with MAP_FIXED as part of the flags argument"),
         Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments(
             "may be", "MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS with any of MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB",
-            "MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB", FlagsMessage));
+            "MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB", ExpectedQuotes.Flags));
 
     [Fact]
     public Task Map_shared_in_every_one_of_64_values_is_definite_and_map_fixed_in_some_says_may() => LibcAsync(
@@ -43,7 +41,7 @@ public class LargeValueSetTests
             "CheckedMmap does not support calls to mmap with MAP_FIXED as part of the flags argument"),
         Diagnostic(FlagsRule.ExtraBitsBesidesMappingType).WithLocation(0).WithArguments(
             "may be", "MAP_SHARED with any of MAP_FIXED|MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB",
-            "MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB", FlagsMessage));
+            "MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB", ExpectedQuotes.Flags));
 
     [Fact]
     public Task Optional_extra_bits_in_64_values_may_be_reported_and_an_extra_bit_in_every_value_is_definite() => LibcAsync(
@@ -53,10 +51,10 @@ public class LargeValueSetTests
         "        mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, {|#1:always|}, -1, IntPtr.Zero);",
         Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments(
             "may be", "MAP_PRIVATE|MAP_ANONYMOUS with any of MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB",
-            "MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB", FlagsMessage),
+            "MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB", ExpectedQuotes.Flags),
         Diagnostic(FlagsRule.ExtraBits).WithLocation(1).WithArguments(
             "are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_GROWSDOWN with any of MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB",
-            "MAP_GROWSDOWN|MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB", FlagsMessage));
+            "MAP_GROWSDOWN|MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB", ExpectedQuotes.Flags));
 
     [Fact]
     public Task A_private_mapping_of_64_values_without_map_anonymous_in_any_or_some_is_reported() => LibcAsync(
@@ -65,9 +63,9 @@ public class LargeValueSetTests
         "        int some = MAP_PRIVATE | (condition ? MAP_ANONYMOUS : 0);\n" + SixOptionalBits.Replace("flags", "some") +
         "        mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, {|#1:some|}, -1, IntPtr.Zero);",
         Diagnostic(FlagsRule.MissingAnonymousWithoutDescriptor).WithLocation(0).WithArguments(
-            "are", "MAP_PRIVATE with any of MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB", FlagsMessage),
+            "are", "MAP_PRIVATE with any of MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB", ExpectedQuotes.Flags),
         Diagnostic(FlagsRule.MissingAnonymous).WithLocation(1).WithArguments(
-            "may be", "MAP_PRIVATE with any of MAP_ANONYMOUS|MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB", FlagsMessage));
+            "may be", "MAP_PRIVATE with any of MAP_ANONYMOUS|MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_STACK|MAP_HUGETLB", ExpectedQuotes.Flags));
 
     [Fact]
     public Task Sixty_four_values_with_neither_or_both_mapping_types_fail_with_einval() => LibcAsync(

@@ -8,8 +8,6 @@ namespace CheckedMmap.Analyzers.Tests;
 /// <summary>Flags held in <c>int?</c> locals: a null adds no number; <c>??</c>, <c>GetValueOrDefault</c>, <c>.Value</c> and casts read the numbers.</summary>
 public class NullableValueTests
 {
-    private const string FlagsMessage = "CheckedMmap only supports calls to mmap which set the flags argument to MAP_PRIVATE|MAP_ANONYMOUS";
-
     private static string Method(string body) => $$"""
         using System;
         using System.Runtime.InteropServices;
@@ -34,10 +32,10 @@ public class NullableValueTests
                 int? chosen = huge ? 0x40022 : null;
                 mmap(IntPtr.Zero, 4096, 3, {|#3:chosen.GetValueOrDefault(0x22)|}, -1, 0);
         """)).Expect(
-            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("may be", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB", "MAP_HUGETLB", FlagsMessage),
-            Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(1).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", FlagsMessage),
-            Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(2).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", FlagsMessage),
-            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(3).WithArguments("may be", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB", "MAP_HUGETLB", FlagsMessage)).RunAsync();
+            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("may be", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB", "MAP_HUGETLB", ExpectedQuotes.Flags),
+            Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(1).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", ExpectedQuotes.Flags),
+            Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(2).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", ExpectedQuotes.Flags),
+            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(3).WithArguments("may be", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB", "MAP_HUGETLB", ExpectedQuotes.Flags)).RunAsync();
 
     [Fact]
     public Task A_default_used_only_where_the_local_is_null_is_all_there_is() => new MmapAnalyzerTest(Method("""

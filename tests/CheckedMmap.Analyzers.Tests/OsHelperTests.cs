@@ -38,7 +38,6 @@ public class OsHelperTests
         }
         """;
 
-    private const string FlagsMessage = "CheckedMmap only supports calls to mmap which set the flags argument to MAP_PRIVATE|MAP_ANONYMOUS";
 
     [Fact]
     public Task A_local_that_holds_an_os_check_picks_the_target_branch() => new MmapAnalyzerTest("""
@@ -57,7 +56,7 @@ public class OsHelperTests
             }
         }
         """).WithSource(Polyfills).Expect(
-            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", FlagsMessage)).RunAsync();
+            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", ExpectedQuotes.Flags)).RunAsync();
 
     [Fact]
     public Task Os_checks_joined_with_and_and_or_pick_the_target_branch() => new MmapAnalyzerTest("""
@@ -84,8 +83,8 @@ public class OsHelperTests
             }
         }
         """).WithSource(Polyfills).Expect(
-            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", FlagsMessage),
-            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(1).WithArguments("may be", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", FlagsMessage)).RunAsync();
+            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", ExpectedQuotes.Flags),
+            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(1).WithArguments("may be", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", ExpectedQuotes.Flags)).RunAsync();
 
     [Fact]
     public Task A_switch_on_an_os_check_picks_the_target_case() => new MmapAnalyzerTest("""
@@ -127,8 +126,8 @@ public class OsHelperTests
             }
         }
         """).WithSource(Polyfills).Expect(
-            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", FlagsMessage),
-            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(1).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", FlagsMessage)).RunAsync();
+            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", ExpectedQuotes.Flags),
+            Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(1).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", ExpectedQuotes.Flags)).RunAsync();
 
     [Fact]
     public Task A_helper_that_wraps_an_os_check_picks_the_target_branch() => new MmapAnalyzerTest("""
@@ -161,7 +160,7 @@ public class OsHelperTests
             }
         }
         """).WithSource(Polyfills).WithEditorConfig("checkedmmap.target_os = macos")
-        .Expect(Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_NORESERVE|MAP_ANONYMOUS", "MAP_NORESERVE", FlagsMessage))
+        .Expect(Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_NORESERVE|MAP_ANONYMOUS", "MAP_NORESERVE", ExpectedQuotes.Flags))
         .RunAsync();
 
     [Fact]
@@ -176,7 +175,7 @@ public class OsHelperTests
             }
         }
         """).WithSource(Polyfills)
-        .Expect(Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", FlagsMessage))
+        .Expect(Verify.Diagnostic(FlagsRule.ExtraBits).WithLocation(0).WithArguments("are", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", "MAP_NORESERVE", ExpectedQuotes.Flags))
         .RunAsync();
 
     [Fact]
