@@ -73,6 +73,8 @@ namespace CheckedMmap.Analyzers
             if (names.AnyConstructorWrapper)
             {
                 context.RegisterOperationAction(session.AnalyzeCreation, OperationKind.ObjectCreation);
+                context.RegisterSyntaxNodeAction(session.AnalyzeConstructorInitializer,
+                    SyntaxKind.ThisConstructorInitializer, SyntaxKind.BaseConstructorInitializer, SyntaxKind.PrimaryConstructorBaseType);
             }
         }
 
@@ -140,16 +142,35 @@ namespace CheckedMmap.Analyzers
             public void AnalyzeCreation(OperationAnalysisContext context)
             {
                 var creation = (IObjectCreationOperation)context.Operation;
-                if (creation.Constructor is not { } constructor || !_names.MayBeConstructorWrapper(constructor.ContainingType.Name)
-                    || creation.SemanticModel is not { } model
+                if (creation.SemanticModel is { } model)
+                {
+                    AnalyzeConstructorCall(creation, creation.Constructor, creation.Arguments, model, context.ReportDiagnostic, context.CancellationToken);
+                }
+            }
+
+            /// <summary>
+            /// A <c>: this(…)</c>, <c>: base(…)</c> or primary-constructor base (<c>class Ring(int flags) : MappedRegion(4096,
+            /// flags)</c>) that runs a constructor wrapper: judged like a creation.
+            /// </summary>
+            public void AnalyzeConstructorInitializer(SyntaxNodeAnalysisContext context)
+            {
+                if (context.SemanticModel.GetOperation(context.Node, context.CancellationToken) is IInvocationOperation { TargetMethod.MethodKind: MethodKind.Constructor } initializer)
+                {
+                    AnalyzeConstructorCall(initializer, initializer.TargetMethod, initializer.Arguments, context.SemanticModel, context.ReportDiagnostic, context.CancellationToken);
+                }
+            }
+
+            private void AnalyzeConstructorCall(IOperation call, IMethodSymbol? constructor, ImmutableArray<IArgumentOperation> arguments, SemanticModel model, Action<Diagnostic> report, CancellationToken cancellationToken)
+            {
+                if (constructor is null || !_names.MayBeConstructorWrapper(constructor.ContainingType.Name)
                     || _wrappers.Resolve(constructor, model) is not { PassesArguments: true } wrapper
-                    || GeneratedCode.Contains(creation.Syntax, model, context.CancellationToken))
+                    || GeneratedCode.Contains(call.Syntax, model, cancellationToken))
                 {
                     return;
                 }
 
                 BodyFacts? body = null;
-                AnalyzeInBody(creation, constructor, creation.Arguments, wrapper.Inner, wrapper, model, ref body, context.ReportDiagnostic, context.CancellationToken);
+                AnalyzeInBody(call, constructor, arguments, wrapper.Inner, wrapper, model, ref body, report, cancellationToken);
             }
 
             /// <summary>

@@ -52,18 +52,24 @@ namespace CheckedMmap.CodeFixes
         /// </summary>
         public static bool ReachesBindingUnchanged(IArgumentOperation argument, SemanticModel model, CancellationToken cancellationToken)
         {
-            if (argument.Parent is not IInvocationOperation call || argument.Parameter is null)
+            IMethodSymbol? callee = argument.Parent switch
+            {
+                IInvocationOperation call => call.TargetMethod,
+                IObjectCreationOperation creation => creation.Constructor, // a constructor wrapper: new MappedRegion(…)
+                _ => null,
+            };
+            if (callee is null || argument.Parameter is null)
             {
                 return false;
             }
 
             var bindings = new MmapCallResolver(model.Compilation);
-            if (bindings.Resolve(call.TargetMethod) is not null)
+            if (bindings.Resolve(callee) is not null)
             {
                 return true;
             }
 
-            IMethodSymbol wrapper = call.TargetMethod.OriginalDefinition;
+            IMethodSymbol wrapper = callee.OriginalDefinition;
             if (wrapper.DeclaringSyntaxReferences.Length != 1)
             {
                 return false;
@@ -74,8 +80,14 @@ namespace CheckedMmap.CodeFixes
             SemanticModel wrapperModel = reference.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(reference.SyntaxTree);
 #pragma warning restore RS1030
             int ordinal = argument.Parameter.OriginalDefinition.Ordinal;
-            foreach (InvocationExpressionSyntax inner in reference.GetSyntax(cancellationToken).DescendantNodes().OfType<InvocationExpressionSyntax>())
+            SyntaxNode declaration = reference.GetSyntax(cancellationToken);
+            foreach (InvocationExpressionSyntax inner in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
+                if (declaration is TypeDeclarationSyntax type && CallNames.ConstructorRunning(inner)?.Parameters != type.ParameterList)
+                {
+                    continue; // a primary constructor hands on its parameters only in its type's instance initializers
+                }
+
                 if (wrapperModel.GetOperation(inner, cancellationToken) is not IInvocationOperation innerCall || bindings.Resolve(innerCall.TargetMethod) is null)
                 {
                     continue;

@@ -186,6 +186,30 @@ public class CodeFixTests
         }
         """);
 
+    private const string PrimaryConstructorWrapper = Header + """
+        class Region(nuint size, int prot)
+        {
+            public readonly nint Address = Libc.mmapN(0, size, prot, 0x22, -1, 0);
+
+            // Runs later, not at construction: no wrapper for its parameters.
+            public nint Again() => Libc.mmapN(0, size, prot, 0x22, -1, 0);
+        }
+
+        """;
+
+    [Fact]
+    public Task A_protection_passed_straight_through_a_constructor_is_fixed_at_creations_and_bases() => MmapCodeFixTest<ProtectionCodeFix>.VerifyAsync(PrimaryConstructorWrapper + """
+        class Code() : Region(4096, {|MMAP004:PROT_READ | PROT_WRITE | PROT_EXEC|})
+        {
+            static Region Make() => new Region(4096, {|MMAP004:PROT_READ | PROT_EXEC|});
+        }
+        """, PrimaryConstructorWrapper + """
+        class Code() : Region(4096, PROT_READ | PROT_WRITE)
+        {
+            static Region Make() => new Region(4096, PROT_READ | PROT_WRITE);
+        }
+        """);
+
     [Fact]
     public Task A_local_is_fixed_where_it_is_defined_or_last_assigned() => MmapCodeFixTest<FileDescriptorCodeFix>.VerifyAsync(Header + """
         class C

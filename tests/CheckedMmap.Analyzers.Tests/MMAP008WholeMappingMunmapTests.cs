@@ -26,6 +26,23 @@ public class MMAP008WholeMappingMunmapTests
         At(0, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 9"));
 
     [Fact]
+    public Task A_mapping_or_length_passed_by_in_is_still_followed_and_a_mapping_passed_by_ref_is_not() => LibcAsync(
+        Map8192 + """
+                if (p == new IntPtr(-1)) return;
+                UIntPtr half = (UIntPtr)4096;
+                Inspect(in p, in half);
+                {|#0:munmap(p, half)|};
+                IntPtr q = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (q == new IntPtr(-1)) return;
+                Replace(ref q);
+                munmap(q, (UIntPtr)4096);
+
+                static void Inspect(in IntPtr mapping, in UIntPtr length) { }
+                static void Replace(ref IntPtr mapping) => mapping = IntPtr.Zero;
+        """,
+        At(0, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 9"));
+
+    [Fact]
     public Task Locals_written_by_a_tuple_assignment_are_not_followed() => LibcAsync(
         """
                 IntPtr a = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);

@@ -116,4 +116,34 @@ public class WrapperTests
         """).Expect(
             Verify.Diagnostic(CheckedMmap.Analyzers.Rules.FileBackedRule.ZeroWithAnonymous).WithLocation(0).WithArguments("is", "CheckedMmap does not support file-backed memory mappings"),
             Verify.Diagnostic(CheckedMmap.Analyzers.Rules.FileBackedRule.Descriptor).WithLocation(1).WithArguments("is", "5", "CheckedMmap does not support file-backed memory mappings")).RunAsync();
+
+    [Fact]
+    public Task In_and_ref_readonly_parameters_are_read_as_passed_and_ref_parameters_are_not() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Pages
+        {
+            [DllImport("libc", SetLastError = true)]
+            private static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+            public static IntPtr Map(in nuint size, in int flags) => mmap(IntPtr.Zero, size, 3, flags, -1, 0);
+
+            public static IntPtr MapAnonymous(ref readonly int flags) => mmap(IntPtr.Zero, 4096, 3, flags | 0x20, -1, 0);
+
+            // The wrapper may store into a ref parameter before mmap reads it: what the caller passed says nothing.
+            public static IntPtr MapRef(ref int flags) { flags = 0x22; return mmap(IntPtr.Zero, 4096, 3, flags, -1, 0); }
+
+            static void Use()
+            {
+                int shared = 0x01;
+                Map(4096, {|MMAP002:0x21|});
+                Map({|MMAP007:0|}, 0x22);
+                Map(4096, 0x22);
+                MapAnonymous({|MMAP002:in shared|});
+                int request = 0x01;
+                MapRef(ref request);
+            }
+        }
+        """).RunAsync();
 }

@@ -156,5 +156,43 @@ namespace CheckedMmap.Analyzers.Binding
 
             return null;
         }
+
+        /// <summary>Whether the callee may write the argument's variable: <c>ref</c> or <c>out</c>, never <c>in</c> (a read-only reference).</summary>
+        public static bool LetsCalleeWrite(ArgumentSyntax argument) =>
+            argument.RefKindKeyword.IsKind(SyntaxKind.RefKeyword) || argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword);
+
+        /// <summary>
+        /// The instance constructor that runs a node as it constructs: the constructor whose own body holds it (not a
+        /// lambda or local function in it), or the primary constructor of the type whose instance field or property
+        /// initializer holds it (<c>class Ring(nuint size) { readonly IntPtr _p = mmap(…, size, …); }</c>). The type's
+        /// name and the constructor's parameters; null elsewhere.
+        /// </summary>
+        public static (string TypeName, ParameterListSyntax Parameters)? ConstructorRunning(SyntaxNode node)
+        {
+            for (SyntaxNode? current = node.Parent; current is not null; current = current.Parent)
+            {
+                switch (current)
+                {
+                    case ConstructorDeclarationSyntax constructor:
+                        return constructor.Modifiers.Any(SyntaxKind.StaticKeyword) ? null : (constructor.Identifier.ValueText, constructor.ParameterList);
+                    case EqualsValueClauseSyntax initializer when InitializedMember(initializer) is { } member:
+                        return member.Parent is TypeDeclarationSyntax { ParameterList: { } parameters } type
+                            && !member.Modifiers.Any(SyntaxKind.StaticKeyword) && !member.Modifiers.Any(SyntaxKind.ConstKeyword)
+                            ? (type.Identifier.ValueText, parameters)
+                            : null;
+                    case LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or MemberDeclarationSyntax:
+                        return null;
+                }
+            }
+
+            return null;
+        }
+
+        private static MemberDeclarationSyntax? InitializedMember(EqualsValueClauseSyntax initializer) => initializer.Parent switch
+        {
+            PropertyDeclarationSyntax property => property,
+            VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: FieldDeclarationSyntax field } } => field,
+            _ => null,
+        };
     }
 }

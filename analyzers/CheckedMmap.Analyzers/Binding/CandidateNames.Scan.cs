@@ -352,11 +352,12 @@ namespace CheckedMmap.Analyzers.Binding
             /// <param name="initializers">Each method's local initializers, read once per method for all its mmap calls.</param>
             private static void AddIfWrapper(InvocationExpressionSyntax call, HashSet<WrapperName> found, Dictionary<SyntaxNode, Dictionary<string, ExpressionSyntax>> initializers)
             {
-                if (EnclosingConstructor(call) is { } constructor)
+                if (CallNames.ConstructorRunning(call) is { } constructor)
                 {
-                    // new MappedRegion(size, flags): a constructor that hands its parameters to mmap, judged at each creation.
-                    var type = new WrapperName(constructor.Identifier.ValueText, isLocal: false, isConstructor: true);
-                    if (!found.Contains(type) && ArgumentsNameParameters(call, constructor.ParameterList, initializers))
+                    // new MappedRegion(size, flags): a constructor (or a primary constructor's initializers) that hands its
+                    // parameters to mmap, judged at each creation and each : this(…) or : base(…) that runs it.
+                    var type = new WrapperName(constructor.TypeName, isLocal: false, isConstructor: true);
+                    if (!found.Contains(type) && ArgumentsNameParameters(call, constructor.Parameters, initializers))
                     {
                         found.Add(type);
                     }
@@ -413,23 +414,6 @@ namespace CheckedMmap.Analyzers.Binding
                 }
 
                 return false;
-            }
-
-            /// <summary>The instance constructor whose own body (not a lambda or local function in it) makes the call.</summary>
-            private static ConstructorDeclarationSyntax? EnclosingConstructor(SyntaxNode node)
-            {
-                for (SyntaxNode? current = node.Parent; current is not null; current = current.Parent)
-                {
-                    switch (current)
-                    {
-                        case ConstructorDeclarationSyntax constructor:
-                            return constructor.Modifiers.Any(SyntaxKind.StaticKeyword) ? null : constructor;
-                        case LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or MemberDeclarationSyntax:
-                            return null;
-                    }
-                }
-
-                return null;
             }
 
             /// <summary>Whether the call's value is returned, or stored in a variable (which the method may return).</summary>

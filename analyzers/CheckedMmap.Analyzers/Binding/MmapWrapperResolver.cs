@@ -54,6 +54,11 @@ namespace CheckedMmap.Analyzers.Binding
             MmapWrapper? first = null;
             foreach (InvocationExpressionSyntax call in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
+                if (declaration is TypeDeclarationSyntax type && CallNames.ConstructorRunning(call)?.Parameters != type.ParameterList)
+                {
+                    continue; // a primary constructor runs its type's instance initializers, not its methods
+                }
+
                 string? name = CallNames.InvokedName(call.Expression);
                 if (name is null || !_names.MayBeBinding(name)
                     || model.GetOperation(call) is not IInvocationOperation invocation
@@ -98,8 +103,8 @@ namespace CheckedMmap.Analyzers.Binding
         /// <summary>The wrapper's own by-value parameter that <paramref name="value"/> (an argument of the binding call in
         /// its body) is, conversions aside; null when the argument is anything else.</summary>
         public static IParameterSymbol? PassedStraightThrough(IOperation value, IMethodSymbol wrapper) =>
-            WrapperLocals.Unconverted(value) is IParameterReferenceOperation { Parameter: { RefKind: RefKind.None, IsParams: false } parameter }
-                && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, wrapper)
+            WrapperLocals.Unconverted(value) is IParameterReferenceOperation { Parameter: { IsParams: false } parameter }
+                && WrapperLocals.IsPassedByValue(parameter) && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, wrapper)
                 ? parameter
                 : null;
 
@@ -122,6 +127,6 @@ namespace CheckedMmap.Analyzers.Binding
 
         /// <summary>Whether the expression reads a by-value parameter of the wrapper, directly or through locals whose only write is their initializer.</summary>
         private static bool ReadsOwnParameter(IOperation value, IMethodSymbol wrapper) =>
-            WrapperLocals.ParametersRead(value).Any(read => read.Parameter.RefKind == RefKind.None && SymbolEqualityComparer.Default.Equals(read.Parameter.ContainingSymbol, wrapper));
+            WrapperLocals.ParametersRead(value).Any(read => WrapperLocals.IsPassedByValue(read.Parameter) && SymbolEqualityComparer.Default.Equals(read.Parameter.ContainingSymbol, wrapper));
     }
 }

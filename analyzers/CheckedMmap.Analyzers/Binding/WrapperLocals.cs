@@ -17,6 +17,12 @@ namespace CheckedMmap.Analyzers.Binding
         /// <summary>How many locals a chain (<c>var a = f(flags); var b = a | X;</c>) is followed through.</summary>
         public const int MaxChain = 8;
 
+        /// <summary>
+        /// Whether the wrapper reads the parameter as the value its caller passed: by value, <c>in</c> or <c>ref readonly</c>
+        /// (the wrapper cannot write those). A <c>ref</c> or <c>out</c> parameter may hold what the wrapper stored.
+        /// </summary>
+        public static bool IsPassedByValue(IParameterSymbol parameter) => parameter.RefKind is RefKind.None or RefKind.In or RefKind.RefReadOnlyParameter;
+
         /// <summary>The initializer of the local <paramref name="value"/> reads (followed through such locals), or <paramref name="value"/> itself.</summary>
         public static IOperation ValueOf(IOperation value, SemanticModel model, SyntaxNode wrapper)
         {

@@ -348,7 +348,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
                                     break;
                                 case PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax:
-                                case ArgumentSyntax { RefKindKeyword.RawKind: not 0 }:
+                                case ArgumentSyntax argument when CallNames.LetsCalleeWrite(argument):
                                     return false;
                             }
 
@@ -632,7 +632,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
                             return assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
                                 && Classify(model.GetOperation(assignment.Right, _cancellationToken), model);
-                        case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
+                        case ArgumentSyntax argument when CallNames.LetsCalleeWrite(argument):
                         case PrefixUnaryExpressionSyntax:
                         case PostfixUnaryExpressionSyntax:
                         case RefExpressionSyntax:
@@ -711,7 +711,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                             if (node is IdentifierNameSyntax name
                                 && (name.Parent is AssignmentExpressionSyntax assignment && assignment.Left == name
                                     || name.Parent is PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax
-                                    || name.Parent is ArgumentSyntax argument && !argument.RefKindKeyword.IsKind(SyntaxKind.None)))
+                                    || name.Parent is ArgumentSyntax argument && CallNames.LetsCalleeWrite(argument)))
                             {
                                 names.Add(name.Identifier.ValueText);
                             }

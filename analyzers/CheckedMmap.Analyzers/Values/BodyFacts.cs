@@ -143,7 +143,7 @@ namespace CheckedMmap.Analyzers.Values
                     case PostfixUnaryExpressionSyntax postfix when postfix.IsKind(SyntaxKind.PostIncrementExpression) || postfix.IsKind(SyntaxKind.PostDecrementExpression):
                         AddIdentifiers(postfix.Operand, ref names.Written);
                         break;
-                    case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
+                    case ArgumentSyntax argument when Binding.CallNames.LetsCalleeWrite(argument):
                         AddIdentifiers(argument.Expression, ref names.Written);
                         AddIdentifiers(argument.Expression, ref names.Aliased);
                         break;

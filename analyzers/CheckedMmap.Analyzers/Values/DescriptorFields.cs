@@ -217,7 +217,7 @@ namespace CheckedMmap.Analyzers.Values
                 case RefExpressionSyntax:
                     return true;
                 case ArgumentSyntax argument:
-                    return !argument.RefKindKeyword.IsKind(SyntaxKind.None) && !argument.RefKindKeyword.IsKind(SyntaxKind.InKeyword)
+                    return Binding.CallNames.LetsCalleeWrite(argument)
                         || argument.Parent is TupleExpressionSyntax;
                 default:
                     return false;

@@ -99,7 +99,7 @@ namespace CheckedMmap.Analyzers.Values
 
         private IArgumentOperation? ArgumentFor(IParameterSymbol parameter)
         {
-            if (parameter.RefKind != RefKind.None || !SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _wrapper.OriginalDefinition))
+            if (!Binding.WrapperLocals.IsPassedByValue(parameter) || !SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _wrapper.OriginalDefinition))
             {
                 return null;
             }
