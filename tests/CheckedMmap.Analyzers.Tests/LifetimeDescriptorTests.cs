@@ -9,7 +9,7 @@ using Xunit;
 
 namespace CheckedMmap.Analyzers.Tests;
 
-/// <summary>The public surface of MMAP008 and MMAP009: IDs, severities, help links, docs pages, README rows, release tracking.</summary>
+/// <summary>The public surface of MMAP008 to MMAP015: IDs, severities, help links, docs pages, README rows, release tracking.</summary>
 public class LifetimeDescriptorTests
 {
     private static string RepositoryRoot()
@@ -25,13 +25,8 @@ public class LifetimeDescriptorTests
         throw new InvalidOperationException("Analyzers.sln not found above " + AppContext.BaseDirectory);
     }
 
-    [Fact]
-    public void The_lifetime_analyzer_reports_exactly_MMAP008_and_MMAP009_as_warnings_linked_to_their_pages()
+    private static void AssertWarningsLinkedToTheirPages(System.Collections.Generic.IEnumerable<DiagnosticDescriptor> descriptors)
     {
-        var descriptors = new MmapLifetimeAnalyzer().SupportedDiagnostics;
-        Assert.Equal(new[] { RuleIds.WholeMappingMunmap, RuleIds.FailureCheck }, descriptors.Select(d => d.Id).Distinct().OrderBy(x => x, StringComparer.Ordinal));
-        Assert.Equal("MMAP008", RuleIds.WholeMappingMunmap);
-        Assert.Equal("MMAP009", RuleIds.FailureCheck);
         foreach (DiagnosticDescriptor d in descriptors)
         {
             Assert.Equal(RuleDescriptors.HelpLink(d.Id), d.HelpLinkUri);
@@ -41,6 +36,16 @@ public class LifetimeDescriptorTests
             Assert.Equal(RuleDescriptors.Category, d.Category);
             Assert.False(string.IsNullOrWhiteSpace(d.Description.ToString()));
         }
+    }
+
+    [Fact]
+    public void The_lifetime_analyzer_reports_exactly_MMAP008_and_MMAP009_as_warnings_linked_to_their_pages()
+    {
+        var descriptors = new MmapLifetimeAnalyzer().SupportedDiagnostics;
+        Assert.Equal(new[] { RuleIds.WholeMappingMunmap, RuleIds.FailureCheck }, descriptors.Select(d => d.Id).Distinct().OrderBy(x => x, StringComparer.Ordinal));
+        Assert.Equal("MMAP008", RuleIds.WholeMappingMunmap);
+        Assert.Equal("MMAP009", RuleIds.FailureCheck);
+        AssertWarningsLinkedToTheirPages(descriptors);
     }
 
     [Fact]
@@ -55,14 +60,16 @@ public class LifetimeDescriptorTests
             .AddRange(new CheckedMmap.Analyzers.Functions.EscapeAnalyzer().SupportedDiagnostics);
         Assert.Equal(new[] { "MMAP010", "MMAP011", "MMAP012", "MMAP013", "MMAP014" }, descriptors.Select(d => d.Id).Distinct().OrderBy(x => x, StringComparer.Ordinal));
         Assert.Equal(new[] { RuleIds.Mprotect, RuleIds.Madvise, RuleIds.Mremap }, new[] { "MMAP011", "MMAP012", "MMAP013" });
-        foreach (DiagnosticDescriptor d in descriptors)
-        {
-            Assert.Equal(RuleDescriptors.HelpLink(d.Id), d.HelpLinkUri);
-            Assert.Equal(DiagnosticSeverity.Warning, d.DefaultSeverity);
-            Assert.True(d.IsEnabledByDefault);
-            Assert.Equal(RuleDescriptors.Category, d.Category);
-            Assert.False(string.IsNullOrWhiteSpace(d.Description.ToString()));
-        }
+        AssertWarningsLinkedToTheirPages(descriptors);
+    }
+
+    [Fact]
+    public void The_settings_analyzer_reports_exactly_MMAP015_as_a_warning_linked_to_its_page()
+    {
+        var descriptors = new CheckedMmap.Analyzers.Configuration.SettingsAnalyzer().SupportedDiagnostics;
+        Assert.Equal(new[] { RuleIds.UnknownSetting }, descriptors.Select(d => d.Id).Distinct());
+        Assert.Equal("MMAP015", RuleIds.UnknownSetting);
+        AssertWarningsLinkedToTheirPages(descriptors);
     }
 
     [Theory]
@@ -73,6 +80,7 @@ public class LifetimeDescriptorTests
     [InlineData("MMAP012")]
     [InlineData("MMAP013")]
     [InlineData("MMAP014")]
+    [InlineData("MMAP015")]
     public void Each_rule_has_a_docs_page_a_readme_row_and_a_release_entry(string id)
     {
         string root = RepositoryRoot();

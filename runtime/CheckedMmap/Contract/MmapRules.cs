@@ -60,6 +60,7 @@ namespace CheckedMmap.Contract
         public const string Madvise = "MMAP012";
         public const string Mremap = "MMAP013";
         public const string EscapesCheckedRuntime = "MMAP014";
+        public const string UnknownSetting = "MMAP015";
     }
 
     /// <summary>One row of the table: a check, what failing it does, its text and its compile-time rule.</summary>
