@@ -239,10 +239,73 @@ namespace CheckedMmap.Analyzers
                     }
                 }
 
+                if (wrapper is { Through.Count: > 0 })
+                {
+                    foreach (var hop in wrapper.Through)
+                    {
+                        if (hop.Key != MmapParameter.Address)
+                        {
+                            ValueSet value = EvaluateThrough(hop.Value, hop.Key, invocation, callee, arguments, evaluator, scope);
+                            facts.Set(hop.Key, new MmapArgument(value, SourceLocation(hop.Value.Sources, invocation, arguments)));
+                        }
+                    }
+                }
+
                 foreach (Action<MmapCallFacts, Action<Diagnostic>> rule in Rules)
                 {
                     rule(facts, report);
                 }
+            }
+
+            /// <summary>
+            /// mmap's <paramref name="role"/> argument as a call of a wrapper of a wrapper computes it: the outer wrapper's
+            /// parameters bound to this call's values, then the inner wrapper's to what the outer one passes it.
+            /// </summary>
+            private static ValueSet EvaluateThrough(WrapperHop hop, MmapParameter role, IOperation call, IMethodSymbol callee, ImmutableArray<IArgumentOperation> arguments, ValueEvaluator callerValues, EvaluationScope scope)
+            {
+                var outer = new WrapperCallSite(call, callee, arguments, callerValues);
+                var inOuter = new ValueEvaluator(scope, outer);
+                outer.InWrapper = inOuter;
+                IInvocationOperation inner = hop.Call;
+                if (hop.Wrapper.PassedThrough.TryGetValue(role, out int ordinal))
+                {
+                    return MmapWrapperResolver.ArgumentFor(inner, ordinal) is { } argument ? inOuter.Evaluate(argument.Value) : ValueSet.Unknown;
+                }
+
+                if (hop.Wrapper.Through.TryGetValue(role, out WrapperHop? next))
+                {
+                    return EvaluateThrough(next, role, inner, inner.TargetMethod, inner.Arguments, inOuter, scope);
+                }
+
+                if (hop.Wrapper.Computed.TryGetValue(role, out IOperation? computed))
+                {
+                    var site = new WrapperCallSite(inner, inner.TargetMethod, inner.Arguments, inOuter);
+                    var inWrapper = new ValueEvaluator(scope, site);
+                    site.InWrapper = inWrapper;
+                    return inWrapper.Evaluate(computed);
+                }
+
+                return ValueSet.Unknown;
+            }
+
+            /// <summary>Where to report a value computed from the wrapper's parameters: the call's argument when one feeds it, else the call.</summary>
+            private static Location SourceLocation(ImmutableArray<int> sources, IOperation call, ImmutableArray<IArgumentOperation> arguments)
+            {
+                IArgumentOperation? only = null;
+                foreach (IArgumentOperation argument in arguments)
+                {
+                    if (argument.Parameter is { } parameter && argument.ArgumentKind != ArgumentKind.ParamArray && sources.Contains(parameter.Ordinal))
+                    {
+                        if (only is not null)
+                        {
+                            return call.Syntax.GetLocation();
+                        }
+
+                        only = argument;
+                    }
+                }
+
+                return only is null ? call.Syntax.GetLocation() : ArgumentLocations.Of(only, call);
             }
 
             /// <summary>Which mmap argument a parameter is: by ordinal for mmap itself, through the pass-through map for a wrapper.</summary>

@@ -76,6 +76,11 @@ namespace CheckedMmap.Analyzers.Binding
                 }
             }
 
+            if (wrapperMembers.Count > 0)
+            {
+                AddWrappersOfWrappers(compilation, wrapperMembers, constructorTypes, cancellationToken);
+            }
+
             // Bindings any file may call: members of source and of referenced assemblies. A local function is called only
             // in the method that declares it, so its name (and a local wrapper's) is searched in its own file only.
             var global = new HashSet<string>(StringComparer.Ordinal);
@@ -142,6 +147,73 @@ namespace CheckedMmap.Analyzers.Binding
             }
 
             return new CandidateNames(renamed.Count > 0 ? renamed : NoNames, all.Count > 0 ? all : NoNames, localsByTree, candidateTrees, constructorTypes);
+        }
+
+        /// <summary>
+        /// Wrappers of wrappers, <see cref="MmapWrapperResolver.MaxNesting"/> levels at most: methods and constructors whose
+        /// call of a member wrapper (any name) hands on their own parameters (<c>Reserve(size) =&gt; Mmap(…, size, …)</c>).
+        /// Each level searches only the files whose text names a wrapper of the level before.
+        /// </summary>
+        private static void AddWrappersOfWrappers(Compilation compilation, HashSet<string> wrapperMembers, HashSet<string> constructorTypes, CancellationToken cancellationToken)
+        {
+            string[] frontier = wrapperMembers.ToArray();
+            for (int level = 1; level < MmapWrapperResolver.MaxNesting && frontier.Length > 0; level++)
+            {
+                var found = new HashSet<WrapperName>();
+                var initializers = new Dictionary<SyntaxNode, Dictionary<string, ExpressionSyntax>>();
+                NameMatcher? matcher = frontier.Length > NameMatcher.PerNameSearchLimit ? new NameMatcher(frontier) : null;
+                foreach (SyntaxTree tree in compilation.SyntaxTrees)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (!TreeFacts.Of(tree, cancellationToken).MentionsAny(tree, frontier, matcher))
+                    {
+                        continue;
+                    }
+
+                    SyntaxNode root = tree.GetRoot(cancellationToken);
+                    if (!tree.TryGetText(out SourceText? text) || CallNames.HasUnicodeEscape(text.ToString()))
+                    {
+                        var names = new HashSet<string>(frontier, StringComparer.Ordinal);
+                        foreach (SyntaxNode node in root.DescendantNodes())
+                        {
+                            if (node is InvocationExpressionSyntax call && CallNames.InvokedName(call.Expression) is { } name && names.Contains(name))
+                            {
+                                TreeFacts.AddIfWrapper(call, found, initializers);
+                            }
+                        }
+
+                        continue;
+                    }
+
+                    string source = text.ToString();
+                    foreach (string name in frontier)
+                    {
+                        for (int at = source.IndexOf(name, StringComparison.Ordinal); at >= 0; at = source.IndexOf(name, at + name.Length, StringComparison.Ordinal))
+                        {
+                            SyntaxToken token = root.FindToken(at);
+                            if (token.IsKind(SyntaxKind.IdentifierToken) && token.SpanStart == at && token.ValueText == name && CallNames.InvocationNamedBy(token) is { } call)
+                            {
+                                TreeFacts.AddIfWrapper(call, found, initializers);
+                            }
+                        }
+                    }
+                }
+
+                var next = new List<string>();
+                foreach (WrapperName wrapper in found)
+                {
+                    if (wrapper.IsConstructor)
+                    {
+                        constructorTypes.Add(wrapper.Name);
+                    }
+                    else if (!wrapper.IsLocal && wrapperMembers.Add(wrapper.Name))
+                    {
+                        next.Add(wrapper.Name);
+                    }
+                }
+
+                frontier = next.ToArray();
+            }
         }
 
         /// <summary>A call of a local-function binding: same name, inside the member that declares the local function.</summary>
@@ -350,7 +422,7 @@ namespace CheckedMmap.Analyzers.Binding
             /// the call's result (<c>MapPage() =&gt; mmap(…)</c>, a mapping source for the lifetime rules).
             /// </summary>
             /// <param name="initializers">Each method's local initializers, read once per method for all its mmap calls.</param>
-            private static void AddIfWrapper(InvocationExpressionSyntax call, HashSet<WrapperName> found, Dictionary<SyntaxNode, Dictionary<string, ExpressionSyntax>> initializers)
+            internal static void AddIfWrapper(InvocationExpressionSyntax call, HashSet<WrapperName> found, Dictionary<SyntaxNode, Dictionary<string, ExpressionSyntax>> initializers)
             {
                 if (CallNames.ConstructorRunning(call) is { } constructor)
                 {

@@ -73,6 +73,9 @@ namespace CheckedMmap.Analyzers.Binding
         /// <summary>Whether a call through a method of this name, in a file with these local names, may be mmap or a wrapper of it (its symbol decides).</summary>
         private bool Accepts(string name, HashSet<string> locals) => CallNames.MayBeMmapName(name) || _all.Contains(name) || locals.Contains(name);
 
+        /// <summary>Whether a call inside a wrapper's body may be of another wrapper (a member of any name found to hand on its parameters).</summary>
+        public bool MayBeWrapper(string name) => _all.Contains(name) || CallNames.MayBeMmapName(name);
+
         /// <summary>Whether a call inside a wrapper's body may be mmap itself.</summary>
         public bool MayBeBinding(string name) => CallNames.MayBeMmapName(name) || _renamedBindings.Contains(name);
 

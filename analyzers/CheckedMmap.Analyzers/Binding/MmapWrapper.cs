@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace CheckedMmap.Analyzers.Binding
 {
@@ -7,16 +8,24 @@ namespace CheckedMmap.Analyzers.Binding
     internal sealed class MmapWrapper
     {
         public MmapWrapper(MmapBinding inner, ImmutableDictionary<MmapParameter, int> passedThrough, ImmutableDictionary<MmapParameter, IOperation> computed, ImmutableDictionary<MmapParameter, long> constants)
+            : this(inner, passedThrough, computed, constants, ImmutableDictionary<MmapParameter, WrapperHop>.Empty, callsWrapper: false)
+        {
+        }
+
+        public MmapWrapper(MmapBinding inner, ImmutableDictionary<MmapParameter, int> passedThrough, ImmutableDictionary<MmapParameter, IOperation> computed, ImmutableDictionary<MmapParameter, long> constants, ImmutableDictionary<MmapParameter, WrapperHop> through, bool callsWrapper)
         {
             Inner = inner;
             PassedThrough = passedThrough;
             Computed = computed;
             Constants = constants;
+            Through = through;
+            CallsWrapper = callsWrapper;
         }
 
+        /// <summary>The mmap binding the wrapper reaches, itself or through the wrappers it calls.</summary>
         public MmapBinding Inner { get; }
 
-        /// <summary>mmap parameter → ordinal of the wrapper parameter passed straight to it.</summary>
+        /// <summary>mmap parameter → ordinal of the wrapper parameter passed straight to it (through every wrapper between).</summary>
         public ImmutableDictionary<MmapParameter, int> PassedThrough { get; }
 
         /// <summary>
@@ -32,10 +41,40 @@ namespace CheckedMmap.Analyzers.Binding
         /// </summary>
         public ImmutableDictionary<MmapParameter, long> Constants { get; }
 
+        /// <summary>
+        /// mmap parameter → the call of another wrapper in this wrapper's body that computes it from this wrapper's
+        /// parameters (<c>Reserve(size) =&gt; Mmap(…, size, …, ToFlags(kind), …)</c>): evaluated at each call site by
+        /// binding this wrapper's parameters, then the inner wrapper's, to the values each call passes.
+        /// </summary>
+        public ImmutableDictionary<MmapParameter, WrapperHop> Through { get; }
+
+        /// <summary>Whether the wrapper reaches mmap through another wrapper (the lifetime rules follow one level only).</summary>
+        public bool CallsWrapper { get; }
+
         /// <summary>The length the wrapper maps whatever its arguments, when its mmap call passes a constant.</summary>
         public long? ConstantLength => Constants.TryGetValue(MmapParameter.Length, out long length) && length >= 0 ? length : null;
 
         /// <summary>Whether any argument of a call of the wrapper reaches mmap (its call sites have something to judge).</summary>
-        public bool PassesArguments => !PassedThrough.IsEmpty || !Computed.IsEmpty;
+        public bool PassesArguments => !PassedThrough.IsEmpty || !Computed.IsEmpty || !Through.IsEmpty;
+    }
+
+    /// <summary>A call of an inner wrapper in a wrapper's body, through which one of mmap's arguments is computed.</summary>
+    internal sealed class WrapperHop
+    {
+        public WrapperHop(IInvocationOperation call, MmapWrapper wrapper, ImmutableArray<int> sources)
+        {
+            Call = call;
+            Wrapper = wrapper;
+            Sources = sources;
+        }
+
+        /// <summary>The inner wrapper's call in the outer wrapper's body.</summary>
+        public IInvocationOperation Call { get; }
+
+        /// <summary>How the inner wrapper hands its parameters on.</summary>
+        public MmapWrapper Wrapper { get; }
+
+        /// <summary>The ordinals of the outer wrapper's parameters the argument is computed from (where to report it).</summary>
+        public ImmutableArray<int> Sources { get; }
     }
 }

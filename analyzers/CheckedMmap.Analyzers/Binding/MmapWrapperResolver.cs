@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Linq;
 using System.Collections.Immutable;
 using CheckedMmap.Analyzers.Values;
@@ -31,6 +33,13 @@ namespace CheckedMmap.Analyzers.Binding
             _models = models;
         }
 
+        /// <summary>How many wrappers deep mmap is followed: a wrapper, a wrapper of it, and one more.</summary>
+        public const int MaxNesting = 3;
+
+        // The wrappers this thread is computing: a wrapper that (through others) calls itself is not followed into itself.
+        [ThreadStatic]
+        private static HashSet<IMethodSymbol>? t_inProgress;
+
         public MmapWrapper? Resolve(IMethodSymbol? method, SemanticModel current)
         {
             if (method is null || method.IsExtern || method.IsAbstract || method.DeclaringSyntaxReferences.Length != 1)
@@ -38,7 +47,26 @@ namespace CheckedMmap.Analyzers.Binding
                 return null;
             }
 
-            return _cache.GetOrCompute(method.OriginalDefinition, (Resolver: this, Current: current), static (m, s) => s.Resolver.Compute(m, s.Current));
+            IMethodSymbol key = method.OriginalDefinition;
+            if (_cache.TryGetValue(key, out MmapWrapper? known))
+            {
+                return known;
+            }
+
+            HashSet<IMethodSymbol> inProgress = t_inProgress ??= new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            if (!inProgress.Add(key))
+            {
+                return null;
+            }
+
+            try
+            {
+                return _cache.GetOrAdd(key, Compute(key, current));
+            }
+            finally
+            {
+                inProgress.Remove(key);
+            }
         }
 
         private MmapWrapper? Compute(IMethodSymbol wrapper, SemanticModel current)
@@ -51,7 +79,7 @@ namespace CheckedMmap.Analyzers.Binding
                 return null;
             }
 
-            MmapWrapper? first = null;
+            MmapWrapper? first = null, nested = null;
             foreach (InvocationExpressionSyntax call in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
                 if (declaration is TypeDeclarationSyntax type && CallNames.ConstructorRunning(call)?.Parameters != type.ParameterList)
@@ -60,10 +88,15 @@ namespace CheckedMmap.Analyzers.Binding
                 }
 
                 string? name = CallNames.InvokedName(call.Expression);
-                if (name is null || !_names.MayBeBinding(name)
-                    || model.GetOperation(call) is not IInvocationOperation invocation
-                    || _bindings.Resolve(invocation.TargetMethod) is not { } binding)
+                if (name is null || !_names.MayBeBinding(name) && !_names.MayBeWrapper(name)
+                    || model.GetOperation(call) is not IInvocationOperation invocation)
                 {
+                    continue;
+                }
+
+                if (_bindings.Resolve(invocation.TargetMethod) is not { } binding)
+                {
+                    nested ??= Through(invocation, wrapper, current);
                     continue;
                 }
 
@@ -97,7 +130,128 @@ namespace CheckedMmap.Analyzers.Binding
                 first ??= new MmapWrapper(binding, ImmutableDictionary<MmapParameter, int>.Empty, ImmutableDictionary<MmapParameter, IOperation>.Empty, ConstantArguments(invocation));
             }
 
-            return first;
+            return first ?? nested;
+        }
+
+        /// <summary>
+        /// A wrapper of a wrapper: <paramref name="call"/>, in the body of <paramref name="outer"/>, calls a wrapper that
+        /// hands mmap some of its parameters, and hands it some of <paramref name="outer"/>'s. mmap's arguments are then
+        /// computed through the call (<see cref="MmapWrapper.Through"/>), straight parameters staying straight.
+        /// </summary>
+        private MmapWrapper? Through(IInvocationOperation call, IMethodSymbol outer, SemanticModel current)
+        {
+            if (Resolve(call.TargetMethod, current) is not { PassesArguments: true } inner || Depth(inner) >= MaxNesting)
+            {
+                return null;
+            }
+
+            var passed = ImmutableDictionary.CreateBuilder<MmapParameter, int>();
+            var through = ImmutableDictionary.CreateBuilder<MmapParameter, WrapperHop>();
+            var constants = inner.Constants.ToBuilder();
+            foreach (MmapParameter role in Roles(inner))
+            {
+                ImmutableArray<int> innerSources = SourcesOf(inner, role);
+                var sources = new SortedSet<int>();
+                bool straight = innerSources.Length == 1 && inner.PassedThrough.ContainsKey(role);
+                foreach (int ordinal in innerSources)
+                {
+                    if (ArgumentFor(call, ordinal) is not { } argument)
+                    {
+                        straight = false;
+                        continue;
+                    }
+
+                    if (PassedStraightThrough(argument.Value, outer) is { } own)
+                    {
+                        sources.Add(own.Ordinal);
+                        continue;
+                    }
+
+                    straight = false;
+                    foreach (IParameterReferenceOperation read in WrapperLocals.ParametersRead(argument.Value))
+                    {
+                        if (WrapperLocals.IsPassedByValue(read.Parameter) && SymbolEqualityComparer.Default.Equals(read.Parameter.ContainingSymbol, outer))
+                        {
+                            sources.Add(read.Parameter.Ordinal);
+                        }
+                    }
+                }
+
+                if (sources.Count == 0)
+                {
+                    continue; // the inner wrapper's argument is the outer wrapper's own business (a constant, a field): judged there
+                }
+
+                constants.Remove(role);
+                if (straight && sources.Count == 1)
+                {
+                    passed[role] = sources.Min;
+                }
+                else
+                {
+                    through[role] = new WrapperHop(call, inner, sources.ToImmutableArray());
+                }
+            }
+
+            return passed.Count == 0 && through.Count == 0
+                ? null
+                : new MmapWrapper(inner.Inner, passed.ToImmutable(), ImmutableDictionary<MmapParameter, IOperation>.Empty, constants.ToImmutable(), through.ToImmutable(), callsWrapper: true);
+        }
+
+        /// <summary>The mmap parameters a wrapper's callers reach.</summary>
+        private static IEnumerable<MmapParameter> Roles(MmapWrapper wrapper) =>
+            wrapper.PassedThrough.Keys.Concat(wrapper.Computed.Keys).Concat(wrapper.Through.Keys).Distinct();
+
+        /// <summary>The ordinals of the wrapper's parameters that mmap's <paramref name="role"/> argument is computed from.</summary>
+        public static ImmutableArray<int> SourcesOf(MmapWrapper wrapper, MmapParameter role)
+        {
+            if (wrapper.PassedThrough.TryGetValue(role, out int ordinal))
+            {
+                return ImmutableArray.Create(ordinal);
+            }
+
+            if (wrapper.Through.TryGetValue(role, out WrapperHop? hop))
+            {
+                return hop.Sources;
+            }
+
+            if (wrapper.Computed.TryGetValue(role, out IOperation? computed))
+            {
+                return WrapperLocals.ParametersRead(computed)
+                    .Where(read => WrapperLocals.IsPassedByValue(read.Parameter) && read.Parameter.ContainingSymbol is IMethodSymbol)
+                    .Select(read => read.Parameter.Ordinal)
+                    .Distinct()
+                    .OrderBy(o => o)
+                    .ToImmutableArray();
+            }
+
+            return ImmutableArray<int>.Empty;
+        }
+
+        /// <summary>How many wrappers deep the wrapper reaches mmap (1: it calls mmap itself).</summary>
+        private static int Depth(MmapWrapper wrapper)
+        {
+            int depth = 1;
+            foreach (WrapperHop hop in wrapper.Through.Values)
+            {
+                depth = Math.Max(depth, 1 + Depth(hop.Wrapper));
+            }
+
+            return wrapper.CallsWrapper ? Math.Max(depth, 2) : depth;
+        }
+
+        /// <summary>The call's argument for the callee's parameter <paramref name="ordinal"/> (not a params array).</summary>
+        public static IArgumentOperation? ArgumentFor(IInvocationOperation call, int ordinal)
+        {
+            foreach (IArgumentOperation argument in call.Arguments)
+            {
+                if (argument.Parameter?.Ordinal == ordinal && argument.ArgumentKind != ArgumentKind.ParamArray)
+                {
+                    return argument;
+                }
+            }
+
+            return null;
         }
 
         /// <summary>The wrapper's own by-value parameter that <paramref name="value"/> (an argument of the binding call in

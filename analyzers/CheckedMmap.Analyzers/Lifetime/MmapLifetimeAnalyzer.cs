@@ -270,7 +270,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             public MmapWrapper? DirectWrapper(IMethodSymbol method, SemanticModel model, out ReturnedMapping returned)
             {
                 returned = ReturnedMapping.None;
-                if (method.DeclaringSyntaxReferences.Length != 1 || method.IsExtern || _wrappers.Resolve(method, model) is not { } wrapper)
+                if (method.DeclaringSyntaxReferences.Length != 1 || method.IsExtern || _wrappers.Resolve(method, model) is not { CallsWrapper: false } wrapper)
                 {
                     return null;
                 }

@@ -241,6 +241,18 @@ public sealed class AnalyzerFuzzTests(ITestOutputHelper output)
             }
         });
 
+        // The seeds run without configuration; one runs again under a target_os no OS has, for the rule about settings.
+        Seed configured = SeedCorpus.Embedded.First(s => s.Text.Contains("mmap(", StringComparison.Ordinal));
+        var misconfigured = host.Analyze(
+            host.Compilation([CSharpSyntaxTree.ParseText(configured.Text, AnalyzerHost.ParseOptions, configured.Name)], false),
+            DictionaryOptionsProvider.Create(new Dictionary<string, string>(StringComparer.Ordinal) { ["checkedmmap.target_os"] = "mac" }),
+            concurrent: false, CancellationToken.None);
+        foreach (var d in misconfigured.Diagnostics)
+        {
+            seen.AddOrUpdate(d.Id, 1, (_, n) => n + 1);
+        }
+
+        Assert.Empty(misconfigured.Failures);
         output.WriteLine(string.Join(", ", seen.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}×{kv.Value}")));
         Assert.Empty(failures);
         var declared = host.SupportedIds.Where(id => id.StartsWith("MMAP", StringComparison.Ordinal)).OrderBy(id => id).ToList();
