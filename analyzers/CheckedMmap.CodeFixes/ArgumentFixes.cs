@@ -305,7 +305,7 @@ namespace CheckedMmap.CodeFixes
                     case PostfixUnaryExpressionSyntax:
                         changedOtherwise = true;
                         break;
-                    case ArgumentSyntax { RefKindKeyword.RawKind: not 0 }:
+                    case ArgumentSyntax byReference when CallNames.LetsCalleeWrite(byReference):
                         changedOtherwise = true;
                         break;
                 }

@@ -261,7 +261,7 @@ namespace CheckedMmap.CodeFixes
                 SyntaxNode parent = name.Parent!;
                 if (parent is AssignmentExpressionSyntax assignment && assignment.Left == name
                     || parent is PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax
-                    || parent is ArgumentSyntax argument && !argument.RefKindKeyword.IsKind(SyntaxKind.None))
+                    || parent is ArgumentSyntax argument && CheckedMmap.Analyzers.Binding.CallNames.LetsCalleeWrite(argument))
                 {
                     return true;
                 }

@@ -96,6 +96,7 @@ public class ConstructorWrapperTests
 
     private const string Ring = """
         using System;
+        using System.Linq;
         using System.Runtime.InteropServices;
 
         static class Libc
@@ -123,6 +124,8 @@ public class ConstructorWrapperTests
             public IntPtr Map() => Libc.mmap(IntPtr.Zero, size, 3, flags, -1, 0);
 
             private readonly Func<IntPtr> _later = () => Libc.mmap(IntPtr.Zero, size, 3, flags, -1, 0);
+
+            private readonly System.Collections.Generic.IEnumerable<IntPtr> _query = from page in new[] { 1 } select Libc.mmap(IntPtr.Zero, size * (nuint)page, 3, flags, -1, 0);
         }
         """;
 

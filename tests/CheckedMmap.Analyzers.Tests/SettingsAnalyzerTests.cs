@@ -100,6 +100,44 @@ public class SettingsAnalyzerTests
         return test.RunAsync();
     }
 
+    [Fact]
+    public Task A_file_that_calls_only_madvise_or_creates_a_constructor_wrapper_is_reported_there()
+    {
+        const string Advice = """
+            using System;
+            using System.Runtime.InteropServices;
+
+            static class Advice
+            {
+                [DllImport("libc")] public static extern int madvise(IntPtr addr, nuint length, int advice);
+
+                static void Hint(IntPtr p) => {|#0:madvise|}(p, 4096, 3);
+            }
+            """;
+        const string Region = """
+            using System;
+            using System.Runtime.InteropServices;
+
+            public class Region(nuint size, int flags)
+            {
+                [DllImport("libc")] static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+                public readonly IntPtr Address = mmap(IntPtr.Zero, size, 3, flags, -1, 0);
+            }
+            """;
+        const string Creator = """
+            static class Creator
+            {
+                static Region Make() => new {|#1:Region|}(4096, 0x1002);
+            }
+            """;
+        CSharpAnalyzerTest<SettingsAnalyzer, DefaultVerifier> test = Test("checkedmmap.target_os = mac", null, Advice, Region, Creator);
+        test.TestState.ExpectedDiagnostics.Add(Unknown("mac", "Linux"));
+        test.TestState.ExpectedDiagnostics.Add(new DiagnosticResult(SettingRule.UnknownTargetOs).WithLocation(1).WithArguments("mac", "Linux"));
+        test.TestState.ExpectedDiagnostics.Add(new DiagnosticResult(SettingRule.UnknownTargetOs).WithSpan("/0/Test1.cs", 8, 38, 8, 42).WithArguments("mac", "Linux"));
+        return test.RunAsync();
+    }
+
     [Theory]
     [InlineData("linux")]
     [InlineData(" MacOS ")]

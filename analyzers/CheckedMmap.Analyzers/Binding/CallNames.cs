@@ -157,7 +157,10 @@ namespace CheckedMmap.Analyzers.Binding
             return null;
         }
 
-        /// <summary>Whether the callee may write the argument's variable: <c>ref</c> or <c>out</c>, never <c>in</c> (a read-only reference).</summary>
+        /// <summary>
+        /// Whether the callee may write the argument's variable: <c>ref</c> or <c>out</c>, not <c>in</c> (a read-only
+        /// reference; only <c>Unsafe.AsRef</c> writes through one, and that is not followed).
+        /// </summary>
         public static bool LetsCalleeWrite(ArgumentSyntax argument) =>
             argument.RefKindKeyword.IsKind(SyntaxKind.RefKeyword) || argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword);
 
@@ -180,8 +183,8 @@ namespace CheckedMmap.Analyzers.Binding
                             && !member.Modifiers.Any(SyntaxKind.StaticKeyword) && !member.Modifiers.Any(SyntaxKind.ConstKeyword)
                             ? (type.Identifier.ValueText, parameters)
                             : null;
-                    case LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or MemberDeclarationSyntax:
-                        return null;
+                    case LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or QueryExpressionSyntax or MemberDeclarationSyntax:
+                        return null; // a query's clauses run when it is enumerated, as a lambda does when called
                 }
             }
 

@@ -64,6 +64,9 @@ namespace CheckedMmap.Analyzers.Binding
         /// <summary>Whether some type's constructor hands its parameters to mmap (then object creations are worth a look).</summary>
         public bool AnyConstructorWrapper => _constructorWrapperTypes.Count > 0;
 
+        /// <summary>The names of the types whose constructors may hand their parameters to mmap.</summary>
+        public IEnumerable<string> ConstructorWrapperTypes => _constructorWrapperTypes;
+
         /// <summary>Whether a creation of a type of this name may run a constructor that hands its parameters to mmap (its symbol decides).</summary>
         public bool MayBeConstructorWrapper(string typeName) => _constructorWrapperTypes.Contains(typeName);
 

@@ -80,7 +80,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                         value = conversion.Operand;
                     }
 
-                    if (value is IParameterReferenceOperation { Parameter: { RefKind: RefKind.None } parameter }
+                    if (value is IParameterReferenceOperation { Parameter: { } parameter } && WrapperLocals.IsPassedByValue(parameter)
                         && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, wrapper))
                     {
                         if (argument.Parameter?.Ordinal == 0)

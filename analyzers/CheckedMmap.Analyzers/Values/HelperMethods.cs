@@ -40,7 +40,7 @@ namespace CheckedMmap.Analyzers.Values
             var bindings = new List<(IParameterSymbol Parameter, ValueSet Values)>();
             foreach (IArgumentOperation argument in invocation.Arguments)
             {
-                if (argument.Parameter is not { RefKind: RefKind.None } parameter || argument.ArgumentKind == ArgumentKind.ParamArray)
+                if (argument.Parameter is not { } parameter || !Binding.WrapperLocals.IsPassedByValue(parameter) || argument.ArgumentKind == ArgumentKind.ParamArray)
                 {
                     return ValueSet.Unknown;
                 }

@@ -53,7 +53,7 @@ namespace CheckedMmap.Analyzers.Values
         /// <summary>
         /// The common case without a control flow graph: a local declared with an initializer (or deconstructed from a
         /// tuple literal in its declaration) and never written again
-        /// anywhere in its member (no assignment, ++/--, ref/out/in argument, ref or address taken, also not in lambdas
+        /// anywhere in its member (no assignment, ++/--, ref/out argument, ref or address taken, also not in lambdas
         /// and local functions) holds its initializer's value wherever it is read. Anything else goes to the dataflow.
         /// The value is kept per local: every later read of it costs a lookup.
         /// </summary>

@@ -129,7 +129,7 @@ namespace CheckedMmap.Analyzers.Values
                     bool written = use.Parent switch
                     {
                         AssignmentExpressionSyntax assignment => assignment.Left == use && assignment != write.Syntax,
-                        ArgumentSyntax argument => !argument.RefKindKeyword.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.None),
+                        ArgumentSyntax argument => Binding.CallNames.LetsCalleeWrite(argument),
                         PrefixUnaryExpressionSyntax prefix => prefix.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.AddressOfExpression)
                             || prefix.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PreIncrementExpression) || prefix.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PreDecrementExpression),
                         PostfixUnaryExpressionSyntax => true,
