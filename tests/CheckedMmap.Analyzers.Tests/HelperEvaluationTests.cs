@@ -433,4 +433,23 @@ public class ThrowingArgumentTests
                 mmap(IntPtr.Zero, {|MMAP007:unchecked((UIntPtr)minusOne)|}, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
                 mmap(IntPtr.Zero, {|MMAP007:checked((UIntPtr)big)|}, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
         """);
+
+    [Fact]
+    public Task A_helper_that_takes_its_argument_by_in_is_run_on_the_value_passed() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Native
+        {
+            [DllImport("libc")] static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+            static int ToNative(in bool shared) => (shared ? 0x01 : 0x02) | 0x20;
+
+            static void Use()
+            {
+                mmap(IntPtr.Zero, 4096, 3, {|MMAP002:ToNative(true)|}, -1, 0);
+                mmap(IntPtr.Zero, 4096, 3, ToNative(false), -1, 0);
+            }
+        }
+        """).RunAsync();
 }
