@@ -105,4 +105,36 @@ public class NestedWrapperTests
             static void Use() => B({|#0:0|}, 3);
         }
         """).Expect(Verify.Diagnostic(AlwaysEinvalRule.ZeroLength).WithLocation(0).WithArguments("always fails", "the length is 0")).RunAsync();
+
+    [Fact]
+    public async Task Declarations_still_without_a_name_among_many_wrappers_cost_no_exception()
+    {
+        var wrappers = new System.Text.StringBuilder();
+        for (int i = 0; i < 12; i++)
+        {
+            wrappers.AppendLine($"    public static IntPtr Map{i}(nuint size) => mmap(IntPtr.Zero, size, 3, 0x22, -1, 0);");
+            wrappers.AppendLine($"    public static IntPtr Outer{i}(nuint size) => Map{i}(size);");
+        }
+
+        var test = new MmapAnalyzerTest("""
+            using System;
+            using System.Runtime.InteropServices;
+
+            static class Half
+            {
+                [DllImport("libc")] static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+                public static IntPtr (nuint size) => mmap(IntPtr.Zero, size, 3, 0x22, -1, 0);
+                public static IntPtr (nuint size, int flags) => Map0(size);
+            """ + wrappers + """
+            }
+
+            class (int flags)
+            {
+                readonly IntPtr _p = Half.Map1(4096);
+            }
+            """);
+        test.CompilerDiagnostics = Microsoft.CodeAnalysis.Testing.CompilerDiagnostics.None;
+        await test.RunAsync();
+    }
 }

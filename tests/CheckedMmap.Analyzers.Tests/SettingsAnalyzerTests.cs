@@ -138,6 +138,26 @@ public class SettingsAnalyzerTests
         return test.RunAsync();
     }
 
+    [Fact]
+    public Task A_type_still_without_its_name_is_no_name_to_search_for()
+    {
+        const string Typing = """
+            using System;
+            using System.Runtime.InteropServices;
+
+            class (nuint size, int flags)
+            {
+                [DllImport("libc")] static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+                readonly IntPtr _p = {|#0:mmap|}(IntPtr.Zero, size, 3, flags, -1, 0);
+            }
+            """;
+        CSharpAnalyzerTest<SettingsAnalyzer, DefaultVerifier> test = Test("checkedmmap.target_os = mac", null, Typing);
+        test.CompilerDiagnostics = CompilerDiagnostics.None;
+        test.ExpectedDiagnostics.Add(Unknown("mac", "Linux"));
+        return test.RunAsync();
+    }
+
     [Theory]
     [InlineData("linux")]
     [InlineData(" MacOS ")]

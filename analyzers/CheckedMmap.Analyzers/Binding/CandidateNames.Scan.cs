@@ -132,6 +132,7 @@ namespace CheckedMmap.Analyzers.Binding
             // Names with "mmap" in them are found by the text search for "mmap" already; the others are looked for in
             // every file (once per file and name: an IDE edit re-reads only the changed file).
             all.RemoveWhere(CallNames.MayBeMmapName);
+            all.Remove(string.Empty); // a declaration still without its identifier
             if (all.Count > 0)
             {
                 string[] searched = all.ToArray();
@@ -156,7 +157,8 @@ namespace CheckedMmap.Analyzers.Binding
         /// </summary>
         private static void AddWrappersOfWrappers(Compilation compilation, HashSet<string> wrapperMembers, HashSet<string> constructorTypes, CancellationToken cancellationToken)
         {
-            string[] frontier = wrapperMembers.ToArray();
+            // A declaration missing its identifier (code being typed) names nothing: an empty name would match everywhere.
+            string[] frontier = wrapperMembers.Where(n => n.Length > 0).ToArray();
             for (int level = 1; level < MmapWrapperResolver.MaxNesting && frontier.Length > 0; level++)
             {
                 var found = new HashSet<WrapperName>();
@@ -206,7 +208,7 @@ namespace CheckedMmap.Analyzers.Binding
                     {
                         constructorTypes.Add(wrapper.Name);
                     }
-                    else if (!wrapper.IsLocal && wrapperMembers.Add(wrapper.Name))
+                    else if (!wrapper.IsLocal && wrapper.Name.Length > 0 && wrapperMembers.Add(wrapper.Name))
                     {
                         next.Add(wrapper.Name);
                     }
@@ -426,6 +428,11 @@ namespace CheckedMmap.Analyzers.Binding
             {
                 if (CallNames.ConstructorRunning(call) is { } constructor)
                 {
+                    if (constructor.TypeName.Length == 0)
+                    {
+                        return; // a type being typed, still without its name
+                    }
+
                     // new MappedRegion(size, flags): a constructor (or a primary constructor's initializers) that hands its
                     // parameters to mmap, judged at each creation and each : this(…) or : base(…) that runs it.
                     var type = new WrapperName(constructor.TypeName, isLocal: false, isConstructor: true);
@@ -437,7 +444,7 @@ namespace CheckedMmap.Analyzers.Binding
                     return;
                 }
 
-                if (CallNames.EnclosingDeclaration(call) is not { } declaration || CallNames.MayBeMmapName(declaration.Name)
+                if (CallNames.EnclosingDeclaration(call) is not { } declaration || declaration.Name.Length == 0 || CallNames.MayBeMmapName(declaration.Name)
                     || found.Contains(new WrapperName(declaration.Name, declaration.IsLocal)))
                 {
                     return;
@@ -571,7 +578,7 @@ namespace CheckedMmap.Analyzers.Binding
 
             public NameMatcher(string[] names)
             {
-                _sorted = names.OrderBy(n => n, StringComparer.Ordinal).ToArray();
+                _sorted = names.Where(n => n.Length > 0).OrderBy(n => n, StringComparer.Ordinal).ToArray(); // "" names nothing
                 foreach (string name in _sorted)
                 {
                     int key = Key(name.Length, name[0]);

@@ -37,8 +37,11 @@ namespace CheckedMmap.Analyzers.Configuration
                 return;
             }
 
-            string[] functionNames = OtherFunctions.Concat(presence.ArgumentRuleNames).Concat(presence.RenamedBindings).Distinct(StringComparer.Ordinal).ToArray();
-            string[] constructorTypes = names.ConstructorWrapperTypes.ToArray();
+            // Names come from source that may not parse (a declaration missing its identifier names nothing): an empty one
+            // would be found everywhere.
+            string[] functionNames = OtherFunctions.Concat(presence.ArgumentRuleNames).Concat(presence.RenamedBindings)
+                .Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+            string[] constructorTypes = names.ConstructorWrapperTypes.Where(n => n.Length > 0).ToArray();
             var targets = new TargetOsResolver(context.Options);
             context.RegisterSyntaxTreeAction(tree =>
             {
