@@ -349,6 +349,25 @@ public class HelperEvaluationTests
         """).WithSource(Wrapper).WithSource(WrapperThroughLocals).Expect(
             Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(0).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", ExpectedQuotes.Flags),
             Verify.Diagnostic(AlwaysEinvalRule.ZeroLength).WithLocation(1).WithArguments("always fails", "the length is 0")).RunAsync();
+
+    [Fact]
+    public Task A_helper_that_takes_its_argument_by_in_is_run_on_the_value_passed() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Native
+        {
+            [DllImport("libc")] static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+            static int ToNative(in bool shared) => (shared ? 0x01 : 0x02) | 0x20;
+
+            static void Use()
+            {
+                mmap(IntPtr.Zero, 4096, 3, {|MMAP002:ToNative(true)|}, -1, 0);
+                mmap(IntPtr.Zero, 4096, 3, ToNative(false), -1, 0);
+            }
+        }
+        """).RunAsync();
 }
 
 public class GenericHelperTests
@@ -433,23 +452,4 @@ public class ThrowingArgumentTests
                 mmap(IntPtr.Zero, {|MMAP007:unchecked((UIntPtr)minusOne)|}, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
                 mmap(IntPtr.Zero, {|MMAP007:checked((UIntPtr)big)|}, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
         """);
-
-    [Fact]
-    public Task A_helper_that_takes_its_argument_by_in_is_run_on_the_value_passed() => new MmapAnalyzerTest("""
-        using System;
-        using System.Runtime.InteropServices;
-
-        static class Native
-        {
-            [DllImport("libc")] static extern IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
-
-            static int ToNative(in bool shared) => (shared ? 0x01 : 0x02) | 0x20;
-
-            static void Use()
-            {
-                mmap(IntPtr.Zero, 4096, 3, {|MMAP002:ToNative(true)|}, -1, 0);
-                mmap(IntPtr.Zero, 4096, 3, ToNative(false), -1, 0);
-            }
-        }
-        """).RunAsync();
 }

@@ -148,10 +148,10 @@ namespace CheckedMmap.Analyzers.Values
                             {
                                 _capturedLocals[capture.Id] = captured;
                             }
-                            else if (d is IParameterReferenceOperation { Parameter: { RefKind: RefKind.None } parameter } && _graph.Parent is null
+                            else if (d is IParameterReferenceOperation { Parameter: { } parameter } && Binding.WrapperLocals.IsPassedByValue(parameter) && _graph.Parent is null
                                 && parameter.ContainingSymbol is IMethodSymbol { MethodKind: not (MethodKind.AnonymousFunction or MethodKind.LocalFunction) })
                             {
-                                _declared.Add(parameter); // the body's own by-value parameters: unknown on entry, then tracked like locals
+                                _declared.Add(parameter); // the body's own by-value (and in) parameters: unknown on entry, then tracked like locals
                             }
                         }
                     }
