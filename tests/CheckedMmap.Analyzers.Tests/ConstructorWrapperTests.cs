@@ -113,6 +113,14 @@ public class ConstructorWrapperTests
             public nuint Size { get; } = size;
         }
 
+        public class Holder(IntPtr address)
+        {
+            public IntPtr Address { get; } = address;
+        }
+
+        // Maps in its base's arguments, which its primary constructor runs.
+        public sealed class MappedHolder(nuint size, int flags) : Holder(Libc.mmap(IntPtr.Zero, size, 3, flags, -1, 0));
+
         public record struct Slab(nuint Length)
         {
             public IntPtr Address { get; } = Libc.mmap(IntPtr.Zero, Length, 3, 0x22, -1, 0);
@@ -143,11 +151,14 @@ public class ConstructorWrapperTests
                 var open = new Ring(4096, unknown);
                 var slab = new Slab({|#3:0|});
                 var lazy = new Lazy(0, 0x01);
+                var held = new MappedHolder(4096, {|#4:0x21|});
+                var fine2 = new MappedHolder(4096, 0x22);
             }
         }
         """).WithSource(Ring).Expect(
             Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(0).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", ExpectedQuotes.Flags),
             Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(1).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", ExpectedQuotes.Flags),
             Verify.Diagnostic(AlwaysEinvalRule.ZeroLength).WithLocation(2).WithArguments("always fails", "the length is 0"),
-            Verify.Diagnostic(AlwaysEinvalRule.ZeroLength).WithLocation(3).WithArguments("always fails", "the length is 0")).RunAsync();
+            Verify.Diagnostic(AlwaysEinvalRule.ZeroLength).WithLocation(3).WithArguments("always fails", "the length is 0"),
+            Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(4).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", ExpectedQuotes.Flags)).RunAsync();
 }

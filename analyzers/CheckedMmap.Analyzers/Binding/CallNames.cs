@@ -165,10 +165,10 @@ namespace CheckedMmap.Analyzers.Binding
             argument.RefKindKeyword.IsKind(SyntaxKind.RefKeyword) || argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword);
 
         /// <summary>
-        /// The instance constructor that runs a node as it constructs: the constructor whose own body holds it (not a
-        /// lambda or local function in it), or the primary constructor of the type whose instance field or property
-        /// initializer holds it (<c>class Ring(nuint size) { readonly IntPtr _p = mmap(…, size, …); }</c>). The type's
-        /// name and the constructor's parameters; null elsewhere.
+        /// The instance constructor that runs a node as it constructs: the constructor whose own body or initializer holds
+        /// it (not a lambda or local function in it), or the primary constructor of the type whose instance field or
+        /// property initializer, or base arguments, hold it (<c>class Ring(nuint size) { readonly IntPtr _p = mmap(…,
+        /// size, …); }</c>). The type's name and the constructor's parameters; null elsewhere.
         /// </summary>
         public static (string TypeName, ParameterListSyntax Parameters)? ConstructorRunning(SyntaxNode node)
         {
@@ -178,6 +178,8 @@ namespace CheckedMmap.Analyzers.Binding
                 {
                     case ConstructorDeclarationSyntax constructor:
                         return constructor.Modifiers.Any(SyntaxKind.StaticKeyword) ? null : (constructor.Identifier.ValueText, constructor.ParameterList);
+                    case PrimaryConstructorBaseTypeSyntax { Parent.Parent: TypeDeclarationSyntax { ParameterList: { } primaryParameters } derived }:
+                        return (derived.Identifier.ValueText, primaryParameters); // class Holder(nuint size) : Base(mmap(…, size, …))
                     case EqualsValueClauseSyntax initializer when InitializedMember(initializer) is { } member:
                         return member.Parent is TypeDeclarationSyntax { ParameterList: { } parameters } type
                             && !member.Modifiers.Any(SyntaxKind.StaticKeyword) && !member.Modifiers.Any(SyntaxKind.ConstKeyword)
