@@ -225,11 +225,10 @@ namespace CheckedMmap.Analyzers
                     facts.FlagsInWrapper = ValueSet.Single(innerFlags);
                 }
 
-                if (wrapper is { Computed.Count: > 0 })
+                if (wrapper is { Computed.Count: > 0 } or { Through.Count: > 0 })
                 {
-                    var callSite = new WrapperCallSite(invocation, callee, arguments, evaluator);
-                    var inWrapper = new ValueEvaluator(scope, callSite);
-                    callSite.InWrapper = inWrapper;
+                    // One binding of the wrapper's parameters (and its locals) for every argument it computes.
+                    ValueEvaluator inWrapper = WrapperCallSite.Enter(invocation, callee, arguments, evaluator, scope, out WrapperCallSite callSite);
                     foreach (var computed in wrapper.Computed)
                     {
                         if (computed.Key != MmapParameter.Address)
@@ -237,16 +236,12 @@ namespace CheckedMmap.Analyzers
                             facts.Set(computed.Key, new MmapArgument(inWrapper.Evaluate(computed.Value), callSite.LocationOf(computed.Value)));
                         }
                     }
-                }
 
-                if (wrapper is { Through.Count: > 0 })
-                {
                     foreach (var hop in wrapper.Through)
                     {
                         if (hop.Key != MmapParameter.Address)
                         {
-                            ValueSet value = EvaluateThrough(hop.Value, hop.Key, invocation, callee, arguments, evaluator, scope);
-                            facts.Set(hop.Key, new MmapArgument(value, SourceLocation(hop.Value.Sources, invocation, arguments)));
+                            facts.Set(hop.Key, new MmapArgument(EvaluateThrough(hop.Value, hop.Key, inWrapper, scope), callSite.LocationOf(hop.Value.Sources)));
                         }
                     }
                 }
@@ -258,54 +253,24 @@ namespace CheckedMmap.Analyzers
             }
 
             /// <summary>
-            /// mmap's <paramref name="role"/> argument as a call of a wrapper of a wrapper computes it: the outer wrapper's
-            /// parameters bound to this call's values, then the inner wrapper's to what the outer one passes it.
+            /// mmap's <paramref name="role"/> argument as the outer wrapper's call of an inner one computes it, with
+            /// <paramref name="inOuter"/> evaluating the outer wrapper's expressions as its caller binds them.
             /// </summary>
-            private static ValueSet EvaluateThrough(WrapperHop hop, MmapParameter role, IOperation call, IMethodSymbol callee, ImmutableArray<IArgumentOperation> arguments, ValueEvaluator callerValues, EvaluationScope scope)
+            private static ValueSet EvaluateThrough(WrapperHop hop, MmapParameter role, ValueEvaluator inOuter, EvaluationScope scope)
             {
-                var outer = new WrapperCallSite(call, callee, arguments, callerValues);
-                var inOuter = new ValueEvaluator(scope, outer);
-                outer.InWrapper = inOuter;
                 IInvocationOperation inner = hop.Call;
                 if (hop.Wrapper.PassedThrough.TryGetValue(role, out int ordinal))
                 {
-                    return MmapWrapperResolver.ArgumentFor(inner, ordinal) is { } argument ? inOuter.Evaluate(argument.Value) : ValueSet.Unknown;
+                    return MmapWrapperResolver.ArgumentFor(inner.Arguments, ordinal) is { } argument ? inOuter.Evaluate(argument.Value) : ValueSet.Unknown;
                 }
 
+                ValueEvaluator inInner = WrapperCallSite.Enter(inner, inner.TargetMethod, inner.Arguments, inOuter, scope, out _);
                 if (hop.Wrapper.Through.TryGetValue(role, out WrapperHop? next))
                 {
-                    return EvaluateThrough(next, role, inner, inner.TargetMethod, inner.Arguments, inOuter, scope);
+                    return EvaluateThrough(next, role, inInner, scope);
                 }
 
-                if (hop.Wrapper.Computed.TryGetValue(role, out IOperation? computed))
-                {
-                    var site = new WrapperCallSite(inner, inner.TargetMethod, inner.Arguments, inOuter);
-                    var inWrapper = new ValueEvaluator(scope, site);
-                    site.InWrapper = inWrapper;
-                    return inWrapper.Evaluate(computed);
-                }
-
-                return ValueSet.Unknown;
-            }
-
-            /// <summary>Where to report a value computed from the wrapper's parameters: the call's argument when one feeds it, else the call.</summary>
-            private static Location SourceLocation(ImmutableArray<int> sources, IOperation call, ImmutableArray<IArgumentOperation> arguments)
-            {
-                IArgumentOperation? only = null;
-                foreach (IArgumentOperation argument in arguments)
-                {
-                    if (argument.Parameter is { } parameter && argument.ArgumentKind != ArgumentKind.ParamArray && sources.Contains(parameter.Ordinal))
-                    {
-                        if (only is not null)
-                        {
-                            return call.Syntax.GetLocation();
-                        }
-
-                        only = argument;
-                    }
-                }
-
-                return only is null ? call.Syntax.GetLocation() : ArgumentLocations.Of(only, call);
+                return hop.Wrapper.Computed.TryGetValue(role, out IOperation? computed) ? inInner.Evaluate(computed) : ValueSet.Unknown;
             }
 
             /// <summary>Which mmap argument a parameter is: by ordinal for mmap itself, through the pass-through map for a wrapper.</summary>

@@ -81,13 +81,8 @@ namespace CheckedMmap.CodeFixes
 #pragma warning restore RS1030
             int ordinal = argument.Parameter.OriginalDefinition.Ordinal;
             SyntaxNode declaration = reference.GetSyntax(cancellationToken);
-            foreach (InvocationExpressionSyntax inner in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>())
+            foreach (InvocationExpressionSyntax inner in CallNames.CallsRunBy(declaration))
             {
-                if (declaration is TypeDeclarationSyntax type && CallNames.ConstructorRunning(inner)?.Parameters != type.ParameterList)
-                {
-                    continue; // a primary constructor hands on its parameters only in its type's instance initializers
-                }
-
                 if (wrapperModel.GetOperation(inner, cancellationToken) is not IInvocationOperation innerCall || bindings.Resolve(innerCall.TargetMethod) is null)
                 {
                     continue;

@@ -46,8 +46,14 @@ public class NestedWrapperTests
             // Three levels; the kind is this method's own choice, judged here.
             public static IntPtr ReserveShared(nuint size) => Reserve(size, {|#9:MapKind.Shared|});
 
-            // Four levels: not followed.
+            // Four levels: not followed, whether the length is computed on the way or handed on straight.
             public static IntPtr ReserveSharedTwice(nuint size) => ReserveShared(size * 2);
+
+            public static IntPtr PageLevel1(nuint size) => Native.Map(size, 3, MapKind.Private);
+
+            public static IntPtr PageLevel2(nuint size) => PageLevel1(size);
+
+            public static IntPtr MmapPageLevel3(nuint size) => PageLevel2(size); // named so that the text search finds it anyway
         }
         """;
 
@@ -62,6 +68,7 @@ public class NestedWrapperTests
                 Memory.Reserve(4096, {|#2:MapKind.Fixed | MapKind.Private|});
                 Memory.Pages({|#3:0|});
                 Memory.ReserveShared({|#4:0|});
+                Memory.PageLevel2({|#5:0|});
             }
         }
         """).WithSource(Layers).Expect(
@@ -70,6 +77,7 @@ public class NestedWrapperTests
             Verify.Diagnostic(MapFixedRule.Descriptor).WithLocation(2).WithArguments("are", "MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS", "MAP_FIXED", ExpectedQuotes.MapFixed),
             Verify.Diagnostic(AlwaysEinvalRule.ZeroLength).WithLocation(3).WithArguments("always fails", "the length is 0"),
             Verify.Diagnostic(AlwaysEinvalRule.ZeroLength).WithLocation(4).WithArguments("always fails", "the length is 0"),
+            Verify.Diagnostic(AlwaysEinvalRule.ZeroLength).WithLocation(5).WithArguments("always fails", "the length is 0"),
             Verify.Diagnostic(MapSharedRule.Descriptor).WithLocation(9).WithArguments("are", "MAP_SHARED|MAP_ANONYMOUS", ExpectedQuotes.Flags)).RunAsync();
 
     [Fact]
@@ -83,6 +91,7 @@ public class NestedWrapperTests
                 Memory.Pages(unknown);
                 Memory.Pages(16);
                 Memory.ReserveSharedTwice(0);
+                Memory.MmapPageLevel3(0);
             }
         }
         """).WithSource(Layers).Expect(

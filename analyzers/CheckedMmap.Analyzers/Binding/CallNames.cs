@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -192,6 +194,14 @@ namespace CheckedMmap.Analyzers.Binding
 
             return null;
         }
+
+        /// <summary>
+        /// The calls a wrapper's declaration makes when it runs: every call of a method's or constructor's body, and for a
+        /// primary constructor (its declaration is its type's) those of the type's instance initializers and base arguments.
+        /// </summary>
+        public static IEnumerable<InvocationExpressionSyntax> CallsRunBy(SyntaxNode declaration) =>
+            declaration.DescendantNodes().OfType<InvocationExpressionSyntax>()
+                .Where(call => declaration is not TypeDeclarationSyntax type || ConstructorRunning(call)?.Parameters == type.ParameterList);
 
         private static MemberDeclarationSyntax? InitializedMember(EqualsValueClauseSyntax initializer) => initializer.Parent switch
         {

@@ -8,18 +8,18 @@ namespace CheckedMmap.Analyzers.Binding
     internal sealed class MmapWrapper
     {
         public MmapWrapper(MmapBinding inner, ImmutableDictionary<MmapParameter, int> passedThrough, ImmutableDictionary<MmapParameter, IOperation> computed, ImmutableDictionary<MmapParameter, long> constants)
-            : this(inner, passedThrough, computed, constants, ImmutableDictionary<MmapParameter, WrapperHop>.Empty, callsWrapper: false)
+            : this(inner, passedThrough, computed, constants, ImmutableDictionary<MmapParameter, WrapperHop>.Empty, nesting: 1)
         {
         }
 
-        public MmapWrapper(MmapBinding inner, ImmutableDictionary<MmapParameter, int> passedThrough, ImmutableDictionary<MmapParameter, IOperation> computed, ImmutableDictionary<MmapParameter, long> constants, ImmutableDictionary<MmapParameter, WrapperHop> through, bool callsWrapper)
+        public MmapWrapper(MmapBinding inner, ImmutableDictionary<MmapParameter, int> passedThrough, ImmutableDictionary<MmapParameter, IOperation> computed, ImmutableDictionary<MmapParameter, long> constants, ImmutableDictionary<MmapParameter, WrapperHop> through, int nesting)
         {
             Inner = inner;
             PassedThrough = passedThrough;
             Computed = computed;
             Constants = constants;
             Through = through;
-            CallsWrapper = callsWrapper;
+            Nesting = nesting;
         }
 
         /// <summary>The mmap binding the wrapper reaches, itself or through the wrappers it calls.</summary>
@@ -48,8 +48,11 @@ namespace CheckedMmap.Analyzers.Binding
         /// </summary>
         public ImmutableDictionary<MmapParameter, WrapperHop> Through { get; }
 
+        /// <summary>How many wrappers deep the wrapper reaches mmap: 1 when it calls mmap itself, one more per wrapper between.</summary>
+        public int Nesting { get; }
+
         /// <summary>Whether the wrapper reaches mmap through another wrapper (the lifetime rules follow one level only).</summary>
-        public bool CallsWrapper { get; }
+        public bool CallsWrapper => Nesting > 1;
 
         /// <summary>The length the wrapper maps whatever its arguments, when its mmap call passes a constant.</summary>
         public long? ConstantLength => Constants.TryGetValue(MmapParameter.Length, out long length) && length >= 0 ? length : null;

@@ -80,13 +80,8 @@ namespace CheckedMmap.Analyzers.Binding
             }
 
             MmapWrapper? first = null, nested = null;
-            foreach (InvocationExpressionSyntax call in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>())
+            foreach (InvocationExpressionSyntax call in CallNames.CallsRunBy(declaration))
             {
-                if (declaration is TypeDeclarationSyntax type && CallNames.ConstructorRunning(call)?.Parameters != type.ParameterList)
-                {
-                    continue; // a primary constructor runs its type's instance initializers, not its methods
-                }
-
                 string? name = CallNames.InvokedName(call.Expression);
                 if (name is null || !_names.MayBeBinding(name) && !_names.MayBeWrapper(name)
                     || model.GetOperation(call) is not IInvocationOperation invocation)
@@ -140,7 +135,7 @@ namespace CheckedMmap.Analyzers.Binding
         /// </summary>
         private MmapWrapper? Through(IInvocationOperation call, IMethodSymbol outer, SemanticModel current)
         {
-            if (Resolve(call.TargetMethod, current) is not { PassesArguments: true } inner || Depth(inner) >= MaxNesting)
+            if (Resolve(call.TargetMethod, current) is not { PassesArguments: true } inner || inner.Nesting >= MaxNesting)
             {
                 return null;
             }
@@ -150,12 +145,12 @@ namespace CheckedMmap.Analyzers.Binding
             var constants = inner.Constants.ToBuilder();
             foreach (MmapParameter role in Roles(inner))
             {
-                ImmutableArray<int> innerSources = SourcesOf(inner, role);
+                ImmutableArray<int> innerSources = SourcesOf(inner, call.TargetMethod.OriginalDefinition, role);
                 var sources = new SortedSet<int>();
                 bool straight = innerSources.Length == 1 && inner.PassedThrough.ContainsKey(role);
                 foreach (int ordinal in innerSources)
                 {
-                    if (ArgumentFor(call, ordinal) is not { } argument)
+                    if (ArgumentFor(call.Arguments, ordinal) is not { } argument)
                     {
                         straight = false;
                         continue;
@@ -195,15 +190,15 @@ namespace CheckedMmap.Analyzers.Binding
 
             return passed.Count == 0 && through.Count == 0
                 ? null
-                : new MmapWrapper(inner.Inner, passed.ToImmutable(), ImmutableDictionary<MmapParameter, IOperation>.Empty, constants.ToImmutable(), through.ToImmutable(), callsWrapper: true);
+                : new MmapWrapper(inner.Inner, passed.ToImmutable(), ImmutableDictionary<MmapParameter, IOperation>.Empty, constants.ToImmutable(), through.ToImmutable(), inner.Nesting + 1);
         }
 
         /// <summary>The mmap parameters a wrapper's callers reach.</summary>
         private static IEnumerable<MmapParameter> Roles(MmapWrapper wrapper) =>
             wrapper.PassedThrough.Keys.Concat(wrapper.Computed.Keys).Concat(wrapper.Through.Keys).Distinct();
 
-        /// <summary>The ordinals of the wrapper's parameters that mmap's <paramref name="role"/> argument is computed from.</summary>
-        public static ImmutableArray<int> SourcesOf(MmapWrapper wrapper, MmapParameter role)
+        /// <summary>The ordinals of the parameters of <paramref name="method"/> (the wrapper) that mmap's <paramref name="role"/> argument is computed from.</summary>
+        private static ImmutableArray<int> SourcesOf(MmapWrapper wrapper, IMethodSymbol method, MmapParameter role)
         {
             if (wrapper.PassedThrough.TryGetValue(role, out int ordinal))
             {
@@ -218,7 +213,7 @@ namespace CheckedMmap.Analyzers.Binding
             if (wrapper.Computed.TryGetValue(role, out IOperation? computed))
             {
                 return WrapperLocals.ParametersRead(computed)
-                    .Where(read => WrapperLocals.IsPassedByValue(read.Parameter) && read.Parameter.ContainingSymbol is IMethodSymbol)
+                    .Where(read => WrapperLocals.IsPassedByValue(read.Parameter) && SymbolEqualityComparer.Default.Equals(read.Parameter.ContainingSymbol, method))
                     .Select(read => read.Parameter.Ordinal)
                     .Distinct()
                     .OrderBy(o => o)
@@ -228,22 +223,10 @@ namespace CheckedMmap.Analyzers.Binding
             return ImmutableArray<int>.Empty;
         }
 
-        /// <summary>How many wrappers deep the wrapper reaches mmap (1: it calls mmap itself).</summary>
-        private static int Depth(MmapWrapper wrapper)
+        /// <summary>The argument among a call's <paramref name="arguments"/> for the callee's parameter <paramref name="ordinal"/> (not a params array).</summary>
+        public static IArgumentOperation? ArgumentFor(ImmutableArray<IArgumentOperation> arguments, int ordinal)
         {
-            int depth = 1;
-            foreach (WrapperHop hop in wrapper.Through.Values)
-            {
-                depth = Math.Max(depth, 1 + Depth(hop.Wrapper));
-            }
-
-            return wrapper.CallsWrapper ? Math.Max(depth, 2) : depth;
-        }
-
-        /// <summary>The call's argument for the callee's parameter <paramref name="ordinal"/> (not a params array).</summary>
-        public static IArgumentOperation? ArgumentFor(IInvocationOperation call, int ordinal)
-        {
-            foreach (IArgumentOperation argument in call.Arguments)
+            foreach (IArgumentOperation argument in arguments)
             {
                 if (argument.Parameter?.Ordinal == ordinal && argument.ArgumentKind != ArgumentKind.ParamArray)
                 {

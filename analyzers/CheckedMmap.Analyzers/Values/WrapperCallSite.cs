@@ -86,25 +86,36 @@ namespace CheckedMmap.Analyzers.Values
 
         public ValueSet ValueOf(IFlowCaptureReferenceOperation capture) => ValueSet.Unknown;
 
-        /// <summary>Where to report on a computed argument: the call's argument when one parameter feeds it, else the call.</summary>
-        public Location LocationOf(IOperation computed)
+        /// <summary>
+        /// The evaluator of the wrapper's expressions as the call binds the wrapper's parameters (<paramref name="site"/>
+        /// keeps the wrapper's locals, each computed once for the call).
+        /// </summary>
+        public static ValueEvaluator Enter(IOperation call, IMethodSymbol wrapper, ImmutableArray<IArgumentOperation> arguments, ValueEvaluator callerValues, EvaluationScope scope, out WrapperCallSite site)
         {
-            IArgumentOperation[] sources = Binding.WrapperLocals.ParametersRead(computed)
-                .Select(p => ArgumentFor(p.Parameter))
+            site = new WrapperCallSite(call, wrapper, arguments, callerValues);
+            var inWrapper = new ValueEvaluator(scope, site);
+            site.InWrapper = inWrapper;
+            return inWrapper;
+        }
+
+        /// <summary>Where to report on a computed argument: the call's argument when one parameter feeds it, else the call.</summary>
+        public Location LocationOf(IOperation computed) =>
+            LocationOf(Binding.WrapperLocals.ParametersRead(computed).Where(p => ArgumentFor(p.Parameter) is not null).Select(p => p.Parameter.Ordinal));
+
+        /// <summary>Where to report a value computed from the wrapper's parameters <paramref name="ordinals"/>: the call's argument when one feeds it, else the call.</summary>
+        public Location LocationOf(IEnumerable<int> ordinals)
+        {
+            IArgumentOperation[] sources = ordinals
+                .Select(ordinal => Binding.MmapWrapperResolver.ArgumentFor(_arguments, ordinal))
                 .Where(a => a is not null)
                 .Distinct()
                 .ToArray()!;
             return sources.Length == 1 ? ArgumentLocations.Of(sources[0], _call) : _call.Syntax.GetLocation();
         }
 
-        private IArgumentOperation? ArgumentFor(IParameterSymbol parameter)
-        {
-            if (!Binding.WrapperLocals.IsPassedByValue(parameter) || !SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _wrapper.OriginalDefinition))
-            {
-                return null;
-            }
-
-            return _arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Ordinal && a.ArgumentKind != ArgumentKind.ParamArray);
-        }
+        private IArgumentOperation? ArgumentFor(IParameterSymbol parameter) =>
+            Binding.WrapperLocals.IsPassedByValue(parameter) && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _wrapper.OriginalDefinition)
+                ? Binding.MmapWrapperResolver.ArgumentFor(_arguments, parameter.Ordinal)
+                : null;
     }
 }
