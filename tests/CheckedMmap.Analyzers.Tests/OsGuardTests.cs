@@ -79,6 +79,52 @@ public class OsGuardTests
         .RunAsync();
 
     [Fact]
+    public Task A_check_held_in_a_local_decides_whether_a_call_runs_unless_the_local_is_written_again() => new MmapAnalyzerTest("""
+        using System;
+
+        static class Use
+        {
+            static nint Branch(nuint size)
+            {
+                bool mac = OperatingSystem.IsMacOS();
+                if (mac) return Native.mmap(0, size, 3, 0x1002, -1, 0);
+                return 0;
+            }
+
+            static nint Guard(nuint size)
+            {
+                bool linux = OperatingSystem.IsLinux();
+                if (linux) return 0;
+                return Native.mmap(0, size, 3, 0x1002, -1, 0);
+            }
+
+            static Func<nint> Lambda(nuint size)
+            {
+                var mac = OperatingSystem.IsMacOS() && !OperatingSystem.IsLinux();
+                return mac ? () => Native.mmap(0, size, 3, 0x1002, -1, 0) : () => 0;
+            }
+
+            static nint Reassigned(nuint size, bool force)
+            {
+                bool mac = OperatingSystem.IsMacOS();
+                if (force) mac = true;
+                if (mac) return Native.mmap(0, size, 3, {|MMAP005:0x1002|}, -1, 0);
+                return 0;
+            }
+
+            static nint PassedByRef(nuint size)
+            {
+                bool mac = OperatingSystem.IsMacOS();
+                Decide(ref mac);
+                if (mac) return Native.mmap(0, size, 3, {|MMAP005:0x1002|}, -1, 0);
+                return 0;
+            }
+
+            static void Decide(ref bool value) => value = true;
+        }
+        """).WithSource(Binding).RunAsync();
+
+    [Fact]
     public Task Guards_that_leave_a_loop_a_switch_section_or_an_iterator_and_lambdas_made_after_them_are_understood() => new MmapAnalyzerTest("""
         using System;
         using System.Collections.Generic;

@@ -88,6 +88,11 @@ namespace CheckedMmap.Analyzers.Values
                 case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true, Type.SpecialType: SpecialType.System_Boolean } field }
                     when !ValueEvaluator.HasExplicitStaticConstructor(field.ContainingType):
                     return Follow(field, condition, target, models, depth);
+                case ILocalReferenceOperation { Local.Type.SpecialType: SpecialType.System_Boolean } local when depth < MaxFollowed:
+                    // bool mac = OperatingSystem.IsMacOS(); if (mac) …: a local whose initializer is its only write holds the check.
+                    return Binding.WrapperLocals.InitializerOf(local.Local, local) is { } initializer
+                        ? Evaluate(initializer, target, models, depth + 1, captured)
+                        : null;
                 default:
                     return condition.ConstantValue.HasValue && condition.ConstantValue.Value is bool b ? b : null;
             }
