@@ -261,6 +261,9 @@ public class LifetimeBindingTests
                 if (r == new IntPtr(-1)) return;
                 Memory.Free(r, (UIntPtr)8192);
                 Memory.Unrelated(r, 0);
+                IntPtr s = Libc.mmap(IntPtr.Zero, (UIntPtr)8192, 3, 0x22, -1, IntPtr.Zero);
+                if (s == new IntPtr(-1)) return;
+                Memory.FreeRounded(s, (UIntPtr)4096);
             }
         }
         """).WithSource(Sources.Libc).WithSource("""
@@ -274,6 +277,13 @@ public class LifetimeBindingTests
             }
 
             public static void FreePage(IntPtr address) => Libc.munmap(address, (UIntPtr)8192);
+
+            // The length its caller passes is replaced before the munmap: the call site's length is not the one unmapped.
+            public static void FreeRounded(IntPtr address, UIntPtr length)
+            {
+                length = (UIntPtr)8192;
+                Libc.munmap(address, length);
+            }
 
             public static void Unrelated(IntPtr address, int flags) => Console.WriteLine(address + flags);
         }

@@ -95,6 +95,48 @@ public class WrapperTests
         """).RunAsync();
 
     [Fact]
+    public Task A_parameter_the_wrapper_writes_holds_what_it_stored_not_what_its_caller_passed() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Sanitizing
+        {
+            const int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20;
+
+            [DllImport("libc")] static extern IntPtr mmap(IntPtr a, nuint l, int p, int f, int fd, long o);
+
+            static IntPtr Replaced(nuint size, int flags)
+            {
+                flags = MAP_PRIVATE | MAP_ANONYMOUS;
+                return mmap(IntPtr.Zero, size, PROT_READ | PROT_WRITE, flags, -1, 0);
+            }
+
+            static IntPtr Masked(nuint size, int prot, int flags)
+            {
+                prot &= PROT_READ | PROT_WRITE;
+                flags &= ~(MAP_SHARED | MAP_FIXED);
+                flags |= MAP_PRIVATE | MAP_ANONYMOUS;
+                return mmap(IntPtr.Zero, size, prot, flags | 0, -1, 0);
+            }
+
+            static IntPtr PartlyMasked(nuint size, int prot, int flags)
+            {
+                Clamp(ref prot);
+                return mmap(IntPtr.Zero, size, prot, flags, -1, 0);
+            }
+
+            static void Clamp(ref int prot) => prot &= PROT_READ | PROT_WRITE;
+
+            static void Use()
+            {
+                Replaced(4096, MAP_SHARED);
+                Masked(4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED | MAP_FIXED);
+                PartlyMasked(4096, PROT_EXEC | PROT_READ, {|MMAP002:MAP_SHARED|});
+            }
+        }
+        """).RunAsync();
+
+    [Fact]
     public Task Fd_zero_through_a_wrapper_with_anonymous_flags_of_its_own_is_the_classic_bug() => new MmapAnalyzerTest("""
         using System;
         using System.Runtime.InteropServices;

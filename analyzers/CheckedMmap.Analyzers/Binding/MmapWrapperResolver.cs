@@ -240,8 +240,8 @@ namespace CheckedMmap.Analyzers.Binding
         /// <summary>The wrapper's own by-value parameter that <paramref name="value"/> (an argument of the binding call in
         /// its body) is, conversions aside; null when the argument is anything else.</summary>
         public static IParameterSymbol? PassedStraightThrough(IOperation value, IMethodSymbol wrapper) =>
-            WrapperLocals.Unconverted(value) is IParameterReferenceOperation { Parameter: { IsParams: false } parameter }
-                && WrapperLocals.IsPassedByValue(parameter) && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, wrapper)
+            WrapperLocals.Unconverted(value) is IParameterReferenceOperation { Parameter: { IsParams: false } parameter } read
+                && WrapperLocals.HoldsCallersValue(parameter, read) && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, wrapper)
                 ? parameter
                 : null;
 

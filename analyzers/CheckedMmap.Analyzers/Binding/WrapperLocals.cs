@@ -23,6 +23,16 @@ namespace CheckedMmap.Analyzers.Binding
         /// </summary>
         public static bool IsPassedByValue(IParameterSymbol parameter) => parameter.RefKind is RefKind.None or RefKind.In or RefKind.RefReadOnlyParameter;
 
+        /// <summary>
+        /// Whether a read of the wrapper's parameter holds what the caller passed: the parameter is passed by value
+        /// (<see cref="IsPassedByValue"/>) and the wrapper never writes it (<c>flags = …</c>, <c>flags &amp;= ~MAP_FIXED</c>,
+        /// <c>++</c>, an <c>out</c>/<c>ref</c> argument, its address taken), which would make it a local like any other.
+        /// </summary>
+        /// <param name="parameter">The parameter read.</param>
+        /// <param name="inBody">Any operation of the wrapper's body.</param>
+        public static bool HoldsCallersValue(IParameterSymbol parameter, IOperation inBody) =>
+            IsPassedByValue(parameter) && !LocalsOf(inBody).WrittenParameters.Contains(parameter);
+
         /// <summary>The initializer of the local <paramref name="value"/> reads (followed through such locals), or <paramref name="value"/> itself.</summary>
         public static IOperation ValueOf(IOperation value, SemanticModel model, SyntaxNode wrapper)
         {
@@ -66,7 +76,8 @@ namespace CheckedMmap.Analyzers.Binding
 
         /// <summary>
         /// The parameter references an expression of the wrapper reads, directly or through locals whose only write is
-        /// their initializer (up to <see cref="MaxChain"/> deep, each local's initializer once), in the order they stand.
+        /// their initializer (up to <see cref="MaxChain"/> deep, each local's initializer once), in the order they stand;
+        /// parameters the wrapper writes are left out (they hold what it stored, not what its caller passed).
         /// </summary>
         public static IEnumerable<IParameterReferenceOperation> ParametersRead(IOperation expression) =>
             ParametersRead(expression, 0, new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default));
@@ -77,7 +88,10 @@ namespace CheckedMmap.Analyzers.Binding
             {
                 if (operation is IParameterReferenceOperation parameter)
                 {
-                    yield return parameter;
+                    if (!LocalsOf(parameter).WrittenParameters.Contains(parameter.Parameter))
+                    {
+                        yield return parameter;
+                    }
                 }
                 else if (operation is ILocalReferenceOperation local && depth < MaxChain
                     && InitializerOf(local.Local, local) is { } initializer && followed.Add(local.Local))
@@ -122,6 +136,9 @@ namespace CheckedMmap.Analyzers.Binding
                         case ILocalReferenceOperation reference when IsWrite(reference):
                             written.Add(reference.Local);
                             break;
+                        case IParameterReferenceOperation reference when IsWrite(reference):
+                            WrittenParameters.Add(reference.Parameter);
+                            break;
                     }
                 }
 
@@ -137,10 +154,13 @@ namespace CheckedMmap.Analyzers.Binding
             public List<(ILocalSymbol Local, IOperation? Initializer)> Ordered { get; } = new List<(ILocalSymbol Local, IOperation? Initializer)>();
 
             public Dictionary<ILocalSymbol, int> Index { get; } = new Dictionary<ILocalSymbol, int>(SymbolEqualityComparer.Default);
+
+            /// <summary>The parameters the body writes somewhere (<see cref="HoldsCallersValue"/>).</summary>
+            public HashSet<IParameterSymbol> WrittenParameters { get; } = new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default);
         }
 
         // A write the flow knows (OperationWalk.IsWrite), a deconstruction target, or any reference taken to it.
-        private static bool IsWrite(ILocalReferenceOperation reference) =>
+        private static bool IsWrite(IOperation reference) =>
             OperationWalk.IsWrite(reference) || reference.Parent is ITupleOperation || reference.Syntax.Parent?.IsKind(SyntaxKind.RefExpression) == true;
 
         /// <summary>The operand under every conversion, user-defined ones included (a struct carries its operand's value).</summary>

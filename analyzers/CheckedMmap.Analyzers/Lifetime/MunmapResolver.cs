@@ -80,7 +80,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                         value = conversion.Operand;
                     }
 
-                    if (value is IParameterReferenceOperation { Parameter: { } parameter } && WrapperLocals.IsPassedByValue(parameter)
+                    if (value is IParameterReferenceOperation { Parameter: { } parameter } read && WrapperLocals.HoldsCallersValue(parameter, read)
                         && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, wrapper))
                     {
                         if (argument.Parameter?.Ordinal == 0)

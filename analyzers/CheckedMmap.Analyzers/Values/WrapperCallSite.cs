@@ -32,7 +32,9 @@ namespace CheckedMmap.Analyzers.Values
         }
 
         public ValueSet ValueOf(IParameterReferenceOperation reference) =>
-            ArgumentFor(reference.Parameter) is { } argument ? _callerValues.Evaluate(argument.Value) : ValueSet.Unknown;
+            ArgumentFor(reference.Parameter) is { } argument && Binding.WrapperLocals.HoldsCallersValue(reference.Parameter, reference)
+                ? _callerValues.Evaluate(argument.Value)
+                : ValueSet.Unknown;
 
         /// <summary>The evaluator of the wrapper's expressions that reads through this call site (set once it exists).</summary>
         public ValueEvaluator? InWrapper { get; set; }
