@@ -1,7 +1,9 @@
 // Leaks found at the end of a run belong to no test, so no test result can show them. After a run whose tests all
 // passed, the package's MSBuild target prints them as build errors; after a run with failures MSBuild skips that
 // target, and the leaks would be left in the report file. This logger runs in vstest.console (the package's run
-// settings name it) and prints them when the run completes, whatever its outcome, in full. The report of a fault that
+// settings name it) and prints them when the run completes, whatever its outcome, in full. So it does the reports
+// whose exception the code under test caught (a catch-all around a double munmap): their tests passed, and no result
+// shows them either. The report of a fault that
 // ended the test host is printed only when no message of the run held it: VSTest's crash message shows the host's
 // standard error, where the runtime wrote the report, unless something else kept it from the console.
 using System;
@@ -15,8 +17,8 @@ using Microsoft.VisualStudio.TestPlatform.ObjectModel.Client;
 namespace CheckedMmap.TestRun
 {
     /// <summary>
-    /// A VSTest logger that prints the CheckedMmap reports no test result holds (leaks found at the end of the run) when
-    /// the run completes. It reads them from the report file named by its <c>ReportFile</c> parameter.
+    /// A VSTest logger that prints the CheckedMmap reports no test result holds when the run completes: leaks found at the
+    /// end of the run, faults that ended a test host, and reports whose exception the code under test caught. It reads them from the report file named by its <c>ReportFile</c> parameter.
     /// </summary>
     [FriendlyName(FriendlyName)]
     [ExtensionUri(ExtensionUri)]
@@ -40,6 +42,7 @@ namespace CheckedMmap.TestRun
 
         private readonly TextWriter _output;
         private readonly List<string> _messagesHoldingReports = new List<string>();
+        private readonly HashSet<string> _failedTests = new HashSet<string>(StringComparer.Ordinal);
         private string? _reportFile;
         private bool _msbuildOutput;
         private long _reportFileStart;
@@ -82,6 +85,7 @@ namespace CheckedMmap.TestRun
             _msbuildOutput = parameters.TryGetValue(MSBuildOutputParameter, out string? msbuild) && string.Equals(msbuild, "true", StringComparison.OrdinalIgnoreCase);
             events.TestRunStart += (_, _) => _reportFileStart = ReportFileLength();
             events.TestRunMessage += (_, e) => KeepMessageHoldingReport(e?.Message);
+            events.TestResult += (_, e) => KeepFailedTest(e?.Result);
             events.TestRunComplete += (_, _) => PrintEndOfRunReports();
         }
 
@@ -111,6 +115,35 @@ namespace CheckedMmap.TestRun
             }
         }
 
+        /// <summary>Keeps the name of a test that failed: its result shows the reports made in it.</summary>
+        private void KeepFailedTest(TestResult? result)
+        {
+            if (result is { Outcome: TestOutcome.Failed, TestCase.FullyQualifiedName: { } name })
+            {
+                lock (_failedTests)
+                {
+                    _failedTests.Add(name);
+                }
+            }
+        }
+
+        /// <summary>Whether a failed test's result shows the report: a test on its stacks failed.</summary>
+        private bool ShownByFailedTest(ReportFileRecord report)
+        {
+            lock (_failedTests)
+            {
+                foreach (string test in report.Tests)
+                {
+                    if (_failedTests.Contains(test))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+
         /// <summary>Whether a message of the run held the whole report: its last line (SUMMARY) is in one. VSTest quotes
         /// the start of a crashed host's output, so a report whose end is there was quoted in full.</summary>
         private bool WasShownInFull(ReportFileRecord report)
@@ -133,7 +166,7 @@ namespace CheckedMmap.TestRun
             List<ReportFileRecord> reports;
             try
             {
-                reports = ReportFileRecords.Read(file, _reportFileStart, endsProcessOnly: true);
+                reports = ReportFileRecords.Read(file, _reportFileStart, endsProcessOnly: false);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -141,24 +174,36 @@ namespace CheckedMmap.TestRun
                 return;
             }
 
-            List<ReportFileRecord> toPrint = reports.FindAll(r => !(r.Category == "fault" && WasShownInFull(r)));
-            if (toPrint.Count == 0)
+            List<ReportFileRecord> unshown = reports.FindAll(r => r.EndsProcess && !(r.Category == "fault" && WasShownInFull(r)));
+            List<ReportFileRecord> caught = reports.FindAll(r => r.MustFailItsTest && !ShownByFailedTest(r));
+            bool separated = false;
+            if (unshown.Count > 0)
             {
-                return;
+                PrintReports(unshown.Count == 1
+                    ? $"CheckedMmap: 1 report that no test result holds (also in {file}):"
+                    : $"CheckedMmap: {unshown.Count} reports that no test result holds (also in {file}):", unshown, ref separated);
             }
 
-            var text = new StringBuilder();
-            text.Append(toPrint.Count == 1
-                ? $"CheckedMmap: 1 report that no test result holds (also in {file}):"
-                : $"CheckedMmap: {toPrint.Count} reports that no test result holds (also in {file}):");
-            foreach (ReportFileRecord report in toPrint)
+            if (caught.Count > 0)
+            {
+                string which = caught.Count == 1 ? "1 report whose exception" : $"{caught.Count} reports whose exceptions";
+                PrintReports($"CheckedMmap: {which} the code under test caught, so that no failed test shows {(caught.Count == 1 ? "it" : "them")} " +
+                    $"(also in {file}; a test that provokes a report on purpose wraps it in MmapTracker.ExpectReports()):", caught, ref separated);
+            }
+        }
+
+        private void PrintReports(string heading, List<ReportFileRecord> reports, ref bool separated)
+        {
+            var text = new StringBuilder(heading);
+            foreach (ReportFileRecord report in reports)
             {
                 text.Append('\n').Append(report.Text.TrimEnd());
             }
 
-            if (!_msbuildOutput)
+            if (!_msbuildOutput && !separated)
             {
                 _output.WriteLine();
+                separated = true;
             }
 
             Print(text.ToString());

@@ -14,7 +14,11 @@ namespace CheckedMmap.TestingPlatform
     /// <summary>Tells CheckedMmap which tests are running.</summary>
     internal sealed class RunningTestsConsumer : ExtensionIdentity, IDataConsumer
     {
-        public override string Description => "Names the running tests in CheckedMmap's fault reports.";
+        private readonly FailedTests _failed;
+
+        public RunningTestsConsumer(FailedTests failed) => _failed = failed;
+
+        public override string Description => "Names the running tests in CheckedMmap's fault reports, and keeps those that failed.";
 
         public Type[] DataTypesConsumed { get; } = { typeof(TestNodeUpdateMessage) };
 
@@ -31,6 +35,10 @@ namespace CheckedMmap.TestingPlatform
                 else if (state is not null and not DiscoveredTestNodeStateProperty)
                 {
                     RunningTests.Ended(id);
+                    if (state is FailedTestNodeStateProperty or ErrorTestNodeStateProperty or TimeoutTestNodeStateProperty)
+                    {
+                        _failed.Add(NameOf(node));
+                    }
                 }
             }
 

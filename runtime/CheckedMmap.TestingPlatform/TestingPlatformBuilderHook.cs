@@ -12,7 +12,8 @@ namespace CheckedMmap.TestingPlatform
         /// <summary>
         /// Adds, for a build with -p:CheckedMmap=true: the test host's environment (managed faults become test failures,
         /// reports go to the report file, the leak check at exit when it is on), the report of whatever ended the test host,
-        /// the names of the running tests for fault reports, and the leak check when the last test has finished.
+        /// the names of the running tests for fault reports, and, when the last test has finished, the leak check and the
+        /// reports whose exceptions the code under test caught.
         /// </summary>
         /// <param name="builder">The test application's builder.</param>
         /// <param name="arguments">The application's command line (not read).</param>
@@ -29,8 +30,10 @@ namespace CheckedMmap.TestingPlatform
             // The environment is set by a test host controller, a process of the platform's that starts the test host.
             builder.TestHostControllers.AddEnvironmentVariableProvider(_ => new TestHostEnvironment(build));
             builder.TestHostControllers.AddProcessLifetimeHandler(_ => new EndingReports(build));
-            builder.TestHost.AddDataConsumer(_ => new RunningTestsConsumer());
+            var failed = new FailedTests();
+            builder.TestHost.AddDataConsumer(_ => new RunningTestsConsumer(failed));
             builder.TestHost.AddTestSessionLifetimeHandle(services => new LeakCheckAtSessionEnd(services.GetMessageBus()));
+            builder.TestHost.AddTestSessionLifetimeHandle(services => new CaughtReportsAtSessionEnd(services.GetMessageBus(), failed));
         }
     }
 }

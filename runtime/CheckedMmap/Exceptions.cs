@@ -191,6 +191,11 @@ namespace CheckedMmap
                     }
 
                     return (fn == "munmap" ? "double munmap" : fn + " after munmap", name + " was already unmapped");
+                case UndefinedBehaviorKind.IncorrectLayout when m != null && fn == "munmap" && m.CreatedBy == "mremap" && given >= m.SizeBytes:
+                    // mremap keeps its new size unrounded (as Miri does); munmap rounds its length up to whole pages.
+                    return ("munmap of a mapping mremap left at a size that is no whole number of pages",
+                        name + " is " + ReportBuilder.Bytes(m.SizeBytes) + " bytes, as mremap made it; munmap rounds its " + ReportBuilder.Bytes(given)
+                        + " bytes up to whole pages, so no length frees it (mremap it to a multiple of the page size first)");
                 case UndefinedBehaviorKind.IncorrectLayout when m != null && fn == "munmap":
                     return given < m.SizeBytes
                         ? ("partial munmap", ReportBuilder.Bytes(given) + " of the " + ReportBuilder.Bytes(m.SizeBytes) + " bytes of " + name)

@@ -57,6 +57,16 @@ namespace CheckedMmap
         public static long Checkpoint() => BeginLeakScope().Mark;
 
         /// <summary>
+        /// Marks the reports made in the current flow of execution (and the tasks and threads it starts) until the
+        /// returned scope is disposed as expected: a test that provokes one on purpose
+        /// (<c>using (MmapTracker.ExpectReports()) Assert.Throws&lt;UndefinedBehaviorException&gt;(…)</c>) passes. Outside
+        /// such a scope, an Undefined Behavior, unsupported-call or fault report whose exception the code under test
+        /// catches fails the test run (<c>-p:CheckedMmap=true</c>), as it would have stopped a run under Miri.
+        /// </summary>
+        /// <returns>The scope; disposing it ends the expectation (disposing it again does nothing).</returns>
+        public static IDisposable ExpectReports() => ExpectedReports.Begin();
+
+        /// <summary>
         /// Begins a leak scope in the current flow of execution: <see cref="MmapLeakScope.AssertNoLeaks"/> then sees only
         /// the mappings this flow (and the tasks and threads it starts) created, so tests running in parallel under
         /// xunit do not see each other's mappings.

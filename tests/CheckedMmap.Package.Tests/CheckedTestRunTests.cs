@@ -106,6 +106,28 @@ namespace CheckedMmap.Package.Tests
         }
 
         [Fact]
+        public void A_report_the_code_under_test_caught_fails_the_run_and_one_provoked_on_purpose_does_not()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return;
+            }
+
+            CommandResult run = _package.Test("checkedtests/checkedtests.csproj",
+                "-p:CheckedMmap=true", "-p:IncludeCaughtTest=true", "--filter", "FullyQualifiedName~CaughtTests|FullyQualifiedName~Clean_use");
+            string output = run.Output;
+            Assert.True(run.ExitCode != 0, output);
+            Assert.Matches(new Regex(@"Passed!\s+-\s+Failed:\s+0, Passed:\s+3"), output);
+
+            // The build error names the swallowed report; the logger printed it whole, with where the mapping was destroyed.
+            Assert.Single(Regex.Matches(output, "error : CheckedMmap: double munmap: alloc"));
+            Assert.Contains("the code under test caught its exception and the test passed", output);
+            Assert.Contains("CheckedMmap: 1 report whose exception the code under test caught", output);
+            Assert.Contains("at CheckedTests.CaughtTests.Swallowed_double_release()", Between(output, "was destroyed by munmap on thread", "SUMMARY:"));
+            Assert.DoesNotContain("error : CheckedMmap: partial munmap", output);
+        }
+
+        [Fact]
         public void A_leak_at_exit_is_shown_in_full_when_tests_fail_too()
         {
             if (!OperatingSystem.IsLinux())

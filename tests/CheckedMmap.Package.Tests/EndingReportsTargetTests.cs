@@ -24,7 +24,7 @@ namespace CheckedMmap.Package.Tests
             const string Summary = @"4096 bytes leaked in 1 mapping (alloc1), the first created in A.B.C() in C:\src\a ""q"" %41 $(X) @(Y) ;.cs:line 3, in the test T.U.V.";
             CommandResult run = ShowReports(
                 """{"category":"leak","kind":"leak","headline":"leak: 1 mapping (4096 bytes) still mapped at the end of the test run","summary":"4096 bytes leaked in 1 mapping (alloc1), the first created in A.B.C() in C:\\src\\a \"q\" %41 $(X) @(Y) ;.cs:line 3, in the test T.U.V.","endsProcess":true,"tests":["T.U.V"],"report":"==CheckedMmap== ERROR: leak\n\u00e9"}""",
-                """{"category":"undefined-behavior","kind":"double munmap","headline":"double munmap: alloc2","summary":"s","endsProcess":false,"tests":[],"report":"r"}""",
+                """{"category":"undefined-behavior","kind":"double munmap","headline":"double munmap: alloc2","summary":"s","endsProcess":false,"expected":true,"tests":[],"report":"r"}""",
                 """{"category":"fault","kind":"buffer overflow","headline":"buffer overflow: access at 0x7f0000001000","summary":"buffer overflow: access at 0x7f0000001000 in \u0041.B()","endsProcess":true,"tests":[],"report":"r"}""",
                 """{"category":"fault","kind":"buffer overflow","headline":"cut short","summary":"cut""",
                 """{"category":"fault","kind":"buffer overflow","headline":"native fault","summary":"buffer overflow in libc.so.6+0x16e0ba","endsProcess":true,"tests":[],"report":"==CheckedMmap== ERROR: buffer overfl""");
@@ -40,9 +40,22 @@ namespace CheckedMmap.Package.Tests
         }
 
         [Fact]
-        public void Reports_that_test_results_hold_pass()
+        public void A_report_whose_exception_was_caught_in_a_passing_run_is_an_error_unless_a_test_expected_it()
         {
-            CommandResult run = ShowReports("""{"category":"undefined-behavior","kind":"double munmap","headline":"double munmap: alloc2","summary":"s","endsProcess":false,"tests":[],"report":"r"}""");
+            CommandResult run = ShowReports(
+                """{"category":"undefined-behavior","kind":"double munmap","headline":"double munmap: alloc2","summary":"double munmap: alloc2 in A.B()","endsProcess":false,"tests":["T.U.V"],"report":"r"}""",
+                """{"category":"undefined-behavior","kind":"partial munmap","headline":"partial munmap: alloc3","summary":"s3","endsProcess":false,"expected":true,"tests":["T.U.W"],"report":"r"}""",
+                """{"category":"leak","kind":"leak","headline":"leak: 1 mapping","summary":"s4","endsProcess":false,"tests":["T.U.X"],"report":"r"}""");
+            Assert.True(run.ExitCode != 0, run.Output);
+            Match error = Assert.Single(Regex.Matches(run.Output, "error : CheckedMmap: (.*)"));
+            Assert.StartsWith("double munmap: alloc2. SUMMARY: double munmap: alloc2 in A.B() (no test result holds this report: the code under test caught its exception", error.Groups[1].Value);
+            Assert.Contains("MmapTracker.ExpectReports()", error.Groups[1].Value);
+        }
+
+        [Fact]
+        public void Reports_a_test_expected_pass()
+        {
+            CommandResult run = ShowReports("""{"category":"undefined-behavior","kind":"double munmap","headline":"double munmap: alloc2","summary":"s","endsProcess":false,"expected":true,"tests":[],"report":"r"}""");
             Assert.True(run.ExitCode == 0, run.Output);
             Assert.DoesNotContain("error", run.Output);
         }

@@ -317,6 +317,40 @@ public sealed unsafe class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Reports_made_while_a_flow_expects_them_are_marked_expected_in_the_report_file_and_others_are_not()
+    {
+        string file = Path.Combine(Path.GetTempPath(), "checkedmmap-expected-" + Guid.NewGuid().ToString("N") + ".jsonl");
+        try
+        {
+            CheckedMmapOptions.ReportFile = file;
+            nint p = Map(8192);
+            using (MmapTracker.ExpectReports())
+            {
+                Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(p, 4096));
+                // The scope follows the flow into the threads it starts.
+                var worker = new System.Threading.Thread(() => Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(p + 4096, 4096)));
+                worker.Start();
+                worker.Join();
+            }
+
+            Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(p, 12288));
+            IDisposable ended = MmapTracker.ExpectReports();
+            ended.Dispose();
+            ended.Dispose(); // a second end does nothing
+            Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(p, 2 * 8192));
+            Unmap(p, 8192);
+
+            List<CheckedMmap.Testing.ReportFileRecord> records = CheckedMmap.Testing.ReportFileRecords.Read(file);
+            Assert.Equal(new[] { true, true, false, false }, records.ConvertAll(r => r.Expected));
+            Assert.Equal(new[] { false, false, true, true }, records.ConvertAll(r => r.MustFailItsTest));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Every_environment_variable_is_listed()
     {
         Assert.Equal(

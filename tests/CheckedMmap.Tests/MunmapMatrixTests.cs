@@ -53,6 +53,21 @@ public unsafe class MunmapMatrixTests
     }
 
     [Fact]
+    public void U4b_a_mapping_mremap_left_at_an_unaligned_size_is_named_as_such_not_as_oversized()
+    {
+        nint p = Map(P);
+        nint q = Mman.mremap(p, P, 10000, Mman.MREMAP_MAYMOVE);
+        Assert.NotEqual(Mman.MAP_FAILED, q);
+        MappingInfo m = MmapTracker.FindMapping(q)!;
+        var e = Assert.Throws<UndefinedBehaviorException>(() => Mman.munmap(q, 10000));
+        Assert.Contains("but gave size 12288", e.MiriMessage);
+        Assert.StartsWith($"==CheckedMmap== ERROR: munmap of a mapping mremap left at a size that is no whole number of pages: {m.Name} is 10000 bytes, as mremap made it; munmap rounds its 10000 bytes up to whole pages", e.Message);
+        nint r = Mman.mremap(q, 10000, 3 * P, Mman.MREMAP_MAYMOVE); // back to whole pages: munmap frees it
+        Assert.NotEqual(Mman.MAP_FAILED, r);
+        Unmap(r, 3 * P);
+    }
+
+    [Fact]
     public void U5_length_rounding_to_the_mapping_size_unmaps()
     {
         nint p = Map(2 * P);

@@ -5,6 +5,7 @@ using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.IO;
 using CheckedMmap.TestRun;
+using Microsoft.VisualStudio.TestPlatform.ObjectModel;
 using Microsoft.VisualStudio.TestPlatform.ObjectModel.Client;
 using Microsoft.VisualStudio.TestPlatform.ObjectModel.Logging;
 using Xunit;
@@ -15,7 +16,10 @@ public sealed class TestRunLoggerTests : IDisposable
 {
     private const string LeakLine = """{"category":"leak","kind":"leak","summary":"s","endsProcess":true,"report":"==CheckedMmap== ERROR: leak: 1 mapping (4096 bytes) still mapped at the end of the test run\nSUMMARY: CheckedMmap: 4096 bytes leaked"}""";
     private const string FaultLine = """{"category":"fault","kind":"buffer overflow","summary":"s","endsProcess":true,"report":"==CheckedMmap== ERROR: buffer overflow: access at 0x7f0000001000\nSUMMARY: CheckedMmap: buffer overflow"}""";
-    private const string TestFailureLine = """{"category":"undefined-behavior","kind":"double munmap","summary":"s","endsProcess":false,"report":"==CheckedMmap== ERROR: double munmap: alloc1"}""";
+    private const string TestFailureLine = """{"category":"undefined-behavior","kind":"double munmap","summary":"s","endsProcess":false,"tests":["T.U.Failing"],"report":"==CheckedMmap== ERROR: double munmap: alloc1"}""";
+    private const string CaughtLine = """{"category":"undefined-behavior","kind":"partial munmap","summary":"s","endsProcess":false,"tests":["T.U.Passing"],"report":"==CheckedMmap== ERROR: partial munmap: alloc2"}""";
+    private const string ExpectedLine = """{"category":"undefined-behavior","kind":"partial munmap","summary":"s","endsProcess":false,"expected":true,"tests":["T.U.Passing"],"report":"==CheckedMmap== ERROR: partial munmap: alloc3"}""";
+    private const string CaughtLeakLine = """{"category":"leak","kind":"leak","summary":"s","endsProcess":false,"tests":["T.U.Passing"],"report":"==CheckedMmap== ERROR: leak: alloc4"}""";
 
     private readonly string _file = Path.Combine(Path.GetTempPath(), "checkedmmap-logger-" + Guid.NewGuid().ToString("N") + ".jsonl");
 
@@ -25,12 +29,26 @@ public sealed class TestRunLoggerTests : IDisposable
     public void Prints_leaks_and_a_fault_no_message_showed_and_nothing_a_test_result_holds()
     {
         File.WriteAllLines(_file, new[] { TestFailureLine, FaultLine, LeakLine });
-        string output = Run(messages: new[] { "Test host process crashed" });
+        string output = Run(messages: new[] { "Test host process crashed" }, failed: "T.U.Failing");
 
         Assert.Contains("CheckedMmap: 2 reports that no test result holds (also in " + _file + "):", output);
         Assert.Contains("==CheckedMmap== ERROR: buffer overflow: access at 0x7f0000001000", output);
         Assert.Contains("==CheckedMmap== ERROR: leak: 1 mapping (4096 bytes)", output);
         Assert.DoesNotContain("double munmap", output);
+    }
+
+    [Fact]
+    public void Prints_a_report_whose_test_passed_its_code_caught_the_exception_unless_the_test_expected_it()
+    {
+        File.WriteAllLines(_file, new[] { TestFailureLine, CaughtLine, ExpectedLine, CaughtLeakLine });
+        string output = Run(messages: Array.Empty<string>(), failed: "T.U.Failing", passed: "T.U.Passing");
+
+        Assert.StartsWith("CheckedMmap: 1 report whose exception the code under test caught, so that no failed test shows it (also in " + _file, output);
+        Assert.Contains("MmapTracker.ExpectReports()", output);
+        Assert.Contains("partial munmap: alloc2", output);
+        Assert.DoesNotContain("alloc1", output); // its test failed and shows it
+        Assert.DoesNotContain("alloc3", output); // provoked on purpose
+        Assert.DoesNotContain("alloc4", output); // a leak assertion's exception is no caught bug
     }
 
     [Fact]
@@ -124,7 +142,7 @@ public sealed class TestRunLoggerTests : IDisposable
         }
     }
 
-    private string Run(IEnumerable<string> messages)
+    private string Run(IEnumerable<string> messages, string? failed = null, string? passed = null)
     {
         var output = new StringWriter();
         var events = new Events();
@@ -132,6 +150,16 @@ public sealed class TestRunLoggerTests : IDisposable
         foreach (string message in messages)
         {
             events.Message(message);
+        }
+
+        if (failed != null)
+        {
+            events.Result(failed, TestOutcome.Failed);
+        }
+
+        if (passed != null)
+        {
+            events.Result(passed, TestOutcome.Passed);
         }
 
         events.Complete();
@@ -143,7 +171,7 @@ public sealed class TestRunLoggerTests : IDisposable
     {
         public override event EventHandler<TestRunMessageEventArgs>? TestRunMessage;
         public override event EventHandler<TestRunStartEventArgs>? TestRunStart;
-        public override event EventHandler<TestResultEventArgs>? TestResult { add { } remove { } }
+        public override event EventHandler<TestResultEventArgs>? TestResult;
         public override event EventHandler<TestRunCompleteEventArgs>? TestRunComplete;
         public override event EventHandler<DiscoveryStartEventArgs>? DiscoveryStart { add { } remove { } }
         public override event EventHandler<TestRunMessageEventArgs>? DiscoveryMessage { add { } remove { } }
@@ -151,6 +179,10 @@ public sealed class TestRunLoggerTests : IDisposable
         public override event EventHandler<DiscoveryCompleteEventArgs>? DiscoveryComplete { add { } remove { } }
 
         public void Start() => TestRunStart?.Invoke(this, new TestRunStartEventArgs(new Microsoft.VisualStudio.TestPlatform.ObjectModel.Client.TestRunCriteria(new[] { "tests.dll" }, 1)));
+
+        public void Result(string fullyQualifiedName, TestOutcome outcome) =>
+            TestResult?.Invoke(this, new TestResultEventArgs(new Microsoft.VisualStudio.TestPlatform.ObjectModel.TestResult(
+                new Microsoft.VisualStudio.TestPlatform.ObjectModel.TestCase(fullyQualifiedName, new Uri("executor://xunit"), "tests.dll")) { Outcome = outcome }));
 
         public void Message(string text) => TestRunMessage?.Invoke(this, new TestRunMessageEventArgs(TestMessageLevel.Error, text));
 

@@ -79,6 +79,11 @@ namespace CheckedMmap.Reports
             Field(sb, "headline", r.Headline).Append(',');
             Field(sb, "summary", r.Summary).Append(',');
             Field(sb, "endsProcess", r.EndsProcess ? "true" : "false", quoted: false).Append(',');
+            if (ExpectedReports.Active)
+            {
+                Field(sb, "expected", "true", quoted: false).Append(','); // provoked on purpose (MmapTracker.ExpectReports)
+            }
+
             sb.Append("\"tests\":[");
             for (int i = 0; i < r.Tests.Count; i++)
             {

@@ -13,8 +13,10 @@ namespace CheckedMmap.Testing
     /// <summary>One line of a report file.</summary>
     internal sealed class ReportFileRecord
     {
-        public ReportFileRecord(string category, string kind, string summary, string text, bool endsProcess, string? printedTo = null, IReadOnlyList<string>? tests = null)
+        public ReportFileRecord(string category, string kind, string summary, string text, bool endsProcess, string? printedTo = null, IReadOnlyList<string>? tests = null,
+            bool expected = false)
         {
+            Expected = expected;
             Category = category;
             Kind = kind;
             Summary = summary;
@@ -47,6 +49,16 @@ namespace CheckedMmap.Testing
         /// <summary>The test methods on the report's stacks ("Namespace.Type.Method"), its call or access stack first,
         /// then the creation and destruction stacks of its mappings; none for a report written before the field existed.</summary>
         public IReadOnlyList<string> Tests { get; }
+
+        /// <summary>True when the report was made inside <c>MmapTracker.ExpectReports()</c>: a test provoked it on purpose.</summary>
+        public bool Expected { get; }
+
+        /// <summary>
+        /// True for a report carried by an exception into code that did not expect it (Undefined Behavior, an unsupported
+        /// call, a fault in managed code): the test it happened in must fail, and if that test passed, the code under test
+        /// caught the exception and hid the bug.
+        /// </summary>
+        public bool MustFailItsTest => !EndsProcess && !Expected && Category is "undefined-behavior" or "unsupported" or "fault";
     }
 
     internal static class ReportFileRecords
@@ -100,7 +112,8 @@ namespace CheckedMmap.Testing
                         Text(root, "category"), Text(root, "kind"), Text(root, "summary"), Text(root, "report"),
                         root.TryGetProperty("endsProcess", out JsonElement ends) && ends.ValueKind == JsonValueKind.True,
                         root.TryGetProperty("printedTo", out JsonElement printed) && printed.ValueKind == JsonValueKind.String ? printed.GetString() : null,
-                        Texts(root, "tests"));
+                        Texts(root, "tests"),
+                        root.TryGetProperty("expected", out JsonElement expected) && expected.ValueKind == JsonValueKind.True);
                     if (!endsProcessOnly || record.EndsProcess)
                     {
                         list.Add(record);

@@ -53,6 +53,43 @@ namespace CheckedTests
 }
 #endif
 
+#if CAUGHT_TEST
+namespace CheckedTests
+{
+    /// <summary>Compiled only with -p:IncludeCaughtTest=true: a release path that swallows every exception hides a double
+    /// munmap, and a test that provokes a partial munmap on purpose says so.</summary>
+    public class CaughtTests
+    {
+        [Fact]
+        public void Swallowed_double_release()
+        {
+            var arena = new Arena(8192);
+            arena.Release();
+            try
+            {
+                arena.Release();
+            }
+            catch (System.Exception)
+            {
+                // a library's "best effort" cleanup
+            }
+        }
+
+        [Fact]
+        public void Expected_partial_munmap()
+        {
+            nint p = CheckedMmap.Mman.mmap(0, 8192, CheckedMmap.Mman.PROT_READ | CheckedMmap.Mman.PROT_WRITE, CheckedMmap.Mman.MAP_PRIVATE | CheckedMmap.Mman.MAP_ANONYMOUS, -1, 0);
+            using (CheckedMmap.MmapTracker.ExpectReports())
+            {
+                Assert.Throws<CheckedMmap.UndefinedBehaviorException>(() => CheckedMmap.Mman.munmap(p, 4096));
+            }
+
+            Assert.Equal(0, CheckedMmap.Mman.munmap(p, 8192));
+        }
+    }
+}
+#endif
+
 #if NATIVE_FAULT_TEST
 namespace CheckedTests
 {

@@ -1,0 +1,110 @@
+// A report whose exception the code under test caught (a catch-all around a double munmap) leaves its test passing, and
+// no test result shows it. When the last test has finished, the reports of this test host that must fail their test
+// and whose tests did not fail are published as one failed test node, as the leak check at the end of the run is:
+// the run fails and its output holds them.
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using System.Threading.Tasks;
+using CheckedMmap.Registry;
+using CheckedMmap.Testing;
+using Microsoft.Testing.Platform.Extensions.Messages;
+using Microsoft.Testing.Platform.Extensions.TestHost;
+using Microsoft.Testing.Platform.Messages;
+using Microsoft.Testing.Platform.Services;
+
+namespace CheckedMmap.TestingPlatform
+{
+    /// <summary>Fails the run on the reports the code under test caught.</summary>
+    internal sealed class CaughtReportsAtSessionEnd : ExtensionIdentity, ITestSessionLifetimeHandler, IDataProducer
+    {
+        internal const string CaughtReportsNodeUid = "CheckedMmap.CaughtReports";
+
+        private readonly IMessageBus _messageBus;
+        private readonly FailedTests _failed;
+
+        public CaughtReportsAtSessionEnd(IMessageBus messageBus, FailedTests failed)
+        {
+            _messageBus = messageBus;
+            _failed = failed;
+        }
+
+        public override string Description => "Fails the run on CheckedMmap reports whose exceptions the code under test caught.";
+
+        public Type[] DataTypesProduced { get; } = { typeof(TestNodeUpdateMessage) };
+
+        public Task OnTestSessionStartingAsync(ITestSessionContext testSessionContext) => Task.CompletedTask;
+
+        public Task OnTestSessionFinishingAsync(ITestSessionContext testSessionContext)
+        {
+            if (MmapRuntime.ReportFile is not { } file)
+            {
+                return Task.CompletedTask;
+            }
+
+            List<ReportFileRecord> caught;
+            try
+            {
+                caught = ReportFileRecords.Read(file).FindAll(r => r.MustFailItsTest && !_failed.AnyOf(r.Tests));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"CheckedMmap: the reports of this test run could not be read from {file}: {e.Message}");
+                return Task.CompletedTask;
+            }
+
+            if (caught.Count == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            var text = new StringBuilder(caught.Count == 1
+                ? "1 report whose exception the code under test caught, so that no failed test shows it"
+                : $"{caught.Count} reports whose exceptions the code under test caught, so that no failed test shows them");
+            text.Append($" (also in {file}; a test that provokes a report on purpose wraps it in MmapTracker.ExpectReports()):");
+            foreach (ReportFileRecord report in caught)
+            {
+                text.Append(Environment.NewLine).Append(report.Text.TrimEnd());
+            }
+
+            var node = new TestNode
+            {
+                Uid = new TestNodeUid(CaughtReportsNodeUid),
+                DisplayName = "CheckedMmap: reports the code under test caught",
+                Properties = new PropertyBag(new FailedTestNodeStateProperty(text.ToString())),
+            };
+            return _messageBus.PublishAsync(this, new TestNodeUpdateMessage(testSessionContext.SessionUid, node));
+        }
+    }
+
+    /// <summary>The tests of this test host that failed, by the names reports give them ("Namespace.Type.Method").</summary>
+    internal sealed class FailedTests
+    {
+        private readonly HashSet<string> _names = new HashSet<string>(StringComparer.Ordinal);
+
+        public void Add(string name)
+        {
+            lock (_names)
+            {
+                _names.Add(name);
+            }
+        }
+
+        public bool AnyOf(IReadOnlyList<string> names)
+        {
+            lock (_names)
+            {
+                foreach (string name in names)
+                {
+                    if (_names.Contains(name))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+    }
+}
