@@ -102,6 +102,14 @@ public class FileDescriptorSourceTests
         Diagnostic(FileBackedRule.Descriptor).WithLocation(0).WithMessage(Message("is", "5")));
 
     [Fact]
+    public Task A_comparison_that_only_chooses_the_flags_proves_nothing_about_the_descriptor() => RunAsync(
+        """
+                mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, {|MMAP002:unknown == -1 ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED|}, unknown, IntPtr.Zero);
+                int flags = unknown != -1 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS;
+                mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, {|MMAP002:flags|}, unknown, IntPtr.Zero);
+        """);
+
+    [Fact]
     public Task File_handles_from_dotnet_are_descriptors() => new MmapAnalyzerTest("""
         using System;
         using System.IO;

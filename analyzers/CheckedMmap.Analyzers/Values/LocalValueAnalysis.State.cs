@@ -46,17 +46,25 @@ namespace CheckedMmap.Analyzers.Values
                     return this;
                 }
 
-                IEnumerable<object> keys = KeysThatMayDiffer(other) ?? other.Values.Keys;
+                IEnumerable<object> keys = KeysThatMayDiffer(other) ?? other.Values.Keys.Concat(Values.Keys.Where(k => k is IParameterSymbol));
                 ImmutableDictionary<object, ValueSet>.Builder? builder = null;
                 List<object>? changed = null;
                 foreach (object key in keys)
                 {
+                    // A local one side never set had no definition reach it there (nothing to add); a parameter one side
+                    // never set holds whatever the caller passed, so a check on the other side (fd != -1) proves nothing.
+                    bool mineSet = Values.TryGetValue(key, out ValueSet? mine);
                     if (!other.Values.TryGetValue(key, out ValueSet? theirs))
                     {
-                        continue; // a key the other side never set leaves ours as it is
+                        if (key is not IParameterSymbol || !mineSet)
+                        {
+                            continue; // a key the other side never set leaves ours as it is
+                        }
+
+                        theirs = ValueSet.Unknown;
                     }
 
-                    ValueSet merged = Values.TryGetValue(key, out ValueSet? mine) ? mine.Union(theirs) : theirs;
+                    ValueSet merged = mineSet ? mine!.Union(theirs) : key is IParameterSymbol ? ValueSet.Unknown : theirs;
                     if (mine is null || !merged.Equals(mine))
                     {
                         (builder ??= Values.ToBuilder())[key] = merged;
