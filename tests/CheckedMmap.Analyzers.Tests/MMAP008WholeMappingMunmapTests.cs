@@ -376,6 +376,29 @@ public class MMAP008WholeMappingMunmapTests
         At(0, WholeMappingMunmapRule.Twice, "line 9", "line 10"));
 
     [Fact]
+    public Task A_retry_on_the_branch_where_munmap_failed_is_no_second_munmap_but_one_where_it_succeeded_is() => LibcAsync(
+        Map8192 + """
+                if (munmap(p, (UIntPtr)8192) != 0) munmap(p, (UIntPtr)8192);
+                IntPtr q = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                int rc = munmap(q, (UIntPtr)8192);
+                if (rc == -1) munmap(q, (UIntPtr)8192);
+                IntPtr r = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                while (munmap(r, (UIntPtr)8192) < 0) { }
+                IntPtr s = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                for (int i = 0; i < 3; i++)
+                {
+                    if (munmap(s, (UIntPtr)8192) == 0) break;
+                }
+
+                IntPtr t = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (munmap(t, (UIntPtr)8192) == 0) {|#0:munmap(t, (UIntPtr)8192)|};
+                IntPtr u = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (munmap(u, (UIntPtr)8192) != 5) {|#1:munmap(u, (UIntPtr)8192)|};
+        """,
+        At(0, WholeMappingMunmapRule.Twice, "line 22", "line 23"),
+        At(1, WholeMappingMunmapRule.Twice, "line 24", "line 25"));
+
+    [Fact]
     public Task An_alias_of_the_mapping_unmapped_again_is_reported() => LibcAsync(
         Map8192 + """
                 nint alias = p;

@@ -43,6 +43,9 @@ namespace CheckedMmap.Analyzers.Lifetime
         // The mremap calls that released an old mapping in this graph (the "first unmap" of a later munmap of it).
         private readonly HashSet<SyntaxNode> _releasedByMremap = new HashSet<SyntaxNode>();
 
+        // The munmap calls that unmapped a mapping in this graph: a branch that finds one failed gets the mapping back.
+        private readonly HashSet<SyntaxNode> _unmappedByMunmap = new HashSet<SyntaxNode>();
+
         private LifetimeFlow(ControlFlowGraph? graph, ILifetimeContext context, LifetimeFindings findings)
         {
             _graph = graph;
@@ -717,7 +720,7 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// </summary>
         private (HashSet<SyntaxNode>? WhenTrue, HashSet<SyntaxNode>? WhenFalse) FailureBranches(IOperation? condition, FlowState state)
         {
-            if (_releasedByMremap.Count == 0 || state.Unmapped.IsEmpty)
+            if ((_releasedByMremap.Count == 0 && _unmappedByMunmap.Count == 0) || state.Unmapped.IsEmpty)
             {
                 return (null, null);
             }
@@ -742,6 +745,8 @@ namespace CheckedMmap.Analyzers.Lifetime
                     return (Intersection(lt, rt), Union(lf, rf));
                 }
 
+                case IBinaryOperation comparison when IsComparison(comparison.OperatorKind) && MunmapOutcome(comparison) is { } munmapOutcome:
+                    return munmapOutcome;
                 case IBinaryOperation comparison when IsComparison(comparison.OperatorKind):
                 {
                     (AddressFact? held, IOperation other) = HeldSide(comparison, state, out bool heldLeft);
@@ -776,6 +781,62 @@ namespace CheckedMmap.Analyzers.Lifetime
                 default:
                     return (null, null);
             }
+        }
+
+        /// <summary>
+        /// A munmap result compared with a number (<c>munmap(p, n) != 0</c>, <c>rc == -1</c> for <c>int rc = munmap(p, n)</c>,
+        /// <c>&lt; 0</c>): munmap returns 0 or -1, so a comparison that tells them apart proves on one branch that the call
+        /// failed and unmapped nothing (a retry there is no double munmap). Null for any other comparison.
+        /// </summary>
+        private (HashSet<SyntaxNode>? WhenTrue, HashSet<SyntaxNode>? WhenFalse)? MunmapOutcome(IBinaryOperation comparison)
+        {
+            if (_unmappedByMunmap.Count == 0 || comparison.OperatorMethod is not null)
+            {
+                return null;
+            }
+
+            bool callLeft = UnmappingCall(comparison.LeftOperand) is not null;
+            SyntaxNode? call = UnmappingCall(callLeft ? comparison.LeftOperand : comparison.RightOperand);
+            IOperation other = callLeft ? comparison.RightOperand : comparison.LeftOperand;
+            if (call is null || other.ConstantValue is not { HasValue: true, Value: { } constant } || IntegerConversions.FromConstant(constant) is not long number)
+            {
+                return null;
+            }
+
+            bool? Holds(long result)
+            {
+                (long left, long right) = callLeft ? (result, number) : (number, result);
+                return comparison.OperatorKind switch
+                {
+                    BinaryOperatorKind.Equals => left == right,
+                    BinaryOperatorKind.NotEquals => left != right,
+                    BinaryOperatorKind.LessThan => left < right,
+                    BinaryOperatorKind.LessThanOrEqual => left <= right,
+                    BinaryOperatorKind.GreaterThan => left > right,
+                    BinaryOperatorKind.GreaterThanOrEqual => left >= right,
+                    _ => null,
+                };
+            }
+
+            if (Holds(-1) is not bool onFailure || Holds(0) is not bool onSuccess || onFailure == onSuccess)
+            {
+                return null;
+            }
+
+            var failed = new HashSet<SyntaxNode> { call };
+            return onFailure ? (failed, null) : (null, failed);
+        }
+
+        /// <summary>The munmap call that unmapped a mapping here whose result <paramref name="value"/> is, directly or through a local it initialized (its only write).</summary>
+        private SyntaxNode? UnmappingCall(IOperation value)
+        {
+            IOperation? operation = Strip(value);
+            if (operation is ILocalReferenceOperation { Local: { Type.SpecialType: SpecialType.System_Int32 or SpecialType.System_Int64 } local } reference)
+            {
+                operation = Strip(Binding.WrapperLocals.InitializerOf(local, reference));
+            }
+
+            return operation is IInvocationOperation invocation && _unmappedByMunmap.Contains(invocation.Syntax) ? invocation.Syntax : null;
         }
 
         private (HashSet<SyntaxNode>? WhenTrue, HashSet<SyntaxNode>? WhenFalse) Proven(AddressFact? held, bool? failureWhenTrue)
@@ -920,6 +981,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             }
 
             state.SetUnmapped(site, invocation.Syntax);
+            _unmappedByMunmap.Add(invocation.Syntax);
             if (_reporting && length is not null && LengthMismatch(site.Length, unmapLength) is { } lengths)
             {
                 _findings.Munmap(MunmapProblem.WrongLength(invocation, length.Syntax, site, lengths.Mapped, lengths.Unmapped));
