@@ -225,10 +225,18 @@ namespace CheckedMmap.Analyzers
                     facts.FlagsInWrapper = ValueSet.Single(innerFlags);
                 }
 
-                if (wrapper is { Computed.Count: > 0 } or { Through.Count: > 0 })
+                if (wrapper is { Computed.Count: > 0 } or { Through.Count: > 0 } or { Guards.Length: > 0 })
                 {
-                    // One binding of the wrapper's parameters (and its locals) for every argument it computes.
+                    // One binding of the wrapper's parameters (and its locals) for every argument it computes and every guard.
                     ValueEvaluator inWrapper = WrapperCallSite.Enter(invocation, callee, arguments, evaluator, scope, out WrapperCallSite callSite);
+                    foreach (IOperation guard in wrapper.Guards)
+                    {
+                        if (inWrapper.Evaluate(guard) is { IsKnown: true } outcome && System.Linq.Enumerable.All(outcome.Values, v => v != 0))
+                        {
+                            return; // the wrapper leaves before its mmap call whenever it is called with these values
+                        }
+                    }
+
                     foreach (var computed in wrapper.Computed)
                     {
                         if (computed.Key != MmapParameter.Address)

@@ -137,6 +137,51 @@ public class WrapperTests
         """).RunAsync();
 
     [Fact]
+    public Task A_call_site_a_guard_of_the_wrapper_turns_away_is_not_judged() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Guarded
+        {
+            const int MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20;
+
+            [DllImport("libc")] static extern IntPtr mmap(IntPtr a, nuint l, int p, int f, int fd, long o);
+
+            static IntPtr Map(nuint size, int flags)
+            {
+                if ((flags & MAP_FIXED) != 0) throw new ArgumentException("no MAP_FIXED", nameof(flags));
+                if (size == 0)
+                {
+                    return IntPtr.Zero;
+                }
+
+                unsafe
+                {
+                    return mmap(IntPtr.Zero, size, 3, flags, -1, 0);
+                }
+            }
+
+            static IntPtr Jumped(nuint size, int flags, bool again)
+            {
+                if ((flags & MAP_FIXED) != 0) return IntPtr.Zero;
+                retry:
+                IntPtr p = mmap(IntPtr.Zero, size, 3, flags, -1, 0);
+                if (again) { again = false; goto retry; }
+                return p;
+            }
+
+            static void Use(bool fixedToo)
+            {
+                Map(4096, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+                Map(0, MAP_SHARED); // the size guard returns first
+                Map(4096, {|MMAP002:MAP_SHARED|});
+                Map(4096, {|MMAP001:MAP_PRIVATE | MAP_ANONYMOUS | (fixedToo ? MAP_FIXED : 0)|});
+                Jumped(4096, {|MMAP001:MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED|}, false);
+            }
+        }
+        """).RunAsync();
+
+    [Fact]
     public Task Fd_zero_through_a_wrapper_with_anonymous_flags_of_its_own_is_the_classic_bug() => new MmapAnalyzerTest("""
         using System;
         using System.Runtime.InteropServices;

@@ -7,9 +7,11 @@ namespace CheckedMmap.Analyzers.Binding
     /// <summary>A wrapper and which of its parameters become which mmap argument.</summary>
     internal sealed class MmapWrapper
     {
-        public MmapWrapper(MmapBinding inner, ImmutableDictionary<MmapParameter, int> passedThrough, ImmutableDictionary<MmapParameter, IOperation> computed, ImmutableDictionary<MmapParameter, long> constants)
+        public MmapWrapper(MmapBinding inner, ImmutableDictionary<MmapParameter, int> passedThrough, ImmutableDictionary<MmapParameter, IOperation> computed, ImmutableDictionary<MmapParameter, long> constants,
+            ImmutableArray<IOperation> guards = default)
             : this(inner, passedThrough, computed, constants, ImmutableDictionary<MmapParameter, WrapperHop>.Empty, nesting: 1)
         {
+            Guards = guards.IsDefault ? ImmutableArray<IOperation>.Empty : guards;
         }
 
         public MmapWrapper(MmapBinding inner, ImmutableDictionary<MmapParameter, int> passedThrough, ImmutableDictionary<MmapParameter, IOperation> computed, ImmutableDictionary<MmapParameter, long> constants, ImmutableDictionary<MmapParameter, WrapperHop> through, int nesting)
@@ -47,6 +49,12 @@ namespace CheckedMmap.Analyzers.Binding
         /// binding this wrapper's parameters, then the inner wrapper's, to the values each call passes.
         /// </summary>
         public ImmutableDictionary<MmapParameter, WrapperHop> Through { get; }
+
+        /// <summary>
+        /// The conditions of the guards before the wrapper's mmap call that leave when true and read its parameters
+        /// (<c>if ((flags &amp; MAP_FIXED) != 0) throw …;</c>): a call site for which one is true never reaches mmap.
+        /// </summary>
+        public ImmutableArray<IOperation> Guards { get; } = ImmutableArray<IOperation>.Empty;
 
         /// <summary>How many wrappers deep the wrapper reaches mmap: 1 when it calls mmap itself, one more per wrapper between.</summary>
         public int Nesting { get; }

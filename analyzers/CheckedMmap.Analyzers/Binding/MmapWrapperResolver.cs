@@ -118,7 +118,7 @@ namespace CheckedMmap.Analyzers.Binding
 
                 if (passed.Count > 0 || computed.Count > 0)
                 {
-                    return new MmapWrapper(binding, passed.ToImmutable(), computed.ToImmutable(), ConstantArguments(invocation));
+                    return new MmapWrapper(binding, passed.ToImmutable(), computed.ToImmutable(), ConstantArguments(invocation), GuardsBefore(invocation, wrapper, model));
                 }
 
                 // MapPage() => mmap(…, 4096, …): no argument of its callers reaches mmap, but what it returns may be mmap's result.
@@ -191,6 +191,49 @@ namespace CheckedMmap.Analyzers.Binding
             return passed.Count == 0 && through.Count == 0
                 ? null
                 : new MmapWrapper(inner.Inner, passed.ToImmutable(), ImmutableDictionary<MmapParameter, IOperation>.Empty, constants.ToImmutable(), through.ToImmutable(), inner.Nesting + 1);
+        }
+
+        /// <summary>
+        /// The conditions of the guards that stand before <paramref name="call"/> in its block and the blocks around it, up
+        /// to the wrapper's body (<c>if (c) throw/return …;</c> without an else), that read the wrapper's parameters as its
+        /// caller passed them. A label between a guard and the call could be jumped to past it: none is taken then.
+        /// </summary>
+        private static ImmutableArray<IOperation> GuardsBefore(IInvocationOperation call, IMethodSymbol wrapper, SemanticModel model)
+        {
+            ImmutableArray<IOperation>.Builder? guards = null;
+            SyntaxNode node = call.Syntax;
+            while (node.Parent is { } parent && parent is not MemberDeclarationSyntax && parent is not AnonymousFunctionExpressionSyntax
+                   && parent is not LocalFunctionStatementSyntax)
+            {
+                if (parent is LabeledStatementSyntax)
+                {
+                    return ImmutableArray<IOperation>.Empty; // a goto can reach the call past every guard
+                }
+
+                if (parent is BlockSyntax block && node is StatementSyntax statement)
+                {
+                    int index = block.Statements.IndexOf(statement);
+                    for (int i = index - 1; i >= 0; i--)
+                    {
+                        if (block.Statements[i] is LabeledStatementSyntax)
+                        {
+                            return ImmutableArray<IOperation>.Empty;
+                        }
+
+                        if (block.Statements[i] is IfStatementSyntax { Else: null } guard && Values.OsConditions.Leaves(guard.Statement)
+                            && model.GetOperation(guard.Condition) is { } condition
+                            && WrapperLocals.ParametersRead(condition).Any(read => SymbolEqualityComparer.Default.Equals(read.Parameter.ContainingSymbol, wrapper)
+                                && WrapperLocals.HoldsCallersValue(read.Parameter, read)))
+                        {
+                            (guards ??= ImmutableArray.CreateBuilder<IOperation>()).Add(condition);
+                        }
+                    }
+                }
+
+                node = parent;
+            }
+
+            return guards?.ToImmutable() ?? ImmutableArray<IOperation>.Empty;
         }
 
         /// <summary>The mmap parameters a wrapper's callers reach.</summary>

@@ -157,7 +157,8 @@ namespace CheckedMmap.Analyzers.Values
             return marks.GuardReaches(statement.SpanStart);
         }
 
-        private static bool Leaves(StatementSyntax statement) => statement switch
+        /// <summary>Whether a statement always leaves where it stands: return, throw, break, continue, goto, yield break, or a block ending in one.</summary>
+        internal static bool Leaves(StatementSyntax statement) => statement switch
         {
             ReturnStatementSyntax or ThrowStatementSyntax or BreakStatementSyntax or ContinueStatementSyntax or GotoStatementSyntax => true,
             YieldStatementSyntax yield => yield.IsKind(SyntaxKind.YieldBreakStatement),
