@@ -26,6 +26,32 @@ public class MMAP008WholeMappingMunmapTests
         At(0, WholeMappingMunmapRule.WrongLength, "4096", "8192", "line 9"));
 
     [Fact]
+    public Task Releasing_a_mapping_page_by_page_in_a_loop_is_a_partial_munmap() => LibcAsync(
+        """
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)16384, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                for (int i = 0; i < 4; i++)
+                {
+                    {|#0:munmap(p, (UIntPtr)4096)|};
+                    p += 4096;
+                }
+
+                IntPtr q = mmap(IntPtr.Zero, (UIntPtr)16384, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (q == new IntPtr(-1)) return;
+                for (int i = 0; i < 4; i++)
+                {
+                    {|#1:munmap(q + i * 4096, (UIntPtr)4096)|};
+                }
+
+                IntPtr r = mmap(IntPtr.Zero, (UIntPtr)16384, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (r == new IntPtr(-1)) return;
+                IntPtr at = unknown > 0 ? r + 4096 : r;
+                munmap(at, (UIntPtr)16384); // whole when at is r: not always wrong
+        """,
+        At(0, WholeMappingMunmapRule.WrongLength, "4096", "16384", "line 9"),
+        At(1, WholeMappingMunmapRule.WrongLength, "4096", "16384", "line 17"));
+
+    [Fact]
     public Task A_mapping_or_length_passed_by_in_is_still_followed_and_a_mapping_passed_by_ref_is_not() => LibcAsync(
         Map8192 + """
                 if (p == new IntPtr(-1)) return;

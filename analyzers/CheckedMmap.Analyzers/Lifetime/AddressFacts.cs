@@ -96,8 +96,25 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return new Provenance(Site, offset, offset is { } known ? known != 0 : OffsetNonZero || b != 0, null);
             }
 
-            // A step of unknown size: the base only when the step is known to be non-zero.
-            return knownNonZero && Offset == 0 && !OffsetNonZero ? new Provenance(Site, null, true, null) : null;
+            // A step of unknown size: somewhere in the same mapping, off its base when the step is known to be non-zero.
+            return new Provenance(Site, null, knownNonZero && Offset == 0 && !OffsetNonZero, null);
+        }
+
+        /// <summary>
+        /// What a variable holds after paths that give it these two: the same provenance, or, for two addresses in one
+        /// mapping (its base and base + 4096, a pointer stepped in a loop), that mapping at an offset known only when both
+        /// agree; null for anything else.
+        /// </summary>
+        public static Provenance? Join(Provenance? a, Provenance? b)
+        {
+            if (Equals(a, b))
+            {
+                return a;
+            }
+
+            return a?.Site is { } site && ReferenceEquals(site, b?.Site)
+                ? new Provenance(site, a.Offset == b!.Offset ? a.Offset : null, a.OffsetNonZero && b.OffsetNonZero, null)
+                : null;
         }
 
         public bool Equals(Provenance? other) =>
@@ -131,7 +148,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
         public AddressFact Merge(AddressFact other)
         {
-            Provenance? origin = Equals(Origin, other.Origin) ? Origin : null;
+            Provenance? origin = Provenance.Join(Origin, other.Origin);
             ImmutableArray<MappingSite> sources = Sources;
             foreach (MappingSite site in other.Sources)
             {

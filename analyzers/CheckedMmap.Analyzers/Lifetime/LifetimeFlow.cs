@@ -964,6 +964,12 @@ namespace CheckedMmap.Analyzers.Lifetime
                 {
                     _findings.Munmap(MunmapProblem.Interior(invocation, address.Syntax, site, origin.Offset));
                 }
+                else if (_reporting && length is not null && AlwaysShorter(site.Length, unmapLength) is { } shorter)
+                {
+                    // At the start or further in (a pointer moved in a loop: p += 4096), fewer bytes than the mapping has
+                    // never free it whole: a partial munmap either way.
+                    _findings.Munmap(MunmapProblem.WrongLength(invocation, length.Syntax, site, shorter.Mapped, shorter.Unmapped));
+                }
 
                 return;
             }
@@ -1004,6 +1010,28 @@ namespace CheckedMmap.Analyzers.Lifetime
                 foreach (long u in unmapped.Values)
                 {
                     if (!Round(unchecked((ulong)m), out ulong rm) || !Round(unchecked((ulong)u), out ulong ru) || rm == ru || m == 0)
+                    {
+                        return null;
+                    }
+                }
+            }
+
+            return (unchecked((ulong)mapped.Values[0]), unchecked((ulong)unmapped.Values[0]));
+        }
+
+        /// <summary>Both lengths known, and every length unmapped rounds to fewer pages than every length mapped.</summary>
+        private static (ulong Mapped, ulong Unmapped)? AlwaysShorter(ValueSet mapped, ValueSet unmapped)
+        {
+            if (!mapped.IsKnown || !unmapped.IsKnown || mapped.Values.Count == 0 || unmapped.Values.Count == 0)
+            {
+                return null;
+            }
+
+            foreach (long m in mapped.Values)
+            {
+                foreach (long u in unmapped.Values)
+                {
+                    if (u <= 0 || !Round(unchecked((ulong)m), out ulong rm) || !Round(unchecked((ulong)u), out ulong ru) || ru >= rm)
                     {
                         return null;
                     }
