@@ -376,6 +376,12 @@ public class MMAP008WholeMappingMunmapTests
                 {
                     {|#6:munmap((IntPtr)f, (UIntPtr)4096)|};
                 }
+                Span<byte> onStack = stackalloc byte[64];
+                fixed (byte* g = onStack)
+                {
+                    munmap((IntPtr)g, (UIntPtr)4096); // a Span may wrap any memory: not judged
+                }
+
                 GCHandle pin = GCHandle.Alloc(array, GCHandleType.Pinned);
                 {|#7:munmap(pin.AddrOfPinnedObject(), (UIntPtr)4096)|};
         """,

@@ -368,11 +368,28 @@ namespace CheckedMmap.Analyzers.Lifetime
             {
                 case IFieldSymbol field when _context.FieldOrigin(field) is { } origin:
                     return new AddressFact(origin, System.Collections.Immutable.ImmutableArray<MappingSite>.Empty);
-                case ILocalSymbol { IsFixed: true }:
+                case ILocalSymbol { IsFixed: true } pinned when PinsManagedMemory(pinned, operation.SemanticModel):
                     return Other("a fixed statement (pinned managed memory)");
                 default:
                     return null;
             }
+        }
+
+        /// <summary>
+        /// Whether a fixed statement's pointer is into managed memory: it pins an array or a string (or takes the address
+        /// of a field). A Span or another type with GetPinnableReference may wrap any memory, an mmap mapping included.
+        /// </summary>
+        private static bool PinsManagedMemory(ILocalSymbol pinned, SemanticModel? model)
+        {
+            if (model is null || pinned.DeclaringSyntaxReferences.Length != 1
+                || pinned.DeclaringSyntaxReferences[0].GetSyntax() is not Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } value }
+                || value.SyntaxTree != model.SyntaxTree)
+            {
+                return false;
+            }
+
+            return value.IsKind(SyntaxKind.AddressOfExpression)
+                || model.GetTypeInfo(value).Type is IArrayTypeSymbol or { SpecialType: SpecialType.System_String };
         }
 
         private static AddressFact? Either(AddressFact? a, AddressFact? b) =>

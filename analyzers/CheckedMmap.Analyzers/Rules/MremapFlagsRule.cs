@@ -6,7 +6,7 @@ namespace CheckedMmap.Analyzers.Rules
     /// <summary>MMAP013: mremap with MREMAP_FIXED or MREMAP_DONTUNMAP, or without MREMAP_MAYMOVE.</summary>
     internal static class MremapFlagsRule
     {
-        private const string Title = "mremap flags other than MREMAP_MAYMOVE";
+        private const string Title = "mremap with MREMAP_FIXED or MREMAP_DONTUNMAP, or without MREMAP_MAYMOVE";
         private const string Description =
             "Miri and the checked runtime implement mremap as realloc: it needs MREMAP_MAYMOVE (without it, mremap fails with " +
             "EINVAL, even when shrinking) and does not support MREMAP_FIXED or MREMAP_DONTUNMAP (the test run stops).";
