@@ -54,11 +54,27 @@ public class MMAP010DeclarationTests
             Type(2, "mmap64", "its result", "uint", "void* (pointer-sized)", Truncated32),
             Type(3, "mmap64", "the address", "uint", "void* (pointer-sized)", Truncated32),
             Type(4, "mmap64", "the offset", "uint", "off_t (64 bits)", Offset32),
-            Type(5, "munmap", "its result", "nint", "int", Garbage),
+            Type(5, "munmap", "its result", "IntPtr", "int", Garbage),
             Type(6, "mprotect", "its result", "long", "int", Garbage),
             Type(7, "madvise", "its result", "void*", "int", Garbage),
             Type(8, "mremap", "the old size", "int", "size_t (pointer-sized)", Truncated32),
             Type(9, "mremap", "the new size", "int", "size_t (pointer-sized)", Truncated32)).RunAsync();
+
+    [Fact]
+    public Task A_bool_result_reads_success_as_false_and_a_void_one_reads_nothing() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Declared
+        {
+            [DllImport("libc", SetLastError = true)]
+            static extern {|#0:bool|} munmap(IntPtr addr, UIntPtr length);
+
+            [DllImport("libc", EntryPoint = "mprotect", SetLastError = true)]
+            static extern void Protect(IntPtr addr, UIntPtr length, int prot);
+        }
+        """).Expect(
+            Type(0, "munmap", "its result", "bool", "int", "a bool result is marshalled as a 4-byte Win32 BOOL, so success (0) reads as false and failure (-1) as true")).RunAsync();
 
     [Fact]
     public Task Narrow_addresses_and_lengths_of_munmap_mprotect_and_madvise_are_reported() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""

@@ -162,9 +162,16 @@ namespace CheckedMmap.Analyzers.Functions
                     case LibcFunction.Munmap:
                     case LibcFunction.Mprotect:
                     case LibcFunction.Madvise:
-                        if (method.ReturnType.SpecialType != SpecialType.System_Int32)
+                        if (method.ReturnType.SpecialType == SpecialType.System_Boolean)
                         {
-                            report(Diagnostic.Create(DeclarationRule.Type, returnType.GetLocation(), WidenTo(method.ReturnType, DeclarationRule.WidenToInt), entry, "its result", Display(method.ReturnType), "int",
+                            // No fix: the callers' tests of a bool would turn into tests of an int.
+                            report(Diagnostic.Create(DeclarationRule.Type, returnType.GetLocation(), (ImmutableDictionary<string, string?>?)null, entry, "its result", Display(returnType), "int",
+                                "a bool result is marshalled as a 4-byte Win32 BOOL, so success (0) reads as false and failure (-1) as true"));
+                        }
+                        else if (method.ReturnType.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Void))
+                        {
+                            // void reads nothing: a result left unread is not a declaration that reads it wrong.
+                            report(Diagnostic.Create(DeclarationRule.Type, returnType.GetLocation(), WidenTo(method.ReturnType, DeclarationRule.WidenToInt), entry, "its result", Display(returnType), "int",
                                 "the 0 / -1 result is read from a register whose upper bits are not defined"));
                         }
 
@@ -208,7 +215,7 @@ namespace CheckedMmap.Analyzers.Functions
             {
                 if (Width(type) is int bits && bits < 64)
                 {
-                    report(Diagnostic.Create(DeclarationRule.Type, syntax.GetLocation(), WidenTo(type, widenTo), function, what, Display(type), libc,
+                    report(Diagnostic.Create(DeclarationRule.Type, syntax.GetLocation(), WidenTo(type, widenTo), function, what, Display(syntax), libc,
                         "on 64-bit the value is truncated to " + bits.ToString(System.Globalization.CultureInfo.InvariantCulture) + " bits"));
                 }
             }
@@ -219,7 +226,7 @@ namespace CheckedMmap.Analyzers.Functions
                 {
                     // A signed type cannot even hold the top half of its range: an int offset stops at 2^31.
                     int limit = IsSigned(type) ? bits - 1 : bits;
-                    report(Diagnostic.Create(DeclarationRule.Type, syntax.GetLocation(), WidenTo(type, widenTo), function, what, Display(type), libc,
+                    report(Diagnostic.Create(DeclarationRule.Type, syntax.GetLocation(), WidenTo(type, widenTo), function, what, Display(syntax), libc,
                         "offsets at or above 2^" + limit.ToString(System.Globalization.CultureInfo.InvariantCulture) + " cannot be passed, and the upper half of the register is not defined"));
                 }
             }
@@ -251,7 +258,8 @@ namespace CheckedMmap.Analyzers.Functions
                 };
             }
 
-            private static string Display(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+            /// <summary>The type as the declaration writes it (<c>IntPtr</c> stays IntPtr, which symbols display as nint).</summary>
+            private static string Display(TypeSyntax type) => type.ToString();
 
             // ---- errno reads ----
 
