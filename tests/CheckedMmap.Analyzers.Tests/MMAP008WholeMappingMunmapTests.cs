@@ -427,8 +427,8 @@ public class MMAP008WholeMappingMunmapTests
                 IntPtr u = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
                 if (munmap(u, (UIntPtr)8192) != 5) {|#1:munmap(u, (UIntPtr)8192)|};
         """,
-        At(0, WholeMappingMunmapRule.Twice, "line 22", "line 23"),
-        At(1, WholeMappingMunmapRule.Twice, "line 24", "line 25"));
+        At(0, WholeMappingMunmapRule.Twice, "line 22", "line 23, column 13"),
+        At(1, WholeMappingMunmapRule.Twice, "line 24", "line 25, column 13"));
 
     [Fact]
     public Task An_alias_of_the_mapping_unmapped_again_is_reported() => LibcAsync(

@@ -71,11 +71,18 @@ namespace CheckedMmap.Analyzers.Lifetime
                 ? bytes.ToString(CultureInfo.InvariantCulture) + (bytes == 1 ? " byte" : " bytes")
                 : "-" + (-bytes).ToString(CultureInfo.InvariantCulture) + " bytes (before it)";
 
-        /// <summary>"line 12", or "Arena.cs line 12" when the place is in another file.</summary>
+        /// <summary>"line 12", "line 12, column 31" when the place is on the line it is named from, or "Arena.cs line 12"
+        /// when it is in another file.</summary>
         public static string Where(SyntaxNode place, SyntaxNode from)
         {
             FileLinePositionSpan span = place.GetLocation().GetLineSpan();
             string line = "line " + (span.StartLinePosition.Line + 1).ToString(CultureInfo.InvariantCulture);
+            if (place.SyntaxTree == from.SyntaxTree
+                && from.GetLocation().GetLineSpan().StartLinePosition.Line == span.StartLinePosition.Line && place.SpanStart != from.SpanStart)
+            {
+                return line + ", column " + (span.StartLinePosition.Character + 1).ToString(CultureInfo.InvariantCulture);
+            }
+
             if (place.SyntaxTree == from.SyntaxTree || string.IsNullOrEmpty(span.Path))
             {
                 return line;
