@@ -64,7 +64,7 @@ namespace CheckedMmap
             var leaked = new List<MappingInfo>();
             foreach (MappingInfo m in MmapTracker.LiveMappings())
             {
-                if (Contains(m.Scope))
+                if (Contains(m.Scope) && !m.IsLeakIgnored)
                 {
                     leaked.Add(m);
                 }
@@ -89,7 +89,8 @@ namespace CheckedMmap
         /// <summary>The mapping id mark at which the scope began.</summary>
         public long Mark => _scope.Mark;
 
-        /// <summary>The mappings created in this scope's flow that are still live, oldest first.</summary>
+        /// <summary>The mappings created in this scope's flow that are still live, oldest first, less those exempted by
+        /// <see cref="MmapTracker.IgnoreLeak"/>.</summary>
         public IReadOnlyList<MappingInfo> LiveMappings() => _scope.LiveMappings();
 
         /// <summary>Throws <see cref="MmapLeakException"/> (its message is the leak report) when a mapping created in this scope's flow is still live.</summary>

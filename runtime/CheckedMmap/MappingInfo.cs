@@ -117,6 +117,12 @@ namespace CheckedMmap
         /// <summary>True while mapped.</summary>
         public bool IsLive => State == MappingState.Live;
 
+        /// <summary>
+        /// True once <see cref="MmapTracker.IgnoreLeak"/> exempted the mapping from leak checks (a pool's cached mapping,
+        /// kept on purpose across tests): leak scopes and the leak check at exit do not count it.
+        /// </summary>
+        public bool IsLeakIgnored { get; internal set; }
+
         /// <summary>"mmap" or "mremap".</summary>
         public string CreatedBy { get; }
 

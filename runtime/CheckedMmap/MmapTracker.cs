@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Text;
 using CheckedMmap.Contract;
 using CheckedMmap.Registry;
@@ -78,12 +79,36 @@ namespace CheckedMmap
             return new MmapLeakScope(scope);
         }
 
+        /// <summary>
+        /// Exempts the live mapping that starts at <paramref name="address"/> from every leak check, as LeakSanitizer's
+        /// <c>__lsan_ignore_object</c> does: a pool that keeps mappings on purpose across tests marks them, and leak
+        /// scopes (<see cref="BeginLeakScope"/>, <see cref="AssertNoLeaks()"/>) and the leak check at exit no longer count
+        /// them. The mark ends with the mapping (munmap, or an mremap that moves it).
+        /// </summary>
+        /// <param name="address">The start of a live CheckedMmap mapping (what mmap or mremap returned).</param>
+        /// <exception cref="ArgumentException"><paramref name="address"/> is not the start of a live CheckedMmap mapping.</exception>
+        public static void IgnoreLeak(nint address)
+        {
+            MappingInfo? m = MmapRuntime.Find((ulong)address);
+            if (m is null || !m.IsLive || m.Start != (ulong)address)
+            {
+                throw new ArgumentException(
+                    MmapMessages.Hex((ulong)address) + (m is null ? " is in no CheckedMmap mapping"
+                        : !m.IsLive ? " is in " + m.Name + ", which is no longer mapped"
+                        : " is inside " + m.Name + ", which starts at " + MmapMessages.Hex(m.Start))
+                    + ": only the start of a live mapping can be exempted from leak checks",
+                    nameof(address));
+            }
+
+            m.IsLeakIgnored = true;
+        }
+
         /// <summary>The live or quarantined mapping containing <paramref name="address"/>, or null.</summary>
         public static MappingInfo? FindMapping(nint address) => MmapRuntime.Find((ulong)address);
 
         /// <summary>Throws <see cref="MmapLeakException"/> listing every live mapping with its creation stack.</summary>
         /// <exception cref="MmapLeakException">Mappings are live.</exception>
-        public static void AssertNoLeaks() => ThrowIfLeaked(LiveMappings());
+        public static void AssertNoLeaks() => ThrowIfLeaked(MmapRuntime.Snapshot(liveOnly: true).Where(m => !m.IsLeakIgnored).ToList());
 
         /// <summary>
         /// Throws <see cref="MmapLeakException"/> listing every mapping still live that was created after
@@ -106,7 +131,7 @@ namespace CheckedMmap
             foreach (MappingInfo m in MmapRuntime.Snapshot(liveOnly: true))
             {
                 bool mine = scope != null ? scope.Contains(m.Scope) : m.Id > checkpoint;
-                if (mine && (!currentThreadOnly || m.CreatedThreadId == thread))
+                if (mine && !m.IsLeakIgnored && (!currentThreadOnly || m.CreatedThreadId == thread))
                 {
                     leaked.Add(m);
                 }

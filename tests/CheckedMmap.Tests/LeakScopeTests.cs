@@ -63,6 +63,30 @@ public class LeakScopeTests
     }
 
     [Fact]
+    public void A_mapping_a_pool_keeps_on_purpose_is_exempted_from_leak_checks_until_it_is_unmapped()
+    {
+        using MmapLeakScope scope = MmapTracker.BeginLeakScope();
+        long mark = MmapTracker.Checkpoint();
+        nint cached = Map(3 * 4096);
+        nint leaked = Map(4096);
+        MmapTracker.IgnoreLeak(cached);
+        Assert.True(MmapTracker.FindMapping(cached)!.IsLeakIgnored);
+
+        var e = Assert.Throws<MmapLeakException>(() => scope.AssertNoLeaks());
+        Assert.Equal(new[] { leaked }, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(e.Leaked, m => m.Address)));
+        Assert.Throws<MmapLeakException>(() => MmapTracker.AssertNoLeaks(mark));
+        Unmap(leaked, 4096);
+        scope.AssertNoLeaks();
+        MmapTracker.AssertNoLeaks(mark);
+
+        // Only the start of a live mapping can be exempted, with the reason in the message.
+        Assert.Contains("is inside alloc", Assert.Throws<ArgumentException>("address", () => MmapTracker.IgnoreLeak(cached + 4096)).Message);
+        Unmap(cached, 3 * 4096);
+        Assert.Contains("which is no longer mapped", Assert.Throws<ArgumentException>("address", () => MmapTracker.IgnoreLeak(cached)).Message);
+        Assert.Contains("is in no CheckedMmap mapping", Assert.Throws<ArgumentException>("address", () => MmapTracker.IgnoreLeak(16)).Message);
+    }
+
+    [Fact]
     public void A_mapping_made_after_the_scope_ended_is_not_the_scopes()
     {
         MmapLeakScope scope = MmapTracker.BeginLeakScope();

@@ -61,7 +61,15 @@ namespace CheckedMmap.Reports
         /// report's text, or null when there were none.</summary>
         public static string? ReportAtExit(bool processExit, bool print = true)
         {
-            IReadOnlyList<MappingInfo> live = MmapRuntime.Snapshot(liveOnly: true);
+            var live = new List<MappingInfo>();
+            foreach (MappingInfo m in MmapRuntime.Snapshot(liveOnly: true))
+            {
+                if (!m.IsLeakIgnored)
+                {
+                    live.Add(m);
+                }
+            }
+
             if (live.Count == 0)
             {
                 return null;
