@@ -19,6 +19,10 @@ public class ChildProcessScenarioTests
         Assert.Contains("in bounds ok 3", r.StandardOutput);
         Assert.Empty(r.Reports);
         Assert.Null(r.Report);
+
+        // Expecting a report from a child that wrote none says what most often causes it.
+        var e = Assert.Throws<ChildProcessAssertionException>(() => r.AssertReport(134, "buffer overflow"));
+        Assert.StartsWith("expected exit code 134, got 0 (no CheckedMmap report at all: a project built without -p:CheckedMmap=true runs the scenario on libc)", e.Message);
     }
 
     [Fact]

@@ -256,13 +256,13 @@ namespace CheckedMmap.Testing
         {
             if (ExitCode != exitCode)
             {
-                throw new ChildProcessAssertionException("expected exit code " + exitCode + ", got " + ExitCode, this);
+                throw new ChildProcessAssertionException("expected exit code " + exitCode + ", got " + ExitCode + NoReportHint, this);
             }
 
             ChildProcessReport? r = Report;
             if (r == null)
             {
-                throw new ChildProcessAssertionException("expected a " + kind + " report, the child wrote none", this);
+                throw new ChildProcessAssertionException("expected a " + kind + " report, the child wrote none" + NoReportHint, this);
             }
 
             if (!string.Equals(r.Kind, kind, StringComparison.Ordinal))
@@ -280,6 +280,11 @@ namespace CheckedMmap.Testing
 
             return this;
         }
+
+        // A child that wrote no report at all most often ran on libc: the test project was built without the switch.
+        private string NoReportHint => Reports.Count == 0
+            ? " (no CheckedMmap report at all: a project built without -p:CheckedMmap=true runs the scenario on libc)"
+            : string.Empty;
 
         /// <summary>Exit code, standard output, standard error.</summary>
         public override string ToString() =>
