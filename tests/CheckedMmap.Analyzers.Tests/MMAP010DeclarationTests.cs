@@ -16,7 +16,8 @@ public class MMAP010DeclarationTests
 
     /// <summary>The errno read, and the binding's import attribute (where the code fix sets SetLastError).</summary>
     private static DiagnosticResult LastError(int marker, int attribute, string read, string binding) =>
-        new DiagnosticResult(DeclarationRule.LastError).WithLocation(marker).WithLocation(attribute).WithArguments(read, binding);
+        new DiagnosticResult(DeclarationRule.LastError).WithLocation(marker).WithLocation(attribute)
+            .WithArguments(read.StartsWith("new ", System.StringComparison.Ordinal) ? read : "Marshal." + read + "()", binding);
 
     private const string Truncated32 = "on 64-bit the value is truncated to 32 bits";
     private const string Offset31 = "offsets at or above 2^31 cannot be passed, and the upper half of the register is not defined";
@@ -145,6 +146,27 @@ public class MMAP010DeclarationTests
             }
         }
         """).Expect(LastError(0, 2, "GetLastWin32Error", "mmap"), LastError(1, 3, "GetLastPInvokeError", "mprotect")).RunAsync();
+
+    [Fact]
+    public Task A_parameterless_Win32Exception_reads_errno_too() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""
+        using System;
+        using System.ComponentModel;
+        using System.Runtime.InteropServices;
+
+        static class Native
+        {
+            [{|#1:DllImport("libc")|}] static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
+
+            static IntPtr Map()
+            {
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) throw {|#0:new Win32Exception()|};
+                IntPtr q = mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
+                if (q == new IntPtr(-1)) throw new Win32Exception(12); // its own number: no errno read
+                return p;
+            }
+        }
+        """).Expect(LastError(0, 1, "new Win32Exception() (which reads Marshal.GetLastPInvokeError())", "mmap")).RunAsync();
 
     [Fact]
     public Task Errno_read_is_judged_by_the_last_binding_call_that_ended_before_it() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""

@@ -10,6 +10,26 @@ namespace CheckedMmap.Analyzers.Tests;
 public class ValueTests
 {
     [Fact]
+    public Task A_checked_sum_that_overflows_throws_before_the_call_and_one_that_fits_is_judged() => new MmapAnalyzerTest("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        static class Checked
+        {
+            static readonly int Zero = 0;
+
+            [DllImport("libc")] static extern IntPtr mmap(IntPtr a, nuint l, int p, int f, int fd, long o);
+
+            static void M()
+            {
+                mmap(IntPtr.Zero, 4096, 3, checked(int.MaxValue + Zero + 1), -1, 0);
+                mmap(IntPtr.Zero, 4096, 3, {|MMAP007:unchecked(int.MaxValue + Zero + 1)|}, -1, 0);
+                mmap(IntPtr.Zero, 4096, 3, {|MMAP002:checked(0x20 + Zero + 1)|}, -1, 0);
+            }
+        }
+        """).RunAsync();
+
+    [Fact]
     public async Task Graph_building_time_is_counted_for_the_benchmarks()
     {
         long before = CheckedMmap.Analyzers.Values.ControlFlowGraphs.BuildTicks;

@@ -25,6 +25,9 @@ namespace CheckedMmap.Analyzers.Functions
         private const string ImportText = "Import";
         private const string GetLastPInvokeError = "GetLastPInvokeError";
 
+        // new Win32Exception() reads Marshal.GetLastPInvokeError() itself.
+        private const string Win32Exception = "Win32Exception";
+
         private static readonly string[] Words = { LibcText.Word, LibcText.MremapWord, LibcText.MprotectWord, LibcText.MadviseWord };
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DeclarationRule.Type, DeclarationRule.LastError);
@@ -98,7 +101,8 @@ namespace CheckedMmap.Analyzers.Functions
 
                 // errno reads: in files that read errno (asked first: most files do not) and call mmap (or a wrapper), or a
                 // binding by a name it is declared under.
-                if (source.IndexOf(GetLastWin32Error, StringComparison.Ordinal) < 0 && source.IndexOf(GetLastPInvokeError, StringComparison.Ordinal) < 0)
+                if (source.IndexOf(GetLastWin32Error, StringComparison.Ordinal) < 0 && source.IndexOf(GetLastPInvokeError, StringComparison.Ordinal) < 0
+                    && source.IndexOf(Win32Exception, StringComparison.Ordinal) < 0)
                 {
                     return;
                 }
@@ -307,11 +311,15 @@ namespace CheckedMmap.Analyzers.Functions
                     foreach (SyntaxNode node in body.DescendantNodes())
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        if (node is not InvocationExpressionSyntax read || CallNames.InvokedName(read.Expression) is not (GetLastWin32Error or GetLastPInvokeError)
-                            || EnclosingBody(read) != body || LastBindingBefore(inBody, read) is not { } last)
+                        bool created = node is BaseObjectCreationExpressionSyntax { ArgumentList: null or { Arguments.Count: 0 } } creation
+                            && (creation is ImplicitObjectCreationExpressionSyntax || (creation is ObjectCreationExpressionSyntax { Type: var type } && RightmostName(type) == Win32Exception));
+                        if (!(created || node is InvocationExpressionSyntax call && CallNames.InvokedName(call.Expression) is GetLastWin32Error or GetLastPInvokeError)
+                            || EnclosingBody(node) != body || LastBindingBefore(inBody, node) is not { } last)
                         {
                             continue;
                         }
+
+                        ExpressionSyntax read = (ExpressionSyntax)node;
 
                         if (!judged.TryGetValue(last.Call, out bool reports))
                         {
@@ -319,17 +327,42 @@ namespace CheckedMmap.Analyzers.Functions
                             judged[last.Call] = reports;
                         }
 
-                        if (reports
-                            && model.GetSymbolInfo(read, cancellationToken).Symbol is IMethodSymbol { ContainingType: { Name: "Marshal" } marshal } errno
-                            && marshal.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices")
+                        if (reports && ErrnoRead(read, model, cancellationToken) is { } what)
                         {
                             // The binding's declaration in source, where the code fix adds SetLastError = true.
                             Location[] declaration = ImportDeclaration(last.Method) is { } at ? new[] { at } : Array.Empty<Location>();
-                            report(Diagnostic.Create(DeclarationRule.LastError, read.GetLocation(), declaration, errno.Name, last.Method.Name));
+                            report(Diagnostic.Create(DeclarationRule.LastError, read.GetLocation(), declaration, what, last.Method.Name));
                         }
                     }
                 }
             }
+
+            /// <summary>
+            /// How the message names an errno read: <c>Marshal.GetLastPInvokeError()</c>, <c>Marshal.GetLastWin32Error()</c>, or
+            /// <c>new Win32Exception()</c> (its parameterless constructor reads GetLastPInvokeError); null for anything else.
+            /// </summary>
+            private static string? ErrnoRead(ExpressionSyntax read, SemanticModel model, CancellationToken cancellationToken)
+            {
+                ISymbol? symbol = model.GetSymbolInfo(read, cancellationToken).Symbol;
+                if (symbol is IMethodSymbol { MethodKind: MethodKind.Constructor, Parameters.Length: 0, ContainingType: { Name: Win32Exception } exception }
+                    && exception.ContainingNamespace?.ToDisplayString() == "System.ComponentModel")
+                {
+                    return "new Win32Exception() (which reads Marshal.GetLastPInvokeError())";
+                }
+
+                return symbol is IMethodSymbol { ContainingType: { Name: "Marshal" } marshal } errno
+                    && marshal.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices"
+                    ? "Marshal." + errno.Name + "()"
+                    : null;
+            }
+
+            private static string? RightmostName(TypeSyntax type) => type switch
+            {
+                QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+                AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+                SimpleNameSyntax simple => simple.Identifier.ValueText,
+                _ => null,
+            };
 
             /// <summary>
             /// The binding call of the body that ends last before <paramref name="read"/> starts (the one that starts last

@@ -38,7 +38,7 @@ namespace CheckedMmap.Analyzers.Rules
         public static readonly DiagnosticDescriptor LastError = new DiagnosticDescriptor(
             RuleIds.Declaration,
             Title,
-            "Marshal.{0}() after a call of {1}, which is declared without SetLastError = true: it does not return that call's errno (declare SetLastError = true, or read Marshal.GetLastSystemError())",
+            "{0} after a call of {1}, which is declared without SetLastError = true: it does not return that call's errno (declare SetLastError = true, or read Marshal.GetLastSystemError())",
             RuleDescriptors.Category,
             DiagnosticSeverity.Warning,
             isEnabledByDefault: true,

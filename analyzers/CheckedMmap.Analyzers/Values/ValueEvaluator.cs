@@ -429,7 +429,21 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             ValueSet right = Evaluate(binary.RightOperand, depth);
-            return Apply(binary.OperatorKind, left, right, binary.Type ?? binary.LeftOperand.Type);
+            ITypeSymbol? type = binary.Type ?? binary.LeftOperand.Type;
+            if (binary.IsChecked && binary.OperatorKind is BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply
+                && IntegerConversions.IsTrackable(type) && IntegerConversions.GetWidth(type, out _) < 64 && !left.HasBits && !right.HasBits)
+            {
+                // checked(…): a value that overflows the type throws there, so it never reaches the call.
+                ValueSet exact = ValueSet.Combine(left, right, binary.OperatorKind switch
+                {
+                    BinaryOperatorKind.Add => (l, r) => unchecked(l + r),
+                    BinaryOperatorKind.Subtract => (l, r) => unchecked(l - r),
+                    _ => (l, r) => unchecked(l * r),
+                });
+                return exact.IsKnown ? exact.Where(v => IntegerConversions.ConvertTo(v, type) == v) : Apply(binary.OperatorKind, left, right, type);
+            }
+
+            return Apply(binary.OperatorKind, left, right, type);
         }
 
         private static ValueSet Apply(BinaryOperatorKind kind, ValueSet left, ValueSet right, ITypeSymbol? type)
