@@ -43,6 +43,7 @@ namespace CheckedMmap.TestRun
         private readonly TextWriter _output;
         private readonly List<string> _messagesHoldingReports = new List<string>();
         private readonly HashSet<string> _failedTests = new HashSet<string>(StringComparer.Ordinal);
+        private int _passed, _failed, _other;
         private string? _reportFile;
         private bool _msbuildOutput;
         private long _reportFileStart;
@@ -85,8 +86,16 @@ namespace CheckedMmap.TestRun
             _msbuildOutput = parameters.TryGetValue(MSBuildOutputParameter, out string? msbuild) && string.Equals(msbuild, "true", StringComparison.OrdinalIgnoreCase);
             events.TestRunStart += (_, _) => _reportFileStart = ReportFileLength();
             events.TestRunMessage += (_, e) => KeepMessageHoldingReport(e?.Message);
-            events.TestResult += (_, e) => KeepFailedTest(e?.Result);
-            events.TestRunComplete += (_, _) => PrintEndOfRunReports();
+            events.TestResult += (_, e) => KeepResult(e?.Result);
+            events.TestRunComplete += (_, e) =>
+            {
+                if (e is { IsAborted: true })
+                {
+                    PrintCountsOfAbortedRun();
+                }
+
+                PrintEndOfRunReports();
+            };
         }
 
         /// <summary>Where this run's reports begin: a file that was not cleared before the run (an IDE's run, vstest.console
@@ -115,16 +124,54 @@ namespace CheckedMmap.TestRun
             }
         }
 
-        /// <summary>Keeps the name of a test that failed: its result shows the reports made in it.</summary>
-        private void KeepFailedTest(TestResult? result)
+        /// <summary>Counts a result, and keeps the name of a test that failed: its result shows the reports made in it.</summary>
+        private void KeepResult(TestResult? result)
         {
-            if (result is { Outcome: TestOutcome.Failed, TestCase.FullyQualifiedName: { } name })
+            if (result is null)
             {
-                lock (_failedTests)
+                return;
+            }
+
+            lock (_failedTests)
+            {
+                switch (result.Outcome)
                 {
-                    _failedTests.Add(name);
+                    case TestOutcome.Passed:
+                        _passed++;
+                        break;
+                    case TestOutcome.Failed:
+                        _failed++;
+                        if (result.TestCase?.FullyQualifiedName is { } name)
+                        {
+                            _failedTests.Add(name);
+                        }
+
+                        break;
+                    default:
+                        _other++;
+                        break;
                 }
             }
+        }
+
+        /// <summary>
+        /// VSTest's console says only "Test Run Aborted." when a fault in native code ended the test host: the results that
+        /// came in before it are counted here.
+        /// </summary>
+        private void PrintCountsOfAbortedRun()
+        {
+            int passed, failed, other;
+            lock (_failedTests)
+            {
+                (passed, failed, other) = (_passed, _failed, _other);
+            }
+
+            if (!_msbuildOutput)
+            {
+                _output.WriteLine();
+            }
+
+            Print($"CheckedMmap: the test run was aborted after {passed + failed + other} test results: {passed} passed, {failed} failed, {other} skipped or not run (the test that was running when the host ended has none).");
         }
 
         /// <summary>Whether a failed test's result shows the report: a test on its stacks failed.</summary>

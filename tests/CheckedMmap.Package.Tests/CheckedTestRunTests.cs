@@ -207,6 +207,9 @@ namespace CheckedMmap.Package.Tests
             // VSTest's crash message showed it: the package's logger does not print it again.
             Assert.Single(Regex.Matches(output, Regex.Escape("==CheckedMmap== ERROR: buffer overflow")));
 
+            // VSTest says only "Test Run Aborted.": the package's logger counts the results that came in before the crash.
+            Assert.Contains("CheckedMmap: the test run was aborted after 0 test results: 0 passed, 0 failed", output);
+
             // Results reach vstest.console one by one: those of tests that failed before a crash are not lost with it.
             Assert.Contains("<BatchSize>1</BatchSize>", File.ReadAllText(_package.ConsumerPath("checkedtests/obj/checkedmmap/net10.0/checkedmmap.runsettings")));
         }

@@ -52,6 +52,27 @@ public sealed class TestRunLoggerTests : IDisposable
     }
 
     [Fact]
+    public void An_aborted_run_gets_the_counts_of_the_results_that_came_in_before_it_ended()
+    {
+        var output = new StringWriter();
+        var events = new Events();
+        new TestRunLogger(output).Initialize(events, new Dictionary<string, string?> { [TestRunLogger.ReportFileParameter] = _file });
+        events.Result("T.U.A", TestOutcome.Passed);
+        events.Result("T.U.B", TestOutcome.Passed);
+        events.Result("T.U.C", TestOutcome.Failed);
+        events.Result("T.U.D", TestOutcome.Skipped);
+        events.Complete(aborted: true);
+        Assert.Contains("CheckedMmap: the test run was aborted after 4 test results: 2 passed, 1 failed, 1 skipped or not run", output.ToString());
+
+        var completed = new StringWriter();
+        var others = new Events();
+        new TestRunLogger(completed).Initialize(others, new Dictionary<string, string?> { [TestRunLogger.ReportFileParameter] = _file });
+        others.Result("T.U.A", TestOutcome.Passed);
+        others.Complete();
+        Assert.DoesNotContain("aborted", completed.ToString());
+    }
+
+    [Fact]
     public void A_fault_the_crash_message_showed_whole_is_not_printed_again_but_one_it_cut_short_is()
     {
         File.WriteAllLines(_file, new[] { FaultLine });
@@ -186,7 +207,7 @@ public sealed class TestRunLoggerTests : IDisposable
 
         public void Message(string text) => TestRunMessage?.Invoke(this, new TestRunMessageEventArgs(TestMessageLevel.Error, text));
 
-        public void Complete() =>
-            TestRunComplete?.Invoke(this, new TestRunCompleteEventArgs(null, false, true, null, new Collection<Microsoft.VisualStudio.TestPlatform.ObjectModel.AttachmentSet>(), TimeSpan.Zero));
+        public void Complete(bool aborted = false) =>
+            TestRunComplete?.Invoke(this, new TestRunCompleteEventArgs(null, false, aborted, null, new Collection<Microsoft.VisualStudio.TestPlatform.ObjectModel.AttachmentSet>(), TimeSpan.Zero));
     }
 }
