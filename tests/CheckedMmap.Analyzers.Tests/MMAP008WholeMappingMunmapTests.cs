@@ -431,6 +431,36 @@ public class MMAP008WholeMappingMunmapTests
         At(1, WholeMappingMunmapRule.Twice, "line 24", "line 25, column 13"));
 
     [Fact]
+    public Task A_retry_is_understood_in_bodies_the_graph_walks_too_and_a_wrapper_result_proves_nothing() => Libc(
+        """
+                switch (unknown) { case 1: Console.WriteLine(); break; }
+                IntPtr q = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                int rc = munmap(q, (UIntPtr)8192);
+                if (rc == -1) munmap(q, (UIntPtr)8192);
+                IntPtr r = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (Free(r, (UIntPtr)8192) != false) {|#0:Free(r, (UIntPtr)8192)|};
+        """,
+        """
+            static bool Free(IntPtr p, UIntPtr n) => munmap(p, n) == 0;
+        """).Expect(At(0, WholeMappingMunmapRule.Twice, "line 13", "line 14, column 13")).RunAsync();
+
+    [Fact]
+    public Task A_pointer_stepped_forward_in_a_loop_and_back_may_be_at_the_start_again() => LibcAsync(
+        """
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                for (int i = 0; i < 8; i++) p += 4096;
+                p -= 8 * 4096;
+                munmap(p, (UIntPtr)65536);
+                IntPtr q = mmap(IntPtr.Zero, (UIntPtr)65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (q == new IntPtr(-1)) return;
+                for (int i = 0; i < unknown; i++) q += 4096;
+                q += 4096;
+                {|#0:munmap(q, (UIntPtr)65536)|};
+        """,
+        new DiagnosticResult(WholeMappingMunmapRule.Interior).WithLocation(0).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations).WithArguments("an address", "line 14"));
+
+    [Fact]
     public Task An_alias_of_the_mapping_unmapped_again_is_reported() => LibcAsync(
         Map8192 + """
                 nint alias = p;

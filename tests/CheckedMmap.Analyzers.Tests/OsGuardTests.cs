@@ -78,6 +78,35 @@ public class OsGuardTests
                 "CheckedMmap only supports calls to mmap which set the flags argument to MAP_PRIVATE|MAP_ANONYMOUS"))
         .RunAsync();
 
+    private const string Jumps = """
+        using System;
+
+        static class Use
+        {
+            static nint Jump(nuint size)
+            {
+                if (!OperatingSystem.IsMacOS()) goto linux;
+                return Native.mmap(0, size, 3, 0x1002, -1, 0);
+                linux:
+                return Native.mmap(0, size, 3, 0x22, -1, 0);
+            }
+
+            static nint FallenInto(nuint size, bool again)
+            {
+                if (!OperatingSystem.IsMacOS()) goto linux;
+                if (again) size *= 2;
+                linux:
+                return Native.mmap(0, size, 3, {|MMAP005:0x22|}, -1, 0); // also reached by falling in
+            }
+        }
+        """;
+
+    [Fact]
+    public Task A_label_reached_only_by_gotos_the_target_never_takes_is_not_judged() => new MmapAnalyzerTest(Jumps)
+        .WithSource(Binding)
+        .WithEditorConfig("checkedmmap.target_os = macos")
+        .RunAsync();
+
     [Fact]
     public Task A_check_held_in_a_local_decides_whether_a_call_runs_unless_the_local_is_written_again() => new MmapAnalyzerTest("""
         using System;

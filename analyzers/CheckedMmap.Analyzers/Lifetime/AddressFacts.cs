@@ -92,8 +92,10 @@ namespace CheckedMmap.Analyzers.Lifetime
 
             if (bytes is { } b)
             {
+                // An offset into a mapping is never negative: an unknown one plus a positive step is past the base, one
+                // plus a negative step may be anywhere (p += 4096 in a loop, then p -= 8 * 4096).
                 long? offset = Offset is { } o ? o + b : null;
-                return new Provenance(Site, offset, offset is { } known ? known != 0 : OffsetNonZero || b != 0, null);
+                return new Provenance(Site, offset, offset is { } known ? known != 0 : b > 0 || (OffsetNonZero && b == 0), null);
             }
 
             // A step of unknown size: somewhere in the same mapping, off its base when the step is known to be non-zero.

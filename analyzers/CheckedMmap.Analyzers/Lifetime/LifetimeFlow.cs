@@ -368,7 +368,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             {
                 case IFieldSymbol field when _context.FieldOrigin(field) is { } origin:
                     return new AddressFact(origin, System.Collections.Immutable.ImmutableArray<MappingSite>.Empty);
-                case ILocalSymbol { IsFixed: true } pinned when PinsManagedMemory(pinned, operation.SemanticModel):
+                case ILocalSymbol { IsFixed: true } pinned when PinsManagedMemory(pinned, ModelOf(operation)):
                     return Other("a fixed statement (pinned managed memory)");
                 default:
                     return null;
@@ -850,11 +850,31 @@ namespace CheckedMmap.Analyzers.Lifetime
             IOperation? operation = Strip(value);
             if (operation is ILocalReferenceOperation { Local: { Type.SpecialType: SpecialType.System_Int32 or SpecialType.System_Int64 } local } reference)
             {
-                operation = Strip(Binding.WrapperLocals.InitializerOf(local, reference));
+                operation = Strip(InitializerOf(local, reference));
             }
 
             return operation is IInvocationOperation invocation && _unmappedByMunmap.Contains(invocation.Syntax) ? invocation.Syntax : null;
         }
+
+        /// <summary>
+        /// The local's initializer when it is its only write, read from the operation tree of its declaration: an operation
+        /// of a control flow graph has no parent above its statement, so the body around it is not reachable from it.
+        /// </summary>
+        private IOperation? InitializerOf(ILocalSymbol local, IOperation reference)
+        {
+            if (local.DeclaringSyntaxReferences.Length != 1 || ModelOf(reference) is not { } model)
+            {
+                return null;
+            }
+
+            SyntaxNode declarator = local.DeclaringSyntaxReferences[0].GetSyntax();
+            return declarator.SyntaxTree == model.SyntaxTree && model.GetOperation(declarator) is { } declared
+                ? Binding.WrapperLocals.InitializerOf(local, declared)
+                : null;
+        }
+
+        /// <summary>The semantic model of an operation of this body (a graph's operations may carry none: its original operation's).</summary>
+        private SemanticModel? ModelOf(IOperation operation) => operation.SemanticModel ?? _graph?.OriginalOperation.SemanticModel;
 
         private (HashSet<SyntaxNode>? WhenTrue, HashSet<SyntaxNode>? WhenFalse) Proven(AddressFact? held, bool? failureWhenTrue)
         {
@@ -1004,7 +1024,11 @@ namespace CheckedMmap.Analyzers.Lifetime
             }
 
             state.SetUnmapped(site, invocation.Syntax);
-            _unmappedByMunmap.Add(invocation.Syntax);
+            if (ReferenceEquals(shape, MunmapShape.Binding))
+            {
+                _unmappedByMunmap.Add(invocation.Syntax); // munmap's own 0 / -1; a wrapper may return anything
+            }
+
             if (_reporting && length is not null && LengthMismatch(site.Length, unmapLength) is { } lengths)
             {
                 _findings.Munmap(MunmapProblem.WrongLength(invocation, length.Syntax, site, lengths.Mapped, lengths.Unmapped));

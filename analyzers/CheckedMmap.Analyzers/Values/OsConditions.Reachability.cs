@@ -22,7 +22,14 @@ namespace CheckedMmap.Analyzers.Values
         /// of calls and checks is read once, not once per call).
         /// </summary>
         public static bool ExcludedOnTarget(SyntaxNode call, SemanticModel model, TargetOS target, SemanticModelProvider? models,
-            Reachability? known, CancellationToken cancellationToken)
+            Reachability? known, CancellationToken cancellationToken) =>
+            ExcludedOnTarget(call, model, target, models, known, 0, cancellationToken);
+
+        /// <summary>How many labels reached only by <c>goto</c> are followed back to their gotos.</summary>
+        private const int MaxGotoDepth = 4;
+
+        private static bool ExcludedOnTarget(SyntaxNode call, SemanticModel model, TargetOS target, SemanticModelProvider? models,
+            Reachability? known, int gotoDepth, CancellationToken cancellationToken)
         {
             SyntaxNode child = call;
             for (SyntaxNode? node = call.Parent; node is not null; child = node, node = node.Parent)
@@ -82,6 +89,12 @@ namespace CheckedMmap.Analyzers.Values
                         }
 
                         break;
+                    case LabeledStatementSyntax labeled when gotoDepth < MaxGotoDepth && OnlyJumpedTo(labeled)
+                        && GotosTo(labeled) is { Count: > 0 } gotos
+                        && gotos.TrueForAll(jump => ExcludedOnTarget(jump, model, target, models, known, gotoDepth + 1, cancellationToken)):
+                        // `linux:` after a statement that always leaves is reached only by its gotos: when the target runs
+                        // none of them (if (!OperatingSystem.IsMacOS()) goto linux; under macOS), it never runs the label.
+                        return true;
                     case AnonymousFunctionExpressionSyntax:
                         // A lambda's body runs only if the lambda was made: the conditions around where it is written hold.
                         break;
@@ -102,6 +115,32 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             return false;
+        }
+
+        /// <summary>Whether control cannot fall into the labeled statement: the statement before it in its block always leaves.</summary>
+        private static bool OnlyJumpedTo(LabeledStatementSyntax labeled) =>
+            labeled.Parent is BlockSyntax block && block.Statements.IndexOf(labeled) is int index and > 0 && Leaves(block.Statements[index - 1]);
+
+        /// <summary>The <c>goto</c> statements of the member that jump to the label.</summary>
+        private static List<GotoStatementSyntax> GotosTo(LabeledStatementSyntax labeled)
+        {
+            var gotos = new List<GotoStatementSyntax>();
+            SyntaxNode? member = labeled.FirstAncestorOrSelf<SyntaxNode>(n => n is MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax);
+            if (member is null)
+            {
+                return gotos;
+            }
+
+            string name = labeled.Identifier.ValueText;
+            foreach (SyntaxNode node in member.DescendantNodes())
+            {
+                if (node is GotoStatementSyntax { Expression: IdentifierNameSyntax target } jump && jump.IsKind(SyntaxKind.GotoStatement) && target.Identifier.ValueText == name)
+                {
+                    gotos.Add(jump);
+                }
+            }
+
+            return gotos;
         }
 
         /// <summary>True when every label of the section is a <c>case</c> of a bool constant other than <paramref name="value"/>.</summary>
