@@ -75,7 +75,7 @@ public class MMAP010DeclarationTests
             static extern void Protect(IntPtr addr, UIntPtr length, int prot);
         }
         """).Expect(
-            Type(0, "munmap", "its result", "bool", "int", "a bool result is marshalled as a 4-byte Win32 BOOL, so success (0) reads as false and failure (-1) as true")).RunAsync();
+            Type(0, "munmap", "its result", "bool", "int", "a bool result reads zero as false, so success (0) reads as false and failure (-1) as true")).RunAsync();
 
     [Fact]
     public Task Narrow_addresses_and_lengths_of_munmap_mprotect_and_madvise_are_reported() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""
@@ -148,10 +148,11 @@ public class MMAP010DeclarationTests
         """).Expect(LastError(0, 2, "GetLastWin32Error", "mmap"), LastError(1, 3, "GetLastPInvokeError", "mprotect")).RunAsync();
 
     [Fact]
-    public Task A_parameterless_Win32Exception_reads_errno_too() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""
+    public Task A_Win32Exception_without_its_own_number_reads_errno_too() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""
         using System;
         using System.ComponentModel;
         using System.Runtime.InteropServices;
+        using W32 = System.ComponentModel.Win32Exception;
 
         static class Native
         {
@@ -163,10 +164,19 @@ public class MMAP010DeclarationTests
                 if (p == new IntPtr(-1)) throw {|#0:new Win32Exception()|};
                 IntPtr q = mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
                 if (q == new IntPtr(-1)) throw new Win32Exception(12); // its own number: no errno read
+                IntPtr r = mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
+                if (r == new IntPtr(-1)) throw {|#2:new Win32Exception("mmap failed")|};
+                IntPtr s = mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
+                if (s == new IntPtr(-1)) throw {|#3:new W32("mmap failed", null)|};
+                IntPtr t = mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
+                if (t == new IntPtr(-1)) throw new Win32Exception(12, "mmap failed");
                 return p;
             }
         }
-        """).Expect(LastError(0, 1, "new Win32Exception() (which reads Marshal.GetLastPInvokeError())", "mmap")).RunAsync();
+        """).Expect(
+            LastError(0, 1, "new Win32Exception() (which reads Marshal.GetLastPInvokeError())", "mmap"),
+            LastError(2, 1, "new Win32Exception(message) (which reads Marshal.GetLastPInvokeError())", "mmap"),
+            LastError(3, 1, "new Win32Exception(message) (which reads Marshal.GetLastPInvokeError())", "mmap")).RunAsync();
 
     [Fact]
     public Task Errno_read_is_judged_by_the_last_binding_call_that_ended_before_it() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""

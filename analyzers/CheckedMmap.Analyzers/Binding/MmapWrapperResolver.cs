@@ -118,7 +118,9 @@ namespace CheckedMmap.Analyzers.Binding
 
                 if (passed.Count > 0 || computed.Count > 0)
                 {
-                    return new MmapWrapper(binding, passed.ToImmutable(), computed.ToImmutable(), ConstantArguments(invocation), GuardsBefore(invocation, wrapper, model));
+                    // A guard before this call says nothing of another mmap the wrapper may make on another path.
+                    ImmutableArray<IOperation> guards = OnlyMmapCall(declaration, call) ? GuardsBefore(invocation, wrapper, model) : ImmutableArray<IOperation>.Empty;
+                    return new MmapWrapper(binding, passed.ToImmutable(), computed.ToImmutable(), ConstantArguments(invocation), guards);
                 }
 
                 // MapPage() => mmap(…, 4096, …): no argument of its callers reaches mmap, but what it returns may be mmap's result.
@@ -234,6 +236,20 @@ namespace CheckedMmap.Analyzers.Binding
             }
 
             return guards?.ToImmutable() ?? ImmutableArray<IOperation>.Empty;
+        }
+
+        /// <summary>Whether <paramref name="call"/> is the only call the declaration runs that may be a binding or a wrapper.</summary>
+        private bool OnlyMmapCall(SyntaxNode declaration, InvocationExpressionSyntax call)
+        {
+            foreach (InvocationExpressionSyntax other in CallNames.CallsRunBy(declaration))
+            {
+                if (other != call && CallNames.InvokedName(other.Expression) is { } name && (_names.MayBeBinding(name) || _names.MayBeWrapper(name)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         /// <summary>The mmap parameters a wrapper's callers reach.</summary>

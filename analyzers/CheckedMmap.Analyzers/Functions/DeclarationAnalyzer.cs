@@ -170,7 +170,7 @@ namespace CheckedMmap.Analyzers.Functions
                         {
                             // No fix: the callers' tests of a bool would turn into tests of an int.
                             report(Diagnostic.Create(DeclarationRule.Type, returnType.GetLocation(), (ImmutableDictionary<string, string?>?)null, entry, "its result", Display(returnType), "int",
-                                "a bool result is marshalled as a 4-byte Win32 BOOL, so success (0) reads as false and failure (-1) as true"));
+                                "a bool result reads zero as false, so success (0) reads as false and failure (-1) as true"));
                         }
                         else if (method.ReturnType.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Void))
                         {
@@ -297,6 +297,7 @@ namespace CheckedMmap.Analyzers.Functions
                     inBody.Add((call, method));
                 }
 
+                HashSet<string>? aliases = null;
                 foreach (KeyValuePair<SyntaxNode, List<(InvocationExpressionSyntax Call, IMethodSymbol Method)>> pair in byBody)
                 {
                     SyntaxNode body = pair.Key;
@@ -306,13 +307,15 @@ namespace CheckedMmap.Analyzers.Functions
                         continue; // every binding of the body sets the last error: no read of it can be reported
                     }
 
+                    aliases ??= Win32ExceptionAliases(model.SyntaxTree.GetRoot(cancellationToken));
                     inBody.Sort((a, b) => a.Call.SpanStart.CompareTo(b.Call.SpanStart));
                     var judged = new Dictionary<InvocationExpressionSyntax, bool>();
                     foreach (SyntaxNode node in body.DescendantNodes())
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        bool created = node is BaseObjectCreationExpressionSyntax { ArgumentList: null or { Arguments.Count: 0 } } creation
-                            && (creation is ImplicitObjectCreationExpressionSyntax || (creation is ObjectCreationExpressionSyntax { Type: var type } && RightmostName(type) == Win32Exception));
+                        bool created = node is BaseObjectCreationExpressionSyntax { ArgumentList: null or { Arguments.Count: <= 2 } } creation
+                            && (creation is ImplicitObjectCreationExpressionSyntax || creation is ObjectCreationExpressionSyntax { Type: var type } && RightmostName(type) is { } typeName
+                                && (typeName == Win32Exception || aliases.Contains(typeName)));
                         if (!(created || node is InvocationExpressionSyntax call && CallNames.InvokedName(call.Expression) is GetLastWin32Error or GetLastPInvokeError)
                             || EnclosingBody(node) != body || LastBindingBefore(inBody, node) is not { } last)
                         {
@@ -344,16 +347,35 @@ namespace CheckedMmap.Analyzers.Functions
             private static string? ErrnoRead(ExpressionSyntax read, SemanticModel model, CancellationToken cancellationToken)
             {
                 ISymbol? symbol = model.GetSymbolInfo(read, cancellationToken).Symbol;
-                if (symbol is IMethodSymbol { MethodKind: MethodKind.Constructor, Parameters.Length: 0, ContainingType: { Name: Win32Exception } exception }
-                    && exception.ContainingNamespace?.ToDisplayString() == "System.ComponentModel")
+                // Win32Exception(), (string) and (string, Exception) read the last error themselves; (int …) take theirs.
+                if (symbol is IMethodSymbol { MethodKind: MethodKind.Constructor, ContainingType: { Name: Win32Exception } exception } constructor
+                    && exception.ContainingNamespace?.ToDisplayString() == "System.ComponentModel"
+                    && (constructor.Parameters.Length == 0 || constructor.Parameters[0].Type.SpecialType == SpecialType.System_String))
                 {
-                    return "new Win32Exception() (which reads Marshal.GetLastPInvokeError())";
+                    return constructor.Parameters.Length == 0
+                        ? "new Win32Exception() (which reads Marshal.GetLastPInvokeError())"
+                        : "new Win32Exception(message) (which reads Marshal.GetLastPInvokeError())";
                 }
 
                 return symbol is IMethodSymbol { ContainingType: { Name: "Marshal" } marshal } errno
                     && marshal.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices"
                     ? "Marshal." + errno.Name + "()"
                     : null;
+            }
+
+            /// <summary>The names a file's using aliases give Win32Exception (<c>using W32 = System.ComponentModel.Win32Exception;</c>).</summary>
+            private static HashSet<string> Win32ExceptionAliases(SyntaxNode root)
+            {
+                var aliases = new HashSet<string>(StringComparer.Ordinal);
+                foreach (UsingDirectiveSyntax directive in System.Linq.Enumerable.OfType<UsingDirectiveSyntax>(root.DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax)))
+                {
+                    if (directive.Alias is { } alias && directive.Name is { } name && RightmostName(name) == Win32Exception)
+                    {
+                        aliases.Add(alias.Name.Identifier.ValueText);
+                    }
+                }
+
+                return aliases;
             }
 
             private static string? RightmostName(TypeSyntax type) => type switch
