@@ -143,7 +143,7 @@ namespace CheckedMmap.TestRun
                         _failed++;
                         if (result.TestCase?.FullyQualifiedName is { } name)
                         {
-                            _failedTests.Add(name);
+                            _failedTests.Add(ReportFileRecord.TestName(name));
                         }
 
                         break;

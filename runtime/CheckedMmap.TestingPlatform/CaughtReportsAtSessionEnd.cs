@@ -87,7 +87,7 @@ namespace CheckedMmap.TestingPlatform
         {
             lock (_names)
             {
-                _names.Add(name);
+                _names.Add(ReportFileRecord.TestName(name));
             }
         }
 

@@ -86,21 +86,29 @@ namespace CheckedMmap
         /// them. The mark ends with the mapping (munmap, or an mremap that moves it).
         /// </summary>
         /// <param name="address">The start of a live CheckedMmap mapping (what mmap or mremap returned).</param>
-        /// <exception cref="ArgumentException"><paramref name="address"/> is not the start of a live CheckedMmap mapping.</exception>
-        public static void IgnoreLeak(nint address)
+        /// <returns>True when the mapping is exempted; false when <paramref name="address"/> is in no CheckedMmap mapping
+        /// (memory from libc: a pool calling this unconditionally runs unchanged in a build without the checked runtime).</returns>
+        /// <exception cref="ArgumentException"><paramref name="address"/> is inside a CheckedMmap mapping but not at its
+        /// start, or in one that is no longer mapped.</exception>
+        public static bool IgnoreLeak(nint address)
         {
             MappingInfo? m = MmapRuntime.Find((ulong)address);
-            if (m is null || !m.IsLive || m.Start != (ulong)address)
+            if (m is null)
+            {
+                return false;
+            }
+
+            if (!m.IsLive || m.Start != (ulong)address)
             {
                 throw new ArgumentException(
-                    MmapMessages.Hex((ulong)address) + (m is null ? " is in no CheckedMmap mapping"
-                        : !m.IsLive ? " is in " + m.Name + ", which is no longer mapped"
+                    MmapMessages.Hex((ulong)address) + (!m.IsLive ? " is in " + m.Name + ", which is no longer mapped"
                         : " is inside " + m.Name + ", which starts at " + MmapMessages.Hex(m.Start))
                     + ": only the start of a live mapping can be exempted from leak checks",
                     nameof(address));
             }
 
             m.IsLeakIgnored = true;
+            return true;
         }
 
         /// <summary>The live or quarantined mapping containing <paramref name="address"/>, or null.</summary>

@@ -69,7 +69,7 @@ public class LeakScopeTests
         long mark = MmapTracker.Checkpoint();
         nint cached = Map(3 * 4096);
         nint leaked = Map(4096);
-        MmapTracker.IgnoreLeak(cached);
+        Assert.True(MmapTracker.IgnoreLeak(cached));
         Assert.True(MmapTracker.FindMapping(cached)!.IsLeakIgnored);
 
         var e = Assert.Throws<MmapLeakException>(() => scope.AssertNoLeaks());
@@ -83,7 +83,7 @@ public class LeakScopeTests
         Assert.Contains("is inside alloc", Assert.Throws<ArgumentException>("address", () => MmapTracker.IgnoreLeak(cached + 4096)).Message);
         Unmap(cached, 3 * 4096);
         Assert.Contains("which is no longer mapped", Assert.Throws<ArgumentException>("address", () => MmapTracker.IgnoreLeak(cached)).Message);
-        Assert.Contains("is in no CheckedMmap mapping", Assert.Throws<ArgumentException>("address", () => MmapTracker.IgnoreLeak(16)).Message);
+        Assert.False(MmapTracker.IgnoreLeak(16)); // not CheckedMmap's: nothing to exempt, as in a build on libc
     }
 
     [Fact]

@@ -59,6 +59,16 @@ namespace CheckedMmap.Testing
         /// caught the exception and hid the bug.
         /// </summary>
         public bool MustFailItsTest => !EndsProcess && !Expected && Category is "undefined-behavior" or "unsupported" or "fault";
+
+        /// <summary>
+        /// A test platform's name of a test as reports name it ("Namespace.Type.Method"): a nested type's '+' becomes '.',
+        /// and the arguments of a data row ("Method(1, 2)") go.
+        /// </summary>
+        public static string TestName(string fullyQualifiedName)
+        {
+            int arguments = fullyQualifiedName.IndexOf('(');
+            return (arguments > 0 ? fullyQualifiedName.Substring(0, arguments) : fullyQualifiedName).Replace('+', '.');
+        }
     }
 
     internal static class ReportFileRecords
