@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -237,6 +238,12 @@ namespace CheckedMmap.Analyzers.Lifetime
         private int _cloneMark;
         private List<MappingSite>? _unmappedLog;
 
+        // The same for Holders: the variables this state set or removed since it was cloned, so that a join looks only at
+        // the variables either arm wrote (a method with thousands of pointer locals would otherwise merge them all at
+        // every join, and a loop of such joins would cost the square of its locals).
+        private int _holderMark;
+        private List<object>? _holderLog;
+
         /// <summary>How far up the clones two joined states look for the state they came from.</summary>
         private const int AncestorSearchDepth = 32;
 
@@ -249,6 +256,7 @@ namespace CheckedMmap.Analyzers.Lifetime
         {
             _cloneOf = origin;
             _cloneMark = origin._unmappedLog?.Count ?? 0;
+            _holderMark = origin._holderLog?.Count ?? 0;
             _lineLength = origin._lineLength + 1;
             if (_lineLength >= 2 * AncestorSearchDepth)
             {
@@ -361,13 +369,20 @@ namespace CheckedMmap.Analyzers.Lifetime
         public void SetHolder(object key, AddressFact fact)
         {
             Holders = Holders.SetItem(key, fact);
+            LogHolder(key);
             if (key is IFieldSymbol)
             {
                 _fieldHolders = _fieldHolders.Add(key);
             }
         }
 
-        public void RemoveHolder(object key) => Holders = Holders.Remove(key);
+        public void RemoveHolder(object key)
+        {
+            Holders = Holders.Remove(key);
+            LogHolder(key);
+        }
+
+        private void LogHolder(object key) => (_holderLog ??= new List<object>()).Add(key);
 
         public void SetUnmapped(MappingSite site, SyntaxNode munmap)
         {
@@ -386,6 +401,11 @@ namespace CheckedMmap.Analyzers.Lifetime
             if (!_fieldHolders.IsEmpty)
             {
                 Holders = Holders.RemoveRange(_fieldHolders);
+                foreach (object field in _fieldHolders)
+                {
+                    LogHolder(field);
+                }
+
                 _fieldHolders = NoFields;
             }
 
@@ -425,12 +445,12 @@ namespace CheckedMmap.Analyzers.Lifetime
         {
             var merged = new FlowState
             {
-                Holders = MergeHolders(Holders, other.Holders),
                 _fieldHolders = ReferenceEquals(_fieldHolders, other._fieldHolders) ? _fieldHolders : _fieldHolders.Union(other._fieldHolders),
                 _unmappedFieldSites = ReferenceEquals(_unmappedFieldSites, other._unmappedFieldSites) ? _unmappedFieldSites : _unmappedFieldSites.Union(other._unmappedFieldSites),
             };
             // The join is this state plus the mappings the other adds, logged: later joins can trace it back to this one.
             merged.DescendFrom(this);
+            (merged.Holders, merged._holderLog) = MergeHolders(this, other);
             if (ReferenceEquals(Unmapped, other.Unmapped))
             {
                 merged.Unmapped = Unmapped;
@@ -446,14 +466,54 @@ namespace CheckedMmap.Analyzers.Lifetime
             return merged;
         }
 
-        // A branch that touched no holder leaves the very same map on both paths: the join is that map.
-        private static ImmutableDictionary<object, AddressFact> MergeHolders(ImmutableDictionary<object, AddressFact> mine, ImmutableDictionary<object, AddressFact> theirs)
+        /// <summary>
+        /// The join of two states' holders, with the variables where it differs from <paramref name="a"/>'s (the joined
+        /// state's log). A branch that touched no holder leaves the very same map on both paths: the join is that map. Two
+        /// states from one origin near enough differ only in the variables either wrote since: only those are joined.
+        /// </summary>
+        private static (ImmutableDictionary<object, AddressFact> Holders, List<object>? Changed) MergeHolders(FlowState a, FlowState b)
         {
+            ImmutableDictionary<object, AddressFact> mine = a.Holders, theirs = b.Holders;
             if (ReferenceEquals(mine, theirs))
             {
-                return mine;
+                return (mine, null);
             }
 
+            if (ChangesSinceCommonOrigin(a, b, s => s._holderLog, s => s._holderMark) is { } changed)
+            {
+                ImmutableDictionary<object, AddressFact> result = mine;
+                List<object>? differs = null;
+                var seen = new HashSet<object>(VariableComparer.Instance);
+                foreach (IEnumerable<object> keys in changed)
+                {
+                    foreach (object key in keys)
+                    {
+                        if (!seen.Add(key))
+                        {
+                            continue;
+                        }
+
+                        bool mineHas = mine.TryGetValue(key, out AddressFact? ours);
+                        bool theirsHas = theirs.TryGetValue(key, out AddressFact? other);
+                        AddressFact? joined = mineHas && theirsHas ? ours!.Merge(other!) : mineHas ? ours!.Merge(AddressFact.Unknown) : theirsHas ? other!.Merge(AddressFact.Unknown) : null;
+                        if (joined is null || (mineHas && joined.Equals(ours)))
+                        {
+                            continue;
+                        }
+
+                        result = result.SetItem(key, joined);
+                        (differs ??= new List<object>()).Add(key);
+                    }
+                }
+
+                return (result, differs);
+            }
+
+            return (MergeAllHolders(mine, theirs), new List<object>(mine.Keys.Concat(theirs.Keys)));
+        }
+
+        private static ImmutableDictionary<object, AddressFact> MergeAllHolders(ImmutableDictionary<object, AddressFact> mine, ImmutableDictionary<object, AddressFact> theirs)
+        {
             ImmutableDictionary<object, AddressFact>.Builder merged = NoHolders.ToBuilder();
             foreach (KeyValuePair<object, AddressFact> pair in mine)
             {
@@ -475,27 +535,35 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// The union of two states' Unmapped from the mappings changed since the state they both come from (found up their
         /// clones): every other mapping is in both or in neither. Null when they share no origin near enough.
         /// </summary>
-        private static (ImmutableDictionary<MappingSite, SyntaxNode> Union, List<MappingSite>? Added)? UnionOfChanges(FlowState a, FlowState b)
+        private static (ImmutableDictionary<MappingSite, SyntaxNode> Union, List<MappingSite>? Added)? UnionOfChanges(FlowState a, FlowState b) =>
+            ChangesSinceCommonOrigin(a, b, s => s._unmappedLog, s => s._cloneMark) is { } changed ? AddMissing(a.Unmapped, b.Unmapped, changed) : null;
+
+        /// <summary>
+        /// The entries of a change log (<paramref name="logOf"/>, with <paramref name="markOf"/> the log length of the state
+        /// a state was cloned from, at the time) written on either state's line of clones since the state both come from;
+        /// null when they share no origin within <see cref="AncestorSearchDepth"/> clones.
+        /// </summary>
+        private static List<IEnumerable<T>>? ChangesSinceCommonOrigin<T>(FlowState a, FlowState b, Func<FlowState, List<T>?> logOf, Func<FlowState, int> markOf)
         {
             // a's line: each state, and the log length of the one above it when the state below was cloned from it.
             var line = new Dictionary<FlowState, int>(ReferenceComparer.Instance);
             int depth = 0;
             int below = int.MaxValue;
-            for (FlowState? s = a; s is not null && depth < AncestorSearchDepth; below = s._cloneMark, s = s._cloneOf, depth++)
+            for (FlowState? s = a; s is not null && depth < AncestorSearchDepth; below = markOf(s), s = s._cloneOf, depth++)
             {
-                line[s] = below == int.MaxValue ? s._unmappedLog?.Count ?? 0 : below;
+                line[s] = below == int.MaxValue ? logOf(s)?.Count ?? 0 : below;
             }
 
-            var changed = new List<IEnumerable<MappingSite>>();
+            var changed = new List<IEnumerable<T>>();
             below = int.MaxValue;
             depth = 0;
-            for (FlowState? s = b; s is not null && depth < AncestorSearchDepth; below = s._cloneMark, s = s._cloneOf, depth++)
+            for (FlowState? s = b; s is not null && depth < AncestorSearchDepth; below = markOf(s), s = s._cloneOf, depth++)
             {
                 if (line.TryGetValue(s, out int aMark))
                 {
                     // The origin: its changes between the two lines' departures, and every change on a's line below it.
-                    int bMark = below == int.MaxValue ? s._unmappedLog?.Count ?? 0 : below;
-                    if (s._unmappedLog is { } log)
+                    int bMark = below == int.MaxValue ? logOf(s)?.Count ?? 0 : below;
+                    if (logOf(s) is { } log)
                     {
                         int from = System.Math.Min(aMark, bMark), to = System.Math.Min(log.Count, System.Math.Max(aMark, bMark));
                         changed.Add(log.Skip(from).Take(to - from));
@@ -503,16 +571,16 @@ namespace CheckedMmap.Analyzers.Lifetime
 
                     for (FlowState? t = a; t is not null && !ReferenceEquals(t, s); t = t._cloneOf)
                     {
-                        if (t._unmappedLog is { } tLog)
+                        if (logOf(t) is { } tLog)
                         {
                             changed.Add(tLog);
                         }
                     }
 
-                    return AddMissing(a.Unmapped, b.Unmapped, changed);
+                    return changed;
                 }
 
-                if (s._unmappedLog is { } sLog)
+                if (logOf(s) is { } sLog)
                 {
                     changed.Add(sLog);
                 }
@@ -662,17 +730,26 @@ namespace CheckedMmap.Analyzers.Lifetime
                 }
             }
 
-            foreach (KeyValuePair<object, AddressFact> pair in Holders)
+            // From one origin near enough, only what either line wrote since may differ (a loop's states are compared at
+            // every pass: comparing every variable and mapping each time would cost the square of a long body's).
+            IEnumerable<object> holderKeys = ChangesSinceCommonOrigin(this, other, s => s._holderLog, s => s._holderMark) is { } changedHolders
+                ? changedHolders.SelectMany(keys => keys)
+                : Holders.Keys;
+            foreach (object key in holderKeys)
             {
-                if (!other.Holders.TryGetValue(pair.Key, out AddressFact? theirs) || !pair.Value.Equals(theirs))
+                bool mineHas = Holders.TryGetValue(key, out AddressFact? ours);
+                if (mineHas != other.Holders.TryGetValue(key, out AddressFact? theirs) || (mineHas && !ours!.Equals(theirs)))
                 {
                     return false;
                 }
             }
 
-            foreach (MappingSite site in Unmapped.Keys)
+            IEnumerable<MappingSite> sites = ChangesSinceCommonOrigin(this, other, s => s._unmappedLog, s => s._cloneMark) is { } changedSites
+                ? changedSites.SelectMany(changed => changed)
+                : Unmapped.Keys;
+            foreach (MappingSite site in sites)
             {
-                if (!other.Unmapped.ContainsKey(site))
+                if (Unmapped.ContainsKey(site) != other.Unmapped.ContainsKey(site))
                 {
                     return false;
                 }

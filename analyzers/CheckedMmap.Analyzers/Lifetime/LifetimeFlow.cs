@@ -46,6 +46,23 @@ namespace CheckedMmap.Analyzers.Lifetime
         // The munmap calls that unmapped a mapping in this graph: a branch that finds one failed gets the mapping back.
         private readonly HashSet<SyntaxNode> _unmappedByMunmap = new HashSet<SyntaxNode>();
 
+        // Which mappings each munmap or mremap call unmapped on some path (what a branch that finds it failed gives back).
+        private readonly Dictionary<SyntaxNode, List<MappingSite>> _sitesUnmappedBy = new Dictionary<SyntaxNode, List<MappingSite>>();
+
+        private void Unmap(FlowState state, MappingSite site, SyntaxNode call)
+        {
+            state.SetUnmapped(site, call);
+            if (!_sitesUnmappedBy.TryGetValue(call, out List<MappingSite>? sites))
+            {
+                _sitesUnmappedBy[call] = sites = new List<MappingSite>();
+            }
+
+            if (!sites.Contains(site))
+            {
+                sites.Add(site);
+            }
+        }
+
         private LifetimeFlow(ControlFlowGraph? graph, ILifetimeContext context, LifetimeFindings findings)
         {
             _graph = graph;
@@ -724,7 +741,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             state.ForgetBoolFailuresOf(invocation.Syntax);
             if (moves && FactOf(address, state)?.Origin is { Site: { } old, IsBase: true } && !state.Unmapped.ContainsKey(old))
             {
-                state.SetUnmapped(old, invocation.Syntax);
+                Unmap(state, old, invocation.Syntax);
                 _releasedByMremap.Add(invocation.Syntax);
             }
         }
@@ -921,20 +938,29 @@ namespace CheckedMmap.Analyzers.Lifetime
 
         /// <summary>The state on a branch where the mremap calls in <paramref name="failed"/> failed: the mappings they
         /// released are mapped again. Null when that changes nothing.</summary>
-        private static FlowState? Revived(FlowState state, HashSet<SyntaxNode>? failed)
+        private FlowState? Revived(FlowState state, HashSet<SyntaxNode>? failed)
         {
             if (failed is null)
             {
                 return null;
             }
 
+            // Only the mappings the failed calls unmapped are looked at, not every mapping unmapped so far.
             FlowState? revived = null;
-            foreach (KeyValuePair<MappingSite, SyntaxNode> unmapped in state.Unmapped)
+            foreach (SyntaxNode call in failed)
             {
-                if (failed.Contains(unmapped.Value))
+                if (!_sitesUnmappedBy.TryGetValue(call, out List<MappingSite>? sites))
                 {
-                    revived ??= state.Clone();
-                    revived.RemoveUnmapped(unmapped.Key);
+                    continue;
+                }
+
+                foreach (MappingSite site in sites)
+                {
+                    if (state.Unmapped.TryGetValue(site, out SyntaxNode? by) && failed.Contains(by) && (revived is null || revived.Unmapped.ContainsKey(site)))
+                    {
+                        revived ??= state.Clone();
+                        revived.RemoveUnmapped(site);
+                    }
                 }
             }
 
@@ -1023,7 +1049,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return;
             }
 
-            state.SetUnmapped(site, invocation.Syntax);
+            Unmap(state, site, invocation.Syntax);
             if (ReferenceEquals(shape, MunmapShape.Binding))
             {
                 _unmappedByMunmap.Add(invocation.Syntax); // munmap's own 0 / -1; a wrapper may return anything
