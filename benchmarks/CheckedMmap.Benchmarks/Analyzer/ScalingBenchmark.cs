@@ -48,6 +48,10 @@ namespace CheckedMmap.Benchmarks.Analyzer
             /// <summary>Per call: an mmap through a binding without SetLastError, and a MAP_FAILED check that reads errno (MMAP010 each).</summary>
             ErrnoChecks,
 
+            /// <summary>Per call, in turn: a map/unmap pair in a loop, one in a branch with a retry on a failed munmap, one
+            /// retried in a while loop, one whose flags a ternary picks. The lifetime flow's joins and loop passes at scale.</summary>
+            LoopsAndBranches,
+
             /// <summary>All calls inside one loop, each result checked (a join) and unmapped, the flags local changed on failure.</summary>
             LoopBody,
         }
@@ -78,6 +82,9 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 "`Marshal.GetLastPInvokeError()` (an MMAP010 diagnostic each). *loop body*: all N calls inside one `for` loop, each result " +
                 "compared with `MAP_FAILED` (on failure a counter and, under an `if`, the loop's `flags` local change; otherwise a `munmap`), so " +
                 "every call is a join and the dataflow goes round the loop until it settles. " +
+                "*loops and branches*: per call in turn a map/unmap pair in a small loop, one in a branch that retries a failed munmap " +
+                "(`int rc = munmap(…); if (rc != 0) munmap(…)`), one retried in a `while` loop, and one whose flags a ternary picks, " +
+                "so the lifetime flow joins and repeats loops across thousands of pointer locals. " +
                 $"CheckedMmap's execution time from analyzer telemetry, median of {rounds} samples ({largeRounds} for 10,000 calls) after a warm-up sample; a sample analyzes " +
                 $"{CallsPerSample:N0} calls in all (a smaller method is analyzed on fresh compilations until it has covered as many), with a full " +
                 "garbage collection before the sample and none forced inside it, so that the collections caused by a sample's allocations weigh " +
@@ -100,7 +107,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
 
             var rows = new List<IReadOnlyList<string>>();
             var verdicts = new List<string>();
-            foreach (Shape shape in new[] { Shape.Constants, Shape.Locals, Shape.ChainedLocals, Shape.ErrnoChecks, Shape.LoopBody })
+            foreach (Shape shape in new[] { Shape.Constants, Shape.Locals, Shape.ChainedLocals, Shape.ErrnoChecks, Shape.LoopBody, Shape.LoopsAndBranches })
             {
                 // The cost of a method with one call (compilation start, binding the method) is paid once whatever N is.
                 string single = Source(shape, 1);
@@ -250,6 +257,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
             Shape.Locals => "locals",
             Shape.ChainedLocals => "chained locals",
             Shape.ErrnoChecks => "errno checks",
+            Shape.LoopsAndBranches => "loops and branches",
             _ => "loop body",
         };
 
@@ -372,6 +380,36 @@ namespace CheckedMmap.Benchmarks.Analyzer
                     {
                         text.Append("        IntPtr p").Append(i).Append(" = Native.mmap(IntPtr.Zero, (UIntPtr)4096, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, -1, IntPtr.Zero);\n");
                         text.Append("        if (p").Append(i).Append(" == Native.MAP_FAILED) throw new Win32Exception(Marshal.GetLastPInvokeError());\n");
+                    }
+
+                    break;
+                case Shape.LoopsAndBranches:
+                    text.Append("        int flags = Native.MAP_PRIVATE | Native.MAP_ANONYMOUS;\n");
+                    for (int i = 0; i < calls; i++)
+                    {
+                        string size = "(UIntPtr)" + (4096 * (1 + (i % 7))).ToString(CultureInfo.InvariantCulture);
+                        string n = i.ToString(CultureInfo.InvariantCulture);
+                        switch (i % 4)
+                        {
+                            case 0:
+                                text.Append("        for (int i").Append(n).Append(" = 0; i").Append(n).Append(" < 2; i").Append(n).Append("++) { IntPtr q").Append(n)
+                                    .Append(" = Native.mmap(IntPtr.Zero, ").Append(size).Append(", Native.PROT_READ | Native.PROT_WRITE, flags, -1, IntPtr.Zero); if (q").Append(n)
+                                    .Append(" == Native.MAP_FAILED) break; if (Native.munmap(q").Append(n).Append(", ").Append(size).Append(") != 0) throw new InvalidOperationException(); }\n");
+                                break;
+                            case 1:
+                                text.Append("        if (huge) { IntPtr r").Append(n).Append(" = Native.mmap(IntPtr.Zero, ").Append(size).Append(", Native.PROT_READ | Native.PROT_WRITE, flags, -1, IntPtr.Zero); if (r")
+                                    .Append(n).Append(" == Native.MAP_FAILED) return; int rc").Append(n).Append(" = Native.munmap(r").Append(n).Append(", ").Append(size).Append("); if (rc").Append(n)
+                                    .Append(" != 0) Native.munmap(r").Append(n).Append(", ").Append(size).Append("); }\n");
+                                break;
+                            case 2:
+                                text.Append("        IntPtr s").Append(n).Append(" = Native.mmap(IntPtr.Zero, ").Append(size).Append(", Native.PROT_READ | Native.PROT_WRITE, flags, -1, IntPtr.Zero);\n");
+                                text.Append("        if (s").Append(n).Append(" == Native.MAP_FAILED) return;\n        while (Native.munmap(s").Append(n).Append(", ").Append(size).Append(") != 0) { }\n");
+                                break;
+                            default:
+                                text.Append("        IntPtr t").Append(n).Append(" = Native.mmap(IntPtr.Zero, ").Append(size).Append(", Native.PROT_READ | Native.PROT_WRITE, huge ? Native.MAP_PRIVATE | Native.MAP_ANONYMOUS : flags, -1, IntPtr.Zero);\n");
+                                text.Append("        if (t").Append(n).Append(" != Native.MAP_FAILED) Native.munmap(t").Append(n).Append(", ").Append(size).Append(");\n");
+                                break;
+                        }
                     }
 
                     break;
