@@ -445,6 +445,25 @@ public class MMAP008WholeMappingMunmapTests
         """).Expect(At(0, WholeMappingMunmapRule.Twice, "line 13", "line 14, column 13")).RunAsync();
 
     [Fact]
+    public Task Patterns_and_results_assigned_in_a_retry_loop_tell_a_failed_munmap_too() => LibcAsync(
+        """
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (munmap(p, (UIntPtr)8192) is -1) munmap(p, (UIntPtr)8192);
+                IntPtr q = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (munmap(q, (UIntPtr)8192) is not 0) munmap(q, (UIntPtr)8192);
+                IntPtr r = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                int rc;
+                do
+                {
+                    rc = munmap(r, (UIntPtr)8192);
+                }
+                while (rc != 0 && unknown > 0);
+                IntPtr t = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (munmap(t, (UIntPtr)8192) is 0 or 1) {|#0:munmap(t, (UIntPtr)8192)|};
+        """,
+        At(0, WholeMappingMunmapRule.Twice, "line 20", "line 21, column 13"));
+
+    [Fact]
     public Task A_pointer_stepped_forward_in_a_loop_and_back_may_be_at_the_start_again() => LibcAsync(
         """
                 IntPtr p = mmap(IntPtr.Zero, (UIntPtr)65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);

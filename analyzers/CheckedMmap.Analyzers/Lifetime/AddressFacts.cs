@@ -229,6 +229,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             Bools = other.Bools;
             _unmappedWhen = other._unmappedWhen;
             BoolFailures = other.BoolFailures;
+            MunmapResults = other.MunmapResults;
         }
 
         // Joining the unmapped mappings of two arms compares only what the arms changed, as a log: the state this one is a
@@ -288,6 +289,14 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// <summary>The bool variables that hold a test of mremap results (<c>bool moved = q != MAP_FAILED;</c>): which
         /// calls failed where the bool is true and where it is false, as the test proved when the bool was assigned.</summary>
         public ImmutableDictionary<object, MremapOutcome> BoolFailures { get; private set; } = NoBoolFailures;
+
+        private static readonly ImmutableDictionary<object, SyntaxNode> NoMunmapResults = ImmutableDictionary.Create<object, SyntaxNode>(VariableComparer.Instance);
+
+        /// <summary>The integer locals that hold a munmap call's result on every path to here (<c>rc = munmap(p, n)</c>), with the call.</summary>
+        public ImmutableDictionary<object, SyntaxNode> MunmapResults { get; private set; } = NoMunmapResults;
+
+        public void AssignMunmapResult(object key, SyntaxNode? call) =>
+            MunmapResults = call is null ? MunmapResults.Remove(key) : MunmapResults.SetItem(key, call);
 
         /// <summary>A bool variable is assigned a test of mremap results (null: anything else).</summary>
         public void AssignBoolFailures(object key, MremapOutcome? outcome) =>
@@ -462,6 +471,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             merged.Bools = ReferenceEquals(Bools, other.Bools) ? Bools : Agreeing(Bools, other.Bools);
             merged._unmappedWhen = ReferenceEquals(_unmappedWhen, other._unmappedWhen) ? _unmappedWhen : UnmappedWhen(this, other);
             merged.BoolFailures = ReferenceEquals(BoolFailures, other.BoolFailures) ? BoolFailures : SameOutcomes(BoolFailures, other.BoolFailures);
+            merged.MunmapResults = ReferenceEquals(MunmapResults, other.MunmapResults) ? MunmapResults : SameCalls(MunmapResults, other.MunmapResults);
             merged.Unchecked = ReferenceEquals(Unchecked, other.Unchecked) ? Unchecked : Unchecked.Union(other.Unchecked);
             return merged;
         }
@@ -639,6 +649,21 @@ namespace CheckedMmap.Analyzers.Lifetime
             return agreeing;
         }
 
+        /// <summary>The munmap results both sides hold from the same call.</summary>
+        private static ImmutableDictionary<object, SyntaxNode> SameCalls(ImmutableDictionary<object, SyntaxNode> mine, ImmutableDictionary<object, SyntaxNode> theirs)
+        {
+            ImmutableDictionary<object, SyntaxNode> same = mine;
+            foreach (KeyValuePair<object, SyntaxNode> pair in mine)
+            {
+                if (!theirs.TryGetValue(pair.Key, out SyntaxNode? other) || !ReferenceEquals(other, pair.Value))
+                {
+                    same = same.Remove(pair.Key);
+                }
+            }
+
+            return same;
+        }
+
         /// <summary>The bool tests both sides got from the same assignment.</summary>
         private static ImmutableDictionary<object, MremapOutcome> SameOutcomes(ImmutableDictionary<object, MremapOutcome> mine, ImmutableDictionary<object, MremapOutcome> theirs)
         {
@@ -705,7 +730,7 @@ namespace CheckedMmap.Analyzers.Lifetime
         public bool IsSameInstanceAs(FlowState other) =>
             ReferenceEquals(Holders, other.Holders) && ReferenceEquals(Unmapped, other.Unmapped) && ReferenceEquals(Unchecked, other.Unchecked)
             && ReferenceEquals(Bools, other.Bools) && ReferenceEquals(_unmappedWhen, other._unmappedWhen)
-            && ReferenceEquals(BoolFailures, other.BoolFailures);
+            && ReferenceEquals(BoolFailures, other.BoolFailures) && ReferenceEquals(MunmapResults, other.MunmapResults);
 
         public bool SameAs(FlowState other)
         {
@@ -716,7 +741,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
             if (Holders.Count != other.Holders.Count || Unmapped.Count != other.Unmapped.Count || !Unchecked.SetEquals(other.Unchecked)
                 || Bools.Count != other.Bools.Count || _unmappedWhen.Count != other._unmappedWhen.Count
-                || BoolFailures.Count != other.BoolFailures.Count)
+                || BoolFailures.Count != other.BoolFailures.Count || MunmapResults.Count != other.MunmapResults.Count)
             {
                 return false;
             }

@@ -267,7 +267,15 @@ namespace CheckedMmap.Analyzers.Lifetime
                 (HashSet<SyntaxNode>? whenTrue, HashSet<SyntaxNode>? whenFalse) = FailureBranches(value, state);
                 state.AssignBoolFailures(key, whenTrue is null && whenFalse is null ? null : new MremapOutcome(whenTrue, whenFalse));
             }
+            else if (IsIntegerLocal(key))
+            {
+                // rc = munmap(p, n): a later test of rc is a test of that call (do { rc = munmap(…); } while (rc != 0 …)).
+                state.AssignMunmapResult(key, Strip(value) is IInvocationOperation call && _unmappedByMunmap.Contains(call.Syntax) ? call.Syntax : null);
+            }
         }
+
+        private static bool IsIntegerLocal(object key) =>
+            key is ILocalSymbol { Type.SpecialType: SpecialType.System_Int32 or SpecialType.System_Int64, RefKind: RefKind.None };
 
         /// <summary>A write the flow does not follow: the variable holds nothing known from now on.</summary>
         private static void Forget(FlowState state, object key)
@@ -277,6 +285,10 @@ namespace CheckedMmap.Analyzers.Lifetime
             {
                 state.AssignBool(key, null);
                 state.AssignBoolFailures(key, null);
+            }
+            else if (IsIntegerLocal(key))
+            {
+                state.AssignMunmapResult(key, null);
             }
         }
 
@@ -779,7 +791,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                     return (Intersection(lt, rt), Union(lf, rf));
                 }
 
-                case IBinaryOperation comparison when IsComparison(comparison.OperatorKind) && MunmapOutcome(comparison) is { } munmapOutcome:
+                case IBinaryOperation comparison when IsComparison(comparison.OperatorKind) && MunmapOutcome(comparison, state) is { } munmapOutcome:
                     return munmapOutcome;
                 case IBinaryOperation comparison when IsComparison(comparison.OperatorKind):
                 {
@@ -803,6 +815,18 @@ namespace CheckedMmap.Analyzers.Lifetime
                 case ILocalReferenceOperation or IParameterReferenceOperation when Variables.KeyOf(Strip(condition)!) is { } key
                     && state.BoolFailures.TryGetValue(key, out MremapOutcome? outcome):
                     return (outcome.FailedWhenTrue, outcome.FailedWhenFalse); // bool moved = q != MAP_FAILED; if (!moved) …
+                case IIsPatternOperation test when UnmappingCall(test.Value, state) is { } unmapping:
+                {
+                    // munmap(p, n) is -1, is not 0, is < 0: the pattern tells the two results apart, or proves nothing.
+                    if (PatternHolds(test.Pattern, -1) is not bool onFailure || PatternHolds(test.Pattern, 0) is not bool onSuccess || onFailure == onSuccess)
+                    {
+                        return (null, null);
+                    }
+
+                    var failed = new HashSet<SyntaxNode> { unmapping };
+                    return onFailure ? (failed, null) : (null, failed);
+                }
+
                 case IIsPatternOperation test:
                 {
                     bool negated = test.Pattern is INegatedPatternOperation;
@@ -822,15 +846,15 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// <c>&lt; 0</c>): munmap returns 0 or -1, so a comparison that tells them apart proves on one branch that the call
         /// failed and unmapped nothing (a retry there is no double munmap). Null for any other comparison.
         /// </summary>
-        private (HashSet<SyntaxNode>? WhenTrue, HashSet<SyntaxNode>? WhenFalse)? MunmapOutcome(IBinaryOperation comparison)
+        private (HashSet<SyntaxNode>? WhenTrue, HashSet<SyntaxNode>? WhenFalse)? MunmapOutcome(IBinaryOperation comparison, FlowState state)
         {
             if (_unmappedByMunmap.Count == 0 || comparison.OperatorMethod is not null)
             {
                 return null;
             }
 
-            bool callLeft = UnmappingCall(comparison.LeftOperand) is not null;
-            SyntaxNode? call = UnmappingCall(callLeft ? comparison.LeftOperand : comparison.RightOperand);
+            bool callLeft = UnmappingCall(comparison.LeftOperand, state) is not null;
+            SyntaxNode? call = UnmappingCall(callLeft ? comparison.LeftOperand : comparison.RightOperand, state);
             IOperation other = callLeft ? comparison.RightOperand : comparison.LeftOperand;
             if (call is null || other.ConstantValue is not { HasValue: true, Value: { } constant } || IntegerConversions.FromConstant(constant) is not long number)
             {
@@ -861,12 +885,42 @@ namespace CheckedMmap.Analyzers.Lifetime
             return onFailure ? (failed, null) : (null, failed);
         }
 
+        /// <summary>Whether an integer pattern (a constant, a relation, <c>not</c>, <c>and</c>, <c>or</c>) matches <paramref name="value"/>; null for any other pattern.</summary>
+        private static bool? PatternHolds(IPatternOperation pattern, long value)
+        {
+            switch (pattern)
+            {
+                case IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: { } constant } } when IntegerConversions.FromConstant(constant) is long c:
+                    return value == c;
+                case IRelationalPatternOperation { Value.ConstantValue: { HasValue: true, Value: { } bound } } relational when IntegerConversions.FromConstant(bound) is long b:
+                    return relational.OperatorKind switch
+                    {
+                        BinaryOperatorKind.LessThan => value < b,
+                        BinaryOperatorKind.LessThanOrEqual => value <= b,
+                        BinaryOperatorKind.GreaterThan => value > b,
+                        BinaryOperatorKind.GreaterThanOrEqual => value >= b,
+                        _ => null,
+                    };
+                case INegatedPatternOperation negated:
+                    return !PatternHolds(negated.Pattern, value);
+                case IBinaryPatternOperation binary when PatternHolds(binary.LeftPattern, value) is bool l && PatternHolds(binary.RightPattern, value) is bool r:
+                    return binary.OperatorKind == BinaryOperatorKind.And ? l && r : l || r;
+                default:
+                    return null;
+            }
+        }
+
         /// <summary>The munmap call that unmapped a mapping here whose result <paramref name="value"/> is, directly or through a local it initialized (its only write).</summary>
-        private SyntaxNode? UnmappingCall(IOperation value)
+        private SyntaxNode? UnmappingCall(IOperation value, FlowState state)
         {
             IOperation? operation = Strip(value);
             if (operation is ILocalReferenceOperation { Local: { Type.SpecialType: SpecialType.System_Int32 or SpecialType.System_Int64 } local } reference)
             {
+                if (state.MunmapResults.TryGetValue(local, out SyntaxNode? held))
+                {
+                    return held;
+                }
+
                 operation = Strip(InitializerOf(local, reference));
             }
 
