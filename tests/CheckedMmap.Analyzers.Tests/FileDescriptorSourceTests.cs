@@ -110,6 +110,23 @@ public class FileDescriptorSourceTests
         """);
 
     [Fact]
+    public Task A_test_no_descriptor_passes_leaves_only_minus_one() => RunAsync(
+        """
+                int fd = condition ? -1 : Native.open("/dev/zero", 2);
+                if (fd < 0)
+                {
+                    mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, fd, IntPtr.Zero);
+                    return;
+                }
+
+                int opened = Native.open("/dev/zero", 2);
+                if (opened == -1)
+                {
+                    mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, opened, IntPtr.Zero);
+                }
+        """);
+
+    [Fact]
     public Task File_handles_from_dotnet_are_descriptors() => new MmapAnalyzerTest("""
         using System;
         using System.IO;

@@ -242,11 +242,16 @@ namespace CheckedMmap.Analyzers.Values
             long[] kept = Filter(_values, holds);
             if (HasDescriptor)
             {
-                return WithDescriptor(kept);
+                // A descriptor is a number from 0 up: a test none of those pass (fd < 0, fd == -1) leaves no descriptor.
+                return DescriptorMayPass(holds) ? WithDescriptor(kept) : kept.Length == 0 ? Empty : new ValueSet(kept, isUnknown: false);
             }
 
             return kept.Length == _values.Length ? this : kept.Length == 0 ? Empty : new ValueSet(kept, isUnknown: false);
         }
+
+        /// <summary>Whether some descriptor may pass a test of a constant comparison (probed at numbers descriptors take).</summary>
+        private static bool DescriptorMayPass(Func<long, bool> holds) =>
+            holds(0) || holds(1) || holds(2) || holds(3) || holds(64) || holds(1024) || holds(int.MaxValue);
 
         private static long[] Filter(long[] values, Func<long, bool> holds)
         {
