@@ -179,6 +179,29 @@ public class MMAP010DeclarationTests
             LastError(3, 1, "new Win32Exception(message) (which reads Marshal.GetLastPInvokeError())", "mmap")).RunAsync();
 
     [Fact]
+    public Task An_errno_read_after_another_native_call_is_about_that_call() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""
+        using System;
+        using System.ComponentModel;
+        using System.Runtime.InteropServices;
+
+        static class Native
+        {
+            [DllImport("libc")] static extern int munmap(IntPtr addr, UIntPtr length);
+            [DllImport("libc", SetLastError = true)] static extern int close(int fd);
+            [{|#1:DllImport("libc")|}] static extern IntPtr mmap(IntPtr addr, UIntPtr length, int prot, int flags, int fd, IntPtr offset);
+
+            static void Release(IntPtr p, int fd)
+            {
+                int r = munmap(p, (UIntPtr)4096);
+                if (close(fd) != 0) throw new Win32Exception(Marshal.GetLastPInvokeError());
+                IntPtr q = mmap(IntPtr.Zero, (UIntPtr)4096, 3, 0x22, -1, IntPtr.Zero);
+                Console.WriteLine(q);
+                if (q == new IntPtr(-1)) throw new Win32Exception({|#0:Marshal.GetLastPInvokeError()|});
+            }
+        }
+        """).Expect(LastError(0, 1, "GetLastPInvokeError", "mmap")).RunAsync();
+
+    [Fact]
     public Task Errno_read_is_judged_by_the_last_binding_call_that_ended_before_it() => new HermeticAnalyzerTest<DeclarationAnalyzer>("""
         using System;
         using System.Runtime.InteropServices;

@@ -330,7 +330,7 @@ namespace CheckedMmap.Analyzers.Functions
                             judged[last.Call] = reports;
                         }
 
-                        if (reports && ErrnoRead(read, model, cancellationToken) is { } what)
+                        if (reports && ErrnoRead(read, model, cancellationToken) is { } what && !PInvokeBetween(body, last.Call, read, model, cancellationToken))
                         {
                             // The binding's declaration in source, where the code fix adds SetLastError = true.
                             Location[] declaration = ImportDeclaration(last.Method) is { } at ? new[] { at } : Array.Empty<Location>();
@@ -376,6 +376,47 @@ namespace CheckedMmap.Analyzers.Functions
                 }
 
                 return aliases;
+            }
+
+            /// <summary>
+            /// Whether another P/Invoke (any native function: close, VirtualFree) runs between the binding call and the errno
+            /// read: the read is then about that call, whose declaration is not this rule's business.
+            /// </summary>
+            private static bool PInvokeBetween(SyntaxNode body, InvocationExpressionSyntax binding, ExpressionSyntax read, SemanticModel model, CancellationToken cancellationToken)
+            {
+                foreach (SyntaxNode node in body.DescendantNodes(new Microsoft.CodeAnalysis.Text.TextSpan(binding.Span.End, read.SpanStart - binding.Span.End)))
+                {
+                    if (node is InvocationExpressionSyntax call && call.SpanStart >= binding.Span.End && call.Span.End <= read.SpanStart
+                        && EnclosingBody(call) == body && call != binding
+                        && model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol method && IsNative(method))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            /// <summary>A P/Invoke: DllImport, or a LibraryImport declaration (the generator's partial method).</summary>
+            private static bool IsNative(IMethodSymbol method)
+            {
+                if (method.GetDllImportData() is not null)
+                {
+                    return true;
+                }
+
+                foreach (IMethodSymbol part in new[] { method, method.PartialDefinitionPart ?? method, method.PartialImplementationPart ?? method })
+                {
+                    foreach (AttributeData attribute in part.GetAttributes())
+                    {
+                        if (attribute.AttributeClass?.Name is "LibraryImportAttribute" or "GeneratedDllImportAttribute")
+                        {
+                            return true;
+                        }
+                    }
+                }
+
+                return false;
             }
 
             private static string? RightmostName(TypeSyntax type) => type switch
