@@ -225,16 +225,13 @@ namespace CheckedMmap.Analyzers
                     facts.FlagsInWrapper = ValueSet.Single(innerFlags);
                 }
 
-                if (wrapper is { Computed.Count: > 0 } or { Through.Count: > 0 } or { Guards.Length: > 0 })
+                if (wrapper is { Computed.Count: > 0 } or { Through.Count: > 0 } or { Guards.Length: > 0 } or { Via: not null })
                 {
                     // One binding of the wrapper's parameters (and its locals) for every argument it computes and every guard.
                     ValueEvaluator inWrapper = WrapperCallSite.Enter(invocation, callee, arguments, evaluator, scope, out WrapperCallSite callSite);
-                    foreach (IOperation guard in wrapper.Guards)
+                    if (TurnedAway(wrapper, inWrapper, scope))
                     {
-                        if (inWrapper.Evaluate(guard) is { IsKnown: true } outcome && System.Linq.Enumerable.All(outcome.Values, v => v != 0))
-                        {
-                            return; // the wrapper leaves before its mmap call whenever it is called with these values
-                        }
+                        return; // the wrapper never reaches its mmap call when it is called with these values
                     }
 
                     foreach (var computed in wrapper.Computed)
@@ -258,6 +255,36 @@ namespace CheckedMmap.Analyzers
                 {
                     rule(facts, report);
                 }
+            }
+
+            /// <summary>
+            /// Whether a guard on the way to the wrapper's mmap call has, for these values, only the value that leaves
+            /// (<c>if ((flags &amp; MAP_FIXED) != 0) throw</c> with MAP_FIXED passed), in this wrapper or, with what it passes
+            /// them, in the wrappers it goes through.
+            /// </summary>
+            private static bool TurnedAway(MmapWrapper wrapper, ValueEvaluator inWrapper, EvaluationScope scope)
+            {
+                for (int depth = 0; depth < MmapWrapperResolver.MaxNesting; depth++)
+                {
+                    foreach (WrapperGuard guard in wrapper.Guards)
+                    {
+                        if (inWrapper.Evaluate(guard.Condition) is { IsKnown: true } outcome
+                            && System.Linq.Enumerable.All(outcome.Values, v => (v != 0) != guard.ReachedWhen))
+                        {
+                            return true;
+                        }
+                    }
+
+                    if (wrapper.Via is not { } via)
+                    {
+                        return false;
+                    }
+
+                    inWrapper = WrapperCallSite.Enter(via.Call, via.Call.TargetMethod, via.Call.Arguments, inWrapper, scope, out _);
+                    wrapper = via.Wrapper;
+                }
+
+                return false;
             }
 
             /// <summary>

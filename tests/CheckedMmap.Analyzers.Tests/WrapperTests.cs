@@ -182,9 +182,47 @@ public class WrapperTests
                 return mmap(IntPtr.Zero, size, 3, flags, -1, 0);
             }
 
+            static IntPtr Ternary(nuint n, int f) => (f & MAP_FIXED) != 0 ? IntPtr.Zero : mmap(IntPtr.Zero, n, 3, f, -1, 0);
+
+            static IntPtr Inside(nuint n, int f)
+            {
+                if ((f & MAP_FIXED) == 0)
+                {
+                    return mmap(IntPtr.Zero, n, 3, f, -1, 0);
+                }
+
+                return IntPtr.Zero;
+            }
+
+            static IntPtr Else(nuint n, int f)
+            {
+                if ((f & MAP_FIXED) != 0) return IntPtr.Zero;
+                else return mmap(IntPtr.Zero, n, 3, f, -1, 0);
+            }
+
+            static IntPtr Both(nuint n, int f) => n > 0 && (f & MAP_SHARED) == 0 ? mmap(IntPtr.Zero, n, 3, f, -1, 0) : IntPtr.Zero;
+
+            // Wrappers of a guarded wrapper: its guard applies with what they pass, and so does their own.
+            static IntPtr Outer(nuint size, int flags) => Map(size, flags);
+
+            static IntPtr Checked(nuint size, int extra)
+            {
+                if (extra != 0) throw new ArgumentException("no extra flags", nameof(extra));
+                return Ternary(size, MAP_PRIVATE | MAP_ANONYMOUS | extra);
+            }
+
             static void Use(bool fixedToo)
             {
                 Either(4096, {|MMAP001:MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED|}, false);
+                Ternary(4096, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+                Inside(4096, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+                Else(4096, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+                Both(4096, MAP_SHARED | MAP_ANONYMOUS);
+                Both(4096, {|MMAP005:MAP_PRIVATE|});
+                Outer(4096, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+                Outer(4096, {|MMAP002:MAP_SHARED|});
+                Checked(4096, MAP_FIXED);
+                Checked(4096, 0);
                 Map(4096, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
                 Map(0, MAP_SHARED); // the size guard returns first
                 Map(4096, {|MMAP002:MAP_SHARED|});

@@ -8,14 +8,16 @@ namespace CheckedMmap.Analyzers.Binding
     internal sealed class MmapWrapper
     {
         public MmapWrapper(MmapBinding inner, ImmutableDictionary<MmapParameter, int> passedThrough, ImmutableDictionary<MmapParameter, IOperation> computed, ImmutableDictionary<MmapParameter, long> constants,
-            ImmutableArray<IOperation> guards = default)
-            : this(inner, passedThrough, computed, constants, ImmutableDictionary<MmapParameter, WrapperHop>.Empty, nesting: 1)
+            ImmutableArray<WrapperGuard> guards = default)
+            : this(inner, passedThrough, computed, constants, ImmutableDictionary<MmapParameter, WrapperHop>.Empty, nesting: 1, guards)
         {
-            Guards = guards.IsDefault ? ImmutableArray<IOperation>.Empty : guards;
         }
 
-        public MmapWrapper(MmapBinding inner, ImmutableDictionary<MmapParameter, int> passedThrough, ImmutableDictionary<MmapParameter, IOperation> computed, ImmutableDictionary<MmapParameter, long> constants, ImmutableDictionary<MmapParameter, WrapperHop> through, int nesting)
+        public MmapWrapper(MmapBinding inner, ImmutableDictionary<MmapParameter, int> passedThrough, ImmutableDictionary<MmapParameter, IOperation> computed, ImmutableDictionary<MmapParameter, long> constants, ImmutableDictionary<MmapParameter, WrapperHop> through, int nesting,
+            ImmutableArray<WrapperGuard> guards = default, WrapperHop? via = null)
         {
+            Guards = guards.IsDefault ? ImmutableArray<WrapperGuard>.Empty : guards;
+            Via = via;
             Inner = inner;
             PassedThrough = passedThrough;
             Computed = computed;
@@ -51,10 +53,14 @@ namespace CheckedMmap.Analyzers.Binding
         public ImmutableDictionary<MmapParameter, WrapperHop> Through { get; }
 
         /// <summary>
-        /// The conditions of the guards before the wrapper's mmap call that leave when true and read its parameters
-        /// (<c>if ((flags &amp; MAP_FIXED) != 0) throw …;</c>): a call site for which one is true never reaches mmap.
+        /// The conditions on the way to the wrapper's one mmap call (or the call of the wrapper it goes through) that read
+        /// its parameters: <c>if ((flags &amp; MAP_FIXED) != 0) throw …;</c> before it, an <c>if</c>, <c>?:</c> or <c>&amp;&amp;</c> around
+        /// it. A call site for which one has the other value never reaches mmap.
         /// </summary>
-        public ImmutableArray<IOperation> Guards { get; } = ImmutableArray<IOperation>.Empty;
+        public ImmutableArray<WrapperGuard> Guards { get; }
+
+        /// <summary>For a wrapper of a wrapper, the call of the inner one (whose own guards apply with what this call passes).</summary>
+        public WrapperHop? Via { get; }
 
         /// <summary>How many wrappers deep the wrapper reaches mmap: 1 when it calls mmap itself, one more per wrapper between.</summary>
         public int Nesting { get; }
@@ -67,6 +73,21 @@ namespace CheckedMmap.Analyzers.Binding
 
         /// <summary>Whether any argument of a call of the wrapper reaches mmap (its call sites have something to judge).</summary>
         public bool PassesArguments => !PassedThrough.IsEmpty || !Computed.IsEmpty || !Through.IsEmpty;
+    }
+
+    /// <summary>A condition that must have one value for the wrapper to reach its mmap call.</summary>
+    internal sealed class WrapperGuard
+    {
+        public WrapperGuard(IOperation condition, bool reachedWhen)
+        {
+            Condition = condition;
+            ReachedWhen = reachedWhen;
+        }
+
+        public IOperation Condition { get; }
+
+        /// <summary>The value the condition has on the way to the call (false for a guard that leaves when it is true).</summary>
+        public bool ReachedWhen { get; }
     }
 
     /// <summary>A call of an inner wrapper in a wrapper's body, through which one of mmap's arguments is computed.</summary>

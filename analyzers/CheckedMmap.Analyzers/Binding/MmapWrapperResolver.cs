@@ -119,7 +119,7 @@ namespace CheckedMmap.Analyzers.Binding
                 if (passed.Count > 0 || computed.Count > 0)
                 {
                     // A guard before this call says nothing of another mmap the wrapper may make on another path.
-                    ImmutableArray<IOperation> guards = OnlyMmapCall(declaration, call) ? GuardsBefore(invocation, wrapper, model) : ImmutableArray<IOperation>.Empty;
+                    ImmutableArray<WrapperGuard> guards = OnlyMmapCall(declaration, call) ? GuardsOf(invocation, wrapper, model) : ImmutableArray<WrapperGuard>.Empty;
                     return new MmapWrapper(binding, passed.ToImmutable(), computed.ToImmutable(), ConstantArguments(invocation), guards);
                 }
 
@@ -142,6 +142,9 @@ namespace CheckedMmap.Analyzers.Binding
                 return null;
             }
 
+            // The guards on the way to the inner wrapper, and the inner wrapper's own, count only when it is the outer one's only mmap.
+            bool only = call.SemanticModel is not null && call.Syntax is InvocationExpressionSyntax callSyntax && outer.DeclaringSyntaxReferences.Length == 1
+                && OnlyMmapCall(outer.DeclaringSyntaxReferences[0].GetSyntax(), callSyntax);
             var passed = ImmutableDictionary.CreateBuilder<MmapParameter, int>();
             var through = ImmutableDictionary.CreateBuilder<MmapParameter, WrapperHop>();
             var constants = inner.Constants.ToBuilder();
@@ -192,50 +195,89 @@ namespace CheckedMmap.Analyzers.Binding
 
             return passed.Count == 0 && through.Count == 0
                 ? null
-                : new MmapWrapper(inner.Inner, passed.ToImmutable(), ImmutableDictionary<MmapParameter, IOperation>.Empty, constants.ToImmutable(), through.ToImmutable(), inner.Nesting + 1);
+                : new MmapWrapper(inner.Inner, passed.ToImmutable(), ImmutableDictionary<MmapParameter, IOperation>.Empty, constants.ToImmutable(), through.ToImmutable(), inner.Nesting + 1,
+                    only ? GuardsOf(call, outer, call.SemanticModel!) : ImmutableArray<WrapperGuard>.Empty,
+                    only ? new WrapperHop(call, inner, ImmutableArray<int>.Empty) : null);
         }
 
         /// <summary>
-        /// The conditions of the guards that stand before <paramref name="call"/> in its block and the blocks around it, up
-        /// to the wrapper's body (<c>if (c) throw/return …;</c> without an else), that read the wrapper's parameters as its
-        /// caller passed them. A label between a guard and the call could be jumped to past it: none is taken then.
+        /// The conditions on the way from the wrapper's body to <paramref name="call"/> that read the wrapper's parameters
+        /// as its caller passed them: guards before it in its block and the blocks around it (<c>if (c) throw/return …;</c>
+        /// without an else: reached when c is false), the <c>if</c> or <c>else</c> it sits in, the arm of a <c>?:</c>, the right
+        /// side of <c>&amp;&amp;</c> or <c>||</c>. A label on the way could be jumped to past them: none is taken then.
         /// </summary>
-        private static ImmutableArray<IOperation> GuardsBefore(IInvocationOperation call, IMethodSymbol wrapper, SemanticModel model)
+        private static ImmutableArray<WrapperGuard> GuardsOf(IInvocationOperation call, IMethodSymbol wrapper, SemanticModel model)
         {
-            ImmutableArray<IOperation>.Builder? guards = null;
+            ImmutableArray<WrapperGuard>.Builder? guards = null;
+            void Add(ExpressionSyntax condition, bool reachedWhen)
+            {
+                // Each side of a && that must hold (or of a || that must not) is a guard of its own; ! flips one.
+                switch (condition)
+                {
+                    case ParenthesizedExpressionSyntax parenthesized:
+                        Add(parenthesized.Expression, reachedWhen);
+                        return;
+                    case PrefixUnaryExpressionSyntax not when not.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.LogicalNotExpression):
+                        Add(not.Operand, !reachedWhen);
+                        return;
+                    case BinaryExpressionSyntax both when reachedWhen && both.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.LogicalAndExpression):
+                    case BinaryExpressionSyntax neither when !reachedWhen && neither.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.LogicalOrExpression):
+                        var sides = (BinaryExpressionSyntax)condition;
+                        Add(sides.Left, reachedWhen);
+                        Add(sides.Right, reachedWhen);
+                        return;
+                }
+
+                if (model.GetOperation(condition) is { } operation
+                    && WrapperLocals.ParametersRead(operation).Any(read => SymbolEqualityComparer.Default.Equals(read.Parameter.ContainingSymbol, wrapper)
+                        && WrapperLocals.HoldsCallersValue(read.Parameter, read)))
+                {
+                    (guards ??= ImmutableArray.CreateBuilder<WrapperGuard>()).Add(new WrapperGuard(operation, reachedWhen));
+                }
+            }
+
             SyntaxNode node = call.Syntax;
             while (node.Parent is { } parent && parent is not MemberDeclarationSyntax && parent is not AnonymousFunctionExpressionSyntax
                    && parent is not LocalFunctionStatementSyntax)
             {
-                if (parent is LabeledStatementSyntax)
+                switch (parent)
                 {
-                    return ImmutableArray<IOperation>.Empty; // a goto can reach the call past every guard
-                }
-
-                if (parent is BlockSyntax block && node is StatementSyntax statement)
-                {
-                    int index = block.Statements.IndexOf(statement);
-                    for (int i = index - 1; i >= 0; i--)
-                    {
-                        if (block.Statements[i] is LabeledStatementSyntax)
+                    case LabeledStatementSyntax:
+                        return ImmutableArray<WrapperGuard>.Empty; // a goto can reach the call past every guard
+                    case BlockSyntax block when node is StatementSyntax statement:
+                        for (int i = block.Statements.IndexOf(statement) - 1; i >= 0; i--)
                         {
-                            return ImmutableArray<IOperation>.Empty;
+                            if (block.Statements[i] is LabeledStatementSyntax)
+                            {
+                                return ImmutableArray<WrapperGuard>.Empty;
+                            }
+
+                            if (block.Statements[i] is IfStatementSyntax { Else: null } guard && Values.OsConditions.Leaves(guard.Statement))
+                            {
+                                Add(guard.Condition, reachedWhen: false);
+                            }
                         }
 
-                        if (block.Statements[i] is IfStatementSyntax { Else: null } guard && Values.OsConditions.Leaves(guard.Statement)
-                            && model.GetOperation(guard.Condition) is { } condition
-                            && WrapperLocals.ParametersRead(condition).Any(read => SymbolEqualityComparer.Default.Equals(read.Parameter.ContainingSymbol, wrapper)
-                                && WrapperLocals.HoldsCallersValue(read.Parameter, read)))
-                        {
-                            (guards ??= ImmutableArray.CreateBuilder<IOperation>()).Add(condition);
-                        }
-                    }
+                        break;
+                    case IfStatementSyntax ifStatement when node == ifStatement.Statement:
+                        Add(ifStatement.Condition, reachedWhen: true);
+                        break;
+                    case ElseClauseSyntax { Parent: IfStatementSyntax owner }:
+                        Add(owner.Condition, reachedWhen: false);
+                        break;
+                    case ConditionalExpressionSyntax conditional when node == conditional.WhenTrue || node == conditional.WhenFalse:
+                        Add(conditional.Condition, reachedWhen: node == conditional.WhenTrue);
+                        break;
+                    case BinaryExpressionSyntax binary when node == binary.Right
+                        && (binary.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.LogicalAndExpression) || binary.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.LogicalOrExpression)):
+                        Add(binary.Left, reachedWhen: binary.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.LogicalAndExpression));
+                        break;
                 }
 
                 node = parent;
             }
 
-            return guards?.ToImmutable() ?? ImmutableArray<IOperation>.Empty;
+            return guards?.ToImmutable() ?? ImmutableArray<WrapperGuard>.Empty;
         }
 
         /// <summary>Whether <paramref name="call"/> is the only call the declaration runs that may be a binding or a wrapper.</summary>
