@@ -470,8 +470,8 @@ namespace CheckedMmap.Analyzers.Lifetime
             }
             merged.Bools = ReferenceEquals(Bools, other.Bools) ? Bools : Agreeing(Bools, other.Bools);
             merged._unmappedWhen = ReferenceEquals(_unmappedWhen, other._unmappedWhen) ? _unmappedWhen : UnmappedWhen(this, other);
-            merged.BoolFailures = ReferenceEquals(BoolFailures, other.BoolFailures) ? BoolFailures : SameOutcomes(BoolFailures, other.BoolFailures);
-            merged.MunmapResults = ReferenceEquals(MunmapResults, other.MunmapResults) ? MunmapResults : SameCalls(MunmapResults, other.MunmapResults);
+            merged.BoolFailures = ReferenceEquals(BoolFailures, other.BoolFailures) ? BoolFailures : SameOnBothSides(BoolFailures, other.BoolFailures);
+            merged.MunmapResults = ReferenceEquals(MunmapResults, other.MunmapResults) ? MunmapResults : SameOnBothSides(MunmapResults, other.MunmapResults);
             merged.Unchecked = ReferenceEquals(Unchecked, other.Unchecked) ? Unchecked : Unchecked.Union(other.Unchecked);
             return merged;
         }
@@ -649,28 +649,15 @@ namespace CheckedMmap.Analyzers.Lifetime
             return agreeing;
         }
 
-        /// <summary>The munmap results both sides hold from the same call.</summary>
-        private static ImmutableDictionary<object, SyntaxNode> SameCalls(ImmutableDictionary<object, SyntaxNode> mine, ImmutableDictionary<object, SyntaxNode> theirs)
+        /// <summary>The entries both sides hold with the very same value (a bool test from the same assignment, a munmap
+        /// result from the same call).</summary>
+        private static ImmutableDictionary<object, T> SameOnBothSides<T>(ImmutableDictionary<object, T> mine, ImmutableDictionary<object, T> theirs)
+            where T : class
         {
-            ImmutableDictionary<object, SyntaxNode> same = mine;
-            foreach (KeyValuePair<object, SyntaxNode> pair in mine)
+            ImmutableDictionary<object, T> same = mine;
+            foreach (KeyValuePair<object, T> pair in mine)
             {
-                if (!theirs.TryGetValue(pair.Key, out SyntaxNode? other) || !ReferenceEquals(other, pair.Value))
-                {
-                    same = same.Remove(pair.Key);
-                }
-            }
-
-            return same;
-        }
-
-        /// <summary>The bool tests both sides got from the same assignment.</summary>
-        private static ImmutableDictionary<object, MremapOutcome> SameOutcomes(ImmutableDictionary<object, MremapOutcome> mine, ImmutableDictionary<object, MremapOutcome> theirs)
-        {
-            ImmutableDictionary<object, MremapOutcome> same = mine;
-            foreach (KeyValuePair<object, MremapOutcome> pair in mine)
-            {
-                if (!theirs.TryGetValue(pair.Key, out MremapOutcome? other) || !ReferenceEquals(other, pair.Value))
+                if (!theirs.TryGetValue(pair.Key, out T? other) || !ReferenceEquals(other, pair.Value))
                 {
                     same = same.Remove(pair.Key);
                 }
