@@ -308,6 +308,7 @@ namespace CheckedMmap.Analyzers.Functions
                     }
 
                     aliases ??= Win32ExceptionAliases(model.SyntaxTree.GetRoot(cancellationToken));
+                    List<TextSpan>? nativeCalls = null; // found once per body, when a read is first about to be reported
                     inBody.Sort((a, b) => a.Call.SpanStart.CompareTo(b.Call.SpanStart));
                     var judged = new Dictionary<InvocationExpressionSyntax, bool>();
                     foreach (SyntaxNode node in body.DescendantNodes())
@@ -330,7 +331,8 @@ namespace CheckedMmap.Analyzers.Functions
                             judged[last.Call] = reports;
                         }
 
-                        if (reports && ErrnoRead(read, model, cancellationToken) is { } what && !PInvokeBetween(body, last.Call, read, model, cancellationToken))
+                        if (reports && ErrnoRead(read, model, cancellationToken) is { } what
+                            && !NativeCallBetween(nativeCalls ??= NativeCallsIn(body, model, cancellationToken), last.Call, read))
                         {
                             // The binding's declaration in source, where the code fix adds SetLastError = true.
                             Location[] declaration = ImportDeclaration(last.Method) is { } at ? new[] { at } : Array.Empty<Location>();
@@ -378,17 +380,47 @@ namespace CheckedMmap.Analyzers.Functions
                 return aliases;
             }
 
-            /// <summary>
-            /// Whether another P/Invoke (any native function: close, VirtualFree) runs between the binding call and the errno
-            /// read: the read is then about that call, whose declaration is not this rule's business.
-            /// </summary>
-            private static bool PInvokeBetween(SyntaxNode body, InvocationExpressionSyntax binding, ExpressionSyntax read, SemanticModel model, CancellationToken cancellationToken)
+            /// <summary>The spans of the body's calls of native functions (any P/Invoke: close, VirtualFree), in text order.</summary>
+            private static List<TextSpan> NativeCallsIn(SyntaxNode body, SemanticModel model, CancellationToken cancellationToken)
             {
-                foreach (SyntaxNode node in body.DescendantNodes(new Microsoft.CodeAnalysis.Text.TextSpan(binding.Span.End, read.SpanStart - binding.Span.End)))
+                var spans = new List<TextSpan>();
+                foreach (SyntaxNode node in body.DescendantNodes())
                 {
-                    if (node is InvocationExpressionSyntax call && call.SpanStart >= binding.Span.End && call.Span.End <= read.SpanStart
-                        && EnclosingBody(call) == body && call != binding
+                    if (node is InvocationExpressionSyntax call && EnclosingBody(call) == body
                         && model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol method && IsNative(method))
+                    {
+                        spans.Add(call.Span);
+                    }
+                }
+
+                spans.Sort((a, b) => a.Start.CompareTo(b.Start));
+                return spans;
+            }
+
+            /// <summary>
+            /// Whether another native call runs between the binding call and the errno read (it starts after the binding
+            /// ends and ends before the read): the read is then about that call, whose declaration is not this rule's business.
+            /// </summary>
+            private static bool NativeCallBetween(List<TextSpan> nativeCalls, InvocationExpressionSyntax binding, ExpressionSyntax read)
+            {
+                int low = 0, high = nativeCalls.Count - 1, first = nativeCalls.Count;
+                while (low <= high)
+                {
+                    int mid = (low + high) / 2;
+                    if (nativeCalls[mid].Start >= binding.Span.End)
+                    {
+                        first = mid;
+                        high = mid - 1;
+                    }
+                    else
+                    {
+                        low = mid + 1;
+                    }
+                }
+
+                for (int i = first; i < nativeCalls.Count && nativeCalls[i].Start < read.SpanStart; i++)
+                {
+                    if (nativeCalls[i].End <= read.SpanStart)
                     {
                         return true;
                     }
