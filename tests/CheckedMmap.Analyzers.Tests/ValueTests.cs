@@ -25,6 +25,9 @@ public class ValueTests
                 mmap(IntPtr.Zero, 4096, 3, checked(int.MaxValue + Zero + 1), -1, 0);
                 mmap(IntPtr.Zero, 4096, 3, {|MMAP007:unchecked(int.MaxValue + Zero + 1)|}, -1, 0);
                 mmap(IntPtr.Zero, 4096, 3, {|MMAP002:checked(0x20 + Zero + 1)|}, -1, 0);
+                int flags = int.MaxValue + Zero;
+                checked { flags += 1; }
+                mmap(IntPtr.Zero, 4096, 3, flags, -1, 0);
             }
         }
         """).RunAsync();

@@ -429,21 +429,30 @@ namespace CheckedMmap.Analyzers.Values
             }
 
             ValueSet right = Evaluate(binary.RightOperand, depth);
-            ITypeSymbol? type = binary.Type ?? binary.LeftOperand.Type;
-            if (binary.IsChecked && binary.OperatorKind is BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply
-                && IntegerConversions.IsTrackable(type) && IntegerConversions.GetWidth(type, out _) < 64 && !left.HasBits && !right.HasBits)
+            return binary.IsChecked
+                ? ApplyChecked(binary.OperatorKind, left, right, binary.Type ?? binary.LeftOperand.Type)
+                : Apply(binary.OperatorKind, left, right, binary.Type ?? binary.LeftOperand.Type);
+        }
+
+        /// <summary>
+        /// As <see cref="Apply"/>, in a checked context (<c>checked(…)</c>, <c>checked { flags += x; }</c>): a sum, difference or
+        /// product that overflows the type throws there, so that value never reaches the call.
+        /// </summary>
+        private static ValueSet ApplyChecked(BinaryOperatorKind kind, ValueSet left, ValueSet right, ITypeSymbol? type)
+        {
+            if (kind is not (BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply)
+                || !IntegerConversions.IsTrackable(type) || IntegerConversions.GetWidth(type, out _) >= 64 || left.HasBits || right.HasBits)
             {
-                // checked(…): a value that overflows the type throws there, so it never reaches the call.
-                ValueSet exact = ValueSet.Combine(left, right, binary.OperatorKind switch
-                {
-                    BinaryOperatorKind.Add => (l, r) => unchecked(l + r),
-                    BinaryOperatorKind.Subtract => (l, r) => unchecked(l - r),
-                    _ => (l, r) => unchecked(l * r),
-                });
-                return exact.IsKnown ? exact.Where(v => IntegerConversions.ConvertTo(v, type) == v) : Apply(binary.OperatorKind, left, right, type);
+                return Apply(kind, left, right, type);
             }
 
-            return Apply(binary.OperatorKind, left, right, type);
+            ValueSet exact = ValueSet.Combine(left, right, kind switch
+            {
+                BinaryOperatorKind.Add => (l, r) => unchecked(l + r),
+                BinaryOperatorKind.Subtract => (l, r) => unchecked(l - r),
+                _ => (l, r) => unchecked(l * r),
+            });
+            return exact.IsKnown ? exact.Where(v => IntegerConversions.ConvertTo(v, type) == v) : Apply(kind, left, right, type);
         }
 
         private static ValueSet Apply(BinaryOperatorKind kind, ValueSet left, ValueSet right, ITypeSymbol? type)
@@ -618,7 +627,9 @@ namespace CheckedMmap.Analyzers.Values
                 return target;
             }
 
-            return Apply(compound.OperatorKind, target, Evaluate(compound.Value, depth), compound.Target.Type);
+            return compound.IsChecked
+                ? ApplyChecked(compound.OperatorKind, target, Evaluate(compound.Value, depth), compound.Target.Type)
+                : Apply(compound.OperatorKind, target, Evaluate(compound.Value, depth), compound.Target.Type);
         }
 
         private ValueSet EvaluateCreation(IObjectCreationOperation creation, int depth)
