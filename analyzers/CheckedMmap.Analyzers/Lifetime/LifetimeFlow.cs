@@ -816,16 +816,8 @@ namespace CheckedMmap.Analyzers.Lifetime
                     && state.BoolFailures.TryGetValue(key, out MremapOutcome? outcome):
                     return (outcome.FailedWhenTrue, outcome.FailedWhenFalse); // bool moved = q != MAP_FAILED; if (!moved) …
                 case IIsPatternOperation test when UnmappingCall(test.Value, state) is { } unmapping:
-                {
                     // munmap(p, n) is -1, is not 0, is < 0: the pattern tells the two results apart, or proves nothing.
-                    if (PatternHolds(test.Pattern, -1) is not bool onFailure || PatternHolds(test.Pattern, 0) is not bool onSuccess || onFailure == onSuccess)
-                    {
-                        return (null, null);
-                    }
-
-                    var failed = new HashSet<SyntaxNode> { unmapping };
-                    return onFailure ? (failed, null) : (null, failed);
-                }
+                    return FailedOn(unmapping, result => PatternHolds(test.Pattern, result));
 
                 case IIsPatternOperation test:
                 {
@@ -861,24 +853,23 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return null;
             }
 
-            bool? Holds(long result)
-            {
-                (long left, long right) = callLeft ? (result, number) : (number, result);
-                return comparison.OperatorKind switch
-                {
-                    BinaryOperatorKind.Equals => left == right,
-                    BinaryOperatorKind.NotEquals => left != right,
-                    BinaryOperatorKind.LessThan => left < right,
-                    BinaryOperatorKind.LessThanOrEqual => left <= right,
-                    BinaryOperatorKind.GreaterThan => left > right,
-                    BinaryOperatorKind.GreaterThanOrEqual => left >= right,
-                    _ => null,
-                };
-            }
-
-            if (Holds(-1) is not bool onFailure || Holds(0) is not bool onSuccess || onFailure == onSuccess)
+            if (ValueEvaluator.Comparison(comparison.OperatorKind) is not { } compare)
             {
                 return null;
+            }
+
+            return FailedOn(call, result => callLeft ? compare(result, number) : compare(number, result));
+        }
+
+        /// <summary>
+        /// The branch on which a test of munmap's result (0 on success, -1 on failure) finds the call failed, as
+        /// <see cref="FailureBranches"/> gives it; (null, null) when the test does not tell the two results apart.
+        /// </summary>
+        private static (HashSet<SyntaxNode>? WhenTrue, HashSet<SyntaxNode>? WhenFalse) FailedOn(SyntaxNode call, Func<long, bool?> holds)
+        {
+            if (holds(-1) is not bool onFailure || holds(0) is not bool onSuccess || onFailure == onSuccess)
+            {
+                return (null, null);
             }
 
             var failed = new HashSet<SyntaxNode> { call };
@@ -893,14 +884,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 case IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: { } constant } } when IntegerConversions.FromConstant(constant) is long c:
                     return value == c;
                 case IRelationalPatternOperation { Value.ConstantValue: { HasValue: true, Value: { } bound } } relational when IntegerConversions.FromConstant(bound) is long b:
-                    return relational.OperatorKind switch
-                    {
-                        BinaryOperatorKind.LessThan => value < b,
-                        BinaryOperatorKind.LessThanOrEqual => value <= b,
-                        BinaryOperatorKind.GreaterThan => value > b,
-                        BinaryOperatorKind.GreaterThanOrEqual => value >= b,
-                        _ => null,
-                    };
+                    return ValueEvaluator.Comparison(relational.OperatorKind)?.Invoke(value, b);
                 case INegatedPatternOperation negated:
                     return !PatternHolds(negated.Pattern, value);
                 case IBinaryPatternOperation binary when PatternHolds(binary.LeftPattern, value) is bool l && PatternHolds(binary.RightPattern, value) is bool r:

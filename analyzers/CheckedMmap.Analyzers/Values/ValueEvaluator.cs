@@ -526,7 +526,8 @@ namespace CheckedMmap.Analyzers.Values
             return IntegerConversions.IsTrackable(type) ? result.Convert(v => IntegerConversions.ConvertTo(v, type) ?? v) : ValueSet.Unknown;
         }
 
-        private static System.Func<long, long, bool>? Comparison(BinaryOperatorKind kind) => kind switch
+        /// <summary>The test of an integer comparison operator; null for any other operator.</summary>
+        internal static System.Func<long, long, bool>? Comparison(BinaryOperatorKind kind) => kind switch
         {
             BinaryOperatorKind.Equals => (l, r) => l == r,
             BinaryOperatorKind.NotEquals => (l, r) => l != r,
