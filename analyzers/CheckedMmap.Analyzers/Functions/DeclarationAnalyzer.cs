@@ -430,25 +430,23 @@ namespace CheckedMmap.Analyzers.Functions
             }
 
             /// <summary>A P/Invoke: DllImport, or a LibraryImport declaration (the generator's partial method).</summary>
-            private static bool IsNative(IMethodSymbol method)
-            {
-                if (method.GetDllImportData() is not null)
-                {
-                    return true;
-                }
+            private static bool IsNative(IMethodSymbol method) => method.GetDllImportData() is not null || LibraryImportOf(method) is not null;
 
+            /// <summary>The LibraryImport (or GeneratedDllImport) attribute on any part of the method; null when it has none.</summary>
+            private static AttributeData? LibraryImportOf(IMethodSymbol method)
+            {
                 foreach (IMethodSymbol part in new[] { method, method.PartialDefinitionPart ?? method, method.PartialImplementationPart ?? method })
                 {
                     foreach (AttributeData attribute in part.GetAttributes())
                     {
                         if (attribute.AttributeClass?.Name is "LibraryImportAttribute" or "GeneratedDllImportAttribute")
                         {
-                            return true;
+                            return attribute;
                         }
                     }
                 }
 
-                return false;
+                return null;
             }
 
             private static string? RightmostName(TypeSyntax type) => type switch
@@ -530,26 +528,20 @@ namespace CheckedMmap.Analyzers.Functions
                     return data.SetLastError;
                 }
 
-                foreach (IMethodSymbol part in new[] { method, method.PartialDefinitionPart ?? method, method.PartialImplementationPart ?? method })
+                if (LibraryImportOf(method) is not { } import)
                 {
-                    foreach (AttributeData attribute in part.GetAttributes())
-                    {
-                        if (attribute.AttributeClass?.Name is "LibraryImportAttribute" or "GeneratedDllImportAttribute")
-                        {
-                            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-                            {
-                                if (named.Key == "SetLastError" && named.Value.Kind != TypedConstantKind.Array && named.Value.Value is true)
-                                {
-                                    return true;
-                                }
-                            }
+                    return true; // Not an import we can read: say nothing.
+                }
 
-                            return false;
-                        }
+                foreach (KeyValuePair<string, TypedConstant> named in import.NamedArguments)
+                {
+                    if (named.Key == "SetLastError" && named.Value.Kind != TypedConstantKind.Array && named.Value.Value is true)
+                    {
+                        return true;
                     }
                 }
 
-                return true; // Not an import we can read: say nothing.
+                return false;
             }
         }
     }
