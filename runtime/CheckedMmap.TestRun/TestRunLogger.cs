@@ -42,7 +42,7 @@ namespace CheckedMmap.TestRun
 
         private readonly TextWriter _output;
         private readonly List<string> _messagesHoldingReports = new List<string>();
-        private readonly HashSet<string> _failedTests = new HashSet<string>(StringComparer.Ordinal);
+        private readonly FailedTestNames _failedTests = new FailedTestNames();
         private int _passed, _failed, _other;
         private string? _reportFile;
         private bool _msbuildOutput;
@@ -132,25 +132,22 @@ namespace CheckedMmap.TestRun
                 return;
             }
 
-            lock (_failedTests)
+            switch (result.Outcome)
             {
-                switch (result.Outcome)
-                {
-                    case TestOutcome.Passed:
-                        _passed++;
-                        break;
-                    case TestOutcome.Failed:
-                        _failed++;
-                        if (result.TestCase?.FullyQualifiedName is { } name)
-                        {
-                            _failedTests.Add(ReportFileRecord.TestName(name));
-                        }
+                case TestOutcome.Passed:
+                    System.Threading.Interlocked.Increment(ref _passed);
+                    break;
+                case TestOutcome.Failed:
+                    System.Threading.Interlocked.Increment(ref _failed);
+                    if (result.TestCase?.FullyQualifiedName is { } name)
+                    {
+                        _failedTests.Add(name);
+                    }
 
-                        break;
-                    default:
-                        _other++;
-                        break;
-                }
+                    break;
+                default:
+                    System.Threading.Interlocked.Increment(ref _other);
+                    break;
             }
         }
 
@@ -160,11 +157,8 @@ namespace CheckedMmap.TestRun
         /// </summary>
         private void PrintCountsOfAbortedRun()
         {
-            int passed, failed, other;
-            lock (_failedTests)
-            {
-                (passed, failed, other) = (_passed, _failed, _other);
-            }
+            // The run has completed: no result comes in any more.
+            int passed = System.Threading.Volatile.Read(ref _passed), failed = System.Threading.Volatile.Read(ref _failed), other = System.Threading.Volatile.Read(ref _other);
 
             if (!_msbuildOutput)
             {
@@ -172,23 +166,6 @@ namespace CheckedMmap.TestRun
             }
 
             Print($"CheckedMmap: the test run was aborted after {passed + failed + other} test results: {passed} passed, {failed} failed, {other} skipped or not run (the test that was running when the host ended has none).");
-        }
-
-        /// <summary>Whether a failed test's result shows the report: a test on its stacks failed.</summary>
-        private bool ShownByFailedTest(ReportFileRecord report)
-        {
-            lock (_failedTests)
-            {
-                foreach (string test in report.Tests)
-                {
-                    if (_failedTests.Contains(test))
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            }
         }
 
         /// <summary>Whether a message of the run held the whole report: its last line (SUMMARY) is in one. VSTest quotes
@@ -222,7 +199,7 @@ namespace CheckedMmap.TestRun
             }
 
             List<ReportFileRecord> unshown = reports.FindAll(r => r.EndsProcess && !(r.Category == "fault" && WasShownInFull(r)));
-            List<ReportFileRecord> caught = reports.FindAll(r => r.MustFailItsTest && !ShownByFailedTest(r));
+            List<ReportFileRecord> caught = reports.FindAll(r => r.MustFailItsTest && !_failedTests.Show(r));
             bool separated = false;
             if (unshown.Count > 0)
             {

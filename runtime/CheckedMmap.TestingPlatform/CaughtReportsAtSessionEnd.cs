@@ -22,9 +22,9 @@ namespace CheckedMmap.TestingPlatform
         internal const string CaughtReportsNodeUid = "CheckedMmap.CaughtReports";
 
         private readonly IMessageBus _messageBus;
-        private readonly FailedTests _failed;
+        private readonly FailedTestNames _failed;
 
-        public CaughtReportsAtSessionEnd(IMessageBus messageBus, FailedTests failed)
+        public CaughtReportsAtSessionEnd(IMessageBus messageBus, FailedTestNames failed)
         {
             _messageBus = messageBus;
             _failed = failed;
@@ -46,7 +46,7 @@ namespace CheckedMmap.TestingPlatform
             List<ReportFileRecord> caught;
             try
             {
-                caught = ReportFileRecords.Read(file).FindAll(r => r.MustFailItsTest && !_failed.AnyOf(r.Tests));
+                caught = ReportFileRecords.Read(file).FindAll(r => r.MustFailItsTest && !_failed.Show(r));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -75,36 +75,6 @@ namespace CheckedMmap.TestingPlatform
                 Properties = new PropertyBag(new FailedTestNodeStateProperty(text.ToString())),
             };
             return _messageBus.PublishAsync(this, new TestNodeUpdateMessage(testSessionContext.SessionUid, node));
-        }
-    }
-
-    /// <summary>The tests of this test host that failed, by the names reports give them ("Namespace.Type.Method").</summary>
-    internal sealed class FailedTests
-    {
-        private readonly HashSet<string> _names = new HashSet<string>(StringComparer.Ordinal);
-
-        public void Add(string name)
-        {
-            lock (_names)
-            {
-                _names.Add(ReportFileRecord.TestName(name));
-            }
-        }
-
-        public bool AnyOf(IReadOnlyList<string> names)
-        {
-            lock (_names)
-            {
-                foreach (string name in names)
-                {
-                    if (_names.Contains(name))
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            }
         }
     }
 }

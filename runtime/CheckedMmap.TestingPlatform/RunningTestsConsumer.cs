@@ -14,9 +14,9 @@ namespace CheckedMmap.TestingPlatform
     /// <summary>Tells CheckedMmap which tests are running.</summary>
     internal sealed class RunningTestsConsumer : ExtensionIdentity, IDataConsumer
     {
-        private readonly FailedTests _failed;
+        private readonly FailedTestNames _failed;
 
-        public RunningTestsConsumer(FailedTests failed) => _failed = failed;
+        public RunningTestsConsumer(FailedTestNames failed) => _failed = failed;
 
         public override string Description => "Names the running tests in CheckedMmap's fault reports, and keeps those that failed.";
 

@@ -1,6 +1,7 @@
 // Microsoft.Testing.Platform calls AddExtensions from the test application's generated SelfRegisteredExtensions, for
 // every TestingPlatformBuilderHook item of the build: the package adds one. A test application built without
 // -p:CheckedMmap=true registers nothing, so it runs as without CheckedMmap (in one process).
+using CheckedMmap.Testing;
 using Microsoft.Testing.Platform.Builder;
 using Microsoft.Testing.Platform.Services;
 
@@ -30,7 +31,7 @@ namespace CheckedMmap.TestingPlatform
             // The environment is set by a test host controller, a process of the platform's that starts the test host.
             builder.TestHostControllers.AddEnvironmentVariableProvider(_ => new TestHostEnvironment(build));
             builder.TestHostControllers.AddProcessLifetimeHandler(_ => new EndingReports(build));
-            var failed = new FailedTests();
+            var failed = new FailedTestNames();
             builder.TestHost.AddDataConsumer(_ => new RunningTestsConsumer(failed));
             builder.TestHost.AddTestSessionLifetimeHandle(services => new LeakCheckAtSessionEnd(services.GetMessageBus()));
             builder.TestHost.AddTestSessionLifetimeHandle(services => new CaughtReportsAtSessionEnd(services.GetMessageBus(), failed));

@@ -71,6 +71,41 @@ namespace CheckedMmap.Testing
         }
     }
 
+    /// <summary>
+    /// The tests of a run that failed, by the names reports give them ("Namespace.Type.Method"): a failed test's result
+    /// shows the reports made in it, so only the others are left to print. Safe to use from several threads.
+    /// </summary>
+    internal sealed class FailedTestNames
+    {
+        private readonly HashSet<string> _names = new HashSet<string>(StringComparer.Ordinal);
+
+        /// <summary>Keeps a failed test, named as its test platform names it (see <see cref="ReportFileRecord.TestName"/>).</summary>
+        public void Add(string platformName)
+        {
+            lock (_names)
+            {
+                _names.Add(ReportFileRecord.TestName(platformName));
+            }
+        }
+
+        /// <summary>Whether a failed test's result shows the report: a test on its stacks failed.</summary>
+        public bool Show(ReportFileRecord report)
+        {
+            lock (_names)
+            {
+                foreach (string test in report.Tests)
+                {
+                    if (_names.Contains(test))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+    }
+
     internal static class ReportFileRecords
     {
         /// <summary>The reports of a report file, in the order they were written; none when the file does not exist. A
