@@ -62,9 +62,9 @@ namespace CheckedMmap
         public List<MappingInfo> LiveMappings()
         {
             var leaked = new List<MappingInfo>();
-            foreach (MappingInfo m in MmapTracker.LiveMappings())
+            foreach (MappingInfo m in Registry.MmapRuntime.LeakCandidates())
             {
-                if (Contains(m.Scope) && !m.IsLeakIgnored)
+                if (Contains(m.Scope))
                 {
                     leaked.Add(m);
                 }

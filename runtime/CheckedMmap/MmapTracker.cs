@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using System.Text;
 using CheckedMmap.Contract;
 using CheckedMmap.Registry;
@@ -116,7 +115,7 @@ namespace CheckedMmap
 
         /// <summary>Throws <see cref="MmapLeakException"/> listing every live mapping with its creation stack.</summary>
         /// <exception cref="MmapLeakException">Mappings are live.</exception>
-        public static void AssertNoLeaks() => ThrowIfLeaked(MmapRuntime.Snapshot(liveOnly: true).Where(m => !m.IsLeakIgnored).ToList());
+        public static void AssertNoLeaks() => ThrowIfLeaked(MmapRuntime.LeakCandidates());
 
         /// <summary>
         /// Throws <see cref="MmapLeakException"/> listing every mapping still live that was created after
@@ -136,10 +135,10 @@ namespace CheckedMmap
             int thread = Environment.CurrentManagedThreadId;
             LeakScope? scope = LeakScope.FindInCurrentFlow(checkpoint);
             var leaked = new List<MappingInfo>();
-            foreach (MappingInfo m in MmapRuntime.Snapshot(liveOnly: true))
+            foreach (MappingInfo m in MmapRuntime.LeakCandidates())
             {
                 bool mine = scope != null ? scope.Contains(m.Scope) : m.Id > checkpoint;
-                if (mine && !m.IsLeakIgnored && (!currentThreadOnly || m.CreatedThreadId == thread))
+                if (mine && (!currentThreadOnly || m.CreatedThreadId == thread))
                 {
                     leaked.Add(m);
                 }

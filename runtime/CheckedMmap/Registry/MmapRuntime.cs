@@ -496,6 +496,14 @@ namespace CheckedMmap.Registry
 
         // ------------------------------------------------------------------ registry queries
 
+        /// <summary>The live mappings leak checks count, oldest first: all but those exempted (MappingInfo.IsLeakIgnored).</summary>
+        public static List<MappingInfo> LeakCandidates()
+        {
+            List<MappingInfo> live = Snapshot(liveOnly: true);
+            live.RemoveAll(m => m.IsLeakIgnored);
+            return live;
+        }
+
         public static List<MappingInfo> Snapshot(bool liveOnly)
         {
             var all = new List<MappingInfo>();

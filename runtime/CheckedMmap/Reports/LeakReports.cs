@@ -61,15 +61,7 @@ namespace CheckedMmap.Reports
         /// report's text, or null when there were none.</summary>
         public static string? ReportAtExit(bool processExit, bool print = true)
         {
-            var live = new List<MappingInfo>();
-            foreach (MappingInfo m in MmapRuntime.Snapshot(liveOnly: true))
-            {
-                if (!m.IsLeakIgnored)
-                {
-                    live.Add(m);
-                }
-            }
-
+            List<MappingInfo> live = MmapRuntime.LeakCandidates();
             if (live.Count == 0)
             {
                 return null;
