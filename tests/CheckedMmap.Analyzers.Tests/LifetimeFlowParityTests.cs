@@ -184,4 +184,63 @@ public class LifetimeFlowParityTests
             At(0, WholeMappingMunmapRule.Twice, "line 9", "this munmap, in an earlier pass of its loop"),
             At(1, WholeMappingMunmapRule.Twice, "line 9", "line 21")).RunAsync();
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task A_join_names_the_first_arms_munmap_where_both_arms_unmapped(bool graph)
+    {
+        // The second arm unmaps everything the first did and more: the join must still name the first arm's munmap of p.
+        int first = graph ? 10 : 9;
+        return Libc((graph ? ForceGraph : string.Empty) + """
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                IntPtr q = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1) || q == new IntPtr(-1)) return;
+                if (condition)
+                {
+                    munmap(p, (UIntPtr)8192);
+                }
+                else
+                {
+                    munmap(q, (UIntPtr)4096);
+                    munmap(p, (UIntPtr)8192);
+                }
+
+                {|#0:munmap(p, (UIntPtr)8192)|};
+                {|#1:munmap(q, (UIntPtr)4096)|};
+        """).Expect(
+            At(0, WholeMappingMunmapRule.Twice, "line " + first, "line " + (first + 5)),
+            At(1, WholeMappingMunmapRule.Twice, "line " + (first + 1), "line " + (first + 9))).RunAsync();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task A_join_keeps_what_only_one_arm_unmapped(bool graph)
+    {
+        // One arm unmaps, the other does nothing: the join is the unmapping arm's state, in either order of the arms.
+        int first = graph ? 10 : 9;
+        return Libc((graph ? ForceGraph : string.Empty) + """
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                IntPtr q = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1) || q == new IntPtr(-1)) return;
+                if (condition)
+                {
+                    munmap(p, (UIntPtr)8192);
+                }
+
+                if (!condition)
+                {
+                }
+                else
+                {
+                    munmap(q, (UIntPtr)4096);
+                }
+
+                {|#0:munmap(p, (UIntPtr)8192)|};
+                {|#1:munmap(q, (UIntPtr)4096)|};
+        """).Expect(
+            At(0, WholeMappingMunmapRule.Twice, "line " + first, "line " + (first + 5)),
+            At(1, WholeMappingMunmapRule.Twice, "line " + (first + 1), "line " + (first + 13))).RunAsync();
+    }
 }
