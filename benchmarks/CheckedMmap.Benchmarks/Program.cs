@@ -9,11 +9,12 @@ namespace CheckedMmap.Benchmarks
     internal static class Program
     {
         private const string Usage =
-            "usage: dotnet run -c Release --project benchmarks/CheckedMmap.Benchmarks -- <all|analyzer|runtime|profile|scaling> [--quick] [--out FILE]";
+            "usage: dotnet run -c Release --project benchmarks/CheckedMmap.Benchmarks -- <all|analyzer|runtime|profile|scaling> [--quick] [--out FILE] [--shape NAME]...";
 
         private static int Main(string[] args)
         {
-            string what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+            string[] shapes = args.Select((arg, index) => (arg, index)).Where(a => a.arg == "--shape" && a.index + 1 < args.Length).Select(a => args[a.index + 1]).ToArray();
+            string what = args.Where((arg, index) => !arg.StartsWith("--", StringComparison.Ordinal) && (index == 0 || args[index - 1] is not ("--out" or "--shape"))).FirstOrDefault() ?? "all";
             bool quick = args.Contains("--quick");
             if (what == RuntimeChildCommand && args.Length >= 2)
             {
@@ -26,6 +27,15 @@ namespace CheckedMmap.Benchmarks
             int outIndex = Array.IndexOf(args, "--out");
             if (what is not ("all" or "analyzer" or "runtime" or "profile" or "scaling") || (outIndex >= 0 && outIndex + 1 >= args.Length))
             {
+                Console.Error.WriteLine(Usage);
+                return 2;
+            }
+
+            // --shape narrows the scaling section to some of its shapes, for work on one of them.
+            string? unknownShape = shapes.FirstOrDefault(s => !ScalingBenchmark.ShapeNames.Contains(s));
+            if (unknownShape is not null || (args.Contains("--shape") && shapes.Length == 0))
+            {
+                Console.Error.WriteLine($"--shape needs one of: {string.Join(", ", ScalingBenchmark.ShapeNames.Select(s => "\"" + s + "\""))}" + (unknownShape is null ? string.Empty : $" (not \"{unknownShape}\")"));
                 Console.Error.WriteLine(Usage);
                 return 2;
             }
@@ -54,7 +64,7 @@ namespace CheckedMmap.Benchmarks
 
             if (what is "all" or "analyzer" or "scaling")
             {
-                ScalingBenchmark.Run(report, AnalyzerSet.Load(), quick);
+                ScalingBenchmark.Run(report, AnalyzerSet.Load(), quick, shapes.Length == 0 ? null : shapes);
                 Write(output, report, Header(what, quick, started, machine, loadBefore, meter));
             }
 

@@ -56,7 +56,10 @@ namespace CheckedMmap.Benchmarks.Analyzer
             LoopBody,
         }
 
-        public static void Run(Report report, AnalyzerSet set, bool quick)
+        /// <summary>The shapes' names as the report and <c>--shape</c> spell them.</summary>
+        public static IReadOnlyList<string> ShapeNames { get; } = Enum.GetValues(typeof(Shape)).Cast<Shape>().Select(Name).ToArray();
+
+        public static void Run(Report report, AnalyzerSet set, bool quick, IReadOnlyCollection<string>? onlyShapes = null)
         {
             if (set.CheckedMmap.IsEmpty)
             {
@@ -107,7 +110,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
 
             var rows = new List<IReadOnlyList<string>>();
             var verdicts = new List<string>();
-            foreach (Shape shape in new[] { Shape.Constants, Shape.Locals, Shape.ChainedLocals, Shape.ErrnoChecks, Shape.LoopBody, Shape.LoopsAndBranches })
+            foreach (Shape shape in new[] { Shape.Constants, Shape.Locals, Shape.ChainedLocals, Shape.ErrnoChecks, Shape.LoopBody, Shape.LoopsAndBranches }.Where(s => onlyShapes is null || onlyShapes.Contains(Name(s))))
             {
                 // The cost of a method with one call (compilation start, binding the method) is paid once whatever N is.
                 string single = Source(shape, 1);
