@@ -33,7 +33,7 @@ namespace CheckedMmap.Analyzers.Lifetime
         private int _holderMark;
         private List<object>? _holderLog;
 
-        // A key seen twice in the changes of one join is joined once.
+        // The keys a DistinctChanges has given so far.
         [ThreadStatic]
         private static HashSet<object>? t_seenKeys;
 
@@ -88,15 +88,8 @@ namespace CheckedMmap.Analyzers.Lifetime
 
             ImmutableDictionary<object, AddressFact> result = mine;
             List<object>? differs = null;
-            HashSet<object> seen = t_seenKeys ??= new HashSet<object>(VariableComparer.Instance);
-            seen.Clear();
-            foreach (object key in HolderChanges(common))
+            foreach (object key in HolderChanges(common).Distinct())
             {
-                if (!seen.Add(key))
-                {
-                    continue;
-                }
-
                 bool mineHas = mine.TryGetValue(key, out AddressFact? ours);
                 bool theirsHas = theirs.TryGetValue(key, out AddressFact? other);
                 AddressFact? joined = mineHas && theirsHas ? ours!.Merge(other!) : mineHas ? ours!.Merge(AddressFact.Unknown) : theirsHas ? other!.Merge(AddressFact.Unknown) : null;
@@ -109,7 +102,6 @@ namespace CheckedMmap.Analyzers.Lifetime
                 (differs ??= new List<object>()).Add(key);
             }
 
-            seen.Clear();
             return (result, differs);
         }
 
@@ -148,15 +140,8 @@ namespace CheckedMmap.Analyzers.Lifetime
 
             List<MappingSite>? added = null;
             bool mineHasMore = false;
-            HashSet<object> seen = t_seenKeys ??= new HashSet<object>(VariableComparer.Instance);
-            seen.Clear();
-            foreach (MappingSite site in UnmappedChanges(common))
+            foreach (MappingSite site in UnmappedChanges(common).Distinct())
             {
-                if (!seen.Add(site))
-                {
-                    continue;
-                }
-
                 bool inMine = mine.TryGetValue(site, out SyntaxNode? ours);
                 bool inTheirs = theirs.TryGetValue(site, out SyntaxNode? other);
                 if (!inMine && inTheirs)
@@ -170,7 +155,6 @@ namespace CheckedMmap.Analyzers.Lifetime
                 }
             }
 
-            seen.Clear();
             if (added is null || !mineHasMore)
             {
                 return (added is null ? mine : theirs, added);
@@ -312,6 +296,9 @@ namespace CheckedMmap.Analyzers.Lifetime
 
             public readonly Changes<T> GetEnumerator() => this;
 
+            /// <summary>Each change once: a line that wrote a variable twice logged it twice.</summary>
+            public readonly DistinctChanges<T> Distinct() => new DistinctChanges<T>(this);
+
             public bool MoveNext()
             {
                 if (++_index < _end)
@@ -369,6 +356,41 @@ namespace CheckedMmap.Analyzers.Lifetime
                 _index = from;
                 _end = log is null ? 0 : Math.Min(log.Count, to);
             }
+        }
+        /// <summary>
+        /// <see cref="Changes{T}"/> without repeats, through the thread's one set (a join runs at every branch of a body;
+        /// one enumeration at a time uses it), emptied when the enumeration ends so that it holds no symbol of a
+        /// compilation that is done.
+        /// </summary>
+        private struct DistinctChanges<T> : IDisposable
+        {
+            private readonly HashSet<object> _seen;
+            private Changes<T> _changes;
+
+            public DistinctChanges(Changes<T> changes)
+            {
+                _changes = changes;
+                _seen = t_seenKeys ??= new HashSet<object>(VariableComparer.Instance);
+            }
+
+            public readonly T Current => _changes.Current;
+
+            public readonly DistinctChanges<T> GetEnumerator() => this;
+
+            public bool MoveNext()
+            {
+                while (_changes.MoveNext())
+                {
+                    if (_seen.Add(_changes.Current!))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            public readonly void Dispose() => _seen.Clear();
         }
     }
 }
