@@ -240,6 +240,11 @@ namespace CheckedMmap.Analyzers.Binding
             while (node.Parent is { } parent && parent is not MemberDeclarationSyntax && parent is not AnonymousFunctionExpressionSyntax
                    && parent is not LocalFunctionStatementSyntax)
             {
+                if (Values.PathConditions.TryConditionOf(parent, node, out ExpressionSyntax condition, out bool reachedWhen))
+                {
+                    Add(condition, reachedWhen);
+                }
+
                 switch (parent)
                 {
                     case LabeledStatementSyntax:
@@ -258,19 +263,6 @@ namespace CheckedMmap.Analyzers.Binding
                             }
                         }
 
-                        break;
-                    case IfStatementSyntax ifStatement when node == ifStatement.Statement:
-                        Add(ifStatement.Condition, reachedWhen: true);
-                        break;
-                    case ElseClauseSyntax { Parent: IfStatementSyntax owner }:
-                        Add(owner.Condition, reachedWhen: false);
-                        break;
-                    case ConditionalExpressionSyntax conditional when node == conditional.WhenTrue || node == conditional.WhenFalse:
-                        Add(conditional.Condition, reachedWhen: node == conditional.WhenTrue);
-                        break;
-                    case BinaryExpressionSyntax binary when node == binary.Right
-                        && (binary.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.LogicalAndExpression) || binary.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.LogicalOrExpression)):
-                        Add(binary.Left, reachedWhen: binary.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.LogicalAndExpression));
                         break;
                 }
 

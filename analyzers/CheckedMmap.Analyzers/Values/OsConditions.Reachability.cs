@@ -34,38 +34,18 @@ namespace CheckedMmap.Analyzers.Values
             SyntaxNode child = call;
             for (SyntaxNode? node = call.Parent; node is not null; child = node, node = node.Parent)
             {
+                if (PathConditions.TryConditionOf(node, child, out ExpressionSyntax condition, out bool reachedWhen))
+                {
+                    if (Decide(condition, model, target, models, cancellationToken) == !reachedWhen)
+                    {
+                        return true;
+                    }
+
+                    continue;
+                }
+
                 switch (node)
                 {
-                    case IfStatementSyntax ifStatement when child == ifStatement.Statement:
-                        if (Decide(ifStatement.Condition, model, target, models, cancellationToken) == false)
-                        {
-                            return true;
-                        }
-
-                        break;
-                    case ElseClauseSyntax { Parent: IfStatementSyntax owner }:
-                        if (Decide(owner.Condition, model, target, models, cancellationToken) == true)
-                        {
-                            return true;
-                        }
-
-                        break;
-                    case ConditionalExpressionSyntax conditional when child == conditional.WhenTrue || child == conditional.WhenFalse:
-                        if (Decide(conditional.Condition, model, target, models, cancellationToken) == (child == conditional.WhenFalse))
-                        {
-                            return true;
-                        }
-
-                        break;
-                    case BinaryExpressionSyntax binary when child == binary.Right
-                        && (binary.IsKind(SyntaxKind.LogicalAndExpression) || binary.IsKind(SyntaxKind.LogicalOrExpression)):
-                        // a && call: runs only when a is true; a || call: only when a is false.
-                        if (Decide(binary.Left, model, target, models, cancellationToken) == binary.IsKind(SyntaxKind.LogicalOrExpression))
-                        {
-                            return true;
-                        }
-
-                        break;
                     case BlockSyntax block when child is StatementSyntax statement:
                         if (LeavesBefore(block, block.Statements, statement, model, target, models, known?.Guards, cancellationToken))
                         {
