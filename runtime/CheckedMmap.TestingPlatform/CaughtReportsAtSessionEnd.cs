@@ -6,41 +6,33 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
-using System.Threading.Tasks;
 using CheckedMmap.Registry;
 using CheckedMmap.Testing;
-using Microsoft.Testing.Platform.Extensions.Messages;
-using Microsoft.Testing.Platform.Extensions.TestHost;
 using Microsoft.Testing.Platform.Messages;
-using Microsoft.Testing.Platform.Services;
 
 namespace CheckedMmap.TestingPlatform
 {
     /// <summary>Fails the run on the reports the code under test caught.</summary>
-    internal sealed class CaughtReportsAtSessionEnd : ExtensionIdentity, ITestSessionLifetimeHandler, IDataProducer
+    internal sealed class CaughtReportsAtSessionEnd : SessionEndCheck
     {
         internal const string CaughtReportsNodeUid = "CheckedMmap.CaughtReports";
 
-        private readonly IMessageBus _messageBus;
         private readonly FailedTestNames _failed;
 
         public CaughtReportsAtSessionEnd(IMessageBus messageBus, FailedTestNames failed)
-        {
-            _messageBus = messageBus;
-            _failed = failed;
-        }
+            : base(messageBus) => _failed = failed;
 
         public override string Description => "Fails the run on CheckedMmap reports whose exceptions the code under test caught.";
 
-        public Type[] DataTypesProduced { get; } = { typeof(TestNodeUpdateMessage) };
+        protected override string NodeUid => CaughtReportsNodeUid;
 
-        public Task OnTestSessionStartingAsync(ITestSessionContext testSessionContext) => Task.CompletedTask;
+        protected override string NodeDisplayName => "CheckedMmap: reports the code under test caught";
 
-        public Task OnTestSessionFinishingAsync(ITestSessionContext testSessionContext)
+        protected override string? Run()
         {
             if (MmapRuntime.ReportFile is not { } file)
             {
-                return Task.CompletedTask;
+                return null;
             }
 
             List<ReportFileRecord> caught;
@@ -51,12 +43,12 @@ namespace CheckedMmap.TestingPlatform
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"CheckedMmap: the reports of this test run could not be read from {file}: {e.Message}");
-                return Task.CompletedTask;
+                return null;
             }
 
             if (caught.Count == 0)
             {
-                return Task.CompletedTask;
+                return null;
             }
 
             var text = new StringBuilder(caught.Count == 1
@@ -68,13 +60,7 @@ namespace CheckedMmap.TestingPlatform
                 text.Append(Environment.NewLine).Append(report.Text.TrimEnd());
             }
 
-            var node = new TestNode
-            {
-                Uid = new TestNodeUid(CaughtReportsNodeUid),
-                DisplayName = "CheckedMmap: reports the code under test caught",
-                Properties = new PropertyBag(new FailedTestNodeStateProperty(text.ToString())),
-            };
-            return _messageBus.PublishAsync(this, new TestNodeUpdateMessage(testSessionContext.SessionUid, node));
+            return text.ToString();
         }
     }
 }
