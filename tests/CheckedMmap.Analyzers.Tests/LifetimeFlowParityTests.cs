@@ -243,4 +243,31 @@ public class LifetimeFlowParityTests
             At(0, WholeMappingMunmapRule.Twice, "line " + first, "line " + (first + 5)),
             At(1, WholeMappingMunmapRule.Twice, "line " + (first + 1), "line " + (first + 13))).RunAsync();
     }
+
+    [Theory]
+    [InlineData("do { munmap(p, (UIntPtr)4096); } while (false);", false)]
+    [InlineData("do { munmap(p, (UIntPtr)4096); } while (false);", true)]
+    [InlineData("while (true) { munmap(p, (UIntPtr)4096); break; }", false)]
+    [InlineData("while (true) { munmap(p, (UIntPtr)4096); break; }", true)]
+    [InlineData("for (;;) { munmap(p, (UIntPtr)4096); return; }", false)]
+    [InlineData("for (;;) { munmap(p, (UIntPtr)4096); return; }", true)]
+    [InlineData("do { if (munmap(p, (UIntPtr)4096) != 0) break; } while (false);", false)]
+    [InlineData("do { if (munmap(p, (UIntPtr)4096) != 0) break; } while (false);", true)]
+    public Task A_loop_that_cannot_go_round_unmaps_once(string loop, bool graph) => Libc((graph ? ForceGraph : string.Empty) + """
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+        """ + loop).RunAsync();
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task A_loop_that_can_go_round_unmaps_again(bool graph)
+    {
+        int first = graph ? 10 : 9;
+        return Libc((graph ? ForceGraph : string.Empty) + """
+                IntPtr p = mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                do { {|#0:munmap(p, (UIntPtr)4096)|}; } while (condition);
+        """).Expect(At(0, WholeMappingMunmapRule.Twice, "line " + first, "this munmap, in an earlier pass of its loop")).RunAsync();
+    }
 }
