@@ -26,7 +26,7 @@ namespace CheckedMmap.CodeFixes
 
         public sealed override ImmutableArray<string> FixableDiagnosticIds { get; }
 
-        public sealed override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        public sealed override FixAllProvider GetFixAllProvider() => EveryDiagnosticFixAll.For(this);
 
         public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {

@@ -24,7 +24,7 @@ namespace CheckedMmap.CodeFixes
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.Mremap);
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        public override FixAllProvider GetFixAllProvider() => EveryDiagnosticFixAll.For(this);
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {

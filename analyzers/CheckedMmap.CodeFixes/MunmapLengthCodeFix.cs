@@ -26,7 +26,7 @@ namespace CheckedMmap.CodeFixes
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.WholeMappingMunmap);
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        public override FixAllProvider GetFixAllProvider() => EveryDiagnosticFixAll.For(this);
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {

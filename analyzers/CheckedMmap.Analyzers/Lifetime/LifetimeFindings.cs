@@ -28,7 +28,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
         public object[] Arguments { get; }
 
-        /// <summary>The munmap's length argument, for a wrong length (the code fix rewrites it).</summary>
+        /// <summary>The munmap's length argument, for a wrong length at the mapping's start (the code fix rewrites it).</summary>
         public SyntaxNode? Length { get; }
 
         public static MunmapProblem ZeroLength(IInvocationOperation call, SyntaxNode length, MappingSite? site) =>
@@ -58,13 +58,14 @@ namespace CheckedMmap.Analyzers.Lifetime
                 Where(mremap, call.Syntax),
             });
 
-        public static MunmapProblem WrongLength(IInvocationOperation call, SyntaxNode length, MappingSite site, ulong mapped, ulong unmapped) =>
+        /// <param name="atStart">Whether the address is the mapping's start: only then does its own length mend the call.</param>
+        public static MunmapProblem WrongLength(IInvocationOperation call, SyntaxNode length, MappingSite site, ulong mapped, ulong unmapped, bool atStart = true) =>
             new MunmapProblem(
                 unmapped < mapped ? WholeMappingMunmapRule.WrongLength : WholeMappingMunmapRule.LongerLength,
                 call,
                 site,
                 new object[] { unmapped.ToString(CultureInfo.InvariantCulture), mapped.ToString(CultureInfo.InvariantCulture), Where(site.Call, call.Syntax) },
-                length);
+                atStart ? length : null);
 
         private static string Bytes(long bytes) =>
             bytes >= 0

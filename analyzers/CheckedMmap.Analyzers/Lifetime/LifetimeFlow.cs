@@ -1069,7 +1069,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 {
                     // At the start or further in (a pointer moved in a loop: p += 4096), fewer bytes than the mapping has
                     // never free it whole: a partial munmap either way.
-                    _findings.Munmap(MunmapProblem.WrongLength(invocation, length.Syntax, site, shorter.Mapped, shorter.Unmapped));
+                    _findings.Munmap(MunmapProblem.WrongLength(invocation, length.Syntax, site, shorter.Mapped, shorter.Unmapped, atStart: false));
                 }
 
                 return;
