@@ -17,7 +17,8 @@ namespace CheckedMmap.CodeFixes
     /// <summary>
     /// MMAP008: unmap the mapping's own length. The munmap's length argument becomes the expression the mapping was
     /// created with, when every name in it means the same thing at the munmap (same symbols, and no local or parameter
-    /// in it is written after its declaration); a cast to the munmap's parameter type is added when needed.
+    /// in it is written after its declaration); a cast to the munmap's parameter type is added when needed. A length read
+    /// from a local given its value for this call alone is fixed where the local gets it.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MunmapLengthCodeFix)), Shared]
     public sealed class MunmapLengthCodeFix : CodeFixProvider
@@ -51,13 +52,12 @@ namespace CheckedMmap.CodeFixes
         private static async Task<Document> ApplyAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             SyntaxNode? root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            ExpressionSyntax? replacement = await ReplacementAsync(document, diagnostic, cancellationToken).ConfigureAwait(false);
-            if (root is null || replacement is null || await LengthArgumentAsync(document, diagnostic, cancellationToken).ConfigureAwait(false) is not { } argument)
+            if (root is null || await ReplacementAsync(document, diagnostic, cancellationToken).ConfigureAwait(false) is not { } rewrite)
             {
                 return document;
             }
 
-            return document.WithSyntaxRoot(root.ReplaceNode(argument.Syntax.Expression, replacement.WithTriviaFrom(argument.Syntax.Expression)));
+            return document.WithSyntaxRoot(root.ReplaceNode(rewrite.Old, rewrite.New.WithTriviaFrom(rewrite.Old)));
         }
 
         /// <summary>The munmap's length argument (the diagnostic's third additional location: a wrapper passes it at its own position).</summary>
@@ -80,7 +80,12 @@ namespace CheckedMmap.CodeFixes
             return (syntax, argument, model);
         }
 
-        private static async Task<ExpressionSyntax?> ReplacementAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+        /// <summary>
+        /// What to write where: the mapping's length in place of the munmap's length argument or, when that argument reads
+        /// a local given its value just for this call (<c>int half = 4096; munmap(p, half);</c>), in place of that value,
+        /// so that no local is left unused; the argument itself when the mapping's length cannot be written there.
+        /// </summary>
+        private static async Task<(ExpressionSyntax Old, ExpressionSyntax New)?> ReplacementAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             if (await LengthArgumentAsync(document, diagnostic, cancellationToken).ConfigureAwait(false) is not { } argument
                 || UnmapsPartsElsewhere(argument.Operation, argument.Model, cancellationToken))
@@ -104,26 +109,46 @@ namespace CheckedMmap.CodeFixes
                 lengthNode = wrapped.Expression;
             }
 
-            if (lengthNode is not ExpressionSyntax expression || !MeansTheSameAt(expression, original, model, argument.Syntax.SpanStart, cancellationToken))
+            if (lengthNode is not ExpressionSyntax expression)
+            {
+                return null;
+            }
+
+            ArgumentFixes.Target? definition = ArgumentFixes.TargetOf(argument.Syntax, argument.Operation, model, cancellationToken);
+            if (definition is not null && definition.Expression != argument.Syntax.Expression
+                && Written(expression, original, model, definition.Expression, definition.Type, cancellationToken) is { } atDefinition)
+            {
+                return (definition.Expression, atDefinition);
+            }
+
+            return Written(expression, original, model, argument.Syntax.Expression, argument.Operation.Parameter!.Type, cancellationToken) is { } atArgument
+                ? (argument.Syntax.Expression, atArgument)
+                : null;
+        }
+
+        /// <summary>The mapping's length written in place of <paramref name="place"/>, of type <paramref name="type"/>; null
+        /// when a name in it means something else there.</summary>
+        private static ExpressionSyntax? Written(ExpressionSyntax expression, SemanticModel original, SemanticModel model, ExpressionSyntax place, ITypeSymbol type, CancellationToken cancellationToken)
+        {
+            if (!MeansTheSameAt(expression, original, model, place.SpanStart, cancellationToken))
             {
                 return null;
             }
 
             ExpressionSyntax copy = SyntaxFactory.ParseExpression(expression.ToString());
-            ITypeSymbol parameterType = argument.Operation.Parameter!.Type;
-            ITypeSymbol? type = original.GetTypeInfo(expression, cancellationToken).Type;
-            if (type is null || type.TypeKind == TypeKind.Error)
+            ITypeSymbol? expressionType = original.GetTypeInfo(expression, cancellationToken).Type;
+            if (expressionType is null || expressionType.TypeKind == TypeKind.Error)
             {
                 return null;
             }
 
             // A constant that fits converts implicitly (8192 to nuint): no cast.
-            if (original.ClassifyConversion(expression, parameterType).IsImplicit)
+            if (original.ClassifyConversion(expression, type).IsImplicit)
             {
                 return copy;
             }
 
-            string typeName = parameterType.ToMinimalDisplayString(model, argument.Syntax.SpanStart);
+            string typeName = type.ToMinimalDisplayString(model, place.SpanStart);
             return SyntaxFactory.CastExpression(SyntaxFactory.ParseTypeName(typeName),
                 copy is IdentifierNameSyntax or MemberAccessExpressionSyntax or LiteralExpressionSyntax or InvocationExpressionSyntax ? copy : SyntaxFactory.ParenthesizedExpression(copy));
         }

@@ -25,6 +25,55 @@ public class LifetimeCodeFixTests
         """;
 
     [Fact]
+    public Task A_length_held_in_a_local_for_the_call_is_fixed_where_the_local_gets_it() => new LifetimeCodeFixTest<MunmapLengthCodeFix>("""
+        using System;
+        using static Libc;
+
+        static class Pages
+        {
+            static void Half()
+            {
+                IntPtr p = mmap(IntPtr.Zero, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                nuint half = 4096;
+                [|munmap(p, half)|];
+            }
+
+            static void Shared()
+            {
+                IntPtr p = mmap(IntPtr.Zero, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                nuint page = 4096;
+                Console.WriteLine(page);
+                [|munmap(p, page)|];
+            }
+        }
+        """, """
+        using System;
+        using static Libc;
+
+        static class Pages
+        {
+            static void Half()
+            {
+                IntPtr p = mmap(IntPtr.Zero, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                nuint half = 8192;
+                munmap(p, half);
+            }
+
+            static void Shared()
+            {
+                IntPtr p = mmap(IntPtr.Zero, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                nuint page = 4096;
+                Console.WriteLine(page);
+                munmap(p, 8192);
+            }
+        }
+        """).WithSource(Sources.Libc).RunAsync();
+
+    [Fact]
     public Task A_wrong_length_becomes_the_mapping_length_in_every_munmap() => new LifetimeCodeFixTest<MunmapLengthCodeFix>("""
         using System;
         using static Libc;
