@@ -82,8 +82,9 @@ namespace CheckedMmap
         internal CallerSite CreatedAt;
         internal CallerSite DestroyedAt;
 
-        /// <summary>The leak scope of the flow of execution that created the mapping (null outside any scope).</summary>
-        internal readonly LeakScope? Scope;
+        /// <summary>The leak scope of the flow of execution that created the mapping, or that took it back from a pool's
+        /// cache (<see cref="MmapTracker.UnignoreLeak"/>); null outside any scope.</summary>
+        internal volatile LeakScope? Scope;
 
         /// <summary>The last Undefined Behavior or fault report whose subject this mapping was, and the leak scope of the
         /// flow that made it (a leak check of that scope points to the report instead of repeating its stacks).</summary>
@@ -118,8 +119,9 @@ namespace CheckedMmap
         public bool IsLive => State == MappingState.Live;
 
         /// <summary>
-        /// True once <see cref="MmapTracker.IgnoreLeak"/> exempted the mapping from leak checks (a pool's cached mapping,
-        /// kept on purpose across tests): leak scopes and the leak check at exit do not count it.
+        /// True while <see cref="MmapTracker.IgnoreLeak"/> exempts the mapping from leak checks (a pool's cached mapping,
+        /// kept on purpose across tests): leak scopes and the leak check at exit do not count it until
+        /// <see cref="MmapTracker.UnignoreLeak"/>.
         /// </summary>
         public bool IsLeakIgnored { get; internal set; }
 

@@ -82,32 +82,36 @@ namespace CheckedMmap
         /// Exempts the live mapping that starts at <paramref name="address"/> from every leak check, as LeakSanitizer's
         /// <c>__lsan_ignore_object</c> does: a pool that keeps mappings on purpose across tests marks them, and leak
         /// scopes (<see cref="BeginLeakScope"/>, <see cref="AssertNoLeaks()"/>) and the leak check at exit no longer count
-        /// them. The mark ends with the mapping (munmap, or an mremap that moves it).
+        /// them. The mark ends with the mapping (munmap, or an mremap that moves it), or with <see cref="UnignoreLeak"/>.
+        /// A leak check's cost grows with the mappings it counts, not with those exempted.
         /// </summary>
         /// <param name="address">The start of a live CheckedMmap mapping (what mmap or mremap returned).</param>
         /// <returns>True when the mapping is exempted; false when <paramref name="address"/> is in no CheckedMmap mapping
-        /// (memory from libc: a pool calling this unconditionally runs unchanged in a build without the checked runtime).</returns>
+        /// (memory from libc, in a CHECKED build that also maps some memory through libc).</returns>
         /// <exception cref="ArgumentException"><paramref name="address"/> is inside a CheckedMmap mapping but not at its
         /// start, or in one that is no longer mapped.</exception>
-        public static bool IgnoreLeak(nint address)
+        public static bool IgnoreLeak(nint address) => SetLeakIgnored(address, ignored: true);
+
+        /// <summary>
+        /// Counts a mapping exempted by <see cref="IgnoreLeak"/> in leak checks again, as a mapping of the calling flow's
+        /// leak scopes: a pool hands a cached mapping to a test, and a test that drops it has leaked it. Calling it for a
+        /// mapping that is not exempted makes it the calling flow's all the same.
+        /// </summary>
+        /// <param name="address">The start of a live CheckedMmap mapping.</param>
+        /// <returns>True when the mapping is counted again; false when <paramref name="address"/> is in no CheckedMmap mapping.</returns>
+        /// <exception cref="ArgumentException"><paramref name="address"/> is inside a CheckedMmap mapping but not at its
+        /// start, or in one that is no longer mapped.</exception>
+        public static bool UnignoreLeak(nint address) => SetLeakIgnored(address, ignored: false);
+
+        private static bool SetLeakIgnored(nint address, bool ignored)
         {
-            MappingInfo? m = MmapRuntime.Find((ulong)address);
-            if (m is null)
+            bool found = MmapRuntime.SetLeakIgnored((ulong)address, ignored, out string? error);
+            if (error is not null)
             {
-                return false;
+                throw new ArgumentException(error + ": only the start of a live mapping can be " + (ignored ? "exempted from" : "counted again in") + " leak checks", nameof(address));
             }
 
-            if (!m.IsLive || m.Start != (ulong)address)
-            {
-                throw new ArgumentException(
-                    MmapMessages.Hex((ulong)address) + (!m.IsLive ? " is in " + m.Name + ", which is no longer mapped"
-                        : " is inside " + m.Name + ", which starts at " + MmapMessages.Hex(m.Start))
-                    + ": only the start of a live mapping can be exempted from leak checks",
-                    nameof(address));
-            }
-
-            m.IsLeakIgnored = true;
-            return true;
+            return found;
         }
 
         /// <summary>The live or quarantined mapping containing <paramref name="address"/>, or null.</summary>

@@ -20,6 +20,10 @@ namespace CheckedMmap.Registry
         private readonly MapEntryBudget _budget;
         private readonly Queue<Retired> _merged = new Queue<Retired>();
         private readonly Queue<Retired> _holding = new Queue<Retired>();
+
+        // The live mappings leak checks count (all but those exempted), kept apart so that a check costs the mappings it
+        // counts, not the thousands a pool keeps cached and exempted.
+        private readonly HashSet<MappingInfo> _leakCandidates = new HashSet<MappingInfo>(ReferenceEqualityComparer.Instance);
         private MappingInfo?[] _history;
         private int _historyNext;
         private int _historyCount;
@@ -163,6 +167,7 @@ namespace CheckedMmap.Registry
 
             var m = new MappingInfo(++LastId, slot.Address, size, alignment, createdBy, created, site) { Slot = slot };
             _tree.Insert(m);
+            _leakCandidates.Add(m);
             LiveCount++;
             LiveBytes += size;
             if (slot.Guarded)
@@ -308,6 +313,23 @@ namespace CheckedMmap.Registry
 
         public void CopyTo(List<MappingInfo> all) => _tree.CopyTo(all);
 
+        /// <summary>Adds the live mappings leak checks count to <paramref name="all"/>, in no order.</summary>
+        public void CopyLeakCandidatesTo(List<MappingInfo> all) => all.AddRange(_leakCandidates);
+
+        /// <summary>Exempts a live mapping from leak checks, or counts it again.</summary>
+        public void SetLeakIgnored(MappingInfo m, bool ignored)
+        {
+            m.IsLeakIgnored = ignored;
+            if (ignored)
+            {
+                _leakCandidates.Remove(m);
+            }
+            else if (m.State == MappingState.Live)
+            {
+                _leakCandidates.Add(m);
+            }
+        }
+
         public void CopyEvictedTo(List<MappingInfo> all)
         {
             for (int i = _historyCount - 1; i >= 0; i--)
@@ -329,6 +351,7 @@ namespace CheckedMmap.Registry
 
         private void Unlive(MappingInfo m)
         {
+            _leakCandidates.Remove(m);
             LiveCount--;
             LiveBytes -= m.SizeBytes;
             if (m.Slot.Guarded)

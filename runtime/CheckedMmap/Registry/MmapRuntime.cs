@@ -499,9 +499,47 @@ namespace CheckedMmap.Registry
         /// <summary>The live mappings leak checks count, oldest first: all but those exempted (MappingInfo.IsLeakIgnored).</summary>
         public static List<MappingInfo> LeakCandidates()
         {
-            List<MappingInfo> live = Snapshot(liveOnly: true);
-            live.RemoveAll(m => m.IsLeakIgnored);
+            var live = new List<MappingInfo>();
+            lock (Gate)
+            {
+                Registry.CopyLeakCandidatesTo(live);
+            }
+
+            live.Sort((a, b) => a.Id.CompareTo(b.Id));
             return live;
+        }
+
+        /// <summary>
+        /// Exempts the live mapping that starts at <paramref name="address"/> from leak checks or, with
+        /// <paramref name="ignored"/> false, counts it again as a mapping of the calling flow's leak scopes. False when
+        /// no CheckedMmap mapping holds the address; an error message when it is not the start of a live one.
+        /// </summary>
+        public static bool SetLeakIgnored(ulong address, bool ignored, out string? error)
+        {
+            lock (Gate)
+            {
+                error = null;
+                MappingInfo? m = Registry.Find(address);
+                if (m is null)
+                {
+                    return false;
+                }
+
+                if (m.State != MappingState.Live || m.Start != address)
+                {
+                    error = MmapMessages.Hex(address) + (m.State != MappingState.Live ? " is in " + m.Name + ", which is no longer mapped"
+                        : " is inside " + m.Name + ", which starts at " + MmapMessages.Hex(m.Start));
+                    return false;
+                }
+
+                if (!ignored)
+                {
+                    m.Scope = LeakScope.Current;
+                }
+
+                Registry.SetLeakIgnored(m, ignored);
+                return true;
+            }
         }
 
         public static List<MappingInfo> Snapshot(bool liveOnly)
