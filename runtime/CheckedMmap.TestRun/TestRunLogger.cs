@@ -89,12 +89,13 @@ namespace CheckedMmap.TestRun
             events.TestResult += (_, e) => KeepResult(e?.Result);
             events.TestRunComplete += (_, e) =>
             {
-                if (e is { IsAborted: true })
+                bool aborted = e is { IsAborted: true };
+                if (aborted)
                 {
                     PrintCountsOfAbortedRun();
                 }
 
-                PrintEndOfRunReports();
+                PrintEndOfRunReports(aborted);
             };
         }
 
@@ -180,7 +181,10 @@ namespace CheckedMmap.TestRun
             }
         }
 
-        private void PrintEndOfRunReports()
+        /// <param name="aborted">Whether the test host ended before the run did: a report raised as an exception then may
+        /// have ended the host (an exception no code handled, on a thread of the test's) or lost its test's result in the
+        /// crash, so that a report without a failed test was not necessarily caught.</param>
+        private void PrintEndOfRunReports(bool aborted)
         {
             if (_reportFile is not { } file)
             {
@@ -208,7 +212,14 @@ namespace CheckedMmap.TestRun
                     : $"CheckedMmap: {unshown.Count} reports that no test result holds (also in {file}):", unshown, ref separated);
             }
 
-            if (caught.Count > 0)
+            if (caught.Count > 0 && aborted)
+            {
+                string which = caught.Count == 1 ? "1 report" : $"{caught.Count} reports";
+                PrintReports($"CheckedMmap: {which} that no failed test shows: the test host ended with the run unfinished, so " +
+                    $"{(caught.Count == 1 ? "its exception" : "their exceptions")} may have ended it (unhandled on a thread the test started) " +
+                    $"or {(caught.Count == 1 ? "its test's result was" : "their tests' results were")} lost with it, if the code under test did not catch {(caught.Count == 1 ? "it" : "them")} (also in {file}):", caught, ref separated);
+            }
+            else if (caught.Count > 0)
             {
                 string which = caught.Count == 1 ? "1 report whose exception" : $"{caught.Count} reports whose exceptions";
                 PrintReports($"CheckedMmap: {which} the code under test caught, so that no failed test shows {(caught.Count == 1 ? "it" : "them")} " +

@@ -214,6 +214,19 @@ namespace CheckedMmap.Package.Tests
             Assert.Contains("<BatchSize>1</BatchSize>", File.ReadAllText(_package.ConsumerPath("checkedtests/obj/checkedmmap/net10.0/checkedmmap.runsettings")));
         }
 
+        [Fact]
+        public void A_report_whose_exception_ended_the_host_is_not_said_to_be_caught()
+        {
+            CommandResult run = _package.Test("checkedtests/checkedtests.csproj",
+                "-p:CheckedMmap=true", "-p:IncludeNativeFaultTest=true", "--filter", "FullyQualifiedName~Overrun_on_a_thread_it_starts");
+            string output = run.Output;
+            Assert.True(run.ExitCode != 0, output);
+            Assert.Contains("CheckedMmap: the test run was aborted after 0 test results", output);
+            Assert.Contains("CheckedMmap: 1 report that no failed test shows: the test host ended with the run unfinished", output);
+            Assert.Contains("==CheckedMmap== ERROR: buffer overflow", output);
+            Assert.DoesNotContain("the code under test caught", output);
+        }
+
         /// <summary>The package's logger printed the one leak report of LeakTests in full, its creation stack included.</summary>
         private static void AssertLeakReportPrinted(string output)
         {

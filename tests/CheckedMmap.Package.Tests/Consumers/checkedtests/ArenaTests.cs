@@ -108,6 +108,17 @@ namespace CheckedTests
             memset(arena.At(0), 0, 4096 + 64);
             arena.Release();
         }
+
+        [Fact]
+        public void Overrun_on_a_thread_it_starts()
+        {
+            // The fault becomes an AccessViolationException on a thread of the test's, which no code handles: the host ends.
+            var arena = new Arena(4096);
+            var thread = new System.Threading.Thread(() => *arena.At(4096) = 1);
+            thread.Start();
+            thread.Join();
+            arena.Release();
+        }
     }
 }
 #endif
