@@ -14,7 +14,8 @@ namespace CheckedMmap.CodeFixes
     /// <summary>
     /// MMAP013 (without MREMAP_MAYMOVE): add MREMAP_MAYMOVE to the flags. A 0 becomes the flag itself, anything else
     /// <c>flags | MREMAP_MAYMOVE</c>; the flag is spelled as a name the call site already sees (a constant or enum member
-    /// of the binding's type, or one in scope), else as 1 cast to the parameter's type when it is not an int.
+    /// of the binding's type, or one in scope), else as the member of the parameter's enum whose value it is, whatever
+    /// its name (<c>MremapFlags.MayMove</c>), else as 1, cast to the parameter's enum when it is one.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MremapMayMoveCodeFix)), Shared]
     public sealed class MremapMayMoveCodeFix : CodeFixProvider
@@ -54,12 +55,20 @@ namespace CheckedMmap.CodeFixes
             ExpressionSyntax? flag = FlagName(operation, model, syntax.SpanStart, type);
             if (flag is null)
             {
-                if (type.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 or SpecialType.System_UInt64))
+                LiteralExpressionSyntax one = SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(MmapConstants.MREMAP_MAYMOVE));
+                if (type.TypeKind == TypeKind.Enum)
+                {
+                    // An enum of the author's with no member of that value: the value cast to it.
+                    flag = SyntaxFactory.CastExpression(SyntaxFactory.ParseTypeName(type.ToMinimalDisplayString(model, syntax.SpanStart)), one);
+                }
+                else if (type.SpecialType is SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 or SpecialType.System_UInt64)
+                {
+                    flag = one;
+                }
+                else
                 {
                     return null;
                 }
-
-                flag = SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(MmapConstants.MREMAP_MAYMOVE));
             }
 
             IOperation value = operation.Value is IConversionOperation { IsImplicit: true } conversion ? conversion.Operand : operation.Value;
@@ -97,6 +106,19 @@ namespace CheckedMmap.CodeFixes
                     if (member.IsStatic && model.IsAccessible(position, member) && IsUsable(member, parameterType, model))
                     {
                         return SyntaxFactory.ParseExpression(container.ToMinimalDisplayString(model, position) + "." + MayMove);
+                    }
+                }
+            }
+
+            // An enum of the author's names the flag its own way (MremapFlags.MayMove): the member of that value.
+            if (parameterType is INamedTypeSymbol { TypeKind: TypeKind.Enum } flags)
+            {
+                foreach (IFieldSymbol member in flags.GetMembers().OfType<IFieldSymbol>())
+                {
+                    if (member.HasConstantValue && System.Convert.ToInt64(member.ConstantValue, System.Globalization.CultureInfo.InvariantCulture) == MmapConstants.MREMAP_MAYMOVE
+                        && model.IsAccessible(position, member))
+                    {
+                        return SyntaxFactory.ParseExpression(flags.ToMinimalDisplayString(model, position) + "." + member.Name);
                     }
                 }
             }

@@ -324,4 +324,43 @@ public class MremapMayMoveCodeFixTests
             void M(IntPtr p) => Syscall.mremap(p, 4096, 8192, MremapFlags.MREMAP_MAYMOVE);
         }
         """).WithMonoPosix().RunAsync();
+
+    [Fact]
+    public Task MAYMOVE_of_an_authors_enum_by_its_own_name_or_cast() => new HermeticCodeFixTest<LibcArgumentAnalyzer, CheckedMmap.CodeFixes.MremapMayMoveCodeFix>("""
+        using System;
+        using System.Runtime.InteropServices;
+
+        [Flags] enum MremapFlags { None = 0, MayMove = 1, Fixed = 2 }
+        [Flags] enum RemapOptions { None = 0 }
+
+        static class Sys
+        {
+            [DllImport("libc", EntryPoint = "mremap")] public static extern nint Remap(nint oldAddress, nuint oldSize, nuint newSize, MremapFlags flags);
+            [DllImport("libc", EntryPoint = "mremap")] public static extern nint Resize(nint oldAddress, nuint oldSize, nuint newSize, RemapOptions flags);
+
+            static void M(nint p)
+            {
+                Remap(p, 4096, 8192, {|MMAP013:MremapFlags.None|});
+                Resize(p, 4096, 8192, {|MMAP013:0|});
+            }
+        }
+        """, """
+        using System;
+        using System.Runtime.InteropServices;
+
+        [Flags] enum MremapFlags { None = 0, MayMove = 1, Fixed = 2 }
+        [Flags] enum RemapOptions { None = 0 }
+
+        static class Sys
+        {
+            [DllImport("libc", EntryPoint = "mremap")] public static extern nint Remap(nint oldAddress, nuint oldSize, nuint newSize, MremapFlags flags);
+            [DllImport("libc", EntryPoint = "mremap")] public static extern nint Resize(nint oldAddress, nuint oldSize, nuint newSize, RemapOptions flags);
+
+            static void M(nint p)
+            {
+                Remap(p, 4096, 8192, MremapFlags.MayMove);
+                Resize(p, 4096, 8192, (RemapOptions)1);
+            }
+        }
+        """).RunAsync();
 }
