@@ -127,4 +127,63 @@ public class CheckedForwarderTests
             }
         }
         """).WithCheckedMmapRuntime().WithPreprocessorSymbols("CHECKED").RunAsync();
+
+    private const string RenamedAdopted = """
+        using System;
+        using CheckedMmap;
+        using System.Runtime.CompilerServices;
+        using System.Runtime.InteropServices;
+
+        static partial class Sys
+        {
+        #if CHECKED
+            public static nint Map(nint addr, nuint length, int prot, int flags, int fd, long offset, [CallerMemberName] string callerMember = "", [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0) =>
+                global::CheckedMmap.Mman.mmap(addr, length, prot, flags, fd, offset, callerMember: callerMember, callerFile: callerFile, callerLine: callerLine);
+            public static int Unmap(nint addr, nuint length, [CallerMemberName] string callerMember = "", [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0) =>
+                global::CheckedMmap.Mman.munmap(addr, length, callerMember: callerMember, callerFile: callerFile, callerLine: callerLine);
+            public static int Protect(nint addr, nuint length, int prot, [CallerMemberName] string callerMember = "", [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0) =>
+                Mman.mprotect(addr, length, prot, callerMember: callerMember, callerFile: callerFile, callerLine: callerLine);
+        #else
+            [DllImport("libc", EntryPoint = "mmap", SetLastError = true)]
+            public static extern nint Map(nint addr, nuint length, int prot, int flags, int fd, long offset);
+            [DllImport("libc", EntryPoint = "munmap", SetLastError = true)]
+            public static extern int Unmap(nint addr, nuint length);
+            [DllImport("libc", EntryPoint = "mprotect", SetLastError = true)]
+            public static extern int Protect(nint addr, nuint length, int prot);
+        #endif
+        }
+        """;
+
+    private const string RenamedUse = """
+
+        sealed class Pool : IDisposable
+        {
+            private readonly nint _base;
+
+            public Pool()
+            {
+                _base = Sys.Map(0, 8192, 3, 0x22, -1, 0);
+                if (_base == -1) throw new OutOfMemoryException();
+                Sys.Protect(_base, 8192, {|MMAP011:7|});
+            }
+
+            public void Dispose()
+            {
+                Sys.Unmap(_base, 8192);
+                {|MMAP008:Sys.Unmap(_base, 8192)|};
+            }
+        }
+        """;
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Forwarders_renamed_from_libc_are_judged_in_both_builds(bool checkedBuild)
+    {
+        string[] symbols = checkedBuild ? new[] { "CHECKED" } : System.Array.Empty<string>();
+        await new HermeticAnalyzerTest<LibcArgumentAnalyzer>(RenamedAdopted + RenamedUse.Replace("{|MMAP008:Sys.Unmap(_base, 8192)|}", "Sys.Unmap(_base, 8192)"))
+            .WithCheckedMmapRuntime().WithPreprocessorSymbols(symbols).RunAsync();
+        await new HermeticAnalyzerTest<MmapLifetimeAnalyzer>(RenamedAdopted + RenamedUse.Replace("{|MMAP011:7|}", "7"))
+            .WithCheckedMmapRuntime().WithPreprocessorSymbols(symbols).RunAsync();
+    }
 }

@@ -25,6 +25,7 @@ namespace CheckedMmap.Analyzers.Functions
         public const string MprotectWord = "mprotect";
         public const string MadviseWord = "madvise";
         private const string EntryPointText = "EntryPoint";
+        private const string MmanText = "Mman.";
 
         private static readonly ConditionalWeakTable<SyntaxTree, LibcText> Cache = new ConditionalWeakTable<SyntaxTree, LibcText>();
 
@@ -74,14 +75,33 @@ namespace CheckedMmap.Analyzers.Functions
             string source = text.ToString();
             bool munmap = Says(source, Word), mremap = Says(source, MremapWord);
             bool entryPoints = source.IndexOf(EntryPointText, StringComparison.Ordinal) >= 0;
-            if (!entryPoints)
+            bool forwarders = source.IndexOf(MmanText, StringComparison.Ordinal) >= 0;
+            if (!entryPoints && !forwarders)
             {
                 return new LibcText(munmap || mremap, mremap, source, Array.Empty<string>());
             }
 
             SyntaxNode root = tree.GetRoot(cancellationToken);
             var names = new List<string>();
-            for (int at = source.IndexOf(EntryPointText, StringComparison.Ordinal); at >= 0; at = source.IndexOf(EntryPointText, at + EntryPointText.Length, StringComparison.Ordinal))
+
+            // A binding MMAP014's fix adopted forwards to the checked runtime under #if CHECKED, where its EntryPoint is
+            // not compiled: `static int Unmap(…) => global::CheckedMmap.Mman.munmap(…)` is found from its call of Mman.
+            for (int at = forwarders ? source.IndexOf(MmanText, StringComparison.Ordinal) : -1; at >= 0; at = source.IndexOf(MmanText, at + MmanText.Length, StringComparison.Ordinal))
+            {
+                SyntaxToken token = root.FindToken(at);
+                if (token.IsKind(SyntaxKind.IdentifierToken) && token.Parent is IdentifierNameSyntax mman
+                    && (mman.Parent is MemberAccessExpressionSyntax qualified && qualified.Name == mman ? qualified : (SyntaxNode)mman) is var type
+                    && type.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: var function, Parent: InvocationExpressionSyntax call } access
+                    && access.Expression == type
+                    && LibcFunctionResolver.FromName(function) != LibcFunction.None
+                    && call.FirstAncestorOrSelf<SyntaxNode>(n => n is MethodDeclarationSyntax or LocalFunctionStatementSyntax) is { } forwarder
+                    && NameOf(forwarder) is { } found)
+                {
+                    names.Add(found);
+                }
+            }
+
+            for (int at = entryPoints ? source.IndexOf(EntryPointText, StringComparison.Ordinal) : -1; at >= 0; at = source.IndexOf(EntryPointText, at + EntryPointText.Length, StringComparison.Ordinal))
             {
                 SyntaxToken token = root.FindToken(at);
                 if (token.IsKind(SyntaxKind.IdentifierToken)
