@@ -14,13 +14,15 @@ namespace CheckedMmap.CodeFixes
 {
     /// <summary>
     /// MMAP009: compare with MAP_FAILED instead of NULL. The NULL side of the comparison becomes the binding's own
-    /// <c>MAP_FAILED</c> member when it has one of a comparable type, else -1 spelled for the compared type
+    /// <c>MAP_FAILED</c> member when it has one of a comparable type, or a <c>MAP_FAILED</c> the file sees by its bare
+    /// name (a constants class imported with <c>using static</c>), else -1 spelled for the compared type
     /// (<c>-1</c>, <c>new IntPtr(-1)</c>, <c>(byte*)-1</c>); <c>is null</c>/<c>is 0</c> become <c>== …</c>.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FailureCheckCodeFix)), Shared]
     public sealed class FailureCheckCodeFix : CodeFixProvider
     {
         public const string Title = "Compare with MAP_FAILED";
+        private const string MapFailed = "MAP_FAILED";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.FailureCheck);
 
@@ -147,6 +149,13 @@ namespace CheckedMmap.CodeFixes
                     : SyntaxFactory.ParseExpression(container.ToMinimalDisplayString(model, position) + "." + member.Name);
             }
 
+            // A MAP_FAILED the file already sees by its bare name (a constants class imported with using static).
+            if (model.GetSpeculativeSymbolInfo(position, SyntaxFactory.IdentifierName(MapFailed), SpeculativeBindingOption.BindAsExpression).Symbol is { } inScope
+                && inScope.ContainingType is { } owner && SymbolEqualityComparer.Default.Equals(BindingMember(owner, type, model.Compilation), inScope))
+            {
+                return SyntaxFactory.IdentifierName(MapFailed);
+            }
+
             switch (type)
             {
                 case IPointerTypeSymbol:
@@ -167,7 +176,7 @@ namespace CheckedMmap.CodeFixes
         /// <summary>The binding type's static MAP_FAILED field or property, when its type compares with <paramref name="held"/>.</summary>
         private static ISymbol? BindingMember(INamedTypeSymbol container, ITypeSymbol held, Compilation compilation)
         {
-            foreach (ISymbol member in container.GetMembers("MAP_FAILED"))
+            foreach (ISymbol member in container.GetMembers(MapFailed))
             {
                 ITypeSymbol? type = member switch
                 {

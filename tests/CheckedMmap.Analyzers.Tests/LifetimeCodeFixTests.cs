@@ -261,4 +261,53 @@ public class LifetimeCodeFixTests
             }
         }
         """).WithSource(Binding).RunAsync();
+
+    [Fact]
+    public Task A_MAP_FAILED_the_file_sees_through_using_static_is_written_bare() => new LifetimeCodeFixTest<FailureCheckCodeFix>("""
+        using System;
+        using System.Runtime.InteropServices;
+        using static Consts;
+
+        static class Consts
+        {
+            public static readonly nint MAP_FAILED = -1;
+        }
+
+        static class Sys
+        {
+            [DllImport("libc", EntryPoint = "mmap")] public static extern nint Map(nint addr, nuint length, int prot, int flags, int fd, long offset);
+        }
+
+        static class C
+        {
+            static void M()
+            {
+                nint p = Sys.Map(0, 4096, 3, 0x22, -1, 0);
+                if ({|MMAP009:p == 0|}) throw new OutOfMemoryException();
+            }
+        }
+        """, """
+        using System;
+        using System.Runtime.InteropServices;
+        using static Consts;
+
+        static class Consts
+        {
+            public static readonly nint MAP_FAILED = -1;
+        }
+
+        static class Sys
+        {
+            [DllImport("libc", EntryPoint = "mmap")] public static extern nint Map(nint addr, nuint length, int prot, int flags, int fd, long offset);
+        }
+
+        static class C
+        {
+            static void M()
+            {
+                nint p = Sys.Map(0, 4096, 3, 0x22, -1, 0);
+                if (p == MAP_FAILED) throw new OutOfMemoryException();
+            }
+        }
+        """).RunAsync();
 }
