@@ -72,7 +72,7 @@ namespace CheckedMmap.CodeFixes
             }
 
             IOperation value = operation.Value is IConversionOperation { IsImplicit: true } conversion ? conversion.Operand : operation.Value;
-            if (value.ConstantValue is { HasValue: true, Value: { } zero } && System.Convert.ToInt64(zero, System.Globalization.CultureInfo.InvariantCulture) == 0)
+            if (value.ConstantValue is { HasValue: true, Value: { } zero } && IsInteger(zero, 0))
             {
                 return flag;
             }
@@ -115,7 +115,7 @@ namespace CheckedMmap.CodeFixes
             {
                 foreach (IFieldSymbol member in flags.GetMembers().OfType<IFieldSymbol>())
                 {
-                    if (member.HasConstantValue && System.Convert.ToInt64(member.ConstantValue, System.Globalization.CultureInfo.InvariantCulture) == MmapConstants.MREMAP_MAYMOVE
+                    if (member.HasConstantValue && member.ConstantValue is { } constant && IsInteger(constant, MmapConstants.MREMAP_MAYMOVE)
                         && model.IsAccessible(position, member))
                     {
                         return SyntaxFactory.ParseExpression(flags.ToMinimalDisplayString(model, position) + "." + member.Name);
@@ -125,6 +125,14 @@ namespace CheckedMmap.CodeFixes
 
             return null;
         }
+
+        /// <summary>Whether a constant of any integral type (an enum's underlying one included, ulong.MaxValue too) is <paramref name="expected"/>.</summary>
+        private static bool IsInteger(object constant, long expected) => constant switch
+        {
+            ulong unsigned => expected >= 0 && unsigned == (ulong)expected,
+            sbyte or byte or short or ushort or int or uint or long or char => System.Convert.ToInt64(constant, System.Globalization.CultureInfo.InvariantCulture) == expected,
+            _ => false,
+        };
 
         private static bool IsUsable(ISymbol symbol, ITypeSymbol parameterType, SemanticModel model)
         {

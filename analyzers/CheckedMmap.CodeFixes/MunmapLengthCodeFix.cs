@@ -116,7 +116,11 @@ namespace CheckedMmap.CodeFixes
 
             ArgumentFixes.Target? definition = ArgumentFixes.TargetOf(argument.Syntax, argument.Operation, model, cancellationToken);
             if (definition is not null && definition.Expression != argument.Syntax.Expression
-                && Written(expression, original, model, definition.Expression, definition.Type, cancellationToken) is { } atDefinition)
+                && OnlyValueOfLocal(argument.Operation, definition.Expression, cancellationToken) is { } local
+                && original.ClassifyConversion(expression, local.Type).IsImplicit
+                && (!local.IsConst || original.GetConstantValue(expression, cancellationToken).HasValue)
+                && LocalsDeclaredBefore(expression, original, model.SyntaxTree, definition.Expression.SpanStart, cancellationToken)
+                && Written(expression, original, model, definition.Expression, local.Type, cancellationToken) is { } atDefinition)
             {
                 return (definition.Expression, atDefinition);
             }
@@ -124,6 +128,43 @@ namespace CheckedMmap.CodeFixes
             return Written(expression, original, model, argument.Syntax.Expression, argument.Operation.Parameter!.Type, cancellationToken) is { } atArgument
                 ? (argument.Syntax.Expression, atArgument)
                 : null;
+        }
+
+        /// <summary>
+        /// The local the length argument reads, when <paramref name="value"/> is its initializer and nothing writes it
+        /// again: the one value it ever has. (A local written on some paths only keeps the others: rewriting one of its
+        /// values would hide the partial munmap on the rest.)
+        /// </summary>
+        private static ILocalSymbol? OnlyValueOfLocal(IArgumentOperation length, ExpressionSyntax value, CancellationToken cancellationToken)
+        {
+            IOperation read = length.Value;
+            while (read is IConversionOperation { IsImplicit: true } conversion)
+            {
+                read = conversion.Operand;
+            }
+
+            return read is ILocalReferenceOperation { Local: var local }
+                && local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: var initializer }
+                && initializer == value
+                && !IsWrittenAfterDeclaration(local, cancellationToken)
+                ? local
+                : null;
+        }
+
+        /// <summary>Whether every local the mapping's length names is declared before <paramref name="position"/> (a
+        /// local is in scope, not yet assigned, above its declaration).</summary>
+        private static bool LocalsDeclaredBefore(ExpressionSyntax expression, SemanticModel original, SyntaxTree tree, int position, CancellationToken cancellationToken)
+        {
+            foreach (IdentifierNameSyntax name in expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+            {
+                if (original.GetSymbolInfo(name, cancellationToken).Symbol is ILocalSymbol local
+                    && (local.DeclaringSyntaxReferences.FirstOrDefault() is not { } declaration || declaration.SyntaxTree != tree || declaration.Span.End > position))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         /// <summary>The mapping's length written in place of <paramref name="place"/>, of type <paramref name="type"/>; null

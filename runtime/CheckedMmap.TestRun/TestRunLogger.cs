@@ -43,6 +43,10 @@ namespace CheckedMmap.TestRun
         private readonly TextWriter _output;
         private readonly List<string> _messagesHoldingReports = new List<string>();
         private readonly FailedTestNames _failedTests = new FailedTestNames();
+
+        // Every test with a result, whatever its outcome: after a crash, a report none of whose tests has one may have
+        // lost its result with the host.
+        private readonly FailedTestNames _testsWithResults = new FailedTestNames();
         private int _passed, _failed, _other;
         private string? _reportFile;
         private bool _msbuildOutput;
@@ -133,6 +137,11 @@ namespace CheckedMmap.TestRun
                 return;
             }
 
+            if (result.TestCase?.FullyQualifiedName is { } tested)
+            {
+                _testsWithResults.Add(tested);
+            }
+
             switch (result.Outcome)
             {
                 case TestOutcome.Passed:
@@ -203,7 +212,9 @@ namespace CheckedMmap.TestRun
             }
 
             List<ReportFileRecord> unshown = reports.FindAll(r => r.EndsProcess && !(r.Category == "fault" && WasShownInFull(r)));
-            List<ReportFileRecord> caught = reports.FindAll(r => r.MustFailItsTest && !_failedTests.Show(r));
+            List<ReportFileRecord> unfailed = reports.FindAll(r => r.MustFailItsTest && !_failedTests.Show(r));
+            List<ReportFileRecord> lost = aborted ? unfailed.FindAll(r => !_testsWithResults.Show(r)) : new List<ReportFileRecord>();
+            List<ReportFileRecord> caught = unfailed.FindAll(r => !lost.Contains(r));
             bool separated = false;
             if (unshown.Count > 0)
             {
@@ -212,14 +223,16 @@ namespace CheckedMmap.TestRun
                     : $"CheckedMmap: {unshown.Count} reports that no test result holds (also in {file}):", unshown, ref separated);
             }
 
-            if (caught.Count > 0 && aborted)
+            if (lost.Count > 0)
             {
-                string which = caught.Count == 1 ? "1 report" : $"{caught.Count} reports";
-                PrintReports($"CheckedMmap: {which} that no failed test shows: the test host ended with the run unfinished, so " +
-                    $"{(caught.Count == 1 ? "its exception" : "their exceptions")} may have ended it (unhandled on a thread the test started) " +
-                    $"or {(caught.Count == 1 ? "its test's result was" : "their tests' results were")} lost with it, if the code under test did not catch {(caught.Count == 1 ? "it" : "them")} (also in {file}):", caught, ref separated);
+                string which = lost.Count == 1 ? "1 report" : $"{lost.Count} reports";
+                PrintReports($"CheckedMmap: {which} that no test result shows: the test host ended with the run unfinished, so " +
+                    $"{(lost.Count == 1 ? "its exception" : "their exceptions")} may have ended it (unhandled on a thread the test started) " +
+                    $"or {(lost.Count == 1 ? "its test's result was" : "their tests' results were")} lost with it, if the code under test did not catch {(lost.Count == 1 ? "it" : "them")} (also in {file}; " +
+                    "a test that provokes a report on purpose wraps it in MmapTracker.ExpectReports()):", lost, ref separated);
             }
-            else if (caught.Count > 0)
+
+            if (caught.Count > 0)
             {
                 string which = caught.Count == 1 ? "1 report whose exception" : $"{caught.Count} reports whose exceptions";
                 PrintReports($"CheckedMmap: {which} the code under test caught, so that no failed test shows {(caught.Count == 1 ? "it" : "them")} " +

@@ -310,4 +310,79 @@ public class LifetimeCodeFixTests
             }
         }
         """).RunAsync();
+
+    [Fact]
+    public Task A_local_with_other_values_a_later_local_or_a_field_gets_the_argument_fixed() => new LifetimeCodeFixTest<MunmapLengthCodeFix>("""
+        using System;
+        using static Libc;
+
+        static class Pages
+        {
+            private const uint Chunk = 4096;
+            private static readonly nuint Size = 8192;
+
+            static void OnSomePaths(bool small)
+            {
+                IntPtr p = mmap(IntPtr.Zero, 16384, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                nuint length = 4096;
+                if (small) length = 8192;
+                [|munmap(p, length)|];
+                Console.WriteLine(length);
+            }
+
+            static void DeclaredLater()
+            {
+                nuint half = 4096;
+                nuint size = 8192;
+                IntPtr p = mmap(IntPtr.Zero, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                [|munmap(p, half)|];
+                Console.WriteLine(half);
+            }
+
+            static void Field()
+            {
+                IntPtr p = mmap(IntPtr.Zero, Size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                [|munmap(p, Chunk)|];
+            }
+        }
+        """, """
+        using System;
+        using static Libc;
+
+        static class Pages
+        {
+            private const uint Chunk = 4096;
+            private static readonly nuint Size = 8192;
+
+            static void OnSomePaths(bool small)
+            {
+                IntPtr p = mmap(IntPtr.Zero, 16384, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                nuint length = 4096;
+                if (small) length = 8192;
+                munmap(p, 16384);
+                Console.WriteLine(length);
+            }
+
+            static void DeclaredLater()
+            {
+                nuint half = 4096;
+                nuint size = 8192;
+                IntPtr p = mmap(IntPtr.Zero, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                munmap(p, size);
+                Console.WriteLine(half);
+            }
+
+            static void Field()
+            {
+                IntPtr p = mmap(IntPtr.Zero, Size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
+                if (p == new IntPtr(-1)) return;
+                munmap(p, Size);
+            }
+        }
+        """).WithSource(Sources.Libc).RunAsync();
 }

@@ -331,7 +331,7 @@ public class MremapMayMoveCodeFixTests
         using System.Runtime.InteropServices;
 
         [Flags] enum MremapFlags { None = 0, MayMove = 1, Fixed = 2 }
-        [Flags] enum RemapOptions { None = 0 }
+        [Flags] enum RemapOptions : ulong { None = 0, All = ulong.MaxValue }
 
         static class Sys
         {
@@ -349,7 +349,7 @@ public class MremapMayMoveCodeFixTests
         using System.Runtime.InteropServices;
 
         [Flags] enum MremapFlags { None = 0, MayMove = 1, Fixed = 2 }
-        [Flags] enum RemapOptions { None = 0 }
+        [Flags] enum RemapOptions : ulong { None = 0, All = ulong.MaxValue }
 
         static class Sys
         {

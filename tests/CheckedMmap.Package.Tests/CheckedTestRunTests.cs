@@ -222,7 +222,7 @@ namespace CheckedMmap.Package.Tests
             string output = run.Output;
             Assert.True(run.ExitCode != 0, output);
             Assert.Contains("CheckedMmap: the test run was aborted after 0 test results", output);
-            Assert.Contains("CheckedMmap: 1 report that no failed test shows: the test host ended with the run unfinished", output);
+            Assert.Contains("CheckedMmap: 1 report that no test result shows: the test host ended with the run unfinished", output);
             Assert.Contains("==CheckedMmap== ERROR: buffer overflow", output);
             Assert.DoesNotContain("the code under test caught", output);
         }

@@ -14,8 +14,8 @@ namespace CheckedMmap.Analyzers.Functions
     /// <summary>
     /// What one file's text says about munmap, mremap, mprotect and madvise, read once per syntax tree: which of their
     /// names it spells (any case), the names of the bindings it declares under another name (<c>[DllImport("libc",
-    /// EntryPoint = "munmap")] static extern int Unmap(...)</c>, from each "EntryPoint" of the text), found without
-    /// walking the file. (munmap's wrappers are recognised at their calls: a source method declared in a file that says
+    /// EntryPoint = "munmap")] static extern int Unmap(...)</c>, from each "EntryPoint" of the text, and the forwarders
+    /// MMAP014's fix makes of them under <c>#if CHECKED</c>, from each "Mman." of the text), found without walking the file. (munmap's wrappers are recognised at their calls: a source method declared in a file that says
     /// munmap.)
     /// </summary>
     internal sealed class LibcText
@@ -89,12 +89,13 @@ namespace CheckedMmap.Analyzers.Functions
             for (int at = forwarders ? source.IndexOf(MmanText, StringComparison.Ordinal) : -1; at >= 0; at = source.IndexOf(MmanText, at + MmanText.Length, StringComparison.Ordinal))
             {
                 SyntaxToken token = root.FindToken(at);
-                if (token.IsKind(SyntaxKind.IdentifierToken) && token.Parent is IdentifierNameSyntax mman
+                if (token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText == "Mman" && token.Parent is IdentifierNameSyntax mman
                     && (mman.Parent is MemberAccessExpressionSyntax qualified && qualified.Name == mman ? qualified : (SyntaxNode)mman) is var type
                     && type.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: var function, Parent: InvocationExpressionSyntax call } access
                     && access.Expression == type
                     && LibcFunctionResolver.FromName(function) != LibcFunction.None
                     && call.FirstAncestorOrSelf<SyntaxNode>(n => n is MethodDeclarationSyntax or LocalFunctionStatementSyntax) is { } forwarder
+                    && IsWholeBody(forwarder, call)
                     && NameOf(forwarder) is { } found)
                 {
                     names.Add(found);
@@ -114,6 +115,27 @@ namespace CheckedMmap.Analyzers.Functions
             }
 
             return new LibcText(munmap || mremap, mremap, source, names.ToArray());
+        }
+
+        /// <summary>Whether the call is all the method does (its expression body, or its one statement, returned or not),
+        /// as in a forwarder; a Dispose that calls Mman.munmap among other things is none.</summary>
+        private static bool IsWholeBody(SyntaxNode method, InvocationExpressionSyntax call)
+        {
+            (ArrowExpressionClauseSyntax? arrow, BlockSyntax? block) = method switch
+            {
+                MethodDeclarationSyntax declaration => (declaration.ExpressionBody, declaration.Body),
+                LocalFunctionStatementSyntax local => (local.ExpressionBody, local.Body),
+                _ => (null, null),
+            };
+            ExpressionSyntax? only = arrow?.Expression ?? (block?.Statements.Count == 1
+                ? block.Statements[0] switch
+                {
+                    ReturnStatementSyntax { Expression: { } returned } => returned,
+                    ExpressionStatementSyntax { Expression: var expression } => expression,
+                    _ => null,
+                }
+                : null);
+            return only is not null && CallNames.WithoutCasts(only) == call;
         }
 
         private static bool Says(string source, string word) => source.IndexOf(word, StringComparison.OrdinalIgnoreCase) >= 0;

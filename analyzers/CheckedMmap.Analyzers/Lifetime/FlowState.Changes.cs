@@ -37,6 +37,8 @@ namespace CheckedMmap.Analyzers.Lifetime
         [ThreadStatic]
         private static HashSet<object>? t_seenKeys;
 
+        private const int MaxKeptSeenKeys = 256;
+
         // A line twice as long as the search goes is cut where the search from here stops, so that a long flow does not
         // keep every state it ever made, while every new state still finds its recent ancestors (a line cut at its new
         // end would leave each later join to compare every mapping).
@@ -390,7 +392,19 @@ namespace CheckedMmap.Analyzers.Lifetime
                 return false;
             }
 
-            public readonly void Dispose() => _seen.Clear();
+            // A set grown by a join of thousands of changes is dropped, not cleared: clearing costs its capacity, and every
+            // later join on the thread would pay it.
+            public readonly void Dispose()
+            {
+                if (_seen.Count > MaxKeptSeenKeys)
+                {
+                    t_seenKeys = null;
+                }
+                else
+                {
+                    _seen.Clear();
+                }
+            }
         }
     }
 }

@@ -108,7 +108,12 @@ namespace CheckedTests
             memset(arena.At(0), 0, 4096 + 64);
             arena.Release();
         }
+    }
 
+    /// <summary>Compiled only with -p:IncludeNativeFaultTest=true: a fault in managed code that ends the test host,
+    /// apart from NativeTests so that a filter on either class runs one host-ending test.</summary>
+    public unsafe class ThreadFaultTests
+    {
         [Fact]
         public void Overrun_on_a_thread_it_starts()
         {
