@@ -197,6 +197,17 @@ public class MMAP011To013ArgumentRuleTests
             At(4, MremapFlagsRule.WithoutMayMove, "may be", "0", MmapMessages.EinvalMremapWithoutMayMove)).RunAsync();
 
     [Fact]
+    public Task Mremap_flags_are_judged_by_the_first_check_they_fail_as_the_runtime_stops_there() => Test("""
+                mremap(p, (UIntPtr)4096, (UIntPtr)8192, {|#0:MREMAP_FIXED|});
+                mremap(p, (UIntPtr)4096, (UIntPtr)8192, {|#1:MREMAP_FIXED | MREMAP_DONTUNMAP|});
+                mremap(p, (UIntPtr)4096, (UIntPtr)8192, {|#2:condition ? MREMAP_FIXED : 0|});
+        """).WithSource(Binding).Expect(
+            At(0, MremapFlagsRule.Fixed, "are", "MREMAP_FIXED", MmapMessages.MremapFixed),
+            At(1, MremapFlagsRule.Fixed, "are", "MREMAP_FIXED|MREMAP_DONTUNMAP", MmapMessages.MremapFixed),
+            At(2, MremapFlagsRule.Fixed, "may be", "MREMAP_FIXED", MmapMessages.MremapFixed),
+            At(2, MremapFlagsRule.WithoutMayMove, "may be", "0", MmapMessages.EinvalMremapWithoutMayMove)).RunAsync();
+
+    [Fact]
     public Task Mremap_through_Mono_posix() => new HermeticAnalyzerTest<LibcArgumentAnalyzer>("""
         using System;
         using Mono.Unix.Native;

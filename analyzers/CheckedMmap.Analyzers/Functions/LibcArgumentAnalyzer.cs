@@ -197,14 +197,31 @@ namespace CheckedMmap.Analyzers.Functions
                     (MmapChecks.HasMremapDontUnmap, MremapFlagsRule.DontUnmap, MmapMessages.MremapDontUnmap),
                     (flags => !MmapChecks.HasMayMove(flags), MremapFlagsRule.WithoutMayMove, MmapMessages.EinvalMremapWithoutMayMove),
                 };
-                foreach ((Func<int, bool> bad, DiagnosticDescriptor descriptor, string message) in checks)
+                // In the runtime's order, which stops at the first: a value is judged by the first check it fails
+                // (MREMAP_FIXED without MREMAP_MAYMOVE stops as unsupported and never reaches EINVAL).
+                for (int k = 0; k < checks.Length; k++)
                 {
-                    Verdict verdict = Verdict.Judge(values, v => bad(MmapCallFacts.AsInt(v)));
+                    (Func<int, bool> bad, DiagnosticDescriptor descriptor, string message) = checks[k];
+                    int index = k;
+                    Verdict verdict = Verdict.Judge(values, v => bad(MmapCallFacts.AsInt(v)) && !FailsEarlier(checks, index, MmapCallFacts.AsInt(v)));
                     if (verdict.Reports)
                     {
                         report(Diagnostic.Create(descriptor, location, verdict.Verb("are"), verdict.Describe(v => MmapConstants.FormatMremapFlags(MmapCallFacts.AsInt(v))), message));
                     }
                 }
+            }
+
+            private static bool FailsEarlier((Func<int, bool> Bad, DiagnosticDescriptor Descriptor, string Message)[] checks, int index, int flags)
+            {
+                for (int i = 0; i < index; i++)
+                {
+                    if (checks[i].Bad(flags))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             }
         }
     }
