@@ -291,7 +291,7 @@ namespace CheckedMmap
                 RuntimeConfiguration.EnsureLoaded();
                 if (value < 0 || value > RuntimeConfiguration.MaxStackDepth)
                 {
-                    throw RuntimeConfiguration.BadOption(nameof(StackDepth), value, "0 (every frame) to 4096");
+                    throw RuntimeConfiguration.BadOption(nameof(StackDepth), value, RuntimeConfiguration.StackDepthRange);
                 }
 
                 MmapRuntime.StackDepth = value;

@@ -63,6 +63,9 @@ namespace CheckedMmap.Registry
         /// <summary>The most frames a stack can be set to record (0 records every frame).</summary>
         public const int MaxStackDepth = 4096;
 
+        /// <summary>The accepted stack depths, as both errors (variable and option) say them.</summary>
+        public const string StackDepthRange = "0 (every frame) to 4096";
+
         /// <summary>The largest page size that can be forced: 1 GiB (getpagesize and sysconf return an int).</summary>
         public const ulong MaxPageSizeKiB = 1UL << 20;
 
@@ -102,7 +105,7 @@ namespace CheckedMmap.Registry
             new Setting(StacksVariable, "none | methods | fileline: stack capture (default methods)",
                 (v, text) => v.Stacks = ParseStacks(text)),
             new Setting(StackDepthVariable, "frames recorded per stack below the Mman call, 0 to 4096; 0 records every frame (default 16)",
-                (v, text) => v.StackDepth = ParseCount(StackDepthVariable, text, MaxStackDepth)),
+                (v, text) => v.StackDepth = ParseCount(StackDepthVariable, text, MaxStackDepth, StackDepthRange)),
             new Setting(QuarantineBytesVariable, "address space kept in quarantine, k/m/g/t suffixes allowed (default 1t)",
                 (v, text) => v.QuarantineMaxBytes = TryParseSize(text, out ulong b) ? b : throw Bad(QuarantineBytesVariable, text, "expected a byte count such as 268435456, 256m, 1g or 1t")),
             new Setting(QuarantineCountVariable, "mappings kept in quarantine (default 8192)",
@@ -110,7 +113,7 @@ namespace CheckedMmap.Registry
             new Setting(EvictedHistoryVariable, "evicted mappings remembered for reports, 0 to 1048576 (default 4096)",
                 (v, text) => v.EvictedHistory = ParseCount(EvictedHistoryVariable, text, MaxEvictedHistory)),
             new Setting(MapEntryHeadroomVariable, "map entries (vm.max_map_count) left to the runtime and the program (default 8192)",
-                (v, text) => v.MapEntryHeadroom = ParseCount(MapEntryHeadroomVariable, text, int.MaxValue) is var n && n <= MaxMapEntryHeadroom
+                (v, text) => v.MapEntryHeadroom = ParseCount(MapEntryHeadroomVariable, text, int.MaxValue, MapEntryHeadroomRange) is var n && n <= MaxMapEntryHeadroom
                     ? n
                     : throw Bad(MapEntryHeadroomVariable, text, "expected " + MapEntryHeadroomRange)),
             new Setting(LeakCheckAtExitVariable, "1 | 0: report live mappings at exit and exit with 1 (default 0)",
@@ -256,11 +259,13 @@ namespace CheckedMmap.Registry
             return ValidatePageSizeKiB(kib, PageSizeVariable);
         }
 
-        private static int ParseCount(string name, string text, int max)
+        /// <summary>A count from 0 to <paramref name="max"/>; the error names the variable and <paramref name="range"/>, the same
+        /// words as the option's error (default "0 to max").</summary>
+        private static int ParseCount(string name, string text, int max, string? range = null)
         {
             if (!int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n > max)
             {
-                throw Bad(name, text, "expected a non-negative integer up to " + max.ToString(CultureInfo.InvariantCulture));
+                throw Bad(name, text, "expected " + (range ?? "0 to " + max.ToString(CultureInfo.InvariantCulture)));
             }
 
             return n;
