@@ -175,7 +175,7 @@ namespace CheckedMmap.TestRun
                 _output.WriteLine();
             }
 
-            Print($"CheckedMmap: the test run was aborted after {passed + failed + other} test results: {passed} passed, {failed} failed, {other} skipped or not run (the test that was running when the host ended has none).");
+            Print($"CheckedMmap: the test run was aborted after {passed + failed + other} test results: {passed} passed, {failed} failed, {other} skipped or not run (a test that was running when the host ended has none).");
         }
 
         /// <summary>Whether a message of the run held the whole report: its last line (SUMMARY) is in one. VSTest quotes
