@@ -90,6 +90,10 @@ namespace CheckedMmap
         /// flow that made it (a leak check of that scope points to the report instead of repeating its stacks).</summary>
         internal volatile ReportedMark? Reported;
 
+        /// <summary>A leak check (a scope's, or AssertNoLeaks) already reported this mapping in an MmapLeakException: the
+        /// check at exit names it in one line instead of repeating its stacks.</summary>
+        internal volatile bool LeakReported;
+
         /// <summary>Notes that an exception of type <paramref name="exception"/> raised in the current flow carries
         /// <paramref name="report"/>, whose subject this mapping is.</summary>
         internal void NoteCarriedBy(FinishedReport report, string exception) => Reported = new ReportedMark(report.Kind, exception, LeakScope.Current);

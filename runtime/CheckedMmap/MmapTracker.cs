@@ -157,6 +157,11 @@ namespace CheckedMmap
             {
                 FinishedReport report = LeakReports.Build(leaked, when: null, scope);
                 ReportSink.Record(report);
+                foreach (MappingInfo m in leaked)
+                {
+                    m.LeakReported = true;
+                }
+
                 throw new MmapLeakException(leaked, report.Text);
             }
         }

@@ -114,6 +114,30 @@ public class LeakScopeTests
     }
 
     [Fact]
+    public void A_leak_a_check_reported_gets_one_line_in_the_report_at_exit()
+    {
+        nint reported, unreported;
+        using (MmapLeakScope scope = MmapTracker.BeginLeakScope())
+        {
+            reported = Map(4096);
+            Assert.Throws<MmapLeakException>(() => scope.AssertNoLeaks());
+        }
+
+        using (MmapTracker.BeginLeakScope())
+        {
+            unreported = Map(8192);
+        }
+
+        MappingInfo first = MmapTracker.FindMapping(reported)!, second = MmapTracker.FindMapping(unreported)!;
+        string atExit = CheckedMmap.Reports.LeakReports.Build(new[] { first, second }, "at the end of the test run").Text;
+        Assert.Contains(first.Name + " was reported leaked earlier, by a leak check whose MmapLeakException carries its stacks (mmap called at", atExit);
+        Assert.DoesNotContain(first.Name + " was created by", atExit);
+        Assert.Contains(second.Name + " was created by", atExit);
+        Unmap(reported, 4096);
+        Unmap(unreported, 8192);
+    }
+
+    [Fact]
     public void A_mapping_made_after_the_scope_ended_is_not_the_scopes()
     {
         MmapLeakScope scope = MmapTracker.BeginLeakScope();

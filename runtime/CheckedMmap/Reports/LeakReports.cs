@@ -12,7 +12,8 @@ namespace CheckedMmap.Reports
         /// report ends the process (no exception carries it). A mapping that was the subject of an Undefined Behavior or
         /// fault exception raised in the flow of <paramref name="scope"/> (the scope being checked) points to that
         /// exception's report instead of repeating its stacks: a test that faults and then checks its leaks fails with
-        /// both exceptions, side by side.</summary>
+        /// both exceptions, side by side. At exit (<paramref name="when"/> set), a mapping an earlier leak check reported in
+        /// an exception gets one line instead of its stacks again.</summary>
         public static FinishedReport Build(IReadOnlyList<MappingInfo> list, string? when, LeakScope? scope = null)
         {
             ulong bytes = 0;
@@ -34,6 +35,11 @@ namespace CheckedMmap.Reports
                         + reported.Exception + " raised then carries that report, with where " + m.Name + " was created"
                         + (m.CreationCallSite is CallSite site ? " (" + site + ")" : string.Empty)
                         + (string.IsNullOrEmpty(file) ? string.Empty : "; the report file " + file + " holds it too"));
+                }
+                else if (when != null && m.LeakReported)
+                {
+                    b.InsteadOfHistory(m, m.Name + " was reported leaked earlier, by a leak check whose MmapLeakException carries its stacks"
+                        + (m.CreationCallSite is CallSite created ? " (" + created + ")" : string.Empty));
                 }
                 else
                 {
