@@ -38,8 +38,10 @@ namespace CheckedMmap.Reports
                 }
                 else if (when != null && m.LeakReported)
                 {
+                    string? file = MmapRuntime.ReportFile;
                     b.InsteadOfHistory(m, m.Name + " was reported leaked earlier, by a leak check whose MmapLeakException carries its stacks"
-                        + (m.CreationCallSite is CallSite created ? " (" + created + ")" : string.Empty));
+                        + (m.CreationCallSite is CallSite created ? " (" + created + ")" : string.Empty)
+                        + (string.IsNullOrEmpty(file) ? string.Empty : "; the report file " + file + " holds that report too"));
                 }
                 else
                 {
