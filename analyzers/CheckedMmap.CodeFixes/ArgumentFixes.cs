@@ -136,11 +136,12 @@ namespace CheckedMmap.CodeFixes
         /// <summary>The expression a fix rewrites, its operation and the type it must have.</summary>
         public sealed class Target
         {
-            public Target(ExpressionSyntax expression, IOperation value, ITypeSymbol type)
+            public Target(ExpressionSyntax expression, IOperation value, ITypeSymbol type, ISymbol? variable = null)
             {
                 Expression = expression;
                 Value = value;
                 Type = type;
+                Variable = variable;
             }
 
             public ExpressionSyntax Expression { get; }
@@ -148,6 +149,9 @@ namespace CheckedMmap.CodeFixes
             public IOperation Value { get; }
 
             public ITypeSymbol Type { get; }
+
+            /// <summary>The local or field whose value <see cref="Expression"/> is; null when it is the argument itself.</summary>
+            public ISymbol? Variable { get; }
         }
 
         /// <summary>
@@ -196,7 +200,7 @@ namespace CheckedMmap.CodeFixes
                 return whole;
             }
 
-            return new Target(definition, definitionValue, type);
+            return new Target(definition, definitionValue, type, (value as ILocalReferenceOperation)?.Local ?? (ISymbol?)(value as IFieldReferenceOperation)?.Field);
         }
 
         /// <summary>Whether evaluating the value does more than compute: a call, an allocation, an assignment.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Composition;
 using System.Threading.Tasks;
+using CheckedMmap.Analyzers.Values;
 using CheckedMmap.Contract;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -72,7 +73,7 @@ namespace CheckedMmap.CodeFixes
             }
 
             IOperation value = operation.Value is IConversionOperation { IsImplicit: true } conversion ? conversion.Operand : operation.Value;
-            if (value.ConstantValue is { HasValue: true, Value: { } zero } && IsInteger(zero, 0))
+            if (value.ConstantValue is { HasValue: true, Value: { } zero } && IntegerConversions.FromConstant(zero) == 0)
             {
                 return flag;
             }
@@ -115,7 +116,7 @@ namespace CheckedMmap.CodeFixes
             {
                 foreach (IFieldSymbol member in flags.GetMembers().OfType<IFieldSymbol>())
                 {
-                    if (member.HasConstantValue && member.ConstantValue is { } constant && IsInteger(constant, MmapConstants.MREMAP_MAYMOVE)
+                    if (member.HasConstantValue && IntegerConversions.FromConstant(member.ConstantValue) == MmapConstants.MREMAP_MAYMOVE
                         && model.IsAccessible(position, member))
                     {
                         return SyntaxFactory.ParseExpression(flags.ToMinimalDisplayString(model, position) + "." + member.Name);
@@ -125,14 +126,6 @@ namespace CheckedMmap.CodeFixes
 
             return null;
         }
-
-        /// <summary>Whether a constant of any integral type (an enum's underlying one included, ulong.MaxValue too) is <paramref name="expected"/>.</summary>
-        private static bool IsInteger(object constant, long expected) => constant switch
-        {
-            ulong unsigned => expected >= 0 && unsigned == (ulong)expected,
-            sbyte or byte or short or ushort or int or uint or long or char => System.Convert.ToInt64(constant, System.Globalization.CultureInfo.InvariantCulture) == expected,
-            _ => false,
-        };
 
         private static bool IsUsable(ISymbol symbol, ITypeSymbol parameterType, SemanticModel model)
         {

@@ -115,8 +115,7 @@ namespace CheckedMmap.CodeFixes
             }
 
             ArgumentFixes.Target? definition = ArgumentFixes.TargetOf(argument.Syntax, argument.Operation, model, cancellationToken);
-            if (definition is not null && definition.Expression != argument.Syntax.Expression
-                && OnlyValueOf(argument.Operation, definition.Expression, cancellationToken) is { } variable
+            if (definition is not null && OnlyValueOf(definition, cancellationToken) is { } variable
                 && original.ClassifyConversion(expression, variable.Type).IsImplicit
                 && (!variable.NeedsConstant || original.GetConstantValue(expression, cancellationToken).HasValue)
                 && (!variable.TypedByValue || SymbolEqualityComparer.Default.Equals(original.GetTypeInfo(expression, cancellationToken).Type, variable.Type))
@@ -132,36 +131,22 @@ namespace CheckedMmap.CodeFixes
         }
 
         /// <summary>
-        /// The variable the length argument reads, when <paramref name="value"/> is the one value it ever has: a local's
+        /// The variable the length argument reads, when <paramref name="definition"/> is the one value it ever has: a local's
         /// initializer, nothing writing it again (a local written on some paths only keeps the others: rewriting one of
         /// its values would hide the partial munmap on the rest), or the initializer of a private field named nowhere
         /// else (<see cref="ArgumentFixes.TargetOf"/>). With what the new value must be: a constant for a const local
         /// and for any field (a field's initializer cannot read locals or instance members, and a static one reading
         /// another static field depends on their order), of the very type of a <c>var</c> local.
         /// </summary>
-        private static (ITypeSymbol Type, bool NeedsConstant, bool TypedByValue)? OnlyValueOf(IArgumentOperation length, ExpressionSyntax value, CancellationToken cancellationToken)
+        private static (ITypeSymbol Type, bool NeedsConstant, bool TypedByValue)? OnlyValueOf(ArgumentFixes.Target definition, CancellationToken cancellationToken) => definition.Variable switch
         {
-            IOperation read = length.Value;
-            while (read is IConversionOperation { IsImplicit: true } conversion)
-            {
-                read = conversion.Operand;
-            }
-
-            switch (read)
-            {
-                case ILocalReferenceOperation { Local: var local }
-                    when local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: var initializer } declarator
-                        && initializer == value
-                        && !IsWrittenAfterDeclaration(local, cancellationToken):
-                    return (local.Type, local.IsConst, declarator.Parent is VariableDeclarationSyntax { Type.IsVar: true });
-                case IFieldReferenceOperation { Field: var field }
-                    when field.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: var initializer }
-                        && initializer == value:
-                    return (field.Type, true, false);
-                default:
-                    return null;
-            }
-        }
+            ILocalSymbol local when local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: var initializer } declarator
+                && initializer == definition.Expression
+                && !IsWrittenAfterDeclaration(local, cancellationToken)
+                => (local.Type, local.IsConst, declarator.Parent is VariableDeclarationSyntax { Type.IsVar: true }),
+            IFieldSymbol field => (field.Type, true, false),
+            _ => null,
+        };
 
         /// <summary>Whether every local the mapping's length names is declared before <paramref name="position"/> (a
         /// local is in scope, not yet assigned, above its declaration).</summary>

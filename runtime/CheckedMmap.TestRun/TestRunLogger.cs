@@ -137,9 +137,10 @@ namespace CheckedMmap.TestRun
                 return;
             }
 
-            if (result.TestCase?.FullyQualifiedName is { } tested)
+            string? name = result.TestCase?.FullyQualifiedName;
+            if (name is not null)
             {
-                _testsWithResults.Add(tested);
+                _testsWithResults.Add(name);
             }
 
             switch (result.Outcome)
@@ -149,7 +150,7 @@ namespace CheckedMmap.TestRun
                     break;
                 case TestOutcome.Failed:
                     System.Threading.Interlocked.Increment(ref _failed);
-                    if (result.TestCase?.FullyQualifiedName is { } name)
+                    if (name is not null)
                     {
                         _failedTests.Add(name);
                     }

@@ -85,7 +85,7 @@ namespace CheckedMmap.Analyzers.Binding
         }
 
         /// <summary>The one expression a body consists of: an expression body, or a block of one return or expression statement.</summary>
-        private static ExpressionSyntax? Body(SyntaxNode declaration)
+        internal static ExpressionSyntax? Body(SyntaxNode declaration)
         {
             (ArrowExpressionClauseSyntax? arrow, BlockSyntax? block) = declaration switch
             {

@@ -201,9 +201,9 @@ namespace CheckedMmap.Analyzers.Functions
                 // (MREMAP_FIXED without MREMAP_MAYMOVE stops as unsupported and never reaches EINVAL).
                 for (int k = 0; k < checks.Length; k++)
                 {
-                    (Func<int, bool> bad, DiagnosticDescriptor descriptor, string message) = checks[k];
+                    (_, DiagnosticDescriptor descriptor, string message) = checks[k];
                     int index = k;
-                    Verdict verdict = Verdict.Judge(values, v => bad(MmapCallFacts.AsInt(v)) && !FailsEarlier(checks, index, MmapCallFacts.AsInt(v)));
+                    Verdict verdict = Verdict.Judge(values, v => FirstFailed(checks, MmapCallFacts.AsInt(v)) == index);
                     if (verdict.Reports)
                     {
                         report(Diagnostic.Create(descriptor, location, verdict.Verb("are"), verdict.Describe(v => MmapConstants.FormatMremapFlags(MmapCallFacts.AsInt(v))), message));
@@ -211,17 +211,18 @@ namespace CheckedMmap.Analyzers.Functions
                 }
             }
 
-            private static bool FailsEarlier((Func<int, bool> Bad, DiagnosticDescriptor Descriptor, string Message)[] checks, int index, int flags)
+            /// <summary>The index of the first check the flags fail, -1 for none.</summary>
+            private static int FirstFailed((Func<int, bool> Bad, DiagnosticDescriptor Descriptor, string Message)[] checks, int flags)
             {
-                for (int i = 0; i < index; i++)
+                for (int i = 0; i < checks.Length; i++)
                 {
                     if (checks[i].Bad(flags))
                     {
-                        return true;
+                        return i;
                     }
                 }
 
-                return false;
+                return -1;
             }
         }
     }

@@ -95,7 +95,7 @@ namespace CheckedMmap.Analyzers.Functions
                     && access.Expression == type
                     && LibcFunctionResolver.FromName(function) != LibcFunction.None
                     && call.FirstAncestorOrSelf<SyntaxNode>(n => n is MethodDeclarationSyntax or LocalFunctionStatementSyntax) is { } forwarder
-                    && IsWholeBody(forwarder, call)
+                    && CheckedForwarders.Body(forwarder) is { } body && CallNames.WithoutCasts(body) == call
                     && NameOf(forwarder) is { } found)
                 {
                     names.Add(found);
@@ -115,27 +115,6 @@ namespace CheckedMmap.Analyzers.Functions
             }
 
             return new LibcText(munmap || mremap, mremap, source, names.ToArray());
-        }
-
-        /// <summary>Whether the call is all the method does (its expression body, or its one statement, returned or not),
-        /// as in a forwarder; a Dispose that calls Mman.munmap among other things is none.</summary>
-        private static bool IsWholeBody(SyntaxNode method, InvocationExpressionSyntax call)
-        {
-            (ArrowExpressionClauseSyntax? arrow, BlockSyntax? block) = method switch
-            {
-                MethodDeclarationSyntax declaration => (declaration.ExpressionBody, declaration.Body),
-                LocalFunctionStatementSyntax local => (local.ExpressionBody, local.Body),
-                _ => (null, null),
-            };
-            ExpressionSyntax? only = arrow?.Expression ?? (block?.Statements.Count == 1
-                ? block.Statements[0] switch
-                {
-                    ReturnStatementSyntax { Expression: { } returned } => returned,
-                    ExpressionStatementSyntax { Expression: var expression } => expression,
-                    _ => null,
-                }
-                : null);
-            return only is not null && CallNames.WithoutCasts(only) == call;
         }
 
         private static bool Says(string source, string word) => source.IndexOf(word, StringComparison.OrdinalIgnoreCase) >= 0;

@@ -213,16 +213,9 @@ namespace CheckedMmap.Analyzers.Values
                 var values = new List<long>();
                 foreach (ISymbol member in enumType.GetMembers())
                 {
-                    if (member is IFieldSymbol { HasConstantValue: true, ConstantValue: { } constant })
+                    if (member is IFieldSymbol { HasConstantValue: true } field && IntegerConversions.FromConstant(field.ConstantValue) is long bits)
                     {
-                        try
-                        {
-                            values.Add(Convert.ToInt64(constant, System.Globalization.CultureInfo.InvariantCulture));
-                        }
-                        catch (OverflowException)
-                        {
-                            values.Add(unchecked((long)Convert.ToUInt64(constant, System.Globalization.CultureInfo.InvariantCulture)));
-                        }
+                        values.Add(bits);
                     }
                 }
 
