@@ -42,11 +42,11 @@ namespace CheckedMmap.TestRun
 
         private readonly TextWriter _output;
         private readonly List<string> _messagesHoldingReports = new List<string>();
-        private readonly FailedTestNames _failedTests = new FailedTestNames();
+        private readonly TestNames _failedTests = new TestNames();
 
         // Every test with a result, whatever its outcome: after a crash, a report none of whose tests has one may have
         // lost its result with the host.
-        private readonly FailedTestNames _testsWithResults = new FailedTestNames();
+        private readonly TestNames _testsWithResults = new TestNames();
         private int _passed, _failed, _other;
         private string? _reportFile;
         private bool _msbuildOutput;

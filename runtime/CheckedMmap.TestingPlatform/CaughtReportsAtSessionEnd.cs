@@ -17,9 +17,9 @@ namespace CheckedMmap.TestingPlatform
     {
         internal const string CaughtReportsNodeUid = "CheckedMmap.CaughtReports";
 
-        private readonly FailedTestNames _failed;
+        private readonly TestNames _failed;
 
-        public CaughtReportsAtSessionEnd(IMessageBus messageBus, FailedTestNames failed)
+        public CaughtReportsAtSessionEnd(IMessageBus messageBus, TestNames failed)
             : base(messageBus) => _failed = failed;
 
         public override string Description => "Fails the run on CheckedMmap reports whose exceptions the code under test caught.";

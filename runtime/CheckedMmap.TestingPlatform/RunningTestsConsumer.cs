@@ -14,9 +14,9 @@ namespace CheckedMmap.TestingPlatform
     /// <summary>Tells CheckedMmap which tests are running.</summary>
     internal sealed class RunningTestsConsumer : ExtensionIdentity, IDataConsumer
     {
-        private readonly FailedTestNames _failed;
+        private readonly TestNames _failed;
 
-        public RunningTestsConsumer(FailedTestNames failed) => _failed = failed;
+        public RunningTestsConsumer(TestNames failed) => _failed = failed;
 
         public override string Description => "Names the running tests in CheckedMmap's fault reports, and keeps those that failed.";
 

@@ -31,7 +31,7 @@ namespace CheckedMmap.TestingPlatform
             // The environment is set by a test host controller, a process of the platform's that starts the test host.
             builder.TestHostControllers.AddEnvironmentVariableProvider(_ => new TestHostEnvironment(build));
             builder.TestHostControllers.AddProcessLifetimeHandler(_ => new EndingReports(build));
-            var failed = new FailedTestNames();
+            var failed = new TestNames();
             builder.TestHost.AddDataConsumer(_ => new RunningTestsConsumer(failed));
             builder.TestHost.AddTestSessionLifetimeHandle(services => new LeakCheckAtSessionEnd(services.GetMessageBus()));
             builder.TestHost.AddTestSessionLifetimeHandle(services => new CaughtReportsAtSessionEnd(services.GetMessageBus(), failed));

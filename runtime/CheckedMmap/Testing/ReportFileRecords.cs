@@ -72,14 +72,15 @@ namespace CheckedMmap.Testing
     }
 
     /// <summary>
-    /// The tests of a run that failed, by the names reports give them ("Namespace.Type.Method"): a failed test's result
-    /// shows the reports made in it, so only the others are left to print. Safe to use from several threads.
+    /// Some tests of a run (those that failed; those with any result), by the names reports give them
+    /// ("Namespace.Type.Method"): a failed test's result shows the reports made in it, so only the others are left to
+    /// print. Safe to use from several threads.
     /// </summary>
-    internal sealed class FailedTestNames
+    internal sealed class TestNames
     {
         private readonly HashSet<string> _names = new HashSet<string>(StringComparer.Ordinal);
 
-        /// <summary>Keeps a failed test, named as its test platform names it (see <see cref="ReportFileRecord.TestName"/>).</summary>
+        /// <summary>Keeps a test, named as its test platform names it (see <see cref="ReportFileRecord.TestName"/>).</summary>
         public void Add(string platformName)
         {
             lock (_names)
@@ -88,7 +89,7 @@ namespace CheckedMmap.Testing
             }
         }
 
-        /// <summary>Whether a failed test's result shows the report: a test on its stacks failed.</summary>
+        /// <summary>Whether a test on the report's stacks is kept here (for the failed tests: their results show the report).</summary>
         public bool Show(ReportFileRecord report)
         {
             lock (_names)
