@@ -72,7 +72,9 @@ namespace CheckedMmap
         {
             StackCaptureMode.None => null,
             StackCaptureMode.MethodsWithFileLine => CapturedStack.Of(new StackTrace(1, true), depth),
-            _ => InternedStacks.Intern(CapturedStack.TakeMethodsOnly(depth, ref ownFrames)),
+            _ => FramePointerStacks.IsAvailable
+                ? FramePointerStacks.Take(depth, ref ownFrames)
+                : InternedStacks.Intern(CapturedStack.TakeMethodsOnly(depth, ref ownFrames)),
         };
 
         /// <summary>

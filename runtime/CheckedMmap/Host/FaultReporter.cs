@@ -72,7 +72,7 @@ namespace CheckedMmap.Host
                     return false;
                 }
 
-                if (!TryLoad(out nint lib))
+                if (!TryLoadLibrary(out nint lib))
                 {
                     _unavailable = "the native library " + LibraryFile + " was not found next to CheckedMmap.dll (runtimes/<rid>/native/)";
                     return false;
@@ -115,7 +115,9 @@ namespace CheckedMmap.Host
             }
         }
 
-        private static bool TryLoad(out nint handle)
+        /// <summary>Loads the native library (runtimes/&lt;rid&gt;/native/ next to CheckedMmap.dll, or where the app's
+        /// deps.json puts it); false where it is not found.</summary>
+        internal static bool TryLoadLibrary(out nint handle)
         {
             string rid = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
             string? dir = null;

@@ -44,9 +44,13 @@ namespace CheckedMmap.Reports
             _pathStart = Math.Max(0, ownFrames - 1);
             _methodHandles = methodHandles;
             _ilOffsets = ilOffsets;
-            _frameCount = frameCount;
+
+            // The depth's frames and one more (telling whether the stack goes on), whatever room the walk had: a path's
+            // stack is the same from every capture site.
+            int kept = depth == 0 ? frameCount : Math.Min(frameCount, ownFrames + depth + 1);
+            _frameCount = kept;
             _depth = depth;
-            _walkMayGoOn = walkMayGoOn;
+            _walkMayGoOn = walkMayGoOn || kept < frameCount;
         }
 
         /// <summary>Frames the walk spends above the caller's stack: the runtime's walk and its interop stub, the walker,
@@ -99,6 +103,18 @@ namespace CheckedMmap.Reports
             }
 
             return new CapturedStack(walk, handles, offsets, count, own, depth, walkMayGoOn: limit != 0 && count == limit);
+        }
+
+        /// <summary>The runtime's walk this stack was made from (false for a stack taken as a StackTrace): the filled
+        /// helper, the method handle of each frame, how many frames, and whether the walk stopped at its limit (else it
+        /// reached the stack's last managed frame).</summary>
+        public bool TryGetWalk(out object walk, out IntPtr[] methodHandles, out int frameCount, out bool stoppedAtLimit)
+        {
+            walk = _walk!;
+            methodHandles = _methodHandles;
+            frameCount = _frameCount;
+            stoppedAtLimit = _walkMayGoOn;
+            return _walk != null;
         }
 
         /// <summary>The depth the stack was cut to (0: not cut).</summary>
@@ -259,6 +275,7 @@ namespace CheckedMmap.Reports
             return type == null // the walker's dynamic method
                 || type == typeof(StackTrace)
                 || type == typeof(RuntimeStackWalk)
+                || type == typeof(FramePointerStacks)
                 || type == typeof(CapturedStack)
                 || type == typeof(StackRendering);
         }

@@ -150,6 +150,21 @@ namespace CheckedMmap.Reports
             }
         }
 
+        private static readonly FieldInfo? NativeOffsetsField = FindNativeOffsetsField();
+
+        /// <summary>Each frame's offset of its return address from the start of its method's code, or null where the
+        /// runtime's helper keeps none.</summary>
+        public static int[]? NativeOffsets(object helper) => NativeOffsetsField?.GetValue(helper) as int[];
+
+        [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "A CoreLib internal looked up by name; absent, there are no offsets.")]
+        [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "As above.")]
+        private static FieldInfo? FindNativeOffsetsField()
+        {
+            FieldInfo? field = typeof(object).Assembly.GetType("System.Diagnostics.StackFrameHelper", throwOnError: false)
+                ?.GetField("rgiOffset", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
+            return field?.FieldType == typeof(int[]) ? field : null;
+        }
+
         /// <summary>Frame <paramref name="index"/> of a walk, as StackTrace would have made it (method, IL offset).</summary>
         public static StackFrame? MakeFrame(object helper, int index)
         {

@@ -1,0 +1,358 @@
+// Methods-only stacks at the cost of a frame-pointer walk. The runtime's walk (RuntimeStackWalk) costs microseconds
+// per stack, more than the mmap it records; but an allocator maps and unmaps from a handful of call paths, and a call
+// path is named exactly by the return addresses on the stack. So a capture reads the return addresses (tens of
+// nanoseconds), and the first time it meets a sequence it takes the runtime's walk, checks that the sequence names
+// exactly that walk's frames, and remembers the stack under the sequence; later captures of the same path return
+// that stack.
+//
+// The x64 JIT keeps rbp as a frame chain ("ETW framing") in most methods, but small optimized methods have no frame
+// record: following rbp skips them and their caller's return address, so two paths through such a method could read
+// alike. The check therefore finds every frame of the walk on the stack: the return address into each frame must lie
+// in that frame's method (its code header, just before the code, names the method's MethodDesc, the handle the walk
+// gives) at the offset the walk gives; a method without a frame record (its code does not begin with `push rbp`) has
+// its frame size learned, as the distance to the next return address, and later walks step over it by that size. A
+// sequence the check cannot account for (code the runtime did not generate with a code header, such as ReadyToRun
+// code, funclets, unknown layouts) is remembered as such and takes the runtime's walk every time, as before. Code stays
+// where it is while a remembered stack holds its method (the stack keeps collectible and dynamic methods alive), so a
+// return address never comes to name another method.
+using System;
+using System.Collections.Generic;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+
+namespace CheckedMmap.Reports
+{
+    internal static unsafe partial class FramePointerStacks
+    {
+        /// <summary>Distinct return-address sequences remembered; past this, new paths take the runtime's walk.</summary>
+        internal const int Capacity = 16384;
+
+        private static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<nuint*, void> FrameStart;
+        private static readonly delegate* unmanaged[Cdecl]<nuint, void*, nuint, int> ReadMemory;
+        private static readonly delegate* unmanaged[Cdecl]<nuint, int> InModule;
+        private static readonly IntPtr AnchorHandle;
+        private static readonly bool Supported;
+
+        private static FramelessSizes _frameless = FramelessSizes.Empty;
+        private static PathTable _paths = new PathTable(64);
+        private static readonly object LearnSync = new object();
+
+        /// <summary>Tests only: every capture takes the runtime's walk, as where frame-pointer walks are unavailable.</summary>
+        internal static volatile bool DisabledForTests;
+
+        /// <summary>How many captures took the runtime's walk to learn a path (tests).</summary>
+        internal static int LearnCount;
+
+        /// <summary>How many captures found a path remembered as one the check cannot account for (tests).</summary>
+        internal static int UnverifiedCount;
+
+        static FramePointerStacks()
+        {
+            if (RuntimeInformation.ProcessArchitecture != Architecture.X64 || !RuntimeInformation.IsOSPlatform(OSPlatform.Linux)
+                || !RuntimeStackWalk.IsAvailable || !Host.FaultReporter.TryLoadLibrary(out nint library))
+            {
+                return;
+            }
+
+            try
+            {
+                FrameStart = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nuint*, void>)NativeLibrary.GetExport(library, "checkedmmap_frame_start");
+                ReadMemory = (delegate* unmanaged[Cdecl]<nuint, void*, nuint, int>)NativeLibrary.GetExport(library, "checkedmmap_read");
+                InModule = (delegate* unmanaged[Cdecl]<nuint, int>)NativeLibrary.GetExport(library, "checkedmmap_in_module");
+                AnchorHandle = typeof(FramePointerStacks).GetMethod(nameof(Take), BindingFlags.Static | BindingFlags.Public)!.MethodHandle.Value;
+                Supported = true;
+            }
+            catch (EntryPointNotFoundException)
+            {
+                // An older library next to a newer assembly: stacks come from the runtime's walk.
+            }
+        }
+
+        /// <summary>Whether captures go through this class (Linux x64, the native library and the runtime's walk found).</summary>
+        public static bool IsAvailable => Supported && !DisabledForTests && !RuntimeStackWalk.DisabledForTests;
+
+        /// <summary>The calling thread's stack, methods only, at most <paramref name="depth"/> frames below CheckedMmap's
+        /// own (0: all), shared with every capture of the same call path (see <see cref="InternedStacks"/>).</summary>
+        /// <remarks>Every walk starts from this method's frame, so it is never inlined.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public static CapturedStack Take(int depth, ref int ownFrames)
+        {
+            nuint* native = stackalloc nuint[2];
+            FrameStart(native);
+            var start = new WalkStart(native); // now, before any other call reuses the native frame's memory
+            int max = KeyLimit(depth);
+            nint* returnAddresses = stackalloc nint[max];
+            int count = Walk(start, returnAddresses, max, Volatile.Read(ref _frameless));
+            PathTable.Entry? known = Volatile.Read(ref _paths).Find(returnAddresses, count, depth);
+            if (known != null)
+            {
+                return known.Stack ?? Unverified(depth, ref ownFrames);
+            }
+
+            return Learn(start, returnAddresses, count, depth, ref ownFrames);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static CapturedStack Unverified(int depth, ref int ownFrames)
+        {
+            Interlocked.Increment(ref UnverifiedCount);
+            return InternedStacks.Intern(CapturedStack.TakeMethodsOnly(depth, ref ownFrames));
+        }
+
+        /// <summary>How many return addresses name a path: the frames the runtime's walk is asked for (CheckedMmap's,
+        /// the depth and one more) and room for native frames between them; every frame when the depth is 0.</summary>
+        private static int KeyLimit(int depth) => depth == 0 ? 512 : Math.Min(512, depth + CapturedStack.OwnFramesAllowance + 16);
+
+        /// <summary>Where a walk starts: the native helper's frame record, read while it is still on the stack.</summary>
+        private readonly struct WalkStart
+        {
+            public WalkStart(nuint* native)
+            {
+                End = native[1];
+                Slot = native[0] + 8;
+                ReturnAddress = End == 0 || native[0] == 0 ? 0 : *(nint*)Slot;
+                FramePointer = End == 0 || native[0] == 0 ? 0 : *(nuint*)native[0];
+            }
+
+            /// <summary>Where the return address into <see cref="Take"/> was kept.</summary>
+            public nuint Slot { get; }
+
+            /// <summary>The return address into <see cref="Take"/> (0: no walk).</summary>
+            public nint ReturnAddress { get; }
+
+            /// <summary><see cref="Take"/>'s rbp: its own, or its nearest caller's that has a frame record.</summary>
+            public nuint FramePointer { get; }
+
+            /// <summary>The end of the thread's stack.</summary>
+            public nuint End { get; }
+        }
+
+        /// <summary>The return addresses from <paramref name="start"/> down the stack, at most <paramref name="max"/>:
+        /// through frame records, and over frames of known size where a method has none.</summary>
+        private static int Walk(in WalkStart start, nint* returnAddresses, int max, FramelessSizes frameless)
+        {
+            nuint end = start.End;
+            nuint slot = start.Slot;                  // where the return address into the current frame is kept
+            nuint framePointer = start.FramePointer;  // the current frame's rbp (its own, or its nearest caller's with one)
+            nint returnAddress = start.ReturnAddress;
+            int count = 0;
+            while (count < max)
+            {
+                if (returnAddress == 0)
+                {
+                    break;
+                }
+
+                returnAddresses[count++] = returnAddress;
+                nuint next;
+                int size = frameless.SizeOf(returnAddress);
+                if (size >= 0)
+                {
+                    next = slot + 8 + (nuint)size;
+                }
+                else
+                {
+                    if (framePointer < slot + 8 || framePointer > end - 16 || (framePointer & 7) != 0)
+                    {
+                        break;
+                    }
+
+                    next = framePointer + 8;
+                    framePointer = *(nuint*)framePointer;
+                }
+
+                if (next <= slot || next > end - 8)
+                {
+                    break;
+                }
+
+                slot = next;
+                returnAddress = *(nint*)slot;
+            }
+
+            return count;
+        }
+
+        /// <summary>Frame sizes of methods without a frame record, by a return address into them: copied on every change
+        /// (a new method or call site, rare), read without locks.</summary>
+        private sealed class FramelessSizes
+        {
+            public static readonly FramelessSizes Empty = new FramelessSizes(new nint[16], new int[16], 0);
+
+            private readonly nint[] _addresses;
+            private readonly int[] _sizes;
+
+            private FramelessSizes(nint[] addresses, int[] sizes, int count)
+            {
+                _addresses = addresses;
+                _sizes = sizes;
+                Count = count;
+            }
+
+            public int Count { get; }
+
+            public int SizeOf(nint returnAddress)
+            {
+                int mask = _addresses.Length - 1;
+                for (int i = Hash(returnAddress) & mask; ; i = (i + 1) & mask)
+                {
+                    nint a = _addresses[i];
+                    if (a == returnAddress)
+                    {
+                        return _sizes[i];
+                    }
+
+                    if (a == 0)
+                    {
+                        return -1;
+                    }
+                }
+            }
+
+            public FramelessSizes With(Dictionary<nint, int> added)
+            {
+                int length = _addresses.Length;
+                while ((Count + added.Count) * 2 > length)
+                {
+                    length *= 2;
+                }
+
+                var copy = new FramelessSizes(new nint[length], new int[length], Count + added.Count);
+                for (int i = 0; i < _addresses.Length; i++)
+                {
+                    if (_addresses[i] != 0)
+                    {
+                        copy.Put(_addresses[i], _sizes[i]);
+                    }
+                }
+
+                foreach (KeyValuePair<nint, int> pair in added)
+                {
+                    copy.Put(pair.Key, pair.Value);
+                }
+
+                return copy;
+            }
+
+            private void Put(nint returnAddress, int size)
+            {
+                int mask = _addresses.Length - 1;
+                int i = Hash(returnAddress) & mask;
+                while (_addresses[i] != 0 && _addresses[i] != returnAddress)
+                {
+                    i = (i + 1) & mask;
+                }
+
+                _addresses[i] = returnAddress;
+                _sizes[i] = size;
+            }
+
+            private static int Hash(nint address) => (int)(((ulong)address * 0x9E3779B97F4A7C15UL) >> 40);
+        }
+
+        /// <summary>Remembered paths: a return-address sequence and depth, and the stack it names (null: a sequence the
+        /// check could not account for). Entries are added under a lock and read without one.</summary>
+        private sealed class PathTable
+        {
+            private readonly Entry?[] _slots;
+
+            public PathTable(int length)
+            {
+                _slots = new Entry?[length];
+            }
+
+            public int Count { get; private set; }
+
+            public sealed class Entry
+            {
+                public Entry(nint[] returnAddresses, int depth, int hash, CapturedStack? stack)
+                {
+                    ReturnAddresses = returnAddresses;
+                    Depth = depth;
+                    Hash = hash;
+                    Stack = stack;
+                }
+
+                public nint[] ReturnAddresses { get; }
+
+                public int Depth { get; }
+
+                public int Hash { get; }
+
+                public CapturedStack? Stack { get; }
+            }
+
+            public Entry? Find(nint* returnAddresses, int count, int depth)
+            {
+                var key = new ReadOnlySpan<nint>(returnAddresses, count);
+                int hash = HashOf(key, depth);
+                int mask = _slots.Length - 1;
+                for (int i = hash & mask; ; i = (i + 1) & mask)
+                {
+                    Entry? entry = Volatile.Read(ref _slots[i]);
+                    if (entry == null)
+                    {
+                        return null;
+                    }
+
+                    if (entry.Hash == hash && entry.Depth == depth && key.SequenceEqual(entry.ReturnAddresses))
+                    {
+                        return entry;
+                    }
+                }
+            }
+
+            /// <summary>This table with the entry added (itself, or a larger copy); the caller holds the lock.</summary>
+            public PathTable With(ReadOnlySpan<nint> returnAddresses, int depth, CapturedStack? stack)
+            {
+                PathTable table = this;
+                if ((Count + 1) * 2 > _slots.Length)
+                {
+                    table = new PathTable(_slots.Length * 2);
+                    foreach (Entry? entry in _slots)
+                    {
+                        if (entry != null)
+                        {
+                            table.Put(entry);
+                        }
+                    }
+                }
+
+                table.Put(new Entry(returnAddresses.ToArray(), depth, HashOf(returnAddresses, depth), stack));
+                return table;
+            }
+
+            private void Put(Entry entry)
+            {
+                int mask = _slots.Length - 1;
+                int i = entry.Hash & mask;
+                while (_slots[i] != null)
+                {
+                    Entry known = _slots[i]!;
+                    if (known.Hash == entry.Hash && known.Depth == entry.Depth && known.ReturnAddresses.AsSpan().SequenceEqual(entry.ReturnAddresses))
+                    {
+                        return;
+                    }
+
+                    i = (i + 1) & mask;
+                }
+
+                Volatile.Write(ref _slots[i], entry);
+                Count++;
+            }
+
+            private static int HashOf(ReadOnlySpan<nint> returnAddresses, int depth)
+            {
+                ulong h = 14695981039346656037UL ^ (uint)depth;
+                foreach (nint a in returnAddresses)
+                {
+                    h = (h ^ (ulong)a) * 1099511628211UL;
+                }
+
+                return (int)(h ^ (h >> 32)) & int.MaxValue;
+            }
+        }
+    }
+}
