@@ -20,30 +20,31 @@ __asm__(".symver pthread_getattr_np,pthread_getattr_np@GLIBC_2.17");
 
 #define EXPORT __attribute__((visibility("default")))
 
-static __thread uintptr_t stack_high;
-
-// out[0]: this function's frame record, below every frame of the caller's (out[0][0]: the caller's frame pointer,
-// out[0][1]: the return address into the caller); out[1]: the end of the calling thread's stack (0 when unknown).
-EXPORT __attribute__((noinline, optimize("no-omit-frame-pointer"))) void checkedmmap_frame_start(uintptr_t out[2])
+// The frame record of this function, below every frame of the caller's: [0] holds the caller's frame pointer, [1]
+// the return address into the caller. Called without a GC transition: it only reads a register.
+EXPORT __attribute__((noinline, optimize("no-omit-frame-pointer"))) uintptr_t checkedmmap_frame_record(void)
 {
-    if (stack_high == 0)
-    {
-        pthread_attr_t attributes;
-        void *low;
-        size_t size;
-        if (pthread_getattr_np(pthread_self(), &attributes) == 0)
-        {
-            if (pthread_attr_getstack(&attributes, &low, &size) == 0)
-            {
-                stack_high = (uintptr_t)low + size;
-            }
+    return (uintptr_t)__builtin_frame_address(0);
+}
 
-            pthread_attr_destroy(&attributes);
+// The end (highest address) of the calling thread's stack, 0 when unknown. Reads /proc/self/maps for the main thread.
+EXPORT uintptr_t checkedmmap_stack_end(void)
+{
+    pthread_attr_t attributes;
+    void *low;
+    size_t size;
+    uintptr_t end = 0;
+    if (pthread_getattr_np(pthread_self(), &attributes) == 0)
+    {
+        if (pthread_attr_getstack(&attributes, &low, &size) == 0)
+        {
+            end = (uintptr_t)low + size;
         }
+
+        pthread_attr_destroy(&attributes);
     }
 
-    out[0] = (uintptr_t)__builtin_frame_address(0);
-    out[1] = stack_high;
+    return end;
 }
 
 // Copies `length` bytes at `address` to `destination`; 0 when any of them is not readable (no fault).

@@ -29,11 +29,15 @@ namespace CheckedMmap.Reports
         /// <summary>Distinct return-address sequences remembered; past this, new paths take the runtime's walk.</summary>
         internal const int Capacity = 16384;
 
-        private static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<nuint*, void> FrameStart;
+        private static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<nuint> FrameRecord;
+        private static readonly delegate* unmanaged[Cdecl]<nuint> StackEnd;
         private static readonly delegate* unmanaged[Cdecl]<nuint, void*, nuint, int> ReadMemory;
         private static readonly delegate* unmanaged[Cdecl]<nuint, int> InModule;
         private static readonly IntPtr AnchorHandle;
         private static readonly bool Supported;
+
+        [ThreadStatic]
+        private static nuint t_stackEnd;
 
         private static FramelessSizes _frameless = FramelessSizes.Empty;
         private static PathTable _paths = new PathTable(64);
@@ -58,7 +62,8 @@ namespace CheckedMmap.Reports
 
             try
             {
-                FrameStart = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nuint*, void>)NativeLibrary.GetExport(library, "checkedmmap_frame_start");
+                FrameRecord = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nuint>)NativeLibrary.GetExport(library, "checkedmmap_frame_record");
+                StackEnd = (delegate* unmanaged[Cdecl]<nuint>)NativeLibrary.GetExport(library, "checkedmmap_stack_end");
                 ReadMemory = (delegate* unmanaged[Cdecl]<nuint, void*, nuint, int>)NativeLibrary.GetExport(library, "checkedmmap_read");
                 InModule = (delegate* unmanaged[Cdecl]<nuint, int>)NativeLibrary.GetExport(library, "checkedmmap_in_module");
                 AnchorHandle = typeof(FramePointerStacks).GetMethod(nameof(Take), BindingFlags.Static | BindingFlags.Public)!.MethodHandle.Value;
@@ -79,9 +84,14 @@ namespace CheckedMmap.Reports
         [MethodImpl(MethodImplOptions.NoInlining)]
         public static CapturedStack Take(int depth, ref int ownFrames)
         {
-            nuint* native = stackalloc nuint[2];
-            FrameStart(native);
-            var start = new WalkStart(native); // now, before any other call reuses the native frame's memory
+            nuint stackEnd = t_stackEnd;
+            if (stackEnd == 0)
+            {
+                stackEnd = t_stackEnd = StackEnd();
+            }
+
+            nuint record = FrameRecord();
+            var start = new WalkStart(record, stackEnd); // now, before any other call reuses the native frame's memory
             int max = KeyLimit(depth);
             nint* returnAddresses = stackalloc nint[max];
             int count = Walk(start, returnAddresses, max, Volatile.Read(ref _frameless));
@@ -108,12 +118,13 @@ namespace CheckedMmap.Reports
         /// <summary>Where a walk starts: the native helper's frame record, read while it is still on the stack.</summary>
         private readonly struct WalkStart
         {
-            public WalkStart(nuint* native)
+            public WalkStart(nuint record, nuint stackEnd)
             {
-                End = native[1];
-                Slot = native[0] + 8;
-                ReturnAddress = End == 0 || native[0] == 0 ? 0 : *(nint*)Slot;
-                FramePointer = End == 0 || native[0] == 0 ? 0 : *(nuint*)native[0];
+                bool known = record != 0 && stackEnd > record + 16;
+                End = stackEnd;
+                Slot = record + 8;
+                ReturnAddress = known ? *(nint*)Slot : 0;
+                FramePointer = known ? *(nuint*)record : 0;
             }
 
             /// <summary>Where the return address into <see cref="Take"/> was kept.</summary>
