@@ -26,10 +26,12 @@ public sealed class FramePointerStackTests : IDisposable
     {
         CheckedMmapOptions.ResetToDefaults();
         CheckedMmapOptions.StackDepth = Depth;
+        FramePointerStacks.CountingForTests = true;
     }
 
     public void Dispose()
     {
+        FramePointerStacks.CountingForTests = false;
         FramePointerStacks.DisabledForTests = false;
         CheckedMmapOptions.ResetToDefaults();
     }
@@ -234,6 +236,29 @@ public sealed class FramePointerStackTests : IDisposable
         }
     }
 
+    // Two paths that read alike through frame records: from Call's one call site, a multicast delegate's invoke stub (a
+    // frame the runtime's walk does not show) or a catch funclet reaches a method without a frame record. In a child
+    // process whose stack ends near the scenario, as a program's Main does (xunit's frames below a test differ).
+    [Fact]
+    public void Paths_that_read_alike_through_frames_the_walk_does_not_show_keep_their_own_stacks()
+    {
+        ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.PathsThroughUnshownFrames), ("CHECKEDMMAP_STACK_DEPTH", "2"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string[] stacks = r.Stdout.Split("--- next\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(stacks.Length == 6, r.ToString());
+        for (int i = 0; i < stacks.Length; i++)
+        {
+            if (i % 3 == 0)
+            {
+                Assert.DoesNotContain(nameof(ChildScenarios.MapInCatch), stacks[i], StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Contains(nameof(ChildScenarios.MapInCatch), stacks[i], StringComparison.Ordinal);
+            }
+        }
+    }
+
     [Fact]
     public void Paths_on_other_threads_are_their_own()
     {
@@ -250,6 +275,44 @@ public sealed class FramePointerStackTests : IDisposable
         finally
         {
             UnmapAll(new[] { here, onThread! });
+        }
+    }
+}
+
+public static partial class ChildScenarios
+{
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static nint MapWithoutFrameRecord() => Mman.mmap(0, P, 3, 0x22, -1, 0);
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static nint MapInCatch()
+    {
+        try
+        {
+            throw new InvalidOperationException();
+        }
+        catch (InvalidOperationException)
+        {
+            return MapWithoutFrameRecord();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static nint Call(Func<nint> map) => map();
+
+    /// <summary>Maps through a multicast delegate, then twice from a catch block, all from one call site, twice over;
+    /// prints each creation stack.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void PathsThroughUnshownFrames()
+    {
+        Func<nint> multicast = () => 0;
+        multicast += MapWithoutFrameRecord;
+        Func<nint> inCatch = MapInCatch;
+        Func<nint>[] order = { multicast, inCatch, inCatch, multicast, inCatch, inCatch };
+        foreach (Func<nint> map in order)
+        {
+            nint address = Call(map);
+            Console.Write(MmapTracker.FindMapping(address)!.CreationStack + "--- next\n");
         }
     }
 }

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -20,11 +21,15 @@ __asm__(".symver pthread_getattr_np,pthread_getattr_np@GLIBC_2.17");
 
 #define EXPORT __attribute__((visibility("default")))
 
-// The frame record of this function, below every frame of the caller's: [0] holds the caller's frame pointer, [1]
-// the return address into the caller. Called without a GC transition: it only reads a register.
-EXPORT __attribute__((noinline, optimize("no-omit-frame-pointer"))) uintptr_t checkedmmap_frame_record(void)
+// Copies this function's frame record, below every frame of the caller's: out[0] the caller's frame pointer, out[1]
+// the return address into the caller; returns the record's address. Called without a GC transition: it only reads
+// its own frame.
+EXPORT __attribute__((noinline, optimize("no-omit-frame-pointer"))) uintptr_t checkedmmap_frame_record(uintptr_t out[2])
 {
-    return (uintptr_t)__builtin_frame_address(0);
+    uintptr_t *record = (uintptr_t *)__builtin_frame_address(0);
+    out[0] = record[0];
+    out[1] = record[1];
+    return (uintptr_t)record;
 }
 
 // The end (highest address) of the calling thread's stack, 0 when unknown. Reads /proc/self/maps for the main thread.
@@ -55,9 +60,17 @@ EXPORT int checkedmmap_read(uintptr_t address, void *destination, size_t length)
     return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)length;
 }
 
-// 1 when `address` lies in a loaded ELF module (the runtime, libc, the host), 0 for generated or unmapped code.
-EXPORT int checkedmmap_in_module(uintptr_t address)
+// 2 when `address` lies in the .NET runtime (libcoreclr.so), 1 in another loaded ELF module (libc, the host), 0 in
+// generated or unmapped code.
+EXPORT int checkedmmap_module_kind(uintptr_t address)
 {
     Dl_info info;
-    return dladdr((void *)address, &info) != 0 && info.dli_fname != 0;
+    if (dladdr((void *)address, &info) == 0 || info.dli_fname == 0)
+    {
+        return 0;
+    }
+
+    const char *name = strrchr(info.dli_fname, '/');
+    name = name == 0 ? info.dli_fname : name + 1;
+    return strcmp(name, "libcoreclr.so") == 0 ? 2 : 1;
 }

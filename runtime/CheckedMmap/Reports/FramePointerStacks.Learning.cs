@@ -19,19 +19,29 @@ namespace CheckedMmap.Reports
         // How far past a method's start its funclets may lie (they follow its body in the same block of code).
         private const int LargestMethodWithFunclets = 1 << 16;
 
-        // The most native frames (the runtime's own, between two managed frames) stepped through for one managed frame.
+        // The most native frames of the runtime's (built with frame records) stepped through between two managed frames.
         private const int NativeFramesBetween = 8;
+
+        // Where code lies, by checkedmmap_module_kind: generated code, a loaded module, the .NET runtime.
+        private const int GeneratedCode = 0;
+        private const int TheRuntime = 2;
 
         private const byte PushRbp = 0x55;
 
         /// <summary>Takes the runtime's walk, checks the return addresses against it, remembers the result.</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
+        [SkipLocalsInit]
         private static CapturedStack Learn(in WalkStart start, nint* firstReturnAddresses, int firstCount, int depth, ref int ownFrames)
         {
-            Interlocked.Increment(ref LearnCount);
+            if (CountingForTests)
+            {
+                Interlocked.Increment(ref LearnCount);
+            }
+
             CapturedStack taken = CapturedStack.TakeMethodsOnly(depth, ref ownFrames);
             CapturedStack stack = InternedStacks.Intern(taken); // the same path's stack from before, taken elsewhere
             int max = KeyLimit(depth);
+            nint* returnAddresses = stackalloc nint[max];
             lock (LearnSync)
             {
                 if (_paths.Count >= Capacity)
@@ -39,28 +49,28 @@ namespace CheckedMmap.Reports
                     return stack;
                 }
 
+                // Sizes are published only with the path that needs them, once it is accounted for: a path's stack holds
+                // the code they describe in place.
                 var learned = new Dictionary<nint, int>();
                 var named = new List<nint>();
-                bool accounted = Account(start, taken, learned, named, out bool stoppedAtLimit);
-                if (accounted && learned.Count != 0)
+                FramelessSizes known = _frameless;
+                if (Account(start, taken, learned, named, out bool stoppedAtLimit) && !known.Conflicts(learned))
                 {
-                    _frameless = _frameless.With(learned);
+                    Dictionary<nint, int> added = known.New(learned);
+                    FramelessSizes sizes = added.Count == 0 ? known : known.With(added);
+                    int count = Walk(start, returnAddresses, max, sizes);
+                    var sequence = new ReadOnlySpan<nint>(returnAddresses, count);
+                    if (Covers(sequence, named, stoppedAtLimit, max))
+                    {
+                        Volatile.Write(ref _frameless, sizes);
+                        Volatile.Write(ref _paths, _paths.With(sequence, depth, sizes.Version, stack));
+                        return stack;
+                    }
                 }
 
-                nint* returnAddresses = stackalloc nint[max];
-                int count = Walk(start, returnAddresses, max, _frameless);
-                var sequence = new ReadOnlySpan<nint>(returnAddresses, count);
-                accounted = accounted && Covers(sequence, named, stoppedAtLimit, max);
-                if (accounted)
-                {
-                    Volatile.Write(ref _paths, _paths.With(sequence, depth, stack));
-                }
-                else
-                {
-                    // The sequence this capture started from: the one the next capture on this path reads, unless
-                    // another path has meanwhile taught a frame size that changes it.
-                    Volatile.Write(ref _paths, _paths.With(new ReadOnlySpan<nint>(firstReturnAddresses, firstCount), depth, null));
-                }
+                // The sequence this capture started from, remembered as one that takes the runtime's walk (for readers
+                // of every version of the sizes: a wrong "unverified" only costs a walk).
+                Volatile.Write(ref _paths, _paths.With(new ReadOnlySpan<nint>(firstReturnAddresses, firstCount), depth, 0, null));
             }
 
             return stack;
@@ -96,7 +106,7 @@ namespace CheckedMmap.Reports
 
             for (int i = named.Count; i < sequence.Length; i++)
             {
-                if (InModule((nuint)sequence[i]) == 0)
+                if (ModuleKind((nuint)sequence[i]) == GeneratedCode)
                 {
                     return false;
                 }
@@ -105,12 +115,39 @@ namespace CheckedMmap.Reports
             return true;
         }
 
+        /// <summary>The return address a step looks for: into a managed frame at the offset the runtime's walk gives, or
+        /// (below the stack's last managed frame) into native code.</summary>
+        private readonly struct Target
+        {
+            public Target(IntPtr method, int offset)
+            {
+                Method = method;
+                Offset = offset;
+            }
+
+            public IntPtr Method { get; }
+
+            public int Offset { get; }
+
+            public bool IsNative => Method == IntPtr.Zero;
+
+            public bool IsReturnInto(nint returnAddress, out nuint code)
+            {
+                if (IsNative)
+                {
+                    code = 0;
+                    return ModuleKind((nuint)returnAddress) != GeneratedCode;
+                }
+
+                return IsCodeOf(returnAddress, Method, Offset, out code);
+            }
+        }
+
         /// <summary>Finds each frame of <paramref name="stack"/>'s walk below <see cref="Take"/> on the stack, in order,
         /// from <see cref="Take"/>'s frame record: the return addresses it passes go to <paramref name="named"/>, the
         /// sizes of frames without a record to <paramref name="learned"/>. False when a frame is not where the walk says.</summary>
         private static bool Account(in WalkStart start, CapturedStack stack, Dictionary<nint, int> learned, List<nint> named, out bool stoppedAtLimit)
         {
-            stoppedAtLimit = false;
             if (!stack.TryGetWalk(out object walk, out IntPtr[] handles, out int frameCount, out stoppedAtLimit))
             {
                 return false;
@@ -120,7 +157,7 @@ namespace CheckedMmap.Reports
             int anchor = Array.IndexOf(handles, AnchorHandle, 0, frameCount);
             nuint end = start.End;
             nint returnAddress = start.ReturnAddress; // into Take, from the native call: the frame the walk names at `anchor`
-            if (offsets == null || offsets.Length < frameCount || anchor < 0 || returnAddress == 0)
+            if (offsets == null || offsets.Length < frameCount || anchor < 0 || anchor == frameCount - 1 || returnAddress == 0)
             {
                 return false;
             }
@@ -129,29 +166,29 @@ namespace CheckedMmap.Reports
             nuint framePointer = start.FramePointer;
             named.Add(returnAddress);
             nuint code = 0; // where the current frame's method's code begins (unknown for Take)
-            for (int frame = anchor; frame < frameCount - 1; frame++)
+            int last = stoppedAtLimit ? frameCount - 1 : frameCount; // below the stack's last managed frame: native code
+            for (int frame = anchor; frame < last; frame++)
             {
-                IntPtr caller = handles[frame + 1];
-                int callerOffset = offsets[frame + 1];
+                var target = frame + 1 < frameCount ? new Target(handles[frame + 1], offsets[frame + 1]) : default;
 
-                // A method whose code begins with `push rbp` keeps a frame record; one that does not either has no record
-                // (its frame size is learned) or is an OSR body, which keeps its Tier0 frame's record. Take's own code
-                // is not known: a record is tried first.
-                bool recordFirst = frame == anchor || BeginsWithPushRbp(code);
+                // Code that begins with `push rbp` keeps a frame record; code that does not has no record (its frame size
+                // is learned) or is an OSR body, whose record leads to its Tier0 frame. Take's own code is not known: a
+                // record is tried first there.
+                bool hasRecord = frame == anchor || BeginsWithPushRbp(code);
                 nuint slotBefore = slot, framePointerBefore = framePointer;
                 int namedBefore = named.Count;
-                nint next;
-                bool found = recordFirst
-                    ? StepThroughRecords(ref slot, ref framePointer, end, handles[frame], caller, callerOffset, named, learned, out next, out code)
-                    : StepOver(ref slot, framePointer, end, returnAddress, caller, callerOffset, learned, out next, out code);
+                nint next = 0;
+                bool found = hasRecord
+                    ? StepThroughRecords(ref slot, ref framePointer, end, handles[frame], target, osrOnly: false, named, learned, out next, out code)
+                    : !target.IsNative && StepOver(ref slot, framePointer, end, returnAddress, target, learned, out next, out code);
                 if (!found)
                 {
                     slot = slotBefore;
                     framePointer = framePointerBefore;
                     named.RemoveRange(namedBefore, named.Count - namedBefore);
-                    found = recordFirst
-                        ? StepOver(ref slot, framePointer, end, returnAddress, caller, callerOffset, learned, out next, out code)
-                        : StepThroughRecords(ref slot, ref framePointer, end, handles[frame], caller, callerOffset, named, learned, out next, out code);
+                    found = hasRecord
+                        ? frame == anchor && StepOver(ref slot, framePointer, end, returnAddress, target, learned, out next, out code)
+                        : StepThroughRecords(ref slot, ref framePointer, end, handles[frame], target, osrOnly: true, named, learned, out next, out code);
                     if (!found)
                     {
                         return false;
@@ -162,17 +199,15 @@ namespace CheckedMmap.Reports
                 named.Add(returnAddress);
             }
 
-            // Below the last frame there is only native code (checked by Covers) when the walk reached the stack's last
-            // managed frame; that frame must have a record, or its caller's return address would be stepped over.
-            return stoppedAtLimit || (frameCount - 1 > anchor && BeginsWithPushRbp(code));
+            return true;
         }
 
-        /// <summary>Steps over a frame without a record to the return address into <paramref name="caller"/>, learning the
+        /// <summary>Steps over a frame without a record to the return address <paramref name="target"/> names, learning the
         /// frame's size (by <paramref name="returnAddress"/>, the return address into the frame).</summary>
-        private static bool StepOver(ref nuint slot, nuint framePointer, nuint end, nint returnAddress, IntPtr caller, int callerOffset,
+        private static bool StepOver(ref nuint slot, nuint framePointer, nuint end, nint returnAddress, in Target target,
             Dictionary<nint, int> learned, out nint next, out nuint code)
         {
-            if (!FindReturnAddress(ref slot, framePointer, end, caller, callerOffset, out next, out code, out int size))
+            if (!FindReturnAddress(ref slot, framePointer, end, target, pushedRbp: 0, out next, out code, out int size))
             {
                 return false;
             }
@@ -181,14 +216,15 @@ namespace CheckedMmap.Reports
             return true;
         }
 
-        /// <summary>Follows frame records from the frame of <paramref name="method"/> to the return address into
-        /// <paramref name="caller"/>, through what the runtime's walk does not show between them: a few native frames
-        /// (which have records), or one frame in either method's code (a funclet of the caller, a finally or catch block
-        /// whose caller the walk shows at the call into it; or an OSR body's Tier0 frame), whose size is learned.</summary>
-        private static bool StepThroughRecords(ref nuint slot, ref nuint framePointer, nuint end, IntPtr method, IntPtr caller, int callerOffset,
-            List<nint> named, Dictionary<nint, int> learned, out nint returnAddress, out nuint code)
+        /// <summary>Follows frame records from the frame of <paramref name="method"/> to the return address
+        /// <paramref name="target"/> names, through what the runtime's walk does not show between them: a few frames of
+        /// the runtime's native code (which keep records), or one frame whose size is learned: a funclet in the caller's
+        /// code (a finally or catch block, whose caller the walk shows at the call into it) or an OSR body's Tier0 frame
+        /// in the method's own code. <paramref name="osrOnly"/>: only the last, for code without `push rbp`.</summary>
+        private static bool StepThroughRecords(ref nuint slot, ref nuint framePointer, nuint end, IntPtr method, in Target target,
+            bool osrOnly, List<nint> named, Dictionary<nint, int> learned, out nint returnAddress, out nuint code)
         {
-            for (int native = 0; ; native++)
+            for (int native = 0; native <= NativeFramesBetween; native++)
             {
                 if (framePointer < slot + 8 || framePointer > end - 16 || (framePointer & 7) != 0)
                 {
@@ -198,17 +234,23 @@ namespace CheckedMmap.Reports
                 slot = framePointer + 8;
                 framePointer = *(nuint*)framePointer;
                 returnAddress = *(nint*)slot;
-                if (IsCodeOf(returnAddress, caller, callerOffset, out code))
+                if (!osrOnly && target.IsReturnInto(returnAddress, out code))
                 {
                     return true;
                 }
 
-                if (InModule((nuint)returnAddress) == 0)
+                int kind = ModuleKind((nuint)returnAddress);
+                if (kind == GeneratedCode)
                 {
                     nint hidden = returnAddress;
-                    if ((IsSomewhereInCodeOf(hidden, caller) || IsSomewhereInCodeOf(hidden, method))
-                        && StepOver(ref slot, framePointer, end, hidden, caller, callerOffset, learned, out returnAddress, out code))
+                    // A funclet keeps its parent's rbp and saves none; an OSR body's Tier0 frame saved the rbp the OSR
+                    // body's record holds.
+                    bool funclet = !osrOnly && !target.IsNative && IsSomewhereInCodeOf(hidden, target.Method);
+                    bool tier0 = !funclet && IsSomewhereInCodeOf(hidden, method);
+                    if ((funclet || tier0)
+                        && FindReturnAddress(ref slot, framePointer, end, target, tier0 ? framePointer : 0, out returnAddress, out code, out int size))
                     {
+                        learned[hidden] = size;
                         named.Add(hidden);
                         return true;
                     }
@@ -216,12 +258,12 @@ namespace CheckedMmap.Reports
                     break;
                 }
 
-                if (native == NativeFramesBetween)
+                if (osrOnly || kind != TheRuntime || target.IsNative)
                 {
                     break;
                 }
 
-                named.Add(returnAddress); // a native frame the runtime's walk does not show; it has a record
+                named.Add(returnAddress); // a frame of the runtime's the runtime's walk does not show; it keeps a record
             }
 
             returnAddress = 0;
@@ -229,8 +271,49 @@ namespace CheckedMmap.Reports
             return false;
         }
 
+        /// <summary>Searches the frame above <paramref name="slot"/> for the return address <paramref name="target"/> names,
+        /// which must be there once (a second copy leaves the frame's size unknown); <paramref name="size"/> is that
+        /// frame's size. With <paramref name="pushedRbp"/>, the frame below that return address must begin by saving that
+        /// frame pointer (one frame, with a record, directly under it).</summary>
+        private static bool FindReturnAddress(ref nuint slot, nuint framePointer, nuint end, in Target target, nuint pushedRbp,
+            out nint returnAddress, out nuint code, out int size)
+        {
+            nuint limit = Math.Min(Math.Min(framePointer, end - 8), slot + 8 + LargestFramelessFrame);
+            nuint found = 0;
+            returnAddress = 0;
+            code = 0;
+            for (nuint candidate = slot + 8; candidate <= limit; candidate += 8)
+            {
+                nint value = *(nint*)candidate;
+                if (value > 0x10000 && (ulong)value >> 47 == 0 && (pushedRbp == 0 || *(nuint*)(candidate - 8) == pushedRbp)
+                    && target.IsReturnInto(value, out nuint valueCode))
+                {
+                    if (found != 0)
+                    {
+                        size = 0;
+                        return false;
+                    }
+
+                    found = candidate;
+                    returnAddress = value;
+                    code = valueCode;
+                }
+            }
+
+            size = (int)(found - slot - 8);
+            if (found == 0)
+            {
+                return false;
+            }
+
+            slot = found;
+            return true;
+        }
+
         /// <summary>Whether <paramref name="address"/> lies in code of <paramref name="method"/> that begins at most
-        /// <see cref="LargestMethodWithFunclets"/> bytes before it (a code header naming the method is found there).</summary>
+        /// <see cref="LargestMethodWithFunclets"/> bytes before it (a code header naming the method is found there; code
+        /// begins on a 16-byte boundary).</summary>
+        [SkipLocalsInit]
         private static bool IsSomewhereInCodeOf(nint address, IntPtr method)
         {
             const int Page = 4096;
@@ -243,7 +326,7 @@ namespace CheckedMmap.Reports
                     return false;
                 }
 
-                for (nuint start = Math.Min(low + Page, top); start >= low + 8; start--)
+                for (nuint start = Math.Min(low + Page, top) & ~(nuint)15; start >= low + 8; start -= 16)
                 {
                     nuint header = *(nuint*)(page + (start - 8 - low));
                     if ((header & 7) == 0 && header > 0x10000 && header >> 47 == 0 && IsHeaderOf(header, method))
@@ -253,30 +336,6 @@ namespace CheckedMmap.Reports
                 }
             }
 
-            return false;
-        }
-
-        /// <summary>Searches the frame above <paramref name="slot"/> (a frame without a record) for the return address into
-        /// <paramref name="caller"/>; <paramref name="size"/> is that frame's size.</summary>
-        private static bool FindReturnAddress(ref nuint slot, nuint framePointer, nuint end, IntPtr caller, int callerOffset,
-            out nint returnAddress, out nuint code, out int size)
-        {
-            nuint limit = Math.Min(Math.Min(framePointer, end - 8), slot + 8 + LargestFramelessFrame);
-            for (nuint candidate = slot + 8; candidate <= limit; candidate += 8)
-            {
-                nint value = *(nint*)candidate;
-                if (IsCodeOf(value, caller, callerOffset, out code))
-                {
-                    size = (int)(candidate - slot - 8);
-                    slot = candidate;
-                    returnAddress = value;
-                    return true;
-                }
-            }
-
-            returnAddress = 0;
-            code = 0;
-            size = 0;
             return false;
         }
 

@@ -11,9 +11,10 @@
 // in that frame's method (its code header, just before the code, names the method's MethodDesc, the handle the walk
 // gives) at the offset the walk gives; a method without a frame record (its code does not begin with `push rbp`) has
 // its frame size learned, as the distance to the next return address, and later walks step over it by that size. A
-// sequence the check cannot account for (code the runtime did not generate with a code header, such as ReadyToRun
-// code, funclets, unknown layouts) is remembered as such and takes the runtime's walk every time, as before. Code stays
-// where it is while a remembered stack holds its method (the stack keeps collectible and dynamic methods alive), so a
+// sequence the check cannot account for (code without a code header, such as ReadyToRun code; frames the walk does
+// not show other than funclets and OSR bodies' Tier0 frames; unknown layouts) is remembered as such and takes the
+// runtime's walk every time, as before. Frame sizes are published only with a path the check accounted for, whose
+// stack holds the methods on it (collectible and dynamic ones included): their code stays where it is, so a learned
 // return address never comes to name another method.
 using System;
 using System.Collections.Generic;
@@ -29,10 +30,10 @@ namespace CheckedMmap.Reports
         /// <summary>Distinct return-address sequences remembered; past this, new paths take the runtime's walk.</summary>
         internal const int Capacity = 16384;
 
-        private static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<nuint> FrameRecord;
+        private static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<nuint*, nuint> FrameRecord;
         private static readonly delegate* unmanaged[Cdecl]<nuint> StackEnd;
         private static readonly delegate* unmanaged[Cdecl]<nuint, void*, nuint, int> ReadMemory;
-        private static readonly delegate* unmanaged[Cdecl]<nuint, int> InModule;
+        private static readonly delegate* unmanaged[Cdecl]<nuint, int> ModuleKind;
         private static readonly IntPtr AnchorHandle;
         private static readonly bool Supported;
 
@@ -46,11 +47,17 @@ namespace CheckedMmap.Reports
         /// <summary>Tests only: every capture takes the runtime's walk, as where frame-pointer walks are unavailable.</summary>
         internal static volatile bool DisabledForTests;
 
-        /// <summary>How many captures took the runtime's walk to learn a path (tests).</summary>
+        /// <summary>Tests only: count the captures below.</summary>
+        internal static volatile bool CountingForTests;
+
+        /// <summary>How many captures took the runtime's walk to learn a path, while counting (tests).</summary>
         internal static int LearnCount;
 
-        /// <summary>How many captures found a path remembered as one the check cannot account for (tests).</summary>
+        /// <summary>How many captures found a path remembered as one the check cannot account for, while counting (tests).</summary>
         internal static int UnverifiedCount;
+
+        // The stack end of a thread whose end could not be found: no walk there.
+        private static readonly nuint NoStackEnd = nuint.MaxValue;
 
         static FramePointerStacks()
         {
@@ -62,10 +69,10 @@ namespace CheckedMmap.Reports
 
             try
             {
-                FrameRecord = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nuint>)NativeLibrary.GetExport(library, "checkedmmap_frame_record");
+                FrameRecord = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nuint*, nuint>)NativeLibrary.GetExport(library, "checkedmmap_frame_record");
                 StackEnd = (delegate* unmanaged[Cdecl]<nuint>)NativeLibrary.GetExport(library, "checkedmmap_stack_end");
                 ReadMemory = (delegate* unmanaged[Cdecl]<nuint, void*, nuint, int>)NativeLibrary.GetExport(library, "checkedmmap_read");
-                InModule = (delegate* unmanaged[Cdecl]<nuint, int>)NativeLibrary.GetExport(library, "checkedmmap_in_module");
+                ModuleKind = (delegate* unmanaged[Cdecl]<nuint, int>)NativeLibrary.GetExport(library, "checkedmmap_module_kind");
                 AnchorHandle = typeof(FramePointerStacks).GetMethod(nameof(Take), BindingFlags.Static | BindingFlags.Public)!.MethodHandle.Value;
                 Supported = true;
             }
@@ -82,20 +89,23 @@ namespace CheckedMmap.Reports
         /// own (0: all), shared with every capture of the same call path (see <see cref="InternedStacks"/>).</summary>
         /// <remarks>Every walk starts from this method's frame, so it is never inlined.</remarks>
         [MethodImpl(MethodImplOptions.NoInlining)]
+        [SkipLocalsInit]
         public static CapturedStack Take(int depth, ref int ownFrames)
         {
+            nuint* record = stackalloc nuint[2];
+            nuint recordAddress = FrameRecord(record);
             nuint stackEnd = t_stackEnd;
             if (stackEnd == 0)
             {
-                stackEnd = t_stackEnd = StackEnd();
+                stackEnd = FindStackEnd();
             }
 
-            nuint record = FrameRecord();
-            var start = new WalkStart(record, stackEnd); // now, before any other call reuses the native frame's memory
+            var start = new WalkStart(recordAddress, record, stackEnd);
             int max = KeyLimit(depth);
             nint* returnAddresses = stackalloc nint[max];
-            int count = Walk(start, returnAddresses, max, Volatile.Read(ref _frameless));
-            PathTable.Entry? known = Volatile.Read(ref _paths).Find(returnAddresses, count, depth);
+            FramelessSizes frameless = Volatile.Read(ref _frameless);
+            int count = Walk(start, returnAddresses, max, frameless);
+            PathTable.Entry? known = Volatile.Read(ref _paths).Find(returnAddresses, count, depth, frameless.Version);
             if (known != null)
             {
                 return known.Stack ?? Unverified(depth, ref ownFrames);
@@ -105,9 +115,20 @@ namespace CheckedMmap.Reports
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]
+        private static nuint FindStackEnd()
+        {
+            nuint end = StackEnd();
+            return t_stackEnd = end == 0 ? NoStackEnd : end;
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
         private static CapturedStack Unverified(int depth, ref int ownFrames)
         {
-            Interlocked.Increment(ref UnverifiedCount);
+            if (CountingForTests)
+            {
+                Interlocked.Increment(ref UnverifiedCount);
+            }
+
             return InternedStacks.Intern(CapturedStack.TakeMethodsOnly(depth, ref ownFrames));
         }
 
@@ -115,16 +136,16 @@ namespace CheckedMmap.Reports
         /// the depth and one more) and room for native frames between them; every frame when the depth is 0.</summary>
         private static int KeyLimit(int depth) => depth == 0 ? 512 : Math.Min(512, depth + CapturedStack.OwnFramesAllowance + 16);
 
-        /// <summary>Where a walk starts: the native helper's frame record, read while it is still on the stack.</summary>
+        /// <summary>Where a walk starts: the native helper's frame record, as it copied it before returning.</summary>
         private readonly struct WalkStart
         {
-            public WalkStart(nuint record, nuint stackEnd)
+            public WalkStart(nuint recordAddress, nuint* record, nuint stackEnd)
             {
-                bool known = record != 0 && stackEnd > record + 16;
-                End = stackEnd;
-                Slot = record + 8;
-                ReturnAddress = known ? *(nint*)Slot : 0;
-                FramePointer = known ? *(nuint*)record : 0;
+                bool known = recordAddress != 0 && stackEnd != NoStackEnd && stackEnd > recordAddress + 16;
+                End = known ? stackEnd : 0;
+                Slot = recordAddress + 8;
+                ReturnAddress = known ? (nint)record[1] : 0;
+                FramePointer = known ? record[0] : 0;
             }
 
             /// <summary>Where the return address into <see cref="Take"/> was kept.</summary>
@@ -190,19 +211,24 @@ namespace CheckedMmap.Reports
         /// (a new method or call site, rare), read without locks.</summary>
         private sealed class FramelessSizes
         {
-            public static readonly FramelessSizes Empty = new FramelessSizes(new nint[16], new int[16], 0);
+            public static readonly FramelessSizes Empty = new FramelessSizes(new nint[16], new int[16], 0, 0);
 
             private readonly nint[] _addresses;
             private readonly int[] _sizes;
 
-            private FramelessSizes(nint[] addresses, int[] sizes, int count)
+            private FramelessSizes(nint[] addresses, int[] sizes, int count, int version)
             {
                 _addresses = addresses;
                 _sizes = sizes;
                 Count = count;
+                Version = version;
             }
 
             public int Count { get; }
+
+            /// <summary>How many times sizes were added: a path's return addresses read with these sizes name what they
+            /// named when the path was remembered with an earlier or equal version (sizes are never changed).</summary>
+            public int Version { get; }
 
             public int SizeOf(nint returnAddress)
             {
@@ -222,6 +248,7 @@ namespace CheckedMmap.Reports
                 }
             }
 
+            /// <summary>These sizes and <paramref name="added"/> (addresses not known yet, see <see cref="Conflicts"/>).</summary>
             public FramelessSizes With(Dictionary<nint, int> added)
             {
                 int length = _addresses.Length;
@@ -230,7 +257,7 @@ namespace CheckedMmap.Reports
                     length *= 2;
                 }
 
-                var copy = new FramelessSizes(new nint[length], new int[length], Count + added.Count);
+                var copy = new FramelessSizes(new nint[length], new int[length], Count + added.Count, Version + 1);
                 for (int i = 0; i < _addresses.Length; i++)
                 {
                     if (_addresses[i] != 0)
@@ -245,6 +272,36 @@ namespace CheckedMmap.Reports
                 }
 
                 return copy;
+            }
+
+            /// <summary>Whether a size in <paramref name="added"/> differs from the one known for its address.</summary>
+            public bool Conflicts(Dictionary<nint, int> added)
+            {
+                foreach (KeyValuePair<nint, int> pair in added)
+                {
+                    int known = SizeOf(pair.Key);
+                    if (known >= 0 && known != pair.Value)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            /// <summary>The sizes in <paramref name="added"/> this table does not hold yet.</summary>
+            public Dictionary<nint, int> New(Dictionary<nint, int> added)
+            {
+                var result = new Dictionary<nint, int>();
+                foreach (KeyValuePair<nint, int> pair in added)
+                {
+                    if (SizeOf(pair.Key) < 0)
+                    {
+                        result.Add(pair.Key, pair.Value);
+                    }
+                }
+
+                return result;
             }
 
             private void Put(nint returnAddress, int size)
@@ -278,13 +335,17 @@ namespace CheckedMmap.Reports
 
             public sealed class Entry
             {
-                public Entry(nint[] returnAddresses, int depth, int hash, CapturedStack? stack)
+                public Entry(nint[] returnAddresses, int depth, int hash, int sizesVersion, CapturedStack? stack)
                 {
                     ReturnAddresses = returnAddresses;
                     Depth = depth;
                     Hash = hash;
+                    SizesVersion = sizesVersion;
                     Stack = stack;
                 }
+
+                /// <summary>The version of the frame sizes the return addresses were read with.</summary>
+                public int SizesVersion { get; }
 
                 public nint[] ReturnAddresses { get; }
 
@@ -295,7 +356,9 @@ namespace CheckedMmap.Reports
                 public CapturedStack? Stack { get; }
             }
 
-            public Entry? Find(nint* returnAddresses, int count, int depth)
+            /// <summary>The entry for the sequence, read with frame sizes of <paramref name="sizesVersion"/>: one remembered
+            /// with later sizes may name another path than a walk without them read, so it is not found.</summary>
+            public Entry? Find(nint* returnAddresses, int count, int depth, int sizesVersion)
             {
                 var key = new ReadOnlySpan<nint>(returnAddresses, count);
                 int hash = HashOf(key, depth);
@@ -308,7 +371,7 @@ namespace CheckedMmap.Reports
                         return null;
                     }
 
-                    if (entry.Hash == hash && entry.Depth == depth && key.SequenceEqual(entry.ReturnAddresses))
+                    if (entry.Hash == hash && entry.Depth == depth && entry.SizesVersion <= sizesVersion && key.SequenceEqual(entry.ReturnAddresses))
                     {
                         return entry;
                     }
@@ -316,7 +379,7 @@ namespace CheckedMmap.Reports
             }
 
             /// <summary>This table with the entry added (itself, or a larger copy); the caller holds the lock.</summary>
-            public PathTable With(ReadOnlySpan<nint> returnAddresses, int depth, CapturedStack? stack)
+            public PathTable With(ReadOnlySpan<nint> returnAddresses, int depth, int sizesVersion, CapturedStack? stack)
             {
                 PathTable table = this;
                 if ((Count + 1) * 2 > _slots.Length)
@@ -331,7 +394,7 @@ namespace CheckedMmap.Reports
                     }
                 }
 
-                table.Put(new Entry(returnAddresses.ToArray(), depth, HashOf(returnAddresses, depth), stack));
+                table.Put(new Entry(returnAddresses.ToArray(), depth, HashOf(returnAddresses, depth), sizesVersion, stack));
                 return table;
             }
 
@@ -342,7 +405,8 @@ namespace CheckedMmap.Reports
                 while (_slots[i] != null)
                 {
                     Entry known = _slots[i]!;
-                    if (known.Hash == entry.Hash && known.Depth == entry.Depth && known.ReturnAddresses.AsSpan().SequenceEqual(entry.ReturnAddresses))
+                    if (known.Hash == entry.Hash && known.Depth == entry.Depth && known.SizesVersion <= entry.SizesVersion
+                        && known.ReturnAddresses.AsSpan().SequenceEqual(entry.ReturnAddresses))
                     {
                         return;
                     }
