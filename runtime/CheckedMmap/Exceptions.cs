@@ -15,7 +15,7 @@ namespace CheckedMmap
     /// </summary>
     public class UnsupportedMmapException : NotSupportedException
     {
-        private readonly StackTrace _site = new StackTrace(1, true);
+        private readonly StackTrace _site = new StackTrace(0, true); // reports leave CheckedMmap's frames out
         private readonly int _threadId = Environment.CurrentManagedThreadId;
         private readonly string? _threadName = System.Threading.Thread.CurrentThread.Name;
         private FinishedReport? _report;

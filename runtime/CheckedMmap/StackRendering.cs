@@ -71,7 +71,7 @@ namespace CheckedMmap
         private static CapturedStack? Capture(StackCaptureMode mode, int depth, ref int ownFrames) => mode switch
         {
             StackCaptureMode.None => null,
-            StackCaptureMode.MethodsWithFileLine => CapturedStack.Of(new StackTrace(1, true), depth),
+            StackCaptureMode.MethodsWithFileLine => CapturedStack.Of(new StackTrace(0, true), depth), // CheckedMmap's frames, however many inlining left, are cut by assembly
             _ => FramePointerStacks.IsAvailable
                 ? FramePointerStacks.Take(depth, ref ownFrames)
                 : InternedStacks.Intern(CapturedStack.TakeMethodsOnly(depth, ref ownFrames)),

@@ -43,6 +43,22 @@ public sealed class StackDepthTests : IDisposable
         return m;
     }
 
+    // A process's first walk, asked for the depth and a guess of CheckedMmap's frames, may hold CheckedMmap's frames
+    // only (more of them run before the JIT inlines any): the capture takes the whole stack then, and keeps the depth.
+    [Theory]
+    [InlineData("1")]
+    [InlineData("2")]
+    public void The_first_capture_keeps_the_depth_whatever_CheckedMmap_spends(string depth)
+    {
+        ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.FirstCaptureAtASmallDepth), ("CHECKEDMMAP_STACK_DEPTH", depth));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("MapOneFrameDown", r.Stdout, StringComparison.Ordinal);
+        if (depth == "2")
+        {
+            Assert.Contains("MapTwoFramesDown", r.Stdout, StringComparison.Ordinal);
+        }
+    }
+
     private static int OwnFrames(StackTrace t) =>
         t.GetFrames().TakeWhile(f => f.GetMethod()?.DeclaringType?.Assembly == typeof(Mman).Assembly).Count();
 
@@ -156,4 +172,22 @@ public sealed class StackDepthTests : IDisposable
         Assert.DoesNotContain("CHECKEDMMAP_STACK_DEPTH", m.CreationStack, StringComparison.Ordinal);
         Assert.True(Regex.Matches(m.CreationStack, "#[0-9]+ at ").Count <= 1 + 16);
     }
+}
+
+public static partial class ChildScenarios
+{
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nint MapOneFrameDown() => Mman.mmap(0, 4096, 3, 0x22, -1, 0);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nint MapTwoFramesDown()
+    {
+        nint p = MapOneFrameDown();
+        GC.KeepAlive(p); // work after the call: no tail call
+        return p;
+    }
+
+    /// <summary>The first capture of a process, whose CheckedMmap frames outnumber the walk's first guess; prints the
+    /// creation stack.</summary>
+    public static void FirstCaptureAtASmallDepth() => Console.Write(MmapTracker.FindMapping(MapTwoFramesDown())!.CreationStack);
 }

@@ -792,8 +792,10 @@ namespace CheckedMmap.Registry
             public override string ToString() => _isMremap ? MremapOp(_addr, _a, _b, _flags) : Op(_fn, _addr, _a);
         }
 
+        // The whole stack: reports leave CheckedMmap's frames out, however many inlining left (skipping a fixed count
+        // would drop the caller's frame once the entry point is inlined into it).
         private static UndefinedBehaviorException Ub(UndefinedBehaviorKind kind, string message, string op, ulong addr, MappingInfo? m) =>
-            new UndefinedBehaviorException(kind, message, op, addr, m, new StackTrace(2, true));
+            new UndefinedBehaviorException(kind, message, op, addr, m, new StackTrace(0, true));
 
         private static string Op(string fn, ulong addr, ulong length) =>
             string.Format(CultureInfo.InvariantCulture, "{0}({1}, {2})", fn, MmapMessages.Hex(addr), length);

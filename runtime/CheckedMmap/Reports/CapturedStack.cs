@@ -76,7 +76,7 @@ namespace CheckedMmap.Reports
                 return FromWalk(walk, handles, offsets, count, depth, limit, ref ownFrames);
             }
 
-            return new CapturedStack(new StackTrace(1, false), depth);
+            return new CapturedStack(new StackTrace(0, false), depth); // CheckedMmap's frames are cut by assembly
         }
 
         /// <summary>A walk as a stack. One that stopped at its limit is kept when CheckedMmap's frames left the depth to
@@ -87,19 +87,24 @@ namespace CheckedMmap.Reports
             int own = RuntimeStackWalk.CountLeadingOwnFrames(handles, count);
             if (limit != 0 && count >= limit)
             {
-                Volatile.Write(ref ownFrames, own); // fewer once the site's code is optimized: the next walk asks for less
                 if (own > limit - depth - 1)
                 {
-                    limit = depth + own + 2; // this method is one more frame of CheckedMmap's in the new walk
+                    // This method is one more frame of CheckedMmap's in the new walk; a walk of CheckedMmap's frames only
+                    // does not say how many there are: the whole stack then.
+                    limit = own == count ? 0 : depth + own + 2;
                     if (!RuntimeStackWalk.TryCapture(limit, out walk, out handles, out offsets, out count))
                     {
-                        return new CapturedStack(new StackTrace(2, false), depth);
+                        return new CapturedStack(new StackTrace(0, false), depth);
                     }
 
                     own = RuntimeStackWalk.CountLeadingOwnFrames(handles, count);
                 }
 
-                count = Math.Min(count, limit); // a runtime that walked past the limit: the frames of one that stopped
+                Volatile.Write(ref ownFrames, own); // fewer once the site's code is optimized: the next walk asks for less
+                if (limit != 0)
+                {
+                    count = Math.Min(count, limit); // a runtime that walked past the limit: the frames of one that stopped
+                }
             }
 
             return new CapturedStack(walk, handles, offsets, count, own, depth, walkMayGoOn: limit != 0 && count == limit);
