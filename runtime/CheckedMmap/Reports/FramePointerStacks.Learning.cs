@@ -165,6 +165,26 @@ namespace CheckedMmap.Reports
             nuint slot = start.Slot;
             nuint framePointer = start.FramePointer;
             named.Add(returnAddress);
+            if (!IsSomewhereInCodeOf(returnAddress, AnchorHandle))
+            {
+                // Code compiled for debugging calls the native helper through an interop stub: the first return address
+                // is the stub's, whose record leads into Take.
+                if (framePointer < slot + 8 || framePointer > end - 16)
+                {
+                    return false;
+                }
+
+                slot = framePointer + 8;
+                framePointer = *(nuint*)framePointer;
+                returnAddress = *(nint*)slot;
+                if (!IsSomewhereInCodeOf(returnAddress, AnchorHandle))
+                {
+                    return false;
+                }
+
+                named.Add(returnAddress);
+            }
+
             nuint code = 0; // where the current frame's method's code begins (unknown for Take)
             int last = stoppedAtLimit ? frameCount - 1 : frameCount; // below the stack's last managed frame: native code
             for (int frame = anchor; frame < last; frame++)
