@@ -3,6 +3,7 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace CheckedMmap.Reports
@@ -53,11 +54,8 @@ namespace CheckedMmap.Reports
                 // the code they describe in place.
                 var learned = new Dictionary<nint, int>();
                 var named = new List<nint>();
-                FramelessSizes known = _frameless;
-                if (Account(start, taken, learned, named, out bool stoppedAtLimit) && !known.Conflicts(learned))
+                if (Account(start, taken, learned, named, out bool stoppedAtLimit) && _frameless.TryWith(learned, out FramelessSizes sizes))
                 {
-                    Dictionary<nint, int> added = known.New(learned);
-                    FramelessSizes sizes = added.Count == 0 ? known : known.With(added);
                     int count = Walk(start, returnAddresses, max, sizes);
                     var sequence = new ReadOnlySpan<nint>(returnAddresses, count);
                     if (Covers(sequence, named, stoppedAtLimit, max))
@@ -81,17 +79,9 @@ namespace CheckedMmap.Reports
         /// the end of the frame chain (no managed frame may hide below it).</summary>
         private static bool Covers(ReadOnlySpan<nint> sequence, List<nint> named, bool stoppedAtLimit, int max)
         {
-            if (sequence.Length < named.Count)
+            if (!sequence.StartsWith(CollectionsMarshal.AsSpan(named)))
             {
                 return false;
-            }
-
-            for (int i = 0; i < named.Count; i++)
-            {
-                if (sequence[i] != named[i])
-                {
-                    return false;
-                }
             }
 
             if (stoppedAtLimit)
@@ -169,15 +159,7 @@ namespace CheckedMmap.Reports
             {
                 // Code compiled for debugging calls the native helper through an interop stub: the first return address
                 // is the stub's, whose record leads into Take.
-                if (framePointer < slot + 8 || framePointer > end - 16)
-                {
-                    return false;
-                }
-
-                slot = framePointer + 8;
-                framePointer = *(nuint*)framePointer;
-                returnAddress = *(nint*)slot;
-                if (!IsSomewhereInCodeOf(returnAddress, AnchorHandle))
+                if (!StepToCallerRecord(ref slot, ref framePointer, end, out returnAddress) || !IsSomewhereInCodeOf(returnAddress, AnchorHandle))
                 {
                     return false;
                 }
@@ -244,16 +226,8 @@ namespace CheckedMmap.Reports
         private static bool StepThroughRecords(ref nuint slot, ref nuint framePointer, nuint end, IntPtr method, in Target target,
             bool osrOnly, List<nint> named, Dictionary<nint, int> learned, out nint returnAddress, out nuint code)
         {
-            for (int native = 0; native <= NativeFramesBetween; native++)
+            for (int native = 0; native <= NativeFramesBetween && StepToCallerRecord(ref slot, ref framePointer, end, out returnAddress); native++)
             {
-                if (framePointer < slot + 8 || framePointer > end - 16 || (framePointer & 7) != 0)
-                {
-                    break;
-                }
-
-                slot = framePointer + 8;
-                framePointer = *(nuint*)framePointer;
-                returnAddress = *(nint*)slot;
                 if (!osrOnly && target.IsReturnInto(returnAddress, out code))
                 {
                     return true;
@@ -283,7 +257,7 @@ namespace CheckedMmap.Reports
                     break;
                 }
 
-                named.Add(returnAddress); // a frame of the runtime's the runtime's walk does not show; it keeps a record
+                named.Add(returnAddress); // a native frame of the runtime's own, which its walk does not show; it keeps a record
             }
 
             returnAddress = 0;
@@ -305,7 +279,7 @@ namespace CheckedMmap.Reports
             for (nuint candidate = slot + 8; candidate <= limit; candidate += 8)
             {
                 nint value = *(nint*)candidate;
-                if (value > 0x10000 && (ulong)value >> 47 == 0 && (pushedRbp == 0 || *(nuint*)(candidate - 8) == pushedRbp)
+                if (IsUserAddress((nuint)value) && (pushedRbp == 0 || *(nuint*)(candidate - 8) == pushedRbp)
                     && target.IsReturnInto(value, out nuint valueCode))
                 {
                     if (found != 0)
@@ -349,7 +323,7 @@ namespace CheckedMmap.Reports
                 for (nuint start = Math.Min(low + Page, top) & ~(nuint)15; start >= low + 8; start -= 16)
                 {
                     nuint header = *(nuint*)(page + (start - 8 - low));
-                    if ((header & 7) == 0 && header > 0x10000 && header >> 47 == 0 && IsHeaderOf(header, method))
+                    if ((header & 7) == 0 && IsUserAddress(header) && IsHeaderOf(header, method))
                     {
                         return true;
                     }

@@ -170,31 +170,21 @@ namespace CheckedMmap.Reports
             nuint framePointer = start.FramePointer;  // the current frame's rbp (its own, or its nearest caller's with one)
             nint returnAddress = start.ReturnAddress;
             int count = 0;
-            while (count < max)
+            while (count < max && returnAddress != 0)
             {
-                if (returnAddress == 0)
-                {
-                    break;
-                }
-
                 returnAddresses[count++] = returnAddress;
-                nuint next;
                 int size = frameless.SizeOf(returnAddress);
-                if (size >= 0)
+                if (size < 0)
                 {
-                    next = slot + 8 + (nuint)size;
-                }
-                else
-                {
-                    if (framePointer < slot + 8 || framePointer > end - 16 || (framePointer & 7) != 0)
+                    if (!StepToCallerRecord(ref slot, ref framePointer, end, out returnAddress))
                     {
                         break;
                     }
 
-                    next = framePointer + 8;
-                    framePointer = *(nuint*)framePointer;
+                    continue;
                 }
 
+                nuint next = slot + 8 + (nuint)size;
                 if (next <= slot || next > end - 8)
                 {
                     break;
@@ -206,6 +196,28 @@ namespace CheckedMmap.Reports
 
             return count;
         }
+
+        /// <summary>Follows the frame record at <paramref name="framePointer"/> (the rbp of the frame whose return address
+        /// is at <paramref name="slot"/>) to the caller: its return address, where it is kept, and the caller's rbp. False
+        /// when the frame pointer is not a record on this stack above the slot.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool StepToCallerRecord(ref nuint slot, ref nuint framePointer, nuint end, out nint returnAddress)
+        {
+            if (framePointer < slot + 8 || framePointer > end - 16 || (framePointer & 7) != 0)
+            {
+                returnAddress = 0;
+                return false;
+            }
+
+            slot = framePointer + 8;
+            framePointer = *(nuint*)framePointer;
+            returnAddress = *(nint*)slot;
+            return true;
+        }
+
+        /// <summary>Whether <paramref name="value"/> can be an address in user space (above the first pages, below the
+        /// 47-bit limit): only such words are read as code or code headers.</summary>
+        private static bool IsUserAddress(nuint value) => value > 0x10000 && value >> 47 == 0;
 
         /// <summary>Frame sizes of methods without a frame record, by a return address into them: copied on every change
         /// (a new method or call site, rare), read without locks.</summary>
@@ -248,16 +260,35 @@ namespace CheckedMmap.Reports
                 }
             }
 
-            /// <summary>These sizes and <paramref name="added"/> (addresses not known yet, see <see cref="Conflicts"/>).</summary>
-            public FramelessSizes With(Dictionary<nint, int> added)
+            /// <summary>These sizes with <paramref name="learned"/> added (themselves when nothing is new); false when a
+            /// learned size differs from the one known for its address (sizes are never changed).</summary>
+            public bool TryWith(Dictionary<nint, int> learned, out FramelessSizes sizes)
             {
+                sizes = this;
+                int added = 0;
+                foreach (KeyValuePair<nint, int> pair in learned)
+                {
+                    int known = SizeOf(pair.Key);
+                    if (known >= 0 && known != pair.Value)
+                    {
+                        return false;
+                    }
+
+                    added += known < 0 ? 1 : 0;
+                }
+
+                if (added == 0)
+                {
+                    return true;
+                }
+
                 int length = _addresses.Length;
-                while ((Count + added.Count) * 2 > length)
+                while ((Count + added) * 2 > length)
                 {
                     length *= 2;
                 }
 
-                var copy = new FramelessSizes(new nint[length], new int[length], Count + added.Count, Version + 1);
+                var copy = new FramelessSizes(new nint[length], new int[length], Count + added, Version + 1);
                 for (int i = 0; i < _addresses.Length; i++)
                 {
                     if (_addresses[i] != 0)
@@ -266,42 +297,13 @@ namespace CheckedMmap.Reports
                     }
                 }
 
-                foreach (KeyValuePair<nint, int> pair in added)
+                foreach (KeyValuePair<nint, int> pair in learned)
                 {
-                    copy.Put(pair.Key, pair.Value);
+                    copy.Put(pair.Key, pair.Value); // a known one again: the same size in its slot
                 }
 
-                return copy;
-            }
-
-            /// <summary>Whether a size in <paramref name="added"/> differs from the one known for its address.</summary>
-            public bool Conflicts(Dictionary<nint, int> added)
-            {
-                foreach (KeyValuePair<nint, int> pair in added)
-                {
-                    int known = SizeOf(pair.Key);
-                    if (known >= 0 && known != pair.Value)
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            }
-
-            /// <summary>The sizes in <paramref name="added"/> this table does not hold yet.</summary>
-            public Dictionary<nint, int> New(Dictionary<nint, int> added)
-            {
-                var result = new Dictionary<nint, int>();
-                foreach (KeyValuePair<nint, int> pair in added)
-                {
-                    if (SizeOf(pair.Key) < 0)
-                    {
-                        result.Add(pair.Key, pair.Value);
-                    }
-                }
-
-                return result;
+                sizes = copy;
+                return true;
             }
 
             private void Put(nint returnAddress, int size)
