@@ -11,7 +11,8 @@ namespace CheckedMmap
     {
         internal MmapStatistics(int liveMappings, int guardedLiveMappings, int quarantinedMappings, ulong quarantinedAddressSpace,
             long evictions, long evictionsForMapEntries, long releasedWithoutQuarantine, long unguardedByBudget, int evictedHistoryCount,
-            int mapEntryLimit, int mapEntryHeadroom, int checkerMapEntries, long checkerMapEntryLimit, int processMapEntries, bool budgetReached)
+            int mapEntryLimit, int mapEntryHeadroom, int checkerMapEntries, long checkerMapEntryLimit, int processMapEntries, bool budgetReached,
+            bool guardRegions = false)
         {
             LiveMappings = liveMappings;
             GuardedLiveMappings = guardedLiveMappings;
@@ -28,6 +29,7 @@ namespace CheckedMmap
             CheckerMapEntryLimit = checkerMapEntryLimit;
             ProcessMapEntries = processMapEntries;
             BudgetReached = budgetReached;
+            GuardRegions = guardRegions;
         }
 
         /// <summary>Live mappings.</summary>
@@ -78,15 +80,23 @@ namespace CheckedMmap
         /// <summary>True once the budget has forced a degradation (a note was printed to the report writer).</summary>
         public bool BudgetReached { get; }
 
+        /// <summary>
+        /// True when new guarded mappings use the kernel's lightweight guard regions (Linux 6.13 and later, unless
+        /// vm.overcommit_memory is 2): their guard pages and their time in quarantine change page tables only and cost
+        /// no map entry, so every mapping keeps its guard pages whatever the number live. False: guard pages and
+        /// quarantined holes are protection changes, which split map entries and are bounded by the budget.
+        /// </summary>
+        public bool GuardRegions { get; }
+
         /// <summary>One line with every counter.</summary>
         public override string ToString() => string.Format(CultureInfo.InvariantCulture,
             "live {0} ({1} guarded, {2} unguarded); quarantined {3} ({4} bytes of address space); evictions {5} ({6} for map entries); " +
-            "released without quarantine {7}; unguarded by budget {8}; evicted history {9}; map entries: checker {10} of {11}, process {12}, limit {13}, headroom {14}; budget reached: {15}",
+            "released without quarantine {7}; unguarded by budget {8}; evicted history {9}; map entries: checker {10} of {11}, process {12}, limit {13}, headroom {14}; budget reached: {15}; guard pages: {16}",
             LiveMappings, GuardedLiveMappings, UnguardedLiveMappings, QuarantinedMappings, QuarantinedAddressSpace, Evictions, EvictionsForMapEntries,
             ReleasedWithoutQuarantine, UnguardedByBudget, EvictedHistoryCount, CheckerMapEntries,
             CheckerMapEntryLimit < 0 ? "unlimited" : CheckerMapEntryLimit.ToString(CultureInfo.InvariantCulture),
             ProcessMapEntries < 0 ? "not counted yet" : ProcessMapEntries.ToString(CultureInfo.InvariantCulture),
             MapEntryLimit == int.MaxValue ? "none" : MapEntryLimit.ToString(CultureInfo.InvariantCulture),
-            MapEntryHeadroom, BudgetReached);
+            MapEntryHeadroom, BudgetReached, GuardRegions ? "guard regions" : "protection changes");
     }
 }

@@ -18,6 +18,8 @@ public sealed unsafe class MapEntryBudgetTests : IDisposable
 
     public MapEntryBudgetTests()
     {
+        // The budget governs the protection-change layout; guard regions (where the kernel has them) cost no entries.
+        Registry.SlotAllocator.GuardRegionsDisabledForTests = true;
         CheckedMmapOptions.ResetToDefaults();
         CheckedMmapOptions.ReportWriter = _reports;
     }
@@ -36,6 +38,7 @@ public sealed unsafe class MapEntryBudgetTests : IDisposable
         }
 
         CheckedMmapOptions.ResetToDefaults();
+        Registry.SlotAllocator.GuardRegionsDisabledForTests = false;
     }
 
     private nint Tracked(nuint length)

@@ -2,7 +2,9 @@
 // reserve address space inaccessible, make part of it read/write, make part of it inaccessible again with its
 // physical pages returned, return the pages of a read/write range, and give a whole reservation back. They always
 // use the HOST's numbers, whatever target the checks emulate. The host also says how many map entries (VMAs) a
-// process may have and how many this one uses, for the checker's map-entry budget.
+// process may have and how many this one uses, for the checker's map-entry budget. Where the kernel has lightweight
+// guard regions (Linux 6.13+), two more make part of a read/write range fault on access (its pages dropped) and
+// accessible again, in the page tables alone: no map entry is split, and the call is cheaper than a protection change.
 using System;
 using System.Runtime.InteropServices;
 using CheckedMmap.Contract;
@@ -34,11 +36,31 @@ namespace CheckedMmap.Host
         /// <summary>Gives back a whole reservation made by <see cref="Reserve"/>.</summary>
         public abstract void Release(ulong address, ulong size);
 
+        /// <summary>
+        /// True when <see cref="InstallGuards"/> and <see cref="RemoveGuards"/> work: the kernel has lightweight guard
+        /// regions and charges read/write ranges to the commit only where that cannot refuse what libc would grant.
+        /// </summary>
+        public virtual bool HasGuardRegions => false;
+
+        /// <summary>Makes [address, address+size) of a read/write range fault on any access and drops its pages, without
+        /// changing map entries. Only where <see cref="HasGuardRegions"/>.</summary>
+        public virtual bool InstallGuards(ulong address, ulong size) => false;
+
+        /// <summary>Makes a guarded part of a read/write range accessible again; it reads as zero. Only where <see cref="HasGuardRegions"/>.</summary>
+        public virtual bool RemoveGuards(ulong address, ulong size) => false;
+
+        /// <summary>Replaces part of a read/write range by a fresh read/write mapping (zero-filled), which merges back into
+        /// the neighbouring map entry that pages moved in or out had split it from. Only where <see cref="HasGuardRegions"/>.</summary>
+        public virtual bool Renew(ulong address, ulong size) => false;
+
         /// <summary>The most map entries (VMAs) a process may have (vm.max_map_count), or int.MaxValue where the host has no such limit.</summary>
         public virtual int MapEntryLimit => int.MaxValue;
 
         /// <summary>The map entries this process uses now, or -1 where the host cannot say.</summary>
         public virtual int CountMapEntries() => -1;
+
+        /// <summary>The map entries that overlap any of <paramref name="ranges"/> now, or -1 where the host cannot say.</summary>
+        public virtual int CountMapEntriesIn(System.Collections.Generic.List<(ulong Base, ulong Size)> ranges) => -1;
 
         /// <summary>Whether any mapping of the process covers the page of <paramref name="address"/> now (true where the
         /// host cannot say).</summary>
@@ -82,6 +104,61 @@ namespace CheckedMmap.Host
             _isLinux = host.Target == TargetOS.Linux;
             _dontNeed = _isLinux && host.TryGetAdvice("MADV_DONTNEED", out int dn) ? dn : -1;
             _mapEntryLimit = _isLinux ? ReadMapEntryLimit() : int.MaxValue;
+            _hasGuardRegions = _isLinux && ReadOvercommitPolicy() != StrictOvercommit && ProbeGuardRegions();
+        }
+
+        // Linux's lightweight guard regions (asm-generic numbers, shared by x86-64 and arm64). Host-only: no target has them
+        // in Miri's model, so they are not in the contract's advice table.
+        private const int MADV_GUARD_INSTALL = 102;
+        private const int MADV_GUARD_REMOVE = 103;
+        private const int StrictOvercommit = 2;
+
+        private readonly bool _hasGuardRegions;
+
+        // Under strict overcommit (vm.overcommit_memory = 2) every read/write byte is charged to a fixed limit, and a range
+        // kept read/write for guard regions would charge guard pages and quarantined mappings too: ENOMEM could come
+        // before libc's. The protection-change layout charges exactly the accessible bytes, so it is kept there.
+        public override bool HasGuardRegions => _hasGuardRegions;
+
+        public override bool InstallGuards(ulong address, ulong size) =>
+            madvise((nint)address, (nuint)size, MADV_GUARD_INSTALL) == 0;
+
+        public override bool RemoveGuards(ulong address, ulong size) =>
+            madvise((nint)address, (nuint)size, MADV_GUARD_REMOVE) == 0;
+
+        // A fresh anonymous mapping's page offset follows its address, as the chunk's own does, so it merges with it.
+        public override bool Renew(ulong address, ulong size) =>
+            mmap((nint)address, (nuint)size, MmapConstants.PROT_READ_WRITE, _fixedReserveFlags, -1, 0) == (nint)address;
+
+        private bool ProbeGuardRegions()
+        {
+            ulong size = 2 * PageSize;
+            nint p = mmap(0, (nuint)size, MmapConstants.PROT_READ_WRITE, _reserveFlags, -1, 0);
+            if (p == -1)
+            {
+                return false;
+            }
+
+            bool ok = InstallGuards((ulong)p, PageSize) && RemoveGuards((ulong)p, PageSize);
+            _ = munmap(p, (nuint)size);
+            return ok;
+        }
+
+        private static int ReadOvercommitPolicy()
+        {
+            try
+            {
+                string text = System.IO.File.ReadAllText("/proc/sys/vm/overcommit_memory").Trim();
+                return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : StrictOvercommit;
+            }
+            catch (System.IO.IOException)
+            {
+                return StrictOvercommit; // unknown: keep the layout that charges exactly
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return StrictOvercommit;
+            }
         }
 
         private readonly bool _isLinux;
@@ -177,6 +254,38 @@ namespace CheckedMmap.Host
             {
                 return -1;
             }
+        }
+
+        public override int CountMapEntriesIn(System.Collections.Generic.List<(ulong Base, ulong Size)> ranges)
+        {
+            if (!_isLinux)
+            {
+                return -1;
+            }
+
+            int n = 0;
+            foreach (string line in System.IO.File.ReadLines("/proc/self/maps"))
+            {
+                int dash = line.IndexOf('-');
+                int space = line.IndexOf(' ');
+                if (dash <= 0 || space <= dash)
+                {
+                    continue;
+                }
+
+                ulong low = ulong.Parse(line.AsSpan(0, dash), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+                ulong high = ulong.Parse(line.AsSpan(dash + 1, space - dash - 1), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+                foreach ((ulong b, ulong size) in ranges)
+                {
+                    if (high > b && low < b + size)
+                    {
+                        n++;
+                        break;
+                    }
+                }
+            }
+
+            return n;
         }
 
         private static int ReadMapEntryLimit()

@@ -136,7 +136,10 @@ namespace CheckedMmap.Registry
         /// </summary>
         public MappingInfo? Create(ulong size, bool guardPages, ulong alignment, string createdBy, CapturedStack? created, in CallerSite site)
         {
-            bool guarded = guardPages && _budget.HasRoomForGuarded(_slots.Entries, SlotAllocator.WorstCaseNewMappingEntries);
+            // Guard regions cost a guarded mapping no more entries than an unguarded one; protection changes cost two.
+            bool guarded = guardPages && (_slots.UsesGuardRegions
+                ? _budget.HasRoom(_slots.Entries, SlotAllocator.WorstCaseNewMappingEntries)
+                : _budget.HasRoomForGuarded(_slots.Entries, SlotAllocator.WorstCaseNewMappingEntries));
             if (guardPages && !guarded)
             {
                 NoteBudgetReached();
@@ -176,6 +179,22 @@ namespace CheckedMmap.Registry
             }
 
             return m;
+        }
+
+        /// <summary>Moves the first <paramref name="bytes"/> of <paramref name="from"/>'s pages to <paramref name="to"/>
+        /// (a moving mremap); false when the host cannot, and the caller copies.</summary>
+        public bool TryMovePages(MappingInfo from, MappingInfo to, ulong bytes)
+        {
+            Slot source = from.Slot;
+            Slot destination = to.Slot;
+            if (!_slots.TryMovePages(ref source, ref destination, bytes))
+            {
+                return false;
+            }
+
+            from.Slot = source;
+            to.Slot = destination;
+            return true;
         }
 
         /// <summary>Takes back a mapping <see cref="Create"/> just made (a failed mremap): as if it never existed.</summary>
@@ -273,6 +292,20 @@ namespace CheckedMmap.Registry
         }
 
         // ------------------------------------------------------------------ lookups
+
+        /// <summary>Adds the reservation of every live or quarantined mapping that has one of its own.</summary>
+        public void CopyOwnReservations(List<(ulong Base, ulong Size)> ranges)
+        {
+            var all = new List<MappingInfo>();
+            _tree.CopyTo(all);
+            foreach (MappingInfo m in all)
+            {
+                if (m.Slot.Chunk == null && m.Slot.ReservationSize != 0)
+                {
+                    ranges.Add((m.Slot.ReservationBase, m.Slot.ReservationSize));
+                }
+            }
+        }
 
         /// <summary>The live or quarantined mapping containing <paramref name="address"/>, or null.</summary>
         public MappingInfo? Find(ulong address)

@@ -385,7 +385,7 @@ namespace CheckedMmap.Registry
             // old size read as zero in the new block even if something wrote past the old size inside that page.
             ulong hostPage = Registry.Slots.HostPage;
             ulong movable = copy / hostPage * hostPage;
-            bool moved = movable != 0 && Registry.Slots.TryMovePages(old.Slot, fresh.Slot, movable);
+            bool moved = movable != 0 && Registry.TryMovePages(old, fresh, movable);
             ulong copied = moved ? movable : 0;
             Buffer.MemoryCopy((void*)(nint)(oldAddr + copied), (void*)(nint)(fresh.Start + copied), copy - copied, copy - copied);
             if (!Registry.Retire(old, "mremap", oldDestroyed, site))
@@ -635,7 +635,8 @@ namespace CheckedMmap.Registry
                     checkerMapEntries: Registry.Slots.Entries,
                     checkerMapEntryLimit: b.IsLimited ? b.CheckerLimit : -1,
                     processMapEntries: b.ProcessEntriesAtLastCount,
-                    budgetReached: Registry.BudgetReached);
+                    budgetReached: Registry.BudgetReached,
+                    guardRegions: Registry.Slots.UsesGuardRegions);
             }
         }
 
@@ -689,6 +690,19 @@ namespace CheckedMmap.Registry
                 {
                     return Registry.Slots.ChunkCount;
                 }
+            }
+        }
+
+        /// <summary>The checker's count of its map entries and, read at the same moment, the entries of /proc/self/maps
+        /// that lie in its reservations (Linux; -1 elsewhere).</summary>
+        internal static (int Counted, int Real) MapEntriesForTests()
+        {
+            lock (Gate)
+            {
+                var ranges = new List<(ulong Base, ulong Size)>();
+                Registry.Slots.CopyChunkRanges(ranges);
+                Registry.CopyOwnReservations(ranges);
+                return (Registry.Slots.Entries, HostMemory.Instance.CountMapEntriesIn(ranges));
             }
         }
 

@@ -1,8 +1,14 @@
 // Where checked mappings live, and how many map entries (VMAs) they cost. Mappings are carved out of large
-// inaccessible reservations ("chunks", 1 GiB of address space, no memory) of two kinds:
-// - guarded chunks, [guard][data][guard][data]...: neighbours share one guard page, so a mapping costs one mprotect
-//   to create and one in-place PROT_NONE remap to quarantine (the same two syscalls as raw mmap+munmap); a live
-//   mapping splits the chunk's inaccessible VMA in three (+2 entries), a quarantined one merges back (+0);
+// inaccessible reservations ("chunks", 1 GiB of address space, no memory) of three kinds:
+// - guarded chunks with guard regions (where the host has them, Linux 6.13+), [guard][data][guard][data]...: the
+//   chunk is made read/write in steps from its start (its "frontier") with every page of a new step a guard region;
+//   a mapping removes the guard regions of its data, and quarantining it puts them back (dropping its pages). Page
+//   tables alone change: the chunk stays two entries (read/write part, inaccessible rest) whatever is live or
+//   quarantined, and a mapping costs two madvise calls, cheaper than libc's mmap+munmap;
+// - guarded chunks elsewhere, the same layout by protection changes: neighbours share one guard page, so a mapping
+//   costs one mprotect to create and one in-place PROT_NONE remap to quarantine (the same two syscalls as raw
+//   mmap+munmap); a live mapping splits the chunk's inaccessible VMA in three (+2 entries), a quarantined one
+//   merges back (+0);
 // - unguarded chunks, [data][data]... with no gaps: neighbours that are both read/write merge into one VMA, as
 //   libc's mappings do, so a run of live mappings costs one entry; a quarantined one in the middle of a run costs
 //   two, and an evicted one is made read/write again (its pages stay dropped) so the run merges back.
@@ -25,6 +31,12 @@ namespace CheckedMmap.Registry
         public int Epoch;
         public bool Released;
         public bool Guarded;
+
+        /// <summary>Guarded by guard regions: [Base, Base + Frontier) is read/write, every page of it not in a live slot
+        /// a guard region; the rest is inaccessible. Fixed for the chunk's life.</summary>
+        public bool GuardRegions;
+
+        public ulong Frontier;
 
         /// <summary>Map entries the reservation is split into (1 while it is all inaccessible).</summary>
         public int Entries = 1;
@@ -59,6 +71,14 @@ namespace CheckedMmap.Registry
         /// <summary>True when the slot has guard pages of its own on both sides.</summary>
         public bool Guarded;
 
+        /// <summary>Map entries of pages moved into the slot's range (0: none). Each keeps its own entry, and moving the
+        /// slot's pages on carries them along, one more where the move goes past them.</summary>
+        public int MovedPieces;
+
+        /// <summary>Entries counted for the slot because of moves, in or out (an upper bound); quarantine replaces the
+        /// slot's whole range, which merges back, and gives them back.</summary>
+        public int SplitEntries;
+
         /// <summary>For a reservation of its own: the whole reservation, guards included.</summary>
         public ulong ReservationBase;
 
@@ -73,6 +93,13 @@ namespace CheckedMmap.Registry
         private const int Inaccessible = 0;
         private const int ReadWrite = 1;
         private const int Edge = 2; // the end of a reservation: nothing to merge with (counted as not merging)
+
+        // How far a guard-region chunk's read/write part grows at a time: one madvise guards a whole step (a few page-table
+        // pages), so most mappings only remove guard regions.
+        private const ulong FrontierStep = 4UL << 20;
+
+        /// <summary>Tests of the protection-change layout turn guard regions off for the chunks made after.</summary>
+        internal static volatile bool GuardRegionsDisabledForTests;
 
         private readonly struct FreeSlot
         {
@@ -114,6 +141,9 @@ namespace CheckedMmap.Registry
 
         public ulong HostPage => _host.PageSize;
 
+        /// <summary>True when new guarded mappings use guard regions: their guard pages and quarantine cost no map entry.</summary>
+        public bool UsesGuardRegions => _host.HasGuardRegions && !GuardRegionsDisabledForTests;
+
         /// <summary>Map entries the checker's reservations are split into now (an upper bound, see the file's comment).</summary>
         public int Entries => _chunkEntries + _ownEntries;
 
@@ -129,6 +159,15 @@ namespace CheckedMmap.Registry
             }
 
             return false;
+        }
+
+        /// <summary>Adds every chunk's range to <paramref name="ranges"/>.</summary>
+        public void CopyChunkRanges(List<(ulong Base, ulong Size)> ranges)
+        {
+            foreach (Chunk c in _chunks)
+            {
+                ranges.Add((c.Base, c.Size));
+            }
         }
 
         /// <summary>Changes layout parameters. Only call when no slot is in use (no live or quarantined mapping).</summary>
@@ -172,10 +211,12 @@ namespace CheckedMmap.Registry
                 return true;
             }
 
+            bool regions = guarded && UsesGuardRegions;
             Chunk? chunk = guarded ? _currentGuarded : _currentUnguarded;
-            if (chunk == null || !Fits(chunk, bytes, out _))
+            if (chunk == null || chunk.GuardRegions != regions || !Fits(chunk, bytes, out _))
             {
-                chunk = _spare ?? NewChunk();
+                // A spare chunk that already has a read/write part serves only as a guard-region chunk again.
+                chunk = _spare != null && _spare.GuardRegions == regions ? _spare : NewChunk();
                 if (chunk == null)
                 {
                     return false;
@@ -187,6 +228,7 @@ namespace CheckedMmap.Registry
                 }
 
                 chunk.Guarded = guarded;
+                chunk.GuardRegions = regions;
                 Chunk? previous = guarded ? _currentGuarded : _currentUnguarded;
                 if (guarded)
                 {
@@ -209,12 +251,20 @@ namespace CheckedMmap.Registry
             }
 
             Fits(chunk, bytes, out ulong start);
-            if (!_host.Commit(start, bytes))
+            if (chunk.GuardRegions)
+            {
+                if (!Unguard(chunk, start, bytes))
+                {
+                    return false;
+                }
+
+                chunk.Bump = start + bytes + _host.PageSize - chunk.Base;
+            }
+            else if (!_host.Commit(start, bytes))
             {
                 return false;
             }
-
-            if (guarded)
+            else if (guarded)
             {
                 SetChunkEntries(chunk, chunk.Entries + 2);
                 chunk.Bump = start + bytes + _host.PageSize - chunk.Base;
@@ -235,33 +285,94 @@ namespace CheckedMmap.Registry
             return true;
         }
 
-        /// <summary>Moves the first <paramref name="bytes"/> (host-page multiple) of one slot's pages to another's start.</summary>
-        public bool TryMovePages(in Slot from, in Slot to, ulong bytes)
+        /// <summary>
+        /// Makes a new slot of a guard-region chunk accessible: first grows the chunk's read/write part, all guard regions,
+        /// to cover the slot and the guard page after it, then removes the slot's guard regions.
+        /// </summary>
+        private bool Unguard(Chunk c, ulong start, ulong bytes)
         {
-            if (!_host.TryMovePages(from.Address, to.Address, bytes))
+            ulong needed = start + bytes + _host.PageSize - c.Base;
+            if (needed > c.Frontier)
+            {
+                ulong step = System.Math.Min(c.Size, System.Math.Max(needed, c.Frontier + FrontierStep));
+                if (!Grow(c, step) && (step == needed || !Grow(c, needed)))
+                {
+                    return false;
+                }
+            }
+
+            return _host.RemoveGuards(start, bytes);
+        }
+
+        private bool Grow(Chunk c, ulong frontier)
+        {
+            ulong from = c.Base + c.Frontier;
+            ulong size = frontier - c.Frontier;
+
+            // Read/write first (charged to the commit as libc's would be), then guarded before any slot is handed out in it.
+            if (!_host.Commit(from, size))
             {
                 return false;
             }
 
-            // Moved pages keep their own anonymous-memory identity, so a moved range inside an unguarded run may no
-            // longer merge with its neighbours until it is unmapped: counted as split (an upper bound that the
-            // chunk's next reset clears), on both sides.
-            if (from.Chunk != null && !from.Guarded)
+            if (!_host.InstallGuards(from, size))
             {
-                SetChunkEntries(from.Chunk, from.Chunk.Entries + 2);
+                _ = _host.Decommit(from, size);
+                return false;
             }
 
-            if (to.Chunk != null && !to.Guarded)
+            // [read/write][inaccessible] is two entries, one when either part is empty (splits by moves come on top).
+            int before = c.Frontier == 0 ? 1 : 2;
+            int after = frontier == c.Size ? 1 : 2;
+            c.Frontier = frontier;
+            SetChunkEntries(c, c.Entries + after - before);
+            return true;
+        }
+
+        /// <summary>
+        /// Moves the first <paramref name="bytes"/> (host-page multiple) of one slot's pages to another's start and
+        /// counts the map entries that adds. False when the host cannot, or when the source is already in
+        /// <see cref="MaxMovedPieces"/> pieces (the caller copies, and the new range is one piece again).
+        /// </summary>
+        public bool TryMovePages(ref Slot from, ref Slot to, ulong bytes)
+        {
+            if (from.MovedPieces >= MaxMovedPieces || !_host.TryMovePages(from.Address, to.Address, bytes))
             {
-                SetChunkEntries(to.Chunk, to.Chunk.Entries + 2);
+                return false;
+            }
+
+            // The destination: the pieces it receives (the source's, plus the rest of the source's range) between the
+            // two halves of the entry it lands in. The source: the kernel leaves its range in place, but a split there
+            // is counted too (+2 once), as an upper bound.
+            int received = from.MovedPieces + 1;
+            to.MovedPieces = received;
+            AddSplit(ref to, received + 1);
+            if (from.SplitEntries == 0)
+            {
+                AddSplit(ref from, 2);
             }
 
             return true;
         }
 
+        /// <summary>Pieces a range may be moved in before a moving mremap copies instead (a buffer grown again and again
+        /// would otherwise take one map entry more each time).</summary>
+        public const int MaxMovedPieces = 3;
+
+        private void AddSplit(ref Slot slot, int entries)
+        {
+            slot.SplitEntries += entries;
+            AddEntries(slot, entries);
+        }
+
         /// <summary>The map entries that quarantining this live slot adds (negative when it frees some).</summary>
         public int QuarantineCost(in Slot slot)
         {
+            if (slot.Chunk is { GuardRegions: true })
+            {
+                return 0;
+            }
+
             if (slot.Chunk == null || slot.Guarded)
             {
                 return -2;
@@ -277,13 +388,29 @@ namespace CheckedMmap.Registry
         /// <summary>Makes a live slot inaccessible and drops its pages (quarantine); it stays reserved.</summary>
         public bool Decommit(in Slot slot)
         {
+            if (slot.Chunk is { GuardRegions: true } c)
+            {
+                if (slot.SplitEntries != 0)
+                {
+                    if (!_host.Renew(slot.Address, slot.Bytes))
+                    {
+                        return false;
+                    }
+
+                    SetChunkEntries(c, c.Entries - slot.SplitEntries);
+                }
+
+                return _host.InstallGuards(slot.Address, slot.Bytes);
+            }
+
             int cost = QuarantineCost(slot);
             if (!_host.Decommit(slot.Address, slot.Bytes))
             {
                 return false;
             }
 
-            AddEntries(slot, cost);
+            // The in-place remap replaced moved pieces too: the range merges like any other.
+            AddEntries(slot, cost - slot.SplitEntries);
             if (slot.Chunk != null && !slot.Guarded)
             {
                 SetAccessible(slot.Chunk, slot.Address, false);
@@ -398,13 +525,17 @@ namespace CheckedMmap.Registry
             {
                 FreeSlot f = stack.Pop();
                 Chunk c = f.Chunk;
-                if (c.Released || c.Epoch != f.Epoch)
+                if (c.Released || c.Epoch != f.Epoch || (guarded && c.GuardRegions != UsesGuardRegions))
                 {
                     continue;
                 }
 
                 bool ok;
-                if (guarded)
+                if (c.GuardRegions)
+                {
+                    ok = _host.RemoveGuards(f.Address, bytes);
+                }
+                else if (guarded)
                 {
                     ok = _host.Commit(f.Address, bytes);
                     if (ok)
@@ -541,7 +672,8 @@ namespace CheckedMmap.Registry
 
             if (keep)
             {
-                SetChunkEntries(c, 1);
+                // A guard-region chunk keeps its read/write part, all guard regions again.
+                SetChunkEntries(c, c.GuardRegions ? c.Entries : 1);
                 if (!current)
                 {
                     _spare = c;
