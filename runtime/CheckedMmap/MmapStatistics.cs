@@ -81,10 +81,11 @@ namespace CheckedMmap
         public bool BudgetReached { get; }
 
         /// <summary>
-        /// True when new guarded mappings use the kernel's lightweight guard regions (Linux 6.13 and later, unless
-        /// vm.overcommit_memory is 2): their guard pages and their time in quarantine change page tables only and cost
-        /// no map entry, so every mapping keeps its guard pages whatever the number live. False: guard pages and
-        /// quarantined holes are protection changes, which split map entries and are bounded by the budget.
+        /// True when new guarded mappings of up to 256 KiB use the kernel's lightweight guard regions (Linux 6.13 and
+        /// later, unless vm.overcommit_memory is 2): their guard pages and their time in quarantine change page tables
+        /// only and cost no map entry, so every such mapping keeps its guard pages whatever the number live. Larger
+        /// mappings, and all of them when false, get guard pages and quarantined holes by protection changes, which
+        /// split map entries and are bounded by the budget.
         /// </summary>
         public bool GuardRegions { get; }
 

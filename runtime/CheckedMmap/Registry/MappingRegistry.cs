@@ -137,7 +137,7 @@ namespace CheckedMmap.Registry
         public MappingInfo? Create(ulong size, bool guardPages, ulong alignment, string createdBy, CapturedStack? created, in CallerSite site)
         {
             // Guard regions cost a guarded mapping no more entries than an unguarded one; protection changes cost two.
-            bool guarded = guardPages && (_slots.UsesGuardRegions
+            bool guarded = guardPages && (_slots.GuardsByRegions(size)
                 ? _budget.HasRoom(_slots.Entries, SlotAllocator.WorstCaseNewMappingEntries)
                 : _budget.HasRoomForGuarded(_slots.Entries, SlotAllocator.WorstCaseNewMappingEntries));
             if (guardPages && !guarded)

@@ -1,6 +1,7 @@
 // Where checked mappings live, and how many map entries (VMAs) they cost. Mappings are carved out of large
 // inaccessible reservations ("chunks", 1 GiB of address space, no memory) of three kinds:
-// - guarded chunks with guard regions (where the host has them, Linux 6.13+), [guard][data][guard][data]...: the
+// - guarded chunks with guard regions (mappings up to 256 KiB where the host has them, Linux 6.13+; larger ones
+//   would pay one page-table entry per page), [guard][data][guard][data]...: the
 //   chunk is made read/write in steps from its start (its "frontier") with every page of a new step a guard region;
 //   a mapping removes the guard regions of its data, and quarantining it puts them back (dropping its pages). Page
 //   tables alone change: the chunk stays two entries (read/write part, inaccessible rest) whatever is live or
@@ -75,6 +76,9 @@ namespace CheckedMmap.Registry
         /// slot's pages on carries them along, one more where the move goes past them.</summary>
         public int MovedPieces;
 
+        /// <summary>The bytes at the slot's start that those pieces cover.</summary>
+        public ulong MovedBytes;
+
         /// <summary>Entries counted for the slot because of moves, in or out (an upper bound); quarantine replaces the
         /// slot's whole range, which merges back, and gives them back.</summary>
         public int SplitEntries;
@@ -97,6 +101,17 @@ namespace CheckedMmap.Registry
         // How far a guard-region chunk's read/write part grows at a time: one madvise guards a whole step (a few page-table
         // pages), so most mappings only remove guard regions.
         private const ulong FrontierStep = 4UL << 20;
+
+        // Guard regions change one page-table entry per page, protection changes one map entry per call: regions are
+        // cheaper up to a few hundred KiB, protection changes past that (for memory that is mapped and not touched).
+        private const ulong GuardRegionSlotLimit = 256UL << 10;
+
+        private enum ChunkKind
+        {
+            Unguarded,
+            GuardedByProtection,
+            GuardedByRegions,
+        }
 
         /// <summary>Tests of the protection-change layout turn guard regions off for the chunks made after.</summary>
         internal static volatile bool GuardRegionsDisabledForTests;
@@ -121,8 +136,7 @@ namespace CheckedMmap.Registry
         private readonly Dictionary<ulong, Stack<FreeSlot>> _freeGuarded = new Dictionary<ulong, Stack<FreeSlot>>();
         private readonly Dictionary<ulong, Stack<FreeSlot>> _freeUnguarded = new Dictionary<ulong, Stack<FreeSlot>>();
         private readonly List<Chunk> _chunks = new List<Chunk>();
-        private Chunk? _currentGuarded;
-        private Chunk? _currentUnguarded;
+        private readonly Chunk?[] _current = new Chunk?[3]; // by ChunkKind
         private Chunk? _spare;
         private int _chunkEntries;
         private int _ownEntries;
@@ -141,8 +155,12 @@ namespace CheckedMmap.Registry
 
         public ulong HostPage => _host.PageSize;
 
-        /// <summary>True when new guarded mappings use guard regions: their guard pages and quarantine cost no map entry.</summary>
+        /// <summary>True when new guarded mappings of up to 256 KiB use guard regions: their guard pages and quarantine
+        /// cost no map entry.</summary>
         public bool UsesGuardRegions => _host.HasGuardRegions && !GuardRegionsDisabledForTests;
+
+        /// <summary>True when a new guarded mapping of <paramref name="bytes"/> would use guard regions.</summary>
+        public bool GuardsByRegions(ulong bytes) => KindOf(RoundToHostPage(bytes), true) == ChunkKind.GuardedByRegions;
 
         /// <summary>Map entries the checker's reservations are split into now (an upper bound, see the file's comment).</summary>
         public int Entries => _chunkEntries + _ownEntries;
@@ -211,9 +229,10 @@ namespace CheckedMmap.Registry
                 return true;
             }
 
-            bool regions = guarded && UsesGuardRegions;
-            Chunk? chunk = guarded ? _currentGuarded : _currentUnguarded;
-            if (chunk == null || chunk.GuardRegions != regions || !Fits(chunk, bytes, out _))
+            ChunkKind kind = KindOf(bytes, guarded);
+            bool regions = kind == ChunkKind.GuardedByRegions;
+            Chunk? chunk = _current[(int)kind];
+            if (chunk == null || !Fits(chunk, bytes, out _))
             {
                 // A spare chunk that already has a read/write part serves only as a guard-region chunk again.
                 chunk = _spare != null && _spare.GuardRegions == regions ? _spare : NewChunk();
@@ -229,16 +248,8 @@ namespace CheckedMmap.Registry
 
                 chunk.Guarded = guarded;
                 chunk.GuardRegions = regions;
-                Chunk? previous = guarded ? _currentGuarded : _currentUnguarded;
-                if (guarded)
-                {
-                    _currentGuarded = chunk;
-                }
-                else
-                {
-                    _currentUnguarded = chunk;
-                }
-
+                Chunk? previous = _current[(int)kind];
+                _current[(int)kind] = chunk;
                 if (previous != null && previous.Used == 0)
                 {
                     ResetOrRelease(previous);
@@ -284,6 +295,11 @@ namespace CheckedMmap.Registry
             slot = new Slot { Address = start, Bytes = bytes, Chunk = chunk, Epoch = chunk.Epoch, Guarded = guarded };
             return true;
         }
+
+        private ChunkKind KindOf(ulong bytes, bool guarded) =>
+            !guarded ? ChunkKind.Unguarded
+            : bytes <= GuardRegionSlotLimit && UsesGuardRegions ? ChunkKind.GuardedByRegions
+            : ChunkKind.GuardedByProtection;
 
         /// <summary>
         /// Makes a new slot of a guard-region chunk accessible: first grows the chunk's read/write part, all guard regions,
@@ -341,11 +357,12 @@ namespace CheckedMmap.Registry
                 return false;
             }
 
-            // The destination: the pieces it receives (the source's, plus the rest of the source's range) between the
+            // The destination: the pieces it receives (the source's, plus one where the move goes past them) between the
             // two halves of the entry it lands in. The source: the kernel leaves its range in place, but a split there
             // is counted too (+2 once), as an upper bound.
-            int received = from.MovedPieces + 1;
+            int received = bytes <= from.MovedBytes ? from.MovedPieces : from.MovedPieces + 1;
             to.MovedPieces = received;
+            to.MovedBytes = bytes;
             AddSplit(ref to, received + 1);
             if (from.SplitEntries == 0)
             {
@@ -525,7 +542,7 @@ namespace CheckedMmap.Registry
             {
                 FreeSlot f = stack.Pop();
                 Chunk c = f.Chunk;
-                if (c.Released || c.Epoch != f.Epoch || (guarded && c.GuardRegions != UsesGuardRegions))
+                if (c.Released || c.Epoch != f.Epoch || (guarded && c.GuardRegions != (KindOf(bytes, guarded) == ChunkKind.GuardedByRegions)))
                 {
                     continue;
                 }
@@ -663,7 +680,7 @@ namespace CheckedMmap.Registry
             c.Bump = 0;
             c.Cells.Clear();
             c.StartByEnd.Clear();
-            bool current = c == _currentGuarded || c == _currentUnguarded;
+            bool current = System.Array.IndexOf(_current, c) >= 0;
             bool keep = current || c == _spare || _spare == null;
             if (keep && hasReadWrite && !_host.Decommit(c.Base, used))
             {
@@ -682,14 +699,10 @@ namespace CheckedMmap.Registry
                 return;
             }
 
-            if (c == _currentGuarded)
+            int index = System.Array.IndexOf(_current, c);
+            if (index >= 0)
             {
-                _currentGuarded = null;
-            }
-
-            if (c == _currentUnguarded)
-            {
-                _currentUnguarded = null;
+                _current[index] = null;
             }
 
             if (c == _spare)
