@@ -30,7 +30,10 @@ namespace CheckedMmap.Benchmarks.Runtime
             report.Paragraph(
                 "Raw = `[DllImport(\"libc\", SetLastError = true)]` declared in the benchmark. Checked = `CheckedMmap.Mman` with " +
                 "`CheckedMmapOptions.StackCapture` set to `None`, `Methods` (the default) or `MethodsWithFileLine` before each batch; guard pages and " +
-                "quarantine at their defaults (quarantine " + $"{CheckedMmapOptions.QuarantineMaxCount} mappings / {CheckedMmapOptions.QuarantineMaxBytes >> 20} MiB). " +
+                "quarantine at their defaults (quarantine " + $"{CheckedMmapOptions.QuarantineMaxCount} mappings / {CheckedMmapOptions.QuarantineMaxBytes >> 20} MiB; " +
+                (MmapTracker.Statistics.GuardRegions
+                    ? "guard pages and quarantine of mappings up to 256 KiB by lightweight guard regions, larger ones by protection changes). "
+                    : "guard pages and quarantine by protection changes: this host has no lightweight guard regions). ") +
                 "Each sample is a batch of calls timed with Stopwatch, reported per call (or per pair); contenders are interleaved round by round " +
                 "(rotating order); the ratio is the median of the per-round ratios, with its quartiles in parentheses. Pairs do not touch the memory. " +
                 "The section runs under the GC a test host or application gets by default, workstation and concurrent (in a process of " +
@@ -323,9 +326,13 @@ namespace CheckedMmap.Benchmarks.Runtime
                 $"The live set is grown to 30,000 and to 200,000 checked (and as many raw) 4 KiB mappings and shrunk back to 10, in turn, {rounds} rounds after a warm-up " +
                 $"round; {count} pairs per sample. vm.max_map_count = {maxMapCount}; /proc/self/maps had " +
                 string.Join(", ", levels.Where(maps.ContainsKey).Select(l => $"{maps[l]} lines with {Label(l)} mappings of each kind ({guarded[l]} checked ones guarded)")) + ". " +
-                "Raw anonymous RW neighbours merge into one VMA; a guarded checked mapping is a data VMA followed by a shared guard page (two VMAs). Past the " +
-                "map-entry budget (vm.max_map_count less the headroom) new checked mappings have no guard pages of their own and merge like raw ones, so " +
-                "the pairs timed with 200,000 live take the unguarded path." +
+                "Raw anonymous RW neighbours merge into one VMA. " +
+                (MmapTracker.Statistics.GuardRegions
+                    ? "This host has lightweight guard regions (Linux 6.13+): a checked mapping's guard pages are page-table entries, so every one " +
+                      "keeps them and the checker's chunks stay a few VMAs whatever the number live."
+                    : "A guarded checked mapping is a data VMA followed by a shared guard page (two VMAs). Past the map-entry budget (vm.max_map_count " +
+                      "less the headroom) new checked mappings have no guard pages of their own and merge like raw ones, so the pairs timed with " +
+                      "200,000 live take the unguarded path.") +
                 (failure.Length > 0 ? $" **The run failed: {failure}**" : ""));
             if (failure.Length > 0 || samples["checked, " + Label(10)].Count == 0)
             {
