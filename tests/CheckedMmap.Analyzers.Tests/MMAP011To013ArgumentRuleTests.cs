@@ -146,6 +146,14 @@ public class MMAP011To013ArgumentRuleTests
             At(2, MadviseRule.Descriptor, "may be", "MADV_DONTNEED", MmapMessages.MadviseAdvice)).RunAsync();
 
     [Fact]
+    public Task Linux_advice_numbers_of_newer_kernels_are_named() => Test("""
+                madvise(p, (UIntPtr)4096, {|#0:102|});
+                madvise(p, (UIntPtr)4096, {|#1:23|});
+        """).WithSource(Binding).Expect(
+            At(0, MadviseRule.Descriptor, "is", "MADV_GUARD_INSTALL", MmapMessages.MadviseAdvice),
+            At(1, MadviseRule.Descriptor, "is", "MADV_POPULATE_WRITE", MmapMessages.MadviseAdvice)).RunAsync();
+
+    [Fact]
     public Task Madvise_numbers_are_named_for_the_target_os() => Test("""
                 madvise(p, (UIntPtr)4096, {|#0:5|});
         """).WithSource(Binding).WithGlobalConfig("checkedmmap.target_os = macos").Expect(

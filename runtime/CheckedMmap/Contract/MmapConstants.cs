@@ -86,6 +86,16 @@ namespace CheckedMmap.Contract
                 new NamedBits("MADV_NOHUGEPAGE", 15),
                 new NamedBits("MADV_DONTDUMP", 16),
                 new NamedBits("MADV_DODUMP", 17),
+                new NamedBits("MADV_WIPEONFORK", 18),
+                new NamedBits("MADV_KEEPONFORK", 19),
+                new NamedBits("MADV_COLD", 20),
+                new NamedBits("MADV_PAGEOUT", 21),
+                new NamedBits("MADV_POPULATE_READ", 22),
+                new NamedBits("MADV_POPULATE_WRITE", 23),
+                new NamedBits("MADV_DONTNEED_LOCKED", 24),
+                new NamedBits("MADV_COLLAPSE", 25),
+                new NamedBits("MADV_GUARD_INSTALL", 102),
+                new NamedBits("MADV_GUARD_REMOVE", 103),
             },
             hasMremap: true);
 

@@ -104,15 +104,16 @@ namespace CheckedMmap.Host
             _isLinux = host.Target == TargetOS.Linux;
             _dontNeed = _isLinux && host.TryGetAdvice("MADV_DONTNEED", out int dn) ? dn : -1;
             _mapEntryLimit = _isLinux ? ReadMapEntryLimit() : int.MaxValue;
-            _hasGuardRegions = _isLinux && ReadOvercommitPolicy() != StrictOvercommit && ProbeGuardRegions();
+            _guardInstall = _isLinux && host.TryGetAdvice("MADV_GUARD_INSTALL", out int gi) ? gi : -1;
+            _guardRemove = _isLinux && host.TryGetAdvice("MADV_GUARD_REMOVE", out int gr) ? gr : -1;
+            _hasGuardRegions = _guardInstall >= 0 && _guardRemove >= 0 && ReadOvercommitPolicy() != StrictOvercommit && ProbeGuardRegions();
         }
 
-        // Linux's lightweight guard regions (asm-generic numbers, shared by x86-64 and arm64). Host-only: no target has them
-        // in Miri's model, so they are not in the contract's advice table.
-        private const int MADV_GUARD_INSTALL = 102;
-        private const int MADV_GUARD_REMOVE = 103;
         private const int StrictOvercommit = 2;
 
+        // Linux's lightweight guard regions (6.13+), from the contract's advice table like MADV_DONTNEED.
+        private readonly int _guardInstall;
+        private readonly int _guardRemove;
         private readonly bool _hasGuardRegions;
 
         // Under strict overcommit (vm.overcommit_memory = 2) every read/write byte is charged to a fixed limit, and a range
@@ -121,10 +122,10 @@ namespace CheckedMmap.Host
         public override bool HasGuardRegions => _hasGuardRegions;
 
         public override bool InstallGuards(ulong address, ulong size) =>
-            madvise((nint)address, (nuint)size, MADV_GUARD_INSTALL) == 0;
+            madvise((nint)address, (nuint)size, _guardInstall) == 0;
 
         public override bool RemoveGuards(ulong address, ulong size) =>
-            madvise((nint)address, (nuint)size, MADV_GUARD_REMOVE) == 0;
+            madvise((nint)address, (nuint)size, _guardRemove) == 0;
 
         // A fresh anonymous mapping's page offset follows its address, as the chunk's own does, so it merges with it.
         public override bool Renew(ulong address, ulong size) =>

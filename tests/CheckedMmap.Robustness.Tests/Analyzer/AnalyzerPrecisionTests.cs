@@ -27,7 +27,7 @@ public sealed class AnalyzerPrecisionTests(ITestOutputHelper output)
         // commits/quarantines in place with MAP_FIXED (MMAP001): that is how guard pages and the quarantine work.
         // It also turns pages inaccessible with mprotect(PROT_NONE) (MMAP011) and moves quarantined pages with
         // mremap(MAYMOVE|FIXED|DONTUNMAP) (MMAP013).
-        ["runtime/CheckedMmap/Host/HostMemory.cs"] = (["MMAP001", "MMAP004", "MMAP005", "MMAP011", "MMAP013"], [], "guard pages and quarantine need PROT_NONE, MAP_FIXED, MAP_NORESERVE, mprotect(PROT_NONE), mremap in place"),
+        ["runtime/CheckedMmap/Host/HostMemory.cs"] = (["MMAP001", "MMAP004", "MMAP005", "MMAP011", "MMAP012", "MMAP013"], [], "guard pages and quarantine need PROT_NONE, MAP_FIXED, MAP_NORESERVE, mprotect(PROT_NONE), mremap in place, lightweight guard regions (madvise)"),
         // The fault reporter writes a small native signal handler and makes its page executable (MMAP011).
         ["runtime/CheckedMmap/Host/FaultReporter.cs"] = (["MMAP011"], [], "a native SIGSEGV handler needs an executable page"),
         // The sample allocator's options add MAP_POPULATE / MAP_NORESERVE on a branch: the README's demo shows this
