@@ -5,6 +5,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using Xunit;
 using Xunit.Abstractions;
 using static CheckedMmap.Tests.M;
@@ -81,6 +82,60 @@ public sealed unsafe class GuardRegionTests : IDisposable
     }
 
     [Fact]
+    public void Moving_mremaps_stay_within_the_map_entry_budget_by_copying_past_it()
+    {
+        if (!Available())
+        {
+            return;
+        }
+
+        // Leave the checker about 200 entries: 1000 grown buffers, each a moved piece if it were moved, must not pass it.
+        MmapStatistics s = MmapTracker.Statistics;
+        CheckedMmapOptions.MapEntryHeadroom = s.MapEntryLimit - File.ReadLines("/proc/self/maps").Count() - 200;
+        ulong movedBefore = Registry.MmapRuntime.MovedBytes;
+        var live = new List<nint>();
+        try
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                nint p = Map(4096);
+                ((byte*)p)[0] = (byte)(i | 1);
+                nint q = Mman.mremap(p, 4096, 8192, Mman.MREMAP_MAYMOVE);
+                Assert.NotEqual(Mman.MAP_FAILED, q);
+                live.Add(q);
+                Assert.Equal((byte)(i | 1), ((byte*)q)[0]);
+            }
+
+            s = MmapTracker.Statistics;
+            (int counted, int real) = Registry.MmapRuntime.MapEntriesForTests();
+            Assert.True(real <= counted, $"real {real}, counted {counted}");
+            Assert.True(counted <= s.CheckerMapEntryLimit, s.ToString());
+            Assert.True(Registry.MmapRuntime.MovedBytes > movedBefore, "the first buffers moved their pages");
+            Assert.True(Registry.MmapRuntime.MovedBytes - movedBefore < 1000 * 4096UL, "past the budget the bytes were copied");
+        }
+        finally
+        {
+            foreach (nint q in live)
+            {
+                Unmap(q, 8192);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_mapping_the_program_locks_is_still_unmapped_and_quarantined()
+    {
+        if (!Available())
+        {
+            return;
+        }
+
+        ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.LockedMappingsAreUnmapped));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("plain: munmap 0, freed; moved: munmap 0, freed; after: zero, guard pages: protection changes", r.Stdout);
+    }
+
+    [Fact]
     public void Moving_mremaps_split_entries_that_quarantine_merges_back_and_the_count_stays_an_upper_bound()
     {
         if (!Available())
@@ -153,5 +208,52 @@ public sealed unsafe class GuardRegionTests : IDisposable
         _output.WriteLine($"most entries counted while live: {worst}; after: counted {countedAfter}, real {realAfter}");
         Assert.True(realAfter <= countedAfter, $"real {realAfter}, counted {countedAfter}");
         Assert.True(countedAfter - countedBefore < 16, $"counted {countedAfter} after every mapping was unmapped, {countedBefore} before");
+    }
+}
+
+public static unsafe partial class ChildScenarios
+{
+    [DllImport("libc", SetLastError = true)]
+    private static extern int mlock(nint address, nuint length);
+
+    /// <summary>Locked memory refuses guard regions: the checker quarantines by a protection change instead, and
+    /// later mappings use protection changes.</summary>
+    public static void LockedMappingsAreUnmapped()
+    {
+        string Unmapped(nint p, nuint length)
+        {
+            ((byte*)p)[0] = 42;
+            if (mlock(p, length) != 0)
+            {
+                return "mlock failed, errno " + Marshal.GetLastPInvokeError();
+            }
+
+            int rc = Mman.munmap(p, length);
+            try
+            {
+                Mman.munmap(p, length);
+                return $"munmap {rc}, second munmap accepted";
+            }
+            catch (UndefinedBehaviorException e) when (e.Kind == UndefinedBehaviorKind.Freed)
+            {
+                return $"munmap {rc}, freed";
+            }
+        }
+
+        nint plain = Mman.mmap(0, 4096, RW, PA, -1, 0);
+        string first = Unmapped(plain, 4096);
+        nint small = Mman.mmap(0, 8192, RW, PA, -1, 0);
+        ((byte*)small)[0] = 1;
+        nint moved = Mman.mremap(small, 8192, 16384, Mman.MREMAP_MAYMOVE);
+        string second = Unmapped(moved, 16384);
+        nint after = Mman.mmap(0, 4096, RW, PA, -1, 0);
+        bool zero = ((byte*)after)[0] == 0 && ((byte*)after)[4095] == 0;
+        ((byte*)after)[0] = 7;
+        Mman.munmap(after, 4096);
+        (int counted, int real) = Registry.MmapRuntime.MapEntriesForTests();
+        MmapStatistics s = MmapTracker.Statistics;
+        Console.WriteLine($"plain: {first}; moved: {second}; after: {(zero ? "zero" : "not zero")}, guard pages: {(s.GuardRegions ? "guard regions" : "protection changes")}");
+        Console.WriteLine($"map entries counted {counted}, real {real}; {s}");
+        Environment.Exit(real <= counted ? 0 : 9);
     }
 }

@@ -106,7 +106,8 @@ namespace CheckedMmap.Host
             _mapEntryLimit = _isLinux ? ReadMapEntryLimit() : int.MaxValue;
             _guardInstall = _isLinux && host.TryGetAdvice("MADV_GUARD_INSTALL", out int gi) ? gi : -1;
             _guardRemove = _isLinux && host.TryGetAdvice("MADV_GUARD_REMOVE", out int gr) ? gr : -1;
-            _hasGuardRegions = _guardInstall >= 0 && _guardRemove >= 0 && ReadOvercommitPolicy() != StrictOvercommit && ProbeGuardRegions();
+            _hasGuardRegions = _guardInstall >= 0 && _guardRemove >= 0 && ReadOvercommitPolicy() != StrictOvercommit &&
+                !DataSizeLimited() && ProbeGuardRegions();
         }
 
         private const int StrictOvercommit = 2;
@@ -144,6 +145,25 @@ namespace CheckedMmap.Host
             _ = munmap(p, (nuint)size);
             return ok;
         }
+
+        // A limit on the data segment (ulimit -d, RLIMIT_DATA) counts every private writable byte, and a guard-region
+        // chunk's read/write part, guard pages and quarantined mappings included, would reach it long before libc's
+        // mappings do. The protection-change layout counts only the accessible bytes.
+        private static bool DataSizeLimited()
+        {
+            const int RLIMIT_DATA = 2; // Linux, every architecture .NET runs on
+            return IntPtr.Size != 8 || getrlimit(RLIMIT_DATA, out RLimit limit) != 0 || limit.Current != ulong.MaxValue;
+        }
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct RLimit
+        {
+            public ulong Current;
+            public ulong Maximum;
+        }
+
+        [DllImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
+        private static extern int getrlimit(int resource, out RLimit limit);
 
         private static int ReadOvercommitPolicy()
         {

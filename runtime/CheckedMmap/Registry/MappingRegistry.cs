@@ -185,9 +185,11 @@ namespace CheckedMmap.Registry
         /// (a moving mremap); false when the host cannot, and the caller copies.</summary>
         public bool TryMovePages(MappingInfo from, MappingInfo to, ulong bytes)
         {
+            // Moved pages take map entries of their own: past the budget the bytes are copied instead.
             Slot source = from.Slot;
             Slot destination = to.Slot;
-            if (!_slots.TryMovePages(ref source, ref destination, bytes))
+            if (!_budget.HasRoom(_slots.Entries, SlotAllocator.MoveCost(source)) ||
+                !_slots.TryMovePages(ref source, ref destination, bytes))
             {
                 return false;
             }
@@ -200,7 +202,9 @@ namespace CheckedMmap.Registry
         /// <summary>Takes back a mapping <see cref="Create"/> just made (a failed mremap): as if it never existed.</summary>
         public void Undo(MappingInfo fresh)
         {
-            _ = _slots.Discard(fresh.Slot);
+            Slot slot = fresh.Slot;
+            _ = _slots.Discard(ref slot);
+            fresh.Slot = slot;
             _tree.Remove(fresh);
             Unlive(fresh);
             fresh.State = MappingState.Released;
@@ -227,7 +231,10 @@ namespace CheckedMmap.Registry
                 }
             }
 
-            if (quarantine ? !_slots.Decommit(m.Slot) : !_slots.Discard(m.Slot))
+            Slot slot = m.Slot;
+            bool done = quarantine ? _slots.Decommit(ref slot) : _slots.Discard(ref slot);
+            m.Slot = slot;
+            if (!done)
             {
                 return false;
             }

@@ -39,6 +39,10 @@ namespace CheckedMmap.Registry
 
         public ulong Frontier;
 
+        /// <summary>A guard-region chunk where the kernel refused a guard region and a slot was quarantined by a
+        /// protection change instead: it is released, not reused, once empty.</summary>
+        public bool HasHoles;
+
         /// <summary>Map entries the reservation is split into (1 while it is all inaccessible).</summary>
         public int Entries = 1;
 
@@ -82,6 +86,10 @@ namespace CheckedMmap.Registry
         /// <summary>Entries counted for the slot because of moves, in or out (an upper bound); quarantine replaces the
         /// slot's whole range, which merges back, and gives them back.</summary>
         public int SplitEntries;
+
+        /// <summary>Guard-region chunks: quarantined by a protection change (the kernel refused the guard region), an
+        /// inaccessible map entry of its own (counted +2) until its chunk is released.</summary>
+        public bool Hole;
 
         /// <summary>For a reservation of its own: the whole reservation, guards included.</summary>
         public ulong ReservationBase;
@@ -157,7 +165,13 @@ namespace CheckedMmap.Registry
 
         /// <summary>True when new guarded mappings of up to 256 KiB use guard regions: their guard pages and quarantine
         /// cost no map entry.</summary>
-        public bool UsesGuardRegions => _host.HasGuardRegions && !GuardRegionsDisabledForTests;
+        public bool UsesGuardRegions => _host.HasGuardRegions && !GuardRegionsDisabledForTests && !GuardRegionsRefused;
+
+        /// <summary>
+        /// True once the kernel refused a guard-region call that the probe said works (memory locked with mlock or
+        /// mlockall refuses them): from then on new mappings use protection changes, and the refused one falls back.
+        /// </summary>
+        public bool GuardRegionsRefused { get; private set; }
 
         /// <summary>True when a new guarded mapping of <paramref name="bytes"/> would use guard regions.</summary>
         public bool GuardsByRegions(ulong bytes) => KindOf(RoundToHostPage(bytes), true) == ChunkKind.GuardedByRegions;
@@ -262,11 +276,13 @@ namespace CheckedMmap.Registry
             }
 
             Fits(chunk, bytes, out ulong start);
+            int split = 0;
             if (chunk.GuardRegions)
             {
-                if (!Unguard(chunk, start, bytes))
+                if (!Unguard(chunk, start, bytes, out split))
                 {
-                    return false;
+                    // Refused guard regions make this kind protection changes from now on: one more try that way.
+                    return GuardRegionsRefused && guarded && TryAllocate(bytes, guarded, out slot);
                 }
 
                 chunk.Bump = start + bytes + _host.PageSize - chunk.Base;
@@ -292,7 +308,7 @@ namespace CheckedMmap.Registry
             }
 
             chunk.Used++;
-            slot = new Slot { Address = start, Bytes = bytes, Chunk = chunk, Epoch = chunk.Epoch, Guarded = guarded };
+            slot = new Slot { Address = start, Bytes = bytes, Chunk = chunk, Epoch = chunk.Epoch, Guarded = guarded, SplitEntries = split };
             return true;
         }
 
@@ -305,8 +321,9 @@ namespace CheckedMmap.Registry
         /// Makes a new slot of a guard-region chunk accessible: first grows the chunk's read/write part, all guard regions,
         /// to cover the slot and the guard page after it, then removes the slot's guard regions.
         /// </summary>
-        private bool Unguard(Chunk c, ulong start, ulong bytes)
+        private bool Unguard(Chunk c, ulong start, ulong bytes, out int split)
         {
+            split = 0;
             ulong needed = start + bytes + _host.PageSize - c.Base;
             if (needed > c.Frontier)
             {
@@ -317,7 +334,27 @@ namespace CheckedMmap.Registry
                 }
             }
 
-            return _host.RemoveGuards(start, bytes);
+            return RemoveGuardsOrRenew(c, start, bytes, ref split);
+        }
+
+        /// <summary>Makes a guarded slot accessible and zero; where the kernel refuses, a fresh read/write mapping in
+        /// place does it, counted as split (+2) until quarantine replaces the range.</summary>
+        private bool RemoveGuardsOrRenew(Chunk c, ulong start, ulong bytes, ref int split)
+        {
+            if (_host.RemoveGuards(start, bytes))
+            {
+                return true;
+            }
+
+            GuardRegionsRefused = true;
+            if (!_host.Renew(start, bytes))
+            {
+                return false;
+            }
+
+            split += 2;
+            SetChunkEntries(c, c.Entries + 2);
+            return true;
         }
 
         private bool Grow(Chunk c, ulong frontier)
@@ -333,6 +370,7 @@ namespace CheckedMmap.Registry
 
             if (!_host.InstallGuards(from, size))
             {
+                GuardRegionsRefused = true;
                 _ = _host.Decommit(from, size);
                 return false;
             }
@@ -372,6 +410,9 @@ namespace CheckedMmap.Registry
             return true;
         }
 
+        /// <summary>The most map entries moving <paramref name="from"/>'s pages into another slot adds (see <see cref="TryMovePages"/>).</summary>
+        public static int MoveCost(in Slot from) => from.MovedPieces + 2 + (from.SplitEntries == 0 ? 2 : 0);
+
         /// <summary>Pieces a range may be moved in before a moving mremap copies instead (a buffer grown again and again
         /// would otherwise take one map entry more each time).</summary>
         public const int MaxMovedPieces = 3;
@@ -403,21 +444,11 @@ namespace CheckedMmap.Registry
         public static bool EvictionFreesEntries(in Slot slot) => slot.Chunk == null || !slot.Guarded;
 
         /// <summary>Makes a live slot inaccessible and drops its pages (quarantine); it stays reserved.</summary>
-        public bool Decommit(in Slot slot)
+        public bool Decommit(ref Slot slot)
         {
             if (slot.Chunk is { GuardRegions: true } c)
             {
-                if (slot.SplitEntries != 0)
-                {
-                    if (!_host.Renew(slot.Address, slot.Bytes))
-                    {
-                        return false;
-                    }
-
-                    SetChunkEntries(c, c.Entries - slot.SplitEntries);
-                }
-
-                return _host.InstallGuards(slot.Address, slot.Bytes);
+                return QuarantineInRegions(c, ref slot);
             }
 
             int cost = QuarantineCost(slot);
@@ -428,11 +459,41 @@ namespace CheckedMmap.Registry
 
             // The in-place remap replaced moved pieces too: the range merges like any other.
             AddEntries(slot, cost - slot.SplitEntries);
+            slot.SplitEntries = 0;
             if (slot.Chunk != null && !slot.Guarded)
             {
                 SetAccessible(slot.Chunk, slot.Address, false);
             }
 
+            return true;
+        }
+
+        private bool QuarantineInRegions(Chunk c, ref Slot slot)
+        {
+            if (slot.SplitEntries == 0 && _host.InstallGuards(slot.Address, slot.Bytes))
+            {
+                return true;
+            }
+
+            // Moved pieces: a fresh mapping over the range merges back into the chunk's entry, then the guard regions.
+            if (slot.SplitEntries != 0 && _host.Renew(slot.Address, slot.Bytes) && _host.InstallGuards(slot.Address, slot.Bytes))
+            {
+                SetChunkEntries(c, c.Entries - slot.SplitEntries);
+                slot.SplitEntries = 0;
+                return true;
+            }
+
+            // The kernel refused the guard region (locked memory): quarantine by a protection change instead, an
+            // inaccessible entry of its own (+2 on top of whatever is still counted) until the chunk is released.
+            GuardRegionsRefused = true;
+            if (!_host.Decommit(slot.Address, slot.Bytes))
+            {
+                return false;
+            }
+
+            SetChunkEntries(c, c.Entries + 2);
+            slot.Hole = true;
+            c.HasHoles = true;
             return true;
         }
 
@@ -471,11 +532,11 @@ namespace CheckedMmap.Registry
         /// Gives a live slot back without quarantining it: its pages are dropped; an unguarded slot stays read/write so
         /// that no map entry is added (used when the map-entry budget has no room for a quarantined range).
         /// </summary>
-        public bool Discard(in Slot slot)
+        public bool Discard(ref Slot slot)
         {
             if (slot.Chunk == null || slot.Guarded)
             {
-                if (!Decommit(slot))
+                if (!Decommit(ref slot))
                 {
                     return false;
                 }
@@ -548,9 +609,10 @@ namespace CheckedMmap.Registry
                 }
 
                 bool ok;
+                int split = 0;
                 if (c.GuardRegions)
                 {
-                    ok = _host.RemoveGuards(f.Address, bytes);
+                    ok = RemoveGuardsOrRenew(c, f.Address, bytes, ref split);
                 }
                 else if (guarded)
                 {
@@ -583,7 +645,7 @@ namespace CheckedMmap.Registry
                 }
 
                 c.Used++;
-                slot = new Slot { Address = f.Address, Bytes = bytes, Chunk = c, Epoch = f.Epoch, Guarded = guarded };
+                slot = new Slot { Address = f.Address, Bytes = bytes, Chunk = c, Epoch = f.Epoch, Guarded = guarded, SplitEntries = split };
                 return true;
             }
 
@@ -681,7 +743,7 @@ namespace CheckedMmap.Registry
             c.Cells.Clear();
             c.StartByEnd.Clear();
             bool current = System.Array.IndexOf(_current, c) >= 0;
-            bool keep = current || c == _spare || _spare == null;
+            bool keep = (current || c == _spare || _spare == null) && !c.HasHoles;
             if (keep && hasReadWrite && !_host.Decommit(c.Base, used))
             {
                 keep = false;
