@@ -58,6 +58,46 @@ public sealed unsafe class MapEntryBudgetTests : IDisposable
     }
 
     [Fact]
+    public void Unguarded_runs_split_by_the_quarantine_merge_back_after_eviction()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        // Untouched neighbours, every other one unmapped, then the survivors written: the runs' pieces must still
+        // merge when the holes are evicted, or the checker's count (which the budget relies on) falls below the truth.
+        CheckedMmapOptions.GuardPages = false;
+        var ptrs = new List<nint>();
+        for (int i = 0; i < 2000; i++)
+        {
+            ptrs.Add(Tracked(4096));
+        }
+
+        for (int i = 0; i < ptrs.Count; i += 2)
+        {
+            Unmap(ptrs[i], 4096);
+        }
+
+        for (int i = 1; i < ptrs.Count; i += 2)
+        {
+            ((byte*)ptrs[i])[0] = 1;
+        }
+
+        MmapTracker.FlushQuarantine();
+        (int counted, int real) = Registry.MmapRuntime.MapEntriesForTests();
+        Assert.True(real <= counted, $"real {real}, counted {counted}");
+        for (int i = 1; i < ptrs.Count; i += 2)
+        {
+            Unmap(ptrs[i], 4096);
+        }
+
+        MmapTracker.FlushQuarantine();
+        (counted, real) = Registry.MmapRuntime.MapEntriesForTests();
+        Assert.True(real <= counted, $"after all: real {real}, counted {counted}");
+    }
+
+    [Fact]
     public void Statistics_say_in_words_what_is_not_counted_or_not_limited()
     {
         var fresh = new MmapStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, int.MaxValue, 8192, 0, -1, -1, false);

@@ -53,6 +53,12 @@ namespace CheckedMmap.Host
         /// the neighbouring map entry that pages moved in or out had split it from. Only where <see cref="HasGuardRegions"/>.</summary>
         public virtual bool Renew(ulong address, ulong size) => false;
 
+        /// <summary>Called before part of a read/write range (the page of <paramref name="address"/>, which is about to be
+        /// made inaccessible) splits it, so that the pieces can merge again once the part is read/write again.</summary>
+        public virtual void PrepareToSplit(ulong address)
+        {
+        }
+
         /// <summary>The most map entries (VMAs) a process may have (vm.max_map_count), or int.MaxValue where the host has no such limit.</summary>
         public virtual int MapEntryLimit => int.MaxValue;
 
@@ -127,6 +133,18 @@ namespace CheckedMmap.Host
 
         public override bool RemoveGuards(ulong address, ulong size) =>
             madvise((nint)address, (nuint)size, _guardRemove) == 0;
+
+        // Linux merges neighbouring read/write ranges only if they share one anonymous-memory identity (anon_vma),
+        // which a range gets at its first write fault. A range split before any write gives each piece its own at
+        // their first writes, and they never merge again: one write to the page being unmapped gives the whole range
+        // its identity before the split (the page is dropped right after).
+        public override void PrepareToSplit(ulong address)
+        {
+            if (_isLinux)
+            {
+                System.Threading.Volatile.Write(ref *(byte*)(nint)address, (byte)0);
+            }
+        }
 
         // A fresh anonymous mapping's page offset follows its address, as the chunk's own does, so it merges with it.
         public override bool Renew(ulong address, ulong size) =>

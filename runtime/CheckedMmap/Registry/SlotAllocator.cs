@@ -452,6 +452,11 @@ namespace CheckedMmap.Registry
             }
 
             int cost = QuarantineCost(slot);
+            if (slot.Chunk != null && !slot.Guarded)
+            {
+                _host.PrepareToSplit(slot.Address);
+            }
+
             if (!_host.Decommit(slot.Address, slot.Bytes))
             {
                 return false;
