@@ -136,6 +136,14 @@ public sealed unsafe class GuardRegionTests : IDisposable
     }
 
     [Fact]
+    public void An_unguarded_mapping_the_program_made_read_only_with_libc_is_still_unmapped()
+    {
+        ChildProcess.Result r = ChildProcess.Run(nameof(ChildScenarios.UnmapAfterLibcMprotectReadOnly), ("CHECKEDMMAP_GUARD_PAGES", "0"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("munmap 0, then freed", r.Stdout);
+    }
+
+    [Fact]
     public void Moving_mremaps_split_entries_that_quarantine_merges_back_and_the_count_stays_an_upper_bound()
     {
         if (!Available())
@@ -215,6 +223,35 @@ public static unsafe partial class ChildScenarios
 {
     [DllImport("libc", SetLastError = true)]
     private static extern int mlock(nint address, nuint length);
+
+    [DllImport("libc", EntryPoint = "mprotect", SetLastError = true)]
+    private static extern int LibcMprotect(nint address, nuint length, int prot);
+
+    /// <summary>The checker prepares an unguarded run for the split its quarantine makes without writing to it.</summary>
+    public static void UnmapAfterLibcMprotectReadOnly()
+    {
+        nint keep = Mman.mmap(0, 4096, RW, PA, -1, 0);
+        nint p = Mman.mmap(0, 4096, RW, PA, -1, 0);
+        ((byte*)p)[0] = 42;
+        if (LibcMprotect(p, 4096, Mman.PROT_READ) != 0)
+        {
+            Console.WriteLine("mprotect failed");
+            Environment.Exit(3);
+        }
+
+        int rc = Mman.munmap(p, 4096);
+        try
+        {
+            Mman.munmap(p, 4096);
+            Console.WriteLine($"munmap {rc}, then accepted");
+        }
+        catch (UndefinedBehaviorException e) when (e.Kind == UndefinedBehaviorKind.Freed)
+        {
+            Console.WriteLine($"munmap {rc}, then freed");
+        }
+
+        Mman.munmap(keep, 4096);
+    }
 
     /// <summary>Locked memory refuses guard regions: the checker quarantines by a protection change instead, and
     /// later mappings use protection changes.</summary>

@@ -3,8 +3,11 @@
 // map anything and the process would die. So the checker keeps its own entries under
 //     limit - headroom - (entries the rest of the process uses)
 // and degrades past that (no guard pages of its own for new mappings, quarantine releasing its oldest ranges).
-// The rest of the process is counted from /proc/self/maps now and then (never per call): once at first use, after
-// every 4096 entries the checker has added since, and when the budget looks full.
+// The process is counted from /proc/self/maps now and then (never per call): once at first use, after every 4096
+// entries the checker has added since, after 1024 changes the checker's own count can only bound by the kernel's
+// merging rules (which locked memory, or pages that never shared an identity, can break), and when the budget looks
+// full. Each reading also counts the entries inside the checker's reservations, and a count below that is raised to it.
+using System.Collections.Generic;
 using CheckedMmap.Host;
 
 namespace CheckedMmap.Registry
@@ -13,14 +16,17 @@ namespace CheckedMmap.Registry
     {
         private const int RecountAfterGrowth = 4096;
         private const int RecountWhenFullAfterChange = 256;
+        private const int RecountAfterUnsureChanges = 1024;
 
         private readonly HostMemory _host;
+        private readonly SlotAllocator _slots;
         private bool _counted;
         private int _checkerAtCount;
 
-        public MapEntryBudget(HostMemory host)
+        public MapEntryBudget(HostMemory host, SlotAllocator slots)
         {
             _host = host;
+            _slots = slots;
             Limit = host.MapEntryLimit;
         }
 
@@ -58,58 +64,62 @@ namespace CheckedMmap.Registry
         /// True when a new mapping may have guard pages of its own: guarded mappings may use all but an eighth of the
         /// checker's budget, so that past them unguarded mappings (which merge) and their quarantined holes still have room.
         /// </summary>
-        public bool HasRoomForGuarded(int checkerEntries, int more)
+        public bool HasRoomForGuarded(int more)
         {
-            if (!HasRoom(checkerEntries, more))
+            if (!HasRoom(more))
             {
                 return false;
             }
 
-            return !IsLimited || checkerEntries + (long)more <= CheckerLimit - CheckerLimit / 8;
+            return !IsLimited || _slots.Entries + (long)more <= CheckerLimit - CheckerLimit / 8;
         }
 
-        /// <summary>True when the checker, now at <paramref name="checkerEntries"/>, may add <paramref name="more"/>.</summary>
-        public bool HasRoom(int checkerEntries, int more)
+        /// <summary>True when the checker may add <paramref name="more"/> entries to those it uses now.</summary>
+        public bool HasRoom(int more)
         {
             if (!IsLimited)
             {
                 return true;
             }
 
-            if (!_counted || checkerEntries - _checkerAtCount >= RecountAfterGrowth)
+            if (!_counted || _slots.Entries - _checkerAtCount >= RecountAfterGrowth || _slots.UnsureChanges >= RecountAfterUnsureChanges)
             {
-                Recount(checkerEntries);
+                Recount();
             }
 
-            if (checkerEntries + (long)more <= CheckerLimit)
+            if (_slots.Entries + (long)more <= CheckerLimit)
             {
                 return true;
             }
 
-            int change = checkerEntries - _checkerAtCount;
+            int change = _slots.Entries - _checkerAtCount;
             if (change >= RecountWhenFullAfterChange || change <= -RecountWhenFullAfterChange)
             {
-                Recount(checkerEntries);
+                Recount();
             }
 
-            return checkerEntries + (long)more <= CheckerLimit;
+            return _slots.Entries + (long)more <= CheckerLimit;
         }
 
-        private void Recount(int checkerEntries)
+        private void Recount()
         {
             _counted = true;
-            _checkerAtCount = checkerEntries;
-            int total = _host.CountMapEntries();
+            var reservations = new List<(ulong Base, ulong Size)>();
+            _slots.CopyReservations(reservations);
+            (int total, int checker) = _host.CountMapEntriesIn(reservations);
             if (total < 0)
             {
+                _checkerAtCount = _slots.Entries;
                 return;
             }
 
+            _slots.Resync(checker);
+            _checkerAtCount = _slots.Entries;
             ProcessEntriesAtLastCount = total;
 
-            // The checker's count is an upper bound (neighbouring reservations may merge), so this is a lower bound of
+            // The checker's count is an upper bound of its real one (raised to it just now), so this is a lower bound of
             // the others' share; the sum stays the process's real count at this moment.
-            OtherEntries = total > checkerEntries ? total - checkerEntries : 0;
+            OtherEntries = total > _checkerAtCount ? total - _checkerAtCount : 0;
         }
     }
 }

@@ -32,7 +32,7 @@ namespace CheckedMmap.Registry
         public MappingRegistry(HostMemory host)
         {
             _slots = new SlotAllocator(host);
-            _budget = new MapEntryBudget(host);
+            _budget = new MapEntryBudget(host, _slots);
             _history = new MappingInfo?[RuntimeConfiguration.DefaultEvictedHistory];
         }
 
@@ -138,15 +138,15 @@ namespace CheckedMmap.Registry
         {
             // Guard regions cost a guarded mapping no more entries than an unguarded one; protection changes cost two.
             bool guarded = guardPages && (_slots.GuardsByRegions(size)
-                ? _budget.HasRoom(_slots.Entries, SlotAllocator.WorstCaseNewMappingEntries)
-                : _budget.HasRoomForGuarded(_slots.Entries, SlotAllocator.WorstCaseNewMappingEntries));
+                ? _budget.HasRoom(SlotAllocator.WorstCaseNewMappingEntries)
+                : _budget.HasRoomForGuarded(SlotAllocator.WorstCaseNewMappingEntries));
             if (guardPages && !guarded)
             {
                 NoteBudgetReached();
                 UnguardedByBudget++;
             }
 
-            if (!guarded && !_budget.HasRoom(_slots.Entries, SlotAllocator.WorstCaseNewMappingEntries))
+            if (!guarded && !_budget.HasRoom(SlotAllocator.WorstCaseNewMappingEntries))
             {
                 EvictForEntries(SlotAllocator.WorstCaseNewMappingEntries);
             }
@@ -188,7 +188,7 @@ namespace CheckedMmap.Registry
             // Moved pages take map entries of their own: past the budget the bytes are copied instead.
             Slot source = from.Slot;
             Slot destination = to.Slot;
-            if (!_budget.HasRoom(_slots.Entries, SlotAllocator.MoveCost(source)) ||
+            if (!_budget.HasRoom(SlotAllocator.MoveCost(source)) ||
                 !_slots.TryMovePages(ref source, ref destination, bytes))
             {
                 return false;
@@ -221,10 +221,10 @@ namespace CheckedMmap.Registry
         {
             bool quarantine = QuarantineMaxCount > 0 && QuarantineMaxBytes > 0;
             int cost = _slots.QuarantineCost(m.Slot);
-            if (quarantine && cost > 0 && !_budget.HasRoom(_slots.Entries, cost))
+            if (quarantine && cost > 0 && !_budget.HasRoom(cost))
             {
                 EvictForEntries(cost);
-                if (!_budget.HasRoom(_slots.Entries, cost))
+                if (!_budget.HasRoom(cost))
                 {
                     NoteBudgetReached();
                     quarantine = false;
@@ -281,7 +281,7 @@ namespace CheckedMmap.Registry
 
         private void EvictForEntries(int needed)
         {
-            while (_holding.Count > 0 && !_budget.HasRoom(_slots.Entries, needed))
+            while (_holding.Count > 0 && !_budget.HasRoom(needed))
             {
                 Evict(_holding.Dequeue().Mapping);
                 EvictionsForMapEntries++;
@@ -299,20 +299,6 @@ namespace CheckedMmap.Registry
         }
 
         // ------------------------------------------------------------------ lookups
-
-        /// <summary>Adds the reservation of every live or quarantined mapping that has one of its own.</summary>
-        public void CopyOwnReservations(List<(ulong Base, ulong Size)> ranges)
-        {
-            var all = new List<MappingInfo>();
-            _tree.CopyTo(all);
-            foreach (MappingInfo m in all)
-            {
-                if (m.Slot.Chunk == null && m.Slot.ReservationSize != 0)
-                {
-                    ranges.Add((m.Slot.ReservationBase, m.Slot.ReservationSize));
-                }
-            }
-        }
 
         /// <summary>The live or quarantined mapping containing <paramref name="address"/>, or null.</summary>
         public MappingInfo? Find(ulong address)

@@ -700,9 +700,19 @@ namespace CheckedMmap.Registry
             lock (Gate)
             {
                 var ranges = new List<(ulong Base, ulong Size)>();
-                Registry.Slots.CopyChunkRanges(ranges);
-                Registry.CopyOwnReservations(ranges);
-                return (Registry.Slots.Entries, HostMemory.Instance.CountMapEntriesIn(ranges));
+                Registry.Slots.CopyReservations(ranges);
+                return (Registry.Slots.Entries, HostMemory.Instance.CountMapEntriesIn(ranges).InRanges);
+            }
+        }
+
+        internal static int UnsureMapEntryChangesForTests
+        {
+            get
+            {
+                lock (Gate)
+                {
+                    return Registry.Slots.UnsureChanges;
+                }
             }
         }
 

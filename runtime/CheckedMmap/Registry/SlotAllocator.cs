@@ -148,6 +148,8 @@ namespace CheckedMmap.Registry
         private Chunk? _spare;
         private int _chunkEntries;
         private int _ownEntries;
+        private int _uncounted;
+        private readonly Dictionary<ulong, ulong> _ownReservations = new Dictionary<ulong, ulong>();
 
         public SlotAllocator(HostMemory host)
         {
@@ -177,7 +179,7 @@ namespace CheckedMmap.Registry
         public bool GuardsByRegions(ulong bytes) => KindOf(RoundToHostPage(bytes), true) == ChunkKind.GuardedByRegions;
 
         /// <summary>Map entries the checker's reservations are split into now (an upper bound, see the file's comment).</summary>
-        public int Entries => _chunkEntries + _ownEntries;
+        public int Entries => _chunkEntries + _ownEntries + _uncounted;
 
         /// <summary>True when <paramref name="address"/> lies in one of the checker's chunks (reserved by it, whatever is there now).</summary>
         public bool InChunk(ulong address)
@@ -193,13 +195,33 @@ namespace CheckedMmap.Registry
             return false;
         }
 
-        /// <summary>Adds every chunk's range to <paramref name="ranges"/>.</summary>
-        public void CopyChunkRanges(List<(ulong Base, ulong Size)> ranges)
+        /// <summary>Adds the range of every reservation (chunks and mappings' own) to <paramref name="ranges"/>.</summary>
+        public void CopyReservations(List<(ulong Base, ulong Size)> ranges)
         {
             foreach (Chunk c in _chunks)
             {
                 ranges.Add((c.Base, c.Size));
             }
+
+            foreach (KeyValuePair<ulong, ulong> own in _ownReservations)
+            {
+                ranges.Add((own.Key, own.Value));
+            }
+        }
+
+        /// <summary>
+        /// Changes whose effect on the map entries the count can only bound under rules the kernel may break (moved
+        /// pages, evicted unguarded slots merging back, refused guard regions) since the last <see cref="Resync"/>:
+        /// the budget reads the real count after a number of them.
+        /// </summary>
+        public int UnsureChanges { get; private set; }
+
+        /// <summary>Takes the real number of entries in the reservations (read from the host): where it is above the count,
+        /// the difference is carried until the next reading, so <see cref="Entries"/> is never below the truth it read.</summary>
+        public void Resync(int realEntries)
+        {
+            _uncounted = System.Math.Max(0, realEntries - (_chunkEntries + _ownEntries));
+            UnsureChanges = 0;
         }
 
         /// <summary>Changes layout parameters. Only call when no slot is in use (no live or quarantined mapping).</summary>
@@ -347,6 +369,7 @@ namespace CheckedMmap.Registry
             }
 
             GuardRegionsRefused = true;
+            UnsureChanges++;
             if (!_host.Renew(start, bytes))
             {
                 return false;
@@ -371,6 +394,7 @@ namespace CheckedMmap.Registry
             if (!_host.InstallGuards(from, size))
             {
                 GuardRegionsRefused = true;
+                UnsureChanges++;
                 _ = _host.Decommit(from, size);
                 return false;
             }
@@ -398,6 +422,7 @@ namespace CheckedMmap.Registry
             // The destination: the pieces it receives (the source's, plus one where the move goes past them) between the
             // two halves of the entry it lands in. The source: the kernel leaves its range in place, but a split there
             // is counted too (+2 once), as an upper bound.
+            UnsureChanges++;
             int received = bytes <= from.MovedBytes ? from.MovedPieces : from.MovedPieces + 1;
             to.MovedPieces = received;
             to.MovedBytes = bytes;
@@ -428,7 +453,8 @@ namespace CheckedMmap.Registry
         {
             if (slot.Chunk is { GuardRegions: true })
             {
-                return 0;
+                // Once the kernel has refused a guard region, a quarantine may fall back to a protection change (+2).
+                return GuardRegionsRefused ? 2 : 0;
             }
 
             if (slot.Chunk == null || slot.Guarded)
@@ -491,6 +517,7 @@ namespace CheckedMmap.Registry
             // The kernel refused the guard region (locked memory): quarantine by a protection change instead, an
             // inaccessible entry of its own (+2 on top of whatever is still counted) until the chunk is released.
             GuardRegionsRefused = true;
+            UnsureChanges++;
             if (!_host.Decommit(slot.Address, slot.Bytes))
             {
                 return false;
@@ -508,6 +535,7 @@ namespace CheckedMmap.Registry
             if (slot.Chunk == null)
             {
                 _host.Release(slot.ReservationBase, slot.ReservationSize);
+                _ownReservations.Remove(slot.ReservationBase);
                 _ownEntries -= 1;
                 return;
             }
@@ -523,6 +551,7 @@ namespace CheckedMmap.Registry
                 // Read/write again (no pages: they were dropped) so that the run it sits in merges back into one entry.
                 // If the host refuses, the slot stays inaccessible and is made read/write when it is reused.
                 int cost = Delta(LeftState(c, slot.Address), Inaccessible, ReadWrite, RightState(c, slot.Address + slot.Bytes));
+                UnsureChanges++;
                 if (_host.Commit(slot.Address, slot.Bytes))
                 {
                     SetChunkEntries(c, c.Entries + cost);
@@ -539,6 +568,21 @@ namespace CheckedMmap.Registry
         /// </summary>
         public bool Discard(ref Slot slot)
         {
+            if (slot.Chunk is { GuardRegions: true } c && !_host.InstallGuards(slot.Address, slot.Bytes))
+            {
+                // Refused (locked memory) and no room for a protection change: the pages are dropped and the slot stays
+                // read/write, unguarded, in a chunk that is released rather than reused once empty.
+                GuardRegionsRefused = true;
+                if (!_host.Zero(slot.Address, slot.Bytes))
+                {
+                    return false;
+                }
+
+                c.HasHoles = true;
+                Release(c, slot);
+                return true;
+            }
+
             if (slot.Chunk == null || slot.Guarded)
             {
                 if (!Decommit(ref slot))
@@ -811,6 +855,7 @@ namespace CheckedMmap.Registry
 
             // Counted as [inaccessible][read/write][inaccessible] whether or not there are guards (an upper bound).
             _ownEntries += 3;
+            _ownReservations[b] = size;
             slot = new Slot { Address = start, Bytes = bytes, ReservationBase = b, ReservationSize = size, Guarded = guarded };
             return true;
         }
