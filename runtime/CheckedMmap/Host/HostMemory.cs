@@ -62,9 +62,6 @@ namespace CheckedMmap.Host
         /// <summary>The most map entries (VMAs) a process may have (vm.max_map_count), or int.MaxValue where the host has no such limit.</summary>
         public virtual int MapEntryLimit => int.MaxValue;
 
-        /// <summary>The map entries this process uses now, or -1 where the host cannot say.</summary>
-        public virtual int CountMapEntries() => -1;
-
         /// <summary>The process's map entries now, and those of them that overlap <paramref name="ranges"/> (non-overlapping;
         /// sorted in place), in one reading; -1 where the host cannot say.</summary>
         public virtual (int Total, int InRanges) CountMapEntriesIn(System.Collections.Generic.List<(ulong Base, ulong Size)> ranges) => (-1, -1);
@@ -248,9 +245,20 @@ namespace CheckedMmap.Host
         public override bool Zero(ulong address, ulong size)
         {
             // Linux: MADV_DONTNEED drops private anonymous pages (they read as zero again) without touching the VMA.
-            if (_dontNeed >= 0 && madvise((nint)address, (nuint)size, _dontNeed) == 0)
+            if (_dontNeed >= 0)
             {
-                return true;
+                if (madvise((nint)address, (nuint)size, _dontNeed) == 0)
+                {
+                    return true;
+                }
+
+                // Locked pages (mlock, mlockall) cannot be dropped, and a fresh mapping in their place would not be
+                // locked, splitting the range: they are cleared in place (they stay resident, as locked memory does).
+                if (Marshal.GetLastPInvokeError() == MmapConstants.EINVAL)
+                {
+                    NativeMemory.Clear((void*)(nint)address, (nuint)size);
+                    return true;
+                }
             }
 
             // Elsewhere a fresh read/write mapping in place: one syscall, zero-filled, merges with its neighbours.
@@ -261,28 +269,69 @@ namespace CheckedMmap.Host
 
         public override int MapEntryLimit => _mapEntryLimit;
 
-        public override int CountMapEntries()
+        public override (int Total, int InRanges) CountMapEntriesIn(System.Collections.Generic.List<(ulong Base, ulong Size)> ranges)
         {
             if (!_isLinux)
             {
-                return -1;
+                return (-1, -1);
             }
 
-            // One line of /proc/self/maps per VMA; counted in a fixed buffer (no strings: it may run at 65,000 lines).
+            // One line of /proc/self/maps per VMA, "low-high perms …": read in a fixed buffer with no strings (it may run
+            // at 65,000 lines), the two hexadecimal bounds parsed as the bytes go by.
+            ranges.Sort((x, y) => x.Base.CompareTo(y.Base));
+            int total = 0;
+            int inRanges = 0;
             try
             {
                 using var f = new System.IO.FileStream("/proc/self/maps", System.IO.FileMode.Open, System.IO.FileAccess.Read, System.IO.FileShare.ReadWrite, 1, System.IO.FileOptions.None);
                 byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
                 try
                 {
-                    int lines = 0;
+                    const int Low = 0, High = 1, Rest = 2;
+                    int field = Low;
+                    ulong low = 0, high = 0;
                     int n;
                     while ((n = f.Read(buffer, 0, buffer.Length)) > 0)
                     {
-                        lines += new ReadOnlySpan<byte>(buffer, 0, n).Count((byte)'\n');
+                        for (int i = 0; i < n; i++)
+                        {
+                            byte b = buffer[i];
+                            if (field == Rest)
+                            {
+                                if (b == (byte)'\n')
+                                {
+                                    total++;
+                                    field = Low;
+                                    low = high = 0;
+                                }
+                            }
+                            else if (field == Low)
+                            {
+                                if (b == (byte)'-')
+                                {
+                                    field = High;
+                                }
+                                else
+                                {
+                                    low = (low << 4) | HexDigit(b);
+                                }
+                            }
+                            else if (b == (byte)' ')
+                            {
+                                field = Rest;
+                                if (Overlaps(ranges, low, high))
+                                {
+                                    inRanges++;
+                                }
+                            }
+                            else
+                            {
+                                high = (high << 4) | HexDigit(b);
+                            }
+                        }
                     }
 
-                    return lines;
+                    return (field == Rest ? total + 1 : total, inRanges);
                 }
                 finally
                 {
@@ -291,55 +340,15 @@ namespace CheckedMmap.Host
             }
             catch (System.IO.IOException)
             {
-                return -1;
-            }
-            catch (UnauthorizedAccessException)
-            {
-                return -1;
-            }
-        }
-
-        public override (int Total, int InRanges) CountMapEntriesIn(System.Collections.Generic.List<(ulong Base, ulong Size)> ranges)
-        {
-            if (!_isLinux)
-            {
-                return (-1, -1);
-            }
-
-            ranges.Sort((x, y) => x.Base.CompareTo(y.Base));
-            int total = 0;
-            int inRanges = 0;
-            try
-            {
-                foreach (string line in System.IO.File.ReadLines("/proc/self/maps"))
-                {
-                    total++;
-                    int dash = line.IndexOf('-');
-                    int space = line.IndexOf(' ');
-                    if (dash <= 0 || space <= dash ||
-                        !ulong.TryParse(line.AsSpan(0, dash), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out ulong low) ||
-                        !ulong.TryParse(line.AsSpan(dash + 1, space - dash - 1), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out ulong high))
-                    {
-                        continue;
-                    }
-
-                    if (Overlaps(ranges, low, high))
-                    {
-                        inRanges++;
-                    }
-                }
-            }
-            catch (System.IO.IOException)
-            {
                 return (-1, -1);
             }
             catch (UnauthorizedAccessException)
             {
                 return (-1, -1);
             }
-
-            return (total, inRanges);
         }
+
+        private static uint HexDigit(byte b) => b <= (byte)'9' ? (uint)(b - '0') : (uint)((b | 0x20) - 'a' + 10);
 
         // Sorted, non-overlapping ranges: the last one starting below high is the only one that can overlap [low, high).
         private static bool Overlaps(System.Collections.Generic.List<(ulong Base, ulong Size)> ranges, ulong low, ulong high)

@@ -4,9 +4,10 @@
 //     limit - headroom - (entries the rest of the process uses)
 // and degrades past that (no guard pages of its own for new mappings, quarantine releasing its oldest ranges).
 // The process is counted from /proc/self/maps now and then (never per call): once at first use, after every 4096
-// entries the checker has added since, after 1024 changes the checker's own count can only bound by the kernel's
-// merging rules (which locked memory, or pages that never shared an identity, can break), and when the budget looks
-// full. Each reading also counts the entries inside the checker's reservations, and a count below that is raised to it.
+// entries the checker has added since, and when the budget looks full. Changes whose count rests on the kernel merging
+// ranges back (which locked memory, or pages that never shared an identity, can prevent) are taken as two entries each
+// until the next reading; when that pessimistic count could reach the limit, a reading settles it. Each reading also
+// counts the entries inside the checker's reservations, and a count below that is raised to it.
 using System.Collections.Generic;
 using CheckedMmap.Host;
 
@@ -16,7 +17,7 @@ namespace CheckedMmap.Registry
     {
         private const int RecountAfterGrowth = 4096;
         private const int RecountWhenFullAfterChange = 256;
-        private const int RecountAfterUnsureChanges = 1024;
+        private const int RecountAfterUnsureChanges = 64;
 
         private readonly HostMemory _host;
         private readonly SlotAllocator _slots;
@@ -82,24 +83,28 @@ namespace CheckedMmap.Registry
                 return true;
             }
 
-            if (!_counted || _slots.Entries - _checkerAtCount >= RecountAfterGrowth || _slots.UnsureChanges >= RecountAfterUnsureChanges)
+            if (!_counted || _slots.Entries - _checkerAtCount >= RecountAfterGrowth)
             {
                 Recount();
             }
 
-            if (_slots.Entries + (long)more <= CheckerLimit)
+            if (Pessimistic + more <= CheckerLimit)
             {
                 return true;
             }
 
             int change = _slots.Entries - _checkerAtCount;
-            if (change >= RecountWhenFullAfterChange || change <= -RecountWhenFullAfterChange)
+            if (change >= RecountWhenFullAfterChange || change <= -RecountWhenFullAfterChange || _slots.UnsureChanges >= RecountAfterUnsureChanges)
             {
                 Recount();
             }
 
-            return _slots.Entries + (long)more <= CheckerLimit;
+            return Pessimistic + more <= CheckerLimit;
         }
+
+        // The count, plus what each change since the last reading whose count rests on the kernel merging ranges back
+        // could have left unmerged (two entries at most): a reading is needed only when that could reach the limit.
+        private long Pessimistic => _slots.Entries + 2L * _slots.UnsureChanges;
 
         private void Recount()
         {
@@ -109,6 +114,7 @@ namespace CheckedMmap.Registry
             (int total, int checker) = _host.CountMapEntriesIn(reservations);
             if (total < 0)
             {
+                // Unreadable: the count stands, pessimistic for the changes since (they are not read again).
                 _checkerAtCount = _slots.Entries;
                 return;
             }

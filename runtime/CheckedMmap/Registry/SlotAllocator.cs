@@ -573,6 +573,7 @@ namespace CheckedMmap.Registry
                 // Refused (locked memory) and no room for a protection change: the pages are dropped and the slot stays
                 // read/write, unguarded, in a chunk that is released rather than reused once empty.
                 GuardRegionsRefused = true;
+                UnsureChanges++;
                 if (!_host.Zero(slot.Address, slot.Bytes))
                 {
                     return false;
