@@ -5,8 +5,8 @@
 // and degrades past that (no guard pages of its own for new mappings, quarantine releasing its oldest ranges).
 // The process is counted from /proc/self/maps now and then (never per call): once at first use, after every 4096
 // entries the checker has added since, and when the budget looks full. Changes whose count rests on the kernel merging
-// ranges back (which locked memory, or pages that never shared an identity, can prevent) are taken as two entries each
-// until the next reading; when that pessimistic count could reach the limit, a reading settles it. Each reading also
+// ranges back (which locked memory, or pages that never shared an identity, can prevent) are taken as one more entry
+// each until the next reading; when that pessimistic count could reach the limit, a reading settles it. Each reading also
 // counts the entries inside the checker's reservations, and a count below that is raised to it.
 using System.Collections.Generic;
 using CheckedMmap.Host;
@@ -103,8 +103,9 @@ namespace CheckedMmap.Registry
         }
 
         // The count, plus what each change since the last reading whose count rests on the kernel merging ranges back
-        // could have left unmerged (two entries at most): a reading is needed only when that could reach the limit.
-        private long Pessimistic => _slots.Entries + 2L * _slots.UnsureChanges;
+        // could have left unmerged (one entry: a range made read/write again merges with at least one read/write
+        // neighbour): a reading is needed only when that could reach the limit.
+        private long Pessimistic => _slots.Entries + (long)_slots.UnsureChanges;
 
         private void Recount()
         {
