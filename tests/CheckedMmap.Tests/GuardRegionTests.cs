@@ -65,8 +65,10 @@ public sealed unsafe class GuardRegionTests : IDisposable
 
             (int counted, int real) = Registry.MmapRuntime.MapEntriesForTests();
             Assert.True(MmapTracker.Statistics.GuardedLiveMappings - guardedBefore >= 5000, MmapTracker.Statistics.ToString());
-            Assert.True(real <= counted, $"real {real}, counted {counted}");
-            Assert.True(counted - countedBefore < 16, $"5000 guarded mappings cost {counted - countedBefore} map entries");
+            Assert.True(real <= counted + Registry.MmapRuntime.UnsureMapEntryChangesForTests, $"real {real}, counted {counted}");
+
+            // By protection changes they would cost 10,000; the margin is for tests of other classes running meanwhile.
+            Assert.True(counted - countedBefore < 200, $"5000 guarded mappings cost {counted - countedBefore} map entries");
             for (int i = 0; i < ptrs.Count; i++)
             {
                 Assert.Equal((byte)i, ((byte*)ptrs[i])[i % 4096]);
@@ -108,7 +110,7 @@ public sealed unsafe class GuardRegionTests : IDisposable
 
             s = MmapTracker.Statistics;
             (int counted, int real) = Registry.MmapRuntime.MapEntriesForTests();
-            Assert.True(real <= counted, $"real {real}, counted {counted}");
+            Assert.True(real <= counted + Registry.MmapRuntime.UnsureMapEntryChangesForTests, $"real {real}, counted {counted}");
             Assert.True(counted <= s.CheckerMapEntryLimit, s.ToString());
             Assert.True(Registry.MmapRuntime.MovedBytes > movedBefore, "the first buffers moved their pages");
             Assert.True(Registry.MmapRuntime.MovedBytes - movedBefore < 1000 * 4096UL, "past the budget the bytes were copied");
@@ -196,7 +198,7 @@ public sealed unsafe class GuardRegionTests : IDisposable
                 if (step % 500 == 0)
                 {
                     (int counted, int real) = Registry.MmapRuntime.MapEntriesForTests();
-                    Assert.True(real <= counted, $"step {step}: real {real}, counted {counted}");
+                    Assert.True(real <= counted + Registry.MmapRuntime.UnsureMapEntryChangesForTests, $"step {step}: real {real}, counted {counted}");
                     worst = Math.Max(worst, counted);
                 }
             }
@@ -214,8 +216,10 @@ public sealed unsafe class GuardRegionTests : IDisposable
         // Every moved range is quarantined now, renewed and merged back: the chunks are a few entries again.
         (int countedAfter, int realAfter) = Registry.MmapRuntime.MapEntriesForTests();
         _output.WriteLine($"most entries counted while live: {worst}; after: counted {countedAfter}, real {realAfter}");
-        Assert.True(realAfter <= countedAfter, $"real {realAfter}, counted {countedAfter}");
-        Assert.True(countedAfter - countedBefore < 16, $"counted {countedAfter} after every mapping was unmapped, {countedBefore} before");
+        Assert.True(realAfter <= countedAfter + Registry.MmapRuntime.UnsureMapEntryChangesForTests, $"real {realAfter}, counted {countedAfter}");
+
+        // Without the renewal every moved range would stay counted (about 2,000 moves); the margin is for other classes.
+        Assert.True(countedAfter - countedBefore < 200, $"counted {countedAfter} after every mapping was unmapped, {countedBefore} before");
     }
 }
 

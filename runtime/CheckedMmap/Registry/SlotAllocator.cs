@@ -210,9 +210,8 @@ namespace CheckedMmap.Registry
         }
 
         /// <summary>
-        /// Changes whose effect on the map entries the count can only bound under rules the kernel may break (moved
-        /// pages, evicted unguarded slots merging back, refused guard regions) since the last <see cref="Resync"/>:
-        /// the budget reads the real count after a number of them.
+        /// Changes since the last <see cref="Resync"/> whose count rests on the kernel merging ranges back (evicted
+        /// unguarded slots, refused guard regions), which it may not do: the budget counts each as one more entry.
         /// </summary>
         public int UnsureChanges { get; private set; }
 
@@ -422,7 +421,6 @@ namespace CheckedMmap.Registry
             // The destination: the pieces it receives (the source's, plus one where the move goes past them) between the
             // two halves of the entry it lands in. The source: the kernel leaves its range in place, but a split there
             // is counted too (+2 once), as an upper bound.
-            UnsureChanges++;
             int received = bytes <= from.MovedBytes ? from.MovedPieces : from.MovedPieces + 1;
             to.MovedPieces = received;
             to.MovedBytes = bytes;
