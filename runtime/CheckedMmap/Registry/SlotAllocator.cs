@@ -1,11 +1,11 @@
 // Where checked mappings live, and how many map entries (VMAs) they cost. Mappings are carved out of large
 // inaccessible reservations ("chunks", 1 GiB of address space, no memory) of three kinds:
 // - guarded chunks with guard regions (mappings up to 256 KiB where the host has them, Linux 6.13+; larger ones
-//   would pay one page-table entry per page), [guard][data][guard][data]...: the
-//   chunk is made read/write in steps from its start (its "frontier") with every page of a new step a guard region;
-//   a mapping removes the guard regions of its data, and quarantining it puts them back (dropping its pages). Page
-//   tables alone change: the chunk stays two entries (read/write part, inaccessible rest) whatever is live or
-//   quarantined, and a mapping costs two madvise calls, cheaper than libc's mmap+munmap;
+//   would pay one page-table entry per page), [guard][data][guard][data]...: the chunk is made read/write in steps
+//   from its start (its "frontier") with every page of a new step a guard region; a mapping removes the guard
+//   regions of its data, and quarantining it puts them back (dropping its pages). Page tables alone change: the
+//   chunk stays two entries (read/write part, inaccessible rest) whatever is live or quarantined, and a mapping
+//   costs two madvise calls, cheaper than libc's mmap+munmap;
 // - guarded chunks elsewhere, the same layout by protection changes: neighbours share one guard page, so a mapping
 //   costs one mprotect to create and one in-place PROT_NONE remap to quarantine (the same two syscalls as raw
 //   mmap+munmap); a live mapping splits the chunk's inaccessible VMA in three (+2 entries), a quarantined one
@@ -15,7 +15,9 @@
 //   two, and an evicted one is made read/write again (its pages stay dropped) so the run merges back.
 // Large mappings get a reservation of their own, with a guard page on each side when guarded.
 // Entries are counted per reservation as if it stood alone (neighbouring reservations that merge only lower the
-// real count), so the total is an upper bound of what the checker adds to the process's map.
+// real count), so the total is an upper bound of what the checker adds to the process's map, except where the
+// kernel declines a merge the count expects (locked memory, ranges that never shared an anonymous-memory identity):
+// such changes are counted as uncertain, and the budget's readings of the real count raise the total to it.
 // Evicted slots are reused for the next mapping of the same size and kind; an emptied chunk is reset or released.
 // Not thread-safe: the runtime calls it under its lock.
 using System.Collections.Generic;
