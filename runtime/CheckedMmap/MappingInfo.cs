@@ -47,18 +47,23 @@ namespace CheckedMmap
         internal readonly ulong AlignmentBytes;
         private Slot _slot;
 
-        /// <summary>Where the mapping lives; setting it also widens the fault pre-handler's watched range to the whole reservation.</summary>
+        /// <summary>Where the mapping lives; setting it to another reservation also widens the fault pre-handler's watched
+        /// range to that whole reservation (updating the slot's counts in place does not ask again).</summary>
         internal Slot Slot
         {
             get => _slot;
             set
             {
+                Slot old = _slot;
                 _slot = value;
                 if (value.Chunk != null)
                 {
-                    Host.FaultReporter.WatchReservation(value.Chunk.Base, value.Chunk.Size);
+                    if (value.Chunk != old.Chunk)
+                    {
+                        Host.FaultReporter.WatchReservation(value.Chunk.Base, value.Chunk.Size);
+                    }
                 }
-                else if (value.ReservationSize != 0)
+                else if (value.ReservationSize != 0 && (old.Chunk != null || value.ReservationBase != old.ReservationBase))
                 {
                     Host.FaultReporter.WatchReservation(value.ReservationBase, value.ReservationSize);
                 }

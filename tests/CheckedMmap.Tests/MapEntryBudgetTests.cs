@@ -110,12 +110,10 @@ public sealed unsafe class MapEntryBudgetTests : IDisposable
         // than there are. The budget takes each such change as one more entry until a reading, which it makes once
         // that could reach its limit, raises the count to the truth.
         CheckedMmapOptions.GuardPages = false;
-        var kept = new List<nint>();
         for (int i = 0; i < 3000; i++)
         {
             nint x = Tracked(4096);
             ((byte*)x)[0] = 1;
-            kept.Add(x);
             nint y = Map(4096);
             Unmap(y, 4096);
         }

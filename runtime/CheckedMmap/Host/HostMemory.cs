@@ -50,7 +50,7 @@ namespace CheckedMmap.Host
         public virtual bool RemoveGuards(ulong address, ulong size) => false;
 
         /// <summary>Replaces part of a read/write range by a fresh read/write mapping (zero-filled), which merges back into
-        /// the neighbouring map entry that pages moved in or out had split it from. Only where <see cref="HasGuardRegions"/>.</summary>
+        /// the neighbouring map entry that pages moved in or out had split it from. False where the host cannot.</summary>
         public virtual bool Renew(ulong address, ulong size) => false;
 
         /// <summary>Called before part of a read/write range (the page of <paramref name="address"/>, which is about to be
@@ -119,9 +119,10 @@ namespace CheckedMmap.Host
 
         // Linux's lightweight guard regions (6.13+), from the contract's advice table like MADV_DONTNEED.
         private readonly int _guardInstall;
-        private readonly int _populateWrite;
         private readonly int _guardRemove;
         private readonly bool _hasGuardRegions;
+
+        private readonly int _populateWrite;
 
         // Under strict overcommit (vm.overcommit_memory = 2) every read/write byte is charged to a fixed limit, and a range
         // kept read/write for guard regions would charge guard pages and quarantined mappings too: ENOMEM could come
@@ -184,22 +185,8 @@ namespace CheckedMmap.Host
         [DllImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
         private static extern int getrlimit(int resource, out RLimit limit);
 
-        private static int ReadOvercommitPolicy()
-        {
-            try
-            {
-                string text = System.IO.File.ReadAllText("/proc/sys/vm/overcommit_memory").Trim();
-                return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : StrictOvercommit;
-            }
-            catch (System.IO.IOException)
-            {
-                return StrictOvercommit; // unknown: keep the layout that charges exactly
-            }
-            catch (UnauthorizedAccessException)
-            {
-                return StrictOvercommit;
-            }
-        }
+        // Unknown: keep the layout that charges exactly.
+        private static int ReadOvercommitPolicy() => ReadKernelSetting("/proc/sys/vm/overcommit_memory", StrictOvercommit);
 
         private readonly bool _isLinux;
         private readonly int _dontNeed;
@@ -262,7 +249,7 @@ namespace CheckedMmap.Host
             }
 
             // Elsewhere a fresh read/write mapping in place: one syscall, zero-filled, merges with its neighbours.
-            return mmap((nint)address, (nuint)size, MmapConstants.PROT_READ_WRITE, _fixedReserveFlags, -1, 0) == (nint)address;
+            return Renew(address, size);
         }
 
         public override void Release(ulong address, ulong size) => _ = munmap((nint)address, (nuint)size);
@@ -373,18 +360,26 @@ namespace CheckedMmap.Host
 
         private static int ReadMapEntryLimit()
         {
+            const int KernelDefault = 65530;
+            int n = ReadKernelSetting("/proc/sys/vm/max_map_count", KernelDefault);
+            return n > 0 ? n : KernelDefault;
+        }
+
+        /// <summary>A non-negative integer from /proc/sys, or <paramref name="fallback"/> where it cannot be read.</summary>
+        private static int ReadKernelSetting(string path, int fallback)
+        {
             try
             {
-                string text = System.IO.File.ReadAllText("/proc/sys/vm/max_map_count").Trim();
-                return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0 ? n : 65530;
+                string text = System.IO.File.ReadAllText(path).Trim();
+                return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : fallback;
             }
             catch (System.IO.IOException)
             {
-                return 65530; // the kernel's default
+                return fallback;
             }
             catch (UnauthorizedAccessException)
             {
-                return 65530;
+                return fallback;
             }
         }
 

@@ -89,10 +89,6 @@ namespace CheckedMmap.Registry
         /// slot's whole range, which merges back, and gives them back.</summary>
         public int SplitEntries;
 
-        /// <summary>Guard-region chunks: quarantined by a protection change (the kernel refused the guard region), an
-        /// inaccessible map entry of its own (counted +2) until its chunk is released.</summary>
-        public bool Hole;
-
         /// <summary>For a reservation of its own: the whole reservation, guards included.</summary>
         public ulong ReservationBase;
 
@@ -524,7 +520,6 @@ namespace CheckedMmap.Registry
             }
 
             SetChunkEntries(c, c.Entries + 2);
-            slot.Hole = true;
             c.HasHoles = true;
             return true;
         }
@@ -649,11 +644,13 @@ namespace CheckedMmap.Registry
                 return false;
             }
 
+            // Slots of the other guarded kind (guard regions turned off or refused since) are dropped, not reused.
+            bool regions = KindOf(bytes, guarded) == ChunkKind.GuardedByRegions;
             while (stack.Count > 0)
             {
                 FreeSlot f = stack.Pop();
                 Chunk c = f.Chunk;
-                if (c.Released || c.Epoch != f.Epoch || (guarded && c.GuardRegions != (KindOf(bytes, guarded) == ChunkKind.GuardedByRegions)))
+                if (c.Released || c.Epoch != f.Epoch || c.GuardRegions != regions)
                 {
                     continue;
                 }
@@ -792,7 +789,8 @@ namespace CheckedMmap.Registry
             c.Bump = 0;
             c.Cells.Clear();
             c.StartByEnd.Clear();
-            bool current = System.Array.IndexOf(_current, c) >= 0;
+            int index = System.Array.IndexOf(_current, c);
+            bool current = index >= 0;
             bool keep = (current || c == _spare || _spare == null) && !c.HasHoles;
             if (keep && hasReadWrite && !_host.Decommit(c.Base, used))
             {
@@ -811,8 +809,7 @@ namespace CheckedMmap.Registry
                 return;
             }
 
-            int index = System.Array.IndexOf(_current, c);
-            if (index >= 0)
+            if (current)
             {
                 _current[index] = null;
             }
