@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Concurrent;
 using CheckedMmap.Analyzers.Binding;
 using Microsoft.CodeAnalysis;
@@ -26,10 +27,14 @@ namespace CheckedMmap.Analyzers.Functions
         private readonly CheckedForwarders _forwarders;
         private readonly ConcurrentDictionary<IMethodSymbol, LibcFunction> _cache = new ConcurrentDictionary<IMethodSymbol, LibcFunction>(SymbolEqualityComparer.Default);
 
+        // One delegate for every look-up: a method group passed to GetOrAdd would allocate one per call resolved.
+        private readonly Func<IMethodSymbol, LibcFunction> _compute;
+
         public LibcFunctionResolver(MmapCallResolver mmaps)
         {
             _known = mmaps.Known;
             _forwarders = mmaps.Forwarders;
+            _compute = Compute;
         }
 
         /// <summary>Whether <paramref name="method"/> is a source method that forwards to the checked runtime (see
@@ -71,7 +76,7 @@ namespace CheckedMmap.Analyzers.Functions
                 return FromName(_forwarders.FunctionOf(method)); // a binding MMAP014's fix turned into a call of the checked runtime
             }
 
-            return _cache.GetOrAdd(method, Compute);
+            return _cache.TryGetValue(method, out LibcFunction known) ? known : _cache.GetOrAdd(method, _compute);
         }
 
         private bool IsKnownContainer(INamedTypeSymbol? type) => _known.IsMman(type) || _known.IsMonoSyscall(type) || _known.IsTmdsLibC(type);

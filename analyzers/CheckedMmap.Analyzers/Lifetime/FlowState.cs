@@ -31,6 +31,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             _unmappedWhen = other._unmappedWhen;
             BoolFailures = other.BoolFailures;
             MunmapResults = other.MunmapResults;
+            _sweepAt = other._sweepAt;
         }
 
         private static readonly ImmutableDictionary<object, bool> NoBools = ImmutableDictionary.Create<object, bool>(VariableComparer.Instance);
@@ -213,6 +214,7 @@ namespace CheckedMmap.Analyzers.Lifetime
             {
                 _fieldHolders = ReferenceEquals(_fieldHolders, other._fieldHolders) ? _fieldHolders : _fieldHolders.Union(other._fieldHolders),
                 _unmappedFieldSites = ReferenceEquals(_unmappedFieldSites, other._unmappedFieldSites) ? _unmappedFieldSites : _unmappedFieldSites.Union(other._unmappedFieldSites),
+                _sweepAt = System.Math.Max(_sweepAt, other._sweepAt),
             };
             // The join is this state plus what the other adds, logged: later joins can trace it back to this one.
             merged.DescendFrom(this);

@@ -181,6 +181,13 @@ namespace CheckedMmap.Analyzers.Lifetime
 
             _loops.RemoveAt(_loops.Count - 1);
             exit = Join(exit, paths.Exited);
+            if (_deadVariables?.DeclaredInBody(loop) is { } declared)
+            {
+                // The next pass declares them anew, and they are out of scope past the loop (a break carries them there).
+                back?.Drop(declared);
+                exit?.Drop(declared);
+            }
+
             return back;
         }
 

@@ -15,6 +15,11 @@ namespace CheckedMmap.Analyzers.Lifetime
     /// </summary>
     internal sealed partial class LifetimeFlow
     {
+        // Where the walk drops the facts of variables no later operation reads (null: the graph's flow, which keeps them).
+        private DeadVariables? _deadVariables;
+
+        private readonly List<IBinaryOperation> _binaryChain = new List<IBinaryOperation>();
+
         /// <summary>
         /// Runs the flow on a body the structured walk can follow; false for any other, and for a body with a loop that
         /// does not settle (then <paramref name="findings"/> may hold part of the body's findings: the caller drops them).
@@ -31,6 +36,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 _reporting = true,
                 _cancellationToken = cancellationToken,
                 _statementBudget = (StatementRunsPerOperation * operations) + 64,
+                _deadVariables = DeadVariables.Find(body, cancellationToken),
             };
             FlowState? state = new FlowState();
             cancellationToken.ThrowIfCancellationRequested();
@@ -92,6 +98,10 @@ namespace CheckedMmap.Analyzers.Lifetime
                     foreach (IOperation statement in block.Operations)
                     {
                         Execute(statement, ref state);
+                        if (state is not null && _deadVariables?.After(statement) is { } dead)
+                        {
+                            state.Drop(dead);
+                        }
                     }
 
                     break;
@@ -223,18 +233,20 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// </summary>
         private void EvaluateBinaryChain(IBinaryOperation outermost, ref FlowState? state)
         {
-            var chain = new Stack<IBinaryOperation>();
+            // The walk's one stack of operators: a right operand's own chain goes above this one's and is gone when done.
+            int bottom = _binaryChain.Count;
             IOperation current = outermost;
             while (current is IBinaryOperation binary)
             {
-                chain.Push(binary);
+                _binaryChain.Add(binary);
                 current = binary.LeftOperand;
             }
 
             Evaluate(current, ref state);
-            while (chain.Count > 0 && state is not null)
+            while (_binaryChain.Count > bottom && state is not null)
             {
-                IBinaryOperation binary = chain.Pop();
+                IBinaryOperation binary = _binaryChain[_binaryChain.Count - 1];
+                _binaryChain.RemoveAt(_binaryChain.Count - 1);
                 if (binary.OperatorKind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr)
                 {
                     FlowState? right = state.Clone();
@@ -250,6 +262,8 @@ namespace CheckedMmap.Analyzers.Lifetime
                     }
                 }
             }
+
+            _binaryChain.RemoveRange(bottom, _binaryChain.Count - bottom);
         }
 
         private static FlowState? Join(FlowState? a, FlowState? b) => a is null ? b : b is null ? a : a.Merge(b);

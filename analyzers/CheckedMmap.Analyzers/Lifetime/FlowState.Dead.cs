@@ -1,0 +1,97 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace CheckedMmap.Analyzers.Lifetime
+{
+    /// <summary>
+    /// Dropping what no later operation reads: the facts of dead variables (<see cref="DeadVariables"/>), and the
+    /// mappings no variable holds any more. A state then grows with the variables live at a point, not with every
+    /// variable and mapping of the body.
+    /// </summary>
+    internal sealed partial class FlowState
+    {
+        /// <summary>How many remembered mappings (unmapped or unchecked) a state gathers before it looks for unheld ones.</summary>
+        private const int FirstUnheldSweep = 64;
+
+        // The count of remembered mappings beyond which the next drop looks for unheld ones: twice what the last look
+        // left, so that looking costs a constant per mapping however long the body.
+        private int _sweepAt = FirstUnheldSweep;
+
+        /// <summary>Forgets the variables (no later operation reads them), and the mappings no variable holds once they have doubled.</summary>
+        public void Drop(List<ISymbol> dead)
+        {
+            foreach (ISymbol key in dead)
+            {
+                if (Holders.ContainsKey(key))
+                {
+                    Holders = Holders.Remove(key);
+                    LogHolder(key);
+                }
+
+                // Not from the bools each unmapped mapping was unmapped under: no later test reads a dead bool.
+                Bools = Bools.Remove(key);
+                BoolFailures = BoolFailures.Remove(key);
+                MunmapResults = MunmapResults.Remove(key);
+            }
+
+            if (Unmapped.Count + Unchecked.Count > _sweepAt)
+            {
+                DropUnheldMappings();
+            }
+        }
+
+        /// <summary>
+        /// Forgets the unmapped and unchecked mappings of this body that no variable holds: a munmap or a use reaches a
+        /// mapping only through a variable, and the mmap call that creates one anew marks it mapped and unchecked again.
+        /// A field's mapping from other members stays (another method may hold it).
+        /// </summary>
+        private void DropUnheldMappings()
+        {
+            var held = new HashSet<MappingSite>();
+            foreach (KeyValuePair<object, AddressFact> holder in Holders)
+            {
+                if (holder.Value.Origin?.Site is { } site)
+                {
+                    held.Add(site);
+                }
+
+                foreach (MappingSite source in holder.Value.Sources)
+                {
+                    held.Add(source);
+                }
+            }
+
+            List<MappingSite>? unheld = null;
+            foreach (MappingSite site in Unmapped.Keys)
+            {
+                if (!site.OfField && !held.Contains(site))
+                {
+                    (unheld ??= new List<MappingSite>()).Add(site);
+                }
+            }
+
+            if (unheld is not null)
+            {
+                Unmapped = Unmapped.RemoveRange(unheld);
+                _unmappedWhen = _unmappedWhen.RemoveRange(unheld);
+                foreach (MappingSite site in unheld)
+                {
+                    LogUnmapped(site);
+                }
+            }
+
+            ImmutableHashSet<MappingSite> stillUnchecked = Unchecked;
+            foreach (MappingSite site in Unchecked)
+            {
+                if (!site.OfField && !held.Contains(site))
+                {
+                    stillUnchecked = stillUnchecked.Remove(site);
+                }
+            }
+
+            Unchecked = stillUnchecked;
+            _sweepAt = (2 * (Unmapped.Count + Unchecked.Count)) + FirstUnheldSweep;
+        }
+    }
+}
