@@ -136,6 +136,28 @@ public class DeadVariableTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public Task A_mapping_outlives_its_first_holder_while_another_variable_holds_it(bool graph)
+    {
+        // p is dead after its munmap, but alias still holds the mapping (and the unchecked one): both facts must stay.
+        int first = graph ? 10 : 9;
+        return Libc((graph ? ForceGraph : string.Empty) + $$"""
+                IntPtr p = {{Map4096}};
+                IntPtr alias = p;
+                IntPtr q = {{Map4096}};
+                IntPtr other = q;
+                if (p == new IntPtr(-1)) return;
+                munmap(p, (UIntPtr)4096);
+                q = IntPtr.Zero;
+                {|#0:munmap(alias, (UIntPtr)4096)|};
+                {|#1:*(byte*)other|} = 1;
+        """).Expect(
+            At(0, WholeMappingMunmapRule.Twice, "line " + first, "line " + (first + 5)),
+            At(1, FailureCheckRule.UncheckedUse, "mmap", (first + 2).ToString())).RunAsync();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public Task Mappings_a_live_variable_holds_outlast_the_forgetting_of_many_unheld_ones(bool graph)
     {
         // A hundred map/unmap pairs pile up unheld mappings past the point where the walk looks for them; the two that

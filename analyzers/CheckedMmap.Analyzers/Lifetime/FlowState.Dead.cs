@@ -18,15 +18,29 @@ namespace CheckedMmap.Analyzers.Lifetime
         // left, so that looking costs a constant per mapping however long the body.
         private int _sweepAt = FirstUnheldSweep;
 
-        /// <summary>Forgets the variables (no later operation reads them), and the mappings no variable holds once they have doubled.</summary>
+        /// <summary>Beyond this many holders a dropped variable's mappings wait for the next look at all of them.</summary>
+        private const int MaxHoldersSearchedPerDrop = 16;
+
+        /// <summary>
+        /// Forgets the variables (no later operation reads them) and, while few variables hold mappings, the mappings only
+        /// they held; with more, the mappings no variable holds once the remembered ones have doubled.
+        /// </summary>
         public void Drop(List<ISymbol> dead)
         {
             foreach (ISymbol key in dead)
             {
-                if (Holders.ContainsKey(key))
+                if (Holders.TryGetValue(key, out AddressFact? fact))
                 {
                     Holders = Holders.Remove(key);
                     LogHolder(key);
+                    if (Holders.Count <= MaxHoldersSearchedPerDrop)
+                    {
+                        ForgetIfUnheld(fact.Origin?.Site);
+                        foreach (MappingSite source in fact.Sources)
+                        {
+                            ForgetIfUnheld(source);
+                        }
+                    }
                 }
 
                 // Not from the bools each unmapped mapping was unmapped under: no later test reads a dead bool.
@@ -39,6 +53,30 @@ namespace CheckedMmap.Analyzers.Lifetime
             {
                 DropUnheldMappings();
             }
+        }
+
+        /// <summary>Forgets one mapping of this body when no variable holds it (see <see cref="DropUnheldMappings"/>).</summary>
+        private void ForgetIfUnheld(MappingSite? site)
+        {
+            if (site is null || site.OfField || !(Unmapped.ContainsKey(site) || Unchecked.Contains(site)))
+            {
+                return;
+            }
+
+            foreach (KeyValuePair<object, AddressFact> holder in Holders)
+            {
+                if (ReferenceEquals(holder.Value.Origin?.Site, site) || holder.Value.Sources.Contains(site))
+                {
+                    return;
+                }
+            }
+
+            if (Unmapped.ContainsKey(site))
+            {
+                RemoveUnmapped(site);
+            }
+
+            Unchecked = Unchecked.Remove(site);
         }
 
         /// <summary>
