@@ -795,8 +795,9 @@ namespace CheckedMmap.Analyzers.Lifetime
                     return munmapOutcome;
                 case IBinaryOperation comparison when IsComparison(comparison.OperatorKind):
                 {
+                    // Only a held mapping's test proves anything: the other side is not evaluated for i < n.
                     (AddressFact? held, IOperation other) = HeldSide(comparison, state, out bool heldLeft);
-                    if (Classify(other) is not (ComparedWith.Failure or ComparedWith.Null))
+                    if (held is not { Sources.IsEmpty: false } || Classify(other) is not (ComparedWith.Failure or ComparedWith.Null))
                     {
                         return (null, null);
                     }
