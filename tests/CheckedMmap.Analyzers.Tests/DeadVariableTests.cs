@@ -156,21 +156,25 @@ public class DeadVariableTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public Task Mappings_a_live_variable_holds_outlast_the_forgetting_of_many_unheld_ones(bool graph)
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public Task Mappings_a_live_variable_holds_outlast_the_forgetting_of_many_unheld_ones(bool graph, bool discarded)
     {
-        // A hundred map/unmap pairs pile up unheld mappings past the point where the walk looks for them; the two that
-        // variables still hold (one unmapped, one never checked) must stay.
+        // A hundred map/unmap pairs, or a hundred mmap results assigned to a discard (kept, so unchecked, but held by no
+        // variable), pile up unheld mappings past the point where the walk looks for them; the two that variables still hold (one unmapped, one never checked) must stay.
         int first = graph ? 10 : 9;
-        string pairs = string.Concat(Enumerable.Range(0, 100).Select(i =>
-            $"        IntPtr p{i} = {Map4096};\n        if (p{i} == new IntPtr(-1)) return;\n        munmap(p{i}, (UIntPtr)4096);\n"));
+        string filler = discarded
+            ? string.Concat(Enumerable.Range(0, 100).Select(i => $"        _ = {Map4096};\n"))
+            : string.Concat(Enumerable.Range(0, 100).Select(i =>
+                $"        IntPtr p{i} = {Map4096};\n        if (p{i} == new IntPtr(-1)) return;\n        munmap(p{i}, (UIntPtr)4096);\n"));
         return Libc((graph ? ForceGraph : string.Empty) + $$"""
                 IntPtr keep = {{Map8192}};
                 if (keep == new IntPtr(-1)) return;
                 IntPtr unsure = {{Map4096}};
                 munmap(keep, (UIntPtr)8192);
-        """ + "\n" + pairs + """
+        """ + "\n" + filler + """
                 {|#0:munmap(keep, (UIntPtr)8192)|};
                 {|#1:*(byte*)unsure|} = 1;
         """).Expect(

@@ -22,6 +22,24 @@ namespace CheckedMmap.Analyzers.Lifetime
         private const int MaxHoldersSearchedPerDrop = 16;
 
         /// <summary>
+        /// Between two statements, where every value the body still needs is in a variable: forgets the variables that are
+        /// dead there (null: none) and, while few variables hold mappings, the mappings only they held; and, once the
+        /// remembered mappings have doubled, every mapping no variable holds (an mmap whose result is dropped, thousands
+        /// of times in one body, is never held).
+        /// </summary>
+        public void AfterStatement(List<ISymbol>? dead)
+        {
+            if (dead is not null)
+            {
+                Drop(dead);
+            }
+            else if (Unmapped.Count + Unchecked.Count > _sweepAt)
+            {
+                DropUnheldMappings();
+            }
+        }
+
+        /// <summary>
         /// Forgets the variables (no later operation reads them) and, while few variables hold mappings, the mappings only
         /// they held; with more, the mappings no variable holds once the remembered ones have doubled.
         /// </summary>

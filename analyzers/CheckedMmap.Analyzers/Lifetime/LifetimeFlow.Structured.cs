@@ -98,10 +98,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                     foreach (IOperation statement in block.Operations)
                     {
                         Execute(statement, ref state);
-                        if (state is not null && _deadVariables?.After(statement) is { } dead)
-                        {
-                            state.Drop(dead);
-                        }
+                        state?.AfterStatement(_deadVariables?.After(statement));
                     }
 
                     break;
