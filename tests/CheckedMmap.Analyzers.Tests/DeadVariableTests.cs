@@ -16,14 +16,9 @@ namespace CheckedMmap.Analyzers.Tests;
 /// </summary>
 public class DeadVariableTests
 {
-    private const string ForceGraph = "goto start; start: ;\n";
-
     private const string Map4096 = "mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero)";
 
     private const string Map8192 = "mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero)";
-
-    private static DiagnosticResult At(int marker, DiagnosticDescriptor descriptor, params object[] arguments) =>
-        new DiagnosticResult(descriptor).WithLocation(marker).WithArguments(arguments).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
 
     [Theory]
     [InlineData(false)]

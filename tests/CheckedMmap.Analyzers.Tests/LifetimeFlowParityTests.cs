@@ -15,11 +15,6 @@ namespace CheckedMmap.Analyzers.Tests;
 /// </summary>
 public class LifetimeFlowParityTests
 {
-    private const string ForceGraph = "goto start; start: ;\n";
-
-    private static DiagnosticResult At(int marker, DiagnosticDescriptor descriptor, params object[] arguments) =>
-        new DiagnosticResult(descriptor).WithLocation(marker).WithArguments(arguments).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
-
     private const string Body = """
                 IntPtr p = mmap(IntPtr.Zero, (UIntPtr)8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero);
                 IntPtr q = condition ? mmap(IntPtr.Zero, (UIntPtr)4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, IntPtr.Zero) : p;

@@ -84,10 +84,17 @@ public class HermeticAnalyzerTest<TAnalyzer> : CSharpAnalyzerTest<TAnalyzer, Def
 /// <summary>Hermetic test of <see cref="MmapLifetimeAnalyzer"/> (MMAP008/MMAP009).</summary>
 public sealed class LifetimeAnalyzerTest : HermeticAnalyzerTest<MmapLifetimeAnalyzer>
 {
+    /// <summary>First in a body, a goto to the next statement sends the body to the control flow graph's flow instead of the tree walk.</summary>
+    public const string ForceGraph = "goto start; start: ;\n";
+
     public LifetimeAnalyzerTest(string source)
         : base(source)
     {
     }
+
+    /// <summary>The diagnostic at a markup marker with its message arguments; its additional locations (where the mapping was made) are not compared.</summary>
+    public static DiagnosticResult At(int marker, DiagnosticDescriptor descriptor, params object[] arguments) =>
+        new DiagnosticResult(descriptor).WithLocation(marker).WithArguments(arguments).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
 
     /// <summary><paramref name="body"/> runs in C.M(int unknown, bool condition, nuint size), with the <see cref="Sources.Libc"/> binding.</summary>
     public static HermeticAnalyzerTest<MmapLifetimeAnalyzer> Libc(string body, string members = "") => new LifetimeAnalyzerTest($$"""
