@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Concurrent;
 using CheckedMmap.Analyzers.Binding;
 using Microsoft.CodeAnalysis;
@@ -27,14 +26,10 @@ namespace CheckedMmap.Analyzers.Functions
         private readonly CheckedForwarders _forwarders;
         private readonly ConcurrentDictionary<IMethodSymbol, LibcFunction> _cache = new ConcurrentDictionary<IMethodSymbol, LibcFunction>(SymbolEqualityComparer.Default);
 
-        // One delegate for every look-up: a method group passed to GetOrAdd would allocate one per call resolved.
-        private readonly Func<IMethodSymbol, LibcFunction> _compute;
-
         public LibcFunctionResolver(MmapCallResolver mmaps)
         {
             _known = mmaps.Known;
             _forwarders = mmaps.Forwarders;
-            _compute = Compute;
         }
 
         /// <summary>Whether <paramref name="method"/> is a source method that forwards to the checked runtime (see
@@ -76,7 +71,7 @@ namespace CheckedMmap.Analyzers.Functions
                 return FromName(_forwarders.FunctionOf(method)); // a binding MMAP014's fix turned into a call of the checked runtime
             }
 
-            return _cache.TryGetValue(method, out LibcFunction known) ? known : _cache.GetOrAdd(method, _compute);
+            return _cache.GetOrCompute(method, this, static (key, resolver) => resolver.Compute(key));
         }
 
         private bool IsKnownContainer(INamedTypeSymbol? type) => _known.IsMman(type) || _known.IsMonoSyscall(type) || _known.IsTmdsLibC(type);
