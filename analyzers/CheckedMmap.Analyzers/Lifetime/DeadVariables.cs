@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -36,12 +37,16 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// <summary>The variables the loop's body declares (dead at the loop's head and exit), or null.</summary>
         public List<ISymbol>? DeclaredInBody(ILoopOperation loop) => _declaredInBody.TryGetValue(loop, out List<ISymbol>? declared) ? declared : null;
 
-        /// <summary>One walk over the body, with explicit stacks: generated bodies nest expressions thousands deep.</summary>
-        public static DeadVariables Find(IOperation body, CancellationToken cancellationToken)
+        /// <summary>
+        /// One walk over the body, with explicit stacks (generated bodies nest expressions thousands deep), that also
+        /// answers whether the walk can follow the body at all: null as soon as an operation is one
+        /// <paramref name="notFollowed"/> names. <paramref name="operations"/> counts the operations below the body.
+        /// </summary>
+        public static DeadVariables? Find(IOperation body, Func<IOperation, bool> notFollowed, out int operations, CancellationToken cancellationToken)
         {
             var finder = new Finder();
-            finder.Walk(body, cancellationToken);
-            return finder.Result();
+            bool complete = finder.Walk(body, notFollowed, out operations, cancellationToken);
+            return complete ? finder.Result() : null;
         }
 
         /// <summary>What the walk learned of one variable.</summary>
@@ -71,12 +76,13 @@ namespace CheckedMmap.Analyzers.Lifetime
             private readonly List<ILoopOperation> _loops = new List<ILoopOperation>();
             private readonly List<bool> _inBody = new List<bool>();
 
-            public void Walk(IOperation root, CancellationToken cancellationToken)
+            /// <summary>False when it stops at an operation <paramref name="notFollowed"/> names.</summary>
+            public bool Walk(IOperation root, Func<IOperation, bool> notFollowed, out int visited, CancellationToken cancellationToken)
             {
                 var stack = new Stack<(IOperation Operation, IOperation.OperationList.Enumerator Children)>();
                 Enter(root, parent: null);
                 stack.Push((root, root.ChildOperations.GetEnumerator()));
-                int visited = 0;
+                visited = 0;
                 while (stack.Count > 0)
                 {
                     (IOperation operation, IOperation.OperationList.Enumerator children) = stack.Pop();
@@ -89,6 +95,11 @@ namespace CheckedMmap.Analyzers.Lifetime
                             cancellationToken.ThrowIfCancellationRequested();
                         }
 
+                        if (notFollowed(child))
+                        {
+                            return false;
+                        }
+
                         Enter(child, operation);
                         stack.Push((child, child.ChildOperations.GetEnumerator()));
                     }
@@ -97,6 +108,8 @@ namespace CheckedMmap.Analyzers.Lifetime
                         Leave(operation);
                     }
                 }
+
+                return true;
             }
 
             private void Enter(IOperation operation, IOperation? parent)

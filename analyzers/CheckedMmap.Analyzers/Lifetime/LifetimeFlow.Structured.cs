@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -26,7 +27,8 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// </summary>
         public static bool TryRunStructured(IOperation body, ILifetimeContext context, LifetimeFindings findings, CancellationToken cancellationToken)
         {
-            if (body is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation) || !IsStructured(body, out int operations))
+            if (body is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)
+                || DeadVariables.Find(body, s_notStructured, out int operations, cancellationToken) is not { } deadVariables)
             {
                 return false;
             }
@@ -36,7 +38,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 _reporting = true,
                 _cancellationToken = cancellationToken,
                 _statementBudget = (StatementRunsPerOperation * operations) + 64,
-                _deadVariables = DeadVariables.Find(body, cancellationToken),
+                _deadVariables = deadVariables,
             };
             FlowState? state = new FlowState();
             cancellationToken.ThrowIfCancellationRequested();
@@ -44,30 +46,18 @@ namespace CheckedMmap.Analyzers.Lifetime
             return !flow._unsettled;
         }
 
-        private static bool IsStructured(IOperation body, out int operations)
-        {
-            operations = 0;
-            foreach (IOperation operation in body.Descendants())
-            {
-                operations++;
-                switch (operation)
-                {
-                    case ILoopOperation loop when !IsStructuredLoop(loop):
-                    case IBranchOperation { BranchKind: not (BranchKind.Break or BranchKind.Continue) }:
-                    case ILabeledOperation:
-                    case ITryOperation:
-                    case ISwitchOperation:
-                    case ISwitchExpressionOperation:
-                    case ILocalFunctionOperation:
-                    case IAnonymousFunctionOperation:
-                    case IDelegateCreationOperation:
-                    case IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.YieldBreak }:
-                        return false;
-                }
-            }
+        private static readonly Func<IOperation, bool> s_notStructured = IsNotStructured;
 
-            return true;
-        }
+        /// <summary>An operation that sends its body to the graph.</summary>
+        private static bool IsNotStructured(IOperation operation) => operation switch
+        {
+            ILoopOperation loop => !IsStructuredLoop(loop),
+            IBranchOperation { BranchKind: not (BranchKind.Break or BranchKind.Continue) } => true,
+            ILabeledOperation or ITryOperation or ISwitchOperation or ISwitchExpressionOperation => true,
+            ILocalFunctionOperation or IAnonymousFunctionOperation or IDelegateCreationOperation => true,
+            IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.YieldBreak } => true,
+            _ => false,
+        };
 
         /// <summary>A statement; <paramref name="state"/> becomes null when the path ends.</summary>
         private void Execute(IOperation? operation, ref FlowState? state)
