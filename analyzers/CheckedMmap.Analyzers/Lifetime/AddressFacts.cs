@@ -147,6 +147,9 @@ namespace CheckedMmap.Analyzers.Lifetime
 
         public AddressFact WithOrigin(Provenance? origin) => new AddressFact(origin, Sources);
 
+        /// <summary>Whether the variable may hold that mapping: as its provenance or as an mmap result.</summary>
+        public bool Holds(MappingSite site) => ReferenceEquals(Origin?.Site, site) || Sources.Contains(site);
+
         public AddressFact Merge(AddressFact other)
         {
             Provenance? origin = Provenance.Join(Origin, other.Origin);

@@ -33,9 +33,9 @@ namespace CheckedMmap.Analyzers.Lifetime
             {
                 Drop(dead);
             }
-            else if (Unmapped.Count + Unchecked.Count > _sweepAt)
+            else
             {
-                DropUnheldMappings();
+                DropUnheldMappingsIfDoubled();
             }
         }
 
@@ -67,10 +67,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 MunmapResults = MunmapResults.Remove(key);
             }
 
-            if (Unmapped.Count + Unchecked.Count > _sweepAt)
-            {
-                DropUnheldMappings();
-            }
+            DropUnheldMappingsIfDoubled();
         }
 
         /// <summary>Forgets one mapping of this body when no variable holds it (see <see cref="DropUnheldMappings"/>).</summary>
@@ -83,7 +80,7 @@ namespace CheckedMmap.Analyzers.Lifetime
 
             foreach (KeyValuePair<object, AddressFact> holder in Holders)
             {
-                if (ReferenceEquals(holder.Value.Origin?.Site, site) || holder.Value.Sources.Contains(site))
+                if (holder.Value.Holds(site))
                 {
                     return;
                 }
@@ -95,6 +92,14 @@ namespace CheckedMmap.Analyzers.Lifetime
             }
 
             Unchecked = Unchecked.Remove(site);
+        }
+
+        private void DropUnheldMappingsIfDoubled()
+        {
+            if (Unmapped.Count + Unchecked.Count > _sweepAt)
+            {
+                DropUnheldMappings();
+            }
         }
 
         /// <summary>
