@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Reflection;
+using System.Runtime;
 using System.Text;
 using System.Threading;
 using CheckedMmap.Benchmarks.Harness;
@@ -29,6 +30,13 @@ namespace CheckedMmap.Benchmarks.Analyzer
         // One 1,000-call pass fits in the first generation's budget and would run without a collection, a 10,000-call
         // pass would not: per call, the small method would be timed without the collections that a build pays for it.
         private const int CallsPerSample = 10_000;
+
+        // The control: the same calls, in the same file, in methods of this many calls each.
+        private const int SpreadCallsPerMethod = 10;
+
+        // The most one no-GC region asks for: the runtime grants regions of several GiB on 64-bit, and a 10,000-call pass
+        // allocates a few hundred MiB.
+        private const long HoldRegionBytes = 4L << 30;
 
         private static readonly ImmutableArray<DiagnosticAnalyzer> BindingOnly = ImmutableArray.Create<DiagnosticAnalyzer>(new BindingOnlyAnalyzer());
 
@@ -87,168 +95,173 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 "every call is a join and the dataflow goes round the loop until it settles. " +
                 "*loops and branches*: per call in turn a map/unmap pair in a small loop, one in a branch that retries a failed munmap " +
                 "(`int rc = munmap(…); if (rc != 0) munmap(…)`), one retried in a `while` loop, and one whose flags a ternary picks, " +
-                "so the lifetime flow joins and repeats loops across thousands of pointer locals. " +
-                $"CheckedMmap's execution time from analyzer telemetry, median of {rounds} samples ({largeRounds} for 10,000 calls) after a warm-up sample; a sample analyzes " +
-                $"{CallsPerSample:N0} calls in all (a smaller method is analyzed on fresh compilations until it has covered as many), with a full " +
-                "garbage collection before the sample and none forced inside it, so that the collections caused by a sample's allocations weigh " +
-                "the same per call at every size; the GC pause column is the time the runtime paused for collections during a sample, per pass. " +
-                "The first request for an operation of a method makes Roslyn bind the whole body, and that time counts as the asking " +
-                "analyzer's: the binding column times an analyzer that asks for one operation and reads nothing (Roslyn's share, paid by " +
-                "any operation-based analyzer). Cost per added call = (the method's time − the previous N's method's time) / (N − previous N): " +
-                "the slope of everything CheckedMmap costs a build for the method (Roslyn's binding and graph included), constant where the " +
-                "cost is linear, whatever the fixed costs of a pass; the target compares each step with the step before (a step may cost less: bodies above " +
-                "100,000 characters take a cheaper path). Beyond the reference = that cost less the reference analyzer's cost per added call (below). Own per call = (CheckedMmap's time − binding − control flow graph − the same for the one-call " +
-                "method) / N, relative to the smallest method of the same shape whose cost beyond the one-call method is at least a " +
-                "quarter of its time (below that, the difference of two nearly equal medians is noise): 1.0× everywhere is linear time. " +
-                "The reference column times an analyzer that reads every call's arguments through IOperation and judges nothing (the least " +
-                "an operation-based analyzer of these calls does); CheckedMmap's time (less the graph) divided by the reference's, relative " +
-                "to the same baseline N, shows whether CheckedMmap grows faster than Roslyn's own cost of the same calls: 1.0× is the same " +
-                "growth. For chained locals N counts the links of the chain, and the per-call column is per link. Allocated per call = " +
-                "(bytes the process allocates in CheckedMmap's pass − bytes it allocates in the binding-only pass of the same source − the " +
-                "same difference for the one-call method) / N: exact (the passes run on one thread), so it follows the analyzer's own work " +
-                "per call without the garbage collector's or the memory system's share of the time.");
+                "so the lifetime flow joins and repeats loops across thousands of pointer locals. For chained locals N counts the links " +
+                "of the chain, and the per-call columns are per link.\n\n" +
+                $"Times are analyzer telemetry, medians of {rounds} samples ({largeRounds} for 10,000 calls) after a warm-up sample; a sample " +
+                $"analyzes {CallsPerSample:N0} calls in all (a smaller method is analyzed on fresh compilations until it has covered as many), " +
+                "after a full garbage collection. The first request for an operation of a method makes Roslyn bind the whole body, and that " +
+                "time counts as the asking analyzer's. Each sample runs four passes over the source, and the last two again over the control (below):\n\n" +
+                "- *whole*: CheckedMmap as a build runs it, collections as they come. Its time holds Roslyn's binding of the body and the " +
+                "collector's pauses, which grow faster than the calls (Roslyn's definite-assignment pass keeps a bit vector of every local " +
+                "for every pending branch, and each collection walks a heap holding the method's bound tree);\n" +
+                "- *reference*: an analyzer that reads every call's arguments through IOperation and judges nothing, collections as they " +
+                "come: the least any operation-based analyzer of these calls costs, Roslyn's share of the whole time;\n" +
+                "- *held*: CheckedMmap with the collector held off (`GC.TryStartNoGCRegion` around the passes, sized from the warm-up's " +
+                "allocations, so no collection runs inside a pass; the column of collections that ran anyway says when it did not hold);\n" +
+                "- *binding, held*: an analyzer that asks for one operation and reads nothing, the collector held off: Roslyn's binding of " +
+                "the body alone.\n\n" +
+                "Own work = held − binding held, per round (the median of the differences): what CheckedMmap computes for the method, " +
+                "its control flow graph included (`ControlFlowGraph.Create`, which the analyzer asks for, timed by the analyzer itself).\n\n" +
+                $"**The target** compares the own work for N calls in one method with the own work for the same N calls in the same file " +
+                $"split into methods of {SpreadCallsPerMethod} calls (the *control*, held and less its binding in the same way, in the same " +
+                "round; the median of the per-round quotients). The control is linear in N by construction (N / " +
+                $"{SpreadCallsPerMethod} methods that do not see each other), and it carries everything that grows with the file rather " +
+                "than with one method: the size of the heap and of the working set that the caches and the TLB must hold. So a quotient " +
+                "that stays near 1 at every N is a cost per call that does not depend on the size of the method it is in; an analyzer " +
+                "that computed per-method facts once per call would show a quotient that grows with N. The own work per added call " +
+                "= (own work at N − own work at the previous N) / (N − previous N), and its step against the step before, are shown " +
+                "beside it with the whole time's and the reference's; these steps are not the target because at N = 10,000 they " +
+                "carry the memory system's growth with the working set (the reference analyzer, which only reads arguments, takes " +
+                "1.4–1.9× more per added call at that step), and they move by up to 0.6 between a run of all shapes and a run of one. " +
+                "Allocated per call = (bytes allocated in the held pass − bytes allocated in the binding pass − the same difference " +
+                "for the one-call method) / N: exact (the passes run on one thread), the load CheckedMmap puts on the collector per call.");
 
             var rows = new List<IReadOnlyList<string>>();
             var verdicts = new List<string>();
             foreach (Shape shape in new[] { Shape.Constants, Shape.Locals, Shape.ChainedLocals, Shape.ErrnoChecks, Shape.LoopBody, Shape.LoopsAndBranches }.Where(s => onlyShapes is null || onlyShapes.Contains(Name(s))))
             {
-                // The cost of a method with one call (compilation start, binding the method) is paid once whatever N is.
+                // What a method with one call allocates beyond binding (compilation start, the method's declaration) is
+                // paid once whatever N is.
                 string single = Source(shape, 1);
-                Measure(single, set.CheckedMmap, enableAll, 1_000, out _, out _);
-                double fixedMs = Stats.Median(Enumerable.Range(0, rounds).Select(_ => (Measure(single, set.CheckedMmap, enableAll, 1_000, out _, out double singleGraph) - singleGraph) / 1_000));
-                double fixedBindingMs = Stats.Median(Enumerable.Range(0, rounds).Select(_ => Measure(single, BindingOnly, enableAll, 1_000, out int _, out double _) / 1_000));
-                Measure(single, set.CheckedMmap, enableAll, 1_000, out _, out _, out double fixedAllocated);
-                Measure(single, BindingOnly, enableAll, 1_000, out _, out _, out double fixedBindingAllocated);
-                double? allocationBaseline = null;
-                double worstAllocation = 0;
-                int worstAllocationN = 0;
-                double? baseline = null, baselineAgainstReference = null;
-                double worst = 0, worstAgainstReference = 0;
-                int baselineN = 0, worstN = 0;
+                Pass singleWarm = Measure(single, set.CheckedMmap, enableAll, 1_000, holdBytesPerPass: 0);
+                Pass singleBindingWarm = Measure(single, BindingOnly, enableAll, 1_000, holdBytesPerPass: 0);
+                double fixedAllocated = Measure(single, set.CheckedMmap, enableAll, 1_000, singleWarm.Allocated).Allocated
+                    - Measure(single, BindingOnly, enableAll, 1_000, singleBindingWarm.Allocated).Allocated;
 
-                // Linear cost is a constant cost per added call: the whole time's growth from one size to the next, per
-                // call added, compared with the same for the step before. The fixed costs (compilation start, the method's
-                // declaration) cancel out, and nothing is subtracted that another pass measured. A step may cost less than
-                // the one before (bodies above 100,000 characters take a cheaper path); one that costs more is growth.
-                // The reference analyzer's cost per added call, taken from CheckedMmap's, is what CheckedMmap adds beyond
-                // Roslyn's own work on the same calls.
-                double? previousTotal = null, previousMarginal = null, previousReference = null, previousBeyond = null;
-                int previousN = 0;
-                double worstMarginal = 0, worstBeyond = 0;
-                int worstMarginalN = 0;
+                double? previousWhole = null, previousWholeSlope = null, previousReference = null, previousReferenceSlope = null;
+                double? previousOwn = null, previousOwnSlope = null, allocationBaseline = null, quotientBaseline = null;
+                int previousN = 0, worstOwnN = 0, worstWholeN = 0, worstAllocationN = 0;
+                double worstOwn = 0, worstWhole = 0, worstReference = 0, worstAllocation = 0, worstAgainstSpread = 0;
+                int worstAgainstSpreadN = 0;
                 foreach (int n in sizes)
                 {
                     string source = Source(shape, n);
+                    string spread = Source(shape, n, SpreadCallsPerMethod);
                     int repeat = Math.Max(1, CallsPerSample / n);
-                    Measure(source, set.CheckedMmap, enableAll, repeat, out _, out _); // warm-up
-                    var totals = new List<double>();
-                    var graphs = new List<double>();
+                    Pass warm = Measure(source, set.CheckedMmap, enableAll, repeat, holdBytesPerPass: 0);
+                    Pass bindingWarm = Measure(source, BindingOnly, enableAll, repeat, holdBytesPerPass: 0);
+                    Pass spreadWarm = Measure(spread, set.CheckedMmap, enableAll, repeat, holdBytesPerPass: 0);
+                    Pass spreadBindingWarm = Measure(spread, BindingOnly, enableAll, repeat, holdBytesPerPass: 0);
+                    Measure(source, ArgumentsOnly, enableAll, repeat, holdBytesPerPass: 0);
+                    var wholes = new List<double>();
                     var pauses = new List<double>();
-                    var bindings = new List<double>();
-                    Measure(source, BindingOnly, enableAll, repeat, out _, out _); // warm-up
-                    Measure(source, ArgumentsOnly, enableAll, repeat, out _, out _); // warm-up
                     var references = new List<double>();
+                    var helds = new List<double>();
+                    var heldBindings = new List<double>();
+                    var owns = new List<double>();
+                    var spreadOwns = new List<double>();
+                    var againstSpread = new List<double>();
+                    var graphs = new List<double>();
                     var allocations = new List<double>();
                     var byAnalyzer = new Dictionary<string, double>();
-                    int diagnostics = 0;
+                    int diagnostics = 0, collectionsInHeldPasses = 0;
                     for (int r = 0; r < (n >= 10_000 ? largeRounds : rounds); r++)
                     {
-                        TimeSpan pausedBefore = GC.GetTotalPauseDuration();
-                        totals.Add(Measure(source, set.CheckedMmap, enableAll, repeat, out diagnostics, out double graphMs, out double allocated, byAnalyzer) / repeat);
-                        pauses.Add((GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds / repeat);
-                        graphs.Add(graphMs / repeat);
-                        bindings.Add(Measure(source, BindingOnly, enableAll, repeat, out _, out _, out double bindingAllocated) / repeat);
-                        allocations.Add(allocated - bindingAllocated);
-                        references.Add(Measure(source, ArgumentsOnly, enableAll, repeat, out _, out _) / repeat);
+                        Pass whole = Measure(source, set.CheckedMmap, enableAll, repeat, holdBytesPerPass: 0, byAnalyzer);
+                        wholes.Add(whole.Ms);
+                        pauses.Add(whole.PausedMs);
+                        diagnostics = whole.Diagnostics;
+                        references.Add(Measure(source, ArgumentsOnly, enableAll, repeat, holdBytesPerPass: 0).Ms);
+                        Pass held = Measure(source, set.CheckedMmap, enableAll, repeat, warm.Allocated);
+                        Pass heldBinding = Measure(source, BindingOnly, enableAll, repeat, bindingWarm.Allocated);
+                        helds.Add(held.Ms);
+                        heldBindings.Add(heldBinding.Ms);
+                        owns.Add(held.Ms - heldBinding.Ms);
+                        graphs.Add(held.GraphMs);
+                        allocations.Add(held.Allocated - heldBinding.Allocated);
+                        Pass heldSpread = Measure(spread, set.CheckedMmap, enableAll, repeat, spreadWarm.Allocated);
+                        Pass heldSpreadBinding = Measure(spread, BindingOnly, enableAll, repeat, spreadBindingWarm.Allocated);
+                        spreadOwns.Add(heldSpread.Ms - heldSpreadBinding.Ms);
+                        againstSpread.Add((held.Ms - heldBinding.Ms) / (heldSpread.Ms - heldSpreadBinding.Ms));
+                        collectionsInHeldPasses += held.PassesWithCollections + heldBinding.PassesWithCollections + heldSpread.PassesWithCollections + heldSpreadBinding.PassesWithCollections;
                     }
 
-                    double total = Stats.Median(totals);
-                    double paused = Stats.Median(pauses);
-                    double binding = Stats.Median(bindings);
-                    double graph = Stats.Median(graphs);
+                    double wholeMs = Stats.Median(wholes);
                     double reference = Stats.Median(references);
-                    double againstReference = (total - graph) / reference;
-                    double own = total - binding - graph;
-                    double fixedOwn = fixedMs - fixedBindingMs;
-                    double perCall = Math.Max(0, own - fixedOwn) / n;
-                    // The baseline is the smallest N whose cost beyond the one-call method is a quarter of its time (a 10-link chain's is not).
-                    if (baseline is null && perCall > 0 && own - fixedOwn >= total / 4)
-                    {
-                        baseline = perCall;
-                        baselineAgainstReference = againstReference;
-                        baselineN = n;
-                    }
+                    double own = Stats.Median(owns);
+                    double spreadOwn = Stats.Median(spreadOwns);
+                    double oneAgainstSpread = Stats.Median(againstSpread);
+                    Worst(oneAgainstSpread, n, ref worstAgainstSpread, ref worstAgainstSpreadN);
+                    double quotient = wholeMs / reference;
+                    quotientBaseline ??= quotient;
+                    double wholeSlope = Slope(wholeMs, previousWhole, n, previousN);
+                    double referenceSlope = Slope(reference, previousReference, n, previousN);
+                    double ownSlope = Slope(own, previousOwn, n, previousN);
+                    double wholeStep = Step(wholeSlope, previousWholeSlope);
+                    double referenceStep = Step(referenceSlope, previousReferenceSlope);
+                    double ownStep = Step(ownSlope, previousOwnSlope);
+                    Worst(ownStep, n, ref worstOwn, ref worstOwnN);
+                    Worst(wholeStep, n, ref worstWhole, ref worstWholeN);
+                    worstReference = double.IsNaN(referenceStep) ? worstReference : Math.Max(worstReference, referenceStep);
 
-                    // Bytes CheckedMmap makes the process allocate per call beyond what binding the method allocates (exact, so
-                    // no noise floor: the baseline is the smallest N).
-                    double allocatedPerCall = Math.Max(0, Stats.Median(allocations) - (fixedAllocated - fixedBindingAllocated)) / n;
+                    double allocatedPerCall = Math.Max(0, Stats.Median(allocations) - fixedAllocated) / n;
                     allocationBaseline ??= allocatedPerCall > 0 ? allocatedPerCall : null;
                     double allocationRatio = allocationBaseline is { } ab ? allocatedPerCall / ab : double.NaN;
-                    if (!double.IsNaN(allocationRatio) && allocationRatio >= worstAllocation)
-                    {
-                        worstAllocation = allocationRatio;
-                        worstAllocationN = n;
-                    }
+                    Worst(allocationRatio, n, ref worstAllocation, ref worstAllocationN);
 
-                    double ratio = baseline is { } b ? perCall / b : double.NaN;
-                    if (!double.IsNaN(ratio) && ratio >= worst)
-                    {
-                        worst = ratio;
-                        worstN = n;
-                    }
-
-                    double marginal = previousTotal is { } before ? (total - before) / (n - previousN) : double.NaN;
-                    double beyond = previousReference is { } referenceBefore ? marginal - ((reference - referenceBefore) / (n - previousN)) : double.NaN;
-                    double marginalRatio = previousMarginal is { } pm && pm > 0 && !double.IsNaN(marginal) ? marginal / pm : double.NaN;
-                    double beyondRatio = previousBeyond is { } pb && pb > 0 && !double.IsNaN(beyond) ? beyond / pb : double.NaN;
-                    if (!double.IsNaN(marginalRatio) && marginalRatio >= worstMarginal)
-                    {
-                        worstMarginal = marginalRatio;
-                        worstMarginalN = n;
-                    }
-
-                    worstBeyond = double.IsNaN(beyondRatio) ? worstBeyond : Math.Max(worstBeyond, beyondRatio);
-                    int marginalFrom = previousN;
-                    previousTotal = total;
-                    previousReference = reference;
-                    previousMarginal = double.IsNaN(marginal) ? null : marginal;
-                    previousBeyond = double.IsNaN(beyond) ? null : beyond;
-                    previousN = n;
-                    double growthAgainstReference = baselineAgainstReference is { } br ? againstReference / br : double.NaN;
-                    worstAgainstReference = double.IsNaN(growthAgainstReference) ? worstAgainstReference : Math.Max(worstAgainstReference, growthAgainstReference);
+                    string from = " (from N = " + previousN.ToString("N0", CultureInfo.InvariantCulture) + ")";
                     rows.Add(new[]
                     {
-                        Name(shape), n.ToString("N0", CultureInfo.InvariantCulture), Report.Ms(total),
-                        double.IsNaN(marginal) ? "—" : Report.Ns(marginal * 1e6) + " (from N = " + marginalFrom.ToString("N0", CultureInfo.InvariantCulture) + ")",
-                        double.IsNaN(marginalRatio) ? "—" : marginalRatio.ToString("0.00", CultureInfo.InvariantCulture) + "×",
-                        double.IsNaN(beyond) ? "—" : Report.Ns(beyond * 1e6),
-                        double.IsNaN(beyondRatio) ? "—" : beyondRatio.ToString("0.00", CultureInfo.InvariantCulture) + "×",
-                        graph == 0 ? "not built" : Report.Ms(graph),
-                        Report.Ms(binding),
-                        Report.Ms(paused),
-                        Report.Ns(perCall * 1e6), double.IsNaN(ratio) ? "—" : ratio.ToString("0.00", CultureInfo.InvariantCulture) + "×",
-                        Bytes(allocatedPerCall), double.IsNaN(allocationRatio) ? "—" : allocationRatio.ToString("0.00", CultureInfo.InvariantCulture) + "×",
-                        Report.Ms(reference),
-                        againstReference.ToString("0.00", CultureInfo.InvariantCulture) + "×",
-                        double.IsNaN(growthAgainstReference) ? "—" : growthAgainstReference.ToString("0.00", CultureInfo.InvariantCulture) + "×",
+                        Name(shape), n.ToString("N0", CultureInfo.InvariantCulture),
+                        Report.Ms(wholeMs), Report.Ms(Stats.Median(pauses)),
+                        double.IsNaN(wholeSlope) ? "—" : Report.Ns(wholeSlope * 1e6) + from, Times(wholeStep),
+                        Report.Ms(reference), Times(referenceStep), Times(quotient / quotientBaseline.Value),
+                        Report.Ms(Stats.Median(helds)), Report.Ms(Stats.Median(heldBindings)), Stats.Median(graphs) == 0 ? "not built" : Report.Ms(Stats.Median(graphs)),
+                        Report.Ms(own), Report.Ms(spreadOwn), Times(oneAgainstSpread),
+                        double.IsNaN(ownSlope) ? "—" : Report.Ns(ownSlope * 1e6) + from, Times(ownStep),
+                        collectionsInHeldPasses.ToString(CultureInfo.InvariantCulture),
+                        Bytes(allocatedPerCall), Times(allocationRatio),
                         diagnostics.ToString(CultureInfo.InvariantCulture),
                         string.Join(", ", byAnalyzer.Where(a => a.Value >= 0.005).OrderByDescending(a => a.Value).Select(a => a.Key + " " + Report.Ms(a.Value))),
                     });
-                    Console.WriteLine($"scaling[{Name(shape)}] {n}: {total:0.00} ms (graph {graph:0.00} ms, one-call method {fixedMs:0.00} ms, GC pauses {paused:0.00} ms, binding {binding:0.00} ms), {perCall * 1e6:0} ns per call, {ratio:0.00}x the baseline per-call cost; reference {reference:0.00} ms, {againstReference:0.00}x it, {growthAgainstReference:0.00}x the baseline's");
+                    Console.WriteLine($"scaling[{Name(shape)}] {n}: whole {wholeMs:0.00} ms, reference {reference:0.00} ms, held {Stats.Median(helds):0.00} ms, binding held {Stats.Median(heldBindings):0.00} ms, own {own:0.00} ms ({ownSlope * 1e6:0} ns per added call, {ownStep:0.00}x the step before), spread over methods of {SpreadCallsPerMethod} calls {spreadOwn:0.00} ms ({oneAgainstSpread:0.00}x), {collectionsInHeldPasses} held passes collected");
+                    previousWhole = wholeMs;
+                    previousReference = reference;
+                    previousOwn = own;
+                    previousWholeSlope = NullIfNaN(wholeSlope);
+                    previousReferenceSlope = NullIfNaN(referenceSlope);
+                    previousOwnSlope = NullIfNaN(ownSlope);
+                    previousN = n;
                 }
 
-                verdicts.Add($"{Name(shape)}: worst growth of the cost per added call {worstMarginal:0.00}× (at N = {worstMarginalN:N0}), of the part beyond the reference analyzer's {worstBeyond:0.00}×; own per-call ratio {worst:0.00}× (at N = {worstN:N0} vs {baselineN:N0}), against the reference {worstAgainstReference:0.00}×, allocations per call {worstAllocation:0.00}× (at N = {worstAllocationN:N0})");
-                report.Target(new($"Analyzer, {Name(shape)}: cost per added call, worst step vs the step before", "flat (≤ 1.25×)",
-                    $"{worstMarginal:0.00}× at N = {worstMarginalN:N0}", worstMarginal <= 1.25,
-                    worstMarginal <= 1.25 ? "" : $"beyond the reference analyzer's cost per added call (Roslyn's work on the same calls), CheckedMmap's grows {worstBeyond:0.00}× at most"));
+                verdicts.Add($"{Name(shape)}: own work in one method at most {worstAgainstSpread:0.00}× that of the same calls in methods of {SpreadCallsPerMethod} (at N = {worstAgainstSpreadN:N0}); worst step of the own work per added call {worstOwn:0.00}× (at N = {worstOwnN:N0}); of the whole time's {worstWhole:0.00}× (at N = {worstWholeN:N0}), of the reference analyzer's {worstReference:0.00}×; allocations per call at most {worstAllocation:0.00}× those at N = 10");
+                report.Target(new($"Analyzer, {Name(shape)}: own work for N calls in one method vs the same calls in methods of {SpreadCallsPerMethod}, worst N", "≤ 1.25×",
+                    $"{worstAgainstSpread:0.00}× at N = {worstAgainstSpreadN:N0}", worstAgainstSpread <= 1.25,
+                    $"own work per added call, worst step vs the step before {worstOwn:0.00}×; whole time (Roslyn's binding and the collector's pauses included) {worstWhole:0.00}×, reference analyzer {worstReference:0.00}×"));
             }
 
-            report.Table(new[] { "Shape", "Calls (N)", "Analyzer time for the method", "Cost per added call: (time − time at the previous N) / (N − previous N)", "vs the step before", "Beyond the reference analyzer's cost per added call", "vs the step before", "of which Roslyn builds its control flow graph (once)", "Roslyn binds the method (binding-only analyzer)", "GC pauses during the pass (whole process)", "Own per call (time − binding − graph − one-call method) / N", "Own per call vs the smallest N with a measurable cost", "Allocated per call beyond binding (less the one-call method)", "Allocated per call vs N = 10", "Reference: reads every call's arguments", "CheckedMmap ÷ reference", "÷ reference vs the same baseline N", "Diagnostics", "By analyzer (last round)" }, rows);
-            report.Paragraph(string.Join("; ", verdicts) + ". The control flow graph is built once per method by Roslyn's " +
-                "`ControlFlowGraph.Create`, timed inside the same pass (the analyzer counts the time it spends there); its own cost " +
-                "grows faster than linearly with the blocks of one method (`ControlFlowGraphBuilder.PackRegions`), so the per-call " +
-                "column, which leaves it out with Roslyn's binding, is the analyzer's own cost.");
+            report.Table(new[] { "Shape", "Calls (N)", "Whole: CheckedMmap's pass, collections as they come", "GC pauses during it", "Whole time per added call", "vs the step before", "Reference: reads every call's arguments", "Its time per added call vs the step before", "CheckedMmap ÷ reference vs N = 10", "Held: CheckedMmap's pass, no collection", "Binding only, held", "of which CheckedMmap asks Roslyn for the control flow graph", "Own work (held − binding held)", "Own work for the same calls in methods of 10", "One method ÷ methods of 10 (target ≤ 1.25×)", "Own work per added call", "vs the step before", "Held passes a collection ran in anyway", "Allocated per call beyond binding (less the one-call method)", "vs N = 10", "Diagnostics", "By analyzer (whole, last round)" }, rows);
+            report.Paragraph(string.Join("; ", verdicts) + ".");
         }
+
+        private static double Slope(double value, double? previous, int n, int previousN) =>
+            previous is { } before ? (value - before) / (n - previousN) : double.NaN;
+
+        private static double Step(double slope, double? previousSlope) =>
+            previousSlope is { } before && before > 0 && !double.IsNaN(slope) ? slope / before : double.NaN;
+
+        private static void Worst(double ratio, int n, ref double worst, ref int worstN)
+        {
+            if (!double.IsNaN(ratio) && ratio >= worst)
+            {
+                worst = ratio;
+                worstN = n;
+            }
+        }
+
+        private static double? NullIfNaN(double value) => double.IsNaN(value) ? null : value;
+
+        private static string Times(double ratio) => double.IsNaN(ratio) ? "—" : ratio.ToString("0.00", CultureInfo.InvariantCulture) + "×";
 
         private static string Bytes(double bytes) => bytes >= 10_000
             ? (bytes / 1024).ToString("0.0", CultureInfo.InvariantCulture) + " KiB"
@@ -264,25 +277,44 @@ namespace CheckedMmap.Benchmarks.Analyzer
             _ => "loop body",
         };
 
-        /// <summary>
-        /// The analyzers' total time over <paramref name="repeat"/> passes, and in <paramref name="graphMs"/> the part of it
-        /// spent in Roslyn's <c>ControlFlowGraph.Create</c>, as the analyzer itself counts it.
-        /// </summary>
-        private static double Measure(string source, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableDictionary<string, ReportDiagnostic> options, int repeat, out int diagnostics, out double graphMs, Dictionary<string, double>? byAnalyzer = null) =>
-            Measure(source, analyzers, options, repeat, out diagnostics, out graphMs, out _, byAnalyzer);
+        /// <summary>One sample's figures, per pass.</summary>
+        /// <param name="Ms">The analyzers' execution time.</param>
+        /// <param name="GraphMs">The part of it spent in Roslyn's <c>ControlFlowGraph.Create</c>, as the analyzer counts it.</param>
+        /// <param name="Allocated">Bytes the process allocated (exact: the passes run on one thread).</param>
+        /// <param name="PausedMs">Time the runtime paused for collections.</param>
+        /// <param name="Diagnostics">Diagnostics of the last pass.</param>
+        /// <param name="PassesWithCollections">Passes a collection ran in although the collector was held off.</param>
+        private readonly record struct Pass(double Ms, double GraphMs, double Allocated, double PausedMs, int Diagnostics, int PassesWithCollections);
 
-        /// <summary>As above; <paramref name="allocatedPerPass"/> is what the whole process allocated per pass (exact: one thread).</summary>
-        private static double Measure(string source, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableDictionary<string, ReportDiagnostic> options, int repeat, out int diagnostics, out double graphMs, out double allocatedPerPass, Dictionary<string, double>? byAnalyzer = null)
+        /// <summary>
+        /// Runs <paramref name="repeat"/> passes of <paramref name="analyzers"/> over fresh compilations of
+        /// <paramref name="source"/>. With <paramref name="holdBytesPerPass"/> above zero (what one pass is expected to
+        /// allocate), the collector is held off during the passes: each no-GC region covers as many passes as its budget
+        /// allows, and a new one starts between passes, where no analyzer is timed.
+        /// </summary>
+        private static Pass Measure(string source, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableDictionary<string, ReportDiagnostic> options, int repeat, double holdBytesPerPass, Dictionary<string, double>? byAnalyzer = null)
         {
             double total = 0;
-            diagnostics = 0;
+            int diagnostics = 0, passesWithCollections = 0;
             long graphTicks = GraphTicks(analyzers);
             byAnalyzer?.Clear();
             GC.Collect();
             GC.WaitForPendingFinalizers();
+            TimeSpan pausedBefore = GC.GetTotalPauseDuration();
             long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            long passBudget = holdBytesPerPass > 0 ? (long)(holdBytesPerPass * 1.25) + (64L << 20) : 0;
+            long regionLeft = 0;
             for (int i = 0; i < repeat; i++)
             {
+                if (passBudget > 0 && regionLeft < passBudget)
+                {
+                    EndHold();
+                    long region = Math.Clamp(passBudget * (repeat - i), passBudget, Math.Max(passBudget, HoldRegionBytes));
+                    regionLeft = GC.TryStartNoGCRegion(region) ? region : 0;
+                }
+
+                int collectionsBefore = GC.CollectionCount(0);
+                long passAllocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
                 CSharpCompilation compilation = CSharpCompilation.Create(
                     "Scaling",
                     new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.CSharp12), "Scaling.cs") },
@@ -302,11 +334,24 @@ namespace CheckedMmap.Benchmarks.Analyzer
                         byAnalyzer[name] = (byAnalyzer.TryGetValue(name, out double sum) ? sum : 0) + (ms / repeat);
                     }
                 }
+
+                regionLeft -= GC.GetTotalAllocatedBytes(precise: false) - passAllocatedBefore;
+                passesWithCollections += passBudget > 0 && GC.CollectionCount(0) != collectionsBefore ? 1 : 0;
             }
 
-            allocatedPerPass = (double)(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / repeat;
-            graphMs = (GraphTicks(analyzers) - graphTicks) * 1000.0 / Stopwatch.Frequency;
-            return total;
+            EndHold();
+            double allocated = (double)(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / repeat;
+            double graphMs = (GraphTicks(analyzers) - graphTicks) * 1000.0 / Stopwatch.Frequency;
+            return new Pass(total / repeat, graphMs / repeat, allocated, (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds / repeat, diagnostics, passesWithCollections);
+        }
+
+        /// <summary>Ends the no-GC region if one is still on (a collection that ran anyway has ended it already).</summary>
+        private static void EndHold()
+        {
+            if (GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
+            {
+                GC.EndNoGCRegion();
+            }
         }
 
         /// <summary>The analyzer's own count of Stopwatch ticks spent building control flow graphs (<c>ControlFlowGraphs.BuildTicks</c>).</summary>
@@ -322,9 +367,13 @@ namespace CheckedMmap.Benchmarks.Analyzer
             return ticks?.GetValue(null) is long value ? value : throw new InvalidOperationException("the analyzer under test does not count its graph time (ControlFlowGraphs.BuildTicks)");
         }
 
-        public static string Source(int shape, int calls) => Source((Shape)shape, calls);
+        public static string Source(int shape, int calls, int callsPerMethod) => Source((Shape)shape, calls, callsPerMethod);
 
-        private static string Source(Shape shape, int calls)
+        /// <summary>
+        /// The source of <paramref name="calls"/> calls of <paramref name="shape"/>: in one method, or spread over methods of
+        /// <paramref name="callsPerMethod"/> calls each (the same file, the same calls, small methods).
+        /// </summary>
+        private static string Source(Shape shape, int calls, int callsPerMethod = int.MaxValue)
         {
             var text = new StringBuilder();
             text.Append("""
@@ -347,10 +396,21 @@ namespace CheckedMmap.Benchmarks.Analyzer
 
                 static class Mapper
                 {
-                    static void Map(bool huge)
-                    {
 
                 """);
+            for (int method = 0, done = 0; done < calls; method++, done += callsPerMethod)
+            {
+                text.Append("    static void Map").Append(method.ToString(CultureInfo.InvariantCulture)).Append("(bool huge)\n    {\n");
+                Body(text, shape, Math.Min(callsPerMethod, calls - done));
+                text.Append("    }\n");
+            }
+
+            text.Append("}\n");
+            return text.Replace("SETLASTERROR", shape == Shape.ErrnoChecks ? string.Empty : ", SetLastError = true").ToString();
+        }
+
+        private static void Body(StringBuilder text, Shape shape, int calls)
+        {
             switch (shape)
             {
                 case Shape.Constants:
@@ -437,8 +497,6 @@ namespace CheckedMmap.Benchmarks.Analyzer
                     break;
             }
 
-            text.Append("    }\n}\n");
-            return text.Replace("SETLASTERROR", shape == Shape.ErrnoChecks ? string.Empty : ", SetLastError = true").ToString();
         }
     }
 }
