@@ -118,15 +118,16 @@ namespace CheckedMmap.Benchmarks.Analyzer
                 "its control flow graph included (`ControlFlowGraph.Create`, which the analyzer asks for, timed by the analyzer itself).\n\n" +
                 $"**The target** compares the own work for N calls in one method with the own work for the same N calls in the same file " +
                 $"split into methods of {SpreadCallsPerMethod} calls (the *control*, held and less its binding in the same way, in the same " +
-                "round; the median of the per-round quotients), at every N above 10, where both are the same method. The control is linear in N by construction (N / " +
+                "round; the median of the per-round quotients), at every N above 10 (at N = 10 both are the same method). The control is " +
+                "linear in N by construction (N / " +
                 $"{SpreadCallsPerMethod} methods that do not see each other), and it carries everything that grows with the file rather " +
                 "than with one method: the size of the heap and of the working set that the caches and the TLB must hold. So a quotient " +
                 "that stays near 1 at every N is a cost per call that does not depend on the size of the method it is in; an analyzer " +
                 "that computed per-method facts once per call would show a quotient that grows with N. The own work per added call " +
                 "= (own work at N − own work at the previous N) / (N − previous N), and its step against the step before, are shown " +
                 "beside it with the whole time's and the reference's; these steps are not the target because at N = 10,000 they " +
-                "carry the memory system's growth with the working set (the reference analyzer, which only reads arguments, takes " +
-                "1.4–1.9× more per added call at that step), and they move by up to 0.6 between a run of all shapes and a run of one. " +
+                "carry the memory system's growth with the working set (the reference analyzer, which only reads arguments, grows " +
+                "there too: its column), and they move with what the process ran before (a run of all shapes against a run of one). " +
                 "Allocated per call = (bytes allocated in the whole pass − bytes allocated in a binding-only pass, collections as they " +
                 "come, − the same difference for the one-call method) / N: exact (the passes run on one thread), the load CheckedMmap puts on the collector per call.");
 
@@ -178,14 +179,15 @@ namespace CheckedMmap.Benchmarks.Analyzer
                         references.Add(Measure(source, ArgumentsOnly, enableAll, repeat, holdBytesPerPass: 0).Ms);
                         Pass held = Measure(source, set.CheckedMmap, enableAll, repeat, warm.Allocated);
                         Pass heldBinding = Measure(source, BindingOnly, enableAll, repeat, bindingWarm.Allocated);
-                        helds.Add(held.Ms);
-                        heldBindings.Add(heldBinding.Ms);
-                        owns.Add(held.Ms - heldBinding.Ms);
-                        graphs.Add(held.GraphMs);
                         Pass heldSpread = Measure(spread, set.CheckedMmap, enableAll, repeat, spreadWarm.Allocated);
                         Pass heldSpreadBinding = Measure(spread, BindingOnly, enableAll, repeat, spreadBindingWarm.Allocated);
-                        spreadOwns.Add(heldSpread.Ms - heldSpreadBinding.Ms);
-                        againstSpread.Add((held.Ms - heldBinding.Ms) / (heldSpread.Ms - heldSpreadBinding.Ms));
+                        double roundOwn = held.Ms - heldBinding.Ms, roundSpreadOwn = heldSpread.Ms - heldSpreadBinding.Ms;
+                        helds.Add(held.Ms);
+                        heldBindings.Add(heldBinding.Ms);
+                        graphs.Add(held.GraphMs);
+                        owns.Add(roundOwn);
+                        spreadOwns.Add(roundSpreadOwn);
+                        againstSpread.Add(roundOwn / roundSpreadOwn);
                         collectionsInHeldPasses += held.PassesWithCollections + heldBinding.PassesWithCollections + heldSpread.PassesWithCollections + heldSpreadBinding.PassesWithCollections;
                     }
 
@@ -199,6 +201,7 @@ namespace CheckedMmap.Benchmarks.Analyzer
                     {
                         Worst(oneAgainstSpread, n, ref worstAgainstSpread, ref worstAgainstSpreadN);
                     }
+
                     double quotient = wholeMs / reference;
                     quotientBaseline ??= quotient;
                     double wholeSlope = Slope(wholeMs, previousWhole, n, previousN);
@@ -287,7 +290,8 @@ namespace CheckedMmap.Benchmarks.Analyzer
         /// <summary>One sample's figures, per pass.</summary>
         /// <param name="Ms">The analyzers' execution time.</param>
         /// <param name="GraphMs">The part of it spent in Roslyn's <c>ControlFlowGraph.Create</c>, as the analyzer counts it.</param>
-        /// <param name="Allocated">Bytes the process allocated (exact: the passes run on one thread).</param>
+        /// <param name="Allocated">Bytes the process allocated (exact when collections come as they do: the passes run on one
+        /// thread; inside a no-GC region the runtime's count is not).</param>
         /// <param name="PausedMs">Time the runtime paused for collections.</param>
         /// <param name="Diagnostics">Diagnostics of the last pass.</param>
         /// <param name="PassesWithCollections">Passes a collection ran in although the collector was held off.</param>
