@@ -158,7 +158,8 @@ public class DeadVariableTests
     public Task Mappings_a_live_variable_holds_outlast_the_forgetting_of_many_unheld_ones(bool graph, bool discarded)
     {
         // A hundred map/unmap pairs, or a hundred mmap results assigned to a discard (kept, so unchecked, but held by no
-        // variable), pile up unheld mappings past the point where the walk looks for them; the two that variables still hold (one unmapped, one never checked) must stay.
+        // variable), pile up unheld mappings past the point where the walk looks for them; the two that variables still
+        // hold (one unmapped, one never checked) must stay.
         int first = graph ? 10 : 9;
         string filler = discarded
             ? string.Concat(Enumerable.Range(0, 100).Select(i => $"        _ = {Map4096};\n"))

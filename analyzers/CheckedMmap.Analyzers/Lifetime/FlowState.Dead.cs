@@ -73,7 +73,13 @@ namespace CheckedMmap.Analyzers.Lifetime
         /// <summary>Forgets one mapping of this body when no variable holds it (see <see cref="DropUnheldMappings"/>).</summary>
         private void ForgetIfUnheld(MappingSite? site)
         {
-            if (site is null || site.OfField || !(Unmapped.ContainsKey(site) || Unchecked.Contains(site)))
+            if (site is null || site.OfField)
+            {
+                return;
+            }
+
+            bool unmapped = Unmapped.ContainsKey(site);
+            if (!unmapped && !Unchecked.Contains(site))
             {
                 return;
             }
@@ -86,7 +92,7 @@ namespace CheckedMmap.Analyzers.Lifetime
                 }
             }
 
-            if (Unmapped.ContainsKey(site))
+            if (unmapped)
             {
                 RemoveUnmapped(site);
             }
